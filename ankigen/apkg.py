@@ -1,0 +1,67 @@
+"""Writing the .apkg: genanki builds the collection, we set per-note mtimes and zip it reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import sqlite3
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import genanki
+
+from ankigen.identity import deck_id
+from ankigen.model import MediaFile, Note
+from ankigen.notetype import basic_note_type
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
+
+
+def note_type_hash(model: genanki.Model) -> str:
+    blob = json.dumps([model.name, model.fields, model.templates, model.css], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _collection(db_path: Path, notes: list[Note], note_type_mtime: int) -> None:
+    model = basic_note_type()
+    decks: dict[str, genanki.Deck] = {}
+    for note in notes:
+        deck = decks.get(note.deck)
+        if deck is None:
+            deck = decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
+        deck.add_note(genanki.Note(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid))
+    # Note and card ids only need to be unique inside the package; Anki matches notes by GUID.
+    base = max((n.mtime for n in notes), default=note_type_mtime) * 1000
+    conn = sqlite3.connect(db_path)
+    try:
+        with warnings.catch_warnings():
+            # genanki's HTML sniffing flags MathJax such as `\(a<b\)`; our HTML comes from markdown-it.
+            warnings.simplefilter("ignore")
+            genanki.Package(list(decks.values())).write_to_db(conn.cursor(), note_type_mtime, itertools.count(base))
+        conn.executemany("UPDATE notes SET mod = ? WHERE guid = ?", [(n.mtime, n.guid) for n in notes])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtime: int) -> None:
+    """Write the package to target (a temporary path the caller renames into place)."""
+    with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        _collection(db_path, notes, note_type_mtime)
+        ordered = sorted({m.name: m for m in media}.values(), key=lambda m: m.name)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            _add(z, "collection.anki2", db_path.read_bytes())
+            _add(z, "media", json.dumps({str(i): m.name for i, m in enumerate(ordered)}).encode())
+            for i, m in enumerate(ordered):
+                _add(z, str(i), m.path.read_bytes())
+
+
+def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    z.writestr(info, data)

@@ -1,0 +1,106 @@
+"""The pipeline: sources → cards → checks → notes → package. Each stage is a function below."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ankigen.apkg import note_type_hash, write_apkg
+from ankigen.config import Config, ConfigError
+from ankigen.diagnostics import Sink
+from ankigen.lock import build_time, lock_text, read_lock, stamp_note_type, stamp_notes
+from ankigen.model import Card, Diagnostic, Note, Summary
+from ankigen.notes import make_note
+from ankigen.notetype import basic_note_type
+from ankigen.output import write_atomic, write_text_atomic
+from ankigen.parse import parse_sources
+from ankigen.sources import discover, read_sources
+
+
+@dataclass(frozen=True)
+class Report:
+    cards: tuple[Card, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    summary: Summary
+    outputs: tuple[Path, ...] = ()
+    changes: dict[str, int] = field(default_factory=dict)
+
+
+def output_stem(root_deck: str) -> str:
+    """A file name for the deck: '::' and characters no file system likes become '_'."""
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", root_deck.replace("::", "__")).strip(" .")
+    return stem or "deck"
+
+
+def lock_path(src: Path, config: Config) -> Path:
+    if config.lock:
+        return config.resolve(config.lock)
+    return (src if src.is_dir() else src.parent) / "ankigen.lock"
+
+
+def _require_sources(src: Path) -> None:
+    if not src.exists():
+        raise ConfigError(f"source folder not found: {src}")
+    if not discover(src):
+        raise ConfigError(f"no Markdown sources (*.md) under {src}")
+
+
+def load_cards(src: Path, config: Config, sink: Sink) -> list[Card]:
+    """Stages 1–2: read the sources and parse them into cards."""
+    _require_sources(src)
+    return parse_sources(read_sources(src, sink), config, sink)
+
+
+def _summary(cards: list[Card], sink: Sink) -> Summary:
+    return Summary(cards=len(cards), claims=0, failed=0, errors=sink.errors, warnings=sink.warnings)
+
+
+def check(src: Path, config: Config) -> Report:
+    """Parse and check the sources without writing anything."""
+    sink = Sink()
+    cards = load_cards(src, config, sink)
+    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, sink))
+
+
+def make_notes(cards: list[Card], src: Path, config: Config) -> list[Note]:
+    root = src if src.is_dir() else src.parent
+    notes = []
+    for card in cards:
+        try:
+            ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            ref = card.span.path
+        notes.append(make_note(card, config, f"{ref}:{card.span.line}"))
+    return notes
+
+
+def build(src: Path, out: Path, config: Config) -> Report:
+    """Check the sources, then write the deck to out; nothing is written when there are errors."""
+    sink = Sink()
+    cards = load_cards(src, config, sink)
+    summary = _summary(cards, sink)
+    if sink.errors or (config.strict and sink.warnings) or not cards:
+        return Report(tuple(cards), tuple(sink.sorted()), summary)
+
+    lock_file = lock_path(src, config)
+    lock = read_lock(lock_file)
+    now = build_time()
+    notes = stamp_notes(make_notes(cards, src, config), lock, now)
+    model = basic_note_type()
+    type_stamp = stamp_note_type("basic", note_type_hash(model), lock, now)
+    media = [m for card in cards for m in card.media]
+
+    target = out / f"{output_stem(config.root_deck)}.apkg"
+    write_atomic(target, lambda tmp: write_apkg(tmp, notes, media, type_stamp.mtime))
+    new_lock = lock_text(notes, {"basic": type_stamp})
+    if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
+        write_text_atomic(lock_file, new_lock)
+
+    changes = {
+        "new": sum(n.guid not in lock.notes for n in notes),
+        "changed": sum(n.guid in lock.notes and lock.notes[n.guid].hash != n.content_hash for n in notes),
+        "unchanged": sum(n.guid in lock.notes and lock.notes[n.guid].hash == n.content_hash for n in notes),
+        "removed": len(set(lock.notes) - {n.guid for n in notes}),
+    }
+    return Report(tuple(cards), tuple(sink.sorted()), summary, (target,), changes)

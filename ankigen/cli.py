@@ -1,0 +1,135 @@
+"""The command line: `ankigen build` and `ankigen check`."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from ankigen import __version__
+from ankigen.config import Config, load_config
+from ankigen.diagnostics import format_json, format_summary, format_text
+
+EXIT_FINDINGS = 1
+EXIT_FAILURE = 2
+
+
+class InternalError(click.ClickException):
+    exit_code = EXIT_FAILURE
+
+    def format_message(self) -> str:
+        return f"internal error: {self.message}\nThis is a bug in ankigen; please report it with the source that caused it."
+
+
+def _guarded(func):
+    """Turn any unexpected exception into exit code 2 and a short message instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; previous outputs are untouched", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 — the one place that catches everything
+            if _debug():
+                traceback.print_exc()
+            raise InternalError(f"{type(exc).__name__}: {exc}") from None
+
+    return wrapper
+
+
+def _debug() -> bool:
+    import os
+    return bool(os.environ.get("ANKIGEN_DEBUG"))
+
+
+def _source(config: Config, src: str | None) -> Path:
+    return Path(src) if src else config.resolve(config.src)
+
+
+def _emit(report, fmt: str, quiet: bool = False) -> None:
+    if fmt == "json":
+        click.echo(format_json(report.diagnostics, report.summary))
+        return
+    text = format_text(report.diagnostics)
+    if text:
+        click.echo(text)
+    if not quiet or report.summary.errors:
+        click.echo(format_summary(report.summary))
+
+
+def _exit_code(report, strict: bool) -> int:
+    if report.summary.errors or (strict and report.summary.warnings):
+        return EXIT_FINDINGS
+    return 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ankigen")
+def cli() -> None:
+    """Turn Markdown study notes into checked Anki decks."""
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                             show_default=True, help="How to print diagnostics.")
+strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
+
+
+@cli.command()
+@click.argument("src", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@format_option
+@strict_option
+@_guarded
+def check(src: str | None, fmt: str, strict: bool | None) -> None:
+    """Parse and check the cards in SRC (default: the configured cards_src/) without writing."""
+    from ankigen import build as pipeline
+
+    config = load_config()
+    strict = config.strict if strict is None else strict
+    report = pipeline.check(_source(config, src), config)
+    _emit(report, fmt)
+    sys.exit(_exit_code(report, strict))
+
+
+@cli.command()
+@click.argument("src", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: the configured dist/).")
+@format_option
+@strict_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@_guarded
+def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet: bool) -> None:
+    """Check the cards in SRC, then write the Anki deck into the output folder."""
+    from dataclasses import replace
+
+    from ankigen import build as pipeline
+    from ankigen.sources import display_path
+
+    config = load_config()
+    if strict is not None:
+        config = replace(config, strict=strict)
+    out_dir = Path(out) if out else config.resolve(config.out)
+    report = pipeline.build(_source(config, src), out_dir, config)
+    _emit(report, fmt, quiet)
+    if fmt == "text" and not quiet:
+        for path in report.outputs:
+            c = report.changes
+            click.echo(f"wrote {display_path(path)}: {c['new']} new, {c['changed']} changed, "
+                       f"{c['unchanged']} unchanged notes" + (f", {c['removed']} gone from the sources"
+                                                               if c["removed"] else ""))
+        if not report.outputs and not report.summary.errors and not report.cards:
+            click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
+        elif not report.outputs:
+            click.echo("nothing written: fix the errors above; previous outputs are untouched", err=True)
+    sys.exit(_exit_code(report, config.strict))
+
+
+def main() -> None:
+    cli(prog_name="ankigen")

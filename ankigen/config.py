@@ -1,0 +1,82 @@
+"""Settings from `[tool.ankigen]` in the nearest pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import click
+
+DEFAULT_ROOT_DECK = "ankigen"
+
+
+class ConfigError(click.ClickException):
+    """A configuration problem: exit code 2, like click's usage errors."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Config:
+    root_deck: str = DEFAULT_ROOT_DECK
+    # Mixed into every GUID so two decks that both use id `conv-output-size` stay apart in one
+    # collection. Defaults to the root deck; set it explicitly before renaming the root deck.
+    namespace: str = ""
+    src: str = "cards_src"
+    out: str = "dist"
+    # The build manifest that keeps note mtimes stable. Empty: `ankigen.lock` beside the sources.
+    lock: str = ""
+    strict: bool = False
+    project_dir: Path = Path(".")
+
+    @property
+    def id_namespace(self) -> str:
+        return self.namespace or self.root_deck
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.project_dir / p
+
+
+_KEYS = {f.name: f for f in fields(Config) if f.name != "project_dir"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """Read `[tool.ankigen]` from the nearest pyproject.toml; defaults when there is none."""
+    start = (start or Path.cwd()).resolve()
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return Config(project_dir=start)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read TOML: {exc}") from None
+    table = data.get("tool", {}).get("ankigen", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.ankigen] must be a table")
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        spec = _KEYS.get(name)
+        if spec is None:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{pyproject}: unknown setting '{key}' in [tool.ankigen] (known: {known})")
+        expected = bool if spec.type in ("bool", bool) else str
+        if not isinstance(value, expected):
+            raise ConfigError(f"{pyproject}: [tool.ankigen] {key} must be a {expected.__name__}")
+        values[name] = value
+    config = replace(Config(project_dir=pyproject.parent), **values)
+    if not config.root_deck.strip() or "::" in config.root_deck.strip(":") and not all(
+        p.strip() for p in config.root_deck.split("::")
+    ):
+        raise ConfigError(f"{pyproject}: root_deck must be a deck name such as 'My deck' or 'A::B'")
+    return config

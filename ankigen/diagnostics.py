@@ -1,0 +1,99 @@
+"""Collecting diagnostics and printing them the way ruff does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from ankigen.model import Diagnostic, Severity, Span, Summary
+
+
+class Sink:
+    """Where stages put what they found wrong; content problems are never raised."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, span: Span, code: str, message: str, hint: str | None = None,
+              source_line: str | None = None, notes: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic(span, Severity.ERROR, code, message, hint, source_line, tuple(notes)))
+
+    def warning(self, span: Span, code: str, message: str, hint: str | None = None,
+                source_line: str | None = None, notes: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic(span, Severity.WARNING, code, message, hint, source_line, tuple(notes)))
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.items)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda d: (d.span.path, d.span.line, d.span.col, d.code))
+
+
+def _caret_line(d: Diagnostic) -> list[str]:
+    if d.source_line is None:
+        return []
+    text = d.source_line.rstrip("\n")
+    if len(text) > 200:  # a 10 MB line must not flood the terminal
+        start = max(0, d.span.col - 60)
+        text = ("…" if start else "") + text[start:start + 160] + "…"
+        col = d.span.col - start + (1 if start else 0)
+    else:
+        col = d.span.col
+    gutter = f"{d.span.line:>4} | "
+    pad = " " * (len(gutter) - 2) + "| "
+    width = max(1, min(d.span.length, max(1, len(text) - col + 1)))
+    return [gutter + text, pad + _display_pad(text[:col - 1]) + "^" * _display_width(text[col - 1:col - 1 + width])]
+
+
+def _display_width(s: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s) or 1
+
+
+def _display_pad(prefix: str) -> str:
+    return "".join("\t" if ch == "\t" else " " * _display_width(ch) for ch in prefix)
+
+
+def format_text(diags: Iterable[Diagnostic]) -> str:
+    """Render diagnostics as `path:line:col: error[CODE]: message` blocks."""
+    out: list[str] = []
+    for d in diags:
+        out.append(f"{d.span.path}:{d.span.line}:{d.span.col}: {d.severity.value}[{d.code}]: {d.message}")
+        out.extend(_caret_line(d))
+        out.extend(f"  = note: {n}" for n in d.notes)
+        if d.hint:
+            out.append(f"  = help: {d.hint}")
+        out.append("")
+    return "\n".join(out)
+
+
+def format_summary(s: Summary) -> str:
+    parts = [f"{s.cards} cards", f"{s.claims} claims checked"]
+    if s.failed:
+        parts.append(f"{s.failed} failed")
+    for key, value in s.extra.items():
+        parts.append(f"{value} {key}")
+    head = ", ".join(parts)
+    if s.errors or s.warnings:
+        return f"{head}. Found {s.errors} error{'s' * (s.errors != 1)} and {s.warnings} warning{'s' * (s.warnings != 1)}."
+    return f"{head}. All checks passed."
+
+
+def format_json(diags: Iterable[Diagnostic], s: Summary) -> str:
+    """The machine form promised in the README."""
+    payload = {
+        "summary": {"cards": s.cards, "claims": s.claims, "failed": s.failed,
+                    "errors": s.errors, "warnings": s.warnings, **s.extra},
+        "diagnostics": [
+            {"path": d.span.path, "line": d.span.line, "col": d.span.col,
+             "severity": d.severity.value, "code": d.code, "message": d.message,
+             **({"hint": d.hint} if d.hint else {}), **({"notes": list(d.notes)} if d.notes else {})}
+            for d in diags
+        ],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)

@@ -1,0 +1,90 @@
+"""The build manifest (`ankigen.lock`) that keeps note mtimes honest.
+
+Anki's default import updates a note only when the package's mtime is strictly newer than the
+collection's, and equal mtimes are always skipped (ANKI_IMPORT_RULES.md §3, §7). So an unchanged
+note keeps the mtime it was first built with, and a changed one gets a time newer than both the
+clock and every mtime it had before — also when two builds fall in the same second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ankigen.config import ConfigError
+from ankigen.model import Note
+from ankigen.notetype import FIELDS
+
+LOCK_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Stamp:
+    hash: str
+    mtime: int
+
+
+@dataclass(frozen=True)
+class Lock:
+    notes: dict[str, Stamp] = field(default_factory=dict)
+    note_types: dict[str, Stamp] = field(default_factory=dict)
+
+
+def build_time() -> int:
+    """Now, or SOURCE_DATE_EPOCH for reproducible builds."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return int(time.time())
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError("SOURCE_DATE_EPOCH must not be negative")
+    return value
+
+
+def read_lock(path: Path) -> Lock:
+    if not path.exists():
+        return Lock()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != LOCK_FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        notes = {g: Stamp(v["hash"], int(v["mtime"])) for g, v in data["notes"].items()}
+        types = {k: Stamp(v["hash"], int(v["mtime"])) for k, v in data.get("note_types", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(
+            f"{path}: the build manifest is damaged ({exc}); restore it from version control, "
+            "or delete it to start afresh (every note then counts as changed once)"
+        ) from None
+    return Lock(notes, types)
+
+
+def _stamp(old: Stamp | None, new_hash: str, now: int) -> Stamp:
+    if old is not None and old.hash == new_hash:
+        return old
+    floor = old.mtime + 1 if old is not None else 0
+    return Stamp(new_hash, max(now, floor))
+
+
+def stamp_notes(notes: list[Note], lock: Lock, now: int) -> list[Note]:
+    """Notes with their mtimes: kept when unchanged, strictly newer when changed."""
+    return [replace(n, mtime=_stamp(lock.notes.get(n.guid), n.content_hash, now).mtime) for n in notes]
+
+
+def stamp_note_type(kind: str, type_hash: str, lock: Lock, now: int) -> Stamp:
+    return _stamp(lock.note_types.get(kind), type_hash, now)
+
+
+def lock_text(notes: list[Note], note_types: dict[str, Stamp]) -> str:
+    data = {
+        "format": LOCK_FORMAT,
+        "note_types": {k: {"hash": s.hash, "mtime": s.mtime} for k, s in sorted(note_types.items())},
+        "notes": {n.guid: {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[FIELDS.index("Id")]}
+                  for n in sorted(notes, key=lambda n: n.guid)},
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

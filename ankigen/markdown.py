@@ -1,0 +1,120 @@
+"""The Markdown dialect: CommonMark + GFM tables + math, rendered to Anki-ready HTML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from html import escape
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+CHECK_INFO = "check"
+
+
+def _paren_math(state: StateInline, silent: bool) -> bool:
+    r"""`\( ... \)` as inline math; CommonMark alone would read `\(` as an escaped parenthesis."""
+    src, pos = state.src, state.pos
+    if not src.startswith("\\(", pos):
+        return False
+    end = src.find("\\)", pos + 2)
+    if end < 0 or end == pos + 2:
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = src[pos + 2:end]
+        token.markup = "\\("
+    state.pos = end + 2
+    return True
+
+
+def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    r"""`\[ ... \]` on their own lines as display math."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4 or not state.src.startswith("\\[", pos):
+        return False
+    text = state.src[pos:state.eMarks[start]]
+    line = start
+    if text.rstrip().endswith("\\]") and len(text.rstrip()) > 3:
+        body = text.rstrip()[2:-2]
+    else:
+        parts = [text[2:]]
+        while True:
+            line += 1
+            if line >= end:
+                return False  # unterminated: leave it to be read as text
+            row = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+            if row.rstrip().endswith("\\]"):
+                parts.append(row.rstrip()[:-2])
+                break
+            parts.append(row)
+        body = "\n".join(parts)
+    if silent:
+        return True
+    state.line = line + 1
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = body.strip("\n")
+    token.markup = "\\["
+    token.map = [start, state.line]
+    return True
+
+
+def _render_inline_math(self, tokens, idx, options, env) -> str:
+    return "\\(" + escape(tokens[idx].content, quote=False) + "\\)"
+
+
+def _render_display_math(self, tokens, idx, options, env) -> str:
+    inner = "\\[" + escape(tokens[idx].content.strip(), quote=False) + "\\]"
+    if tokens[idx].type == "math_inline_double":
+        return inner
+    return f'<div class="math">{inner}</div>\n'
+
+
+def _render_fence(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    if lang == CHECK_INFO:
+        return ""  # check blocks feed the checker, never the card faces
+    return highlight_code(token.content, lang) + "\n"
+
+
+def highlight_code(code: str, lang: str) -> str:
+    """Code with Pygments' inline styles: cards must render offline, with no stylesheet to fetch."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    label = f' data-lang="{escape(lang)}"' if lang else ""
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return f'<pre class="code"{label}><code>{escape(code)}</code></pre>'
+    body = highlight(code, lexer, HtmlFormatter(noclasses=True, nowrap=True, style="friendly"))
+    return f'<pre class="code"{label}><code>{body}</code></pre>'
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The one parser every stage shares. Raw HTML is shown as text, never passed through."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(front_matter_plugin)
+    # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space
+    # nor precede a digit.
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
+           allow_blank_lines=False, double_inline=True)
+    md.inline.ruler.before("escape", "math_paren", _paren_math)
+    md.block.ruler.before("fence", "math_bracket", _bracket_math,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.add_render_rule("math_inline", _render_inline_math)
+    md.add_render_rule("math_inline_double", _render_display_math)
+    md.add_render_rule("math_block", _render_display_math)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", lambda self, t, i, o, e: highlight_code(t[i].content, "") + "\n")
+    return md

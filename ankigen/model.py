@@ -1,0 +1,106 @@
+"""The plain data passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Span:
+    """A place in a source file: 1-based line and column, and how many characters it covers."""
+
+    path: str
+    line: int
+    col: int = 1
+    length: int = 1
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    span: Span
+    severity: Severity
+    code: str
+    message: str
+    hint: str | None = None
+    source_line: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A decoded source: `rel` is the path shown in diagnostics, `root` the source tree it lies in."""
+
+    path: Path
+    rel: str
+    root: Path
+    text: str
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A local file packed into the deck under a content-hashed name."""
+
+    path: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A display formula as written (LaTeX without delimiters), where it starts."""
+
+    latex: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One line of a ```check block, comments and all."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str | None
+    question: str  # heading text, Markdown, id and tags removed
+    front_html: str
+    back_html: str
+    deck: str
+    tags: tuple[str, ...]
+    span: Span  # the heading
+    formulas: tuple[Formula, ...] = ()
+    checks: tuple[CheckLine, ...] = ()
+    media: tuple[MediaFile, ...] = ()
+    front_extra_md: str = ""  # Markdown of the front below the heading
+    back_md: str = ""  # Markdown of the answer
+    end_line: int = 0  # last source line of the card
+
+
+@dataclass(frozen=True)
+class Note:
+    """A card as Anki will store it: the fields of the note type, identity and timestamps."""
+
+    guid: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    content_hash: str
+    mtime: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    cards: int = 0
+    claims: int = 0
+    failed: int = 0
+    errors: int = 0
+    warnings: int = 0
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,50 @@
+"""Cards to Anki notes: fields of the note type, GUIDs and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ankigen.config import Config
+from ankigen.identity import guid_for_id, guid_for_text, note_type_id
+from ankigen.model import Card, Note
+from ankigen.notetype import FIELDS
+
+# Fields whose change alone must not count as an edit: the line number moves whenever a card
+# above is edited, and re-importing an "updated" note replaces the tags the learner added.
+_NOT_CONTENT = {"Source"}
+
+
+def guid_of(card: Card, config: Config) -> str:
+    if card.id is not None:
+        return guid_for_id(config.id_namespace, card.id)
+    return guid_for_text(config.id_namespace, card.deck, card.question)
+
+
+def content_hash(fields: dict[str, str], tags: tuple[str, ...], kind: str = "basic") -> str:
+    """What the learner sees of a note: a changed hash means a changed note."""
+    shown = {k: v for k, v in fields.items() if k not in _NOT_CONTENT}
+    blob = json.dumps([note_type_id(kind), shown, sorted(tags)], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def make_note(card: Card, config: Config, source_ref: str, checks: str = "") -> Note:
+    """The note for one card; mtime is assigned later from the lock."""
+    values = {
+        "Front": card.front_html,
+        "Back": card.back_html,
+        "Extra": "",
+        "Hint": "",
+        "Reverse": "",
+        "Checks": checks,
+        "Source": source_ref,
+        "Id": card.id or "",
+    }
+    assert tuple(values) == FIELDS, "fields must follow the note type's order"
+    return Note(
+        guid=guid_of(card, config),
+        fields=tuple(values.values()),
+        tags=card.tags,
+        deck=card.deck,
+        content_hash=content_hash(values, card.tags),
+    )

@@ -1,0 +1,51 @@
+"""The note type, designed once: its fields and template names may never change.
+
+Anki matches a re-imported note type by id and then by field and template *names*
+(ANKI_IMPORT_RULES.md §4): renaming or adding one later makes every user's re-import
+"conflicting" and silently drops their updates. So every field a card may ever need is here
+now, even those a feature has yet to fill. Template HTML and CSS may change freely.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+import genanki
+
+from ankigen.identity import note_type_id
+
+NOTE_TYPE_NAME = "ankigen"
+# Order matters: notes are written as a tuple in this order. Never rename, reorder or remove.
+FIELDS = (
+    "Front",    # the question: heading, plus any front matter written above a '---' line
+    "Back",     # the answer
+    "Extra",    # reserved: shown under the answer when non-empty
+    "Hint",     # reserved: a tap-to-reveal hint on the front when non-empty
+    "Reverse",  # non-empty makes a second, reversed card (Back → Front)
+    "Checks",   # "✓ n claims checked" when the card's formulas were checked
+    "Source",   # file:line of the card in the sources
+    "Id",       # the card's {#id}, empty when it has none
+)
+TEMPLATE_NAMES = ("Card 1", "Card 2")
+
+
+def _template(name: str) -> str:
+    return files("ankigen").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def basic_note_type() -> genanki.Model:
+    """The front/back note type, with an optional reversed card."""
+    return genanki.Model(
+        note_type_id("basic"),
+        NOTE_TYPE_NAME,
+        fields=[{"name": name, "font": "Arial", "size": 20} for name in FIELDS],
+        templates=[
+            {"name": TEMPLATE_NAMES[0], "qfmt": _template("front.html"), "afmt": _template("back.html")},
+            {"name": TEMPLATE_NAMES[1], "qfmt": _template("reverse_front.html"),
+             "afmt": _template("reverse_back.html")},
+        ],
+        css=_template("card.css"),
+        sort_field_index=0,
+    )

@@ -1,0 +1,330 @@
+"""Markdown sources to cards: front matter, headings, ids, tags, decks, math, check blocks, media."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from markdown_it.token import Token
+
+from ankigen.config import Config
+from ankigen.diagnostics import Sink
+from ankigen.markdown import CHECK_INFO, markdown
+from ankigen.media import MediaResolver
+from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
+
+FRONT_MATTER_KEYS = ("deck", "tags")
+_ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+\s*)+)\}\s*$")
+ID_PATTERN = re.compile(r"^\w[\w.:-]*$")
+_TAG_PATTERN = re.compile(r"^[^\s\"]+$")
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    deck: str
+    tags: tuple[str, ...]
+
+
+class _File:
+    """What the stage needs to know about one source while it walks the tokens."""
+
+    def __init__(self, source: SourceFile, sink: Sink, media: MediaResolver) -> None:
+        self.source = source
+        self.lines = source.text.split("\n")
+        self.sink = sink
+        self.media = media
+
+    def line(self, n: int) -> str:
+        return self.lines[n - 1] if 0 < n <= len(self.lines) else ""
+
+    def span(self, line: int, col: int = 1, length: int = 1) -> Span:
+        return Span(self.source.rel, line, col, length)
+
+    def error(self, line: int, col: int, code: str, msg: str, hint: str | None = None, length: int = 1,
+              notes: tuple[str, ...] = ()) -> None:
+        self.sink.error(self.span(line, col, length), code, msg, hint, self.line(line), notes)
+
+    def warning(self, line: int, col: int, code: str, msg: str, hint: str | None = None, length: int = 1) -> None:
+        self.sink.warning(self.span(line, col, length), code, msg, hint, self.line(line))
+
+    def locate(self, first: int, last: int, needle: str) -> tuple[int, int]:
+        """Line and column of needle within source lines first..last (1-based), or the block start."""
+        for n in range(first, max(first, last) + 1):
+            col = self.line(n).find(needle)
+            if col >= 0:
+                return n, col + 1
+        return first, max(1, len(self.line(first)) - len(self.line(first).lstrip()) + 1)
+
+
+def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list[Card]:
+    """Parse every source into cards, then check ids across the whole tree."""
+    media = MediaResolver(sink)
+    cards: list[Card] = []
+    for source in sources:
+        cards.extend(parse_file(source, config, sink, media))
+    _check_unique_ids(cards, sink)
+    return cards
+
+
+def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResolver | None = None) -> list[Card]:
+    """The cards of one source file, in order."""
+    f = _File(source, sink, media or MediaResolver(sink))
+    env: dict = {}
+    tokens = markdown().parse(source.text, env)
+    meta = _file_meta(f, tokens, config)
+    _check_unterminated(f, tokens)
+    starts = [i for i, t in enumerate(tokens) if _is_boundary(t)]
+    cards = []
+    for n, start in enumerate(starts):
+        if tokens[start].tag != "h2":
+            continue
+        end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        card = _card(f, tokens, start, end, meta, env)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _is_boundary(t: Token) -> bool:
+    return t.type == "heading_open" and t.level == 0 and t.tag in ("h1", "h2")
+
+
+def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
+    root = f.source.root if f.source.root.is_dir() else f.source.path.parent
+    parts = f.source.path.relative_to(root).with_suffix("").parts
+    deck = "::".join([config.root_deck, *parts])
+    tags: tuple[str, ...] = ()
+    if not tokens or tokens[0].type != "front_matter":
+        return FileMeta(deck, tags)
+    fm = tokens[0]
+    try:
+        data = yaml.safe_load(fm.content) if fm.content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        col = (mark.column + 1) if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        f.error(line, col, "S010", f"front matter is not valid YAML: {problem}",
+                hint="front matter is YAML between two '---' lines, e.g. 'deck: A::B' and 'tags: [x, y]'")
+        return FileMeta(deck, tags)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        f.error(2, 1, "S011", "front matter must be a mapping of keys to values",
+                hint="write 'deck: …' and 'tags: […]' lines")
+        return FileMeta(deck, tags)
+    for key, value in data.items():
+        line, col = f.locate(2, fm.map[1] - 1, f"{key}:")
+        if key not in FRONT_MATTER_KEYS:
+            f.warning(line, col, "S012", f"unknown front matter key '{key}' is ignored",
+                      hint="known keys: " + ", ".join(FRONT_MATTER_KEYS), length=len(str(key)))
+        elif key == "deck":
+            if not isinstance(value, str) or not _valid_deck(value):
+                f.error(line, col, "S013", f"deck must be a name such as 'A::B', not {value!r}", length=len(key))
+            else:
+                deck = _normal_deck(value)
+        elif key == "tags":
+            tags = _front_matter_tags(f, value, line, col)
+    return FileMeta(deck, tags)
+
+
+def _valid_deck(name: str) -> bool:
+    return bool(name.strip()) and all(p.strip() for p in name.split("::"))
+
+
+def _normal_deck(name: str) -> str:
+    return "::".join(p.strip() for p in name.split("::"))
+
+
+def _front_matter_tags(f: _File, value: object, line: int, col: int) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: list[object] = value.replace(",", " ").split()
+    elif isinstance(value, list):
+        items = value
+    else:
+        f.error(line, col, "S014", "tags must be a list such as [cnn, formulas]", length=4)
+        return ()
+    tags = []
+    for item in items:
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            f.error(line, col, "S014", f"tag must be a word, not {item!r}", length=4)
+            continue
+        tag = str(item).strip()
+        if not tag:
+            continue
+        if not _TAG_PATTERN.match(tag):
+            fixed = re.sub(r"[\s\"]+", "_", tag)
+            f.warning(line, col, "S015", f"tag '{tag}' has spaces or quotes; using '{fixed}'",
+                      hint="Anki tags are single words; use '_' or '::' to join words", length=4)
+            tag = fixed
+        tags.append(tag)
+    return tuple(tags)
+
+
+def _check_unterminated(f: _File, tokens: list[Token]) -> None:
+    total = f.source.text.count("\n") + (0 if f.source.text.endswith("\n") else 1)
+    for t in tokens:
+        if t.type == "fence" and t.map and t.map[1] >= total:
+            last = f.line(t.map[1]).strip()
+            if t.map[1] - t.map[0] < 2 or not (last.startswith(t.markup) and set(last) <= {t.markup[0]}):
+                f.error(t.map[0] + 1, 1, "S016", "code fence is never closed",
+                        hint=f"close it with a line '{t.markup}'; until then the rest of the file is code",
+                        length=len(t.markup))
+        elif t.type == "paragraph_open" and t.map:
+            first = f.line(t.map[0] + 1).lstrip()
+            if first.startswith("$$") or first.startswith("\\["):
+                opener = first[:2]
+                closer = "$$" if opener == "$$" else "\\]"
+                f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
+                        f"display math '{opener}' is never closed",
+                        hint=f"end it with '{closer}' (a blank line inside display math also ends it)", length=2)
+
+
+def _split_attrs(f: _File, raw: str, line: int) -> tuple[str, str | None, tuple[str, ...]]:
+    """`Question {#id .tag}` → ('Question', 'id', ('tag',))."""
+    m = _ATTRS.search(raw)
+    if not m:
+        return raw.strip(), None, ()
+    card_id: str | None = None
+    tags: list[str] = []
+    col0 = f.line(line).find("{") + 1 or 1
+    for item in m.group(1).split():
+        value = item[1:]
+        if item.startswith("#"):
+            if card_id is not None:
+                f.error(line, col0, "S021", f"a card has one id; found '{card_id}' and '{value}'",
+                        length=len(m.group(0).strip()))
+            elif not ID_PATTERN.match(value):
+                f.error(line, col0, "S022", f"invalid card id '{value}'",
+                        hint="ids are letters, digits, '-', '_', '.' or ':', e.g. {#conv-output-size}",
+                        length=len(m.group(0).strip()))
+            else:
+                card_id = value
+        elif value:
+            tags.append(value)
+    return raw[:m.start()].strip(), card_id, tuple(tags)
+
+
+def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
+    md = markdown()
+    head = tokens[start]
+    line = head.map[0] + 1
+    if head.markup in ("-", "="):
+        f.warning(line, 1, "S018", "an underlined ('---') heading starts a new card",
+                  hint="to separate the front from the answer, put a blank line before '---'")
+    inline = tokens[start + 1]
+    question, card_id, card_tags = _split_attrs(f, inline.content, line)
+    if card_id is None:
+        f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
+                  hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
+    body = tokens[start + 3:end]
+    hr = next((i for i, t in enumerate(body) if t.type == "hr" and t.level == 0), None)
+    front_body, answer = (body[:hr], body[hr + 1:]) if hr is not None else ([], body)
+
+    media: list[MediaFile] = []
+    q_tokens = md.parseInline(question, env)
+    _resolve_images(f, q_tokens, line, line, media)
+    for t in body:
+        if t.type == "inline" and t.map:
+            _resolve_images(f, [t], t.map[0] + 1, t.map[1], media)
+
+    question_html = md.renderer.render(q_tokens, md.options, env).strip()
+    if not question_html:
+        f.error(line, 1, "S019", "card has an empty question", hint="write the question after '## '",
+                length=len(f.line(line)))
+    front_html = md.renderer.render(front_body, md.options, env).strip() if front_body else ""
+    back_html = md.renderer.render(answer, md.options, env).strip()
+    if not back_html:
+        f.error(line, 1, "S020", "card has no answer",
+                hint="write the answer below the heading, before the next '##'", length=len(f.line(line)))
+    last_line = (next((t.map[1] for t in reversed(body) if t.map), head.map[1]))
+    return Card(
+        id=card_id,
+        question=question,
+        front_html=(f'<div class="question">{question_html}</div>'
+                    + (f'\n<div class="front-more">{front_html}</div>' if front_html else "")),
+        back_html=back_html,
+        deck=meta.deck,
+        tags=tuple(dict.fromkeys(meta.tags + card_tags)),
+        span=f.span(line, 1, len(f.line(line))),
+        formulas=tuple(_formulas(f, body)),
+        checks=tuple(_check_lines(f, body)),
+        media=tuple(dict.fromkeys(media)),
+        front_extra_md=_source_text(f, front_body),
+        back_md=_source_text(f, answer),
+        end_line=last_line,
+    )
+
+
+def _source_text(f: _File, body: list[Token]) -> str:
+    spans = [t.map for t in body if t.map and t.level == 0]
+    if not spans:
+        return ""
+    return "\n".join(f.lines[spans[0][0]:spans[-1][1]]).strip("\n")
+
+
+def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media: list[MediaFile]) -> None:
+    for t in tokens:
+        for child in (t.children or []) if t.type == "inline" else [t]:
+            if child.type != "image":
+                continue
+            src = str(child.attrGet("src") or "")
+            ln, col = f.locate(first, last, src) if src else (first, 1)
+            result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln))
+            if isinstance(result, MediaFile):
+                child.attrSet("src", result.name)
+                media.append(result)
+            elif result is None:
+                child.attrSet("src", "")
+
+
+def _formulas(f: _File, body: list[Token]) -> list[Formula]:
+    found = []
+    for t in body:
+        if t.type == "math_block" and t.map:
+            ln = t.map[0] + 1
+            col = f.line(ln).find(t.markup) + 1 + len(t.markup)
+            found.append(Formula(t.content, f.span(ln, max(col, 1), len(t.content))))
+        elif t.type == "inline" and t.map:
+            for child in t.children or []:
+                if child.type == "math_inline_double":
+                    ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
+                    found.append(Formula(child.content, f.span(ln, col + 2, len(child.content))))
+    return found
+
+
+def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
+    found = []
+    for t in body:
+        if t.type != "fence" or not t.map or t.info.strip().split(maxsplit=1)[:1] != [CHECK_INFO]:
+            continue
+        for i, text in enumerate(t.content.split("\n")):
+            if not text.strip():
+                continue
+            ln = t.map[0] + 2 + i
+            col = f.line(ln).find(text.strip()) + 1
+            found.append(CheckLine(text.rstrip(), f.span(ln, max(col, 1), len(text.strip()))))
+    return found
+
+
+def _check_unique_ids(cards: list[Card], sink: Sink) -> None:
+    seen: dict[str, Card] = {}
+    for card in cards:
+        key = card.id if card.id is not None else None
+        if key is None:
+            continue
+        first = seen.setdefault(key, card)
+        if first is not card:
+            sink.error(card.span, "S023", f"duplicate card id '{key}'",
+                       hint="ids are unique across the whole source tree; rename one of them",
+                       notes=(f"first used at {first.span.path}:{first.span.line}",))
+    texts: dict[tuple[str, str], Card] = {}
+    for card in cards:
+        if card.id is not None:
+            continue
+        first = texts.setdefault((card.deck, card.question), card)
+        if first is not card:
+            sink.error(card.span, "S024", "two cards without ids have the same deck and question",
+                       hint="give each an id, e.g. '## … {#my-id}', so Anki keeps them apart",
+                       notes=(f"the other is at {first.span.path}:{first.span.line}",))
