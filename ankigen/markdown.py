@@ -62,6 +62,25 @@ def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool
     return True
 
 
+def _no_code_in_math(rule):
+    """Wrap dollarmath's inline rule: a `$` span that swallows a backtick is not math.
+
+    Without this, `costs $10 and `$x$`` reads from the price's `$` into the code span.
+    """
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        start, count, pending = state.pos, len(state.tokens), state.pending
+        if not rule(state, silent):
+            return False
+        if "`" in state.src[start:state.pos]:
+            state.pos, state.pending = start, pending  # push() had flushed pending text into a token
+            del state.tokens[count:]
+            return False
+        return True
+
+    return wrapped
+
+
 def _render_inline_math(self, tokens, idx, options, env) -> str:
     return "\\(" + escape(tokens[idx].content, quote=False) + "\\)"
 
@@ -109,6 +128,8 @@ def markdown() -> MarkdownIt:
     # nor precede a digit.
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
            allow_blank_lines=False, double_inline=True)
+    dollar_rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
+    md.inline.ruler.at("math_inline", _no_code_in_math(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})

@@ -16,6 +16,7 @@ from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
 
 FRONT_MATTER_KEYS = ("deck", "tags")
 _ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+\s*)+)\}\s*$")
+_LOOKS_LIKE_ATTRS = re.compile(r"\s*\{\s*[#.][^{}]*\}\s*$")
 ID_PATTERN = re.compile(r"^\w[\w.:-]*$")
 _TAG_PATTERN = re.compile(r"^[^\s\"]+$")
 
@@ -63,7 +64,8 @@ def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list
     cards: list[Card] = []
     for source in sources:
         cards.extend(parse_file(source, config, sink, media))
-    _check_unique_ids(cards, sink)
+    lines = {s.rel: s.text.split("\n") for s in sources}
+    _check_unique_ids(cards, sink, lambda span: lines[span.path][span.line - 1])
     return cards
 
 
@@ -185,6 +187,11 @@ def _split_attrs(f: _File, raw: str, line: int) -> tuple[str, str | None, tuple[
     """`Question {#id .tag}` → ('Question', 'id', ('tag',))."""
     m = _ATTRS.search(raw)
     if not m:
+        bad = _LOOKS_LIKE_ATTRS.search(raw)
+        if bad:
+            f.error(line, (f.line(line).rfind("{") + 1) or 1, "S022", f"cannot read the attributes '{bad.group(0).strip()}'",
+                    hint="write '{#my-id .tag1 .tag2}': one '#id' and '.tags', separated by spaces",
+                    length=len(bad.group(0).strip()))
         return raw.strip(), None, ()
     card_id: str | None = None
     tags: list[str] = []
@@ -308,7 +315,7 @@ def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
     return found
 
 
-def _check_unique_ids(cards: list[Card], sink: Sink) -> None:
+def _check_unique_ids(cards: list[Card], sink: Sink, line_of) -> None:
     seen: dict[str, Card] = {}
     for card in cards:
         key = card.id if card.id is not None else None
@@ -318,7 +325,7 @@ def _check_unique_ids(cards: list[Card], sink: Sink) -> None:
         if first is not card:
             sink.error(card.span, "S023", f"duplicate card id '{key}'",
                        hint="ids are unique across the whole source tree; rename one of them",
-                       notes=(f"first used at {first.span.path}:{first.span.line}",))
+                       source_line=line_of(card.span), notes=(f"first used at {first.span.path}:{first.span.line}",))
     texts: dict[tuple[str, str], Card] = {}
     for card in cards:
         if card.id is not None:
@@ -327,4 +334,4 @@ def _check_unique_ids(cards: list[Card], sink: Sink) -> None:
         if first is not card:
             sink.error(card.span, "S024", "two cards without ids have the same deck and question",
                        hint="give each an id, e.g. '## … {#my-id}', so Anki keeps them apart",
-                       notes=(f"the other is at {first.span.path}:{first.span.line}",))
+                       source_line=line_of(card.span), notes=(f"the other is at {first.span.path}:{first.span.line}",))

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up ankigen on a fresh Debian machine: system packages (as root), a virtualenv in .venv,
+# and the package with its test extra. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=()
+python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+if ((${#apt_packages[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  else
+    echo "setup: please install these Debian packages first: ${apt_packages[*]}" >&2
+    exit 1
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'

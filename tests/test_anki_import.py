@@ -1,0 +1,147 @@
+"""The built .apkg in a real Anki collection: first import, then an edit that keeps history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import only_apkg, run, write
+
+DECK_FILE = """\
+---
+deck: Test deck::Math
+tags: [formulas]
+---
+
+## What is the derivative of $x^2$? {#derivative-x2 .calculus}
+
+$$\\frac{d}{dx} x^2 = 2x$$
+
+![a square](img/square.png)
+
+## What is $\\sum_{i=1}^{n} i$? {#sum-first-n}
+
+$\\frac{n(n+1)}{2}$, e.g. 55 for $n = 10$.
+"""
+
+PLAIN_FILE = """\
+# Words
+
+## What does *stride* mean? {#stride}
+
+How far the window moves between two positions.
+"""
+
+# The smallest valid PNG: a 1×1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _make_deck(project: Path) -> None:
+    write(project / "cards_src/math.md", DECK_FILE)
+    (project / "cards_src/img").mkdir()
+    (project / "cards_src/img/square.png").write_bytes(PNG)
+    write(project / "cards_src/topics/words.md", PLAIN_FILE)
+
+
+def _review(anki, card_id: int) -> None:
+    from anki.scheduler.v3 import CardAnswer
+
+    card = anki.col.get_card(card_id)
+    card.start_timer()
+    states = anki.col._backend.get_scheduling_states(card.id)
+    anki.col.sched.answer_card(anki.col.sched.build_answer(card=card, states=states, rating=CardAnswer.EASY))
+
+
+def test_first_import_has_every_card_with_deck_tags_math_and_media(project: Path, anki) -> None:
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.new) == 3 and not log.updated and not log.conflicting
+
+    notes = anki.notes()
+    assert set(notes) == {"derivative-x2", "sum-first-n", "stride"}
+    deriv = notes["derivative-x2"]
+    assert sorted(deriv.tags) == ["calculus", "formulas"]
+    assert "\\(x^2\\)" in deriv["Front"]
+    assert "\\[\\frac{d}{dx} x^2 = 2x\\]" in deriv["Back"]
+    assert deriv["Source"] == "math.md:6"
+    assert notes["stride"].tags == []
+
+    decks = {n["Id"]: anki.col.decks.name(n.cards()[0].did) for n in notes.values()}
+    assert decks == {"derivative-x2": "Test deck::Math", "sum-first-n": "Test deck::Math",
+                     "stride": "Test deck::topics::words"}
+
+    media = list(Path(anki.col.media.dir()).iterdir())
+    assert len(media) == 1 and media[0].read_bytes() == PNG
+    assert f'src="{media[0].name}"' in deriv["Back"]
+    # One card per note: the reversed template stays empty until a card asks for it.
+    assert all(len(n.cards()) == 1 for n in notes.values())
+
+
+@pytest.mark.parametrize("fixed_clock", [False, True], ids=["clock", "SOURCE_DATE_EPOCH"])
+def test_edit_rebuilt_at_once_updates_in_place_and_keeps_history(project: Path, anki, fixed_clock: bool,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if fixed_clock:  # both builds see the very same second
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    before = anki.notes()
+    card_id = before["stride"].cards()[0].id
+    _review(anki, card_id)
+    reviewed = anki.col.get_card(card_id)
+    assert reviewed.ivl > 0
+    mods = {k: n.mod for k, n in before.items()}
+
+    # Edit one card and rebuild within the same second as the first build.
+    text = (project / "cards_src/topics/words.md").read_text(encoding="utf-8")
+    write(project / "cards_src/topics/words.md", text.replace("How far", "The number of pixels"))
+    result = run("build")
+    assert result.exit_code == 0
+    assert "0 new, 1 changed, 2 unchanged" in result.output
+
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 1 and len(log.duplicate) == 2 and not log.new and not log.conflicting
+
+    after = anki.notes()
+    assert len(anki.col.find_notes("")) == 3
+    assert after["stride"].id == before["stride"].id
+    assert "The number of pixels" in after["stride"]["Back"]
+    assert after["stride"].mod > mods["stride"]
+    for key in ("derivative-x2", "sum-first-n"):
+        assert after[key].mod == mods[key], "unchanged notes must be skipped, not rewritten"
+
+    card = anki.col.get_card(card_id)
+    assert (card.ivl, card.due, card.type, card.queue) == (reviewed.ivl, reviewed.due, reviewed.type, reviewed.queue)
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+
+
+def test_tags_added_in_anki_survive_a_rebuild_without_changes(project: Path, anki) -> None:
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    note = anki.notes()["stride"]
+    note.tags.append("my-own-tag")
+    anki.col.update_note(note)
+
+    assert run("build").exit_code == 0
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert not log.updated and len(log.duplicate) == 3
+    assert "my-own-tag" in anki.notes()["stride"].tags
+
+
+def test_renaming_a_question_keeps_the_note_when_it_has_an_id(project: Path, anki) -> None:
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    old_id = anki.notes()["stride"].id
+    path = project / "cards_src/topics/words.md"
+    write(path, path.read_text(encoding="utf-8").replace("What does *stride* mean?", "Define stride."))
+    assert run("build").exit_code == 0
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 1 and not log.new
+    assert anki.notes()["stride"].id == old_id

@@ -1,0 +1,147 @@
+"""The real CLI through click's CliRunner: exit codes, diagnostics, outputs."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import only_apkg, run, write
+
+GOOD = "## What is 1 + 1? {#one-plus-one}\n\n$1 + 1 = 2$\n"
+
+MALFORMED = """\
+---
+deck: Test deck
+---
+
+## Fine card {#fine}
+
+fine
+
+## Broken {#fine}
+
+duplicate id above
+
+## Image {#img}
+
+![gone](missing.png)
+"""
+
+
+def test_build_with_no_arguments_writes_the_deck(project: Path) -> None:
+    write(project / "cards_src/a.md", GOOD)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "1 cards, 0 claims checked. All checks passed." in result.output
+    assert "wrote dist/Test deck.apkg: 1 new" in result.output
+    with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
+        assert {"collection.anki2", "media"} <= set(z.namelist())
+    assert (project / "cards_src/ankigen.lock").exists()
+
+
+def test_build_src_and_out_arguments(project: Path) -> None:
+    write(project / "elsewhere/deck.md", GOOD)
+    result = run("build", "elsewhere", "--out", "public")
+    assert result.exit_code == 0, result.output
+    assert only_apkg(project / "public").name == "Test deck.apkg"
+    assert not (project / "dist").exists()
+
+
+def test_malformed_source_gives_located_diagnostics_and_exit_1(project: Path) -> None:
+    write(project / "cards_src/bad.md", MALFORMED)
+    result = run("check")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.output.splitlines()
+    assert "cards_src/bad.md:9:1: error[S023]: duplicate card id 'fine'" in lines
+    assert "cards_src/bad.md:15:9: error[S033]: image not found: missing.png" in lines
+    assert "   9 | ## Broken {#fine}" in lines
+    assert any(line.startswith("  = help: ") for line in lines)
+    assert "  = note: first used at cards_src/bad.md:5" in lines
+    assert lines[-1] == "3 cards, 0 claims checked. Found 2 errors and 0 warnings."
+
+
+def test_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -> None:
+    write(project / "cards_src/a.md", GOOD)
+    assert run("build").exit_code == 0
+    apkg = project / "dist/Test deck.apkg"
+    before = apkg.read_bytes()
+    lock_before = (project / "cards_src/ankigen.lock").read_text(encoding="utf-8")
+
+    write(project / "cards_src/b.md", MALFORMED)
+    result = run("build")
+    assert result.exit_code == 1
+    assert apkg.read_bytes() == before
+    assert (project / "cards_src/ankigen.lock").read_text(encoding="utf-8") == lock_before
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg"]
+
+
+def test_check_json_format(project: Path) -> None:
+    write(project / "cards_src/bad.md", MALFORMED)
+    result = run("check", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["summary"] == {"cards": 3, "claims": 0, "failed": 0, "errors": 2, "warnings": 0}
+    first = data["diagnostics"][0]
+    assert {k: first[k] for k in ("path", "line", "col", "severity", "code")} == {
+        "path": "cards_src/bad.md", "line": 9, "col": 1, "severity": "error", "code": "S023"}
+
+
+def test_warnings_pass_unless_strict(project: Path) -> None:
+    write(project / "cards_src/a.md", "## No id here\n\nanswer\n")
+    assert run("check").exit_code == 0
+    result = run("check", "--strict")
+    assert result.exit_code == 1
+    assert "warning[S025]" in result.output
+
+
+def test_usage_and_configuration_errors_exit_2(project: Path) -> None:
+    assert run("build", "no-such-folder").exit_code == 2
+    assert run("check", "--format", "yaml").exit_code == 2
+    write(project / "pyproject.toml", "[tool.ankigen]\nroot_dekc = 'typo'\n")
+    result = run("check")
+    assert result.exit_code == 2
+    assert "unknown setting 'root_dekc'" in result.output
+
+
+def test_empty_source_tree_is_a_usage_error(project: Path) -> None:
+    result = run("build")
+    assert result.exit_code == 2
+    assert "no Markdown sources" in result.output
+
+
+def test_invalid_utf8_names_the_byte_offset(project: Path) -> None:
+    (project / "cards_src/latin1.md").write_bytes("## Café {#cafe}\n\nolé\n".encode("latin-1"))
+    result = run("check")
+    assert result.exit_code == 1
+    assert "cards_src/latin1.md:1:7: error[S001]: not valid UTF-8: byte 0xe9 at offset 6" in result.output
+
+
+def test_bom_and_crlf_are_read_as_plain_text(project: Path) -> None:
+    (project / "cards_src/win.md").write_bytes(b"\xef\xbb\xbf## Q {#q}\r\n\r\nA\r\n")
+    result = run("check", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["summary"]["cards"] == 1
+
+
+def test_internal_errors_are_reported_without_traceback(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "cards_src/a.md", GOOD)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ankigen.build.write_apkg", explode)
+    result = run("build")
+    assert result.exit_code == 2
+    assert "internal error: RuntimeError: boom" in result.output
+    assert "Traceback" not in result.output
+    assert not list((project / "dist").glob("*"))
+
+
+def test_version_and_help(project: Path) -> None:
+    assert run("--version").output.startswith("ankigen, version ")
+    out = run("--help").output
+    assert "build" in out and "check" in out

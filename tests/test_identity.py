@@ -1,0 +1,74 @@
+"""Identity is the learners' review history: these values may never change between versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ankigen.identity import deck_id, guid_for_id, guid_for_text, note_type_id
+from ankigen.notetype import FIELDS, TEMPLATE_NAMES, basic_note_type
+from conftest import run, write
+
+
+def test_pinned_ids() -> None:
+    # If one of these fails, a change would orphan every card users have imported. Do not update
+    # the numbers: undo the change.
+    assert note_type_id("basic") == 1110603052
+    assert deck_id("深度学习面试::卷积神经网络") == 1386293334
+    assert guid_for_id("ankigen-dl-interview", "conv-output-size") == "cXQe9Sng<o={5"
+    assert guid_for_text("ns", "Deck", "What?") == "d6P(t)on=|Un~"
+
+
+def test_note_type_schema_is_frozen() -> None:
+    # Anki matches fields and templates by name; a rename makes every re-import "conflicting".
+    assert FIELDS == ("Front", "Back", "Extra", "Hint", "Reverse", "Checks", "Source", "Id")
+    assert TEMPLATE_NAMES == ("Card 1", "Card 2")
+    model = basic_note_type()
+    assert [f["name"] for f in model.fields] == list(FIELDS)
+    assert [t["name"] for t in model.templates] == list(TEMPLATE_NAMES)
+
+
+def test_guid_follows_the_id_not_the_text() -> None:
+    assert guid_for_id("ns", "a") == guid_for_id("ns", "a")
+    assert guid_for_id("ns", "a") != guid_for_id("other", "a")
+    assert guid_for_text("ns", "D", "Q?") != guid_for_text("ns", "D", "Q!")
+
+
+def _lock(project: Path) -> str:
+    return (project / "cards_src/ankigen.lock").read_text(encoding="utf-8")
+
+
+def test_rebuild_without_changes_is_byte_identical(project: Path) -> None:
+    write(project / "cards_src/a.md", "## One {#one}\n\n$x^2$\n\n## Two {#two}\n\nb\n")
+    assert run("build").exit_code == 0
+    first = (project / "dist/Test deck.apkg").read_bytes()
+    lock = _lock(project)
+    assert run("build").exit_code == 0
+    assert (project / "dist/Test deck.apkg").read_bytes() == first
+    assert _lock(project) == lock
+
+
+def test_source_date_epoch_makes_fresh_builds_reproducible(project: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    write(project / "cards_src/a.md", "## One {#one}\n\na\n")
+    assert run("build").exit_code == 0
+    first = (project / "dist/Test deck.apkg").read_bytes()
+    (project / "cards_src/ankigen.lock").unlink()
+    assert run("build").exit_code == 0
+    assert (project / "dist/Test deck.apkg").read_bytes() == first
+    assert '"mtime": 1700000000' in _lock(project)
+
+
+def test_moving_a_card_down_the_file_is_not_an_edit(project: Path) -> None:
+    write(project / "cards_src/a.md", "## One {#one}\n\na\n")
+    assert run("build").exit_code == 0
+    write(project / "cards_src/a.md", "## Zero {#zero}\n\nz\n\n## One {#one}\n\na\n")
+    result = run("build")
+    assert "1 new, 0 changed, 1 unchanged" in result.output
+
+
+def test_damaged_lock_is_a_clear_error(project: Path) -> None:
+    write(project / "cards_src/a.md", "## One {#one}\n\na\n")
+    write(project / "cards_src/ankigen.lock", "{not json")
+    result = run("build")
+    assert result.exit_code == 2
+    assert "build manifest is damaged" in result.output

@@ -1,0 +1,51 @@
+"""Parser tests driven by fixture files: each `X.md` in fixtures/parse has its dump in `X.out`.
+
+Set ANKIGEN_UPDATE_GOLDEN=1 to rewrite the dumps, then read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ankigen.config import Config
+from ankigen.diagnostics import Sink
+from ankigen.model import Card
+from ankigen.parse import parse_sources
+from ankigen.sources import read_sources
+
+HERE = Path(__file__).parent / "fixtures" / "parse"
+CASES = sorted(p for p in HERE.rglob("*.md"))
+
+
+def dump(cards: list[Card], sink: Sink) -> str:
+    out = []
+    for c in cards:
+        out.append(f"card {c.span.line}-{c.end_line} id={c.id} deck={c.deck} tags={','.join(c.tags)}")
+        out.append(f"  question: {c.question}")
+        out.append(f"  front: {c.front_html}")
+        out.append("  back: " + c.back_html.replace("\n", "\n        "))
+        for f in c.formulas:
+            out.append(f"  formula {f.span.line}:{f.span.col}: {f.latex!r}")
+        for chk in c.checks:
+            out.append(f"  check {chk.span.line}:{chk.span.col}: {chk.text}")
+        for m in c.media:
+            out.append(f"  media {m.name} <- {m.path.name}")
+    for d in sink.sorted():
+        out.append(f"{d.span.line}:{d.span.col} {d.severity.value}[{d.code}] {d.message}")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.relative_to(HERE).as_posix() for c in CASES])
+def test_fixture(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(HERE)
+    sink = Sink()
+    sources = [s for s in read_sources(HERE, sink) if s.path == case]
+    cards = parse_sources(sources, Config(root_deck="Root"), sink)
+    got = dump(cards, sink)
+    golden = case.with_suffix(".out")
+    if os.environ.get("ANKIGEN_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
