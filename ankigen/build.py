@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.apkg import note_type_hash, write_apkg
+from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.lock import build_time, lock_text, read_lock, stamp_note_type, stamp_notes
@@ -46,47 +47,62 @@ def _require_sources(src: Path) -> None:
         raise ConfigError(f"no Markdown sources (*.md) under {src}")
 
 
-def load_cards(src: Path, config: Config, sink: Sink) -> list[Card]:
-    """Stages 1–2: read the sources and parse them into cards."""
+def load_cards(src: Path, config: Config, sink: Sink) -> tuple[list[Card], CheckStats]:
+    """Stages 1–3: read the sources, parse them into cards, check every claim."""
     _require_sources(src)
-    return parse_sources(read_sources(src, sink), config, sink)
+    sources = read_sources(src, sink)
+    cards = parse_sources(sources, config, sink)
+    cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
+    lines = {s.rel: s.text.split("\n") for s in sources}
+    stats = check_cards(cards, sink, cache, span_line(lines))
+    return cards, stats
 
 
-def _summary(cards: list[Card], sink: Sink) -> Summary:
-    return Summary(cards=len(cards), claims=0, failed=0, errors=sink.errors, warnings=sink.warnings)
+def _summary(cards: list[Card], stats: CheckStats, sink: Sink) -> Summary:
+    extra = {"proven": stats.proven, "sampled": stats.sampled, "exact": stats.exact}
+    if stats.undecided:
+        extra["undecided"] = stats.undecided
+    if stats.unchecked_formulas:
+        extra["unchecked_formulas"] = stats.unchecked_formulas
+    return Summary(cards=len(cards), claims=stats.claims, failed=stats.failed, errors=sink.errors,
+                   warnings=sink.warnings, extra=extra)
 
 
 def check(src: Path, config: Config) -> Report:
     """Parse and check the sources without writing anything."""
     sink = Sink()
-    cards = load_cards(src, config, sink)
-    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, sink))
+    cards, stats = load_cards(src, config, sink)
+    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
 
 
-def make_notes(cards: list[Card], src: Path, config: Config) -> list[Note]:
+def _checks_text(holding: int) -> str:
+    return f"✓ {holding} claim{'s' * (holding != 1)} checked" if holding else ""
+
+
+def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats) -> list[Note]:
     root = src if src.is_dir() else src.parent
     notes = []
-    for card in cards:
+    for card, holding in zip(cards, stats.per_card):
         try:
             ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             ref = card.span.path
-        notes.append(make_note(card, config, f"{ref}:{card.span.line}"))
+        notes.append(make_note(card, config, f"{ref}:{card.span.line}", _checks_text(holding)))
     return notes
 
 
 def build(src: Path, out: Path, config: Config) -> Report:
     """Check the sources, then write the deck to out; nothing is written when there are errors."""
     sink = Sink()
-    cards = load_cards(src, config, sink)
-    summary = _summary(cards, sink)
+    cards, stats = load_cards(src, config, sink)
+    summary = _summary(cards, stats, sink)
     if sink.errors or (config.strict and sink.warnings) or not cards:
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
     lock_file = lock_path(src, config)
     lock = read_lock(lock_file)
     now = build_time()
-    notes = stamp_notes(make_notes(cards, src, config), lock, now)
+    notes = stamp_notes(make_notes(cards, src, config, stats), lock, now)
     model = basic_note_type()
     type_stamp = stamp_note_type("basic", note_type_hash(model), lock, now)
     media = [m for card in cards for m in card.media]

@@ -28,6 +28,8 @@ class Config:
     # The build manifest that keeps note mtimes stable. Empty: `ankigen.lock` beside the sources.
     lock: str = ""
     strict: bool = False
+    # Verdicts of decided claims, by content; empty disables the cache.
+    cache: str = ".ankigen-cache"
     project_dir: Path = Path(".")
 
     @property

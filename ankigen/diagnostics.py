@@ -76,8 +76,14 @@ def format_summary(s: Summary) -> str:
     parts = [f"{s.cards} cards", f"{s.claims} claims checked"]
     if s.failed:
         parts.append(f"{s.failed} failed")
-    for key, value in s.extra.items():
-        parts.append(f"{value} {key}")
+    if s.claims:
+        how = [f"{s.extra.get(k, 0)} {label}" for k, label in
+               (("proven", "proven symbolically"), ("sampled", "by sampling"), ("exact", "exactly")) if s.extra.get(k)]
+        if how:
+            parts[-1] += f" ({', '.join(how)})"
+    for key in ("undecided", "unchecked_formulas"):
+        if s.extra.get(key):
+            parts.append(f"{s.extra[key]} {key.replace('_', ' ')}")
     head = ", ".join(parts)
     if s.errors or s.warnings:
         return f"{head}. Found {s.errors} error{'s' * (s.errors != 1)} and {s.warnings} warning{'s' * (s.warnings != 1)}."

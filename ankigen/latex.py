@@ -55,6 +55,7 @@ GREEK = {name: name for name in (
     "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi "
     "Sigma Upsilon Phi Psi Omega").split()}
 
+WORD_COMMANDS = ("\\mathrm", "\\operatorname", "\\mathit")
 RELATIONS = {"=": "=", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\ne": "!=", "\\neq": "!=",
              "\\le": "<=", "\\leq": "<=", "\\leqslant": "<=", "\\ge": ">=", "\\geq": ">=",
              "\\geqslant": ">=", "\\approx": "~", "\\in": "in"}
@@ -109,6 +110,7 @@ class Scope:
 
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     references: dict[str, Callable[..., sp.Expr]] = field(default_factory=dict)
+    values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # `where` bindings, for @references
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -210,8 +212,7 @@ class Parser:
             return t.text in ("(", "[", "{", "|") and not (t.text == "|" and self._closing_bar)
         if t.kind == "cmd":
             return (t.text in ("\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\lfloor", "\\lceil", "\\{", "\\pi",
-                               "\\log", "\\max", "\\min", "\\sum", "\\prod", "\\binom", "\\mathrm",
-                               "\\operatorname", "\\mathit", "\\infty", "\\lvert", "\\vert")
+                               "\\log", "\\max", "\\min", "\\sum", "\\prod", "\\binom", *WORD_COMMANDS, "\\infty", "\\lvert", "\\vert")
                     or t.text in _FUNCS or t.text[1:] in GREEK)
         return False
 
@@ -305,7 +306,7 @@ class Parser:
         self.enter(t)
         try:
             node = self.expression()
-            self.expect(close, f"to close the '{open_}' at offset {t.start}")
+            self.expect(close, f"to close the '{open_}'")
             return node
         finally:
             self.leave()
@@ -372,12 +373,19 @@ class Parser:
             return t.text
         raise MathError("expected a subscript", t.start, 1)
 
+    def symbol_name(self, base: str) -> str:
+        """The rest of a symbol's name after its letter: subscript and primes, as in K_{n}'."""
+        sub = self.subscript()
+        name = base if sub is None else f"{base}_{{{sub}}}"
+        while self.at("'"):
+            self.next()
+            name += "'"
+        return name
+
     def named(self, t: Tok) -> sp.Expr:
         """A letter or Greek letter, with an optional subscript; a card function when called."""
         self.next()
-        base = t.text
-        sub = self.subscript()
-        name = base if sub is None else f"{base}_{{{sub}}}"
+        name = self.symbol_name(t.text)
         if name in self.bound:
             return self.bound[name]
         fn = self.scope.functions.get(name)
@@ -418,6 +426,9 @@ class Parser:
             return sp.oo
         if name in ("\\frac", "\\dfrac", "\\tfrac"):
             self.next()
+            derivative = self.derivative(t)
+            if derivative is not None:
+                return derivative
             self.enter(t)
             try:
                 num = self.script(split_digits=True)
@@ -451,7 +462,7 @@ class Parser:
             return sp.Abs(inner)
         if name == "\\{":
             return self.group("\\{", "\\}")
-        if name in ("\\mathrm", "\\operatorname", "\\mathit", "\\text"):
+        if name in WORD_COMMANDS:
             return self.word_symbol(t)
         if name == "\\log":
             self.next()
@@ -475,8 +486,48 @@ class Parser:
         raise MathError(f"'{name}' is not supported in checked formulas", t.start, t.end - t.start,
                         hint="see README 'Checked formulas' for the supported LaTeX")
 
-    def word_symbol(self, t: Tok) -> sp.Expr:
-        """\\mathrm{FLOPs} and friends: a multi-letter name, treated as one symbol."""
+    def derivative(self, t: Tok) -> sp.Expr | None:
+        """\\frac{d}{dx} f is the derivative of f; other Leibniz forms are refused, not misread."""
+        texts = [self.peek(k).text for k in range(7)]
+        if texts[:3] == ["{", "d", "}"] and texts[3:5] == ["{", "d"] and texts[6] == "}":
+            var = self.peek(5)
+            if var.kind == "letter" or (var.kind == "cmd" and var.text[1:] in GREEK):
+                self.i += 7
+                self.enter(t)
+                try:
+                    body = self.term()
+                finally:
+                    self.leave()
+                return sp.diff(body, self.bound.get(var.text) or symbol(var.text))
+        if texts[0] == "{" and texts[1] == "\\partial":
+            raise MathError("partial derivatives are not supported in checked formulas", t.start, t.end - t.start)
+        num_d = texts[0] == "{" and texts[1] == "d"
+        den = self._after_group()
+        if num_d and den is not None and den.text == "d":
+            raise MathError("write derivatives as \\frac{d}{dx} f(x) to have them checked", t.start,
+                            t.end - t.start)
+        return None
+
+    def _after_group(self) -> Tok | None:
+        """The first token inside the group that follows the current one (the denominator)."""
+        if self.peek().text != "{":
+            return None
+        depth, k = 0, 0
+        while True:
+            u = self.peek(k)
+            if u.kind == "end":
+                return None
+            if u.text == "{":
+                depth += 1
+            elif u.text == "}":
+                depth -= 1
+                if depth == 0:
+                    nxt = self.peek(k + 1)
+                    return self.peek(k + 2) if nxt.text == "{" else None
+            k += 1
+
+    def word_name(self, t: Tok) -> str:
+        """The name in \\mathrm{FLOPs}_{dw}: letters and digits, then subscript and primes."""
         self.next()
         open_ = self.expect("{")
         parts = []
@@ -488,9 +539,11 @@ class Parser:
                 raise MathError(f"only letters and digits may form a name, not '{u.text}'", u.start, u.end - u.start)
             parts.append("_" if u.text == "\\_" else u.text)
         self.next()
-        base = f"\\mathrm{{{''.join(parts)}}}"
-        sub = self.subscript()
-        name = base if sub is None else f"{base}_{{{sub}}}"
+        return self.symbol_name(f"\\mathrm{{{''.join(parts)}}}")
+
+    def word_symbol(self, t: Tok) -> sp.Expr:
+        """\\mathrm{FLOPs} and friends: a multi-letter name, treated as one symbol."""
+        name = self.word_name(t)
         fn = self.scope.functions.get(name)
         if fn is not None and self.at("("):
             return self.call(fn, t)
@@ -554,9 +607,9 @@ class Parser:
                     self.next()
                     items.append(self.expression())
                 self.expect("]")
-                kwargs[name] = tuple(items)
+                kwargs[name] = tuple(item.xreplace(self.scope.values) for item in items)
             else:
-                kwargs[name] = self.expression()
+                kwargs[name] = self.expression().xreplace(self.scope.values)
             if not self.at(")"):
                 self.expect(",")
         close = self.expect(")")

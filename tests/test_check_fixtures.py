@@ -1,0 +1,59 @@
+"""Checker tests driven by annotated sources in fixtures/check.
+
+A line carrying `expect: CODE` (in a TeX `%` comment, or `<!-- expect-above: CODE -->` for the
+line above) must produce exactly that diagnostic; every other line must produce none.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ankigen.build import check
+from ankigen.config import Config
+
+HERE = Path(__file__).parent / "fixtures" / "check"
+CASES = sorted(HERE.glob("*.md"))
+_EXPECT = re.compile(r"expect(-above)?:\s*([A-Z]\d{3}(?:\s*,\s*[A-Z]\d{3})*)")
+
+
+def expected(path: Path) -> set[tuple[int, str]]:
+    found = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        for m in _EXPECT.finditer(line):
+            for code in re.split(r"\s*,\s*", m.group(2)):
+                found.add((n - 1 if m.group(1) else n, code))
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_annotated_fixture(case: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(case, src / case.name)
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    got = {(d.span.line, d.code) for d in report.diagnostics}
+    assert got == expected(case)
+
+
+def test_planted_mistakes_each_reported_on_its_own_line(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(HERE / "planted.md", src / "planted.md")
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    lines = [d.span.line for d in report.diagnostics]
+    assert len(lines) == len(set(lines)) >= 12
+    assert report.summary.failed >= 10
+
+
+def test_true_claims_are_all_decided(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(HERE / "true_claims.md", src / "true_claims.md")
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    assert report.summary.failed == 0 and report.summary.errors == 0
+    assert report.summary.claims >= 50
+    assert report.summary.extra["proven"] >= 5 and report.summary.extra["sampled"] >= 3
