@@ -39,6 +39,17 @@ def test_annotated_fixture(case: Path, tmp_path: Path) -> None:
     assert got == expected(case)
 
 
+def test_hostile_claims_run_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(HERE / "hostile.md", src / "hostile.md")
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    assert report.summary.errors >= 9
+    assert not (tmp_path / "ankigen-pwned").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
+
+
 def test_planted_mistakes_each_reported_on_its_own_line(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()

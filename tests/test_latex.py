@@ -1,0 +1,125 @@
+"""The LaTeX-math parser: the documented subset, and safety on any input."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pytest
+
+from ankigen.latex import MathError, parse_expression, symbol
+
+x, K, C_in, C_out = symbol("x"), symbol("K"), symbol("C_{in}"), symbol("C_{out}")
+
+CASES = [
+    (r"K^2 C_{in} C_{out}", K**2 * C_in * C_out),
+    (r"\frac{1}{C_{out}} + \frac{1}{K^2}", 1 / C_out + 1 / K**2),
+    (r"L (K - 1)", symbol("L") * (K - 1)),
+    (r"\left\lfloor \frac{224 - 3 + 2}{2} \right\rfloor + 1", sp.Integer(112)),
+    (r"\lceil 2.5 \rceil", sp.Integer(3)),
+    (r"1.5", sp.Rational(3, 2)),
+    (r"10^{-7}", sp.Rational(1, 10**7)),
+    (r"e^{x}", sp.exp(x)),
+    (r"\pi", sp.pi),
+    (r"\sqrt[3]{27}", sp.Integer(3)),
+    (r"\sqrt{x}", sp.sqrt(x)),
+    (r"\log_2 8", sp.Integer(3)),
+    (r"\ln(e)", sp.Integer(1)),
+    (r"\frac12", sp.Rational(1, 2)),
+    (r"2 \cdot 3 \times 4 * 5 / 6", sp.Integer(20)),
+    (r"\sigma", symbol(r"\sigma")),
+    (r"\alpha_1 \beta_{t}", symbol(r"\alpha_{1}") * symbol(r"\beta_{t}")),
+    (r"\sum_{i=1}^{4} i^2", sp.Integer(30)),
+    (r"\prod_{i=1}^{4} i", sp.Integer(24)),
+    (r"\max(0, -3)", sp.Integer(0)),
+    (r"\bigl( 1 + 2 \bigr)", sp.Integer(3)),
+    (r"\binom{5}{2}", sp.Integer(10)),
+    (r"\frac{d}{dx} x^3", 3 * x**2),
+    (r"\mathrm{FLOPs}_{dw}", symbol(r"\mathrm{FLOPs}_{dw}")),
+    (r"-x^2", -(x**2)),
+    (r"2^{3^2}", sp.Integer(512)),
+    (r"3 × 4 − 2", sp.Integer(10)),
+]
+
+
+@pytest.mark.parametrize("text,value", CASES, ids=[c[0] for c in CASES])
+def test_parses_documented_subset(text: str, value: sp.Expr) -> None:
+    got = parse_expression(text)
+    assert sp.simplify(got.doit() - value) == 0
+
+
+REFUSED = [
+    (r"\frac{1}{2", "expected '}'"),
+    (r"x^23", "needs braces"),
+    (r"2 3", "without an operator"),
+    (r"10^{10^{10}}", "too large"),
+    (r"2^{2^{2^{2^{2}}}}", "too large"),
+    (r"70000!", "factorial"),
+    (r"\frac{dy}{dx}", "derivatives"),
+    (r"\text{if}", "not supported"),
+    (r"__import__('os')", "unexpected"),
+    (r"\frac{1}{0}", "division by zero"),
+    ("(" * 3000 + "x" + ")" * 3000, "longer than"),
+    ("(" * 1000 + "x" + ")" * 1000, "nested"),
+    ("x" + "^{x" * 500 + "}" * 500, "nested"),
+    (r"\sqrt{" * 200 + "2" + "}" * 200, "nested"),
+]
+
+
+@pytest.mark.parametrize("text,message", REFUSED, ids=[r[0][:30] for r in REFUSED])
+def test_refuses_with_a_located_error(text: str, message: str) -> None:
+    with pytest.raises(MathError) as info:
+        parse_expression(text)
+    assert message in info.value.message
+    assert 0 <= info.value.offset <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("xyK_{}()[]^+-*/=<>0123456789.\\ fracsqrtlogsum!|,&%'")), max_size=60))
+def test_never_raises_anything_but_math_error_on_latexish_text(text: str) -> None:
+    try:
+        parse_expression(text)
+    except MathError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_never_raises_anything_but_math_error_on_arbitrary_text(text: str) -> None:
+    try:
+        parse_expression(text)
+    except MathError:
+        pass
+
+
+_SYMBOLS = [symbol(n) for n in ("x", "y", "K", "C_{in}", "C_{out}", r"\alpha")]
+
+
+def _expressions():
+    leaves = st.one_of(st.sampled_from(_SYMBOLS), st.integers(1, 20).map(sp.Integer),
+                       st.fractions(min_value=Fraction(1, 9), max_value=9, max_denominator=9).map(
+                           lambda f: sp.Rational(f.numerator, f.denominator)))
+    return st.recursive(
+        leaves,
+        lambda sub: st.one_of(
+            st.tuples(sub, sub).map(lambda ab: ab[0] + ab[1]),
+            st.tuples(sub, sub).map(lambda ab: ab[0] - ab[1]),
+            st.tuples(sub, sub).map(lambda ab: ab[0] * ab[1]),
+            st.tuples(sub, sub).map(lambda ab: ab[0] / ab[1] if ab[1] != 0 else ab[0]),
+            st.tuples(sub, st.integers(1, 4)).map(lambda ab: ab[0] ** ab[1]),
+            sub.map(sp.sqrt),
+            sub.map(sp.floor),
+        ),
+        max_leaves=8,
+    ).filter(lambda e: not e.has(sp.I, sp.zoo, sp.nan, sp.oo))  # the subset is real arithmetic
+
+
+@settings(max_examples=200, deadline=None)
+@given(_expressions())
+def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
+    text = sp.latex(expr)
+    back = parse_expression(text)
+    assert sp.simplify(back - expr) == 0, text
