@@ -168,7 +168,7 @@ def _decide(claim: Claim, definitions, cache: ClaimCache, sink: Sink, lines_of) 
         free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
         values = {s: _substitute(v, definitions) for s, v in claim.bindings}
         for name in values:
-            if name not in free:
+            if name not in free and name not in claim.consumed:
                 sink.warning(claim.span, "C004", f"'where' binds {name}, which the claim does not contain",
                              hint=_binding_hint(name, free), source_line=lines_of(claim.span))
         for _ in range(len(values) + 1):

@@ -35,6 +35,7 @@ class Claim:
     set_name: str = ""  # Z or N, for `\in`
     tolerance: sp.Rational | None = None  # for `\approx`
     bindings: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    consumed: frozenset = frozenset()  # bindings used inside @references
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def _number_set(p: Parser) -> str:
 def _function_def(toks: list[Tok], head: tuple[str, list[str], int], scope: Scope) -> tuple[str, FunctionDef]:
     name, params, eq = head
     p = Parser(toks[eq + 1:], scope)
-    symbols = [symbol(n) for n in params]
+    symbols = [sp.Symbol(n, real=True) for n in params]  # an argument may be any real, not only positive
     p.bound.update(dict(zip(params, symbols)))
     body = p.expression()
     return name, FunctionDef(tuple(symbols), body), p.i + eq + 1
@@ -314,7 +315,7 @@ def read_checks(check_lines, functions: dict[str, FunctionDef], references) -> t
                 raise MathError("a claim needs a relation (= \\neq < > \\le \\ge \\approx \\in)", 0,
                                 len(claim_text))
             for step in parse_chain(toks, scope, claim_text):
-                claims.append(_claim(step, claim_text, base, True, bound))
+                claims.append(_claim(step, claim_text, base, True, bound, frozenset(scope.consumed)))
         except MathError as exc:
             problems.append(Problem("M001", f"cannot read claim: {exc.message}",
                                     offset_span(base, text, exc.offset, exc.length), True, exc.hint))
@@ -381,7 +382,7 @@ def _bindings(full: str, text: str, scope: Scope) -> tuple[tuple[sp.Symbol, sp.E
     return tuple(out)
 
 
-def _claim(step: Step, text: str, start: Span, in_block: bool, bindings) -> Claim:
+def _claim(step: Step, text: str, start: Span, in_block: bool, bindings, consumed=frozenset()) -> Claim:
     shown = " ".join(text[min(step.start, step.lhs_start if step.lhs_start >= 0 else step.start):step.end].split())
     tol = None
     if step.rel == "~":
@@ -390,4 +391,4 @@ def _claim(step: Step, text: str, start: Span, in_block: bool, bindings) -> Clai
             raise MathError("the right side of \\approx must be a decimal number, e.g. 9.54 \\times 10^{-7}",
                             step.start, step.end - step.start)
     return Claim(step.lhs, step.rel, step.rhs, shown, offset_span(start, text, step.start, step.end - step.start),
-                 in_block, step.set_name, tol, bindings)
+                 in_block, step.set_name, tol, bindings, consumed)

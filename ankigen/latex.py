@@ -47,7 +47,7 @@ _SKIP = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle",
          "\\limits", "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg",
          "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr",
          "\\middle"}
-_TOKEN = re.compile(r"\s+|\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|\.\d+|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|.", re.S)
+_TOKEN = re.compile(r"\s+|\\[A-Za-z]+|\\.|[0-9]+(?:\.[0-9]+)?|\.[0-9]+|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|.", re.S)
 _OPS = set("+-*/=<>()[]{}^_,!|&';:.")
 
 GREEK = {name: name for name in (
@@ -84,7 +84,7 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             kind = "sep"  # separates statements in display math
         elif s[0] == "\\":
             kind = "cmd"
-        elif s[0].isdigit() or s[0] == "." and len(s) > 1:
+        elif s[0] in "0123456789" or s[0] == "." and len(s) > 1:
             kind = "num"
         elif s[0] == "@":
             kind = "ref"
@@ -111,6 +111,7 @@ class Scope:
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     references: dict[str, Callable[..., sp.Expr]] = field(default_factory=dict)
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # `where` bindings, for @references
+    consumed: set[sp.Symbol] = field(default_factory=set)  # bindings a reference used up
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -583,6 +584,10 @@ class Parser:
         cls = sp.Sum if t.text == "\\sum" else sp.Product
         return cls(body, (index, low, high))
 
+    def _bind(self, value: sp.Expr) -> sp.Expr:
+        self.scope.consumed.update(value.free_symbols & self.scope.values.keys())
+        return value.xreplace(self.scope.values)
+
     def reference(self) -> sp.Expr:
         """@name(key=value, ...): a reference derivation from ankigen.reference."""
         t = self.next()
@@ -607,9 +612,9 @@ class Parser:
                     self.next()
                     items.append(self.expression())
                 self.expect("]")
-                kwargs[name] = tuple(item.xreplace(self.scope.values) for item in items)
+                kwargs[name] = tuple(self._bind(item) for item in items)
             else:
-                kwargs[name] = self.expression().xreplace(self.scope.values)
+                kwargs[name] = self._bind(self.expression())
             if not self.at(")"):
                 self.expect(",")
         close = self.expect(")")
