@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import sqlite3
@@ -18,11 +17,6 @@ from ankigen.model import MediaFile, Note
 from ankigen.notetype import basic_note_type
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
-
-
-def note_type_hash(model: genanki.Model) -> str:
-    blob = json.dumps([model.name, model.fields, model.templates, model.css], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def _collection(db_path: Path, notes: list[Note], note_type_mtime: int) -> None:

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.apkg import note_type_hash, write_apkg
+from ankigen.apkg import write_apkg
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.lock import build_time, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Summary
 from ankigen.notes import make_note
-from ankigen.notetype import basic_note_type
+from ankigen.notetype import basic_note_type_hash
 from ankigen.output import write_atomic, write_text_atomic
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
@@ -103,8 +103,7 @@ def build(src: Path, out: Path, config: Config) -> Report:
     lock = read_lock(lock_file)
     now = build_time()
     notes = stamp_notes(make_notes(cards, src, config, stats), lock, now)
-    model = basic_note_type()
-    type_stamp = stamp_note_type("basic", note_type_hash(model), lock, now)
+    type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
     media = [m for card in cards for m in card.media]
 
     target = out / f"{output_stem(config.root_deck)}.apkg"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.latex import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, MathError, Parser, Scope, Tok, symbol, tokenize
+from ankigen.latex import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, MathError, Parser, Scope, Tok, tokenize
 from ankigen.model import Span
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?)\}")

@@ -8,6 +8,7 @@ now, even those a feature has yet to fill. Template HTML and CSS may change free
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from importlib.resources import files
 
@@ -30,13 +31,25 @@ FIELDS = (
 TEMPLATE_NAMES = ("Card 1", "Card 2")
 
 
+@lru_cache(maxsize=None)
 def _template(name: str) -> str:
     return files("ankigen").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
+def basic_note_type_hash() -> str:
+    """Changes exactly when what Anki stores of the note type changes."""
+    parts = [NOTE_TYPE_NAME, *FIELDS, *TEMPLATE_NAMES, *(_template(n) for n in _TEMPLATE_FILES)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+_TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "card.css")
+
+
 def basic_note_type() -> genanki.Model:
-    """The front/back note type, with an optional reversed card."""
+    """The front/back note type, with an optional reversed card.
+
+    A new object each call: genanki adds keys to the field and template dicts as it writes.
+    """
     return genanki.Model(
         note_type_id("basic"),
         NOTE_TYPE_NAME,
