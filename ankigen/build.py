@@ -11,10 +11,11 @@ from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.lock import build_time, lock_text, read_lock, stamp_note_type, stamp_notes
-from ankigen.model import Card, Diagnostic, Note, Summary
+from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
 from ankigen.notetype import basic_note_type_hash
-from ankigen.output import write_atomic, write_text_atomic
+from ankigen.output import atomic_path, write_text_atomic
+from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
 
@@ -106,8 +107,10 @@ def build(src: Path, out: Path, config: Config) -> Report:
     type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
     media = [m for card in cards for m in card.media]
 
-    target = out / f"{output_stem(config.root_deck)}.apkg"
-    write_atomic(target, lambda tmp: write_apkg(tmp, notes, media, type_stamp.mtime))
+    stem = output_stem(config.root_deck)
+    targets = [out / f"{stem}.apkg"] + ([out / f"{stem}.pdf"] if config.pdf else [])
+    if not _write_outputs(targets, cards, notes, media, type_stamp.mtime, config, now, sink):
+        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
     new_lock = lock_text(notes, {"basic": type_stamp})
     if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
         write_text_atomic(lock_file, new_lock)
@@ -118,4 +121,32 @@ def build(src: Path, out: Path, config: Config) -> Report:
         "unchanged": sum(n.guid in lock.notes and lock.notes[n.guid].hash == n.content_hash for n in notes),
         "removed": len(set(lock.notes) - {n.guid for n in notes}),
     }
-    return Report(tuple(cards), tuple(sink.sorted()), summary, (target,), changes)
+    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(targets), changes)
+
+
+class _Abandon(Exception):
+    """A stage failed with diagnostics: drop every temporary output."""
+
+
+def _write_outputs(targets: list[Path], cards: list[Card], notes: list[Note], media, type_mtime: int,
+                   config: Config, now: int, sink: Sink) -> bool:
+    """Write all outputs to temporary files and rename them only when every one succeeded."""
+    try:
+        with atomic_path(targets[0]) as apkg_tmp:
+            write_apkg(apkg_tmp, notes, media, type_mtime)
+            if len(targets) > 1:
+                with atomic_path(targets[1]) as pdf_tmp:
+                    cols, rows = parse_grid(config.cards_per_page)
+                    opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
+                    cache = config.resolve(config.cache) / "formulas" if config.cache else None
+                    try:
+                        ok = render_pdf(pdf_tmp, cards, config.root_deck, opts, now, sink, cache)
+                    except PdfError as exc:
+                        sink.error(Span(str(targets[1]), 1, 1), "O020", f"the PDF could not be typeset: {exc}",
+                                   hint="build with --no-pdf to get the Anki deck meanwhile; please report this")
+                        ok = False
+                    if not ok:
+                        raise _Abandon
+    except _Abandon:
+        return False
+    return True

@@ -103,27 +103,36 @@ def check(src: str | None, fmt: str, strict: bool | None) -> None:
               help="Output folder (default: the configured dist/).")
 @format_option
 @strict_option
+@click.option("--pdf/--no-pdf", "pdf", default=None, help="Also write the printable PDF (default: on).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper size of the PDF.")
+@click.option("--cards-per-page", default=None, metavar="COLSxROWS", help="Cut-out cards per page, e.g. 2x4.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @_guarded
-def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet: bool) -> None:
+def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet: bool, pdf: bool | None,
+          paper: str | None, cards_per_page: str | None) -> None:
     """Check the cards in SRC, then write the Anki deck into the output folder."""
     from dataclasses import replace
 
     from ankigen import build as pipeline
     from ankigen.sources import display_path
 
+    from ankigen.config import check_pdf_settings
+
     config = load_config()
-    if strict is not None:
-        config = replace(config, strict=strict)
+    overrides = {k: v for k, v in (("strict", strict), ("pdf", pdf), ("paper", paper),
+                                   ("cards_per_page", cards_per_page)) if v is not None}
+    config = replace(config, **overrides)
+    check_pdf_settings(config, "command line")
     out_dir = Path(out) if out else config.resolve(config.out)
     report = pipeline.build(_source(config, src), out_dir, config)
     _emit(report, fmt, quiet)
     if fmt == "text" and not quiet:
+        c = report.changes
         for path in report.outputs:
-            c = report.changes
-            click.echo(f"wrote {display_path(path)}: {c['new']} new, {c['changed']} changed, "
-                       f"{c['unchanged']} unchanged notes" + (f", {c['removed']} gone from the sources"
-                                                               if c["removed"] else ""))
+            detail = (f": {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged notes"
+                      + (f", {c['removed']} gone from the sources" if c["removed"] else "")
+                      if path.suffix == ".apkg" else "")
+            click.echo(f"wrote {display_path(path)}{detail}")
         if not report.outputs and not report.summary.errors and not report.cards:
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
         elif not report.outputs:

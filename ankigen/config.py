@@ -28,8 +28,12 @@ class Config:
     # The build manifest that keeps note mtimes stable. Empty: `ankigen.lock` beside the sources.
     lock: str = ""
     strict: bool = False
-    # Verdicts of decided claims, by content; empty disables the cache.
+    # Verdicts of decided claims and drawn formulas, by content; empty disables the cache.
     cache: str = ".ankigen-cache"
+    pdf: bool = True
+    paper: str = "a4"  # a4 or letter
+    cards_per_page: str = "2x4"  # columns x rows of the cut-out cards
+    pdf_font: str = "Noto Serif CJK SC"  # the CJK font family of the PDF
     project_dir: Path = Path(".")
 
     @property
@@ -42,6 +46,17 @@ class Config:
 
 
 _KEYS = {f.name: f for f in fields(Config) if f.name != "project_dir"}
+
+
+def check_pdf_settings(config: Config, where: str) -> None:
+    from ankigen.pdf import PAPERS, parse_grid
+
+    if config.paper not in PAPERS:
+        raise ConfigError(f"{where}: paper must be one of {', '.join(PAPERS)}, not {config.paper!r}")
+    try:
+        parse_grid(config.cards_per_page)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -77,6 +92,7 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{pyproject}: [tool.ankigen] {key} must be a {expected.__name__}")
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
+    check_pdf_settings(config, str(pyproject))
     if not config.root_deck.strip() or "::" in config.root_deck.strip(":") and not all(
         p.strip() for p in config.root_deck.split("::")
     ):

@@ -1,0 +1,145 @@
+"""The printable PDF, read back with pypdf: content, fonts, duplex geometry, continuations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import run, write
+
+DECK = """\
+---
+deck: Test deck::卷积
+---
+
+## 卷积输出尺寸怎么算？ {#conv-size}
+
+$$N = \\left\\lfloor \\frac{W - K + 2P}{S} \\right\\rfloor + 1$$
+
+向下取整不能省，例如 $W = 224$ 时输出 112。
+
+## 什么是步长？ {#stride}
+
+窗口每次移动的像素数 $S$。
+
+## 选择题：下列哪个是激活函数？ {#mcq}
+
+A. ReLU
+
+B. SGD
+
+---
+
+**A**。SGD 是优化算法。
+"""
+
+LONG = "## 一个很长的回答 {#long-answer}\n\n" + "\n\n".join(
+    f"第 {i} 段：反向传播时梯度是各层导数的连乘，层数多时会指数级变小或变大，这一段文字故意写得很长。" * 2
+    for i in range(1, 30)) + "\n"
+
+
+def _pdf(project: Path) -> Path:
+    return project / "dist" / "Test deck.pdf"
+
+
+def _positions(page) -> dict[str, tuple[float, float]]:
+    """Where each card id (printed in monospace) starts on the page."""
+    found: dict[str, tuple[float, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        word = text.strip()
+        if re.fullmatch(r"[a-z][a-z0-9-]+", word) and word not in found:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found[word] = (x, y)
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_pdf_has_every_question_cjk_font_and_no_raw_tex(project: Path) -> None:
+    write(project / "cards_src/cnn.md", DECK)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "wrote dist/Test deck.pdf" in result.output
+    reader = PdfReader(_pdf(project))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    for question in ("卷积输出尺寸怎么算？", "什么是步长？", "选择题：下列哪个是激活函数？"):
+        assert question in text.replace(" ", "")
+    assert "\\frac" not in text and "$$" not in text and "\\lfloor" not in text
+    fonts = set()
+    for page in reader.pages:
+        for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    assert any("CJK" in f for f in fonts), fonts
+
+
+def test_fronts_and_backs_sit_at_mirrored_positions(project: Path) -> None:
+    write(project / "cards_src/cnn.md", DECK)
+    assert run("build").exit_code == 0
+    reader = PdfReader(_pdf(project))
+    pages = [i for i, p in enumerate(reader.pages) if "conv-size" in p.extract_text()]
+    front, back = pages[-2], pages[-1]  # the study sheet mentions ids too; the card pages come last
+    assert front % 2 == 0, "fronts must be on odd (recto) pages"
+    width = float(reader.pages[front].mediabox.width)
+    fpos, bpos = _positions(reader.pages[front]), _positions(reader.pages[back])
+    assert set(fpos) >= {"conv-size", "stride", "mcq"} and set(bpos) >= {"conv-size", "stride", "mcq"}
+    cell = (width - 2 * 10 * 72 / 25.4) / 2
+    for card in ("conv-size", "stride", "mcq"):
+        (fx, fy), (bx, by) = fpos[card], bpos[card]
+        assert abs(fy - by) < 1.0, card  # same row
+        front_col = int((fx - 10 * 72 / 25.4) // cell)
+        back_col = int((bx - 10 * 72 / 25.4) // cell)
+        assert back_col == 1 - front_col, card  # mirrored across the long edge
+    assert fpos["conv-size"][0] < fpos["stride"][0]
+
+
+def test_long_answer_continues_on_another_card_with_a_warning(project: Path) -> None:
+    write(project / "cards_src/long.md", LONG)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "warning[O010]: card 'long-answer' is too long for one cut-out card: continued on" in result.output
+    text = "\n".join(p.extract_text() for p in PdfReader(_pdf(project)).pages)
+    assert "续 1/" in text and "续 2/" in text
+    assert "第 29 段" in text.replace("\n", "")
+
+
+def test_no_pdf_and_paper_options(project: Path) -> None:
+    write(project / "cards_src/cnn.md", DECK)
+    assert run("build", "--no-pdf").exit_code == 0
+    assert not _pdf(project).exists()
+    assert run("build", "--paper", "letter", "--cards-per-page", "3x5").exit_code == 0
+    box = PdfReader(_pdf(project)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    assert run("build", "--cards-per-page", "9x9").exit_code == 2
+
+
+def test_missing_font_fails_clearly_and_writes_nothing(project: Path) -> None:
+    write(project / "cards_src/cnn.md", DECK)
+    with open(project / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write('pdf_font = "No Such Font"\n')
+    result = run("build")
+    assert result.exit_code == 1
+    assert "error[O002]: font 'No Such Font' is not installed" in result.output
+    assert "fonts-noto-cjk" in result.output
+    assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+
+
+def test_characters_no_font_covers_are_named(project: Path) -> None:
+    write(project / "cards_src/glyphs.md", "## 象形文字 {#glyphs}\n\n𓀀 是埃及象形文字。\n")
+    result = run("build")
+    assert result.exit_code == 1
+    assert "error[O003]: no installed font has '𓀀' (U+13000)" in result.output
+    assert not (project / "dist/Test deck.apkg").exists()
+
+
+@pytest.mark.parametrize("hostile", ["#import \"x.typ\"", "#read(\"/etc/passwd\")", "$ #eval(\"1\") $",
+                                     "] #panic(\"x\") ["])
+def test_typst_syntax_in_sources_is_text(project: Path, hostile: str) -> None:
+    write(project / "cards_src/h.md", f"## Q {{#q}}\n\n{hostile}\n")
+    assert run("build").exit_code == 0
+    text = "".join(p.extract_text() for p in PdfReader(_pdf(project)).pages)
+    assert hostile.split("(")[0].strip("$ ]") in text
