@@ -86,7 +86,7 @@ _STUDY = """
 #let study-card(id, q, front, answer) = block(breakable: true, below: 1.4em, width: 100%)[
   #text(weight: "bold", size: 11pt)[#q]
   #front
-  #block(inset: (left: 1em), answer)
+  #block(width: 100%, inset: (left: 1em), answer)
   #align(right, text(6.5pt, fill: luma(130), raw(id)))
 ]
 """
@@ -127,7 +127,7 @@ class _Renderer:
         self.folder = folder
         self.drawer = drawer
         self.sink = sink
-        self.images: dict[Path, str] = {}
+        self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
 
     def math(self, latex: str, display: bool) -> str:
         drawing = self.drawer.draw(latex, display)
@@ -140,6 +140,24 @@ class _Renderer:
     def side(self, card: Card, md_text: str) -> list[str]:
         return to_blocks(md_text, self.math, self._image_for(card))
 
+    def _usable_image(self, media, card: Card) -> str | None:
+        """The image's name in the Typst folder, or None when Typst cannot decode it."""
+        if media.path not in self.images:
+            import typst
+
+            name = f"media-{media.name}"
+            shutil.copyfile(media.path, self.folder / name)
+            probe = self.folder / "probe.typ"
+            probe.write_text(f"#image({string(name)})", encoding="utf-8")
+            try:  # one bad file would otherwise fail the whole document
+                typst.compile(str(probe), root=str(self.folder))
+                self.images[media.path] = name
+            except Exception as exc:  # noqa: BLE001
+                self.images[media.path] = ""
+                self.sink.warning(card.span, "O005", f"image cannot be drawn in the PDF: {media.path.name}",
+                                  hint=f"Typst says: {str(exc).splitlines()[0][:160]}")
+        return self.images[media.path] or None
+
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
 
@@ -150,10 +168,9 @@ class _Renderer:
         def image(src: str) -> str:
             for m in card.media:
                 if base is not None and Path(src).name == m.path.name and m.path in by_path:
-                    name = self.images.setdefault(m.path, f"media-{m.name}")
-                    if not (self.folder / name).exists():
-                        shutil.copyfile(m.path, self.folder / name)
-                    return f"#img({string(name)})"
+                    name = self._usable_image(m, card)
+                    if name:
+                        return f"#img({string(name)})"
             return escape(f"[{src}]")
 
         return image

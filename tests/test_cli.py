@@ -67,16 +67,16 @@ def test_malformed_source_gives_located_diagnostics_and_exit_1(project: Path) ->
 def test_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -> None:
     write(project / "cards_src/a.md", GOOD)
     assert run("build").exit_code == 0
-    apkg = project / "dist/Test deck.apkg"
-    before = apkg.read_bytes()
+    apkg, pdf = project / "dist/Test deck.apkg", project / "dist/Test deck.pdf"
+    before, pdf_before = apkg.read_bytes(), pdf.read_bytes()
     lock_before = (project / "cards_src/ankigen.lock").read_text(encoding="utf-8")
 
     write(project / "cards_src/b.md", MALFORMED)
     result = run("build")
     assert result.exit_code == 1
-    assert apkg.read_bytes() == before
+    assert apkg.read_bytes() == before and pdf.read_bytes() == pdf_before
     assert (project / "cards_src/ankigen.lock").read_text(encoding="utf-8") == lock_before
-    assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg"]
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg", "Test deck.pdf"]
 
 
 def test_check_json_format(project: Path) -> None:

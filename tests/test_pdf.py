@@ -143,3 +143,12 @@ def test_typst_syntax_in_sources_is_text(project: Path, hostile: str) -> None:
     assert run("build").exit_code == 0
     text = "".join(p.extract_text() for p in PdfReader(_pdf(project)).pages)
     assert hostile.split("(")[0].strip("$ ]") in text
+
+
+def test_an_undecodable_image_is_left_out_of_the_pdf_with_a_warning(project: Path) -> None:
+    write(project / "cards_src/img.md", "## 图 {#pic}\n\n![坏图](broken.png)\n")
+    (project / "cards_src/broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "warning[O005]: image cannot be drawn in the PDF: broken.png" in result.output
+    assert _pdf(project).exists() and (project / "dist/Test deck.apkg").exists()
