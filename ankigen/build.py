@@ -27,6 +27,7 @@ class Report:
     summary: Summary
     outputs: tuple[Path, ...] = ()
     changes: dict[str, int] = field(default_factory=dict)
+    claims: tuple = ()  # (span, text, verdict) of every decided claim
 
 
 def output_stem(root_deck: str) -> str:
@@ -73,7 +74,7 @@ def check(src: Path, config: Config) -> Report:
     """Parse and check the sources without writing anything."""
     sink = Sink()
     cards, stats = load_cards(src, config, sink)
-    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
+    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), claims=stats.results)
 
 
 def _checks_text(holding: int) -> str:

@@ -83,6 +83,7 @@ class CheckStats:
     undecided: int = 0
     unchecked_formulas: int = 0
     per_card: tuple[int, ...] = ()  # claims that hold, per card
+    results: tuple[tuple[Span, str, Verdict], ...] = ()  # every decided claim, for `check --claims`
 
 
 def _substitute(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
@@ -129,6 +130,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> C
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     counts = {"claims": 0, "failed": 0, "symbolic": 0, "sampled": 0, "exact": 0, "undecided": 0}
     per_card = []
+    results: list[tuple[Span, str, Verdict]] = []
     for i, card in enumerate(cards):
         definitions, functions = _definitions_in_scope(i, cards, display, by_id, sink)
         checked, problems = read_checks(card.checks, functions, REFERENCES)
@@ -140,6 +142,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> C
             if verdict is None:
                 continue
             counts["claims"] += 1
+            results.append((claim.span, claim.text, verdict))
             if verdict.holds is None:
                 counts["undecided"] += 1
             elif not verdict.holds:
@@ -150,7 +153,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> C
         per_card.append(holding)
     cache.save()
     return CheckStats(counts["claims"], counts["failed"], counts["symbolic"], counts["sampled"], counts["exact"],
-                      counts["undecided"], sum(d.unchecked for d in display), tuple(per_card))
+                      counts["undecided"], sum(d.unchecked for d in display), tuple(per_card), tuple(results))
 
 
 def _report(sink: Sink, p: Problem, lines_of) -> None:

@@ -33,6 +33,10 @@ def _guarded(func):
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `ankigen check --claims | head`: the reader left; say nothing more
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FINDINGS)
         except KeyboardInterrupt:
             click.echo("interrupted; previous outputs are untouched", err=True)
             sys.exit(130)
@@ -85,14 +89,21 @@ strict_option = click.option("--strict", is_flag=True, default=None, help="Treat
 @click.argument("src", required=False, type=click.Path(file_okay=True, dir_okay=True))
 @format_option
 @strict_option
+@click.option("--claims", "list_claims", is_flag=True, help="List every claim with how it was decided.")
 @_guarded
-def check(src: str | None, fmt: str, strict: bool | None) -> None:
+def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> None:
     """Parse and check the cards in SRC (default: the configured cards_src/) without writing."""
     from ankigen import build as pipeline
 
     config = load_config()
     strict = config.strict if strict is None else strict
     report = pipeline.check(_source(config, src), config)
+    if list_claims and fmt == "text":
+        for span, text, verdict in report.claims:
+            status = {True: "holds", False: "FAILS", None: "undecided"}[verdict.holds]
+            how = verdict.detail if verdict.method in ("sampled", "undecided") else verdict.method
+            click.echo(f"{span.path}:{span.line}:{span.col}: {status} ({how}): {text}")
+        click.echo("")
     _emit(report, fmt)
     sys.exit(_exit_code(report, strict))
 
