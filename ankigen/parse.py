@@ -166,6 +166,13 @@ def _front_matter_tags(f: _File, value: object, line: int, col: int) -> tuple[st
 
 def _check_unterminated(f: _File, tokens: list[Token]) -> None:
     total = f.source.text.count("\n") + (0 if f.source.text.endswith("\n") else 1)
+    limit = markdown().options["maxNesting"]
+    deepest = next((t for t in tokens if t.level >= limit - 1 and t.map), None)
+    if deepest is not None:
+        # markdown-it stops reading at its nesting limit: say so rather than drop the rest unseen
+        f.error(deepest.map[0] + 1, 1, "S026",
+                f"Markdown nested more than {limit} levels deep; lines {deepest.map[0] + 1}–{deepest.map[1]} "
+                "are not read", hint="flatten the nested lists or quotes")
     for t in tokens:
         if t.type == "fence" and t.map and t.map[1] >= total:
             last = f.line(t.map[1]).strip()

@@ -1,0 +1,135 @@
+"""Hostile and broken sources: nothing runs, nothing escapes, nothing is lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ankigen.apkg import write_apkg  # noqa: F401 — the module must import without side effects
+from ankigen.config import Config
+from ankigen.diagnostics import Sink
+from ankigen.model import SourceFile
+from ankigen.parse import parse_file
+from conftest import FIXTURES, run, write
+
+HOSTILE = FIXTURES / "hostile"
+
+
+def _all_fields(project: Path) -> str:
+    import sqlite3
+    import tempfile
+    import zipfile
+
+    with zipfile.ZipFile(project / "dist/Test deck.apkg") as z, tempfile.TemporaryDirectory() as tmp:
+        z.extract("collection.anki2", tmp)
+        conn = sqlite3.connect(Path(tmp) / "collection.anki2")
+        try:
+            return "\n".join(row[0] for row in conn.execute("select flds from notes"))
+        finally:
+            conn.close()
+
+
+def test_html_and_script_never_reach_a_field(project: Path) -> None:
+    shutil.copy(HOSTILE / "html.md", project / "cards_src/html.md")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 1  # the escaping images are errors
+    assert "error[S035]: image path leaves the source folder: ../../../../../../etc/passwd" in result.output
+    assert "error[S035]: image path leaves the source folder: /etc/hostname" in result.output
+    assert "error[S031]: image URL scheme 'data:' is not allowed" in result.output
+
+    (project / "cards_src/html.md").write_text(
+        (HOSTILE / "html.md").read_text(encoding="utf-8").split("## Image that leaves")[0], encoding="utf-8")
+    assert run("build", "--no-pdf").exit_code == 0
+    fields = _all_fields(project)
+    assert "<script" not in fields and "<img src=x" not in fields and "<iframe" not in fields
+    assert "&lt;script&gt;" in fields
+    assert 'href="javascript' not in fields and 'src="javascript' not in fields
+
+
+def test_symlink_out_of_the_tree_is_refused(project: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.png"
+    outside.write_bytes(b"\x89PNG secret")
+    (project / "cards_src/link.png").symlink_to(outside)
+    write(project / "cards_src/a.md", "## Q {#q}\n\n![x](link.png)\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 1
+    assert "error[S035]: image path leaves the source folder: link.png" in result.output
+    assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+
+
+def test_yaml_tags_are_not_constructed(project: Path) -> None:
+    shutil.copy(HOSTILE / "yaml_tags.md", project / "cards_src/y.md")
+    result = run("check")
+    assert result.exit_code == 1
+    assert "error[S010]: front matter is not valid YAML" in result.output
+    assert not (project / "ankigen-pwned-yaml").exists()
+
+
+def test_deep_nesting_never_hides_a_check_block(project: Path) -> None:
+    for body in (">" * 5000 + " x", "[" * 5000 + "y" + "]" * 5000, "- " * 3000 + "z", "* " * 100 + "z"):
+        write(project / "cards_src/deep.md", f"## Deep {{#deep}}\n\n{body}\n\n```check\n1 + 1 = 3\n```\n")
+        result = run("check")
+        assert result.exit_code == 1
+        assert "error[C001]" in result.output or "error[S026]" in result.output, body[:10]
+
+
+def test_a_ten_megabyte_line_is_handled(project: Path) -> None:
+    write(project / "cards_src/big.md", "## Big {#big}\n\n" + "数据" * 5_000_000 + "\n")
+    start = time.monotonic()
+    result = run("check")
+    assert result.exit_code == 0
+    assert time.monotonic() - start < 60
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("#$`*_[]()!{}<>\\-=|~:%.\n \tabcQ中文1234")), max_size=300)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_TEXT)
+def test_markdown_parser_never_raises(tmp_path: Path, text: str) -> None:
+    source = SourceFile(path=tmp_path / "f.md", rel="f.md", root=tmp_path, text=text)
+    parse_file(source, Config(root_deck="R"), Sink())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200))
+def test_markdown_parser_never_raises_on_any_unicode(tmp_path: Path, text: str) -> None:
+    source = SourceFile(path=tmp_path / "f.md", rel="f.md", root=tmp_path, text=text)
+    parse_file(source, Config(root_deck="R"), Sink())
+
+
+def test_interrupted_build_leaves_previous_outputs_and_no_temporary_files(project: Path) -> None:
+    # Many distinct formulas make the PDF stage last seconds: time enough to interrupt it.
+    cards = "".join(f"## Card {i} {{#card-{i}}}\n\n$$x_{{{i}}} = \\frac{{{i}}}{{{i + 1}}} + y^{{{i}}}$$\n\n"
+                    for i in range(400))
+    write(project / "cards_src/many.md", cards)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q"], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout + first.stderr
+    dist = project / "dist"
+    before = {p.name: p.read_bytes() for p in dist.iterdir()}
+    lock_before = (project / "cards_src/ankigen.lock").read_bytes()
+
+    write(project / "cards_src/many.md", cards.replace("Card 0 ", "Card zero "))
+    shutil.rmtree(project / ".ankigen-cache")  # make the formulas slow to draw again
+    proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "-q"], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(dist.glob(".*.pdf.*.tmp")):
+        time.sleep(0.02)
+    assert list(dist.glob(".*.tmp")), "the build finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == before
+    assert (project / "cards_src/ankigen.lock").read_bytes() == lock_before
