@@ -246,10 +246,11 @@ def _pack(heights: list[float], limit: float, gap: float) -> list[list[int]]:
     return chunks
 
 
-def _cards_by_deck(cards: list[Card]) -> list[tuple[str, list[Card]]]:
-    decks: dict[str, list[Card]] = {}
-    for card in cards:
-        decks.setdefault(card.deck, []).append(card)
+def _cards_by_deck(cards: list[Card]) -> list[tuple[str, list[int]]]:
+    """Card indices grouped by deck, decks in order of first appearance."""
+    decks: dict[str, list[int]] = {}
+    for k, card in enumerate(cards):
+        decks.setdefault(card.deck, []).append(k)
     return list(decks.items())
 
 
@@ -306,11 +307,11 @@ def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, bu
         deck_root = title
         doc.append(_STUDY.format(paper=string(p_name), title_text=escape(title), date=_date(build_time),
                                  subtitle=f"{len(cards)} 张卡片 · ankigen"))
-        for deck, deck_cards in _cards_by_deck(cards):
+        for deck, indices in _cards_by_deck(cards):
             name = deck[len(deck_root) + 2:] if deck.startswith(deck_root + "::") else deck
             doc.append(f"\n= {escape(name)}\n")
-            for card in deck_cards:
-                k = cards.index(card)
+            for k in indices:
+                card = cards[k]
                 q, extra = fronts[k]
                 doc.append(f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], [{_join(backs[k])}])\n")
         cw = (width_mm - 2 * CARD_MARGIN_MM) / opts.cols
