@@ -18,6 +18,7 @@ from ankigen.output import atomic_path, write_text_atomic
 from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
+from ankigen.timing import stage
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,14 @@ def _require_sources(src: Path) -> None:
 def load_cards(src: Path, config: Config, sink: Sink) -> tuple[list[Card], CheckStats]:
     """Stages 1–3: read the sources, parse them into cards, check every claim."""
     _require_sources(src)
-    sources = read_sources(src, sink)
-    cards = parse_sources(sources, config, sink)
+    with stage("read"):
+        sources = read_sources(src, sink)
+    with stage("parse"):
+        cards = parse_sources(sources, config, sink)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
-    stats = check_cards(cards, sink, cache, span_line(lines))
+    with stage("check"):
+        stats = check_cards(cards, sink, cache, span_line(lines))
     return cards, stats
 
 
@@ -134,14 +138,16 @@ def _write_outputs(targets: list[Path], cards: list[Card], notes: list[Note], me
     """Write all outputs to temporary files and rename them only when every one succeeded."""
     try:
         with atomic_path(targets[0]) as apkg_tmp:
-            write_apkg(apkg_tmp, notes, media, type_mtime)
+            with stage("apkg"):
+                write_apkg(apkg_tmp, notes, media, type_mtime)
             if len(targets) > 1:
                 with atomic_path(targets[1]) as pdf_tmp:
                     cols, rows = parse_grid(config.cards_per_page)
                     opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
                     cache = config.resolve(config.cache) / "formulas" if config.cache else None
                     try:
-                        ok = render_pdf(pdf_tmp, cards, config.root_deck, opts, now, sink, cache)
+                        with stage("pdf"):
+                            ok = render_pdf(pdf_tmp, cards, config.root_deck, opts, now, sink, cache)
                     except PdfError as exc:
                         sink.error(Span(str(targets[1]), 1, 1), "O020", f"the PDF could not be typeset: {exc}",
                                    hint="build with --no-pdf to get the Anki deck meanwhile; please report this")

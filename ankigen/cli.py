@@ -152,4 +152,9 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
 
 
 def main() -> None:
-    cli(prog_name="ankigen")
+    from ankigen.timing import report
+
+    try:
+        cli(prog_name="ankigen")
+    finally:
+        report()

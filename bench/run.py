@@ -1,0 +1,77 @@
+"""Times `ankigen build` cold, warm and after a one-card edit on synthetic decks.
+
+Usage: python bench/run.py [--sizes 1000 10000] [--no-pdf]
+Each run is a fresh process; wall time and peak memory (max RSS) per stage come from
+ANKIGEN_TIMINGS, the total from the process itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import edit_one, generate  # noqa: E402
+
+STAGES = ("read", "parse", "check", "apkg", "pdf")
+
+
+def run_build(project: Path, pdf: bool) -> dict:
+    env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    cmd = [sys.executable, "-m", "ankigen", "build", "-q"] + ([] if pdf else ["--no-pdf"])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    total = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr}")
+    line = next(l for l in proc.stderr.splitlines() if l.startswith("ANKIGEN_TIMINGS "))
+    stages = {row["stage"]: row for row in json.loads(line.split(" ", 1)[1])}
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+    return {"total": total, "peak_mb": max(peak, max(r["peak_mb"] for r in stages.values())), "stages": stages}
+
+
+def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:
+    with tempfile.TemporaryDirectory(prefix=f"ankigen-bench-{count}-") as tmp:
+        project = Path(tmp)
+        (project / "pyproject.toml").write_text(
+            '[tool.ankigen]\nroot_deck = "Bench"\nnamespace = "ankigen-bench"\n', encoding="utf-8")
+        generate(project / "cards_src", count)
+        results = [("cold", run_build(project, pdf)), ("warm (no change)", run_build(project, pdf))]
+        edit_one(project / "cards_src")
+        results.append(("one-card edit", run_build(project, pdf)))
+        return results
+
+
+def table(count: int, results: list[tuple[str, dict]]) -> str:
+    head = f"{'N':>6}  {'run':<17} {'total s':>8} {'peak MB':>8}  " + "  ".join(f"{s:>12}" for s in STAGES)
+    rows = [head, "-" * len(head)]
+    for name, r in results:
+        cells = []
+        for s in STAGES:
+            row = r["stages"].get(s)
+            cells.append(f"{row['seconds']:>6.2f}s/{row['peak_mb']:>4.0f}M" if row else f"{'-':>12}")
+        rows.append(f"{count:>6}  {name:<17} {r['total']:>8.2f} {r['peak_mb']:>8.0f}  " + "  ".join(cells))
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--no-pdf", action="store_true", help="time the .apkg alone")
+    args = parser.parse_args()
+    for count in args.sizes:
+        print(table(count, bench(count, not args.no_pdf)), flush=True)
+        print()
+
+
+if __name__ == "__main__":
+    main()
