@@ -93,8 +93,6 @@ def load_config(start: Path | None = None) -> Config:
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
     check_pdf_settings(config, str(pyproject))
-    if not config.root_deck.strip() or "::" in config.root_deck.strip(":") and not all(
-        p.strip() for p in config.root_deck.split("::")
-    ):
+    if not all(part.strip() for part in config.root_deck.split("::")):
         raise ConfigError(f"{pyproject}: root_deck must be a deck name such as 'My deck' or 'A::B'")
     return config

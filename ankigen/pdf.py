@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
@@ -162,16 +163,17 @@ class _Renderer:
         return inline(card.question, self.math, self._image_for(card))
 
     def _image_for(self, card: Card):
-        base = Path(card.media[0].path).parent if card.media else None
-        by_path = {m.path: m for m in card.media}
+        """Image sources of the card's Markdown, resolved as the parse stage did (confined, packed)."""
+        folder = Path(card.span.path).parent
+        packed = {m.path: m for m in card.media}
 
         def image(src: str) -> str:
-            for m in card.media:
-                if base is not None and Path(src).name == m.path.name and m.path in by_path:
-                    name = self._usable_image(m, card)
-                    if name:
-                        return f"#img({string(name)})"
-            return escape(f"[{src}]")
+            try:
+                media = packed.get((folder / unquote(urlsplit(src).path)).resolve())
+            except (OSError, ValueError):
+                media = None
+            name = self._usable_image(media, card) if media is not None else None
+            return f"#img({string(name)})" if name else escape(f"[{src}]")
 
         return image
 

@@ -152,3 +152,17 @@ def test_an_undecodable_image_is_left_out_of_the_pdf_with_a_warning(project: Pat
     assert result.exit_code == 0, result.output
     assert "warning[O005]: image cannot be drawn in the PDF: broken.png" in result.output
     assert _pdf(project).exists() and (project / "dist/Test deck.apkg").exists()
+
+
+def test_images_are_drawn_in_the_pdf(project: Path) -> None:
+    from test_anki_import import PNG
+
+    write(project / "cards_src/图.md", "## 有图的卡片 {#with-image}\n\n![方块](图片/方块.png)\n")
+    (project / "cards_src/图片").mkdir()
+    (project / "cards_src/图片/方块.png").write_bytes(PNG)
+    result = run("build")
+    assert result.exit_code == 0 and "O005" not in result.output, result.output
+    reader = PdfReader(_pdf(project))
+    images = [page for page in reader.pages if page.images]
+    assert len(images) == 2  # the study sheet and the back of the card (the front has none)
+    assert "[图片" not in "".join(p.extract_text() for p in reader.pages)
