@@ -101,10 +101,10 @@ def _definitions_in_scope(i: int, cards: list[Card], display: list[DisplayMath],
     definitions: dict[sp.Symbol, sp.Expr] = {}
     functions: dict[str, FunctionDef] = {}
     order: list[int] = []
-    pending = [(i, None)]
+    pending = [i]
     seen = set()
     while pending:
-        j, _ = pending.pop(0)
+        j = pending.pop(0)
         if j in seen:
             continue
         seen.add(j)
@@ -117,7 +117,7 @@ def _definitions_in_scope(i: int, cards: list[Card], display: list[DisplayMath],
                     sink.error(span, "C003", f"unknown card id '{uid}' in 'use'",
                                hint=f"did you mean '{close[0]}'?" if close else "use names a card's {#id}")
                 continue
-            pending.append((target, uid))
+            pending.append(target)
     for j in reversed(order):  # the card's own definitions win over what it uses
         definitions.update(display[j].definitions)
         functions.update(display[j].functions)
@@ -200,8 +200,6 @@ def _binding_hint(name: sp.Symbol, free: set) -> str:
 def _failure_hint(claim: Claim) -> str | None:
     if claim.rel == "~":
         return "≈ holds when both sides agree to the significant digits written on the right"
-    if claim.rel == "in":
-        return None
     return None
 
 
@@ -211,8 +209,7 @@ def _failure_notes(claim: Claim, v: Verdict) -> list[str]:
     if v.counterexample:
         notes.append("counterexample: " + ", ".join(f"{k} = {val}" for k, val in v.counterexample))
     if claim.rel == "in":
-        notes.append(f"value: {v.lhs_value}, not in ℤ" + ("" if claim.set_name == "Z" else " (or negative)")
-                     if claim.set_name == "Z" else f"value: {v.lhs_value}, not in ℕ")
+        notes.append(f"value: {v.lhs_value}, not in {'ℤ' if claim.set_name == 'Z' else 'ℕ'}")
     else:
         notes.append(f"left side = {v.lhs_value}, right side = {v.rhs_value} (expected left {rel} right)")
     if claim.tolerance is not None:

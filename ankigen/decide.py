@@ -130,7 +130,6 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
 
 
 def _points(free: list[sp.Symbol], integers: bool, seed: str) -> Iterator[dict[sp.Symbol, sp.Expr]]:
-    n = len(free)
     yield {s: sp.Integer(1) for s in free}
     yield {s: sp.Integer(2) for s in free}
     primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
@@ -141,7 +140,6 @@ def _points(free: list[sp.Symbol], integers: bool, seed: str) -> Iterator[dict[s
             yield {s: sp.Integer(rng.randint(1, 40 if integers else 12)) for s in free}
         else:
             yield {s: sp.Rational(rng.randint(1, 200), rng.randint(2, 17)) for s in free}
-    del n
 
 
 def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:

@@ -325,7 +325,7 @@ def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
 def _check_unique_ids(cards: list[Card], sink: Sink, line_of) -> None:
     seen: dict[str, Card] = {}
     for card in cards:
-        key = card.id if card.id is not None else None
+        key = card.id
         if key is None:
             continue
         first = seen.setdefault(key, card)
