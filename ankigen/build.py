@@ -144,7 +144,7 @@ def _write_outputs(targets: list[Path], cards: list[Card], notes: list[Note], me
                 with atomic_path(targets[1]) as pdf_tmp:
                     cols, rows = parse_grid(config.cards_per_page)
                     opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
-                    cache = config.resolve(config.cache) / "formulas" if config.cache else None
+                    cache = config.resolve(config.cache) if config.cache else None
                     try:
                         with stage("pdf"):
                             ok = render_pdf(pdf_tmp, cards, config.root_deck, opts, now, sink, cache)

@@ -1,7 +1,8 @@
 """The printable PDF: a study sheet, then duplex cut-out cards, typeset with Typst.
 
-Typst compiles a thousand-card document in seconds (WeasyPrint took a minute); formulas are
-drawn once each as SVG by ziamath from the same LaTeX the Anki cards use.
+Typst compiles a thousand-card document in seconds (WeasyPrint took a minute). Formulas are
+translated to Typst math (typst_math.py); the few it does not know are drawn once each as SVG by
+ziamath from the same LaTeX the Anki cards use.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from urllib.parse import unquote, urlsplit
 from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
+from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
 from ankigen.typst_markup import escape, inline, string, to_blocks
+from ankigen.typst_math import to_typst
 
 PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
-MIN_SIZE_PT = 7.0
+MIN_SIZE_PT = SIZES_PT[-1]
 CARD_MARGIN_MM = 10.0
 CELL_INSET_MM = 4.5
 CONTINUATION_RESERVE_PT = 12.0
@@ -65,6 +68,7 @@ _PREAMBLE = """
 #show raw: set text(font: ("DejaVu Sans Mono", "Noto Sans Mono CJK SC", {font}))
 #let code-block(body) = block(fill: luma(244), inset: 5pt, radius: 2pt, width: 100%, body)
 #let quote-block(body) = block(inset: (left: 7pt), stroke: (left: 1.5pt + luma(170)), body)
+#show math.equation: set text(font: ("New Computer Modern Math", {font}))
 #let mi(name, w, d) = box(baseline: d / {draw} * 1em, image(name, width: w / {draw} * 1em))
 #let md(name, w) = layout(size => context {{
   let natural = w / {draw} * text.size
@@ -108,9 +112,9 @@ _CARDS = """
   let f = size.height / h
   scale(f * 100%, reflow: true, origin: top + left, block(width: size.width / f, text(size: {min}pt, body)))
 }})
-#let cell(id, body) = box(width: {cw}mm, height: {ch}mm, stroke: (paint: luma(150), thickness: 0.4pt, dash: "dashed"),
+#let cell(id, size, body) = box(width: {cw}mm, height: {ch}mm, stroke: (paint: luma(150), thickness: 0.4pt, dash: "dashed"),
   inset: {inset}mm)[
-  #fit(body)
+  #if size == none {{ fit(body) }} else {{ text(size: size * 1pt, body) }}
   #place(bottom + right, dx: {inset_half}mm, dy: {inset_half}mm, text(5.5pt, fill: luma(120), raw(id)))
 ]
 #let card-page(cells) = grid(columns: {cols}, rows: {rows}, gutter: 0pt, ..cells)
@@ -124,13 +128,22 @@ def _date(build_time: int) -> str:
 class _Renderer:
     """Turns cards into Typst markup, collecting formula drawings and images in one folder."""
 
-    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink) -> None:
+    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, native: bool = True) -> None:
         self.folder = folder
+        self.native = native
         self.drawer = drawer
         self.sink = sink
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
+        self.formulas: dict[str, str] = {}  # digest -> Typst display equation
 
     def math(self, latex: str, display: bool) -> str:
+        native = to_typst(latex, display) if self.native else None
+        if native is not None and display:
+            key = digest(native)
+            self.formulas[key] = native
+            return f'#dm("{key}")[{native}]'
+        if native is not None:
+            return native
         drawing = self.drawer.draw(latex, display)
         if drawing is None:  # ziamath could not read it: show the source rather than nothing
             return f"#raw({string(latex)})"
@@ -224,16 +237,6 @@ def _join(blocks: list[str]) -> str:
     return "\n\n".join(blocks)
 
 
-def _measure_source(opts: PdfOptions, preamble: str, sides: list[list[str]]) -> str:
-    inner_w, _ = _cell_inner_mm(opts)
-    rows = []
-    for n, blocks in enumerate(sides):
-        for i, b in enumerate(blocks):
-            rows.append(f"#context {{ let m = measure(block(width: {inner_w:.2f}mm, text(size: {MIN_SIZE_PT}pt)[{b}]));"
-                        f" [#metadata((s: {n}, i: {i}, h: m.height.pt())) <m>] }}")
-    return preamble + "\n#set page(width: 30cm, height: auto)\n" + "\n".join(rows)
-
-
 def _pack(heights: list[float], limit: float, gap: float) -> list[list[int]]:
     """Greedy chunks of block indices whose stacked height stays within limit."""
     chunks: list[list[int]] = [[]]
@@ -248,6 +251,11 @@ def _pack(heights: list[float], limit: float, gap: float) -> list[list[int]]:
     return chunks
 
 
+def _size(points: float | None) -> str:
+    """A size for cell(): Typst's none lets fit() find (and if need be scale) it."""
+    return "none" if points is None else f"{points:g}"
+
+
 def _cards_by_deck(cards: list[Card]) -> list[tuple[str, list[int]]]:
     """Card indices grouped by deck, decks in order of first appearance."""
     decks: dict[str, list[int]] = {}
@@ -256,17 +264,69 @@ def _cards_by_deck(cards: list[Card]) -> list[tuple[str, list[int]]]:
     return list(decks.items())
 
 
+def _final_dm(widths: dict[str, float]) -> str:
+    """The final document's display math: scaled down to the width when it would overflow."""
+    table = ", ".join(f'"{k}": {w:.4f}' for k, w in sorted(widths.items())) or ":"
+    return f"""
+#let widths = ({table})
+#let dm(key, body) = layout(size => {{
+  let natural = widths.at(key, default: 0) * text.size
+  if natural > size.width {{ align(center, scale(size.width / natural * 100%, reflow: true, body)) }} else {{ body }}
+}})
+"""
+
+
+def _measure(folder: Path, preamble: str, frame: Frame, formulas: dict[str, str],
+             sides: dict[str, list[str]], cache: MeasureCache) -> None:
+    """Fill the cache with what it lacks, in one Typst pass."""
+    import typst
+
+    missing_f = {k: v for k, v in formulas.items() if k not in cache.widths}
+    missing_s = {k: v for k, v in sides.items() if k not in cache.sides}
+    if not missing_f and not missing_s:
+        return
+    (folder / "measure.typ").write_text(measure_source(preamble, frame, missing_f, missing_s), encoding="utf-8")
+    try:
+        rows = typst.query(str(folder / "measure.typ"), "<m>", field="value", root=str(folder), format="json")
+    except Exception as exc:  # noqa: BLE001 — typst reports its own errors
+        raise PdfError(str(exc)) from None
+    read_answers(json.loads(rows) if isinstance(rows, str) else rows, cache)
+
+
+def _side_key(blocks: list[str]) -> str:
+    return digest("\x1e".join(blocks))
+
+
 def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
                cache: Path | None) -> bool:
     """Typeset the study sheet and the cut-out cards into target; False (with diagnostics) on failure."""
     if not _font_problems(cards, opts.font, sink):
         return False
+    attempt = Sink()
+    try:
+        pdf = _typeset(cards, title, opts, build_time, attempt, cache, native=True)
+    except PdfError as first:
+        # Typst refused a translated formula (a bug of ours): draw every formula instead.
+        attempt = Sink()
+        try:
+            pdf = _typeset(cards, title, opts, build_time, attempt, None, native=False)
+        except PdfError:
+            raise first from None
+        attempt.warning(Span(title, 1, 1), "O021", "Typst refused the translated formulas; all formulas "
+                        "were drawn as images instead", hint=f"please report this; Typst said: {str(first)[:200]}")
+    sink.items.extend(attempt.items)
+    target.write_bytes(pdf)
+    return True
+
+
+def _typeset(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink, cache: Path | None,
+             native: bool) -> bytes:
     import typst
 
     with tempfile.TemporaryDirectory(prefix="ankigen-pdf-") as tmp:
         folder = Path(tmp)
-        drawer = FormulaDrawer(folder, cache)
-        r = _Renderer(folder, drawer, sink)
+        drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
+        r = _Renderer(folder, drawer, sink, native)
         preamble = _PREAMBLE.format(title=string(title), font=string(opts.font), gap=BLOCK_GAP_EM, draw=DRAW_SIZE)
 
         fronts = [(r.question(c), r.side(c, c.front_extra_md) if c.front_extra_md else []) for c in cards]
@@ -275,36 +335,38 @@ def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, bu
             sink.warning(Span(title, 1, 1), "O004", f"formula not drawn in the PDF ({problem}): {latex[:60]}",
                          hint="it is printed as LaTeX source instead")
 
-        # Pass 1: measure every answer block at the smallest type size to plan continuations.
-        (folder / "measure.typ").write_text(_measure_source(opts, preamble, backs), encoding="utf-8")
-        try:
-            rows = typst.query(str(folder / "measure.typ"), "<m>", field="value", root=str(folder), format="json")
-        except Exception as exc:  # noqa: BLE001 — typst reports its own errors
-            raise PdfError(str(exc)) from None
-        heights: dict[int, dict[int, float]] = {}
-        for row in json.loads(rows) if isinstance(rows, str) else rows:
-            heights.setdefault(int(row["s"]), {})[int(row["i"])] = float(row["h"])
-        inner_w, inner_h = _cell_inner_mm(opts)
-        limit = inner_h * 72 / 25.4 - CONTINUATION_RESERVE_PT
+        inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
+        frame = Frame(inner_w, inner_h, f"{opts.font}|{opts.paper}|{opts.cols}x{opts.rows}")
+        measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
+        front_sides = [[f"#strong[{q}]", *extra] for q, extra in fronts]
+        sides = {_side_key(b): b for b in front_sides + backs if b}
+        _measure(folder, preamble, frame, r.formulas, sides, measured)
+        measured.save(set(r.formulas), set(sides))
+        limit = inner_h - CONTINUATION_RESERVE_PT
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
 
-        pieces: list[tuple[Card, str, str]] = []  # (card, front markup, back markup) per cut-out card
+        pieces: list[tuple[Card, str, str, str, str]] = []  # card, front size, front, back size, back
         for k, card in enumerate(cards):
             q, extra = fronts[k]
-            hs = [heights.get(k, {}).get(i, 0.0) for i in range(len(backs[k]))]
-            chunks = _pack(hs, limit, gap) if backs[k] else [[]]
-            if len(chunks) > 1:
-                sink.warning(card.span, "O010",
-                             f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
-                             f"continued on {len(chunks)} cards",
-                             hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
+            front_fit = measured.sides.get(_side_key(front_sides[k]), SideFit(None))
+            back_fit = measured.sides.get(_side_key(backs[k]), SideFit(None)) if backs[k] else SideFit(MIN_SIZE_PT)
+            if back_fit.size is not None:
+                pieces.append((card, _size(front_fit.size), _join(front_sides[k]), _size(back_fit.size),
+                               _join(backs[k])))
+                continue
+            chunks = _pack(list(back_fit.blocks), limit, gap)
+            sink.warning(card.span, "O010",
+                         f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
+                         f"continued on {len(chunks)} cards",
+                         hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
             for n, chunk in enumerate(chunks):
                 label = f" #text(fill: luma(110))[（续 {n + 1}/{len(chunks)}）]" if len(chunks) > 1 else ""
                 front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
-                back = _join([backs[k][i] for i in chunk])
-                pieces.append((card, front, back))
+                single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > limit
+                pieces.append((card, "none", front, "none" if single else _size(MIN_SIZE_PT),
+                               _join([backs[k][i] for i in chunk])))
 
-        doc = [preamble]
+        doc = [preamble, _final_dm(measured.widths)]
         p_name, width_mm, height_mm = PAPERS[opts.paper]
         deck_root = title
         doc.append(_STUDY.format(paper=string(p_name), title_text=escape(title), date=_date(build_time),
@@ -324,9 +386,9 @@ def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, bu
         per_page = opts.cols * opts.rows
         for start in range(0, len(pieces), per_page):
             page = pieces[start:start + per_page]
-            front_cells = [f"cell({string(c.id or '')}, [{f}])" for c, f, _ in page]
+            front_cells = [f"cell({string(c.id or '')}, {fs}, [{f}])" for c, fs, f, _, _ in page]
             front_cells += ["[]"] * (per_page - len(page))
-            back_cells = [f"cell({string(c.id or '')}, [{b}])" for c, _, b in page]
+            back_cells = [f"cell({string(c.id or '')}, {bs}, [{b}])" for c, _, _, bs, b in page]
             back_cells += ["[]"] * (per_page - len(page))
             mirrored = []
             for row in range(opts.rows):  # flip on the long edge: each row reads right to left
@@ -338,8 +400,6 @@ def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, bu
         (folder / "main.typ").write_text("".join(doc), encoding="utf-8")
         stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc)
         try:
-            pdf = typst.compile(str(folder / "main.typ"), root=str(folder), timestamp=stamp)
+            return typst.compile(str(folder / "main.typ"), root=str(folder), timestamp=stamp)
         except Exception as exc:  # noqa: BLE001
             raise PdfError(str(exc)) from None
-        target.write_bytes(pdf)
-    return True

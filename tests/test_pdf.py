@@ -166,3 +166,15 @@ def test_images_are_drawn_in_the_pdf(project: Path) -> None:
     images = [page for page in reader.pages if page.images]
     assert len(images) == 2  # the study sheet and the back of the card (the front has none)
     assert "[图片" not in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_a_formula_typst_refuses_falls_back_to_drawings(project, monkeypatch):
+    """Simulates a translation bug: the PDF is still written, every formula drawn, with O021."""
+    import ankigen.pdf
+
+    monkeypatch.setattr(ankigen.pdf, "to_typst", lambda latex, display: "$ #bad-call() $")
+    write(project / "cards_src" / "a.md", "## 公式？ {#f}\n\n$$E = mc^2$$\n\n行内 $x^2$。\n")
+    result = run("build", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"O021"' in result.output
+    assert (project / "dist" / "Test deck.pdf").read_bytes().startswith(b"%PDF")
