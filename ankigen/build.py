@@ -19,6 +19,7 @@ from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
 from ankigen.timing import stage
+from ankigen.uptodate import Stamp, sources_print, with_lock
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Report:
     outputs: tuple[Path, ...] = ()
     changes: dict[str, int] = field(default_factory=dict)
     claims: tuple = ()  # (span, text, verdict) of every decided claim
+    up_to_date: bool = False  # nothing changed since the last build, which is replayed
 
 
 def output_stem(root_deck: str) -> str:
@@ -99,21 +101,31 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats) 
 
 def build(src: Path, out: Path, config: Config) -> Report:
     """Check the sources, then write the deck to out; nothing is written when there are errors."""
+    _require_sources(src)
+    lock_file = lock_path(src, config)
+    stem = output_stem(config.root_deck)
+    targets = [out / f"{stem}.apkg"] + ([out / f"{stem}.pdf"] if config.pdf else [])
+    stamp = Stamp(config.resolve(config.cache) / "build.json" if config.cache else None)
+    with stage("fingerprint"):
+        sources_seen = sources_print(src, out, config, lock_file) if config.cache else ""
+        last = stamp.replay(with_lock(sources_seen, lock_file), targets)
+    if last is not None:  # nothing changed since the last build: its outputs are these outputs
+        diagnostics, summary, count = last
+        return Report((), diagnostics, summary, tuple(targets),
+                      {"new": 0, "changed": 0, "unchanged": count, "removed": 0}, up_to_date=True)
+
     sink = Sink()
     cards, stats = load_cards(src, config, sink)
     summary = _summary(cards, stats, sink)
     if sink.errors or (config.strict and sink.warnings) or not cards:
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
-    lock_file = lock_path(src, config)
     lock = read_lock(lock_file)
     now = build_time()
     notes = stamp_notes(make_notes(cards, src, config, stats), lock, now)
     type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
     media = [m for card in cards for m in card.media]
 
-    stem = output_stem(config.root_deck)
-    targets = [out / f"{stem}.apkg"] + ([out / f"{stem}.pdf"] if config.pdf else [])
     if not _write_outputs(targets, cards, notes, media, type_stamp.mtime, config, now, sink):
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
     new_lock = lock_text(notes, {"basic": type_stamp})
@@ -126,6 +138,7 @@ def build(src: Path, out: Path, config: Config) -> Report:
         "unchanged": sum(n.guid in lock.notes and lock.notes[n.guid].hash == n.content_hash for n in notes),
         "removed": len(set(lock.notes) - {n.guid for n in notes}),
     }
+    stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
     return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(targets), changes)
 
 

@@ -1,36 +1,70 @@
-"""The check stage: every claim of every card decided, failures reported with counterexamples."""
+"""The check stage: every claim of every card decided, failures reported with counterexamples.
+
+A card's outcome (its diagnostics and verdicts) is cached under a key made of its formulas and
+check lines with their positions, and those of the cards it `use`s: an unchanged deck is checked
+without parsing a formula or importing sympy.
+"""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import sympy as sp
-
 from ankigen import __version__
-from ankigen.claims import Claim, DisplayMath, Problem, find_uses, read_checks, read_display
-from ankigen.decide import Verdict, decide
 from ankigen.diagnostics import Sink
-from ankigen.latex import FunctionDef
-from ankigen.model import Card, Span
+from ankigen.model import Card, Diagnostic, Severity, Span, Verdict
 from ankigen.output import write_text_atomic
-from ankigen.reference import REFERENCES
 
-# Bump when the meaning or wording of a cached verdict changes.
-CACHE_FORMAT = f"{__version__}/2"
+# Bump when the meaning or wording of a cached verdict or diagnostic changes.
+CACHE_FORMAT = f"{__version__}/3"
 _RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈"}
+
+
+@dataclass(frozen=True)
+class CardOutcome:
+    diagnostics: tuple[Diagnostic, ...]  # without source lines: those are read again on replay
+    results: tuple[tuple[Span, str, Verdict], ...]
+    unchecked: int
+
+
+def _verdict_row(v: Verdict) -> list:
+    return [v.holds, v.method, v.detail, [list(p) for p in v.counterexample], v.lhs_value, v.rhs_value]
+
+
+def _verdict(row: list) -> Verdict:
+    holds, method, detail, example, lv, rv = row
+    return Verdict(holds, method, detail, tuple(tuple(p) for p in example), lv, rv)
+
+
+def _span_row(s: Span) -> list:
+    return [s.path, s.line, s.col, s.length]
+
+
+def _outcome_row(o: CardOutcome) -> list:
+    diags = [[_span_row(d.span), d.severity.value, d.code, d.message, d.hint, list(d.notes)] for d in o.diagnostics]
+    return [diags, [[_span_row(sp_), text, _verdict_row(v)] for sp_, text, v in o.results], o.unchecked]
+
+
+def _outcome(row: list) -> CardOutcome:
+    diags, results, unchecked = row
+    return CardOutcome(
+        tuple(Diagnostic(Span(*s), Severity(sev), code, msg, hint, None, tuple(notes))
+              for s, sev, code, msg, hint, notes in diags),
+        tuple((Span(*s), text, _verdict(v)) for s, text, v in results), int(unchecked))
 
 
 @dataclass
 class ClaimCache:
-    """Verdicts by content: the claim after substitution, and the ankigen version."""
+    """Verdicts by content (the claim after substitution), and card outcomes by card content."""
 
     path: Path | None = None
     entries: dict[str, list] = field(default_factory=dict)
+    cards: dict[str, list] = field(default_factory=dict)
     dirty: bool = False
+    used_cards: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path | None) -> "ClaimCache":
@@ -40,35 +74,57 @@ class ClaimCache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_FORMAT or not isinstance(data.get("claims"), dict):
                 return cls(path)
-            return cls(path, data["claims"])
+            return cls(path, data["claims"], data.get("cards") or {})
         except (OSError, ValueError):
             return cls(path)  # a damaged cache is only a slower build
 
     @staticmethod
-    def key(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str, tol) -> str:
+    def key(lhs, rel: str, rhs, set_name: str, tol) -> str:
+        import sympy as sp
+
         blob = "\x1f".join([CACHE_FORMAT, sp.srepr(lhs), rel, sp.srepr(rhs) if rhs is not None else "",
                             set_name, str(tol)])
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> Verdict | None:
         row = self.entries.get(key)
-        if row is None:
-            return None
-        holds, method, detail, example, lv, rv = row
-        return Verdict(holds, method, detail, tuple(tuple(p) for p in example), lv, rv)
+        return None if row is None else _verdict(row)
 
     def put(self, key: str, v: Verdict) -> None:
         if v.holds is None:
             return  # a timeout may pass on a faster machine; decide it again next time
-        self.entries[key] = [v.holds, v.method, v.detail, [list(p) for p in v.counterexample],
-                             v.lhs_value, v.rhs_value]
+        self.entries[key] = _verdict_row(v)
+        self.dirty = True
+
+    def card(self, key: str) -> CardOutcome | None:
+        row = self.cards.get(key)
+        if row is None:
+            return None
+        try:
+            outcome = _outcome(row)
+        except (ValueError, TypeError):
+            return None
+        self.used_cards.add(key)
+        return outcome
+
+    def put_card(self, key: str, outcome: CardOutcome) -> None:
+        if any(v.holds is None for _, _, v in outcome.results):
+            return
+        self.cards[key] = _outcome_row(outcome)
+        self.used_cards.add(key)
         self.dirty = True
 
     def save(self) -> None:
-        if self.path is None or not self.dirty:
+        if self.path is None:
+            return
+        if set(self.cards) != self.used_cards:  # drop outcomes of cards that changed or left
+            self.cards = {k: v for k, v in self.cards.items() if k in self.used_cards}
+            self.dirty = True
+        if not self.dirty:
             return
         try:
-            write_text_atomic(self.path, json.dumps({"version": CACHE_FORMAT, "claims": self.entries}))
+            write_text_atomic(self.path, json.dumps({"version": CACHE_FORMAT, "claims": self.entries,
+                                                     "cards": self.cards}, separators=(",", ":")))
         except OSError:
             pass  # the cache is an optimisation; an unwritable folder must not fail the build
 
@@ -86,7 +142,7 @@ class CheckStats:
     results: tuple[tuple[Span, str, Verdict], ...] = ()  # every decided claim, for `check --claims`
 
 
-def _substitute(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+def _substitute(expr, definitions: dict):
     for _ in range(len(definitions) + 2):
         new = expr.xreplace(definitions)
         if new == expr:
@@ -95,54 +151,57 @@ def _substitute(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr
     return None  # circular definitions
 
 
-def _definitions_in_scope(i: int, cards: list[Card], display: list[DisplayMath], by_id: dict[str, int],
-                          sink: Sink) -> tuple[dict[sp.Symbol, sp.Expr], dict[str, FunctionDef]]:
-    """The card's own definitions over those of the cards it `use`s (and they use, in turn)."""
-    definitions: dict[sp.Symbol, sp.Expr] = {}
-    functions: dict[str, FunctionDef] = {}
+def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int]) -> tuple[list[int], bool]:
+    """Card i and the cards it `use`s, transitively, breadth first; and whether an id was unknown."""
     order: list[int] = []
     pending = [i]
-    seen = set()
+    unknown = False
     while pending:
         j = pending.pop(0)
-        if j in seen:
+        if j in order:
             continue
-        seen.add(j)
         order.append(j)
-        for uid, span in find_uses(cards[j].checks):
-            target = by_id.get(uid)
-            if target is None:
-                if j == i:
-                    close = difflib.get_close_matches(uid, list(by_id), n=1)
-                    sink.error(span, "C003", f"unknown card id '{uid}' in 'use'",
-                               hint=f"did you mean '{close[0]}'?" if close else "use names a card's {#id}")
-                continue
-            pending.append(target)
-    for j in reversed(order):  # the card's own definitions win over what it uses
-        definitions.update(display[j].definitions)
-        functions.update(display[j].functions)
-    return definitions, functions
+        for uid, _ in uses[j]:
+            if uid in by_id:
+                pending.append(by_id[uid])
+            else:
+                unknown = True
+    return order, unknown
+
+
+def _card_key(i: int, cards: list[Card], uses, by_id: dict[str, int]) -> str:
+    order, unknown = _in_scope(i, uses, by_id)
+    parts = [CACHE_FORMAT]
+    for j in order:
+        parts.append(repr((cards[j].formulas, cards[j].checks)))
+    if unknown:  # the hint for an unknown id names the closest known one
+        parts.append(repr(sorted(by_id)))
+    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 
 def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> CheckStats:
     """Decide every claim of every card; report failures to the sink."""
-    display = [read_display(card.formulas, REFERENCES) for card in cards]
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
+    from ankigen.checklines import find_uses
+
+    uses = [find_uses(card.checks) for card in cards]
+    display: dict[int, object] = {}
     counts = {"claims": 0, "failed": 0, "symbolic": 0, "sampled": 0, "exact": 0, "undecided": 0}
     per_card = []
     results: list[tuple[Span, str, Verdict]] = []
+    unchecked = 0
     for i, card in enumerate(cards):
-        definitions, functions = _definitions_in_scope(i, cards, display, by_id, sink)
-        checked, problems = read_checks(card.checks, functions, REFERENCES)
-        for problem in (*display[i].problems, *problems):
-            _report(sink, problem, lines_of)
+        key = _card_key(i, cards, uses, by_id)
+        outcome = cache.card(key)
+        if outcome is None:
+            outcome = _check_card(i, cards, uses, by_id, display, cache)
+            cache.put_card(key, outcome)
+        sink.items.extend(replace(d, source_line=lines_of(d.span)) for d in outcome.diagnostics)
+        unchecked += outcome.unchecked
         holding = 0
-        for claim in (*display[i].claims, *checked):
-            verdict = _decide(claim, definitions, cache, sink, lines_of)
-            if verdict is None:
-                continue
+        for span, text, verdict in outcome.results:
             counts["claims"] += 1
-            results.append((claim.span, claim.text, verdict))
+            results.append((span, text, verdict))
             if verdict.holds is None:
                 counts["undecided"] += 1
             elif not verdict.holds:
@@ -153,14 +212,49 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> C
         per_card.append(holding)
     cache.save()
     return CheckStats(counts["claims"], counts["failed"], counts["symbolic"], counts["sampled"], counts["exact"],
-                      counts["undecided"], sum(d.unchecked for d in display), tuple(per_card), tuple(results))
+                      counts["undecided"], unchecked, tuple(per_card), tuple(results))
 
 
-def _report(sink: Sink, p: Problem, lines_of) -> None:
+def _check_card(i: int, cards: list[Card], uses, by_id: dict[str, int], display: dict, cache: ClaimCache) -> CardOutcome:
+    """Parse and decide one card's claims (sympy is imported here, on the first card not cached)."""
+    from ankigen.claims import read_checks, read_display
+    from ankigen.reference import REFERENCES
+
+    def display_of(j: int):
+        if j not in display:
+            display[j] = read_display(cards[j].formulas, REFERENCES)
+        return display[j]
+
+    sink = Sink()
+    for uid, span in uses[i]:
+        if uid not in by_id:
+            close = difflib.get_close_matches(uid, list(by_id), n=1)
+            sink.error(span, "C003", f"unknown card id '{uid}' in 'use'",
+                       hint=f"did you mean '{close[0]}'?" if close else "use names a card's {#id}")
+    definitions: dict = {}
+    functions: dict = {}
+    for j in reversed(_in_scope(i, uses, by_id)[0]):  # the card's own definitions win over what it uses
+        definitions.update(display_of(j).definitions)
+        functions.update(display_of(j).functions)
+    checked, problems = read_checks(cards[i].checks, functions, REFERENCES)
+    no_line = lambda span: None  # noqa: E731 — source lines are added when the outcome is replayed
+    for problem in (*display_of(i).problems, *problems):
+        _report(sink, problem, no_line)
+    results = []
+    for claim in (*display_of(i).claims, *checked):
+        verdict = _decide(claim, definitions, cache, sink, no_line)
+        if verdict is not None:
+            results.append((claim.span, claim.text, verdict))
+    return CardOutcome(tuple(sink.items), tuple(results), display_of(i).unchecked)
+
+
+def _report(sink: Sink, p, lines_of) -> None:
     (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint, lines_of(p.span))
 
 
-def _decide(claim: Claim, definitions, cache: ClaimCache, sink: Sink, lines_of) -> Verdict | None:
+def _decide(claim, definitions, cache: ClaimCache, sink: Sink, lines_of) -> Verdict | None:
+    from ankigen.decide import decide
+
     lhs = _substitute(claim.lhs, definitions)
     rhs = _substitute(claim.rhs, definitions) if claim.rhs is not None else None
     if lhs is None or (claim.rhs is not None and rhs is None):
@@ -192,18 +286,20 @@ def _decide(claim: Claim, definitions, cache: ClaimCache, sink: Sink, lines_of) 
     return verdict
 
 
-def _binding_hint(name: sp.Symbol, free: set) -> str:
+def _binding_hint(name, free: set) -> str:
     close = difflib.get_close_matches(str(name), [str(s) for s in free], n=1)
     return f"did you mean {close[0]}?" if close else "remove it, or check the symbol's spelling"
 
 
-def _failure_hint(claim: Claim) -> str | None:
+def _failure_hint(claim) -> str | None:
     if claim.rel == "~":
         return "≈ holds when both sides agree to the significant digits written on the right"
     return None
 
 
-def _failure_notes(claim: Claim, v: Verdict) -> list[str]:
+def _failure_notes(claim, v: Verdict) -> list[str]:
+    import sympy as sp
+
     rel = _RELATION_TEXT[claim.rel]
     notes = []
     if v.counterexample:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ankigen.latex import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, MathError, Parser, Scope, Tok, tokenize
+from ankigen.checklines import USE, check_text, offset_span
 from ankigen.model import Span
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?)\}")
-_COMMENT = re.compile(r"(?<!\\)%.*$")
 _WHERE = re.compile(r"\bwhere\b")
-_USE = re.compile(r"^use\s+(.+)$")
 _APPROX_RHS = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:(?:\\times|\\cdot|×)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|(\d)))?\s*$")
 
@@ -47,15 +46,6 @@ class Problem:
     span: Span
     error: bool
     hint: str | None = None
-
-
-def offset_span(start: Span, text: str, offset: int, length: int) -> Span:
-    """The file position of text[offset] when text starts at `start`."""
-    before = text[:offset]
-    newlines = before.count("\n")
-    if newlines == 0:
-        return Span(start.path, start.line, start.col + offset, length)
-    return Span(start.path, start.line + newlines, offset - before.rfind("\n"), length)
 
 
 def tolerance_of(text: str) -> sp.Rational | None:
@@ -279,32 +269,13 @@ def read_display(formulas, references) -> DisplayMath:
     return DisplayMath(definitions, functions, tuple(claims), tuple(problems), unchecked)
 
 
-def _check_text(line) -> tuple[str, Span]:
-    raw = _COMMENT.sub("", line.text)
-    text = raw.strip()
-    lead = len(raw) - len(raw.lstrip()) - (len(line.text) - len(line.text.lstrip()))
-    return text, Span(line.span.path, line.span.line, line.span.col + lead, max(1, len(text)))
-
-
-def find_uses(check_lines) -> list[tuple[str, Span]]:
-    """The card ids named by `use` lines, with where each is named."""
-    uses = []
-    for line in check_lines:
-        text, base = _check_text(line)
-        use = _USE.match(text)
-        if use:
-            for m in re.finditer(r"[^\s,]+", use.group(1)):
-                uses.append((m.group(0), offset_span(base, text, use.start(1) + m.start(), len(m.group(0)))))
-    return uses
-
-
 def read_checks(check_lines, functions: dict[str, FunctionDef], references) -> tuple[list[Claim], list[Problem]]:
     """The claims of a card's check blocks; `use` lines are read by find_uses."""
     claims: list[Claim] = []
     problems: list[Problem] = []
     for line in check_lines:
-        text, base = _check_text(line)
-        if not text or _USE.match(text):
+        text, base = check_text(line)
+        if not text or USE.match(text):
             continue
         try:
             claim_text, where = _split_where(text)

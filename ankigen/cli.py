@@ -137,7 +137,10 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
     out_dir = Path(out) if out else config.resolve(config.out)
     report = pipeline.build(_source(config, src), out_dir, config)
     _emit(report, fmt, quiet)
-    if fmt == "text" and not quiet:
+    if fmt == "text" and not quiet and report.up_to_date:
+        shown = ", ".join(display_path(p) for p in report.outputs)
+        click.echo(f"up to date: nothing changed since the last build of {shown}")
+    elif fmt == "text" and not quiet:
         c = report.changes
         for path in report.outputs:
             detail = (f": {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged notes"

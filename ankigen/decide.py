@@ -12,25 +12,16 @@ import random
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Iterator
 
 import sympy as sp
+
+from ankigen.model import Verdict  # noqa: F401 — decide() returns it; it lives with the plain data
 
 SAMPLES = 40
 MIN_VALID_SAMPLES = 10
 BUDGET_SECONDS = 3.0
 _PRECISION = 60
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool | None  # None: could not be decided
-    method: str  # exact | symbolic | sampled | undecided
-    detail: str = ""
-    counterexample: tuple[tuple[str, str], ...] = ()
-    lhs_value: str = ""
-    rhs_value: str = ""
 
 
 class _Timeout(Exception):

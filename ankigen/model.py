@@ -85,6 +85,18 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """How a claim was decided; the values are printed forms, so a verdict can be cached as text."""
+
+    holds: bool | None  # None: could not be decided
+    method: str  # exact | symbolic | sampled | undecided
+    detail: str = ""
+    counterexample: tuple[tuple[str, str], ...] = ()
+    lhs_value: str = ""
+    rhs_value: str = ""
+
+
+@dataclass(frozen=True)
 class Note:
     """A card as Anki will store it: the fields of the note type, identity and timestamps."""
 

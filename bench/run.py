@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import edit_one, generate  # noqa: E402
 
-STAGES = ("read", "parse", "check", "apkg", "pdf")
+STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf")
 
 
 def run_build(project: Path, pdf: bool) -> dict:
@@ -36,7 +36,7 @@ def run_build(project: Path, pdf: bool) -> dict:
     line = next(l for l in proc.stderr.splitlines() if l.startswith("ANKIGEN_TIMINGS "))
     stages = {row["stage"]: row for row in json.loads(line.split(" ", 1)[1])}
     peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-    return {"total": total, "peak_mb": max(peak, max(r["peak_mb"] for r in stages.values())), "stages": stages}
+    return {"total": total, "peak_mb": max([peak, *(r["peak_mb"] for r in stages.values())]), "stages": stages}
 
 
 def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:

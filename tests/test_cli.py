@@ -160,3 +160,49 @@ def test_check_claims_lists_every_claim_with_its_verdict(project: Path) -> None:
     assert "cards_src/a.md:7:1: holds (symbolic): (a + b)^2 = a^2 + 2ab + b^2" in lines
     assert "cards_src/a.md:8:1: holds (holds at 40 sampled points): \\lfloor x \\rfloor \\le x" in lines
     assert "cards_src/a.md:9:1: FAILS (exact): 1 + 1 = 3" in lines
+
+
+WARNED = "## Fine card {#fine}\n\n$$x = y +$$\n\nanswer\n\n## No id\n\nanswer\n"
+
+
+def test_rebuild_without_changes_is_skipped_and_replays_diagnostics(project: Path) -> None:
+    write(project / "cards_src/a.md", WARNED)
+    first = run("build")
+    assert first.exit_code == 0, first.output
+    outputs = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (project / "dist").iterdir()}
+    assert len(outputs) == 2
+    second = run("build")
+    assert second.exit_code == 0, second.output
+    assert "up to date" in second.output
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (project / "dist").iterdir()} == outputs
+    warnings = [line for line in first.output.splitlines() if "warning[" in line]
+    assert warnings and warnings == [line for line in second.output.splitlines() if "warning[" in line]
+    assert first.output.splitlines()[-3] == second.output.splitlines()[-2]  # the same summary line
+
+
+@pytest.mark.parametrize("change", ["edit source", "add image", "touch output", "delete output", "option",
+                                    "delete lock", "epoch"])
+def test_any_change_of_inputs_or_outputs_rebuilds(project: Path, change: str, monkeypatch) -> None:
+    write(project / "cards_src/a.md", GOOD)
+    assert run("build").exit_code == 0
+    apkg = project / "dist/Test deck.apkg"
+    args = ["build"]
+    if change == "edit source":
+        write(project / "cards_src/a.md", GOOD.replace("1 + 1 = 2", "1 + 2 = 3"))
+    elif change == "add image":
+        write(project / "cards_src/pic.png", "not really a png")
+    elif change == "touch output":
+        apkg.write_bytes(apkg.read_bytes() + b"\0")
+    elif change == "delete output":
+        (project / "dist/Test deck.pdf").unlink()
+    elif change == "option":
+        args.append("--no-pdf")
+    elif change == "delete lock":
+        (project / "cards_src/ankigen.lock").unlink()
+    elif change == "epoch":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.output
+    assert "wrote dist/Test deck.apkg" in result.output
+    assert zipfile.is_zipfile(apkg)

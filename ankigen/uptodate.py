@@ -1,0 +1,110 @@
+"""Skipping a build whose inputs and outputs are exactly as the last build left them.
+
+The fingerprint covers every file of the source tree (Markdown by content, images by size and
+time), the lock, the settings, SOURCE_DATE_EPOCH and the ankigen version; the outputs are
+compared by content. A match replays the last build's diagnostics instead of redoing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ankigen import __version__
+from ankigen.config import Config
+from ankigen.model import Diagnostic, Severity, Span, Summary
+
+FORMAT = 1
+_BY_CONTENT = (".md", ".lock", ".toml", ".yaml", ".yml")
+
+
+def sources_print(src: Path, out: Path, config: Config, lock_file: Path) -> str:
+    """Everything a build reads except the lock (which the build itself may rewrite)."""
+    h = hashlib.sha256(f"{FORMAT}|{__version__}|{config!r}|{out.resolve()}|"
+                       f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode("utf-8"))
+    files = sorted(p for p in src.rglob("*") if p.is_file() and p != lock_file) if src.is_dir() else [src]
+    for path in [*files, config.project_dir / "pyproject.toml"]:
+        h.update(b"\x1e" + str(path).encode("utf-8", "surrogateescape") + b"\x1f")
+        try:
+            if path.suffix in _BY_CONTENT:
+                h.update(path.read_bytes())
+            else:
+                st = path.stat()
+                h.update(f"{st.st_size}|{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(b"missing")
+    return h.hexdigest()
+
+
+def with_lock(sources: str, lock_file: Path) -> str:
+    """The build's fingerprint: the sources as read at its start, the lock as it left it."""
+    try:
+        lock = lock_file.read_bytes()
+    except OSError:
+        lock = b"missing"
+    return hashlib.sha256(sources.encode() + b"\x1e" + lock).hexdigest()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _diag_row(d: Diagnostic) -> list:
+    s = d.span
+    return [[s.path, s.line, s.col, s.length], d.severity.value, d.code, d.message, d.hint, d.source_line,
+            list(d.notes)]
+
+
+def _diag(row: list) -> Diagnostic:
+    span, sev, code, message, hint, line, notes = row
+    return Diagnostic(Span(*span), Severity(sev), code, message, hint, line, tuple(notes))
+
+
+class Stamp:
+    """What the last successful build saw and wrote, kept in the cache folder."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def replay(self, print_: str, outputs: list[Path]):
+        """(diagnostics, summary, notes) of the last build when nothing changed since, else None."""
+        if self.path is None:
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data["fingerprint"] != print_ or sorted(data["outputs"]) != sorted(map(str, outputs)):
+                return None
+            if any(_digest(Path(p)) != d for p, d in data["outputs"].items()):
+                return None
+            summary = Summary(**data["summary"])
+            return tuple(_diag(r) for r in data["diagnostics"]), summary, int(data["notes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def record(self, print_: str, outputs: list[Path], diagnostics, summary: Summary, notes: int) -> None:
+        if self.path is None:
+            return
+        data = {"fingerprint": print_, "outputs": {str(p): _digest(p) for p in outputs},
+                "diagnostics": [_diag_row(d) for d in diagnostics], "notes": notes,
+                "summary": {"cards": summary.cards, "claims": summary.claims, "failed": summary.failed,
+                            "errors": summary.errors, "warnings": summary.warnings, "extra": summary.extra}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # only the next build's speed depends on it
+
+    def forget(self) -> None:
+        if self.path is not None:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
