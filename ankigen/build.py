@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,13 +53,19 @@ def _require_sources(src: Path) -> None:
         raise ConfigError(f"no Markdown sources (*.md) under {src}")
 
 
-def load_cards(src: Path, config: Config, sink: Sink) -> tuple[list[Card], CheckStats]:
-    """Stages 1–3: read the sources, parse them into cards, check every claim."""
+def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[list[Card], CheckStats]:
+    """Stages 1–3: read the sources, parse them into cards, check every claim.
+
+    `meanwhile(cards)` is called between parsing and checking, to start work that needs the cards
+    but not the verdicts.
+    """
     _require_sources(src)
     with stage("read"):
         sources = read_sources(src, sink)
     with stage("parse"):
         cards = parse_sources(sources, config, sink)
+    if meanwhile is not None and not sink.errors and cards:
+        meanwhile(cards)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
     with stage("check"):
@@ -115,18 +122,19 @@ def build(src: Path, out: Path, config: Config) -> Report:
                       {"new": 0, "changed": 0, "unchanged": count, "removed": 0}, up_to_date=True)
 
     sink = Sink()
-    cards, stats = load_cards(src, config, sink)
+    now = build_time()
+    pdf = _Background() if config.pdf else None
+    cards, stats = load_cards(src, config, sink, pdf and (lambda cards: pdf.start(_pdf_job(cards, config, now))))
     summary = _summary(cards, stats, sink)
     if sink.errors or (config.strict and sink.warnings) or not cards:
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
     lock = read_lock(lock_file)
-    now = build_time()
     notes = stamp_notes(make_notes(cards, src, config, stats), lock, now)
     type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
     media = [m for card in cards for m in card.media]
 
-    if not _write_outputs(targets, cards, notes, media, type_stamp.mtime, config, now, sink):
+    if not _write_outputs(targets, notes, media, type_stamp.mtime, pdf, sink):
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
     new_lock = lock_text(notes, {"basic": type_stamp})
     if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
@@ -142,31 +150,69 @@ def build(src: Path, out: Path, config: Config) -> Report:
     return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(targets), changes)
 
 
+class _Background:
+    """The PDF, typeset in a thread while the claims are checked: Typst lets go of the GIL."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.value = None
+        self.error: BaseException | None = None
+
+    def start(self, job) -> None:
+        def run() -> None:
+            try:
+                self.value = job()
+            except BaseException as exc:  # noqa: BLE001 — handed to the main thread by result()
+                self.error = exc
+
+        # A daemon thread: Ctrl-C must not wait for Typst to finish.
+        self.thread = threading.Thread(target=run, name="ankigen-pdf", daemon=True)
+        self.thread.start()
+
+    def result(self):
+        if self.thread is None:
+            return None
+        with stage("pdf (waiting)"):
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _pdf_job(cards: list[Card], config: Config, now: int):
+    def job() -> tuple[bytes | None, Sink]:
+        sink = Sink()
+        cols, rows = parse_grid(config.cards_per_page)
+        opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
+        cache = config.resolve(config.cache) if config.cache else None
+        with stage("pdf"):
+            try:
+                return render_pdf(cards, config.root_deck, opts, now, sink, cache), sink
+            except PdfError as exc:
+                sink.error(Span(config.root_deck, 1, 1), "O020", f"the PDF could not be typeset: {exc}",
+                           hint="build with --no-pdf to get the Anki deck meanwhile; please report this")
+                return None, sink
+    return job
+
+
 class _Abandon(Exception):
     """A stage failed with diagnostics: drop every temporary output."""
 
 
-def _write_outputs(targets: list[Path], cards: list[Card], notes: list[Note], media, type_mtime: int,
-                   config: Config, now: int, sink: Sink) -> bool:
+def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtime: int, pdf: _Background | None,
+                   sink: Sink) -> bool:
     """Write all outputs to temporary files and rename them only when every one succeeded."""
     try:
         with atomic_path(targets[0]) as apkg_tmp:
             with stage("apkg"):
                 write_apkg(apkg_tmp, notes, media, type_mtime)
-            if len(targets) > 1:
+            if len(targets) > 1 and pdf is not None:
                 with atomic_path(targets[1]) as pdf_tmp:
-                    cols, rows = parse_grid(config.cards_per_page)
-                    opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
-                    cache = config.resolve(config.cache) if config.cache else None
-                    try:
-                        with stage("pdf"):
-                            ok = render_pdf(pdf_tmp, cards, config.root_deck, opts, now, sink, cache)
-                    except PdfError as exc:
-                        sink.error(Span(str(targets[1]), 1, 1), "O020", f"the PDF could not be typeset: {exc}",
-                                   hint="build with --no-pdf to get the Anki deck meanwhile; please report this")
-                        ok = False
-                    if not ok:
+                    data, pdf_sink = pdf.result()
+                    sink.items.extend(pdf_sink.items)
+                    if data is None:
                         raise _Abandon
+                    pdf_tmp.write_bytes(data)
     except _Abandon:
         return False
     return True

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
+from ankigen.output import write_text_atomic
 from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
 from ankigen.typst_markup import escape, inline, string, to_blocks
 from ankigen.typst_math import to_typst
@@ -135,6 +136,7 @@ class _Renderer:
         self.sink = sink
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
         self.formulas: dict[str, str] = {}  # digest -> Typst display equation
+        self.memo_used: set[str] = set()
 
     def math(self, latex: str, display: bool) -> str:
         native = to_typst(latex, display) if self.native else None
@@ -172,6 +174,22 @@ class _Renderer:
                                   hint=f"Typst says: {str(exc).splitlines()[0][:160]}")
         return self.images[media.path] or None
 
+    def card(self, card: Card, memo: dict[str, list]) -> tuple[str, list[str], list[str]]:
+        """(question, front blocks, answer blocks) of a card; memo keeps them for the next build."""
+        key = digest(f"{int(self.native)}\x1e{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
+        self.memo_used.add(key)
+        if not card.media and key in memo:  # images must be copied into the folder: never memoised
+            q, extra, back, formulas = memo[key]
+            self.formulas.update(formulas)
+            return q, extra, back
+        before, drawn = dict(self.formulas), len(self.drawer.drawn)
+        q = self.question(card)
+        extra = self.side(card, card.front_extra_md) if card.front_extra_md else []
+        back = self.side(card, card.back_md)
+        if not card.media and len(self.drawer.drawn) == drawn:  # a drawing may fail: warn every build
+            memo[key] = [q, extra, back, {k: v for k, v in self.formulas.items() if k not in before}]
+        return q, extra, back
+
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
 
@@ -191,7 +209,7 @@ class _Renderer:
         return image
 
 
-def _font_problems(cards: list[Card], font: str, sink: Sink) -> bool:
+def _font_problems(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> bool:
     """Report characters no configured font covers; True when the PDF can be typeset."""
     import typst
 
@@ -203,6 +221,10 @@ def _font_problems(cards: list[Card], font: str, sink: Sink) -> bool:
         return False
     paths = [(f.path, f.index) for f in fonts.fonts()
              if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif") and f.weight == 400 and f.path]
+    used = {ch for card in cards for ch in card.question + card.front_extra_md + card.back_md if not ch.isspace()}
+    known = _known_covered(cache, paths)
+    if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
+        return True
     covered: set[int] = set(range(0x20, 0x7F))
     from fontTools.ttLib import TTCollection, TTFont
 
@@ -215,6 +237,7 @@ def _font_problems(cards: list[Card], font: str, sink: Sink) -> bool:
             covered.update(face.getBestCmap() or {})
         except Exception:  # noqa: BLE001 — an unreadable font just covers nothing
             continue
+    _remember_covered(cache, paths, known | {ch for ch in used if ord(ch) in covered})
     first_use: dict[str, Card] = {}
     for card in cards:
         for ch in card.question + card.front_extra_md + card.back_md:
@@ -231,6 +254,36 @@ def _font_problems(cards: list[Card], font: str, sink: Sink) -> bool:
                    hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk), "
                         "set pdf_font in [tool.ankigen], or build with --no-pdf")
     return False
+
+
+def _fonts_key(paths) -> str:
+    stats = []
+    for path, index in sorted(set(paths)):
+        try:
+            st = Path(path).stat()
+            stats.append(f"{path}|{index}|{st.st_size}|{st.st_mtime_ns}")
+        except OSError:
+            stats.append(f"{path}|missing")
+    return digest("\n".join(stats))
+
+
+def _known_covered(cache: Path | None, paths) -> set[str]:
+    """Characters an earlier build found in these very font files."""
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
+        return set(data["covered"]) if data.get("fonts") == _fonts_key(paths) else set()
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _remember_covered(cache: Path | None, paths, chars: set[str]) -> None:
+    if cache is None:
+        return
+    try:
+        write_text_atomic(cache, json.dumps({"fonts": _fonts_key(paths), "covered": "".join(sorted(chars))},
+                                            ensure_ascii=False))
+    except OSError:
+        pass
 
 
 def _join(blocks: list[str]) -> str:
@@ -297,11 +350,11 @@ def _side_key(blocks: list[str]) -> str:
     return digest("\x1e".join(blocks))
 
 
-def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
-               cache: Path | None) -> bool:
-    """Typeset the study sheet and the cut-out cards into target; False (with diagnostics) on failure."""
-    if not _font_problems(cards, opts.font, sink):
-        return False
+def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
+               cache: Path | None) -> bytes | None:
+    """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure."""
+    if not _font_problems(cards, opts.font, sink, cache / "fonts.json" if cache else None):
+        return None
     attempt = Sink()
     try:
         pdf = _typeset(cards, title, opts, build_time, attempt, cache, native=True)
@@ -315,8 +368,7 @@ def render_pdf(target: Path, cards: list[Card], title: str, opts: PdfOptions, bu
         attempt.warning(Span(title, 1, 1), "O021", "Typst refused the translated formulas; all formulas "
                         "were drawn as images instead", hint=f"please report this; Typst said: {str(first)[:200]}")
     sink.items.extend(attempt.items)
-    target.write_bytes(pdf)
-    return True
+    return pdf
 
 
 def _typeset(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink, cache: Path | None,
@@ -329,19 +381,20 @@ def _typeset(cards: list[Card], title: str, opts: PdfOptions, build_time: int, s
         r = _Renderer(folder, drawer, sink, native)
         preamble = _PREAMBLE.format(title=string(title), font=string(opts.font), gap=BLOCK_GAP_EM, draw=DRAW_SIZE)
 
-        fronts = [(r.question(c), r.side(c, c.front_extra_md) if c.front_extra_md else []) for c in cards]
-        backs = [r.side(c, c.back_md) for c in cards]
+        inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
+        frame = Frame(inner_w, inner_h, f"{opts.font}|{opts.paper}|{opts.cols}x{opts.rows}")
+        measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
+        markup = [r.card(c, measured.markup) for c in cards]
+        fronts = [(q, extra) for q, extra, _ in markup]
+        backs = [back for _, _, back in markup]
         for latex, problem in drawer.failed:
             sink.warning(Span(title, 1, 1), "O004", f"formula not drawn in the PDF ({problem}): {latex[:60]}",
                          hint="it is printed as LaTeX source instead")
 
-        inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
-        frame = Frame(inner_w, inner_h, f"{opts.font}|{opts.paper}|{opts.cols}x{opts.rows}")
-        measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
         front_sides = [[f"#strong[{q}]", *extra] for q, extra in fronts]
         sides = {_side_key(b): b for b in front_sides + backs if b}
         _measure(folder, preamble, frame, r.formulas, sides, measured)
-        measured.save(set(r.formulas), set(sides))
+        measured.save(set(r.formulas), set(sides), r.memo_used)
         limit = inner_h - CONTINUATION_RESERVE_PT
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
 

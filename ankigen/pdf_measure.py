@@ -48,6 +48,7 @@ class MeasureCache:
         self.frame_key = frame.key()
         self.widths: dict[str, float] = {}
         self.sides: dict[str, SideFit] = {}
+        self.markup: dict[str, list] = {}  # card content -> its Typst markup (see pdf._Renderer.card)
         if path is None:
             return
         try:
@@ -55,17 +56,19 @@ class MeasureCache:
             if data.get("frame") == self.frame_key:
                 self.widths = {k: float(v) for k, v in data["widths"].items()}
                 self.sides = {k: SideFit(v[0], tuple(v[1])) for k, v in data["sides"].items()}
+                self.markup = data.get("markup") or {}
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             pass  # a missing or damaged cache only costs time
 
-    def save(self, widths: set[str], sides: set[str]) -> None:
+    def save(self, widths: set[str], sides: set[str], markup: set[str]) -> None:
         """Keep what this build used, so the cache does not grow with every edit."""
         if self.path is None:
             return
         data = {"frame": self.frame_key,
                 "widths": {k: self.widths[k] for k in sorted(widths) if k in self.widths},
                 "sides": {k: [self.sides[k].size, list(self.sides[k].blocks)] for k in sorted(sides)
-                          if k in self.sides}}
+                          if k in self.sides},
+                "markup": {k: self.markup[k] for k in sorted(markup) if k in self.markup}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(self.path.name + ".tmp")

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import edit_one, generate  # noqa: E402
 
-STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf")
+STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf", "pdf (waiting)")
 
 
 def run_build(project: Path, pdf: bool) -> dict:
