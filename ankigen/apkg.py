@@ -12,7 +12,8 @@ from pathlib import Path
 
 import genanki
 
-from ankigen.identity import deck_id
+from ankigen.identity import deck_id, note_type_id
+from ankigen.lock import Kept
 from ankigen.model import MediaFile, Note
 from ankigen.notetype import basic_note_type
 
@@ -42,6 +43,29 @@ def _collection(db_path: Path, notes: list[Note], note_type_mtime: int) -> None:
         conn.commit()
     finally:
         conn.close()
+
+
+def read_notes(package: Path) -> dict[str, Kept]:
+    """The notes of an earlier package by GUID (empty when it is missing or unreadable)."""
+    kinds = {note_type_id(k): k for k in ("basic", "cloze")}
+    try:
+        with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp, zipfile.ZipFile(package) as z:
+            db_path = Path(tmp) / "collection.anki2"
+            db_path.write_bytes(z.read("collection.anki2"))
+            conn = sqlite3.connect(db_path)
+            try:
+                decks = {int(k): v["name"] for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()}
+                rows = conn.execute("SELECT n.guid, n.mid, n.flds, n.tags, MIN(c.did) FROM notes n "
+                                    "JOIN cards c ON c.nid = n.id GROUP BY n.id").fetchall()
+            finally:
+                conn.close()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, sqlite3.Error, TypeError):
+        return {}
+    kept = {}
+    for guid, mid, flds, tags, did in rows:
+        fields = tuple(flds.split("\x1f"))
+        kept[guid] = Kept(fields[-1], decks.get(did, ""), tuple(tags.split()), fields, kinds.get(mid, "basic"))
+    return kept
 
 
 def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtime: int) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen.apkg import write_apkg
+from ankigen.changes import Changes, compare, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
@@ -29,7 +30,7 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     summary: Summary
     outputs: tuple[Path, ...] = ()
-    changes: dict[str, int] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
     claims: tuple = ()  # (span, text, verdict) of every decided claim
     up_to_date: bool = False  # nothing changed since the last build, which is replayed
 
@@ -106,8 +107,13 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats) 
     return notes
 
 
-def build(src: Path, out: Path, config: Config) -> Report:
-    """Check the sources, then write the deck to out; nothing is written when there are errors."""
+def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report:
+    """Check the sources, then write the deck to out; nothing is written when there are errors.
+
+    A dry run stops before writing anything and reports what the build would change in Anki.
+    """
+    if dry_run:
+        config = replace(config, pdf=False)
     _require_sources(src)
     lock_file = lock_path(src, config)
     stem = output_stem(config.root_deck)
@@ -118,8 +124,8 @@ def build(src: Path, out: Path, config: Config) -> Report:
         last = stamp.replay(with_lock(sources_seen, lock_file), targets)
     if last is not None:  # nothing changed since the last build: its outputs are these outputs
         diagnostics, summary, count = last
-        return Report((), diagnostics, summary, tuple(targets),
-                      {"new": 0, "changed": 0, "unchanged": count, "removed": 0}, up_to_date=True)
+        return Report((), diagnostics, summary, tuple(targets) if not dry_run else (),
+                      Changes(unchanged=count), up_to_date=True)
 
     sink = Sink()
     now = build_time()
@@ -130,22 +136,21 @@ def build(src: Path, out: Path, config: Config) -> Report:
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
     lock = read_lock(lock_file)
-    notes = stamp_notes(make_notes(cards, src, config, stats), lock, now)
+    notes = make_notes(cards, src, config, stats)
+    gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
+    notes = stamp_notes(notes + gone, lock, now)
+    changes = compare(lock, notes, kept)
+    if dry_run:
+        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes)
     type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
     media = [m for card in cards for m in card.media]
 
     if not _write_outputs(targets, notes, media, type_stamp.mtime, pdf, sink):
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
-    new_lock = lock_text(notes, {"basic": type_stamp})
+    new_lock = lock_text(notes, {"basic": type_stamp}, kept)
     if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
         write_text_atomic(lock_file, new_lock)
-
-    changes = {
-        "new": sum(n.guid not in lock.notes for n in notes),
-        "changed": sum(n.guid in lock.notes and lock.notes[n.guid].hash != n.content_hash for n in notes),
-        "unchanged": sum(n.guid in lock.notes and lock.notes[n.guid].hash == n.content_hash for n in notes),
-        "removed": len(set(lock.notes) - {n.guid for n in notes}),
-    }
+    summary = _summary(cards, stats, sink)
     stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
     return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(targets), changes)
 

@@ -68,6 +68,28 @@ def _emit(report, fmt: str, quiet: bool = False) -> None:
         click.echo(format_summary(report.summary))
 
 
+def _change_lines(c, counts: bool = True) -> str:
+    """What an import of the deck does in Anki, with the ids of the cards concerned."""
+    def ids(names) -> str:
+        shown = ", ".join(names[:8])
+        return shown + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+
+    lines = []
+    if c.new:
+        lines.append(f"  add {len(c.new)} new note{'s' * (len(c.new) != 1)}: {ids(c.new)}")
+    if c.updated:
+        lines.append(f"  update {len(c.updated)} note{'s' * (len(c.updated) != 1)} in place (history kept): "
+                     f"{ids(c.updated)}")
+    if counts:
+        lines.append(f"  leave {c.unchanged} note{'s' * (c.unchanged != 1)} unchanged")
+    if c.removed:
+        lines.append(f"  tag {len(c.removed)} note{'s' * (len(c.removed) != 1)} ankigen::removed (gone from "
+                     f"the sources; Anki keeps them, with their history): {ids(c.removed)}")
+    if c.still_removed and counts:
+        lines.append(f"  leave {c.still_removed} earlier removed note{'s' * (c.still_removed != 1)} as they are")
+    return "\n".join(lines)
+
+
 def _exit_code(report, strict: bool) -> int:
     if report.summary.errors or (strict and report.summary.warnings):
         return EXIT_FINDINGS
@@ -118,9 +140,10 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> 
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Paper size of the PDF.")
 @click.option("--cards-per-page", default=None, metavar="COLSxROWS", help="Cut-out cards per page, e.g. 2x4.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("--dry-run", is_flag=True, help="Check, and say what the build would change in Anki; write nothing.")
 @_guarded
 def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet: bool, pdf: bool | None,
-          paper: str | None, cards_per_page: str | None) -> None:
+          paper: str | None, cards_per_page: str | None, dry_run: bool) -> None:
     """Check the cards in SRC, then write the Anki deck into the output folder."""
     from dataclasses import replace
 
@@ -135,18 +158,25 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
     config = replace(config, **overrides)
     check_pdf_settings(config, "command line")
     out_dir = Path(out) if out else config.resolve(config.out)
-    report = pipeline.build(_source(config, src), out_dir, config)
+    report = pipeline.build(_source(config, src), out_dir, config, dry_run=dry_run)
     _emit(report, fmt, quiet)
-    if fmt == "text" and not quiet and report.up_to_date:
+    if fmt == "text" and not quiet and dry_run:
+        if not report.summary.errors:
+            click.echo("dry run: nothing written. Importing the deck built now would:")
+            click.echo(_change_lines(report.changes))
+    elif fmt == "text" and not quiet and report.up_to_date:
         shown = ", ".join(display_path(p) for p in report.outputs)
         click.echo(f"up to date: nothing changed since the last build of {shown}")
     elif fmt == "text" and not quiet:
         c = report.changes
         for path in report.outputs:
-            detail = (f": {c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged notes"
-                      + (f", {c['removed']} gone from the sources" if c["removed"] else "")
+            detail = (f": {len(c.new)} new, {len(c.updated)} changed, {c.unchanged} unchanged notes"
+                      + (f", {len(c.removed)} removed from the sources (tagged ankigen::removed)"
+                         if c.removed else "")
                       if path.suffix == ".apkg" else "")
             click.echo(f"wrote {display_path(path)}{detail}")
+        if report.outputs and (c.new or c.updated or c.removed):
+            click.echo(_change_lines(c, counts=False))
         if not report.outputs and not report.summary.errors and not report.cards:
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
         elif not report.outputs:

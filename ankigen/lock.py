@@ -16,7 +16,6 @@ from pathlib import Path
 
 from ankigen.config import ConfigError
 from ankigen.model import Note
-from ankigen.notetype import FIELDS
 
 LOCK_FORMAT = 1
 
@@ -28,9 +27,21 @@ class Stamp:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A note whose card left the sources: what the last package held, so it can stay in the next."""
+
+    id: str
+    deck: str
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]
+    kind: str = "basic"
+
+
+@dataclass(frozen=True)
 class Lock:
     notes: dict[str, Stamp] = field(default_factory=dict)
     note_types: dict[str, Stamp] = field(default_factory=dict)
+    removed: dict[str, Kept] = field(default_factory=dict)
 
 
 def build_time() -> int:
@@ -56,12 +67,14 @@ def read_lock(path: Path) -> Lock:
             raise ValueError(f"unknown format {data.get('format')!r}")
         notes = {g: Stamp(v["hash"], int(v["mtime"])) for g, v in data["notes"].items()}
         types = {k: Stamp(v["hash"], int(v["mtime"])) for k, v in data.get("note_types", {}).items()}
+        removed = {g: Kept(v.get("id", ""), r["deck"], tuple(r["tags"]), tuple(r["fields"]), r.get("kind", "basic"))
+                   for g, v in data["notes"].items() if (r := v.get("removed"))}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(
             f"{path}: the build manifest is damaged ({exc}); restore it from version control, "
             "or delete it to start afresh (every note then counts as changed once)"
         ) from None
-    return Lock(notes, types)
+    return Lock(notes, types, removed)
 
 
 def _stamp(old: Stamp | None, new_hash: str, now: int) -> Stamp:
@@ -80,11 +93,19 @@ def stamp_note_type(kind: str, type_hash: str, lock: Lock, now: int) -> Stamp:
     return _stamp(lock.note_types.get(kind), type_hash, now)
 
 
-def lock_text(notes: list[Note], note_types: dict[str, Stamp]) -> str:
+def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str, Kept]) -> str:
+    """The manifest; a removed note also keeps its fields, to stay in every later package."""
+    entries = {}
+    for n in sorted(notes, key=lambda n: n.guid):
+        entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1]}  # Id is every type's last field
+        kept = removed.get(n.guid)
+        if kept is not None:
+            entry["removed"] = {"deck": kept.deck, "tags": list(kept.tags), "fields": list(kept.fields),
+                                "kind": kept.kind}
+        entries[n.guid] = entry
     data = {
         "format": LOCK_FORMAT,
         "note_types": {k: {"hash": s.hash, "mtime": s.mtime} for k, s in sorted(note_types.items())},
-        "notes": {n.guid: {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[FIELDS.index("Id")]}
-                  for n in sorted(notes, key=lambda n: n.guid)},
+        "notes": entries,
     }
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -106,6 +106,7 @@ class Note:
     deck: str
     content_hash: str
     mtime: int = 0
+    kind: str = "basic"  # the note type: basic or cloze
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,11 @@ from ankigen.notetype import FIELDS
 _NOT_CONTENT = {"Source"}
 
 
+def fields_of(kind: str) -> tuple[str, ...]:
+    """The field names of a note type, in order."""
+    return FIELDS
+
+
 def guid_of(card: Card, config: Config) -> str:
     if card.id is not None:
         return guid_for_id(config.id_namespace, card.id)

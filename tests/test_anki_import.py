@@ -154,3 +154,60 @@ def test_renaming_a_question_keeps_the_note_when_it_has_an_id(project: Path, ank
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert len(log.updated) == 1 and not log.new
     assert anki.notes()["stride"].id == old_id
+
+
+@pytest.mark.parametrize("fixed_clock", [False, True])
+def test_removed_card_is_tagged_in_anki_with_its_history(project: Path, anki, fixed_clock: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    if fixed_clock:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    card_id = anki.notes()["stride"].cards()[0].id
+    _review(anki, card_id)
+    reviewed = anki.col.get_card(card_id)
+
+    write(project / "cards_src/topics/words.md", "# Words\n")  # the card leaves the sources
+    dry = run("build", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "tag 1 note ankigen::removed" in dry.output and "stride" in dry.output
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "0 new, 0 changed, 2 unchanged notes, 1 removed from the sources" in result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 1 and not log.new and not log.conflicting
+
+    note = anki.notes()["stride"]
+    assert "ankigen::removed" in note.tags
+    assert "How far the window moves" in note["Back"], "the content stays as it was"
+    assert anki.col.find_notes("tag:ankigen::removed") == [note.id]
+    card = anki.col.get_card(card_id)
+    assert (card.ivl, card.due, card.queue) == (reviewed.ivl, reviewed.due, reviewed.queue)
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+
+    # The next build keeps it, unchanged: the import skips it.
+    write(project / "cards_src/extra.md", "## Another? {#another}\n\nyes\n")
+    result = run("build")
+    assert "1 new, 0 changed, 2 unchanged notes" in result.output and "removed" not in result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.new) == 1 and not log.updated
+    assert "ankigen::removed" in anki.notes()["stride"].tags
+
+    # Put back in the sources, it loses the tag.
+    write(project / "cards_src/topics/words.md", PLAIN_FILE)
+    result = run("build")
+    assert "1 changed" in result.output
+    anki.import_apkg(only_apkg(project / "dist"))
+    assert "ankigen::removed" not in anki.notes()["stride"].tags
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+
+
+def test_removed_card_without_the_last_package_is_a_warning(project: Path) -> None:
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    (project / "dist" / "Test deck.apkg").unlink()
+    write(project / "cards_src/topics/words.md", "# Words\n")
+    result = run("build")
+    assert result.exit_code == 0
+    assert "warning[B001]" in result.output

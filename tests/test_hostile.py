@@ -107,9 +107,11 @@ def test_markdown_parser_never_raises_on_any_unicode(tmp_path: Path, text: str) 
 
 
 def test_interrupted_build_leaves_previous_outputs_and_no_temporary_files(project: Path) -> None:
-    # Many distinct formulas make the PDF stage last seconds: time enough to interrupt it.
-    cards = "".join(f"## Card {i} {{#card-{i}}}\n\n$$x_{{{i}}} = \\frac{{{i}}}{{{i + 1}}} + y^{{{i}}}$$\n\n"
-                    for i in range(400))
+    # Many cards make the PDF (typeset while the claims are checked) outlast the .apkg: the build
+    # then waits for it with both temporary files open, time enough to interrupt it.
+    prose = "一段足够长的答案文字，让排版多花一些时间。" * 6
+    cards = "".join(f"## Card {i} {{#card-{i}}}\n\n{prose}\n\n$$x_{{{i}}} = \\frac{{{i}}}{{{i + 1}}} + y^{{{i}}}$$\n\n"
+                    for i in range(1500))
     write(project / "cards_src/many.md", cards)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     first = subprocess.run([sys.executable, "-m", "ankigen", "build", "-q"], cwd=project, env=env,
