@@ -12,7 +12,7 @@ from ankigen.changes import Changes, compare, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
-from ankigen.lock import build_time, lock_text, read_lock, stamp_note_type, stamp_notes
+from ankigen.lock import build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
 from ankigen.notetype import basic_note_type_hash
@@ -95,7 +95,8 @@ def _checks_text(holding: int) -> str:
     return f"✓ {holding} claim{'s' * (holding != 1)} checked" if holding else ""
 
 
-def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats) -> list[Note]:
+def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
+               known: dict[str, str] | None = None) -> list[Note]:
     root = src if src.is_dir() else src.parent
     notes = []
     for card, holding in zip(cards, stats.per_card):
@@ -103,7 +104,7 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats) 
             ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             ref = card.span.path
-        notes.append(make_note(card, config, f"{ref}:{card.span.line}", _checks_text(holding)))
+        notes.append(make_note(card, config, f"{ref}:{card.span.line}", _checks_text(holding), known))
     return notes
 
 
@@ -136,7 +137,7 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
     lock = read_lock(lock_file)
-    notes = make_notes(cards, src, config, stats)
+    notes = make_notes(cards, src, config, stats, known_guids(lock))
     gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
     notes = stamp_notes(notes + gone, lock, now)
     changes = compare(lock, notes, kept)

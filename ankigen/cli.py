@@ -1,4 +1,4 @@
-"""The command line: `ankigen build` and `ankigen check`."""
+"""The command line: `ankigen build`, `check`, `ids` and `init`."""
 
 from __future__ import annotations
 
@@ -182,6 +182,40 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
         elif not report.outputs:
             click.echo("nothing written: fix the errors above; previous outputs are untouched", err=True)
     sys.exit(_exit_code(report, config.strict))
+
+
+@cli.command()
+@click.argument("src", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--dry-run", is_flag=True, help="Print the ids that would be added; change nothing.")
+@_guarded
+def ids(src: str | None, dry_run: bool) -> None:
+    """Add a stable {#id} to every card in SRC that has none, rewriting the sources in place.
+
+    Ids are made from the question and are unique in the deck. A card that was already built
+    keeps its note in Anki: the lock remembers which note the new id belongs to.
+    """
+    from ankigen import build as pipeline
+    from ankigen.diagnostics import Sink
+    from ankigen.ids import run_ids
+
+    config = load_config()
+    source = _source(config, src)
+    pipeline._require_sources(source)
+    sink = Sink()
+    assigned, changed, adopted = run_ids(source, config, pipeline.lock_path(source, config), sink, dry_run)
+    text = format_text(sink.sorted())
+    if text:
+        click.echo(text)
+    if sink.errors:
+        click.echo("no ids written: fix the errors above first", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for a in assigned:
+        click.echo(f"{a.card.span.path}:{a.card.span.line}: {'would add' if dry_run else 'added'} {{#{a.id}}}")
+    if not assigned:
+        click.echo("every card has an id")
+    elif not dry_run:
+        click.echo(f"wrote {len(changed)} file{'s' * (len(changed) != 1)}; {adopted} already built "
+                   f"card{'s' * (adopted != 1)} keep{'s' * (adopted == 1)} {'its' if adopted == 1 else 'their'} note in Anki")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ LOCK_FORMAT = 1
 class Stamp:
     hash: str
     mtime: int
+    id: str = ""  # the card's id; `ankigen ids` may give one to a note built without
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def read_lock(path: Path) -> Lock:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != LOCK_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
-        notes = {g: Stamp(v["hash"], int(v["mtime"])) for g, v in data["notes"].items()}
+        notes = {g: Stamp(v["hash"], int(v["mtime"]), str(v.get("id", ""))) for g, v in data["notes"].items()}
         types = {k: Stamp(v["hash"], int(v["mtime"])) for k, v in data.get("note_types", {}).items()}
         removed = {g: Kept(v.get("id", ""), r["deck"], tuple(r["tags"]), tuple(r["fields"]), r.get("kind", "basic"))
                    for g, v in data["notes"].items() if (r := v.get("removed"))}
@@ -79,9 +80,15 @@ def read_lock(path: Path) -> Lock:
 
 def _stamp(old: Stamp | None, new_hash: str, now: int) -> Stamp:
     if old is not None and old.hash == new_hash:
-        return old
+        return Stamp(old.hash, old.mtime)
     floor = old.mtime + 1 if old is not None else 0
     return Stamp(new_hash, max(now, floor))
+
+
+def known_guids(lock: Lock) -> dict[str, str]:
+    """id -> GUID of every note built before; for a card given its id by `ankigen ids` after it
+    was first built, this is the GUID made from its question, which must stay."""
+    return {s.id: g for g, s in sorted(lock.notes.items()) if s.id}
 
 
 def stamp_notes(notes: list[Note], lock: Lock, now: int) -> list[Note]:

@@ -20,9 +20,10 @@ def fields_of(kind: str) -> tuple[str, ...]:
     return FIELDS
 
 
-def guid_of(card: Card, config: Config) -> str:
+def guid_of(card: Card, config: Config, known: dict[str, str] | None = None) -> str:
+    """known: id -> GUID from the lock, which wins (see ids.py)."""
     if card.id is not None:
-        return guid_for_id(config.id_namespace, card.id)
+        return (known or {}).get(card.id) or guid_for_id(config.id_namespace, card.id)
     return guid_for_text(config.id_namespace, card.deck, card.question)
 
 
@@ -33,7 +34,8 @@ def content_hash(fields: dict[str, str], tags: tuple[str, ...], kind: str = "bas
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def make_note(card: Card, config: Config, source_ref: str, checks: str = "") -> Note:
+def make_note(card: Card, config: Config, source_ref: str, checks: str = "",
+              known: dict[str, str] | None = None) -> Note:
     """The note for one card; mtime is assigned later from the lock."""
     values = {
         "Front": card.front_html,
@@ -47,7 +49,7 @@ def make_note(card: Card, config: Config, source_ref: str, checks: str = "") -> 
     }
     assert tuple(values) == FIELDS, "fields must follow the note type's order"
     return Note(
-        guid=guid_of(card, config),
+        guid=guid_of(card, config, known),
         fields=tuple(values.values()),
         tags=card.tags,
         deck=card.deck,

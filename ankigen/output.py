@@ -31,6 +31,6 @@ def _umask() -> int:
     return mask
 
 
-def write_text_atomic(target: Path, text: str) -> None:
+def write_text_atomic(target: Path, text: str, newline: str | None = None) -> None:
     with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8", newline=newline)

@@ -211,3 +211,31 @@ def test_removed_card_without_the_last_package_is_a_warning(project: Path) -> No
     result = run("build")
     assert result.exit_code == 0
     assert "warning[B001]" in result.output
+
+
+def test_ids_command_keeps_already_imported_cards_as_the_same_notes(project: Path, anki) -> None:
+    write(project / "cards_src/a.md", "## Why ReLU? {.act}\n\nCheap.\n\n## Why ReLU?\n\nTwice asked.\n\n"
+          "## Sigmoid range?\n\n(0, 1)\n")
+    assert run("build").exit_code == 1  # two id-less cards with the same question: S024
+    write(project / "cards_src/a.md", "## Why ReLU? {.act}\n\nCheap.\n\n## Sigmoid range?\n\n(0, 1)\n")
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    relu = next(n for n in map(anki.col.get_note, anki.col.find_notes("")) if "Cheap" in n["Back"])
+    card_id = relu.cards()[0].id
+    _review(anki, card_id)
+
+    result = run("ids")
+    assert result.exit_code == 0, result.output
+    assert "{#why-relu}" in result.output and "2 already built cards keep their note" in result.output
+    text = (project / "cards_src/a.md").read_text(encoding="utf-8")
+    assert "## Why ReLU? {#why-relu .act}" in text and "## Sigmoid range? {#sigmoid-range}" in text
+
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "warning[S025]" not in result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert not log.new and not log.conflicting
+    after = anki.notes()
+    assert set(after) == {"why-relu", "sigmoid-range"} and len(anki.col.find_notes("")) == 2
+    assert after["why-relu"].id == relu.id
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1

@@ -207,3 +207,29 @@ def test_any_change_of_inputs_or_outputs_rebuilds(project: Path, change: str, mo
     assert "up to date" not in result.output
     assert "wrote dist/Test deck.apkg" in result.output
     assert zipfile.is_zipfile(apkg)
+
+
+def test_ids_writes_unique_slugs_keeping_bom_line_ends_and_tags(project: Path) -> None:
+    path = project / "cards_src/a.md"
+    path.write_bytes("\ufeff## 为什么 ReLU 好？ {.act}\r\n\r\n答\r\n\r\n## 为什么 ReLU 好？\r\n\r\n再答\r\n\r\n"
+                     "## Has one {#为什么-relu-好-2}\r\n\r\nx\r\n".encode("utf-8"))
+    dry = run("ids", "--dry-run")
+    assert dry.exit_code == 0 and "would add" in dry.output
+    assert path.read_bytes().startswith("\ufeff## 为什么 ReLU 好？ {.act}\r\n".encode("utf-8"))
+    result = run("ids")
+    assert result.exit_code == 0, result.output
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\n" not in raw.replace(b"\r\n", b"")
+    text = raw.decode("utf-8-sig")
+    assert "## 为什么 ReLU 好？ {#为什么-relu-好 .act}\r\n" in text
+    assert "## 为什么 ReLU 好？ {#为什么-relu-好-3}\r\n" in text  # -2 was taken
+    assert run("check").exit_code == 0
+    assert "every card has an id" in run("ids").output
+
+
+def test_ids_refuses_to_write_when_sources_are_broken(project: Path) -> None:
+    write(project / "cards_src/a.md", "## Q\n\n```python\nunclosed\n")
+    before = (project / "cards_src/a.md").read_bytes()
+    result = run("ids")
+    assert result.exit_code == 1 and "no ids written" in result.output
+    assert (project / "cards_src/a.md").read_bytes() == before
