@@ -15,19 +15,21 @@ import genanki
 from ankigen.identity import deck_id, note_type_id
 from ankigen.lock import Kept
 from ankigen.model import MediaFile, Note
-from ankigen.notetype import basic_note_type
+from ankigen.notetype import basic_note_type, cloze_note_type
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
 
 
-def _collection(db_path: Path, notes: list[Note], note_type_mtime: int) -> None:
-    model = basic_note_type()
+def _collection(db_path: Path, notes: list[Note], note_type_mtimes: dict[str, int]) -> None:
+    models = {"basic": basic_note_type(), "cloze": cloze_note_type()}
+    note_type_mtime = note_type_mtimes["basic"]
     decks: dict[str, genanki.Deck] = {}
     for note in notes:
         deck = decks.get(note.deck)
         if deck is None:
             deck = decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck)
-        deck.add_note(genanki.Note(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid))
+        deck.add_note(genanki.Note(model=models[note.kind], fields=list(note.fields), tags=list(note.tags),
+                                   guid=note.guid))
     # Note and card ids only need to be unique inside the package; Anki matches notes by GUID.
     base = max((n.mtime for n in notes), default=note_type_mtime) * 1000
     conn = sqlite3.connect(db_path)
@@ -40,9 +42,20 @@ def _collection(db_path: Path, notes: list[Note], note_type_mtime: int) -> None:
         conn.execute("CREATE INDEX ankigen_guid ON notes (guid)")
         conn.executemany("UPDATE notes SET mod = ? WHERE guid = ?", [(n.mtime, n.guid) for n in notes])
         conn.execute("DROP INDEX ankigen_guid")
+        _set_model_mtimes(conn, {note_type_id(k): v for k, v in note_type_mtimes.items()})
         conn.commit()
     finally:
         conn.close()
+
+
+def _set_model_mtimes(conn: sqlite3.Connection, mtimes: dict[int, int]) -> None:
+    """genanki stamps every note type with one time; each of ours has its own (from the lock)."""
+    row = conn.execute("SELECT models FROM col").fetchone()
+    models = json.loads(row[0])
+    for mid, model in models.items():
+        if int(mid) in mtimes:
+            model["mod"] = mtimes[int(mid)]
+    conn.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
 def read_notes(package: Path) -> dict[str, Kept]:
@@ -68,11 +81,11 @@ def read_notes(package: Path) -> dict[str, Kept]:
     return kept
 
 
-def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtime: int) -> None:
+def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int]) -> None:
     """Write the package to target (a temporary path the caller renames into place)."""
     with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp:
         db_path = Path(tmp) / "collection.anki2"
-        _collection(db_path, notes, note_type_mtime)
+        _collection(db_path, notes, note_type_mtimes)
         ordered = sorted({m.name: m for m in media}.values(), key=lambda m: m.name)
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
             _add(z, "collection.anki2", db_path.read_bytes())

@@ -15,7 +15,7 @@ from ankigen.diagnostics import Sink
 from ankigen.lock import build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
-from ankigen.notetype import basic_note_type_hash
+from ankigen.notetype import basic_note_type_hash, cloze_note_type_hash
 from ankigen.output import atomic_path, write_text_atomic
 from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
 from ankigen.parse import parse_sources
@@ -143,12 +143,13 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     changes = compare(lock, notes, kept)
     if dry_run:
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes)
-    type_stamp = stamp_note_type("basic", basic_note_type_hash(), lock, now)
+    type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
+                   "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
     media = [m for card in cards for m in card.media]
 
-    if not _write_outputs(targets, notes, media, type_stamp.mtime, pdf, sink):
+    if not _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink):
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
-    new_lock = lock_text(notes, {"basic": type_stamp}, kept)
+    new_lock = lock_text(notes, type_stamps, kept)
     if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
         write_text_atomic(lock_file, new_lock)
     summary = _summary(cards, stats, sink)
@@ -205,13 +206,13 @@ class _Abandon(Exception):
     """A stage failed with diagnostics: drop every temporary output."""
 
 
-def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtime: int, pdf: _Background | None,
+def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtimes: dict[str, int], pdf: _Background | None,
                    sink: Sink) -> bool:
     """Write all outputs to temporary files and rename them only when every one succeeded."""
     try:
         with atomic_path(targets[0]) as apkg_tmp:
             with stage("apkg"):
-                write_apkg(apkg_tmp, notes, media, type_mtime)
+                write_apkg(apkg_tmp, notes, media, type_mtimes)
             if len(targets) > 1 and pdf is not None:
                 with atomic_path(targets[1]) as pdf_tmp:
                     data, pdf_sink = pdf.result()

@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ankigen import __version__
+from ankigen import __version__, code_digest
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Diagnostic, Severity, Span, Verdict
 from ankigen.output import write_text_atomic
 
 # Bump when the meaning or wording of a cached verdict or diagnostic changes.
-CACHE_FORMAT = f"{__version__}/3"
+CACHE_FORMAT = f"{__version__}/3/{code_digest()}"
 _RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈"}
 
 

@@ -82,6 +82,7 @@ class Card:
     front_extra_md: str = ""  # Markdown of the front below the heading
     back_md: str = ""  # Markdown of the answer
     end_line: int = 0  # last source line of the card
+    reverse: bool = False  # also ask the answer → question card
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import json
 from ankigen.config import Config
 from ankigen.identity import guid_for_id, guid_for_text, note_type_id
 from ankigen.model import Card, Note
-from ankigen.notetype import FIELDS
+from ankigen.notetype import CLOZE_FIELDS, FIELDS
+from ankigen.parse import CLOZE
 
 # Fields whose change alone must not count as an edit: the line number moves whenever a card
 # above is edited, and re-importing an "updated" note replaces the tags the learner added.
@@ -17,7 +18,7 @@ _NOT_CONTENT = {"Source"}
 
 def fields_of(kind: str) -> tuple[str, ...]:
     """The field names of a note type, in order."""
-    return FIELDS
+    return CLOZE_FIELDS if kind == "cloze" else FIELDS
 
 
 def guid_of(card: Card, config: Config, known: dict[str, str] | None = None) -> str:
@@ -42,16 +43,28 @@ def make_note(card: Card, config: Config, source_ref: str, checks: str = "",
         "Back": card.back_html,
         "Extra": "",
         "Hint": "",
-        "Reverse": "",
+        "Reverse": "y" if card.reverse else "",
         "Checks": checks,
         "Source": source_ref,
         "Id": card.id or "",
     }
-    assert tuple(values) == FIELDS, "fields must follow the note type's order"
+    kind = "basic"
+    if CLOZE.search(card.front_html) or CLOZE.search(card.back_html):
+        kind = "cloze"
+        in_answer = bool(CLOZE.search(card.back_html))
+        values = {
+            "Text": card.front_html + ("\n" + card.back_html if in_answer else ""),
+            "Back Extra": "" if in_answer else card.back_html,
+            "Checks": checks,
+            "Source": source_ref,
+            "Id": card.id or "",
+        }
+    assert tuple(values) == fields_of(kind), "fields must follow the note type's order"
     return Note(
         guid=guid_of(card, config, known),
         fields=tuple(values.values()),
         tags=card.tags,
         deck=card.deck,
-        content_hash=content_hash(values, card.tags),
+        content_hash=content_hash(values, card.tags, kind),
+        kind=kind,
     )

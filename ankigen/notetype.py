@@ -30,6 +30,18 @@ FIELDS = (
 )
 TEMPLATE_NAMES = ("Card 1", "Card 2")
 
+CLOZE_NAME = "ankigen cloze"
+# The cloze note type, designed once as well. Id is last in both types (the lock reads it there).
+CLOZE_FIELDS = (
+    "Text",        # the card with its {{c1::…}} deletions: heading, and the answer when it has them
+    "Back Extra",  # the answer, when the deletions are all in the heading
+    "Checks",
+    "Source",
+    "Id",
+)
+CLOZE_TEMPLATE_NAME = "Cloze"
+_CLOZE_FILES = ("cloze_front.html", "cloze_back.html", "card.css")
+
 
 @lru_cache(maxsize=None)
 def _template(name: str) -> str:
@@ -43,6 +55,24 @@ def basic_note_type_hash() -> str:
 
 
 _TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "card.css")
+
+
+def cloze_note_type_hash() -> str:
+    parts = [CLOZE_NAME, *CLOZE_FIELDS, CLOZE_TEMPLATE_NAME, *(_template(n) for n in _CLOZE_FILES)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def cloze_note_type() -> genanki.Model:
+    return genanki.Model(
+        note_type_id("cloze"),
+        CLOZE_NAME,
+        fields=[{"name": name, "font": "Arial", "size": 20} for name in CLOZE_FIELDS],
+        templates=[{"name": CLOZE_TEMPLATE_NAME, "qfmt": _template("cloze_front.html"),
+                    "afmt": _template("cloze_back.html")}],
+        css=_template("card.css"),
+        model_type=genanki.Model.CLOZE,
+        sort_field_index=0,
+    )
 
 
 def basic_note_type() -> genanki.Model:

@@ -14,7 +14,8 @@ from ankigen.markdown import CHECK_INFO, markdown
 from ankigen.media import MediaResolver
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
 
-FRONT_MATTER_KEYS = ("deck", "tags")
+FRONT_MATTER_KEYS = ("deck", "tags", "reverse")
+REVERSE_FLAG = "reverse"  # `{.reverse}` on a heading asks for the reversed card; it is no tag
 _ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+\s*)+)\}\s*$")
 _LOOKS_LIKE_ATTRS = re.compile(r"\s*\{\s*[#.][^{}]*\}\s*$")
 ID_PATTERN = re.compile(r"^\w[\w.:-]*$")
@@ -25,6 +26,7 @@ _TAG_PATTERN = re.compile(r"^[^\s\"]+$")
 class FileMeta:
     deck: str
     tags: tuple[str, ...]
+    reverse: bool = False
 
 
 class _File:
@@ -97,6 +99,7 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
     parts = f.source.path.relative_to(root).with_suffix("").parts
     deck = "::".join([config.root_deck, *parts])
     tags: tuple[str, ...] = ()
+    reverse = False
     if not tokens or tokens[0].type != "front_matter":
         return FileMeta(deck, tags)
     fm = tokens[0]
@@ -128,7 +131,12 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
                 deck = _normal_deck(value)
         elif key == "tags":
             tags = _front_matter_tags(f, value, line, col)
-    return FileMeta(deck, tags)
+        elif key == "reverse":
+            if not isinstance(value, bool):
+                f.error(line, col, "S027", f"reverse must be true or false, not {value!r}", length=len(key))
+            else:
+                reverse = value
+    return FileMeta(deck, tags, reverse)
 
 
 def _valid_deck(name: str) -> bool:
@@ -220,6 +228,10 @@ def _split_attrs(f: _File, raw: str, line: int) -> tuple[str, str | None, tuple[
     return raw[:m.start()].strip(), card_id, tuple(tags)
 
 
+def _take_reverse(tags: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    return tuple(t for t in tags if t != REVERSE_FLAG), REVERSE_FLAG in tags
+
+
 def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
     md = markdown()
     head = tokens[start]
@@ -229,6 +241,7 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
                   hint="to separate the front from the answer, put a blank line before '---'")
     inline = tokens[start + 1]
     question, card_id, card_tags = _split_attrs(f, inline.content, line)
+    card_tags, reverse = _take_reverse(card_tags)
     if card_id is None:
         f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
                   hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
@@ -268,6 +281,7 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         front_extra_md=_source_text(f, front_body),
         back_md=_source_text(f, answer),
         end_line=last_line,
+        reverse=reverse or meta.reverse,
     )
 
 
@@ -293,18 +307,27 @@ def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media:
                 child.attrSet("src", "")
 
 
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def blank_clozes(latex: str) -> str:
+    """A formula with cloze markup turned into spaces of the same length: the deleted text is
+    checked like any other, and offsets in diagnostics still point at the source."""
+    return CLOZE.sub(lambda m: " " * (m.start(2) - m.start()) + m.group(2) + " " * (m.end() - m.end(2)), latex)
+
+
 def _formulas(f: _File, body: list[Token]) -> list[Formula]:
     found = []
     for t in body:
         if t.type == "math_block" and t.map:
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
-            found.append(Formula(t.content, f.span(ln, max(col, 1), len(t.content))))
+            found.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content))))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
-                    found.append(Formula(child.content, f.span(ln, col + 2, len(child.content))))
+                    found.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content))))
     return found
 
 

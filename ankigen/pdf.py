@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +19,7 @@ from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
 from ankigen.output import write_text_atomic
+from ankigen.parse import CLOZE
 from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
 from ankigen.typst_markup import escape, inline, string, to_blocks
 from ankigen.typst_math import to_typst
@@ -176,6 +177,8 @@ class _Renderer:
 
     def card(self, card: Card, memo: dict[str, list]) -> tuple[str, list[str], list[str]]:
         """(question, front blocks, answer blocks) of a card; memo keeps them for the next build."""
+        if CLOZE.search(card.question + card.front_extra_md + card.back_md):
+            card = _cloze_sides(card)
         key = digest(f"{int(self.native)}\x1e{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
         self.memo_used.add(key)
         if not card.media and key in memo:  # images must be copied into the folder: never memoised
@@ -207,6 +210,19 @@ class _Renderer:
             return f"#img({string(name)})" if name else escape(f"[{src}]")
 
         return image
+
+
+def _cloze_sides(card: Card) -> Card:
+    """On paper a cloze card shows its deletions as [hint] or […] in front, filled in on the back."""
+    def hidden(text: str) -> str:
+        return CLOZE.sub(lambda m: f"[{m.group(3) or '…'}]", text)
+
+    def shown(text: str) -> str:
+        return CLOZE.sub(lambda m: m.group(2), text)
+
+    filled = f"**{shown(card.question)}**\n\n{shown(card.front_extra_md)}\n\n{shown(card.back_md)}"
+    return replace(card, question=hidden(card.question), front_extra_md=hidden(card.front_extra_md),
+                   back_md=filled)
 
 
 def _font_problems(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> bool:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ankigen import __version__
+from ankigen import code_digest
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
 CACHE_FORMAT = 1
@@ -39,7 +39,7 @@ class Frame:
     setting: str  # font, paper and grid: a new setting starts a new cache
 
     def key(self) -> str:
-        return digest(f"{CACHE_FORMAT}|{__version__}|{self.width:.3f}|{self.height:.3f}|{self.setting}")
+        return digest(f"{CACHE_FORMAT}|{code_digest()}|{self.width:.3f}|{self.height:.3f}|{self.setting}")
 
 
 class MeasureCache:

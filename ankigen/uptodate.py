@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from ankigen import __version__
+from ankigen import code_digest
 from ankigen.config import Config
 from ankigen.model import Diagnostic, Severity, Span, Summary
 
@@ -22,7 +22,7 @@ _BY_CONTENT = (".md", ".lock", ".toml", ".yaml", ".yml")
 
 def sources_print(src: Path, out: Path, config: Config, lock_file: Path) -> str:
     """Everything a build reads except the lock (which the build itself may rewrite)."""
-    h = hashlib.sha256(f"{FORMAT}|{__version__}|{config!r}|{out.resolve()}|"
+    h = hashlib.sha256(f"{FORMAT}|{code_digest()}|{config!r}|{out.resolve()}|"
                        f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode("utf-8"))
     files = sorted(p for p in src.rglob("*") if p.is_file() and p != lock_file) if src.is_dir() else [src]
     for path in [*files, config.project_dir / "pyproject.toml"]:

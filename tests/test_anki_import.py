@@ -239,3 +239,66 @@ def test_ids_command_keeps_already_imported_cards_as_the_same_notes(project: Pat
     assert set(after) == {"why-relu", "sigmoid-range"} and len(anki.col.find_notes("")) == 2
     assert after["why-relu"].id == relu.id
     assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+
+
+CLOZE_FILE = """\
+## ReLU 的导数在 $x > 0$ 时为 {{c1::1}}，在 $x < 0$ 时为 {{c2::0::几?}} {#relu-grad-cloze}
+
+在 0 点不可导，实现中通常取 0。
+
+## 卷积输出 {#conv-out-cloze}
+
+$$\\left\\lfloor \\frac{224 - 3 + 2 \\times 1}{2} \\right\\rfloor + 1 = {{c1::112}}$$
+"""
+
+
+def test_cloze_notes_import_with_one_card_per_deletion(project: Path, anki) -> None:
+    write(project / "cards_src/cloze.md", CLOZE_FILE)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "1 claims checked" in result.output  # the cloze inside the formula is checked too
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.new) == 2 and not log.conflicting
+    notes = anki.notes()
+    relu, conv = notes["relu-grad-cloze"], notes["conv-out-cloze"]
+    assert relu.note_type()["name"] == "ankigen cloze" and relu.note_type()["type"] == 1
+    assert len(relu.cards()) == 2 and len(conv.cards()) == 1
+    assert "在 0 点不可导" in relu["Back Extra"] and "{{c1::1}}" in relu["Text"]
+    first = relu.cards()[0]
+    assert "[...]" in first.question() and "几?" in relu.cards()[1].question()
+    assert "1" in first.answer()
+    assert "112" not in conv.cards()[0].question().split("</style>")[-1]
+    assert "✓ 1 claim checked" in conv["Checks"]
+
+    # Rebuilt without changes and re-imported: nothing is touched.
+    (project / ".ankigen-cache" / "build.json").unlink()
+    assert run("build").exit_code == 0
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert not log.updated and len(log.duplicate) == 2
+
+
+def test_a_wrong_number_in_a_cloze_is_caught(project: Path) -> None:
+    write(project / "cards_src/cloze.md", CLOZE_FILE.replace("{{c1::112}}", "{{c1::113}}"))
+    result = run("build")
+    assert result.exit_code == 1
+    assert "error[C001]" in result.output
+
+
+def test_reversed_cards_per_card_and_per_file(project: Path, anki) -> None:
+    write(project / "cards_src/a.md", "## ReLU {#relu .reverse .act}\n\nmax(0, x)\n\n## Tanh {#tanh}\n\nrange (-1, 1)\n")
+    write(project / "cards_src/terms.md", "---\nreverse: true\n---\n\n## 步长 {#stride-zh}\n\nstride\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    anki.import_apkg(only_apkg(project / "dist"))
+    notes = anki.notes()
+    assert len(notes["relu"].cards()) == 2 and len(notes["tanh"].cards()) == 1
+    assert len(notes["stride-zh"].cards()) == 2
+    assert notes["relu"].tags == ["act"], "the flag is not a tag"
+    reverse = next(c for c in notes["relu"].cards() if c.ord == 1)
+    assert "max(0, x)" in reverse.question() and "ReLU" in reverse.answer()
+
+
+def test_reverse_front_matter_must_be_boolean(project: Path) -> None:
+    write(project / "cards_src/a.md", "---\nreverse: sometimes\n---\n\n## Q {#q}\n\nA\n")
+    result = run("check")
+    assert result.exit_code == 1 and "error[S027]" in result.output

@@ -13,6 +13,7 @@ def test_pinned_ids() -> None:
     # If one of these fails, a change would orphan every card users have imported. Do not update
     # the numbers: undo the change.
     assert note_type_id("basic") == 1110603052
+    assert note_type_id("cloze") == 1958411169  # the cloze note type, fixed from its first release
     assert deck_id("深度学习面试::卷积神经网络") == 1386293334
     assert guid_for_id("ankigen-dl-interview", "conv-output-size") == "cXQe9Sng<o={5"
     assert guid_for_text("ns", "Deck", "What?") == "d6P(t)on=|Un~"

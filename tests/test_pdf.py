@@ -178,3 +178,12 @@ def test_a_formula_typst_refuses_falls_back_to_drawings(project, monkeypatch):
     assert result.exit_code == 0, result.output
     assert '"O021"' in result.output
     assert (project / "dist" / "Test deck.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_cloze_cards_on_paper_hide_then_fill_the_deletions(project):
+    from pypdf import PdfReader
+
+    write(project / "cards_src/a.md", "## Sigmoid 的值域是 {{c1::(0, 1)::区间}} {#sig-range}\n\n见图。\n")
+    assert run("build").exit_code == 0
+    text = "\n".join(p.extract_text() for p in PdfReader(project / "dist" / "Test deck.pdf").pages)
+    assert "[区间]" in text and "(0, 1)" in text and "{{c1::" not in text
