@@ -218,6 +218,25 @@ def ids(src: str | None, dry_run: bool) -> None:
                    f"card{'s' * (adopted != 1)} keep{'s' * (adopted == 1)} {'its' if adopted == 1 else 'their'} note in Anki")
 
 
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--deck", default=None, help="Name of the root deck (default: the folder's name).")
+@_guarded
+def init(folder: str, deck: str | None) -> None:
+    """Start a deck in FOLDER: an example card with a checked formula, a [tool.ankigen] table in
+    pyproject.toml and a README snippet. Existing files are never overwritten."""
+    from ankigen.init import init as make
+
+    path = Path(folder)
+    name = deck or path.resolve().name or "deck"
+    written = make(path, name)
+    for p in written:
+        click.echo(f"wrote {p}")
+    if not written:
+        click.echo("nothing to do: the example, [tool.ankigen] and README snippet are already there")
+    click.echo(f"next: cd {folder} && ankigen build" if folder != "." else "next: ankigen build")
+
+
 def main() -> None:
     from ankigen.timing import report
 

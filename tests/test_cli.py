@@ -233,3 +233,22 @@ def test_ids_refuses_to_write_when_sources_are_broken(project: Path) -> None:
     result = run("ids")
     assert result.exit_code == 1 and "no ids written" in result.output
     assert (project / "cards_src/a.md").read_bytes() == before
+
+
+def test_init_makes_a_deck_that_builds_and_never_overwrites(tmp_path: Path, monkeypatch, anki) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "notes"\n', encoding="utf-8")
+    result = run("init", "--deck", "My deck")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
+    assert text.startswith('[project]\nname = "notes"\n') and 'root_deck = "My deck"' in text
+    assert "ankigen build" in (tmp_path / "README.ankigen.md").read_text(encoding="utf-8")
+    built = run("build")
+    assert built.exit_code == 0, built.output
+    assert "2 claims checked" in built.output and "All checks passed" in built.output
+    log = anki.import_apkg(tmp_path / "dist" / "My deck.apkg")
+    assert len(log.new) == 2
+    (tmp_path / "cards_src/example.md").write_text("## mine {#mine}\n\nx\n", encoding="utf-8")
+    again = run("init")
+    assert "nothing to do" in again.output
+    assert (tmp_path / "cards_src/example.md").read_text(encoding="utf-8") == "## mine {#mine}\n\nx\n"
