@@ -61,7 +61,7 @@ def _emit(report, fmt: str, quiet: bool = False) -> None:
     if fmt == "json":
         click.echo(format_json(report.diagnostics, report.summary))
         return
-    text = format_text(report.diagnostics)
+    text = format_text(report.diagnostics, color=_colour())
     if text:
         click.echo(text)
     if not quiet or report.summary.errors:
@@ -88,6 +88,12 @@ def _change_lines(c, counts: bool = True) -> str:
     if c.still_removed and counts:
         lines.append(f"  leave {c.still_removed} earlier removed note{'s' * (c.still_removed != 1)} as they are")
     return "\n".join(lines)
+
+
+def _colour() -> bool:
+    """Colours on a terminal only, and never with NO_COLOR set (no-color.org)."""
+    import os
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def _exit_code(report, strict: bool) -> int:

@@ -59,15 +59,24 @@ def _display_pad(prefix: str) -> str:
     return "".join("\t" if ch == "\t" else " " * _display_width(ch) for ch in prefix)
 
 
-def format_text(diags: Iterable[Diagnostic]) -> str:
-    """Render diagnostics as `path:line:col: error[CODE]: message` blocks."""
+_COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "caret": "\x1b[1;34m", "help": "\x1b[36m",
+            "bold": "\x1b[1m"}
+
+
+def format_text(diags: Iterable[Diagnostic], color: bool = False) -> str:
+    """Render diagnostics as `path:line:col: error[CODE]: message` blocks (ANSI colours if asked)."""
+    def paint(kind: str, text: str) -> str:
+        return f"{_COLOURS[kind]}{text}\x1b[0m" if color else text
+
     out: list[str] = []
     for d in diags:
-        out.append(f"{d.span.path}:{d.span.line}:{d.span.col}: {d.severity.value}[{d.code}]: {d.message}")
-        out.extend(_caret_line(d))
+        out.append(paint("bold", f"{d.span.path}:{d.span.line}:{d.span.col}:") + " "
+                   + paint(d.severity.value, f"{d.severity.value}[{d.code}]") + f": {d.message}")
+        caret = _caret_line(d)
+        out.extend(caret[:1] + [paint("caret", line) for line in caret[1:]])
         out.extend(f"  = note: {n}" for n in d.notes)
         if d.hint:
-            out.append(f"  = help: {d.hint}")
+            out.append(f"  = {paint('help', 'help')}: {d.hint}")
         out.append("")
     return "\n".join(out)
 
