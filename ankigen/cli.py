@@ -147,14 +147,12 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> 
 @click.option("--cards-per-page", default=None, metavar="COLSxROWS", help="Cut-out cards per page, e.g. 2x4.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--dry-run", is_flag=True, help="Check, and say what the build would change in Anki; write nothing.")
+@click.option("--watch", is_flag=True, help="Build, then build again whenever a source changes.")
 @_guarded
 def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet: bool, pdf: bool | None,
-          paper: str | None, cards_per_page: str | None, dry_run: bool) -> None:
+          paper: str | None, cards_per_page: str | None, dry_run: bool, watch: bool) -> None:
     """Check the cards in SRC, then write the Anki deck into the output folder."""
     from dataclasses import replace
-
-    from ankigen import build as pipeline
-    from ankigen.sources import display_path
 
     from ankigen.config import check_pdf_settings
 
@@ -164,7 +162,18 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
     config = replace(config, **overrides)
     check_pdf_settings(config, "command line")
     out_dir = Path(out) if out else config.resolve(config.out)
-    report = pipeline.build(_source(config, src), out_dir, config, dry_run=dry_run)
+    source = _source(config, src)
+    report = _build_once(source, out_dir, config, fmt, quiet, dry_run)
+    if watch and not dry_run:
+        _watch(source, out_dir, config, fmt, quiet)
+    sys.exit(_exit_code(report, config.strict))
+
+
+def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool, dry_run: bool):
+    from ankigen import build as pipeline
+    from ankigen.sources import display_path
+
+    report = pipeline.build(source, out_dir, config, dry_run=dry_run)
     _emit(report, fmt, quiet)
     if fmt == "text" and not quiet and dry_run:
         if not report.summary.errors:
@@ -187,7 +196,35 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
         elif not report.outputs:
             click.echo("nothing written: fix the errors above; previous outputs are untouched", err=True)
-    sys.exit(_exit_code(report, config.strict))
+    return report
+
+
+def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -> None:
+    """Rebuild whenever a file of the source tree changes, until Ctrl-C."""
+    import time
+
+    from ankigen import build as pipeline
+    from ankigen.uptodate import sources_print
+
+    lock = pipeline.lock_path(source, config)
+    click.echo(f"watching {source} for changes (Ctrl-C to stop)", err=True)
+    seen = sources_print(source, out_dir, config, lock)
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(0.5)
+            now = sources_print(source, out_dir, config, lock)
+            if now != seen:
+                seen = now
+                click.echo("", err=True)
+                try:
+                    _build_once(source, out_dir, config, fmt, quiet, False)
+                except click.ClickException as exc:  # e.g. every source deleted: wait for the next change
+                    exc.show()
+                sys.stdout.flush()  # a pipe (an editor, a log) sees each build when it ends
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
+        sys.exit(0)
 
 
 @cli.command()

@@ -279,3 +279,39 @@ def test_diagnostics_are_coloured_on_a_terminal_only(project: Path) -> None:
         seen += chunk
     os.close(leader)
     assert b"\x1b[1;33mwarning[S025]\x1b[0m" in seen
+
+
+def test_watch_rebuilds_on_change_until_interrupted(project: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(project / "cards_src/a.md", GOOD)
+    import os
+
+    proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--watch", "--no-pdf"], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = []
+
+        def wait_for(text: str) -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                lines.append(line)
+                if text in line:
+                    return
+            raise AssertionError(f"never saw {text!r} in {lines}")
+
+        wait_for("watching")
+        write(project / "cards_src/a.md", GOOD.replace("1 + 1 = 2", "1 + 2 = 3"))
+        wait_for("0 new, 1 changed")
+        write(project / "cards_src/a.md", "## Sum {#sum}\n\n$$1 + 1 = 3$$\n")
+        wait_for("error[C001]")  # a broken edit is reported, and watching goes on
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "stopped watching" in out
+    finally:
+        proc.kill()
