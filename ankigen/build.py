@@ -20,6 +20,7 @@ from ankigen.output import atomic_path, write_text_atomic
 from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
+from ankigen.progress import progress
 from ankigen.timing import stage
 from ankigen.uptodate import Stamp, sources_print, with_lock
 
@@ -69,8 +70,8 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
         meanwhile(cards)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
-    with stage("check"):
-        stats = check_cards(cards, sink, cache, span_line(lines))
+    with stage("check"), progress(len(cards), "checking") as step:
+        stats = check_cards(cards, sink, cache, span_line(lines), step)
     return cards, stats
 
 
@@ -104,7 +105,9 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
             ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             ref = card.span.path
-        notes.append(make_note(card, config, f"{ref}:{card.span.line}", _checks_text(holding), known))
+        footer = config.card_footer  # off: the fields stay empty and the templates show nothing
+        notes.append(make_note(card, config, f"{ref}:{card.span.line}" if footer else "",
+                               _checks_text(holding) if footer else "", known))
     return notes
 
 
@@ -179,7 +182,7 @@ class _Background:
     def result(self):
         if self.thread is None:
             return None
-        with stage("pdf (waiting)"):
+        with stage("pdf (waiting)"), progress(0, "typesetting the PDF"):
             self.thread.join()
         if self.error is not None:
             raise self.error

@@ -179,7 +179,7 @@ def _card_key(i: int, cards: list[Card], uses, by_id: dict[str, int]) -> str:
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 
-def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> CheckStats:
+def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step=None) -> CheckStats:
     """Decide every claim of every card; report failures to the sink."""
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     from ankigen.checklines import find_uses
@@ -210,6 +210,8 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of) -> C
                 holding += 1
                 counts[verdict.method] = counts.get(verdict.method, 0) + 1
         per_card.append(holding)
+        if step is not None:
+            step()
     cache.save()
     return CheckStats(counts["claims"], counts["failed"], counts["symbolic"], counts["sampled"], counts["exact"],
                       counts["undecided"], unchecked, tuple(per_card), tuple(results))

@@ -161,6 +161,9 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
                                    ("cards_per_page", cards_per_page)) if v is not None}
     config = replace(config, **overrides)
     check_pdf_settings(config, "command line")
+    from ankigen import progress
+
+    progress.QUIET = quiet or fmt == "json"
     out_dir = Path(out) if out else config.resolve(config.out)
     source = _source(config, src)
     report = _build_once(source, out_dir, config, fmt, quiet, dry_run)

@@ -34,6 +34,7 @@ class Config:
     paper: str = "a4"  # a4 or letter
     cards_per_page: str = "2x4"  # columns x rows of the cut-out cards
     pdf_font: str = "Noto Serif CJK SC"  # the CJK font family of the PDF
+    card_footer: bool = True  # "✓ n claims checked" and the source file:line under each answer
     project_dir: Path = Path(".")
 
     @property

@@ -315,3 +315,53 @@ def test_watch_rebuilds_on_change_until_interrupted(project: Path) -> None:
         assert proc.returncode == 0 and "stopped watching" in out
     finally:
         proc.kill()
+
+
+def _run_in_pty(project: Path, *args: str) -> bytes:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")} | {"TERM": "xterm"}
+    subprocess.run([sys.executable, "-m", "ankigen", *args], cwd=project, stdout=follower, stderr=follower,
+                   env=env, timeout=120)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    return seen
+
+
+def test_progress_shows_on_a_terminal_only_and_not_with_quiet(project: Path) -> None:
+    import subprocess
+    import sys
+
+    write(project / "cards_src/a.md", GOOD)
+    assert "typesetting the PDF…".encode() in _run_in_pty(project, "build")
+    write(project / "cards_src/a.md", GOOD + "\nmore\n")
+    assert "typesetting".encode() not in _run_in_pty(project, "build", "-q")
+    write(project / "cards_src/a.md", GOOD + "\neven more\n")
+    piped = subprocess.run([sys.executable, "-m", "ankigen", "build"], cwd=project, capture_output=True, text=True)
+    assert piped.returncode == 0 and "typesetting" not in piped.stderr + piped.stdout
+
+
+def test_card_footer_can_be_turned_off(project: Path) -> None:
+    import sqlite3
+
+    write(project / "cards_src/a.md", "## Sum {#sum}\n\n$$1 + 1 = 2$$\n")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write("card_footer = false\n")
+    assert run("build").exit_code == 0
+    with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
+        (project / "c.anki2").write_bytes(z.read("collection.anki2"))
+    flds = sqlite3.connect(project / "c.anki2").execute("select flds from notes").fetchone()[0].split("\x1f")
+    assert flds[5:7] == ["", ""] and flds[-1] == "sum"
