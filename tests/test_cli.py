@@ -255,29 +255,13 @@ def test_init_makes_a_deck_that_builds_and_never_overwrites(tmp_path: Path, monk
 
 
 def test_diagnostics_are_coloured_on_a_terminal_only(project: Path) -> None:
-    import os
-    import pty
     import subprocess
     import sys
 
     write(project / "cards_src/a.md", "## No id\n\nanswer\n")
     piped = subprocess.run([sys.executable, "-m", "ankigen", "check"], cwd=project, capture_output=True, text=True)
     assert "warning[S025]" in piped.stdout and "\x1b[" not in piped.stdout
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
-    subprocess.run([sys.executable, "-m", "ankigen", "check"], cwd=project, stdout=follower, stderr=follower,
-                   env=env, timeout=60)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(leader)
+    seen = _run_in_pty(project, "check")
     assert b"\x1b[1;33mwarning[S025]\x1b[0m" in seen
 
 
