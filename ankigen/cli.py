@@ -210,9 +210,9 @@ def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -
     from ankigen.uptodate import sources_print
 
     lock = pipeline.lock_path(source, config)
-    click.echo(f"watching {source} for changes (Ctrl-C to stop)", err=True)
-    seen = sources_print(source, out_dir, config, lock)
+    seen = sources_print(source, out_dir, config, lock)  # before saying so: a change right after counts
     sys.stdout.flush()
+    click.echo(f"watching {source} for changes (Ctrl-C to stop)", err=True)
     try:
         while True:
             time.sleep(0.5)

@@ -271,23 +271,26 @@ def test_watch_rebuilds_on_change_until_interrupted(project: Path) -> None:
     import sys
     import time
 
-    write(project / "cards_src/a.md", GOOD)
     import os
+    import select
+
+    write(project / "cards_src/a.md", GOOD)
 
     proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--watch", "--no-pdf"], cwd=project,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        lines = []
+        seen = b""
 
         def wait_for(text: str) -> None:
+            nonlocal seen
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                lines.append(line)
-                if text in line:
-                    return
-            raise AssertionError(f"never saw {text!r} in {lines}")
+            while text.encode() not in seen:
+                left = deadline - time.monotonic()
+                assert left > 0, f"never saw {text!r} in {seen.decode(errors='replace')}"
+                if select.select([proc.stdout], [], [], left)[0]:
+                    seen += os.read(proc.stdout.fileno(), 65536)
+            seen = seen[seen.index(text.encode()) + len(text):]
 
         wait_for("watching")
         write(project / "cards_src/a.md", GOOD.replace("1 + 1 = 2", "1 + 2 = 3"))
@@ -296,7 +299,7 @@ def test_watch_rebuilds_on_change_until_interrupted(project: Path) -> None:
         wait_for("error[C001]")  # a broken edit is reported, and watching goes on
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 0 and "stopped watching" in out
+        assert proc.returncode == 0 and b"stopped watching" in seen + out
     finally:
         proc.kill()
 
