@@ -99,13 +99,13 @@ def _checks_text(holding: int) -> str:
 def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
                known: dict[str, str] | None = None) -> list[Note]:
     root = src if src.is_dir() else src.parent
+    footer = config.card_footer  # off: the fields stay empty and the templates show nothing
     notes = []
     for card, holding in zip(cards, stats.per_card):
         try:
             ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             ref = card.span.path
-        footer = config.card_footer  # off: the fields stay empty and the templates show nothing
         notes.append(make_note(card, config, f"{ref}:{card.span.line}" if footer else "",
                                _checks_text(holding) if footer else "", known))
     return notes

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen import __version__, code_digest
-from ankigen.diagnostics import Sink
-from ankigen.model import Card, Diagnostic, Severity, Span, Verdict
+from ankigen.diagnostics import Sink, diagnostic_from_row, diagnostic_row
+from ankigen.model import Card, Diagnostic, Span, Verdict
 from ankigen.output import write_text_atomic
 
 # Bump when the meaning or wording of a cached verdict or diagnostic changes.
@@ -44,16 +44,14 @@ def _span_row(s: Span) -> list:
 
 
 def _outcome_row(o: CardOutcome) -> list:
-    diags = [[_span_row(d.span), d.severity.value, d.code, d.message, d.hint, list(d.notes)] for d in o.diagnostics]
+    diags = [diagnostic_row(d) for d in o.diagnostics]
     return [diags, [[_span_row(sp_), text, _verdict_row(v)] for sp_, text, v in o.results], o.unchecked]
 
 
 def _outcome(row: list) -> CardOutcome:
     diags, results, unchecked = row
-    return CardOutcome(
-        tuple(Diagnostic(Span(*s), Severity(sev), code, msg, hint, None, tuple(notes))
-              for s, sev, code, msg, hint, notes in diags),
-        tuple((Span(*s), text, _verdict(v)) for s, text, v in results), int(unchecked))
+    return CardOutcome(tuple(diagnostic_from_row(d) for d in diags),
+                       tuple((Span(*s), text, _verdict(v)) for s, text, v in results), int(unchecked))
 
 
 @dataclass

@@ -34,6 +34,18 @@ class Sink:
         return sorted(self.items, key=lambda d: (d.span.path, d.span.line, d.span.col, d.code))
 
 
+def diagnostic_row(d: Diagnostic) -> list:
+    """A diagnostic as plain JSON data, for the caches that replay diagnostics."""
+    s = d.span
+    return [[s.path, s.line, s.col, s.length], d.severity.value, d.code, d.message, d.hint, d.source_line,
+            list(d.notes)]
+
+
+def diagnostic_from_row(row: list) -> Diagnostic:
+    span, severity, code, message, hint, line, notes = row
+    return Diagnostic(Span(*span), Severity(severity), code, message, hint, line, tuple(notes))
+
+
 def _caret_line(d: Diagnostic) -> list[str]:
     if d.source_line is None:
         return []

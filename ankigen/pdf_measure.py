@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen import code_digest
+from ankigen.output import write_text_atomic
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
 CACHE_FORMAT = 1
@@ -70,10 +71,7 @@ class MeasureCache:
                           if k in self.sides},
                 "markup": {k: self.markup[k] for k in sorted(markup) if k in self.markup}}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            tmp.replace(self.path)
+            write_text_atomic(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
             pass
 

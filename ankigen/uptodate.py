@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ankigen import code_digest
 from ankigen.config import Config
-from ankigen.model import Diagnostic, Severity, Span, Summary
+from ankigen.diagnostics import diagnostic_from_row, diagnostic_row
+from ankigen.model import Summary
+from ankigen.output import write_text_atomic
 
 FORMAT = 1
 _BY_CONTENT = (".md", ".lock", ".toml", ".yaml", ".yml")
@@ -55,17 +57,6 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _diag_row(d: Diagnostic) -> list:
-    s = d.span
-    return [[s.path, s.line, s.col, s.length], d.severity.value, d.code, d.message, d.hint, d.source_line,
-            list(d.notes)]
-
-
-def _diag(row: list) -> Diagnostic:
-    span, sev, code, message, hint, line, notes = row
-    return Diagnostic(Span(*span), Severity(sev), code, message, hint, line, tuple(notes))
-
-
 class Stamp:
     """What the last successful build saw and wrote, kept in the cache folder."""
 
@@ -83,7 +74,7 @@ class Stamp:
             if any(_digest(Path(p)) != d for p, d in data["outputs"].items()):
                 return None
             summary = Summary(**data["summary"])
-            return tuple(_diag(r) for r in data["diagnostics"]), summary, int(data["notes"])
+            return tuple(diagnostic_from_row(r) for r in data["diagnostics"]), summary, int(data["notes"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -91,20 +82,10 @@ class Stamp:
         if self.path is None:
             return
         data = {"fingerprint": print_, "outputs": {str(p): _digest(p) for p in outputs},
-                "diagnostics": [_diag_row(d) for d in diagnostics], "notes": notes,
+                "diagnostics": [diagnostic_row(d) for d in diagnostics], "notes": notes,
                 "summary": {"cards": summary.cards, "claims": summary.claims, "failed": summary.failed,
                             "errors": summary.errors, "warnings": summary.warnings, "extra": summary.extra}}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(self.path)
+            write_text_atomic(self.path, json.dumps(data, ensure_ascii=False))
         except OSError:
             pass  # only the next build's speed depends on it
-
-    def forget(self) -> None:
-        if self.path is not None:
-            try:
-                self.path.unlink()
-            except OSError:
-                pass
