@@ -167,8 +167,8 @@ def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int])
     return order, unknown
 
 
-def _card_key(i: int, cards: list[Card], uses, by_id: dict[str, int]) -> str:
-    order, unknown = _in_scope(i, uses, by_id)
+def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int]) -> str:
+    """The cache key of the first card in `order`, from everything its outcome depends on."""
     parts = [CACHE_FORMAT]
     for j in order:
         parts.append(repr((cards[j].formulas, cards[j].checks)))
@@ -189,10 +189,11 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     results: list[tuple[Span, str, Verdict]] = []
     unchecked = 0
     for i, card in enumerate(cards):
-        key = _card_key(i, cards, uses, by_id)
+        order, unknown = _in_scope(i, uses, by_id)
+        key = _card_key(order, unknown, cards, by_id)
         outcome = cache.card(key)
         if outcome is None:
-            outcome = _check_card(i, cards, uses, by_id, display, cache)
+            outcome = _check_card(order, cards, uses, by_id, display, cache)
             cache.put_card(key, outcome)
         sink.items.extend(replace(d, source_line=lines_of(d.span)) for d in outcome.diagnostics)
         unchecked += outcome.unchecked
@@ -215,8 +216,12 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
                       counts["undecided"], unchecked, tuple(per_card), tuple(results))
 
 
-def _check_card(i: int, cards: list[Card], uses, by_id: dict[str, int], display: dict, cache: ClaimCache) -> CardOutcome:
-    """Parse and decide one card's claims (sympy is imported here, on the first card not cached)."""
+def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int], display: dict,
+                cache: ClaimCache) -> CardOutcome:
+    """Parse and decide the claims of card order[0], which uses the rest of `order`.
+
+    sympy is imported here, on the first card not cached. Diagnostics carry no source line:
+    it is added when the outcome is replayed."""
     from ankigen.claims import read_checks, read_display
     from ankigen.reference import REFERENCES
 
@@ -225,6 +230,7 @@ def _check_card(i: int, cards: list[Card], uses, by_id: dict[str, int], display:
             display[j] = read_display(cards[j].formulas, REFERENCES)
         return display[j]
 
+    i = order[0]
     sink = Sink()
     for uid, span in uses[i]:
         if uid not in by_id:
@@ -233,33 +239,27 @@ def _check_card(i: int, cards: list[Card], uses, by_id: dict[str, int], display:
                        hint=f"did you mean '{close[0]}'?" if close else "use names a card's {#id}")
     definitions: dict = {}
     functions: dict = {}
-    for j in reversed(_in_scope(i, uses, by_id)[0]):  # the card's own definitions win over what it uses
+    for j in reversed(order):  # the card's own definitions win over what it uses
         definitions.update(display_of(j).definitions)
         functions.update(display_of(j).functions)
     checked, problems = read_checks(cards[i].checks, functions, REFERENCES)
-    no_line = lambda span: None  # noqa: E731 — source lines are added when the outcome is replayed
-    for problem in (*display_of(i).problems, *problems):
-        _report(sink, problem, no_line)
+    for p in (*display_of(i).problems, *problems):
+        (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
     results = []
     for claim in (*display_of(i).claims, *checked):
-        verdict = _decide(claim, definitions, cache, sink, no_line)
+        verdict = _decide(claim, definitions, cache, sink)
         if verdict is not None:
             results.append((claim.span, claim.text, verdict))
     return CardOutcome(tuple(sink.items), tuple(results), display_of(i).unchecked)
 
 
-def _report(sink: Sink, p, lines_of) -> None:
-    (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint, lines_of(p.span))
-
-
-def _decide(claim, definitions, cache: ClaimCache, sink: Sink, lines_of) -> Verdict | None:
+def _decide(claim, definitions, cache: ClaimCache, sink: Sink) -> Verdict | None:
     from ankigen.decide import decide
 
     lhs = _substitute(claim.lhs, definitions)
     rhs = _substitute(claim.rhs, definitions) if claim.rhs is not None else None
     if lhs is None or (claim.rhs is not None and rhs is None):
-        sink.error(claim.span, "C005", "circular definitions: a symbol is defined through itself",
-                   source_line=lines_of(claim.span))
+        sink.error(claim.span, "C005", "circular definitions: a symbol is defined through itself")
         return None
     if claim.bindings:
         free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
@@ -267,7 +267,7 @@ def _decide(claim, definitions, cache: ClaimCache, sink: Sink, lines_of) -> Verd
         for name in values:
             if name not in free and name not in claim.consumed:
                 sink.warning(claim.span, "C004", f"'where' binds {name}, which the claim does not contain",
-                             hint=_binding_hint(name, free), source_line=lines_of(claim.span))
+                             hint=_binding_hint(name, free))
         for _ in range(len(values) + 1):
             lhs = lhs.xreplace(values)
             rhs = rhs.xreplace(values) if rhs is not None else None
@@ -278,11 +278,11 @@ def _decide(claim, definitions, cache: ClaimCache, sink: Sink, lines_of) -> Verd
         cache.put(key, verdict)
     if verdict.holds is False:
         sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", _failure_hint(claim),
-                   lines_of(claim.span), _failure_notes(claim, verdict))
+                   notes=_failure_notes(claim, verdict))
     elif verdict.holds is None:
         report = sink.error if claim.in_check_block else sink.warning
         report(claim.span, "C002", f"claim could not be checked: {verdict.detail}",
-               "simplify the claim, or bind its symbols with 'where'", lines_of(claim.span))
+               "simplify the claim, or bind its symbols with 'where'")
     return verdict
 
 
