@@ -1,25 +1,28 @@
 """The printable PDF: a study sheet, then duplex cut-out cards, typeset with Typst.
 
-Typst compiles a thousand-card document in seconds (WeasyPrint took a minute). Formulas are
-translated to Typst math (typst_math.py); the few it does not know are drawn once each as SVG by
-ziamath from the same LaTeX the Anki cards use.
+Typst compiles a thousand cards in seconds (WeasyPrint took a minute). Formulas are translated
+to Typst math (typst_math.py); the few it does not know are drawn once each as SVG by ziamath
+from the same LaTeX the Anki cards use. Big decks are typeset in chunks (pdf_chunks.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ankigen import code_digest
 from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
-from ankigen.output import write_text_atomic
 from ankigen.parse import CLOZE
+from ankigen.pdf_chunks import Part, PdfError, Typesetter, merge, outline, split, start_pages
+from ankigen.pdf_fonts import check_fonts
 from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
 from ankigen.typst_markup import escape, inline, string, to_blocks
 from ankigen.typst_math import to_typst
@@ -38,10 +41,6 @@ class PdfOptions:
     cols: int = 2
     rows: int = 4
     font: str = "Noto Serif CJK SC"
-
-
-class PdfError(Exception):
-    """Typst refused the document; reported as a diagnostic."""
 
 
 def parse_grid(text: str) -> tuple[int, int]:
@@ -82,14 +81,30 @@ _PREAMBLE = """
 }})
 """
 
-_STUDY = """
-#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm),
-  header: context {{ if counter(page).get().first() > 1 [
-    #set text(8pt, fill: luma(110)); {title_text} #h(1fr) {date} ] }},
+# The study sheet's pages. Page numbers are laid over them when the chunks are joined (no chunk
+# knows on which page it starts); _NUMBERS draws them with the same margins.
+_STUDY_PAGE = """
+#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), footer: none,
+  header: [#set text(8pt, fill: luma(110)); {title_text}])
+"""
+
+_NUMBERS = """
+#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), header: none,
   footer: context [#set text(8pt, fill: luma(110)); #h(1fr) #counter(page).display() #h(1fr)])
+#set text(font: ("Libertinus Serif", {font}))
+#for i in range({count} - 1) {{ pagebreak() }}
+"""
+
+_FRONT = """
+#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), header: none, footer: none)
 #align(center)[#v(3cm) #text(24pt, weight: "bold")[{title_text}] \\ #v(4mm) #text(11pt)[{subtitle}] \\ #text(9pt, fill: luma(110))[{date}]]
-#v(1cm)
-#outline(title: [目录], depth: 1)
+#pagebreak()
+#text(16pt, weight: "bold")[目录]
+#v(4mm)
+#let toc-line(name, page) = block(spacing: 0.7em)[#name #box(width: 1fr, repeat(gap: 0.2em)[.]) #page]
+"""
+
+_STUDY_CARD = """
 #let study-card(id, q, front, answer) = block(breakable: true, below: 1.4em, width: 100%)[
   #text(weight: "bold", size: 11pt)[#q]
   #front
@@ -98,12 +113,14 @@ _STUDY = """
 ]
 """
 
-_CARDS = """
-#pagebreak(to: "odd", weak: true)
-#heading(level: 1)[裁剪卡片]
+CUT_OUT_TITLE = "裁剪卡片"
+_INTRO = """
+#heading(level: 1)[{heading}]
 正面在奇数页、背面在其后的偶数页。双面打印时选择"长边翻转"，沿虚线裁开后，每张卡片的背面恰好是它的答案。
+"""
+
+_CARDS = """
 #set page(paper: {paper}, margin: {margin}mm, header: none, footer: none)
-#pagebreak(to: "odd")
 #let fit(body) = layout(size => {{
   for s in (14pt, 13pt, 12pt, 11pt, 10pt, 9pt, 8pt, {min}pt) {{
     if measure(block(width: size.width, text(size: s, body))).height <= size.height {{
@@ -225,83 +242,6 @@ def _cloze_sides(card: Card) -> Card:
                    back_md=filled)
 
 
-def _font_problems(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> bool:
-    """Report characters no configured font covers; True when the PDF can be typeset."""
-    import typst
-
-    fonts = typst.Fonts()
-    if font not in fonts.families():
-        sink.error(Span("[tool.ankigen]", 1, 1), "O002", f"font '{font}' is not installed",
-                   hint="install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk), set pdf_font "
-                        "in [tool.ankigen] to an installed CJK font, or build with --no-pdf")
-        return False
-    paths = [(f.path, f.index) for f in fonts.fonts()
-             if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif") and f.weight == 400 and f.path]
-    used = {ch for card in cards for ch in card.question + card.front_extra_md + card.back_md if not ch.isspace()}
-    known = _known_covered(cache, paths)
-    if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
-        return True
-    covered: set[int] = set(range(0x20, 0x7F))
-    from fontTools.ttLib import TTCollection, TTFont
-
-    for path, index in dict.fromkeys(paths):
-        try:
-            if str(path).endswith((".ttc", ".otc")):
-                face = TTCollection(path, lazy=True).fonts[index]
-            else:
-                face = TTFont(path, lazy=True, fontNumber=index)
-            covered.update(face.getBestCmap() or {})
-        except Exception:  # noqa: BLE001 — an unreadable font just covers nothing
-            continue
-    _remember_covered(cache, paths, known | {ch for ch in used if ord(ch) in covered})
-    first_use: dict[str, Card] = {}
-    for card in cards:
-        for ch in card.question + card.front_extra_md + card.back_md:
-            if ord(ch) not in covered and not ch.isspace() and ch not in first_use:
-                first_use[ch] = card
-    if not first_use:
-        return True
-    by_card: dict[Card, list[str]] = {}
-    for ch, card in first_use.items():
-        by_card.setdefault(card, []).append(ch)
-    for card, chars in by_card.items():
-        shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:8]) + (" …" if len(chars) > 8 else "")
-        sink.error(card.span, "O003", f"no installed font has {shown}; the PDF would print empty boxes",
-                   hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk), "
-                        "set pdf_font in [tool.ankigen], or build with --no-pdf")
-    return False
-
-
-def _fonts_key(paths) -> str:
-    stats = []
-    for path, index in sorted(set(paths)):
-        try:
-            st = Path(path).stat()
-            stats.append(f"{path}|{index}|{st.st_size}|{st.st_mtime_ns}")
-        except OSError:
-            stats.append(f"{path}|missing")
-    return digest("\n".join(stats))
-
-
-def _known_covered(cache: Path | None, paths) -> set[str]:
-    """Characters an earlier build found in these very font files."""
-    try:
-        data = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
-        return set(data["covered"]) if data.get("fonts") == _fonts_key(paths) else set()
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-
-
-def _remember_covered(cache: Path | None, paths, chars: set[str]) -> None:
-    if cache is None:
-        return
-    try:
-        write_text_atomic(cache, json.dumps({"fonts": _fonts_key(paths), "covered": "".join(sorted(chars))},
-                                            ensure_ascii=False))
-    except OSError:
-        pass
-
-
 def _join(blocks: list[str]) -> str:
     return "\n\n".join(blocks)
 
@@ -333,9 +273,11 @@ def _cards_by_deck(cards: list[Card]) -> list[tuple[str, list[int]]]:
     return list(decks.items())
 
 
-def _final_dm(widths: dict[str, float]) -> str:
-    """The final document's display math: scaled down to the width when it would overflow."""
-    table = ", ".join(f'"{k}": {w:.4f}' for k, w in sorted(widths.items())) or ":"
+def _dm(widths: dict[str, float], body: str) -> str:
+    """A chunk's display math, scaled down to the width when it would overflow. Only the chunk's
+    own formulas are listed, so a formula on another card never changes this chunk."""
+    used = sorted(set(_DM_KEY.findall(body)))
+    table = ", ".join(f'"{k}": {widths.get(k, 0.0):.4f}' for k in used) or ":"
     return f"""
 #let widths = ({table})
 #let dm(key, body) = layout(size => {{
@@ -345,21 +287,59 @@ def _final_dm(widths: dict[str, float]) -> str:
 """
 
 
-def _measure(folder: Path, preamble: str, frame: Frame, formulas: dict[str, str],
-             sides: dict[str, list[str]], cache: MeasureCache) -> None:
-    """Fill the cache with what it lacks, in one Typst pass."""
-    import typst
+_DM_KEY = re.compile(r'#dm\("([0-9a-f]+)"\)')
+MEASURE_BATCH = 300  # questions per measuring document
 
-    missing_f = {k: v for k, v in formulas.items() if k not in cache.widths}
-    missing_s = {k: v for k, v in sides.items() if k not in cache.sides}
-    if not missing_f and not missing_s:
-        return
-    (folder / "measure.typ").write_text(measure_source(preamble, frame, missing_f, missing_s), encoding="utf-8")
-    try:
-        rows = typst.query(str(folder / "measure.typ"), "<m>", field="value", root=str(folder), format="json")
-    except Exception as exc:  # noqa: BLE001 — typst reports its own errors
-        raise PdfError(str(exc)) from None
-    read_answers(json.loads(rows) if isinstance(rows, str) else rows, cache)
+
+class _Measurer:
+    """Asks Typst what the cache does not know, a few hundred questions per document, sending
+    each full batch to a worker while the remaining cards are still being prepared."""
+
+    def __init__(self, ts: Typesetter, preamble: str, frame: Frame, cache: MeasureCache) -> None:
+        self.ts, self.preamble, self.frame, self.cache = ts, preamble, frame, cache
+        self.formulas: dict[str, str] = {}
+        self.sides: dict[str, list[str]] = {}
+        self.asked: set[str] = set()
+        self.futures = []
+
+    def add(self, formulas: dict[str, str], sides: list[list[str]]) -> None:
+        for key, eq in formulas.items():
+            if key not in self.cache.widths and key not in self.asked:
+                self.asked.add(key)
+                self.formulas[key] = eq
+        for blocks in sides:
+            key = _side_key(blocks)
+            if blocks and key not in self.cache.sides and key not in self.asked:
+                self.asked.add(key)
+                self.sides[key] = blocks
+        if len(self.formulas) + len(self.sides) >= MEASURE_BATCH:
+            self.futures.append(self.ts.query_soon(self._source()))
+
+    def finish(self) -> None:
+        answers = [self.ts.answer(f) for f in self.futures]
+        if self.formulas or self.sides:
+            answers += self.ts.queries([self._source()])
+        for answer in answers:
+            read_answers(json.loads(answer), self.cache)
+
+    def _source(self) -> str:
+        source = measure_source(self.preamble, self.frame, self.formulas, self.sides)
+        self.formulas, self.sides = {}, {}
+        return source
+
+
+def _surely_fits(blocks: list[str], frame: Frame) -> bool:
+    """A short plain question fits its cell at the largest size; measuring a third of the sides
+    of a big deck cost seconds. Every character is taken as one em wide (CJK; Latin is narrower)
+    and lines as 1.6 em tall, with a line to spare."""
+    if len(blocks) != 1 or not blocks[0].startswith("#strong[") or not blocks[0].endswith("]"):
+        return False
+    text = blocks[0][len("#strong["):-1]
+    if any(c in text for c in "#$\\[]\n"):  # markup, math or escapes: measure it
+        return False
+    size = SIZES_PT[0]
+    per_line, lines = int(frame.width // size), int(frame.height // (size * 1.6)) - 1
+    return per_line > 0 and -(-len(text) // per_line) <= lines
 
 
 def _side_key(blocks: list[str]) -> str:
@@ -369,16 +349,17 @@ def _side_key(blocks: list[str]) -> str:
 def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
                cache: Path | None) -> bytes | None:
     """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure."""
-    if not _font_problems(cards, opts.font, sink, cache / "fonts.json" if cache else None):
+    fonts = check_fonts(cards, opts.font, sink, cache / "fonts.json" if cache else None)
+    if fonts is None:
         return None
     attempt = Sink()
     try:
-        pdf = _typeset(cards, title, opts, build_time, attempt, cache, native=True)
+        pdf = _typeset(cards, title, opts, build_time, attempt, cache, fonts, native=True)
     except PdfError as first:
         # Typst refused a translated formula (a bug of ours): draw every formula instead.
         attempt = Sink()
         try:
-            pdf = _typeset(cards, title, opts, build_time, attempt, None, native=False)
+            pdf = _typeset(cards, title, opts, build_time, attempt, None, fonts, native=False)
         except PdfError:
             raise first from None
         attempt.warning(Span(title, 1, 1), "O021", "Typst refused the translated formulas; all formulas "
@@ -388,87 +369,169 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
 
 
 def _typeset(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink, cache: Path | None,
-             native: bool) -> bytes:
-    import typst
+             fonts: str, native: bool) -> bytes:
+    from importlib.metadata import version
 
+    salt = f"{code_digest()}|typst {version('typst')}|{fonts}|{int(native)}"
     with tempfile.TemporaryDirectory(prefix="ankigen-pdf-") as tmp:
         folder = Path(tmp)
+        with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt) as ts:
+            pdf = _Layout(cards, title, opts, sink, folder, ts, cache, native).pdf(build_time)
+            if cache is not None:
+                ts.prune()
+            return pdf
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One cut-out card: a card, or part of one whose answer continues on the next."""
+
+    key: str
+    id: str
+    front_size: str
+    front: str
+    back_size: str
+    back: str
+
+
+class _Layout:
+    """The document in chunks: title and contents, study sheet, introduction, cut-out cards."""
+
+    def __init__(self, cards: list[Card], title: str, opts: PdfOptions, sink: Sink, folder: Path,
+                 ts: Typesetter, cache: Path | None, native: bool) -> None:
+        self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
         r = _Renderer(folder, drawer, sink, native)
-        preamble = _PREAMBLE.format(title=string(title), font=string(opts.font), gap=BLOCK_GAP_EM, draw=DRAW_SIZE)
-
+        self.preamble = _PREAMBLE.format(title=string(title), font=string(opts.font), gap=BLOCK_GAP_EM,
+                                         draw=DRAW_SIZE)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
         frame = Frame(inner_w, inner_h, f"{opts.font}|{opts.paper}|{opts.cols}x{opts.rows}")
-        measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
-        markup = [r.card(c, measured.markup) for c in cards]
-        fronts = [(q, extra) for q, extra, _ in markup]
-        backs = [back for _, _, back in markup]
+        self.measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
+        measurer = _Measurer(ts, self.preamble, frame, self.measured)
+        self.fronts, self.backs, self.front_sides = [], [], []
+        for card in cards:
+            q, extra, back = r.card(card, self.measured.markup)
+            front = [f"#strong[{q}]", *extra]
+            if _surely_fits(front, frame):
+                self.measured.sides[_side_key(front)] = SideFit(SIZES_PT[0])
+            used = _DM_KEY.findall("".join([q, *extra, *back]))
+            measurer.add({k: r.formulas[k] for k in used}, [front, back])
+            self.fronts.append((q, extra))
+            self.backs.append(back)
+            self.front_sides.append(front)
+        measurer.finish()
         for latex, problem in drawer.failed:
             sink.warning(Span(title, 1, 1), "O004", f"formula not drawn in the PDF ({problem}): {latex[:60]}",
                          hint="it is printed as LaTeX source instead")
+        sides = {_side_key(b) for b in self.front_sides + self.backs if b}
+        self.measured.save(set(r.formulas), sides, r.memo_used)
+        self.limit = inner_h - CONTINUATION_RESERVE_PT
+        self.paper = string(PAPERS[opts.paper][0])
 
-        front_sides = [[f"#strong[{q}]", *extra] for q, extra in fronts]
-        sides = {_side_key(b): b for b in front_sides + backs if b}
-        _measure(folder, preamble, frame, r.formulas, sides, measured)
-        measured.save(set(r.formulas), set(sides), r.memo_used)
-        limit = inner_h - CONTINUATION_RESERVE_PT
-        gap = BLOCK_GAP_EM * MIN_SIZE_PT
+    def pdf(self, build_time: int) -> bytes:
+        study = self.study_sources()
+        cut_out = self.card_sources()
+        intro = "".join([self.preamble, _STUDY_PAGE.format(paper=self.paper, title_text=escape(self.title)),
+                         _INTRO.format(heading=CUT_OUT_TITLE)])
+        paths = self.ts.pdfs(study + [intro] + cut_out)
+        study_paths, intro_path, card_paths = paths[:len(study)], paths[len(study)], paths[len(study) + 1:]
+        outlines = [outline(p) for p in study_paths + [intro_path]]
+        counts = [n for n, _ in outlines]
+        front_pages = 2  # the title page and one page of contents, unless the last build knew better
+        for _ in range(3):  # the contents' length decides where everything starts, and so its numbers
+            starts = start_pages([front_pages, *counts], [False] * len(counts) + [True])
+            marks = [(name, starts[1 + i] + page) for i, (_, found) in enumerate(outlines) for name, page in found]
+            [front_path] = self.ts.pdfs([self.front_source(marks, build_time)])
+            pages, _ = outline(front_path)
+            if pages == front_pages:
+                break
+            front_pages = pages
+        numbered = starts[-1] + counts[-1]  # the study sheet and the introduction
+        [numbers] = self.ts.pdfs([_NUMBERS.format(paper=self.paper, font=string(self.opts.font), count=numbered)])
+        parts = [Part(front_path), *(Part(p) for p in study_paths), Part(intro_path, recto=True),
+                 *(Part(p, recto=True) for p in card_paths)]
+        return merge(parts, numbers, range(1, numbered), [("目录", 1), *marks], self.title, build_time)
 
-        pieces: list[tuple[Card, str, str, str, str]] = []  # card, front size, front, back size, back
-        for k, card in enumerate(cards):
-            q, extra = fronts[k]
-            front_fit = measured.sides.get(_side_key(front_sides[k]), SideFit(None))
-            back_fit = measured.sides.get(_side_key(backs[k]), SideFit(None)) if backs[k] else SideFit(MIN_SIZE_PT)
-            if back_fit.size is not None:
-                pieces.append((card, _size(front_fit.size), _join(front_sides[k]), _size(back_fit.size),
-                               _join(backs[k])))
-                continue
-            chunks = _pack(list(back_fit.blocks), limit, gap)
-            sink.warning(card.span, "O010",
-                         f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
-                         f"continued on {len(chunks)} cards",
-                         hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
-            for n, chunk in enumerate(chunks):
-                label = f" #text(fill: luma(110))[（续 {n + 1}/{len(chunks)}）]" if len(chunks) > 1 else ""
-                front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
-                single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > limit
-                pieces.append((card, "none", front, "none" if single else _size(MIN_SIZE_PT),
-                               _join([backs[k][i] for i in chunk])))
+    def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
+        lines = "".join(f"#toc-line([{escape(name)}], {page + 1})\n" for name, page in marks)
+        return "".join([self.preamble, _FRONT.format(paper=self.paper, title_text=escape(self.title),
+                                                     subtitle=f"{len(self.cards)} 张卡片 · ankigen",
+                                                     date=_date(build_time)), lines])
 
-        doc = [preamble, _final_dm(measured.widths)]
-        p_name, width_mm, height_mm = PAPERS[opts.paper]
-        deck_root = title
-        doc.append(_STUDY.format(paper=string(p_name), title_text=escape(title), date=_date(build_time),
-                                 subtitle=f"{len(cards)} 张卡片 · ankigen"))
-        for deck, indices in _cards_by_deck(cards):
-            name = deck[len(deck_root) + 2:] if deck.startswith(deck_root + "::") else deck
-            doc.append(f"\n= {escape(name)}\n")
+    def study_sources(self) -> list[str]:
+        entries: list[tuple[str, str]] = []  # (chunking key, markup) per card in study order
+        for deck, indices in _cards_by_deck(self.cards):
+            name = deck[len(self.title) + 2:] if deck.startswith(self.title + "::") else deck
+            heading = f"\n= {escape(name)}\n"
             for k in indices:
-                card = cards[k]
-                q, extra = fronts[k]
-                doc.append(f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], [{_join(backs[k])}])\n")
-        cw = (width_mm - 2 * CARD_MARGIN_MM) / opts.cols
-        ch = (height_mm - 2 * CARD_MARGIN_MM) / opts.rows
-        doc.append(_CARDS.format(paper=string(p_name), margin=CARD_MARGIN_MM, min=MIN_SIZE_PT, cw=f"{cw:.3f}",
-                                 ch=f"{ch:.3f}", inset=CELL_INSET_MM, inset_half=CELL_INSET_MM / 2,
-                                 cols=opts.cols, rows=opts.rows))
+                card = self.cards[k]
+                q, extra = self.fronts[k]
+                entries.append((f"{deck}\x1e{card.id or card.question}",
+                                heading + f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], "
+                                          f"[{_join(self.backs[k])}])\n"))
+                heading = ""
+        page = _STUDY_PAGE.format(paper=self.paper, title_text=escape(self.title))
+        sources = []
+        for chunk in split([key for key, _ in entries]):
+            body = "".join(entries[i][1] for i in chunk)
+            sources.append("".join([self.preamble, _dm(self.measured.widths, body), page, _STUDY_CARD, body]))
+        return sources
+
+    def card_sources(self) -> list[str]:
+        opts = self.opts
+        _, width_mm, height_mm = PAPERS[opts.paper]
+        setup = _CARDS.format(paper=self.paper, margin=CARD_MARGIN_MM, min=MIN_SIZE_PT,
+                              cw=f"{(width_mm - 2 * CARD_MARGIN_MM) / opts.cols:.3f}",
+                              ch=f"{(height_mm - 2 * CARD_MARGIN_MM) / opts.rows:.3f}", inset=CELL_INSET_MM,
+                              inset_half=CELL_INSET_MM / 2, cols=opts.cols, rows=opts.rows)
+        pieces = self.pieces()
+        sources = []
+        for chunk in split([p.key for p in pieces]):
+            body = self.card_pages([pieces[i] for i in chunk])
+            sources.append("".join([self.preamble, _dm(self.measured.widths, body), setup, body]))
+        return sources
+
+    def card_pages(self, pieces: list[_Piece]) -> str:
+        """Pairs of pages: fronts, then backs mirrored so that they meet when printed duplex."""
+        opts = self.opts
         per_page = opts.cols * opts.rows
+        out = []
         for start in range(0, len(pieces), per_page):
             page = pieces[start:start + per_page]
-            front_cells = [f"cell({string(c.id or '')}, {fs}, [{f}])" for c, fs, f, _, _ in page]
-            front_cells += ["[]"] * (per_page - len(page))
-            back_cells = [f"cell({string(c.id or '')}, {bs}, [{b}])" for c, _, _, bs, b in page]
-            back_cells += ["[]"] * (per_page - len(page))
+            blank = ["[]"] * (per_page - len(page))
+            front_cells = [f"cell({string(p.id)}, {p.front_size}, [{p.front}])" for p in page] + blank
+            back_cells = [f"cell({string(p.id)}, {p.back_size}, [{p.back}])" for p in page] + blank
             mirrored = []
             for row in range(opts.rows):  # flip on the long edge: each row reads right to left
                 mirrored.extend(reversed(back_cells[row * opts.cols:(row + 1) * opts.cols]))
-            doc.append(f"#card-page(({', '.join(front_cells)},))\n#pagebreak()\n")
-            doc.append(f"#card-page(({', '.join(mirrored)},))\n")
-            if start + per_page < len(pieces):
-                doc.append("#pagebreak()\n")
-        (folder / "main.typ").write_text("".join(doc), encoding="utf-8")
-        stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc)
-        try:
-            return typst.compile(str(folder / "main.typ"), root=str(folder), timestamp=stamp)
-        except Exception as exc:  # noqa: BLE001
-            raise PdfError(str(exc)) from None
+            if out:
+                out.append("#pagebreak()\n")
+            out.append(f"#card-page(({', '.join(front_cells)},))\n#pagebreak()\n")
+            out.append(f"#card-page(({', '.join(mirrored)},))\n")
+        return "".join(out)
+
+    def pieces(self) -> list[_Piece]:
+        gap = BLOCK_GAP_EM * MIN_SIZE_PT
+        out = []
+        for k, card in enumerate(self.cards):
+            q, extra = self.fronts[k]
+            key, cid = f"{card.deck}\x1e{card.id or card.question}", card.id or ""
+            front_fit = self.measured.sides.get(_side_key(self.front_sides[k]), SideFit(None))
+            back = self.backs[k]
+            back_fit = self.measured.sides.get(_side_key(back), SideFit(None)) if back else SideFit(MIN_SIZE_PT)
+            if back_fit.size is not None:
+                out.append(_Piece(key, cid, _size(front_fit.size), _join(self.front_sides[k]),
+                                  _size(back_fit.size), _join(back)))
+                continue
+            chunks = _pack(list(back_fit.blocks), self.limit, gap)
+            self.sink.warning(card.span, "O010",
+                              f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
+                              f"continued on {len(chunks)} cards",
+                              hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
+            for n, chunk in enumerate(chunks):
+                label = f" #text(fill: luma(110))[（续 {n + 1}/{len(chunks)}）]" if len(chunks) > 1 else ""
+                front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
+                single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > self.limit
+                out.append(_Piece(f"{key}\x1e{n}", cid, "none", front,
+                                  "none" if single else _size(MIN_SIZE_PT), _join([back[i] for i in chunk])))
+        return out

@@ -2,7 +2,8 @@
 
 Usage: python bench/run.py [--sizes 1000 10000] [--no-pdf]
 Each run is a fresh process; wall time and peak memory (max RSS) per stage come from
-ANKIGEN_TIMINGS, the total from the process itself.
+ANKIGEN_TIMINGS, the total from the process itself. "peak MB" is the largest sum of the resident
+memory of ankigen and its Typst workers, sampled from /proc every 20 ms.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,20 +25,51 @@ from generate import edit_one, generate  # noqa: E402
 STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf", "pdf (waiting)")
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * resource.getpagesize()
+        except (OSError, ValueError, IndexError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / 2**20
+
+
 def run_build(project: Path, pdf: bool) -> dict:
     env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
     env.pop("SOURCE_DATE_EPOCH", None)
     cmd = [sys.executable, "-m", "ankigen", "build", "-q"] + ([] if pdf else ["--no-pdf"])
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
     total = time.perf_counter() - start
+    sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"build failed:\n{proc.stdout}\n{proc.stderr}")
-    line = next(l for l in proc.stderr.splitlines() if l.startswith("ANKIGEN_TIMINGS "))
+        raise SystemExit(f"build failed:\n{out}\n{err}")
+    line = next(l for l in err.splitlines() if l.startswith("ANKIGEN_TIMINGS "))
     stages = {row["stage"]: row for row in json.loads(line.split(" ", 1)[1])}
-    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-    return {"total": total, "peak_mb": max([peak, *(r["peak_mb"] for r in stages.values())]), "stages": stages}
+    return {"total": total, "peak_mb": max([peak[0], *(r["peak_mb"] for r in stages.values())]), "stages": stages}
 
 
 def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:

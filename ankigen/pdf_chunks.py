@@ -1,0 +1,284 @@
+"""The PDF in chunks: Typst documents of a few hundred cards each, compiled once per content.
+
+Typst holds a whole document, and everything it memoised, until its process ends: 10,000 cards
+in one document took 6 GB and a minute. Chunks are compiled by worker processes that are
+replaced every few chunks, so memory stays bounded, both cores work, and an edit recompiles only
+the chunks it touches. pikepdf (qpdf) joins them and adds what no chunk can know on its own:
+page numbers, blank pages before rectos, bookmarks and the document's metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from ankigen.typst_worker import run
+
+SINGLE_CHUNK = 400  # up to this many items, one chunk: no partly filled page between chunks
+CHUNK_MIN, CHUNK_SPAN, CHUNK_MAX = 64, 192, 512
+POOL_FROM = 3  # fewer documents to compile than this are compiled in this process
+WORKER_MB = 250  # a worker that has grown past this is replaced, which frees what Typst memoised
+
+
+class PdfError(Exception):
+    """Typst refused a document; reported as a diagnostic."""
+
+
+def split(keys: list[str]) -> list[range]:
+    """Ranges of items per chunk. A chunk ends after an item whose key hashes to 0 modulo
+    CHUNK_SPAN (content-defined, as in rsync), so a new card changes one chunk, not every later one."""
+    if len(keys) <= SINGLE_CHUNK:
+        return [range(0, len(keys))] if keys else []
+    ranges, start = [], 0
+    for i, key in enumerate(keys):
+        size = i + 1 - start
+        cut = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % CHUNK_SPAN == 0
+        if size >= CHUNK_MAX or (size >= CHUNK_MIN and cut):
+            ranges.append(range(start, i + 1))
+            start = i + 1
+    if start < len(keys):
+        ranges.append(range(start, len(keys)))
+    return ranges
+
+
+class Typesetter:
+    """Compiles Typst documents, reusing the PDFs of earlier builds, in workers when there are many."""
+
+    def __init__(self, folder: Path, store: Path | None, salt: str) -> None:
+        self.folder = folder  # sources, drawings and images: the root of every document
+        self.store = store if store is not None else folder / "chunks"
+        self.salt = salt
+        self.used: set[Path] = set()
+        self._workers = _Workers(min(2, os.cpu_count() or 1))
+        self._queries = 0
+
+    def __enter__(self) -> Typesetter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._workers.close()
+
+    def pdfs(self, sources: list[str]) -> list[Path]:
+        """The compiled PDF of each source (cached by content)."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        paths, jobs = [], {}
+        for source in sources:
+            key = hashlib.sha256(f"{self.salt}\x1e{source}".encode("utf-8")).hexdigest()[:24]
+            path = self.store / f"{key}.pdf"
+            paths.append(path)
+            self.used.add(path)
+            if not path.is_file() and path not in jobs:
+                typ = self.folder / f"{key}.typ"
+                typ.write_text(source, encoding="utf-8")
+                jobs[path] = ("pdf", str(typ), str(self.folder), str(path))
+        self._run(list(jobs.values()))
+        return paths
+
+    def queries(self, sources: list[str]) -> list[str]:
+        """The JSON answer of each source's <m> metadata (the caller caches these)."""
+        return self._run([self._query_job(source) for source in sources])
+
+    def prune(self) -> None:
+        """Forget the chunks this build did not use, so the store does not grow with every edit."""
+        for path in self.store.iterdir():
+            if path not in self.used:  # old chunks, and what an interrupted worker left
+                path.unlink(missing_ok=True)
+
+    def query_soon(self, source: str) -> Future:
+        """Start a query in a worker now (while the caller prepares more); answer() reads it."""
+        return self._workers.submit(self._query_job(source))
+
+    @staticmethod
+    def answer(future: Future) -> str:
+        ok, text = future.result()
+        if not ok:
+            raise PdfError(text)
+        return text
+
+    def _query_job(self, source: str) -> tuple:
+        self._queries += 1
+        typ = self.folder / f"query-{self._queries}.typ"
+        typ.write_text(source, encoding="utf-8")
+        return "query", str(typ), str(self.folder), None
+
+    def _run(self, jobs: list[tuple]) -> list[str]:
+        if len(jobs) < POOL_FROM or self._workers.count < 2:
+            return [self.answer(_done(run(*job))) for job in jobs]
+        return [self.answer(f) for f in [self._workers.submit(job) for job in jobs]]
+
+
+def _done(result: tuple[bool, str]) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
+class _Workers:
+    """Worker processes (typst_worker.py), each fed by a thread of ours from one queue. A worker
+    is replaced once it has grown past WORKER_MB: Typst frees what it memoised only when its
+    process ends."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.peak_mb = 0  # of any worker, for the benchmark
+
+    def submit(self, job: tuple) -> Future:
+        future: Future = Future()
+        self.jobs.put((job, future))
+        if len(self.threads) < self.count:
+            self.threads.append(threading.Thread(target=self._feed, name="ankigen-typst", daemon=True))
+            self.threads[-1].start()
+        return future
+
+    def close(self) -> None:
+        """Drop the jobs not started (after a failure) and let each worker finish."""
+        while True:
+            try:
+                item = self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[1].cancel()
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+
+    def _feed(self) -> None:
+        proc: subprocess.Popen | None = None
+        while (item := self.jobs.get()) is not None:
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            if proc is None:
+                # stdin closes when we exit, however we exit: the worker then ends by itself
+                proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("typst_worker.py"))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True, encoding="utf-8")
+            try:
+                proc.stdin.write(json.dumps(job) + "\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+            except OSError:
+                line = ""
+            if not line:
+                future.set_result((False, f"a Typst worker process stopped (exit status {proc.poll()}); "
+                                          "out of memory?"))
+                proc = _stop(proc)
+                continue
+            ok, answer, peak = json.loads(line)
+            self.peak_mb = max(self.peak_mb, peak)
+            if peak > WORKER_MB:
+                proc = _stop(proc)
+            future.set_result((bool(ok), str(answer)))
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is None:
+        return None
+    try:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+    proc.stdout.close()
+    return None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A compiled chunk, in document order."""
+
+    path: Path
+    recto: bool = False  # starts on an odd page: a blank page goes before it when needed
+
+
+def outline(path: Path) -> tuple[int, list[tuple[str, int]]]:
+    """A chunk's page count and its bookmarks (title, page index), read from the PDF Typst wrote."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        marks = []
+        with pdf.open_outline() as tree:
+            for item in tree.root:
+                dest = item.destination
+                if isinstance(dest, pikepdf.Array) and len(dest) > 0:
+                    marks.append((str(item.title), pikepdf.Page(dest[0]).index))
+        return len(pdf.pages), marks
+
+
+def start_pages(counts: list[int], rectos: list[bool]) -> list[int]:
+    """The page index at which each part starts once blank pages are put before rectos."""
+    starts, at = [], 0
+    for count, recto in zip(counts, rectos):
+        if recto and at % 2 == 1:
+            at += 1
+        starts.append(at)
+        at += count
+    return starts
+
+
+def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: list[tuple[str, int]],
+          title: str, build_time: int) -> bytes:
+    """One PDF of the parts; page i in `numbered` gets page i of `numbers` laid over it."""
+    import pikepdf
+
+    out = pikepdf.new()
+    opened = []
+    try:
+        for part in parts:
+            src = pikepdf.open(part.path)
+            opened.append(src)
+            if part.recto and len(out.pages) % 2 == 1:
+                box = src.pages[0].mediabox
+                out.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
+            out.pages.extend(src.pages)
+        if numbers is not None:
+            nums = pikepdf.open(numbers)
+            opened.append(nums)
+            for i in numbered:
+                if i < len(out.pages) and i < len(nums.pages):
+                    _overlay(out, out.pages[i], nums.pages[i])
+        with out.open_outline() as tree:
+            tree.root.extend(pikepdf.OutlineItem(name, page) for name, page in bookmarks)
+        stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+        out.docinfo["/Title"] = title
+        out.docinfo["/Author"] = "ankigen"
+        out.docinfo["/Creator"] = "ankigen (Typst, pikepdf)"
+        out.docinfo["/CreationDate"] = stamp
+        out.docinfo["/ModDate"] = stamp
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, compress_streams=True,
+                 min_version=max((src.pdf_version for src in opened), default="1.7"))
+        return buffer.getvalue()
+    except pikepdf.PdfError as exc:
+        raise PdfError(f"the chunks could not be joined: {exc}") from None
+    finally:
+        for src in opened:
+            src.close()
+
+
+def _overlay(pdf, page, other) -> None:
+    """Lay another PDF's page over a page of the same size. (pikepdf's add_overlay names the
+    form with random letters, which would make every build's PDF differ.)"""
+    import pikepdf
+
+    form = pdf.copy_foreign(other.as_form_xobject())
+    name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name("/AnkigenNumber"))
+    # the page's own drawing is wrapped in q…Q, so that no state it leaves behind moves the number
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"\nQ q 1 0 0 1 0 0 cm " + bytes(name.unparse()) + b" Do Q"),
+                      prepend=False)

@@ -1,0 +1,89 @@
+"""Which characters the installed fonts cover, so a missing glyph is an error, not an empty box."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ankigen.diagnostics import Sink
+from ankigen.model import Card, Span
+from ankigen.output import write_text_atomic
+from ankigen.pdf_measure import digest
+
+
+def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> str | None:
+    """Report characters no configured font covers. When the PDF can be typeset, a digest of the
+    font files used (compiled chunks are kept only as long as it stays the same); None otherwise."""
+    import typst
+
+    fonts = typst.Fonts()
+    if font not in fonts.families():
+        sink.error(Span("[tool.ankigen]", 1, 1), "O002", f"font '{font}' is not installed",
+                   hint="install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk), set pdf_font "
+                        "in [tool.ankigen] to an installed CJK font, or build with --no-pdf")
+        return None
+    paths = [(f.path, f.index) for f in fonts.fonts()
+             if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif") and f.weight == 400 and f.path]
+    used = {ch for card in cards for ch in card.question + card.front_extra_md + card.back_md if not ch.isspace()}
+    known = _known_covered(cache, paths)
+    if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
+        return _fonts_key(paths)
+    covered: set[int] = set(range(0x20, 0x7F))
+    from fontTools.ttLib import TTCollection, TTFont
+
+    for path, index in dict.fromkeys(paths):
+        try:
+            if str(path).endswith((".ttc", ".otc")):
+                face = TTCollection(path, lazy=True).fonts[index]
+            else:
+                face = TTFont(path, lazy=True, fontNumber=index)
+            covered.update(face.getBestCmap() or {})
+        except Exception:  # noqa: BLE001 — an unreadable font just covers nothing
+            continue
+    _remember_covered(cache, paths, known | {ch for ch in used if ord(ch) in covered})
+    first_use: dict[str, Card] = {}
+    for card in cards:
+        for ch in card.question + card.front_extra_md + card.back_md:
+            if ord(ch) not in covered and not ch.isspace() and ch not in first_use:
+                first_use[ch] = card
+    if not first_use:
+        return _fonts_key(paths)
+    by_card: dict[Card, list[str]] = {}
+    for ch, card in first_use.items():
+        by_card.setdefault(card, []).append(ch)
+    for card, chars in by_card.items():
+        shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:8]) + (" …" if len(chars) > 8 else "")
+        sink.error(card.span, "O003", f"no installed font has {shown}; the PDF would print empty boxes",
+                   hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk), "
+                        "set pdf_font in [tool.ankigen], or build with --no-pdf")
+    return None
+
+
+def _fonts_key(paths) -> str:
+    stats = []
+    for path, index in sorted(set(paths)):
+        try:
+            st = Path(path).stat()
+            stats.append(f"{path}|{index}|{st.st_size}|{st.st_mtime_ns}")
+        except OSError:
+            stats.append(f"{path}|missing")
+    return digest("\n".join(stats))
+
+
+def _known_covered(cache: Path | None, paths) -> set[str]:
+    """Characters an earlier build found in these very font files."""
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
+        return set(data["covered"]) if data.get("fonts") == _fonts_key(paths) else set()
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _remember_covered(cache: Path | None, paths, chars: set[str]) -> None:
+    if cache is None:
+        return
+    try:
+        write_text_atomic(cache, json.dumps({"fonts": _fonts_key(paths), "covered": "".join(sorted(chars))},
+                                            ensure_ascii=False))
+    except OSError:
+        pass

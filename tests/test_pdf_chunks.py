@@ -1,0 +1,118 @@
+"""A big deck's PDF, typeset in chunks by worker processes and joined: read back with pypdf.
+
+The chunk sizes are made small so that a few dozen cards make many chunks; everything else
+(Typst, the workers, pikepdf) is the real thing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ankigen import pdf_chunks
+from ankigen.pdf import _surely_fits
+from ankigen.pdf_measure import Frame, measure_source
+from conftest import run, write
+
+DECKS = ("激活函数", "卷积网络", "优化方法")
+
+
+def _deck(name: str, count: int, extra: str = "") -> str:
+    cards = [f"## {name}第 {n} 题：这一题问什么？ {{#{'abc'[DECKS.index(name)]}-{n}}}\n\n"
+             f"{name}的第 {n} 个答案，$x_{{{n}}}^2 + 1$。\n\n$$y_{{{n}}} = \\frac{{{n}}}{{{n} + 1}}$$\n"
+             for n in range(count)]
+    return f"---\ndeck: Test deck::{name}\n---\n\n{extra}" + "\n".join(cards)
+
+
+@pytest.fixture()
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_chunks, "SINGLE_CHUNK", 12)
+    monkeypatch.setattr(pdf_chunks, "CHUNK_MIN", 4)
+    monkeypatch.setattr(pdf_chunks, "CHUNK_SPAN", 8)
+    monkeypatch.setattr(pdf_chunks, "CHUNK_MAX", 20)
+
+
+def _build_big(project: Path) -> PdfReader:
+    for i, name in enumerate(DECKS):
+        write(project / f"cards_src/{i}.md", _deck(name, 25))
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    return PdfReader(project / "dist/Test deck.pdf")
+
+
+def _chunks(project: Path) -> set[str]:
+    return {p.name for p in (project / ".ankigen-cache/pdf-chunks").glob("*.pdf")}
+
+
+def test_chunks_join_into_one_document_with_contents_numbers_and_bookmarks(project, small_chunks) -> None:
+    reader = _build_big(project)
+    assert len(_chunks(project)) >= 10, "the deck was not split into chunks"
+    texts = [p.extract_text() for p in reader.pages]
+
+    marks = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
+    assert list(marks) == ["目录", *DECKS, "裁剪卡片"]
+    contents = texts[1].replace(" ", "")
+    for deck in DECKS:  # the contents page and the bookmark agree, and the deck's heading is there
+        listed = int(re.search(re.escape(deck) + r"[.\s]*(\d+)", contents).group(1))
+        assert listed == marks[deck] + 1, deck
+        assert f"{deck}第 0 题" in texts[marks[deck]].replace("\n", "")
+    for i in range(1, marks["裁剪卡片"] + 1):  # page numbers run on across chunks
+        assert texts[i].split()[-1] == str(i + 1), (i, texts[i][-40:])
+
+    cards = list(range(marks["裁剪卡片"] + 1, len(texts)))
+    assert cards[0] % 2 == 1 and texts[cards[0]].strip() == "", "a blank page before the first fronts"
+    for deck, letter in zip(DECKS, "abc"):
+        for n in range(25):
+            pages = [i for i in cards if re.search(rf"\b{letter}-{n}\b", texts[i])]
+            assert len(pages) == 2 and pages[0] % 2 == 0 and pages[1] == pages[0] + 1, (letter, n, pages)
+
+
+def test_an_edit_recompiles_only_the_chunks_it_touches(project, small_chunks) -> None:
+    _build_big(project)
+    before = _chunks(project)
+    text = (project / "cards_src/1.md").read_text(encoding="utf-8")
+    write(project / "cards_src/1.md", text.replace("卷积网络的第 13 个答案", "卷积网络的第 13 个答案（改过）"))
+    assert run("build").exit_code == 0
+    after = _chunks(project)
+    # the study-sheet chunk and the cut-out chunk of the card; the contents if a page moved
+    assert 2 <= len(after - before) <= 4, (len(before), len(after - before))
+
+    write(project / "cards_src/0.md", _deck(DECKS[0], 25, extra="## 新的一题 {#new}\n\n新的答案。\n\n"))
+    assert run("build").exit_code == 0
+    assert len(_chunks(project) - after) <= 6, "a new card must not shift every later chunk"
+    assert "新的答案" in "".join(p.extract_text() for p in PdfReader(project / "dist/Test deck.pdf").pages)
+
+
+def test_a_rebuild_from_scratch_writes_the_same_pdf(project, small_chunks, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _build_big(project)
+    first = (project / "dist/Test deck.pdf").read_bytes()
+    shutil.rmtree(project / ".ankigen-cache")
+    shutil.rmtree(project / "dist")
+    assert run("build").exit_code == 0
+    assert (project / "dist/Test deck.pdf").read_bytes() == first
+
+
+@pytest.mark.parametrize("frame", [Frame(210.0, 150.0, "a4 2x4"), Frame(97.0, 75.0, "letter 4x6")],
+                         ids=["a4-2x4", "letter-4x6"])
+def test_questions_assumed_to_fit_do_fit(tmp_path: Path, frame: Frame) -> None:
+    """Short plain questions skip the measuring pass: Typst must agree that they fit at 14 pt."""
+    import json
+
+    import typst
+
+    from ankigen.pdf import _PREAMBLE
+
+    questions = [("深" * n, "W" * n, "Mm" * (n // 2)) for n in range(1, 60)]
+    sides = {f"s{i}-{j}": [f"#strong[{q}]"] for i, qs in enumerate(questions) for j, q in enumerate(qs)
+             if _surely_fits([f"#strong[{q}]"], frame)}
+    assert len(sides) > 10
+    preamble = _PREAMBLE.format(title='"t"', font='"Noto Serif CJK SC"', gap=0.65, draw=16)
+    (tmp_path / "m.typ").write_text(measure_source(preamble, frame, {}, sides), encoding="utf-8")
+    rows = typst.query(str(tmp_path / "m.typ"), "<m>", field="value", format="json")
+    sizes = {row["k"]: row["s"] for row in json.loads(rows)}
+    assert sizes == {key: 14.0 for key in sides}
