@@ -87,7 +87,23 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
         card = _card(f, tokens, start, end, meta, env)
         if card is not None:
             cards.append(card)
+    if not any(tokens[i].tag == "h2" for i in starts):
+        _warn_no_cards(f, tokens)
     return cards
+
+
+def _warn_no_cards(f: _File, tokens: list[Token]) -> None:
+    """A file of notes under other headings silently gave nothing: say where the cards went."""
+    content = [t for t in tokens if t.level == 0 and t.map and t.type not in ("front_matter", "hr")]
+    if not content:
+        return
+    headings = [t for t in tokens if t.type == "heading_open" and t.map]
+    other = [t for t in headings if t.tag != "h1"]
+    where = (other or headings or content)[0].map[0] + 1
+    levels = sorted({t.tag[1] for t in other})
+    found = f"; its {len(other)} headings are level {' and '.join(levels)}" if other else ""
+    f.warning(where, 1, "S028", f"no cards in this file: a card starts at a level-2 heading ('## '){found}",
+              hint="make each question a '## ' heading, with its answer below it")
 
 
 def _is_boundary(t: Token) -> bool:
@@ -246,6 +262,8 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
                   hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
     body = tokens[start + 3:end]
+    while body and body[-1].type == "hr" and body[-1].level == 0:
+        body = body[:-1]  # a '---' closing the card divides cards, as in most notes: it is not an empty back
     hr = next((i for i, t in enumerate(body) if t.type == "hr" and t.level == 0), None)
     front_body, answer = (body[:hr], body[hr + 1:]) if hr is not None else ([], body)
 
