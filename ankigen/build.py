@@ -63,7 +63,7 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     """
     _require_sources(src)
     with stage("read"):
-        sources = read_sources(src, sink)
+        sources = read_sources(src, sink, config.max_cards)
     with stage("parse"):
         cards = parse_sources(sources, config, sink)
     if meanwhile is not None and not sink.errors and cards:

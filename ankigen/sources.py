@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ankigen.diagnostics import Sink
@@ -50,16 +51,63 @@ def decode(path: Path, root: Path, data: bytes, sink: Sink) -> SourceFile | None
     return SourceFile(path=path, rel=rel, root=root, text=text)
 
 
-def read_sources(root: Path, sink: Sink) -> list[SourceFile]:
-    """Read and decode every source below root."""
-    sources = []
+MAX_FILE_BYTES = 64 * 2**20
+_CARD_HEADING = re.compile(r"^ {0,3}##(?:[ \t]|$)", re.M)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
+
+
+def card_lines(text: str) -> list[int]:
+    """Line numbers of the '## ' headings outside code fences: the cards, closely enough to
+    bound a build before any Markdown is parsed."""
+    fences = [(m.start(), m.group(1)) for m in _FENCE.finditer(text)]
+    inside: list[tuple[int, int]] = []
+    opened: tuple[int, str] | None = None
+    for at, mark in fences:
+        if opened is None:
+            opened = (at, mark)
+        elif mark[0] == opened[1][0] and len(mark) >= len(opened[1]):
+            inside.append((opened[0], at))
+            opened = None
+    if opened is not None:
+        inside.append((opened[0], len(text)))
+    lines, k, line, at = [], 0, 1, 0
+    for m in _CARD_HEADING.finditer(text):
+        while k < len(inside) and inside[k][1] < m.start():
+            k += 1
+        if k < len(inside) and inside[k][0] <= m.start():
+            continue
+        line += text.count("\n", at, m.start())
+        at = m.start()
+        lines.append(line)
+    return lines
+
+
+def read_sources(root: Path, sink: Sink, max_cards: int | None = None) -> list[SourceFile]:
+    """Read and decode every source below root. Past max_cards cards (or a file past 64 MB) the
+    reading stops with an error and nothing is returned: the build must not start."""
+    sources, count = [], 0
     for path in discover(root):
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                sink.error(Span(display_path(path), 1, 1), "S003",
+                           f"file is larger than {MAX_FILE_BYTES / 2**20:g} MB, so it is not read",
+                           hint="split it into several files (one per topic reads better too)")
+                return []
             data = path.read_bytes()
         except OSError as exc:
             sink.error(Span(display_path(path), 1, 1), "S002", f"cannot read file: {exc.strerror}")
             continue
         source = decode(path, root, data, sink)
-        if source is not None:
-            sources.append(source)
+        if source is None:
+            continue
+        sources.append(source)
+        if max_cards is not None:
+            lines = card_lines(source.text)
+            if count + len(lines) > max_cards:
+                sink.error(Span(source.rel, lines[max_cards - count], 1), "S029",
+                           f"more than {max_cards:,} cards: the build stops here",
+                           hint="a build holds every card in memory (about 1.3 GB per 100,000); split the "
+                                "notes into several projects, or raise max_cards in [tool.ankigen]")
+                return []
+            count += len(lines)
     return sources

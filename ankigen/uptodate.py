@@ -31,7 +31,8 @@ def sources_print(src: Path, out: Path, config: Config, lock_file: Path) -> str:
         h.update(b"\x1e" + str(path).encode("utf-8", "surrogateescape") + b"\x1f")
         try:
             if path.suffix in _BY_CONTENT:
-                h.update(path.read_bytes())
+                with path.open("rb") as f:  # streamed: a huge file must not be held in memory here
+                    h.update(hashlib.file_digest(f, "sha256").digest())
             else:
                 st = path.stat()
                 h.update(f"{st.st_size}|{st.st_mtime_ns}".encode())

@@ -135,3 +135,36 @@ def test_interrupted_build_leaves_previous_outputs_and_no_temporary_files(projec
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in dist.iterdir()} == before
     assert (project / "cards_src/ankigen.lock").read_bytes() == lock_before
+
+
+def test_a_million_cards_stop_at_once_with_a_diagnostic(project: Path) -> None:
+    with (project / "cards_src/million.md").open("w", encoding="utf-8") as f:
+        for n in range(1_000_000):
+            f.write(f"## 第 {n} 题 {{#q-{n}}}\n\n答 {n}\n\n")
+    result = run("build")
+    assert result.exit_code == 1
+    assert "cards_src/million.md:400001:1: error[S029]: more than 100,000 cards" in result.output
+    assert "Traceback" not in result.output and not (project / "dist").exists()
+
+
+def test_the_card_limit_counts_headings_outside_code_only(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.ankigen]\nroot_deck = "Test deck"\nmax_cards = 3\n')
+    write(project / "cards_src/a.md", "## One {#one}\n\na\n\n```text\n## not a card\n```\n\n## Two {#two}\n\nb\n")
+    assert run("build").exit_code == 0
+    write(project / "cards_src/b.md", "## Three {#three}\n\nc\n\n~~~~\n## still code\n~~~~\n\n## Four {#four}\n\nd\n")
+    result = run("build")
+    assert result.exit_code == 1
+    assert "cards_src/b.md:9:1: error[S029]: more than 3 cards" in result.output
+    for bad in ('"many"', "0", "true"):
+        write(project / "pyproject.toml", f'[tool.ankigen]\nroot_deck = "Test deck"\nmax_cards = {bad}\n')
+        assert "max_cards must be a positive integer" in run("build").output
+
+
+def test_a_file_too_big_to_read_is_refused(project: Path, monkeypatch) -> None:
+    from ankigen import sources
+
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
+    write(project / "cards_src/big.md", "## Big {#big}\n\n" + "大" * 400 + "\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert "cards_src/big.md:1:1: error[S003]: file is larger than" in result.output
