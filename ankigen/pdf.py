@@ -202,12 +202,13 @@ class _Renderer:
             q, extra, back, formulas = memo[key]
             self.formulas.update(formulas)
             return q, extra, back
-        before, drawn = dict(self.formulas), len(self.drawer.drawn)
+        drawn = len(self.drawer.drawn)
         q = self.question(card)
         extra = self.side(card, card.front_extra_md) if card.front_extra_md else []
         back = self.side(card, card.back_md)
         if not card.media and len(self.drawer.drawn) == drawn:  # a drawing may fail: warn every build
-            memo[key] = [q, extra, back, {k: v for k, v in self.formulas.items() if k not in before}]
+            used = _DM_KEY.findall("".join([q, *extra, *back]))
+            memo[key] = [q, extra, back, {k: self.formulas[k] for k in used}]
         return q, extra, back
 
     def question(self, card: Card) -> str:

@@ -187,3 +187,15 @@ def test_cloze_cards_on_paper_hide_then_fill_the_deletions(project):
     assert run("build").exit_code == 0
     text = "\n".join(p.extract_text() for p in PdfReader(project / "dist" / "Test deck.pdf").pages)
     assert "[区间]" in text and "(0, 1)" in text and "{{c1::" not in text
+
+
+def test_a_formula_shared_by_two_cards_survives_removing_the_first(project: Path) -> None:
+    # Each card's cached Typst markup must carry every display formula it uses, not only those
+    # no earlier card had: otherwise the second card, restored from the cache alone, lost it.
+    shared = "$$N = \\frac{W - K}{S} + 1$$"
+    write(project / "cards_src/a.md", f"## First {{#first}}\n\n{shared}\n\n## Second {{#second}}\n\n{shared}\n")
+    assert run("build").exit_code == 0
+    write(project / "cards_src/a.md", f"## Second {{#second}}\n\n{shared}\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "Second" in "".join(p.extract_text() for p in PdfReader(_pdf(project)).pages)
