@@ -210,7 +210,12 @@ def outline(path: Path) -> tuple[int, list[tuple[str, int]]]:
     """A chunk's page count and its bookmarks (title, page index), read from the PDF Typst wrote."""
     import pikepdf
 
-    with pikepdf.open(path) as pdf:
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError) as exc:
+        raise PdfError(f"a cached chunk could not be read ({exc}); "
+                       "deleting the cache folder starts afresh") from None
+    with pdf:
         marks = []
         with pdf.open_outline() as tree:
             for item in tree.root:
@@ -264,7 +269,7 @@ def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: l
         out.save(buffer, deterministic_id=True, compress_streams=True,
                  min_version=max((src.pdf_version for src in opened), default="1.7"))
         return buffer.getvalue()
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, OSError) as exc:  # OSError: another build pruned a chunk meanwhile
         raise PdfError(f"the chunks could not be joined: {exc}") from None
     finally:
         for src in opened:
