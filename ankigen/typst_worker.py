@@ -38,8 +38,10 @@ def run(kind: str, source: str, root: str, out: str | None) -> tuple[bool, str]:
 
 
 def peak_mb() -> int:
-    import resource
-
+    try:
+        import resource
+    except ImportError:  # Windows: the worker is then never replaced for its size
+        return 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
 
