@@ -244,18 +244,22 @@ def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: l
     out = pikepdf.new()
     opened = []
     try:
+        count = 0
         for part in parts:
             src = pikepdf.open(part.path)
             opened.append(src)
-            if part.recto and len(out.pages) % 2 == 1:
+            if part.recto and count % 2 == 1:
                 box = src.pages[0].mediabox
                 out.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
+                count += 1
             out.pages.extend(src.pages)
+            count += len(src.pages)
         if numbers is not None:
             nums = pikepdf.open(numbers)
             opened.append(nums)
+            count = min(len(out.pages), len(nums.pages))  # len() of a page list is not cheap
             for i in numbered:
-                if i < len(out.pages) and i < len(nums.pages):
+                if i < count:
                     _overlay(out, out.pages[i], nums.pages[i])
         with out.open_outline() as tree:
             tree.root.extend(pikepdf.OutlineItem(name, page) for name, page in bookmarks)

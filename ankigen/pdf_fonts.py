@@ -24,7 +24,7 @@ def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) ->
         return None
     paths = [(f.path, f.index) for f in fonts.fonts()
              if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif") and f.weight == 400 and f.path]
-    used = {ch for card in cards for ch in card.question + card.front_extra_md + card.back_md if not ch.isspace()}
+    used = {ch for ch in set("".join(c.question + c.front_extra_md + c.back_md for c in cards)) if not ch.isspace()}
     known = _known_covered(cache, paths)
     if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
         return _fonts_key(paths)
