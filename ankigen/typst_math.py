@@ -68,8 +68,8 @@ MATRICES = {"matrix": "#none", "array": "#none", "smallmatrix": "#none", "pmatri
             "bmatrix": '"["', "Bmatrix": '"{"', "vmatrix": '"|"', "Vmatrix": '"‖"'}
 ROWS = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "alignedat",
         "eqnarray", "eqnarray*", "equation", "equation*"}
-ESCAPED = {"(": "\\(", ")": "\\)", "[": "\\[", "]": "\\]", "/": "\\/", ",": "\\,", ";": "\\;",
-           "*": "\\*", "|": "\\|", '"': '\\"'}
+ESCAPED = {"(": "\\(", ")": "\\)", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}", "/": "\\/", ",": "\\,",
+           ";": "\\;", "*": "\\*", "|": "\\|", '"': '\\"'}
 PLAIN = set("+-=<>:!?.") | set("0123456789")
 _MATH_RANGES = ((0x0370, 0x03FF), (0x2190, 0x22FF), (0x2A00, 0x2AFF), (0x27C0, 0x27EF))
 _WORD = re.compile(r"[A-Za-z0-9 ]+")
@@ -266,7 +266,8 @@ class _Reader:
         self.expect("\\right")
         closing = _delimiter(self.take())
         if opening and closing:
-            return f"lr({opening} {body} {closing})"
+            # escaped, brackets need not pair up inside lr() or any call: \left( … \right| is fine
+            return f"lr({_bracket(opening)} {body} {_bracket(closing)})"
         return " ".join(p for p in (ESCAPED.get(opening, opening), body, ESCAPED.get(closing, closing)) if p)
 
     def environment(self) -> str:
@@ -302,6 +303,10 @@ def _operator(name: str, limits: bool) -> str:
     if not _WORD.fullmatch(name or "#"):
         raise Unsupported(name)
     return f"op({_string(name)}, limits: #true)" if limits else f"op({_string(name)})"
+
+
+def _bracket(delim: str) -> str:
+    return ESCAPED[delim] if delim and delim in "()[]{}" else delim
 
 
 def _delimiter(tok: str) -> str:

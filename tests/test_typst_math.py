@@ -103,6 +103,8 @@ def test_hostile_text_stays_text(tmp_path):
 
 
 @settings(max_examples=150, deadline=None)
+@example("\\left( \\right|")  # found by hypothesis: brackets must not need to pair up inside lr()
+@example("\\frac{\\left\\{ x \\right.}{2}")
 @given(st.lists(st.sampled_from(["x", "2", "\\alpha", "+", "=", ",", "(", ")", "[", "]", "|", "^", "_", "{", "}",
                                  "\\frac", "\\sqrt", "\\left(", "\\right)", "\\left.", "\\right|", "\\text{a b}",
                                  "\\mathrm{d}", "\\hat", "\\sum", "\\max", "&", "\\\\", "'", "\\,", "\\{", "\\}",
