@@ -21,7 +21,7 @@ from ankigen.diagnostics import Sink
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
 from ankigen.parse import CLOZE
-from ankigen.pdf_chunks import Part, PdfError, Typesetter, merge, outline, split, start_pages
+from ankigen.pdf_chunks import PAGE_LINK, Part, PdfError, Typesetter, merge, outline, split, start_pages
 from ankigen.pdf_fonts import check_fonts
 from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
 from ankigen.typst_markup import escape, inline, string, to_blocks
@@ -101,7 +101,7 @@ _FRONT = """
 #pagebreak()
 #text(16pt, weight: "bold")[目录]
 #v(4mm)
-#let toc-line(name, page) = block(spacing: 0.7em)[#name #box(width: 1fr, repeat(gap: 0.2em)[.]) #page]
+#let toc-line(name, page) = block(spacing: 0.7em, link("{link}" + str(page))[#name #box(width: 1fr, repeat(gap: 0.2em)[.]) #page])
 """
 
 _STUDY_CARD = """
@@ -455,7 +455,7 @@ class _Layout:
 
     def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
         lines = "".join(f"#toc-line([{escape(name)}], {page + 1})\n" for name, page in marks)
-        return "".join([self.preamble, _FRONT.format(paper=self.paper, title_text=escape(self.title),
+        return "".join([self.preamble, _FRONT.format(paper=self.paper, title_text=escape(self.title), link=PAGE_LINK,
                                                      subtitle=f"{len(self.cards)} 张卡片 · ankigen",
                                                      date=_date(build_time)), lines])
 

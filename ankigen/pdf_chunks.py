@@ -30,6 +30,11 @@ POOL_FROM = 3  # fewer documents to compile than this are compiled in this proce
 WORKER_MB = 250  # a worker that has grown past this is replaced, which frees what Typst memoised
 
 
+# The contents page links to pages of other chunks, which Typst cannot name: it links to
+# "ankigen-page:N" and the join turns each such link into a jump to page N.
+PAGE_LINK = "ankigen-page:"
+
+
 class PdfError(Exception):
     """Typst refused a document; reported as a diagnostic."""
 
@@ -261,6 +266,7 @@ def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: l
             for i in numbered:
                 if i < count:
                     _overlay(out, out.pages[i], nums.pages[i])
+        _page_links(out, range(len(opened[0].pages)) if opened else range(0))
         with out.open_outline() as tree:
             tree.root.extend(pikepdf.OutlineItem(name, page) for name, page in bookmarks)
         stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
@@ -291,3 +297,19 @@ def _overlay(pdf, page, other) -> None:
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
     page.contents_add(pikepdf.Stream(pdf, b"\nQ q 1 0 0 1 0 0 cm " + bytes(name.unparse()) + b" Do Q"),
                       prepend=False)
+
+
+def _page_links(pdf, pages: range) -> None:
+    """Turn the links to PAGE_LINK + number on these pages into jumps within the document."""
+    import pikepdf
+
+    for i in pages:
+        for annot in pdf.pages[i].obj.get("/Annots", []):
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(PAGE_LINK) or not uri[len(PAGE_LINK):].isdigit():
+                continue
+            target = int(uri[len(PAGE_LINK):]) - 1
+            if 0 <= target < len(pdf.pages):
+                annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo,
+                                             D=pikepdf.Array([pdf.pages[target].obj, pikepdf.Name.Fit]))

@@ -60,6 +60,9 @@ def test_chunks_join_into_one_document_with_contents_numbers_and_bookmarks(proje
         listed = int(re.search(re.escape(deck) + r"[.\s]*(\d+)", contents).group(1))
         assert listed == marks[deck] + 1, deck
         assert f"{deck}第 0 题" in texts[marks[deck]].replace("\n", "")
+    page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    links = {page_of[a.get_object()["/A"]["/D"][0].idnum] for a in reader.pages[1]["/Annots"]}
+    assert links == {marks[deck] for deck in DECKS} | {marks["裁剪卡片"]}, "contents lines jump to their pages"
     for i in range(1, marks["裁剪卡片"] + 1):  # page numbers run on across chunks
         assert texts[i].split()[-1] == str(i + 1), (i, texts[i][-40:])
 
