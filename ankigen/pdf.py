@@ -438,7 +438,7 @@ class _Layout:
         study_paths, intro_path, card_paths = paths[:len(study)], paths[len(study)], paths[len(study) + 1:]
         outlines = [outline(p) for p in study_paths + [intro_path]]
         counts = [n for n, _ in outlines]
-        front_pages = 2  # the title page and one page of contents, unless the last build knew better
+        front_pages = 2  # the title page and one page of contents: a guess, corrected below when wrong
         for _ in range(3):  # the contents' length decides where everything starts, and so its numbers
             starts = start_pages([front_pages, *counts], [False] * len(counts) + [True])
             marks = [(name, starts[1 + i] + page) for i, (_, found) in enumerate(outlines) for name, page in found]
