@@ -93,8 +93,12 @@ def format_text(diags: Iterable[Diagnostic], color: bool = False) -> str:
     return "\n".join(out)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def format_summary(s: Summary) -> str:
-    parts = [f"{s.cards} cards", f"{s.claims} claims checked"]
+    parts = [_count(s.cards, "card"), f"{_count(s.claims, 'claim')} checked"]
     if s.failed:
         parts.append(f"{s.failed} failed")
     if s.claims:
@@ -102,12 +106,13 @@ def format_summary(s: Summary) -> str:
                (("proven", "proven symbolically"), ("sampled", "by sampling"), ("exact", "exactly")) if s.extra.get(k)]
         if how:
             parts[-1] += f" ({', '.join(how)})"
-    for key in ("undecided", "unchecked_formulas"):
-        if s.extra.get(key):
-            parts.append(f"{s.extra[key]} {key.replace('_', ' ')}")
+    if s.extra.get("undecided"):
+        parts.append(f"{s.extra['undecided']} undecided")
+    if s.extra.get("unchecked_formulas"):
+        parts.append(_count(s.extra["unchecked_formulas"], "unchecked formula"))
     head = ", ".join(parts)
     if s.errors or s.warnings:
-        return f"{head}. Found {s.errors} error{'s' * (s.errors != 1)} and {s.warnings} warning{'s' * (s.warnings != 1)}."
+        return f"{head}. Found {_count(s.errors, 'error')} and {_count(s.warnings, 'warning')}."
     return f"{head}. All checks passed."
 
 

@@ -256,7 +256,7 @@ def test_cloze_notes_import_with_one_card_per_deletion(project: Path, anki) -> N
     write(project / "cards_src/cloze.md", CLOZE_FILE)
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert "1 claims checked" in result.output  # the cloze inside the formula is checked too
+    assert "1 claim checked" in result.output  # the cloze inside the formula is checked too
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert len(log.new) == 2 and not log.conflicting
     notes = anki.notes()
