@@ -57,9 +57,9 @@ def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
 
-def _emit(report, fmt: str, quiet: bool = False) -> None:
+def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> None:
     if fmt == "json":
-        click.echo(format_json(report.diagnostics, report.summary))
+        click.echo(format_json(report.diagnostics, report.summary, built))
         return
     text = format_text(report.diagnostics, color=_colour())
     if text:
@@ -177,7 +177,11 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
     from ankigen.sources import display_path
 
     report = pipeline.build(source, out_dir, config, dry_run=dry_run)
-    _emit(report, fmt, quiet)
+    c = report.changes
+    _emit(report, fmt, quiet, {
+        "outputs": [display_path(p) for p in report.outputs], "up_to_date": report.up_to_date, "dry_run": dry_run,
+        "changes": {"new": list(c.new), "changed": list(c.updated), "unchanged": c.unchanged,
+                    "removed": list(c.removed), "still_removed": c.still_removed}})
     if fmt == "text" and not quiet and dry_run:
         if not report.summary.errors:
             click.echo("dry run: nothing written. Importing the deck built now would:")

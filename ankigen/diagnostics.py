@@ -116,8 +116,8 @@ def format_summary(s: Summary) -> str:
     return f"{head}. All checks passed."
 
 
-def format_json(diags: Iterable[Diagnostic], s: Summary) -> str:
-    """The machine form promised in the README."""
+def format_json(diags: Iterable[Diagnostic], s: Summary, more: dict | None = None) -> str:
+    """The machine form promised in the README; `more` adds what a build did."""
     payload = {
         "summary": {"cards": s.cards, "claims": s.claims, "failed": s.failed,
                     "errors": s.errors, "warnings": s.warnings, **s.extra},
@@ -127,5 +127,6 @@ def format_json(diags: Iterable[Diagnostic], s: Summary) -> str:
              **({"hint": d.hint} if d.hint else {}), **({"notes": list(d.notes)} if d.notes else {})}
             for d in diags
         ],
+        **(more or {}),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)

@@ -93,6 +93,20 @@ def test_check_json_format(project: Path) -> None:
         "path": "cards_src/bad.md", "line": 9, "col": 1, "severity": "error", "code": "S023"}
 
 
+def test_build_json_says_what_was_written_and_what_an_import_will_do(project: Path) -> None:
+    write(project / "cards_src/a.md", "## One {#one}\n\na\n\n## Two {#two}\n\nb\n")
+    first = json.loads(run("build", "--no-pdf", "--format", "json").output)
+    assert first["outputs"] == ["dist/Test deck.apkg"] and first["up_to_date"] is False
+    assert first["changes"] == {"new": ["one", "two"], "changed": [], "unchanged": 0, "removed": [],
+                                "still_removed": 0}
+    write(project / "cards_src/a.md", "## One {#one}\n\na, edited\n")
+    second = json.loads(run("build", "--no-pdf", "--format", "json").output)
+    assert second["changes"] == {"new": [], "changed": ["one"], "unchanged": 0, "removed": ["two"],
+                                 "still_removed": 0}
+    third = json.loads(run("build", "--no-pdf", "--format", "json").output)
+    assert third["up_to_date"] is True
+
+
 def test_warnings_pass_unless_strict(project: Path) -> None:
     write(project / "cards_src/a.md", "## No id here\n\nanswer\n")
     assert run("check").exit_code == 0
