@@ -2,8 +2,8 @@
 
 Typst holds a whole document, and everything it memoised, until its process ends: 10,000 cards
 in one document took 6 GB and a minute. Chunks are compiled by worker processes that are
-replaced every few chunks, so memory stays bounded, both cores work, and an edit recompiles only
-the chunks it touches. pikepdf (qpdf) joins them and adds what no chunk can know on its own:
+replaced once they have grown past WORKER_MB, so memory stays bounded, both cores work, and an
+edit recompiles only the chunks it touches. pikepdf (qpdf) joins them and adds what no chunk can know on its own:
 page numbers, blank pages before rectos, bookmarks and the document's metadata.
 """
 
