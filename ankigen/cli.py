@@ -61,9 +61,13 @@ def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> N
     if fmt == "json":
         click.echo(format_json(report.diagnostics, report.summary, built))
         return
-    text = format_text(report.diagnostics, color=_colour())
+    shown, hidden = _trim(report.diagnostics)
+    text = format_text(shown, color=_colour())
     if text:
         click.echo(text)
+    for code, count in hidden.items():
+        extra = " (`ankigen ids` gives every card an id)" if code == "S025" else ""
+        click.echo(f"… and {count} more warning[{code}] like the ones above{extra}; --format json lists them all\n")
     if not quiet or report.summary.errors:
         click.echo(format_summary(report.summary))
 
@@ -94,6 +98,23 @@ def _colour() -> bool:
     """Colours on a terminal only, and never with NO_COLOR set (no-color.org)."""
     import os
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+SHOWN_PER_WARNING = 5
+
+
+def _trim(diags) -> tuple[list, dict[str, int]]:
+    """Past SHOWN_PER_WARNING warnings of one code, count them instead: forty 'card has no id'
+    in a stranger's file would bury the one error that matters. Errors are always shown."""
+    shown, seen, hidden = [], {}, {}
+    for d in diags:
+        if d.severity.value == "warning":
+            seen[d.code] = seen.get(d.code, 0) + 1
+            if seen[d.code] > SHOWN_PER_WARNING:
+                hidden[d.code] = hidden.get(d.code, 0) + 1
+                continue
+        shown.append(d)
+    return shown, hidden
 
 
 def _exit_code(report, strict: bool) -> int:

@@ -366,3 +366,13 @@ def test_card_footer_can_be_turned_off(project: Path) -> None:
         (project / "c.anki2").write_bytes(z.read("collection.anki2"))
     flds = sqlite3.connect(project / "c.anki2").execute("select flds from notes").fetchone()[0].split("\x1f")
     assert flds[5:7] == ["", ""] and flds[-1] == "sum"
+
+
+def test_many_warnings_of_one_kind_are_counted_not_listed(project: Path) -> None:
+    cards = "".join(f"## Question {n}\n\nanswer {n}\n\n" for n in range(8))
+    write(project / "cards_src/a.md", cards + "## One {#x}\n\ny\n\n## Two {#x}\n\nz\n")
+    result = run("check")
+    assert result.output.count("warning[S025]") == 5 + 1  # five shown, one in the count line
+    assert "… and 3 more warning[S025] like the ones above (`ankigen ids` gives every card an id)" in result.output
+    assert "error[S023]" in result.output  # errors are never counted away
+    assert len(json.loads(run("check", "--format", "json").output)["diagnostics"]) == 9
