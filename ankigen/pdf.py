@@ -192,8 +192,9 @@ class _Renderer:
                                   hint=f"Typst says: {str(exc).splitlines()[0][:160]}")
         return self.images[media.path] or None
 
-    def card(self, card: Card, memo: dict[str, list]) -> tuple[str, list[str], list[str]]:
-        """(question, front blocks, answer blocks) of a card; memo keeps them for the next build."""
+    def card(self, card: Card, memo: dict[str, list]) -> tuple[str, list[str], list[str], dict[str, str]]:
+        """(question, front blocks, answer blocks, its display formulas by key) of a card; memo keeps
+        them for the next build."""
         if CLOZE.search(card.question + card.front_extra_md + card.back_md):
             card = _cloze_sides(card)
         key = digest(f"{int(self.native)}\x1e{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
@@ -201,15 +202,15 @@ class _Renderer:
         if not card.media and key in memo:  # images must be copied into the folder: never memoised
             q, extra, back, formulas = memo[key]
             self.formulas.update(formulas)
-            return q, extra, back
+            return q, extra, back, formulas
         drawn = len(self.drawer.drawn)
         q = self.question(card)
         extra = self.side(card, card.front_extra_md) if card.front_extra_md else []
         back = self.side(card, card.back_md)
+        formulas = {k: self.formulas[k] for k in _DM_KEY.findall("".join([q, *extra, *back]))}
         if not card.media and len(self.drawer.drawn) == drawn:  # a drawing may fail: warn every build
-            used = _DM_KEY.findall("".join([q, *extra, *back]))
-            memo[key] = [q, extra, back, {k: self.formulas[k] for k in used}]
-        return q, extra, back
+            memo[key] = [q, extra, back, formulas]
+        return q, extra, back, formulas
 
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
@@ -343,6 +344,11 @@ def _surely_fits(blocks: list[str], frame: Frame) -> bool:
     return per_line > 0 and -(-len(text) // per_line) <= lines
 
 
+def _chunk_key(card: Card) -> str:
+    """What decides where chunks end: stable while the card's text is edited (see pdf_chunks.split)."""
+    return f"{card.deck}\x1e{card.id or card.question}"
+
+
 def _side_key(blocks: list[str]) -> str:
     return digest("\x1e".join(blocks))
 
@@ -411,12 +417,11 @@ class _Layout:
         measurer = _Measurer(ts, self.preamble, frame, self.measured)
         self.fronts, self.backs, self.front_sides = [], [], []
         for card in cards:
-            q, extra, back = r.card(card, self.measured.markup)
+            q, extra, back, formulas = r.card(card, self.measured.markup)
             front = [f"#strong[{q}]", *extra]
             if _surely_fits(front, frame):
                 self.measured.sides[_side_key(front)] = SideFit(SIZES_PT[0])
-            used = _DM_KEY.findall("".join([q, *extra, *back]))
-            measurer.add({k: r.formulas[k] for k in used}, [front, back])
+            measurer.add(formulas, [front, back])
             self.fronts.append((q, extra))
             self.backs.append(back)
             self.front_sides.append(front)
@@ -467,7 +472,7 @@ class _Layout:
             for k in indices:
                 card = self.cards[k]
                 q, extra = self.fronts[k]
-                entries.append((f"{deck}\x1e{card.id or card.question}",
+                entries.append((_chunk_key(card),
                                 heading + f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], "
                                           f"[{_join(self.backs[k])}])\n"))
                 heading = ""
@@ -516,7 +521,7 @@ class _Layout:
         out = []
         for k, card in enumerate(self.cards):
             q, extra = self.fronts[k]
-            key, cid = f"{card.deck}\x1e{card.id or card.question}", card.id or ""
+            key, cid = _chunk_key(card), card.id or ""
             front_fit = self.measured.sides.get(_side_key(self.front_sides[k]), SideFit(None))
             back = self.backs[k]
             back_fit = self.measured.sides.get(_side_key(back), SideFit(None)) if back else SideFit(MIN_SIZE_PT)
