@@ -81,22 +81,24 @@ _PREAMBLE = """
 }})
 """
 
+STUDY_MARGIN = "(x: 18mm, top: 22mm, bottom: 20mm)"  # the numbers must sit where the study pages expect them
+
 # The study sheet's pages. Page numbers are laid over them when the chunks are joined (no chunk
 # knows on which page it starts); _NUMBERS draws them with the same margins.
 _STUDY_PAGE = """
-#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), footer: none,
+#set page(paper: {paper}, margin: {margin}, footer: none,
   header: [#set text(8pt, fill: luma(110)); {title_text}])
 """
 
 _NUMBERS = """
-#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), header: none,
+#set page(paper: {paper}, margin: {margin}, header: none,
   footer: context [#set text(8pt, fill: luma(110)); #h(1fr) #counter(page).display() #h(1fr)])
 #set text(font: ("Libertinus Serif", {font}))
 #for i in range({count} - 1) {{ pagebreak() }}
 """
 
 _FRONT = """
-#set page(paper: {paper}, margin: (x: 18mm, top: 22mm, bottom: 20mm), header: none, footer: none)
+#set page(paper: {paper}, margin: {margin}, header: none, footer: none)
 #align(center)[#v(3cm) #text(24pt, weight: "bold")[{title_text}] \\ #v(4mm) #text(11pt)[{subtitle}] \\ #text(9pt, fill: luma(110))[{date}]]
 #pagebreak()
 #text(16pt, weight: "bold")[目录]
@@ -433,12 +435,12 @@ class _Layout:
         self.measured.save(set(r.formulas), sides, r.memo_used)
         self.limit = inner_h - CONTINUATION_RESERVE_PT
         self.paper = string(PAPERS[opts.paper][0])
+        self.study_page = _STUDY_PAGE.format(paper=self.paper, margin=STUDY_MARGIN, title_text=escape(title))
 
     def pdf(self, build_time: int) -> bytes:
         study = self.study_sources()
         cut_out = self.card_sources()
-        intro = "".join([self.preamble, _STUDY_PAGE.format(paper=self.paper, title_text=escape(self.title)),
-                         _INTRO.format(heading=CUT_OUT_TITLE)])
+        intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=CUT_OUT_TITLE)])
         paths = self.ts.pdfs(study + [intro] + cut_out)
         study_paths, intro_path, card_paths = paths[:len(study)], paths[len(study)], paths[len(study) + 1:]
         outlines = [outline(p) for p in study_paths + [intro_path]]
@@ -453,16 +455,18 @@ class _Layout:
                 break
             front_pages = pages
         numbered = starts[-1] + counts[-1]  # the study sheet and the introduction
-        [numbers] = self.ts.pdfs([_NUMBERS.format(paper=self.paper, font=string(self.opts.font), count=numbered)])
+        numbers_source = _NUMBERS.format(paper=self.paper, margin=STUDY_MARGIN, font=string(self.opts.font),
+                                         count=numbered)
+        [numbers] = self.ts.pdfs([numbers_source])
         parts = [Part(front_path), *(Part(p) for p in study_paths), Part(intro_path, recto=True),
                  *(Part(p, recto=True) for p in card_paths)]
         return merge(parts, numbers, range(1, numbered), [("目录", 1), *marks], self.title, build_time)
 
     def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
         lines = "".join(f"#toc-line([{escape(name)}], {page + 1})\n" for name, page in marks)
-        return "".join([self.preamble, _FRONT.format(paper=self.paper, title_text=escape(self.title), link=PAGE_LINK,
-                                                     subtitle=f"{len(self.cards)} 张卡片 · ankigen",
-                                                     date=_date(build_time)), lines])
+        front = _FRONT.format(paper=self.paper, margin=STUDY_MARGIN, title_text=escape(self.title), link=PAGE_LINK,
+                              subtitle=f"{len(self.cards)} 张卡片 · ankigen", date=_date(build_time))
+        return "".join([self.preamble, front, lines])
 
     def study_sources(self) -> list[str]:
         entries: list[tuple[str, str]] = []  # (chunking key, markup) per card in study order
@@ -476,11 +480,11 @@ class _Layout:
                                 heading + f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], "
                                           f"[{_join(self.backs[k])}])\n"))
                 heading = ""
-        page = _STUDY_PAGE.format(paper=self.paper, title_text=escape(self.title))
         sources = []
         for chunk in split([key for key, _ in entries]):
             body = "".join(entries[i][1] for i in chunk)
-            sources.append("".join([self.preamble, _dm(self.measured.widths, body), page, _STUDY_CARD, body]))
+            sources.append("".join([self.preamble, _dm(self.measured.widths, body), self.study_page, _STUDY_CARD,
+                                    body]))
         return sources
 
     def card_sources(self) -> list[str]:

@@ -249,24 +249,24 @@ def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: l
     out = pikepdf.new()
     opened = []
     try:
-        count = 0
         for part in parts:
-            src = pikepdf.open(part.path)
-            opened.append(src)
-            if part.recto and count % 2 == 1:
+            opened.append(pikepdf.open(part.path))
+        counts = [len(src.pages) for src in opened]  # len() of a page list is not cheap: once each
+        at = 0
+        for src, count, start in zip(opened, counts, start_pages(counts, [p.recto for p in parts])):
+            if start > at:  # a blank page, so that this part begins on a recto
                 box = src.pages[0].mediabox
                 out.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
-                count += 1
             out.pages.extend(src.pages)
-            count += len(src.pages)
+            at = start + count
         if numbers is not None:
             nums = pikepdf.open(numbers)
             opened.append(nums)
-            count = min(len(out.pages), len(nums.pages))  # len() of a page list is not cheap
+            last = min(at, len(nums.pages))
             for i in numbered:
-                if i < count:
+                if i < last:
                     _overlay(out, out.pages[i], nums.pages[i])
-        _page_links(out, range(len(opened[0].pages)) if opened else range(0))
+        _page_links(out, range(counts[0] if counts else 0))
         with out.open_outline() as tree:
             tree.root.extend(pikepdf.OutlineItem(name, page) for name, page in bookmarks)
         stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
