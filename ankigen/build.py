@@ -33,6 +33,7 @@ class Report:
     outputs: tuple[Path, ...] = ()
     changes: Changes = field(default_factory=Changes)
     claims: tuple = ()  # (span, text, verdict) of every decided claim
+    formulas: tuple = ()  # display formulas not claimed: statements and unreadable ones
     up_to_date: bool = False  # nothing changed since the last build, which is replayed
 
 
@@ -71,7 +72,7 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
     with stage("check"), progress(len(cards), "checking") as step:
-        stats = check_cards(cards, sink, cache, span_line(lines), step)
+        stats = check_cards(cards, sink, cache, span_line(lines), step, float(config.check_timeout))
     return cards, stats
 
 
@@ -79,8 +80,10 @@ def _summary(cards: list[Card], stats: CheckStats, sink: Sink) -> Summary:
     extra = {"proven": stats.proven, "sampled": stats.sampled, "exact": stats.exact}
     if stats.undecided:
         extra["undecided"] = stats.undecided
-    if stats.unchecked_formulas:
-        extra["unchecked_formulas"] = stats.unchecked_formulas
+    if stats.statements:
+        extra["statements"] = stats.statements
+    if stats.unreadable:
+        extra["unreadable"] = stats.unreadable
     return Summary(cards=len(cards), claims=stats.claims, failed=stats.failed, errors=sink.errors,
                    warnings=sink.warnings, extra=extra)
 
@@ -89,7 +92,8 @@ def check(src: Path, config: Config) -> Report:
     """Parse and check the sources without writing anything."""
     sink = Sink()
     cards, stats = load_cards(src, config, sink)
-    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), claims=stats.results)
+    return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), claims=stats.results,
+                  formulas=stats.formulas)
 
 
 def _checks_text(holding: int) -> str:

@@ -72,6 +72,38 @@ def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> N
         click.echo(format_summary(report.summary))
 
 
+_STATUS = {True: "holds", False: "FAILS", None: "undecided"}
+
+
+def _claim_status(verdict) -> str:
+    if verdict.method == "unclaimed":
+        return "not claimed"
+    if verdict.method == "ambiguous":
+        return "ambiguous"
+    return _STATUS[verdict.holds]
+
+
+def _claim_lines(report) -> list[str]:
+    """`check --claims`: every claim with its verdict, then every display formula not claimed."""
+    lines = []
+    for span, text, verdict in report.claims:
+        how = verdict.detail if verdict.method in ("sampled", "undecided", "timeout", "ambiguous", "unclaimed") \
+            else verdict.method
+        lines.append(f"{span.path}:{span.line}:{span.col}: {_claim_status(verdict)} ({how}): {text}")
+    for f in report.formulas:
+        why = f" ({f.reason})" if f.reason else ""
+        lines.append(f"{f.span.path}:{f.span.line}:{f.span.col}: {f.status}{why}")
+    return lines
+
+
+def _claims_json(report) -> dict:
+    claims = [{"path": s.path, "line": s.line, "col": s.col, "claim": text, "status": _claim_status(v),
+               "holds": v.holds, "method": v.method, "detail": v.detail} for s, text, v in report.claims]
+    formulas = [{"path": f.span.path, "line": f.span.line, "col": f.span.col, "status": f.status,
+                 **({"reason": f.reason, "construct": f.construct} if f.reason else {})} for f in report.formulas]
+    return {"claims": claims, "formulas": formulas}
+
+
 def _change_lines(c, counts: bool = True) -> str:
     """What an import of the deck does in Anki, with the ids of the cards concerned."""
     def ids(names) -> str:
@@ -148,12 +180,10 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> 
     strict = config.strict if strict is None else strict
     report = pipeline.check(_source(config, src), config)
     if list_claims and fmt == "text":
-        for span, text, verdict in report.claims:
-            status = {True: "holds", False: "FAILS", None: "undecided"}[verdict.holds]
-            how = verdict.detail if verdict.method in ("sampled", "undecided") else verdict.method
-            click.echo(f"{span.path}:{span.line}:{span.col}: {status} ({how}): {text}")
+        for line in _claim_lines(report):
+            click.echo(line)
         click.echo("")
-    _emit(report, fmt)
+    _emit(report, fmt, built=_claims_json(report) if list_claims else None)
     sys.exit(_exit_code(report, strict))
 
 

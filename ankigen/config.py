@@ -38,6 +38,12 @@ class Config:
     # A build holds every card in memory (about 1.3 GB per 100,000 without the PDF): past this
     # many, it stops at once with S029 instead of running for an hour and out of memory.
     max_cards: int = 100_000
+    # Display-math claims on (check blocks are always checked); `check: off` in front matter per file.
+    check: bool = True
+    # A wall-clock guard for one claim, in seconds: only a claim that hangs meets it (C007, the
+    # machine's fault). Verdicts come from counted work, never from the clock.
+    check_timeout: int = 120
+    card_heading: int = 2  # the heading level that starts a card: 1 to 4 (front matter: per file)
     project_dir: Path = Path(".")
 
     @property
@@ -92,12 +98,16 @@ def load_config(start: Path | None = None) -> Config:
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{pyproject}: unknown setting '{key}' in [tool.ankigen] (known: {known})")
         expected = bool if spec.type in ("bool", bool) else int if spec.type in ("int", int) else str
+        if name == "check" and value in ("on", "off"):
+            value = value == "on"
         if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 1)):
             kind = "positive integer" if expected is int else expected.__name__
             raise ConfigError(f"{pyproject}: [tool.ankigen] {key} must be a {kind}")
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
     check_pdf_settings(config, str(pyproject))
+    if not 1 <= config.card_heading <= 4:
+        raise ConfigError(f"{pyproject}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
     if not all(part.strip() for part in config.root_deck.split("::")):
         raise ConfigError(f"{pyproject}: root_deck must be a deck name such as 'My deck' or 'A::B'")
     return config

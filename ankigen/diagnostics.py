@@ -108,8 +108,10 @@ def format_summary(s: Summary) -> str:
             parts[-1] += f" ({', '.join(how)})"
     if s.extra.get("undecided"):
         parts.append(f"{s.extra['undecided']} undecided")
-    if s.extra.get("unchecked_formulas"):
-        parts.append(_count(s.extra["unchecked_formulas"], "unchecked formula"))
+    if s.extra.get("statements"):
+        parts.append(_count(s.extra["statements"], "statement") + " not claimed")
+    if s.extra.get("unreadable"):
+        parts.append(_count(s.extra["unreadable"], "formula") + " not read")
     head = ", ".join(parts)
     if s.errors or s.warnings:
         return f"{head}. Found {_count(s.errors, 'error')} and {_count(s.warnings, 'warning')}."

@@ -57,6 +57,7 @@ class Formula:
 
     latex: str
     span: Span
+    section: int = 0  # which sub-heading of the card it is under (0: none): definitions are scoped by it
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class CheckLine:
 
     text: str
     span: Span
+    section: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Card:
     back_md: str = ""  # Markdown of the answer
     end_line: int = 0  # last source line of the card
     reverse: bool = False  # also ask the answer → question card
+    inline: tuple[Formula, ...] = ()  # inline equations: base cases and symbolic definitions, never claims
+    check_display: bool = True  # `check: off` turns display-math claims off; check blocks still count
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class Verdict:
     """How a claim was decided; the values are printed forms, so a verdict can be cached as text."""
 
     holds: bool | None  # None: could not be decided
-    method: str  # exact | symbolic | sampled | undecided
+    method: str  # exact | symbolic | sampled | undecided | timeout | ambiguous | unclaimed
     detail: str = ""
     counterexample: tuple[tuple[str, str], ...] = ()
     lhs_value: str = ""

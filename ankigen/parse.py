@@ -14,7 +14,7 @@ from ankigen.markdown import CHECK_INFO, markdown
 from ankigen.media import MediaResolver
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
 
-FRONT_MATTER_KEYS = ("deck", "tags", "reverse")
+FRONT_MATTER_KEYS = ("deck", "tags", "reverse", "check", "card_heading")
 REVERSE_FLAG = "reverse"  # `{.reverse}` on a heading asks for the reversed card; it is no tag
 _ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+\s*)+)\}\s*$")
 _LOOKS_LIKE_ATTRS = re.compile(r"\s*\{\s*[#.][^{}]*\}\s*$")
@@ -27,6 +27,8 @@ class FileMeta:
     deck: str
     tags: tuple[str, ...]
     reverse: bool = False
+    check: bool = True  # display-math claims; `check: off` turns them off for the file
+    card_heading: int = 2  # the heading level that starts a card
 
 
 class _File:
@@ -78,36 +80,40 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
     tokens = markdown().parse(source.text, env)
     meta = _file_meta(f, tokens, config)
     _check_unterminated(f, tokens)
-    starts = [i for i, t in enumerate(tokens) if _is_boundary(t)]
+    level = f"h{meta.card_heading}"
+    starts = [i for i, t in enumerate(tokens) if _is_boundary(t, meta.card_heading)]
     cards = []
     for n, start in enumerate(starts):
-        if tokens[start].tag != "h2":
+        if tokens[start].tag != level:
             continue
         end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
         card = _card(f, tokens, start, end, meta, env)
         if card is not None:
             cards.append(card)
-    if not any(tokens[i].tag == "h2" for i in starts):
-        _warn_no_cards(f, tokens)
+    if not any(tokens[i].tag == level for i in starts):
+        _warn_no_cards(f, tokens, meta.card_heading)
     return cards
 
 
-def _warn_no_cards(f: _File, tokens: list[Token]) -> None:
+def _warn_no_cards(f: _File, tokens: list[Token], card_heading: int) -> None:
     """A file of notes under other headings silently gave nothing: say where the cards went."""
     content = [t for t in tokens if t.level == 0 and t.map and t.type not in ("front_matter", "hr")]
     if not content:
         return
     headings = [t for t in tokens if t.type == "heading_open" and t.map]
-    other = [t for t in headings if t.tag != "h1"]
+    other = [t for t in headings if int(t.tag[1]) > card_heading]
     where = (other or headings or content)[0].map[0] + 1
     levels = sorted({t.tag[1] for t in other})
     found = f"; its {len(other)} headings are level {' and '.join(levels)}" if other else ""
-    f.warning(where, 1, "S028", f"no cards in this file: a card starts at a level-2 heading ('## '){found}",
-              hint="make each question a '## ' heading, with its answer below it")
+    hint = "make each question a '" + "#" * card_heading + " ' heading, with its answer below it"
+    if levels:
+        hint += f", or set 'card_heading: {levels[0]}' in the front matter (or card_heading in [tool.ankigen])"
+    f.warning(where, 1, "S028", f"no cards in this file: a card starts at a level-{card_heading} heading "
+              f"('{'#' * card_heading} '){found}", hint=hint)
 
 
-def _is_boundary(t: Token) -> bool:
-    return t.type == "heading_open" and t.level == 0 and t.tag in ("h1", "h2")
+def _is_boundary(t: Token, card_heading: int) -> bool:
+    return t.type == "heading_open" and t.level == 0 and int(t.tag[1]) <= card_heading
 
 
 def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
@@ -116,8 +122,10 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
     deck = "::".join([config.root_deck, *parts])
     tags: tuple[str, ...] = ()
     reverse = False
+    check = config.check
+    card_heading = config.card_heading
     if not tokens or tokens[0].type != "front_matter":
-        return FileMeta(deck, tags)
+        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
     fm = tokens[0]
     try:
         data = yaml.safe_load(fm.content) if fm.content.strip() else {}
@@ -128,13 +136,13 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         f.error(line, col, "S010", f"front matter is not valid YAML: {problem}",
                 hint="front matter is YAML between two '---' lines, e.g. 'deck: A::B' and 'tags: [x, y]'")
-        return FileMeta(deck, tags)
+        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         f.error(2, 1, "S011", "front matter must be a mapping of keys to values",
                 hint="write 'deck: …' and 'tags: […]' lines")
-        return FileMeta(deck, tags)
+        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
     for key, value in data.items():
         line, col = f.locate(2, fm.map[1] - 1, f"{key}:")
         if key not in FRONT_MATTER_KEYS:
@@ -152,7 +160,17 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
                 f.error(line, col, "S027", f"reverse must be true or false, not {value!r}", length=len(key))
             else:
                 reverse = value
-    return FileMeta(deck, tags, reverse)
+        elif key == "check":
+            if value not in (True, False, "on", "off"):  # YAML reads a bare `off` as false
+                f.error(line, col, "S036", f"check must be on or off, not {value!r}", length=len(key))
+            else:
+                check = value in (True, "on")
+        elif key == "card_heading":
+            if value not in (1, 2, 3, 4) or isinstance(value, bool):
+                f.error(line, col, "S037", f"card_heading must be 1, 2, 3 or 4, not {value!r}", length=len(key))
+            else:
+                card_heading = value
+    return FileMeta(deck, tags, reverse, check, card_heading)
 
 
 def _valid_deck(name: str) -> bool:
@@ -209,6 +227,9 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
             if first.startswith("$$") or first.startswith("\\["):
                 opener = first[:2]
                 closer = "$$" if opener == "$$" else "\\]"
+                rest = "\n".join(f.line(n) for n in range(t.map[0] + 1, t.map[1] + 1)).lstrip()[2:]
+                if closer in rest:
+                    continue  # `$$x$$ where …`: closed, with text after it on the line
                 f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
                         f"display math '{opener}' is never closed",
                         hint=f"end it with '{closer}' (a blank line inside display math also ends it)", length=2)
@@ -295,6 +316,8 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         span=f.span(line, 1, len(f.line(line))),
         formulas=tuple(_formulas(f, body)),
         checks=tuple(_check_lines(f, body)),
+        inline=tuple(_inline_equations(f, body)),
+        check_display=meta.check,
         media=tuple(dict.fromkeys(media)),
         front_extra_md=_source_text(f, front_body),
         back_md=_source_text(f, answer),
@@ -334,24 +357,48 @@ def blank_clozes(latex: str) -> str:
     return CLOZE.sub(lambda m: " " * (m.start(2) - m.start()) + m.group(2) + " " * (m.end() - m.end(2)), latex)
 
 
+def _sections(body: list[Token]) -> list[int]:
+    """For each token, which sub-heading (###…) of the card it is under; 0 before the first."""
+    section, out = 0, []
+    for t in body:
+        if t.type == "heading_open" and t.level == 0:
+            section += 1
+        out.append(section)
+    return out
+
+
 def _formulas(f: _File, body: list[Token]) -> list[Formula]:
     found = []
-    for t in body:
+    for t, section in zip(body, _sections(body)):
         if t.type == "math_block" and t.map:
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
-            found.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content))))
+            found.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
-                    found.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content))))
+                    found.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
+                                         section))
+    return found
+
+
+def _inline_equations(f: _File, body: list[Token]) -> list[Formula]:
+    """Inline formulas with an `=` (`$R_0 = 1$`, `$\\bar{x} = \\frac{1}{m}\\sum x_i$`): the checker
+    reads base cases of recurrences and symbolic definitions from them, and claims nothing."""
+    found = []
+    for t, section in zip(body, _sections(body)):
+        if t.type == "inline" and t.map:
+            for child in t.children or []:
+                if child.type == "math_inline" and "=" in child.content and len(child.content) <= 300:
+                    ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
+                    found.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section))
     return found
 
 
 def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
     found = []
-    for t in body:
+    for t, section in zip(body, _sections(body)):
         if t.type != "fence" or not t.map or t.info.strip().split(maxsplit=1)[:1] != [CHECK_INFO]:
             continue
         for i, text in enumerate(t.content.split("\n")):
@@ -359,7 +406,7 @@ def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
                 continue
             ln = t.map[0] + 2 + i
             col = f.line(ln).find(text.strip()) + 1
-            found.append(CheckLine(text.rstrip(), f.span(ln, max(col, 1), len(text.strip()))))
+            found.append(CheckLine(text.rstrip(), f.span(ln, max(col, 1), len(text.strip())), section))
     return found
 
 

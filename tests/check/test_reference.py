@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from ankigen import reference as ref
+from ankigen.check import reference as ref
 
 torch = pytest.importorskip("torch", reason="install the test extra: pip install -e '.[test]'")
 nn = torch.nn

@@ -1,7 +1,10 @@
 """Checker tests driven by annotated sources in fixtures/check.
 
 A line carrying `expect: CODE` (in a TeX `%` comment, or `<!-- expect-above: CODE -->` for the
-line above) must produce exactly that diagnostic; every other line must produce none.
+line above) must produce exactly that diagnostic; every other line must produce none. A line
+carrying `verdict: WHAT` says what became of the formula or claims on it: `holds`, `fails`,
+`ambiguous`, `unclaimed` (read, then found to be an example or an equation: not checked), or the status of a display
+formula that is not claimed: `statement`, `definition`, `unreadable`, `nocheck`, `off`.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import pytest
 from ankigen.build import check
 from ankigen.config import Config
 
-HERE = Path(__file__).parent / "fixtures" / "check"
+HERE = Path(__file__).parent.parent / "fixtures" / "check"
 CASES = sorted(HERE.glob("*.md"))
 _EXPECT = re.compile(r"expect(-above)?:\s*([A-Z]\d{3}(?:\s*,\s*[A-Z]\d{3})*)")
+_VERDICT = re.compile(r"verdict:\s*(holds|fails|ambiguous|unclaimed|undecided|statement|definition|unreadable|nocheck|off)")
+_CLAIM_STATUS = {"holds": "holds", "fails": "FAILS", "ambiguous": "ambiguous", "undecided": "undecided",
+                 "unclaimed": "not claimed"}
 
 
 def expected(path: Path) -> set[tuple[int, str]]:
@@ -29,14 +35,41 @@ def expected(path: Path) -> set[tuple[int, str]]:
     return found
 
 
+def verdicts(path: Path) -> dict[int, str]:
+    found = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        m = _VERDICT.search(line)
+        if m:
+            found[n] = m.group(1)
+    return found
+
+
+def _status(verdict) -> str:
+    if verdict.method == "unclaimed":
+        return "not claimed"
+    if verdict.method == "ambiguous":
+        return "ambiguous"
+    return {True: "holds", False: "FAILS", None: "undecided"}[verdict.holds]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_annotated_fixture(case: Path, tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     shutil.copy(case, src / case.name)
-    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path, check_timeout=600))
     got = {(d.span.line, d.code) for d in report.diagnostics}
-    assert got == expected(case)
+    assert got == expected(case), "\n".join(f"{d.span.line}: {d.code} {d.message}" for d in report.diagnostics)
+    claims: dict[int, set[str]] = {}
+    for span, _, verdict in report.claims:
+        claims.setdefault(span.line, set()).add(_status(verdict))
+    formulas = {f.span.line: f.status for f in report.formulas}
+    for line, want in verdicts(case).items():
+        if want in _CLAIM_STATUS:
+            assert claims.get(line) == {_CLAIM_STATUS[want]}, f"line {line}: {claims.get(line)}, not {want}"
+        else:
+            assert line not in claims and formulas.get(line) == want, \
+                f"line {line}: claims {claims.get(line)}, formula {formulas.get(line)}, not {want}"
 
 
 def test_hostile_claims_run_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,370 @@
+"""Deciding one claim: exactly when every symbol is bound, otherwise by proof and by sampling.
+
+Free symbols range over the positive reals (positive integers for `\\in \\mathbb{Z}` claims and
+for the bounds of sums). An identity is proven by a few bounded symbolic steps when they
+suffice, and is in any case evaluated exactly at sampled rational points; the first point
+where it fails is the counterexample. An undefined function takes an arbitrary value at each
+argument, so a claim about `f` must hold for every f.
+
+The budget is counted work — the size of the claim, the symbolic steps tried, the number of
+sample points — so a verdict is the same on every machine. A wall-clock guard (minutes) only
+stops a claim that hangs; it names the machine as the cause, never the claim.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import traceback
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+import sympy as sp
+
+from ankigen.check.reader import family
+from ankigen.check.resolve import TooLarge, expand_sums, normalize
+from ankigen.model import Verdict
+
+SAMPLES = 40
+MIN_VALID_SAMPLES = 10
+MAX_NODES = 6000  # nodes of a claim, after definitions are put in
+PROOF_NODES = 400  # symbolic steps are tried only on claims up to this size
+MAX_EXPAND_POWER = 12  # (a + b)^n is expanded only up to this n
+HANG_SECONDS = 120.0  # the default wall-clock guard
+_PRECISION = 60
+_FUNCTION_VALUES = 40  # distinct arguments of undefined functions per point
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def hang_guard(seconds: float) -> Iterator[None]:
+    """Interrupt pure-Python work (sympy) after `seconds`; a no-op off the main thread or at 0."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _decimal(value: sp.Expr) -> str:
+    try:
+        return f"{float(value):.10g}"
+    except (OverflowError, TypeError, ValueError):
+        return str(sp.N(value, 10))
+
+
+def show(value) -> str:
+    """A value as a learner reads it: 112.5 (= 225/2), or ≈ 0.3660323413 for long fractions."""
+    if isinstance(value, bool) or value in (sp.true, sp.false):
+        return str(bool(value)).lower()
+    try:
+        if value.is_Integer:
+            return str(value) if abs(value.p).bit_length() < 64 else _decimal(value)
+        if value.is_Rational:
+            exact = f"{value.p}/{value.q}"
+            return f"{_decimal(value)} (= {exact})" if len(exact) <= 16 else f"≈ {_decimal(value)}"
+        if value.is_number:
+            if value.is_real is False:
+                return str(sp.N(value, 10))
+            return f"≈ {_decimal(value)}"
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return author_form(value)
+
+
+def author_form(expr) -> str:
+    """sympy's text with the author's names: C_{in}, \\sigma, C_0."""
+    try:
+        return sp.sstr(normalize(expr)) if isinstance(expr, sp.Basic) else str(expr)
+    except Exception:  # noqa: BLE001 — printing must never stop a report
+        return str(expr)
+
+
+def _size(expr: sp.Expr, limit: int) -> int:
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_name: str,
+             complex_ok: bool = False) -> bool | None:
+    """Whether `a rel b` holds for these numbers; None when a side is undefined (or, unless
+    complex_ok, not real: a sampled point outside where the formula is meant)."""
+    if rel == "in":
+        if not a.is_number or a.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return None
+        integer = a.is_integer
+        if integer is None:
+            value = sp.N(a, _PRECISION)
+            if not value.is_real:
+                return None
+            integer = abs(value - round(value)) < sp.Float(10) ** -40
+            a = sp.Integer(round(value)) if integer else a
+        return bool(integer) and (set_name == "Z" or bool(a >= 0))
+    for side in (a, b):
+        if not side.is_number or side.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return None
+    if a.is_Rational and b.is_Rational:
+        diff = a - b
+        small = diff == 0
+    else:
+        av, bv = sp.N(a, _PRECISION), sp.N(b, _PRECISION)
+        real = av.is_real and bv.is_real
+        if not real and not (complex_ok and rel in ("=", "!=")):
+            return None
+        diff = av - bv
+        scale = max(sp.Float(1), abs(av), abs(bv))
+        small = abs(diff) <= scale * sp.Float(10) ** -45
+    if rel == "=":
+        return bool(small)
+    if rel == "!=":
+        return not small
+    if rel == "~":
+        return bool(abs(diff) <= tol)
+    if rel == "<":
+        return bool(diff < 0 and not small)
+    if rel == ">":
+        return bool(diff > 0 and not small)
+    if rel == "<=":
+        return bool(diff < 0 or small)
+    if rel == ">=":
+        return bool(diff > 0 or small)
+    raise ValueError(rel)
+
+
+def _sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
+    """The free symbols to give values: not family names, not elements at a summation index."""
+    found = set()
+    for side in (lhs, rhs):
+        if side is None:
+            continue
+        labels = {b.label for b in side.atoms(sp.IndexedBase)}
+        found |= {s for s in side.free_symbols if isinstance(s, sp.Symbol) and s not in labels}
+    return sorted(found, key=str)
+
+
+_SUBSCRIPTED = re.compile(r"^(.+)_\{([A-Za-z])([+-]\d+)?\}$")
+
+
+def link_families(expr: sp.Expr | None, integers: set) -> sp.Expr | None:
+    """`v_{n}` beside `\\sum_{i=1}^{n} v_i` is the family's element at n, not a symbol of its own."""
+    if expr is None or not integers:
+        return expr
+    by_name = {str(s): s for s in integers}
+    swaps = {}
+    for s in expr.free_symbols:
+        m = _SUBSCRIPTED.match(s.name) if isinstance(s, sp.Symbol) else None
+        if m and m.group(2) in by_name:
+            swaps[s] = family(m.group(1))[by_name[m.group(2)] + int(m.group(3) or 0)]
+    return expr.xreplace(swaps) if swaps else expr
+
+
+def _integer_symbols(*exprs) -> set:
+    """Symbols that bound a sum or product must be whole numbers."""
+    out = set()
+    for e in exprs:
+        if e is None:
+            continue
+        for node in e.atoms(sp.Sum, sp.Product):
+            for _, low, high in node.limits:
+                out |= low.free_symbols | high.free_symbols
+    return out
+
+
+def _points(free: list[sp.Symbol], integers: set, seed: str) -> Iterator[dict]:
+    small = [s for s in free if s in integers]
+    yield {s: sp.Integer(1) for s in free}
+    yield {s: sp.Integer(2) for s in free}
+    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
+    yield {s: sp.Integer(primes[i % len(primes)] if s not in small else 1 + i % 5) for i, s in enumerate(free)}
+    rng = random.Random(seed)
+    for k in range(SAMPLES - 3):
+        point = {}
+        for s in free:
+            if s in small:
+                point[s] = sp.Integer(rng.randint(1, 6))
+            elif s in integers or k < SAMPLES // 3:
+                point[s] = sp.Integer(rng.randint(1, 40 if s in integers else 12))
+            else:
+                point[s] = sp.Rational(rng.randint(1, 200), rng.randint(2, 17))
+        yield point
+
+
+class _Values:
+    """Values for symbols and undefined functions that appear only while evaluating a point."""
+
+    def __init__(self, seed: str, point: dict) -> None:
+        self.seed = seed
+        self.point = point
+        self.functions: dict[tuple, sp.Expr] = {}
+
+    def _draw(self, key: str) -> sp.Expr:
+        rng = random.Random(f"{self.seed}|{key}")
+        return sp.Rational(rng.randint(1, 200), rng.randint(1, 17))
+
+    def at(self, expr: sp.Expr | None) -> sp.Expr | None:
+        if expr is None:
+            return None
+        for _ in range(6):
+            expr = normalize(expand_sums(expr.xreplace(self.point))).xreplace(self.point)
+            new = [s for s in _sampled(expr, None) if s not in self.point]
+            if not new:
+                break
+            for s in sorted(new, key=str):  # family elements a sum brought in
+                self.point[s] = self._draw(str(s))
+        return self._functions(expr)
+
+    def _functions(self, expr: sp.Expr) -> sp.Expr:
+        for _ in range(8):
+            calls = [c for c in expr.atoms(sp.core.function.AppliedUndef) if all(a.is_number for a in c.args)]
+            if not calls:
+                return expr
+            swaps = {}
+            for c in calls:
+                key = (c.func.__name__, tuple(str(sp.N(a, 30)) for a in c.args))
+                if key not in self.functions:
+                    if len(self.functions) > _FUNCTION_VALUES:
+                        raise TooLarge("too many values of an undefined function")
+                    self.functions[key] = self._draw(repr(key))
+                swaps[c] = self.functions[key]
+            expr = expr.xreplace(swaps)
+        return expr
+
+
+def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """A few bounded symbolic steps: expand, cancel, and exponentials for hyperbolic functions."""
+    diff = lhs - rhs
+    if diff == 0:
+        return True
+    if _size(diff, PROOF_NODES) > PROOF_NODES or diff.has(sp.Sum, sp.Product):
+        return False
+    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPAND_POWER for p in diff.atoms(sp.Pow)):
+        return False
+    try:
+        if sp.expand(diff) == 0:
+            return True
+        if diff.has(sp.floor, sp.ceiling, sp.Max, sp.Min, sp.Abs):
+            return False
+        if sp.cancel(sp.together(diff)) == 0:
+            return True
+        if diff.has(sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.Pow):
+            rewritten = diff.rewrite(sp.exp)
+            if _size(rewritten, PROOF_NODES) <= PROOF_NODES and sp.cancel(sp.together(sp.expand(rewritten))) == 0:
+                return True
+    except (RecursionError, TypeError, ValueError, NotImplementedError, AttributeError):
+        return False
+    return False
+
+
+def decide(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str = "",
+           tolerance: sp.Expr | None = None, guard: float = HANG_SECONDS) -> Verdict:
+    """Whether the claim holds, with how it was decided and a counterexample when it does not."""
+    try:
+        with hang_guard(guard):
+            return _decide(lhs, rel, rhs, set_name, tolerance)
+    except _Timeout:
+        return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
+    except TooLarge as exc:
+        return Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
+    except (RecursionError, MemoryError, OverflowError):
+        return Verdict(None, "undecided", "too large for the checker's budget")
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError, NotImplementedError) as exc:
+        if os.environ.get("ANKIGEN_DEBUG"):
+            traceback.print_exc()
+        return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
+
+
+def _decide(lhs, rel, rhs, set_name, tolerance) -> Verdict:
+    for side in (lhs, rhs):
+        if side is not None and _size(side, MAX_NODES) > MAX_NODES:
+            raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
+    lhs = normalize(expand_sums(lhs))
+    rhs = normalize(expand_sums(rhs)) if rhs is not None else None
+    bounds = _integer_symbols(lhs, rhs)
+    lhs, rhs = link_families(lhs, bounds), link_families(rhs, bounds)
+    free = _sampled(lhs, rhs)
+    calls = lhs.atoms(sp.core.function.AppliedUndef) | (rhs.atoms(sp.core.function.AppliedUndef) if rhs is not None
+                                                          else set())
+    if not free and not calls:
+        result = _compare(lhs, rhs, rel, tolerance, set_name, complex_ok=True)
+        values = (show(lhs), show(rhs) if rhs is not None else "")
+        if result is None:
+            return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
+        return Verdict(result, "exact", "", (), *values)
+    if rel == "~":
+        return Verdict(None, "undecided", "\\approx compares numbers; bind every symbol with 'where'")
+    if rel == "=" and _proven(lhs, rhs):
+        return Verdict(True, "symbolic", "proven symbolically")
+    valid = 0
+    seed = f"{sp.srepr(lhs)}{rel}{sp.srepr(rhs) if rhs is not None else set_name}"
+    integers = bounds | (set(free) if rel == "in" else set())
+    for n, point in enumerate(_points(free, integers, seed)):
+        values = _Values(f"{seed}#{n}", dict(point))
+        l_val, r_val = values.at(lhs), values.at(rhs)
+        if l_val.free_symbols or (r_val is not None and r_val.free_symbols):
+            continue
+        result = _compare(l_val, r_val, rel, tolerance, set_name)
+        if result is None:
+            continue
+        valid += 1
+        if not result:
+            example = tuple((author_form(s), show(v)) for s, v in point.items())
+            return Verdict(False, "sampled", "", example, show(l_val), show(r_val) if r_val is not None else "")
+    if valid < MIN_VALID_SAMPLES:
+        return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
+    return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def rounded_equal(lhs, rhs, tolerance) -> bool:
+    """`= 0.593269992` for 1/(1 + e^{-0.3775}): equal to the digits written on the decimal side."""
+    if tolerance is None or lhs is None or rhs is None or lhs.free_symbols or rhs.free_symbols:
+        return False
+    try:
+        return bool(abs(sp.N(lhs - rhs, 30)) <= tolerance)
+    except (TypeError, ValueError):
+        return False
+
+
+def could_be_example(lhs, rhs) -> bool:
+    """Whether a failed claim may be an example whose values are in the prose: a symbol on one side
+    only, which that side depends on (values for it could make the claim hold). A side that does
+    not depend on its own symbols, as (K^2 C + C D)/(K^2 C D) on C, leaves a plain mistake."""
+    if rhs is None:
+        return False
+    left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
+    for side, only in ((lhs, left - right), (rhs, right - left)):
+        if only and _depends(side, only, left | right):
+            return True
+    return False
+
+
+def _depends(side, only: set, every: set) -> bool:
+    rng = random.Random(sp.srepr(side))
+    base = {s: sp.Rational(rng.randint(1, 50), rng.randint(1, 7)) for s in sorted(every, key=str)}
+    moved = dict(base)
+    moved.update({s: base[s] + sp.Rational(rng.randint(1, 50), rng.randint(2, 7)) for s in only})
+    try:
+        a, b = sp.N(side.xreplace(base), 30), sp.N(side.xreplace(moved), 30)
+        if not (a.is_number and b.is_number):
+            return True
+        return bool(abs(a - b) > 1e-20 * max(1, abs(a)))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return True

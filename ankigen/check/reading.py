@@ -1,0 +1,54 @@
+"""The places where notation has more than one plausible meaning, and a choice among them.
+
+A Reading says which ambiguities are read against their usual meaning. The usual meaning is
+chosen per occurrence (`f(x)` applies f, `n(n+1)` multiplies; `x^{(t)}` is a label, `x^2` a
+power; `TP` is one name, `ab` a product); flipping a kind inverts every occurrence of it. A
+claim is false only when it fails under every reading of the kinds it contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+KINDS = ("words", "apply", "labels", "i", "e", "slash")
+
+# How a reading is described to the author, and how to write the meaning ankigen took.
+DESCRIBE = {
+    "words": ("letters written together are one name (TP, net)", "letters written together are a product",
+              "write \\mathrm{TP} for a name, or T P with a space (or T \\cdot P) for a product"),
+    "apply": ("a letter before a parenthesis is a function applied to it",
+              "a letter before a parenthesis multiplies it",
+              "define the function on the card (f(x) = …), or write L \\cdot (…) for a product"),
+    "labels": ("a superscript such as (t), T or corr is a label", "a superscript is a power",
+               "write x_{(t)} or x^{\\text{corr}} … for a label, or {x}^{2} with a number for a power"),
+    "i": ("i is the imaginary unit", "i is a variable", "write \\mathrm{i} for the imaginary unit"),
+    "e": ("e is Euler's number", "e is a variable", "write \\mathrm{e} or \\exp for Euler's number"),
+    "slash": ("a/b c is (a/b)·c", "a/b c is a/(b c)", "write \\frac{a}{b} c or \\frac{a}{b c}"),
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    flips: frozenset[str] = frozenset()
+
+    def flipped(self, kind: str) -> bool:
+        return kind in self.flips
+
+    def describe(self, met: frozenset[str]) -> str:
+        """What this reading means for the kinds a formula contains, in words."""
+        parts = []
+        for kind in KINDS:
+            if kind in met:
+                usual, other, _ = DESCRIBE[kind]
+                parts.append(other if kind in self.flips else usual)
+        return "; ".join(parts)
+
+
+USUAL = Reading()
+
+
+def alternatives(met: frozenset[str], limit: int = 5) -> list[Reading]:
+    """Every other reading of the kinds met, fewest flips first (at most 2**limit - 1 of them)."""
+    kinds = [k for k in KINDS if k in met][:limit]
+    return [Reading(frozenset(c)) for n in range(1, len(kinds) + 1) for c in combinations(kinds, n)]

@@ -1,0 +1,138 @@
+"""Putting a card's definitions into a claim: symbols, sequences unrolled, sums expanded, lists bound.
+
+Everything here is bounded by counted work (substitution rounds, unrolled terms, summed terms),
+never by time, so a claim resolves the same way on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ankigen.check.reader import symbol
+
+MAX_ROUNDS = 60  # substitution rounds before definitions are called circular
+MAX_TERMS = 5000  # terms of a sum or product expanded one by one
+MAX_UNROLL = 5000  # sequence terms computed for one claim
+_ELEMENT = re.compile(r"^(.+)_\{(-?\d+)\}$")
+
+
+class TooLarge(Exception):
+    """The claim needs more work than the budget allows: C002, the same on every machine."""
+
+
+class Circular(Exception):
+    """A definition refers to itself: C005."""
+
+
+@dataclass(frozen=True)
+class ListProblem:
+    name: str
+    message: str
+
+
+def element_name(base: str, indices) -> str:
+    return f"{base}_{{{','.join(str(i) for i in indices)}}}"
+
+
+def normalize(expr: sp.Expr) -> sp.Expr:
+    """Family elements at whole-number indices become the symbols written `C_0` or `C_{12}`."""
+    if not expr.has(sp.Indexed):
+        return expr
+    found = {e for e in expr.atoms(sp.Indexed) if all(i.is_Integer for i in e.indices)}
+    if not found:
+        return expr
+    return expr.xreplace({e: symbol(element_name(e.base.label, e.indices)) for e in found})
+
+
+def expand_sums(expr: sp.Expr) -> sp.Expr:
+    """Sums and products with number bounds, computed; a closed form when there are too many terms."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+
+    def one(node):
+        index, low, high = node.limits[0]
+        if not (low.is_Integer and high.is_Integer):
+            return node
+        if high - low + 1 > MAX_TERMS:
+            n = sp.Symbol("n_", integer=True, positive=True)
+            closed = type(node)(node.function, (index, low, n)).doit()
+            if closed.has(sp.Sum, sp.Product):
+                raise TooLarge(f"{int(high - low + 1)} terms are too many to add up one by one")
+            return closed.xreplace({n: high})
+        if high < low:
+            return sp.Integer(0) if isinstance(node, sp.Sum) else sp.Integer(1)
+        # subs, not xreplace: an inner sum may reuse the index as its own bound variable
+        terms = [node.function.subs(index, sp.Integer(k)) for k in range(int(low), int(high) + 1)]
+        return sp.Add(*terms) if isinstance(node, sp.Sum) else sp.Mul(*terms)
+
+    for _ in range(MAX_ROUNDS):
+        ready = [n for n in expr.atoms(sp.Sum, sp.Product)
+                 if n.limits[0][1].is_Integer and n.limits[0][2].is_Integer]
+        if not ready:
+            return expr
+        expr = normalize(expr.xreplace({node: one(node) for node in ready}))
+    raise TooLarge("sums nested too deeply")
+
+
+def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
+    """`expr` with every defined symbol replaced, sequences unrolled to their base cases and sums
+    expanded, until nothing changes."""
+    unrolled = 0
+    for _ in range(MAX_ROUNDS):
+        new = normalize(expand_sums(normalize(expr.xreplace(values))))
+        if sequences:
+            new, n = _unroll(new, values, sequences)
+            unrolled += n
+            if unrolled > MAX_UNROLL:
+                raise TooLarge(f"more than {MAX_UNROLL} terms of a sequence")
+        if new == expr:
+            return expr
+        expr = new
+    raise Circular()
+
+
+def _unroll(expr: sp.Expr, values: dict, sequences: dict) -> tuple[sp.Expr, int]:
+    """R_{3} → the recurrence's body at n = 3, for sequences whose base case is known."""
+    swaps = {}
+    for s in expr.free_symbols:
+        m = _ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+        if not m or s in values:
+            continue
+        seq = sequences.get(m.group(1))
+        if seq is None:
+            continue
+        k = int(m.group(2))
+        bases = [int(_ELEMENT.match(v.name).group(2)) for v in values
+                 if isinstance(v, sp.Symbol) and _ELEMENT.match(v.name)
+                 and _ELEMENT.match(v.name).group(1) == seq.name]
+        if not bases or k < min(bases):
+            continue
+        swaps[s] = normalize(seq.body.xreplace({seq.index: sp.Integer(k)}))
+    if not swaps:
+        return expr, 0
+    return expr.xreplace(swaps), len(swaps)
+
+
+def bind_lists(lhs: sp.Expr, rhs: sp.Expr | None, lists) -> tuple[dict, list[ListProblem]]:
+    """Elements for `C = [3, 64, 64, 128]`: consecutive indices from the lowest one the claim uses."""
+    values: dict = {}
+    problems: list[ListProblem] = []
+    free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
+    for name, items in lists:
+        used = sorted(int(m.group(2)) for s in free if isinstance(s, sp.Symbol)
+                      for m in [_ELEMENT.match(s.name)] if m and m.group(1) == name)
+        if not used:
+            problems.append(ListProblem(name, f"'where' binds the list {name}, but the claim uses no element "
+                                              f"{name}_k at a known index"))
+            continue
+        low = used[0]
+        for j, item in enumerate(items):
+            values[symbol(element_name(name, [low + j]))] = item
+        beyond = [k for k in used if k >= low + len(items)]
+        if beyond:
+            problems.append(ListProblem(name, f"the list {name} has {len(items)} values, {name}_{low}…"
+                                              f"{name}_{low + len(items) - 1}, but the claim uses {name}_{beyond[0]}"))
+    return values, problems

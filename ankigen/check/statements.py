@@ -1,0 +1,130 @@
+"""A display formula to its statements: rows, columns, separators, continuation rows, markers.
+
+Environments (`aligned`, `align`, `split`, `gathered`, `equation`, `eqnarray`) are read row by row.
+A row that starts with a relation (`&= …`) continues the chain above it; a row that starts with an
+operator (`& \\quad + …`) continues the expression above it. In `aligned`, `&` pairs columns, so
+`H &= 112 & W &= 112` holds two statements. Top-level `,`, `;`, `\\quad` and prose separate
+statements. Offsets stay those of the original text, for diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ankigen.check.reader import RELATIONS
+from ankigen.check.tokens import MathError, Tok, tokenize
+
+_ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
+                  r"|multline\*?|flalign\*?)\}(\{\d+\})?")
+_UNREAD_ENV = re.compile(r"\\begin\{(\w+\*?)\}")
+_TAGS = re.compile(r"\\(tag|label)\*?\{[^{}]*\}")
+_ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
+_MARKER = re.compile(r"%\s*(no)?check\s*$")
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_OPERATORS = {"+", "-", "*", "/", "\\times", "\\cdot", "\\div"}
+_CLOSING = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil"}
+_SEPARATING_COMMANDS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
+                        "\\therefore", "\\because", "\\Longleftrightarrow", "\\text", "\\forall", "\\qquad"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    toks: tuple[Tok, ...]
+
+
+def marker(latex: str) -> str:
+    """'check', 'nocheck' or '' from a `% check` / `% nocheck` ending the formula."""
+    m = _MARKER.search(latex.rstrip())
+    if not m:
+        return ""
+    return "nocheck" if m.group(1) else "check"
+
+
+def masked(latex: str) -> str:
+    """The formula with environments, tags and TeX comments blanked, offsets unchanged."""
+    text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
+    text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
+    return _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def shown(latex: str) -> str:
+    """The formula as claims quote it: no environments, comments, row breaks or `&`."""
+    text = _ROW_BREAK.sub(lambda m: " " * len(m.group(0)), masked(latex))
+    return re.sub(r"(?<!\\)&", " ", text)
+
+
+def statements(latex: str) -> list[Statement]:
+    """The statements of a display formula, in order; a MathError when it cannot be split."""
+    text = masked(latex)
+    other = _UNREAD_ENV.search(text)
+    if other:
+        raise MathError(f"the '{other.group(1)}' environment is not read", other.start(), len(other.group(0)),
+                        construct=f"\\begin{{{other.group(1)}}}")
+    eqnarray = "eqnarray" in latex
+    pieces: list[list[Tok]] = []  # a piece may continue the one before it
+    for row, base in _rows(text):
+        for column, col_base in _columns(row, base, eqnarray):
+            toks = tokenize(column, col_base)
+            while toks and toks[0].kind == "sep":
+                toks.pop(0)
+            while toks and toks[-1].text in (".", ",", ";") and toks[-1].kind == "op":
+                toks.pop()  # sentence punctuation after a formula
+            if not toks:
+                continue
+            first = toks[0]
+            continues = pieces and ((first.kind in ("op", "cmd") and first.text in RELATIONS)
+                                    or (first.kind in ("op", "cmd") and first.text in _OPERATORS))
+            if continues:
+                pieces[-1].extend(toks)
+            else:
+                pieces.append(list(toks))
+    out: list[Statement] = []
+    for toks in pieces:
+        out.extend(Statement(tuple(s)) for s in _split(toks) if s)
+    return out
+
+
+def _rows(text: str) -> list[tuple[str, int]]:
+    rows, start = [], 0
+    for m in _ROW_BREAK.finditer(text):
+        rows.append((text[start:m.start()], start))
+        start = m.end()
+    rows.append((text[start:], start))
+    return rows
+
+
+def _columns(row: str, base: int, eqnarray: bool) -> list[tuple[str, int]]:
+    """Pairs of aligned columns (`a &= b & c &= d` → two), each as text and offset."""
+    cuts = [m.start() for m in re.finditer(r"(?<!\\)&", row)]
+    if not cuts:
+        return [(row, base)]
+    if eqnarray:  # a &=& b: one equation in three columns
+        return [(re.sub(r"(?<!\\)&", " ", row), base)]
+    out, start = [], 0
+    for n, cut in enumerate(cuts):
+        if n % 2 == 1:  # every second & starts a new equation
+            out.append((row[start:cut].replace("&", " "), base + start))
+            start = cut + 1
+    out.append((row[start:].replace("&", " "), base + start))
+    return out
+
+
+def _split(toks: list[Tok]) -> list[list[Tok]]:
+    """Top-level `,`, `;`, `\\quad`, prose and implication arrows separate statements."""
+    out: list[list[Tok]] = []
+    current: list[Tok] = []
+    stack: list[str] = []
+    for t in toks:
+        if t.kind in ("op", "cmd") and t.text in _CLOSING:
+            stack.append(_CLOSING[t.text])
+        elif t.kind in ("op", "cmd") and stack and t.text == stack[-1]:
+            stack.pop()
+        if not stack and (t.kind == "sep" or (t.kind == "op" and t.text in (",", ";"))
+                          or (t.kind == "cmd" and t.text in _SEPARATING_COMMANDS)):
+            out.append(current)
+            current = []
+            continue
+        current.append(t)
+    out.append(current)
+    return out

@@ -1,0 +1,178 @@
+"""LaTeX math to tokens with offsets: the first step of reading a formula.
+
+Numbers are read as people write them (`61,100,840`, `61{,}100{,}840`, `61\\,100\\,840`, `1e-3`),
+`\\text{…}` becomes one token whose role (unit, name or prose) is decided here, and anything
+outside the supported alphabet ends in a MathError that names the construct, so unreadable
+formulas can be counted by what stopped them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_LENGTH = 4000  # characters of one formula
+
+
+class MathError(Exception):
+    """A formula outside what can be read; offset and length locate it in the text.
+
+    `construct` names what stopped the reading (`\\int`, `\\mathbf`, `Chinese text` …), for the
+    count of unreadable formulas by construct."""
+
+    def __init__(self, message: str, offset: int = 0, length: int = 1, hint: str | None = None,
+                 construct: str = "syntax") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.length = max(1, length)
+        self.hint = hint
+        self.construct = construct
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # num, letter, cmd, op, ref, sep, text, cjk, end
+    text: str
+    start: int
+    end: int
+
+
+UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\\le", "≥": "\\ge", "≠": "\\ne",
+           "≈": "\\approx", "∈": "\\in", "π": "\\pi", "√": "\\sqrt", "∑": "\\sum", "∏": "\\prod",
+           "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil", "，": ",", "；": ";",
+           "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda"}
+SKIP = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
+        "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
+        "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
+SEPARATORS = {"\\quad", "\\qquad"}
+_SIZES = {"\\left", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\Bigl", "\\biggl", "\\Biggl"}
+TEXT_COMMANDS = ("\\text", "\\textrm", "\\textit", "\\textbf", "\\mbox", "\\textnormal", "\\textsf", "\\texttt")
+OPS = set("+-*/=<>()[]{}^_,!|&';:.")
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# Thousands groups: `61,100,840` (not inside brackets, where commas separate), `61{,}100{,}840`,
+# `61\,100\,840`; then the usual decimals and `1e-3`.
+_NUMBER = r"(?:[1-9]\d{0,2}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+(?![.\d]))?"
+_TOKEN = re.compile(
+    rf"\s+|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
+_GROUP_SEP = re.compile(r",|\{,\}|\\,")
+# Words that join a formula to a condition or a remark: `x = 1 \text{ if } y > 0`.
+CONNECTIVES = {"if", "for", "when", "where", "and", "or", "otherwise", "with", "s.t.", "st", "since", "so",
+               "then", "else", "iff", "as", "by", "i.e.", "e.g.", "all", "each", "every", "else,", "for all"}
+
+
+def _text_group(text: str, start: int) -> int:
+    """The index just past the brace group that starts at text[start] ('{'), or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "\\":
+            continue
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def tokenize(text: str, base: int = 0) -> list[Tok]:
+    """Tokens with offsets into the original text (plus base)."""
+    if len(text) > MAX_LENGTH:
+        raise MathError(f"formula is longer than {MAX_LENGTH} characters", base, len(text), construct="length")
+    toks: list[Tok] = []
+    depth = 0  # of ( and [: inside them a comma separates items, so `(1,000)` is not a thousand
+    pos = 0
+    glue = -1  # where a \\left or \\bigl began: the delimiter after it counts as written there
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        s = m.group(0)
+        start, end = base + m.start(), base + m.end()
+        pos = m.end()
+        if s.isspace():
+            continue
+        if s in TEXT_COMMANDS:
+            close = _text_group(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+            if close < 0:
+                raise MathError(f"'{s}' needs a braced argument", start, end - start, construct=s)
+            inner_start = text.index("{", pos)
+            toks.append(Tok("text", text[inner_start + 1:close - 1], start, base + close))
+            pos = close
+            continue
+        if s[0] in "0123456789" or (s[0] == "." and len(s) > 1):
+            if depth and "," in s and "{,}" not in s:  # `[64,128]` is a list, not 64128
+                s = s.split(",")[0]
+                pos = m.start() + len(s)
+                end = base + pos
+            toks.append(Tok("num", _GROUP_SEP.sub("", s), start, end))
+            continue
+        s = UNICODE.get(s, s)
+        if s in SKIP:
+            if s in _SIZES:
+                glue = start if glue < 0 else glue
+            continue
+        if glue >= 0:
+            start, glue = glue, -1
+        if s in SEPARATORS:
+            kind = "sep"
+        elif s[0] == "\\":
+            kind = "cmd"
+        elif s[0] == "@":
+            kind = "ref"
+        elif s.isascii() and s.isalpha():
+            kind = "letter"
+        elif re.fullmatch(f"[{_CJK}]+", s):
+            kind = "cjk"
+        elif s in OPS:
+            kind = "op"
+            depth += s in "(["
+            depth -= s in ")]" and depth > 0
+        else:
+            raise MathError(f"unexpected character '{s}' (U+{ord(s):04X})" if not s.isprintable() else
+                            f"unexpected character '{s}'", start, end - start, construct="character " + s)
+        toks.append(Tok(kind, s, start, end))
+    return _roles(toks)
+
+
+def _roles(toks: list[Tok]) -> list[Tok]:
+    """Decide what each `\\text{…}` is: a unit after a number, a name, or prose between statements."""
+    out: list[Tok] = []
+    for i, t in enumerate(toks):
+        if t.kind == "cjk":  # a Chinese name (`参数量 = …`) between operators, else prose
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            alone = (not out or _joins(out[-1])) and (nxt is None or _joins(nxt))
+            out.append(Tok("word" if alone else "sep", t.text, t.start, t.end))
+            continue
+        if t.kind != "text":
+            out.append(t)
+            continue
+        content = t.text.strip()
+        prev = out[-1] if out else None
+        after_value = prev is not None and (prev.kind == "num" or prev.text == "\\%")
+        if not content:
+            continue  # \text{ } is spacing
+        if after_value:
+            out.append(Tok("unit", content, t.start, t.end))
+        elif re.fullmatch(r"[A-Za-z][A-Za-z0-9\-]*", content) and content.lower() not in CONNECTIVES:
+            out.append(Tok("word", content, t.start, t.end))
+        else:
+            out.append(Tok("sep", content, t.start, t.end))
+    return out
+
+
+_JOINERS = {"\\times", "\\cdot", "\\div", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq", "\\approx",
+            "\\lt", "\\gt", "\\pm", "\\in"}
+
+
+def _joins(t: Tok) -> bool:
+    """Whether t is an operator, a relation or a separator: what stands around a name."""
+    if t.kind == "sep":
+        return True
+    if t.kind == "op":
+        return t.text in "+-*/=<>,;:&"
+    return t.kind == "cmd" and t.text in _JOINERS
+
+
+def adjacent(a: Tok, b: Tok) -> bool:
+    """Written with nothing between them: `TP`, not `T P`."""
+    return a.end == b.start
