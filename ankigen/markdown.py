@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from html import escape
 
@@ -81,12 +83,21 @@ def _no_code_in_math(rule):
     return wrapped
 
 
+_TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+
+
+def shown_math(latex: str) -> str:
+    """A formula as cards show it: TeX comments (`% check`, notes to self) are for the author and
+    the checker, and a comment on a one-line formula would swallow its closing delimiter."""
+    return _TEX_COMMENT.sub("", latex) if "%" in latex else latex
+
+
 def _render_inline_math(self, tokens, idx, options, env) -> str:
-    return "\\(" + escape(tokens[idx].content, quote=False) + "\\)"
+    return "\\(" + escape(shown_math(tokens[idx].content), quote=False) + "\\)"
 
 
 def _render_display_math(self, tokens, idx, options, env) -> str:
-    inner = "\\[" + escape(tokens[idx].content.strip(), quote=False) + "\\]"
+    inner = "\\[" + escape(shown_math(tokens[idx].content).strip(), quote=False) + "\\]"
     if tokens[idx].type == "math_inline_double":
         return inner
     return f'<div class="math">{inner}</div>\n'

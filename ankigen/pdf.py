@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from ankigen import code_digest
 from ankigen.diagnostics import Sink
+from ankigen.markdown import shown_math
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card, Span
 from ankigen.parse import CLOZE
@@ -159,6 +160,7 @@ class _Renderer:
         self.memo_used: set[str] = set()
 
     def math(self, latex: str, display: bool) -> str:
+        latex = shown_math(latex)
         native = to_typst(latex, display) if self.native else None
         if native is not None and display:
             key = digest(native)

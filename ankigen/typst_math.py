@@ -7,6 +7,8 @@ the lists below are ever emitted, each escaped: nothing in a formula can become 
 
 from __future__ import annotations
 
+from ankigen.markdown import shown_math
+
 import re
 
 MAX_DEPTH = 60
@@ -83,7 +85,7 @@ class Unsupported(Exception):
 def to_typst(latex: str, display: bool) -> str | None:
     """Typst markup for the formula (`$ … $` when display), or None when it is not supported."""
     try:
-        body = _Reader(latex).run()
+        body = _Reader(shown_math(latex)).run()
     except (Unsupported, RecursionError):
         return None
     if not body.strip():

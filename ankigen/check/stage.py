@@ -241,7 +241,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     if claim.bindings or claim.lists:
         free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
         values = {s: resolve(v, definitions, read.sequences) for s, v in claim.bindings}
-        unused = [str(name) for name in values if name not in free and name not in claim.consumed]
+        named = _mentioned(claim, definitions, read.sequences)
+        unused = [str(name) for name in values
+                  if name not in free and name not in claim.consumed and str(name) not in named]
         try:
             lhs, rhs = resolve(lhs, values, read.sequences), (resolve(rhs, values, read.sequences)
                                                                if rhs is not None else None)
@@ -253,7 +255,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             return Decision(v, _undecided_reporter(v))
         for p in problems:
             if "no element" in p.message:
-                unused.append(p.name)
+                if p.name not in named:
+                    unused.append(p.name)
             else:
                 return Decision(Verdict(None, "undecided", p.message), _reporter("C008", p.message))
     if not claim.in_check_block and not claim.marked and _is_instance(lhs, rhs):
@@ -310,6 +313,31 @@ def _reconsider(decided: list) -> list:
                 if d.verdict.holds is False:
                     out[n] = (claim, Decision(Verdict(None, "unclaimed", _EQUATIONS), _quiet, d.lhs, d.rhs))
     return out
+
+
+def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:
+    """Every name the claim mentions, directly or through the definitions and sequences it uses:
+    a binding of one of them is not unused, even where its term vanished (× 0, an empty sum)."""
+    import sympy as sp
+
+    names: set[str] = set()
+    pending = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
+    seen: set = set()
+    while pending:
+        expr = pending.pop()
+        for s in expr.free_symbols:
+            if s in seen:
+                continue
+            seen.add(s)
+            names.add(str(s))
+            family = str(s).split("_{")[0]
+            names.add(family)
+            if s in definitions:
+                pending.append(definitions[s])
+            if family in sequences:
+                pending.append(sequences[family].body)
+        names |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
+    return names
 
 
 def _has_calls(expr) -> bool:
