@@ -289,10 +289,25 @@ def _applied_names(toks: list[Tok]) -> frozenset[str]:
     """Letters written before `(` with two different arguments, `s(t_0 + \\Delta t) - s(t_0)`:
     functions, in the usual reading."""
     seen: dict[str, set[int]] = {}
-    for a, b in zip(toks, toks[1:]):
+    for k, (a, b) in enumerate(zip(toks, toks[1:])):
         if (a.kind == "letter" or a.text[1:] in GREEK) and b.kind == "op" and b.text == "(" and a.end == b.start:
-            seen.setdefault(a.text, set()).add(b.start)
+            if a.text not in _group_texts(toks, k + 1):  # m(m - 1) multiplies, as n(n + 1) does
+                seen.setdefault(a.text, set()).add(b.start)
     return frozenset(name for name, places in seen.items() if len(places) > 1)
+
+
+def _group_texts(toks: list[Tok], start: int) -> set[str]:
+    """The token texts inside the parenthesis that opens at toks[start]."""
+    depth, out = 0, set()
+    for t in toks[start:]:
+        if t.kind == "op" and t.text == "(":
+            depth += 1
+        elif t.kind == "op" and t.text == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        out.add(t.text)
+    return out
 
 
 def _top_relations(toks: list[Tok]) -> list[Tok]:

@@ -344,14 +344,27 @@ def rounded_equal(lhs, rhs, tolerance) -> bool:
 
 
 def could_be_example(lhs, rhs) -> bool:
-    """Whether a failed claim may be an example whose values are in the prose: a symbol on one side
-    only, which that side depends on (values for it could make the claim hold). A side that does
-    not depend on its own symbols, as (K^2 C + C D)/(K^2 C D) on C, leaves a plain mistake."""
+    """Whether a failed claim may be an example whose values are in the prose, or an equation
+    between different unknowns, rather than a mistake. Each side holds a symbol the other lacks:
+    an equation. One side holds symbols the other lacks, depends on them, and the other holds
+    numbers where they were (|5/8 - 3/7|^p for the |m_1/m - m_2/m'|^p above it): an example.
+    A side that does not depend on its own symbols, as (K^2 C + C D)/(K^2 C D) on C, or values
+    that are not there, leave a plain mistake."""
     if rhs is None:
         return False
     left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
-    for side, only in ((lhs, left - right), (rhs, right - left)):
-        if only and _depends(side, only, left | right):
+    if left - right and right - left:
+        return True
+    for side, only, other in ((lhs, left - right, rhs), (rhs, right - left, lhs)):
+        if only and _has_values(other) and _depends(side, only, left | right):
+            return True
+    return False
+
+
+def _has_values(expr) -> bool:
+    """Numbers that look like data (3, 5/8, 0.4), not the 1s and 2s of algebra."""
+    for n in expr.atoms(sp.Number):
+        if isinstance(n, sp.Float) or (n.is_Rational and (abs(n.p) >= 3 or n.q >= 3)):
             return True
     return False
 

@@ -48,29 +48,33 @@ def normalize(expr: sp.Expr) -> sp.Expr:
 
 
 def expand_sums(expr: sp.Expr) -> sp.Expr:
-    """Sums and products with number bounds, computed; a closed form when there are too many terms."""
+    """Sums and products with number bounds, computed; a closed form when there are too many terms.
+    sympy writes \\sum_i \\sum_j as one Sum with two limits, the outermost last: it goes first."""
     if not expr.has(sp.Sum, sp.Product):
         return expr
 
     def one(node):
-        index, low, high = node.limits[0]
-        if not (low.is_Integer and high.is_Integer):
-            return node
+        cls = type(node)
+        *inner, (index, low, high) = node.limits
         if high - low + 1 > MAX_TERMS:
             n = sp.Symbol("n_", integer=True, positive=True)
-            closed = type(node)(node.function, (index, low, n)).doit()
+            closed = cls(node.function, *inner, (index, low, n)).doit()
             if closed.has(sp.Sum, sp.Product):
                 raise TooLarge(f"{int(high - low + 1)} terms are too many to add up one by one")
             return closed.xreplace({n: high})
-        if high < low:
-            return sp.Integer(0) if isinstance(node, sp.Sum) else sp.Integer(1)
-        # subs, not xreplace: an inner sum may reuse the index as its own bound variable
-        terms = [node.function.subs(index, sp.Integer(k)) for k in range(int(low), int(high) + 1)]
-        return sp.Add(*terms) if isinstance(node, sp.Sum) else sp.Mul(*terms)
+        terms = []
+        for k in range(int(low), int(high) + 1):
+            # subs, not xreplace: an inner sum may reuse the index as its own bound variable
+            body = node.function.subs(index, sp.Integer(k))
+            limits = [(v, lo.subs(index, k), hi.subs(index, k)) for v, lo, hi in inner]
+            terms.append(cls(body, *limits) if limits else body)
+        if isinstance(node, sp.Sum):
+            return sp.Add(*terms)
+        return sp.Mul(*terms)
 
     for _ in range(MAX_ROUNDS):
         ready = [n for n in expr.atoms(sp.Sum, sp.Product)
-                 if n.limits[0][1].is_Integer and n.limits[0][2].is_Integer]
+                 if n.limits[-1][1].is_Integer and n.limits[-1][2].is_Integer]
         if not ready:
             return expr
         expr = normalize(expr.xreplace({node: one(node) for node in ready}))

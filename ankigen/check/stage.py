@@ -310,7 +310,7 @@ def _reconsider(decided: list) -> list:
         if all(out[n][1].verdict.holds is not True for n in members):
             for n in members:
                 claim, d = out[n]
-                if d.verdict.holds is False:
+                if d.verdict.holds is False and _free_in(d):  # a closed step that fails is arithmetic
                     out[n] = (claim, Decision(Verdict(None, "unclaimed", _EQUATIONS), _quiet, d.lhs, d.rhs))
     return out
 
@@ -338,6 +338,10 @@ def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:
                 pending.append(sequences[family].body)
         names |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
     return names
+
+
+def _free_in(d: Decision) -> bool:
+    return any(side is not None and bool(side.free_symbols) for side in (d.lhs, d.rhs))
 
 
 def _has_calls(expr) -> bool:
