@@ -10,7 +10,7 @@ statement. Every line of a check block is a claim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -243,11 +243,14 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         if step.rel == ":=":
             continue
         claim = _claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
-                       marked=marked, single=single, chain=not defining and len(steps) > 1)
+                       marked=marked, single=single)
         if claim is None:
             continue
-        if single and not marked and not _about_something(state, claim, scope, section):
+        about = _about_something(state, claim, scope, section)
+        if single and not marked and not about:
             continue
+        if not defining and len(steps) > 1 and not about:
+            claim = replace(claim, chain=True)  # free symbols only: equations, if no step holds
         state.out.claims.append(claim)
 
 

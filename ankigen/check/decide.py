@@ -361,6 +361,14 @@ def could_be_example(lhs, rhs) -> bool:
     return False
 
 
+def brings_unknowns(lhs, rhs) -> bool:
+    """A step with a symbol on one side only: in a chain about nothing defined, a substitution
+    (`-\\theta = -1 \\cdot w = x \\cdot w`, meaning x = -1), not an identity."""
+    if rhs is None:
+        return False
+    return set(_sampled(lhs, None)) != set(_sampled(rhs, None))
+
+
 def _has_values(expr) -> bool:
     """Numbers that look like data (3, 5/8, 0.4), not the 1s and 2s of algebra."""
     for n in expr.atoms(sp.Number):

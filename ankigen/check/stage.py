@@ -284,13 +284,13 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
 
 _EXAMPLE = "an example whose values the card gives in words"
 _UNDEFINED = "about a function the card does not define"
-_EQUATIONS = "equations: no step of the chain holds as an identity"
+_EQUATIONS = "equations: a chain about nothing defined that brings in a new symbol, or none of whose steps holds"
 
 
 def _reconsider(decided: list) -> list:
     """Failed display claims that are not what the author claimed: rounded decimals written with
     `=`, relations about undefined functions, examples, and chains of equations."""
-    from ankigen.check.decide import could_be_example, rounded_equal
+    from ankigen.check.decide import brings_unknowns, could_be_example, rounded_equal
 
     out = []
     for claim, d in decided:
@@ -301,13 +301,16 @@ def _reconsider(decided: list) -> list:
                 d = Decision(Verdict(None, "unclaimed", _UNDEFINED), _quiet, d.lhs, d.rhs)
             elif could_be_example(d.lhs, d.rhs):
                 d = Decision(Verdict(None, "unclaimed", _EXAMPLE), _quiet, d.lhs, d.rhs)
+            elif claim.chain and brings_unknowns(d.lhs, d.rhs):
+                d = Decision(Verdict(None, "unclaimed", _EQUATIONS), _quiet, d.lhs, d.rhs)
         out.append((claim, d))
     chains: dict[tuple, list[int]] = {}
     for n, (claim, _) in enumerate(out):
         if claim.chain and not claim.marked:
             chains.setdefault(claim.key[:-1], []).append(n)
     for members in chains.values():
-        if all(out[n][1].verdict.holds is not True for n in members):
+        failing = sum(out[n][1].verdict.holds is False for n in members)
+        if failing > 1 and all(out[n][1].verdict.holds is not True for n in members):
             for n in members:
                 claim, d = out[n]
                 if d.verdict.holds is False and _free_in(d):  # a closed step that fails is arithmetic

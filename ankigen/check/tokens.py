@@ -151,13 +151,23 @@ def _roles(toks: list[Tok]) -> list[Tok]:
         after_value = prev is not None and (prev.kind == "num" or prev.text == "\\%")
         if not content:
             continue  # \text{ } is spacing
-        if after_value:
+        if after_value and _is_unit(content):
             out.append(Tok("unit", content, t.start, t.end))
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9\-]*", content) and content.lower() not in CONNECTIVES:
             out.append(Tok("word", content, t.start, t.end))
         else:
             out.append(Tok("sep", content, t.start, t.end))
     return out
+
+
+def _is_unit(content: str) -> bool:
+    """After a number: a unit (ms, px), a scale (万), or a label in parentheses — not prose
+    such as `1 \\text{ or equivalently } …`, which separates two statements."""
+    if content[:1] in "(（" and content[-1:] in ")）":
+        return True
+    if re.fullmatch(r"[A-Za-z%°]{1,6}", content):
+        return content.lower() not in CONNECTIVES
+    return len(content) <= 2 and re.fullmatch(f"[{_CJK}]+", content) is not None
 
 
 _JOINERS = {"\\times", "\\cdot", "\\div", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq", "\\approx",
