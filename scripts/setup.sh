@@ -20,4 +20,9 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# The tests' PyTorch oracle, as the CPU build (190 MB) from PyTorch's own index: the public
+# index would bring the CUDA build and several GB of GPU libraries. Where that index cannot be
+# reached, the usual one (and any local wheel it is pointed to) is used.
+.venv/bin/python -m pip install -q torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+  --timeout 15 --retries 1 2>/dev/null || .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e '.[test]'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from pathlib import Path
 
 import pytest
@@ -137,7 +139,9 @@ def test_tags_added_in_anki_survive_a_rebuild_without_changes(project: Path, ank
     note.tags.append("my-own-tag")
     anki.col.update_note(note)
 
-    assert run("build").exit_code == 0
+    shutil.rmtree(project / ".ankigen-cache")  # a real rebuild, not the up-to-date replay
+    result = run("build")
+    assert result.exit_code == 0 and "up to date" not in result.output
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert not log.updated and len(log.duplicate) == 3
     assert "my-own-tag" in anki.notes()["stride"].tags

@@ -20,10 +20,19 @@ def test_check_passes_with_enough_cards_and_claims(bundled: Path) -> None:
 
 
 def test_every_source_file_has_cards_and_a_sub_deck(bundled: Path) -> None:
-    for path in sorted((REPO / "cards_src").glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        assert text.startswith("---\ndeck: 深度学习面试::"), path.name
-        assert "\n## " in text, path.name
+    from ankigen.build import check
+    from ankigen.config import load_config
+
+    report = check(bundled / "cards_src", load_config(bundled))
+    decks_by_file: dict[str, set[str]] = {}
+    for card in report.cards:
+        decks_by_file.setdefault(Path(card.span.path).name, set()).add(card.deck)
+    files = sorted(p.name for p in (bundled / "cards_src").glob("*.md"))
+    assert sorted(decks_by_file) == files, "every file gives cards"
+    for name, decks in decks_by_file.items():
+        [deck] = decks
+        assert deck.startswith("深度学习面试::"), name
+    assert len({d for decks in decks_by_file.values() for d in decks}) == len(files), "one sub-deck per file"
 
 
 def test_bundled_deck_imports_into_anki(bundled: Path, anki) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import only_apkg, run, write
+from conftest import interruptible, only_apkg, run, write
 
 GOOD = "## What is 1 + 1? {#one-plus-one}\n\n$1 + 1 = 2$\n"
 
@@ -292,7 +292,7 @@ def test_watch_rebuilds_on_change_until_interrupted(project: Path) -> None:
 
     proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--watch", "--no-pdf"], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=interruptible)
     try:
         seen = b""
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ankigen.apkg import write_apkg  # noqa: F401 — the module must import without side effects
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import SourceFile
 from ankigen.parse import parse_file
-from conftest import FIXTURES, run, write
+from conftest import FIXTURES, interruptible, run, write
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -63,6 +62,15 @@ def test_symlink_out_of_the_tree_is_refused(project: Path, tmp_path_factory) -> 
     assert result.exit_code == 1
     assert "error[S035]: image path leaves the source folder: link.png" in result.output
     assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+
+
+def test_a_sibling_folder_sharing_the_prefix_is_outside(project: Path) -> None:
+    # `cards_src_evil` starts with `cards_src`: confinement must compare paths, not strings.
+    write(project / "cards_src_evil/secret.png", "not for the deck")
+    write(project / "cards_src/a.md", "## Q {#q}\n\n![x](../cards_src_evil/secret.png)\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 1
+    assert "error[S035]: image path leaves the source folder: ../cards_src_evil/secret.png" in result.output
 
 
 def test_yaml_tags_are_not_constructed(project: Path) -> None:
@@ -124,7 +132,7 @@ def test_interrupted_build_leaves_previous_outputs_and_no_temporary_files(projec
     write(project / "cards_src/many.md", cards.replace("Card 0 ", "Card zero "))
     shutil.rmtree(project / ".ankigen-cache")  # make the formulas slow to draw again
     proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "-q"], cwd=project, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(dist.glob(".*.pdf.*.tmp")):
         time.sleep(0.02)

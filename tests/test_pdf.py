@@ -199,3 +199,46 @@ def test_a_formula_shared_by_two_cards_survives_removing_the_first(project: Path
     result = run("build")
     assert result.exit_code == 0, result.output
     assert "Second" in "".join(p.extract_text() for p in PdfReader(_pdf(project)).pages)
+
+
+BLOCKS = """\
+## 激活函数怎么比？ {#compare}
+
+| 函数 | 值域 |
+|---|---|
+| Sigmoid | (0, 1) |
+| ReLU | [0, ∞) |
+
+> 引用：ReLU 在正半轴上梯度恒为 1。
+
+详见 [PyTorch 文档](https://pytorch.org/docs/stable/nn.html)。
+
+***
+
+分隔线之后的一段。
+"""
+
+
+def test_tables_quotes_links_and_rules_reach_the_pdf(project: Path) -> None:
+    write(project / "cards_src/blocks.md", BLOCKS)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(_pdf(project))
+    text = "\n".join(p.extract_text() for p in reader.pages).replace(" ", "")
+    for cell in ("函数", "值域", "Sigmoid", "(0,1)", "ReLU", "[0,∞)"):
+        assert cell in text, cell
+    assert "引用：ReLU在正半轴上梯度恒为1。" in text
+    assert "PyTorch文档" in text and "分隔线之后的一段。" in text
+    assert "|---|" not in text and "> 引用" not in text and "***" not in text
+    assert "](https" not in text  # a link prints as its text: paper cannot follow a URL
+    # The table's cells stand side by side: the header row's two cells share a baseline.
+    rows: dict[str, float] = {}
+
+    def visit(chunk, cm, tm, font, size):
+        word = chunk.strip()
+        if word in ("函数", "值域") and word not in rows:
+            rows[word] = tm[5] * cm[3] + cm[5]
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    assert set(rows) == {"函数", "值域"} and abs(rows["函数"] - rows["值域"]) < 1.0

@@ -102,7 +102,6 @@ def test_fully_connected_and_batchnorm() -> None:
     bn = nn.BatchNorm2d(64, device="meta")
     assert ref.bn_params(64) == _params(bn)
     assert ref.bn_buffers(64) == bn.running_mean.numel() + bn.running_var.numel()
-    assert tuple(bn.running_mean.shape) == (64,)  # one statistic per channel
 
 
 @pytest.mark.parametrize("N_in,H", [(100, 128), (1, 1), (300, 64)])

@@ -1,0 +1,45 @@
+"""Diagnostics point at the character that caused them: line and column, in check blocks and in
+display math, on the first line of a formula and further down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ankigen.build import check
+from ankigen.config import Config
+
+SOURCE = """## Locations {#locations}
+
+Text.
+
+```check
+  x + ) = 1
+1 + 1 = 3
+\\frac{1}{2} = 0.5 where q=2
+```
+
+$$
+\\begin{aligned}
+y &= 2 + 2 \\\\
+  &= 5
+\\end{aligned}
+$$
+
+$$z = \\int_0^1 t \\, dt % check$$
+"""
+
+
+def test_each_diagnostic_points_at_its_character(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text(SOURCE, encoding="utf-8")
+    report = check(src, Config(root_deck="L", cache="", project_dir=tmp_path, check_timeout=600))
+    got = sorted((d.span.line, d.span.col, d.code) for d in report.diagnostics)
+    lines = SOURCE.split("\n")
+    assert got == [
+        (6, lines[5].index(")") + 1, "M001"),        # the stray parenthesis
+        (7, 1, "C001"),                                # the claim starts the line
+        (8, 1, "C004"),                                # an unused binding names the claim
+        (14, lines[13].index("=") + 1, "C001"),        # a chain step is located at its relation
+        (18, lines[17].index("\\int") + 1, "M001"),    # the construct that could not be read
+    ]
