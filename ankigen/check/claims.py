@@ -18,7 +18,7 @@ from ankigen.check.lines import USE, check_text, offset_span
 from ankigen.check.reader import GREEK, RELATIONS, FunctionDef, Parser, Scope, WORD_COMMANDS, symbol
 from ankigen.check.reading import Reading
 from ankigen.check.statements import marker, masked, shown, statements
-from ankigen.check.tokens import MathError, Tok, tokenize
+from ankigen.check.tokens import MathError, Tok, closing, tokenize
 from ankigen.model import Formula, Span
 
 _WHERE = re.compile(r"\bwhere\b")
@@ -301,16 +301,8 @@ def _applied_names(toks: list[Tok]) -> frozenset[str]:
 
 def _group_texts(toks: list[Tok], start: int) -> set[str]:
     """The token texts inside the parenthesis that opens at toks[start]."""
-    depth, out = 0, set()
-    for t in toks[start:]:
-        if t.kind == "op" and t.text == "(":
-            depth += 1
-        elif t.kind == "op" and t.text == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        out.add(t.text)
-    return out
+    end = closing(toks, start, "(", ")")
+    return {t.text for t in toks[start + 1:end if end >= 0 else len(toks)]}
 
 
 def _top_relations(toks: list[Tok]) -> list[Tok]:

@@ -15,7 +15,7 @@ from typing import Callable
 import sympy as sp
 
 from ankigen.check.reading import USUAL, Reading
-from ankigen.check.tokens import MathError, Tok, adjacent
+from ankigen.check.tokens import MathError, Tok, adjacent, closing
 
 MAX_DEPTH = 60  # nesting of groups, fractions, powers
 MAX_BITS = 12_000  # bits of an exact number we agree to build
@@ -377,20 +377,7 @@ class Parser:
         self.next()
         t = self.peek()
         if t.text == "{" and t.kind == "op":
-            self.next()
-            parts: list[Tok] = []
-            depth = 0
-            while True:
-                u = self.next()
-                if u.kind == "end":
-                    raise MathError("subscript is never closed", t.start, 1)
-                if u.text == "{" and u.kind == "op":
-                    depth += 1
-                elif u.text == "}" and u.kind == "op":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                parts.append(u)
+            parts = self.braced("subscript")
             if not parts:
                 raise MathError("empty subscript", t.start, 2)
             return "".join(_tok_text(u) for u in parts), parts
@@ -686,21 +673,20 @@ class Parser:
             return self.family_element(fam)
         return self.bound.get(name) or symbol(name)
 
+    def braced(self, what: str = "group") -> list[Tok]:
+        """The tokens inside the `{…}` group that starts here, which is consumed."""
+        end = closing(self.toks, self.i)
+        if end < 0:
+            raise MathError(f"{what} is never closed", self.peek().start, 1)
+        inner = self.toks[self.i + 1:end]
+        self.i = end + 1
+        return inner
+
     def _skip_group(self) -> None:
-        if not self.at("{"):
+        if self.at("{"):
+            self.braced()
+        else:
             self.next()
-            return
-        depth = 0
-        while True:
-            u = self.next()
-            if u.kind == "end":
-                raise MathError("group is never closed", u.start, 1)
-            if u.kind == "op" and u.text == "{":
-                depth += 1
-            elif u.kind == "op" and u.text == "}":
-                depth -= 1
-                if depth == 0:
-                    return
 
     def logarithm(self, t: Tok) -> sp.Expr:
         base = None

@@ -183,6 +183,20 @@ def _joins(t: Tok) -> bool:
     return t.kind == "cmd" and t.text in _JOINERS
 
 
+def closing(toks: list[Tok], start: int, open_: str = "{", close: str = "}") -> int:
+    """The index of the token that closes the group opening at toks[start], or -1."""
+    depth = 0
+    for k in range(start, len(toks)):
+        t = toks[k]
+        if t.kind == "op" and t.text == open_:
+            depth += 1
+        elif t.kind == "op" and t.text == close:
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
+
+
 def adjacent(a: Tok, b: Tok) -> bool:
     """Written with nothing between them: `TP`, not `T P`."""
     return a.end == b.start

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ankigen.build import check
+from strategies import expressions
 from ankigen.check import decide as decide_module
 from ankigen.config import Config
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
-_SYMBOLS = [sp.Symbol(n, positive=True) for n in ("x", "y", "K", "C_{in}", "C_{out}", "\\alpha")]
-
-
-def _expressions():
-    leaves = st.one_of(st.sampled_from(_SYMBOLS), st.integers(1, 20).map(sp.Integer),
-                       st.fractions(min_value=Fraction(1, 9), max_value=9, max_denominator=9).map(
-                           lambda f: sp.Rational(f.numerator, f.denominator)))
-    return st.recursive(
-        leaves,
-        lambda sub: st.one_of(
-            st.tuples(sub, sub).map(lambda ab: ab[0] + ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] - ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] * ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] / ab[1] if ab[1] != 0 else ab[0]),
-            st.tuples(sub, st.integers(1, 3)).map(lambda ab: ab[0] ** ab[1]),
-            sub.map(sp.sqrt),
-            sub.map(sp.floor),
-        ),
-        max_leaves=7,
-    ).filter(lambda e: not e.has(sp.I, sp.zoo, sp.nan, sp.oo))
 
 
 def _check_text(tmp_path: Path, text: str):
@@ -49,7 +29,7 @@ def _check_text(tmp_path: Path, text: str):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(_expressions())
+@given(expressions(7))
 def test_a_claim_built_true_is_never_reported_false(tmp_path: Path, expr: sp.Expr) -> None:
     left, right = sp.latex(expr), sp.latex(sp.expand(expr))
     text = (f"## An identity {{#identity}}\n\nBoth sides are one expression.\n\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import sympy as sp
 from hypothesis import given, settings
@@ -12,6 +11,7 @@ import pytest
 
 from ankigen.check.reader import parse_expression, symbol
 from ankigen.check.tokens import MathError
+from strategies import expressions
 
 x, K, C_in, C_out = symbol("x"), symbol("K"), symbol("C_{in}"), symbol("C_{out}")
 
@@ -97,30 +97,10 @@ def test_never_raises_anything_but_math_error_on_arbitrary_text(text: str) -> No
         pass
 
 
-_SYMBOLS = [symbol(n) for n in ("x", "y", "K", "C_{in}", "C_{out}", r"\alpha")]
-
-
-def _expressions():
-    leaves = st.one_of(st.sampled_from(_SYMBOLS), st.integers(1, 20).map(sp.Integer),
-                       st.fractions(min_value=Fraction(1, 9), max_value=9, max_denominator=9).map(
-                           lambda f: sp.Rational(f.numerator, f.denominator)))
-    return st.recursive(
-        leaves,
-        lambda sub: st.one_of(
-            st.tuples(sub, sub).map(lambda ab: ab[0] + ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] - ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] * ab[1]),
-            st.tuples(sub, sub).map(lambda ab: ab[0] / ab[1] if ab[1] != 0 else ab[0]),
-            st.tuples(sub, st.integers(1, 4)).map(lambda ab: ab[0] ** ab[1]),
-            sub.map(sp.sqrt),
-            sub.map(sp.floor),
-        ),
-        max_leaves=8,
-    ).filter(lambda e: not e.has(sp.I, sp.zoo, sp.nan, sp.oo))  # the subset is real arithmetic
 
 
 @settings(max_examples=200, deadline=None)
-@given(_expressions())
+@given(expressions(8))
 def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
     text = sp.latex(expr)
     back = parse_expression(text)
