@@ -87,8 +87,7 @@ def _claim_lines(report) -> list[str]:
     """`check --claims`: every claim with its verdict, then every display formula not claimed."""
     lines = []
     for span, text, verdict in report.claims:
-        how = verdict.detail if verdict.method in ("sampled", "undecided", "timeout", "ambiguous", "unclaimed") \
-            else verdict.method
+        how = verdict.detail or verdict.method
         lines.append(f"{span.path}:{span.line}:{span.col}: {_claim_status(verdict)} ({how}): {text}")
     for f in report.formulas:
         why = f" ({f.reason})" if f.reason else ""

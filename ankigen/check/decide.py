@@ -343,18 +343,23 @@ def rounded_equal(lhs, rhs, tolerance) -> bool:
         return False
 
 
+def unknowns_on_both_sides(lhs, rhs) -> bool:
+    """Each side has a symbol the other lacks: an equation between different unknowns."""
+    if rhs is None:
+        return False
+    left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
+    return bool(left - right and right - left)
+
+
 def could_be_example(lhs, rhs) -> bool:
-    """Whether a failed claim may be an example whose values are in the prose, or an equation
-    between different unknowns, rather than a mistake. Each side holds a symbol the other lacks:
-    an equation. One side holds symbols the other lacks, depends on them, and the other holds
-    numbers where they were (|5/8 - 3/7|^p for the |m_1/m - m_2/m'|^p above it): an example.
+    """Whether a failed claim may be an example whose values are in the prose rather than a
+    mistake: one side holds symbols the other lacks, depends on them, and the other holds
+    numbers where they were (|5/8 - 3/7|^p for the |m_1/m - m_2/m'|^p above it).
     A side that does not depend on its own symbols, as (K^2 C + C D)/(K^2 C D) on C, or values
     that are not there, leave a plain mistake."""
     if rhs is None:
         return False
     left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
-    if left - right and right - left:
-        return True
     for side, only, other in ((lhs, left - right, rhs), (rhs, right - left, lhs)):
         if only and _has_values(other) and _depends(side, only, left | right):
             return True

@@ -504,6 +504,8 @@ class Parser:
             return self.bound[name]
         if name == "e":
             usual_constant = "e" not in self.scope.variables
+            if usual_constant and self.at("^"):
+                return sp.E  # e^{…} is the exponential, whatever else e may be on the card
             return sp.E if usual_constant != self.flipped("e") else symbol("e")
         if name == "i":
             usual_unit = self.in_e_power and "i" not in self.scope.variables

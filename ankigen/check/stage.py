@@ -284,13 +284,14 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
 
 _EXAMPLE = "an example whose values the card gives in words"
 _UNDEFINED = "about a function the card does not define"
+_UNKNOWNS = "an equation between different unknowns"
 _EQUATIONS = "equations: a chain about nothing defined that brings in a new symbol, or none of whose steps holds"
 
 
 def _reconsider(decided: list) -> list:
     """Failed display claims that are not what the author claimed: rounded decimals written with
     `=`, relations about undefined functions, examples, and chains of equations."""
-    from ankigen.check.decide import brings_unknowns, could_be_example, rounded_equal
+    from ankigen.check.decide import brings_unknowns, could_be_example, rounded_equal, unknowns_on_both_sides
 
     out = []
     for claim, d in decided:
@@ -299,6 +300,8 @@ def _reconsider(decided: list) -> list:
                 d = Decision(Verdict(True, "exact", "holds to the digits written"), _quiet, d.lhs, d.rhs)
             elif _has_calls(d.lhs) or _has_calls(d.rhs):
                 d = Decision(Verdict(None, "unclaimed", _UNDEFINED), _quiet, d.lhs, d.rhs)
+            elif unknowns_on_both_sides(d.lhs, d.rhs):
+                d = Decision(Verdict(None, "unclaimed", _UNKNOWNS), _quiet, d.lhs, d.rhs)
             elif could_be_example(d.lhs, d.rhs):
                 d = Decision(Verdict(None, "unclaimed", _EXAMPLE), _quiet, d.lhs, d.rhs)
             elif claim.chain and brings_unknowns(d.lhs, d.rhs):

@@ -43,10 +43,24 @@ CASES = [
     (r"-x^2", -(x**2)),
     (r"2^{3^2}", sp.Integer(512)),
     (r"3 × 4 − 2", sp.Integer(10)),
+    (r"\mathrm{e}^{0} + \mathrm{i} \imath", sp.Integer(0)),
+    (r"\infty > 0", None),
+    (r"\sqrt[3]{8} + \binom{4}{2} + \lvert -2 \rvert + \{1 + 1\}", sp.Integer(12)),
+    (r"\hat{y}_i \bar{x}", symbol(r"\hat{y}_{i}") * symbol(r"\bar{x}")),
+    (r"\Delta x + \Delta x", 2 * symbol(r"\Delta x")),
+    (r"\sum^{3}_{i=1} i", sp.Integer(6)),
+    (r"\prod\limits_{k=1}^{3} 2", sp.Integer(8)),
+    (r"\operatorname{relu}(-2) + \mathrm{abs}(-3)", sp.Integer(3)),
+    (r"\text{FLOPs}", symbol(r"\mathrm{FLOPs}")),
+    (r"12\%", sp.Rational(3, 25)),
+    (r"61{,}100{,}840", sp.Integer(61100840)),
+    (r"2.5e3", sp.Integer(2500)),
+    (r"x^{\prime} + x'", symbol("x^{\prime}") + symbol("x'")),
+    (r"\underbrace{2 + 2}_{\text{four}}", sp.Integer(4)),
 ]
 
 
-@pytest.mark.parametrize("text,value", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("text,value", [c for c in CASES if c[1] is not None], ids=[c[0] for c in CASES if c[1] is not None])
 def test_parses_documented_subset(text: str, value: sp.Expr) -> None:
     got = parse_expression(text)
     assert sp.simplify(got.doit() - value) == 0
@@ -64,6 +78,24 @@ REFUSED = [
     (r"\int_0^1 x", "not read"),
     (r"__import__('os')", "unexpected"),
     (r"\frac{1}{0}", "division by zero"),
+    (r"x_{}", "empty subscript"),
+    (r"x_{12", "never closed"),
+    (r"x_12", "needs braces"),
+    (r"x_+", "expected a subscript"),
+    (r"\hat{x + y}", "not read"),
+    (r"\hat{x", "never closed"),
+    (r"\mathrm{a+b}", "only letters"),
+    (r"\mathrm{ab", "never closed"),
+    (r"\mathrm{d}x", "not read"),
+    (r"\sum_{x \in D} x", "not read"),
+    (r"\sum_{i} x_i", "without bounds"),
+    (r"\sum x", "without bounds"),
+    (r"\max_{x} x", "not read"),
+    (r"@nothing(x=1)", "unknown reference"),
+    (r"2^{0.0001}", "root of too high an order"),
+    (r"x^{20000}", "exponent too large"),
+    (r"1e400", "exponent too large"),
+    ("1" + "0" * 4000, "longer than"),
     ("(" * 3000 + "x" + ")" * 3000, "longer than"),
     ("(" * 1000 + "x" + ")" * 1000, "nested"),
     ("x" + "^{x" * 500 + "}" * 500, "nested"),
@@ -77,6 +109,17 @@ def test_refuses_with_a_located_error(text: str, message: str) -> None:
         parse_expression(text)
     assert message in info.value.message
     assert 0 <= info.value.offset <= len(text)
+
+
+@pytest.mark.parametrize("text,message", [(r"@rf(3)", "argument name"), (r"@conv_out(W=2, K=5)", "does not fit"),
+                                          (r"@conv_out(W=2.5, K=1)", "whole number")])
+def test_reference_calls_are_checked(text: str, message: str) -> None:
+    from ankigen.check.reader import Scope
+    from ankigen.check.reference import REFERENCES
+
+    with pytest.raises(MathError) as info:
+        parse_expression(text, Scope(references=REFERENCES))
+    assert message in info.value.message
 
 
 @settings(max_examples=300, deadline=None)
