@@ -171,7 +171,7 @@ def test_check_claims_lists_every_claim_with_its_verdict(project: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert "cards_src/a.md:6:1: holds (exact): 1 + 1 = 2" in lines
-    assert "cards_src/a.md:7:1: holds (symbolic): (a + b)^2 = a^2 + 2ab + b^2" in lines
+    assert "cards_src/a.md:7:1: holds (proven symbolically): (a + b)^2 = a^2 + 2ab + b^2" in lines
     assert "cards_src/a.md:8:1: holds (holds at 40 sampled points): \\lfloor x \\rfloor \\le x" in lines
     assert "cards_src/a.md:9:1: FAILS (exact): 1 + 1 = 3" in lines
 
