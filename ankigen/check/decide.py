@@ -24,7 +24,7 @@ from typing import Iterator
 
 import sympy as sp
 
-from ankigen.check.reader import family
+from ankigen.check.vocabulary import family
 from ankigen.check.resolve import TooLarge, expand_sums, normalize
 from ankigen.model import Verdict
 
@@ -150,7 +150,7 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
     raise ValueError(rel)
 
 
-def _sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
+def sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
     """The free symbols to give values: not family names, not elements at a summation index."""
     found = set()
     for side in (lhs, rhs):
@@ -225,7 +225,7 @@ class _Values:
             return None
         for _ in range(6):
             expr = normalize(expand_sums(expr.xreplace(self.point))).xreplace(self.point)
-            new = [s for s in _sampled(expr, None) if s not in self.point]
+            new = [s for s in sampled(expr, None) if s not in self.point]
             if not new:
                 break
             for s in sorted(new, key=str):  # family elements a sum brought in
@@ -300,7 +300,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance) -> Verdict:
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
     lhs, rhs = link_families(lhs, bounds), link_families(rhs, bounds)
-    free = _sampled(lhs, rhs)
+    free = sampled(lhs, rhs)
     calls = lhs.atoms(sp.core.function.AppliedUndef) | (rhs.atoms(sp.core.function.AppliedUndef) if rhs is not None
                                                           else set())
     if not free and not calls:
@@ -331,66 +331,3 @@ def _decide(lhs, rel, rhs, set_name, tolerance) -> Verdict:
     if valid < MIN_VALID_SAMPLES:
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
-
-
-def rounded_equal(lhs, rhs, tolerance) -> bool:
-    """`= 0.593269992` for 1/(1 + e^{-0.3775}): equal to the digits written on the decimal side."""
-    if tolerance is None or lhs is None or rhs is None or lhs.free_symbols or rhs.free_symbols:
-        return False
-    try:
-        return bool(abs(sp.N(lhs - rhs, 30)) <= tolerance)
-    except (TypeError, ValueError):
-        return False
-
-
-def unknowns_on_both_sides(lhs, rhs) -> bool:
-    """Each side has a symbol the other lacks: an equation between different unknowns."""
-    if rhs is None:
-        return False
-    left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
-    return bool(left - right and right - left)
-
-
-def could_be_example(lhs, rhs) -> bool:
-    """Whether a failed claim may be an example whose values are in the prose rather than a
-    mistake: one side holds symbols the other lacks, depends on them, and the other holds
-    numbers where they were (|5/8 - 3/7|^p for the |m_1/m - m_2/m'|^p above it).
-    A side that does not depend on its own symbols, as (K^2 C + C D)/(K^2 C D) on C, or values
-    that are not there, leave a plain mistake."""
-    if rhs is None:
-        return False
-    left, right = set(_sampled(lhs, None)), set(_sampled(rhs, None))
-    for side, only, other in ((lhs, left - right, rhs), (rhs, right - left, lhs)):
-        if only and _has_values(other) and _depends(side, only, left | right):
-            return True
-    return False
-
-
-def brings_unknowns(lhs, rhs) -> bool:
-    """A step with a symbol on one side only: in a chain about nothing defined, a substitution
-    (`-\\theta = -1 \\cdot w = x \\cdot w`, meaning x = -1), not an identity."""
-    if rhs is None:
-        return False
-    return set(_sampled(lhs, None)) != set(_sampled(rhs, None))
-
-
-def _has_values(expr) -> bool:
-    """Numbers that look like data (3, 5/8, 0.4), not the 1s and 2s of algebra."""
-    for n in expr.atoms(sp.Number):
-        if isinstance(n, sp.Float) or (n.is_Rational and (abs(n.p) >= 3 or n.q >= 3)):
-            return True
-    return False
-
-
-def _depends(side, only: set, every: set) -> bool:
-    rng = random.Random(sp.srepr(side))
-    base = {s: sp.Rational(rng.randint(1, 50), rng.randint(1, 7)) for s in sorted(every, key=str)}
-    moved = dict(base)
-    moved.update({s: base[s] + sp.Rational(rng.randint(1, 50), rng.randint(2, 7)) for s in only})
-    try:
-        a, b = sp.N(side.xreplace(base), 30), sp.N(side.xreplace(moved), 30)
-        if not (a.is_number and b.is_number):
-            return True
-        return bool(abs(a - b) > 1e-20 * max(1, abs(a)))
-    except (TypeError, ValueError, ZeroDivisionError):
-        return True

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.check.reader import symbol
+from ankigen.check.vocabulary import symbol
 
 MAX_ROUNDS = 60  # substitution rounds before definitions are called circular
 MAX_TERMS = 5000  # terms of a sum or product expanded one by one

@@ -16,6 +16,9 @@ from typing import Any, Callable
 
 from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRow
 from ankigen.check.lines import find_uses
+from ankigen.check.messages import (ambiguity_hint, binding_hint, failure_hint, failure_notes, reporter,
+                                    undecided_reporter)
+from ankigen.check.reconsider import EXAMPLE, is_instance, quiet, reconsider
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Span, Verdict
 
@@ -122,7 +125,7 @@ def _guarded_check(order, cards, uses, by_id, cache, guard) -> CardOutcome:
 
 def _imports(order: list[int], cards: list[Card], reading) -> tuple[set, dict, list, dict]:
     """Definitions and functions of the cards that order[0] uses, read under `reading`."""
-    from ankigen.check.claims import read_card
+    from ankigen.check.card import read_card
     from ankigen.check.reference import REFERENCES
 
     definitions, functions, sequences = [], {}, {}
@@ -136,7 +139,7 @@ def _imports(order: list[int], cards: list[Card], reading) -> tuple[set, dict, l
 
 
 def _read(order, cards, reading):
-    from ankigen.check.claims import read_card
+    from ankigen.check.card import read_card
     from ankigen.check.reference import REFERENCES
 
     names, functions, imported, sequences = _imports(order, cards, reading)
@@ -162,7 +165,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     read, imported = _read(order, cards, USUAL)
     for p in read.problems:
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
-    decided = _reconsider([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims])
+    decided = reconsider([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims])
     failing = {claim.key for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
@@ -175,7 +178,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
             verdict = Verdict(None, "ambiguous", described)
             how = "holds" if alt is not None else "is not a claim"
             sink.warning(claim.span, "C006", f"the claim fails as read, but {how} when {described}: {claim.text}",
-                         _ambiguity_hint(read.met), notes=_failure_notes(claim, d.verdict, read, imported))
+                         ambiguity_hint(read.met), notes=failure_notes(claim, d.verdict, read, imported))
         else:
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
@@ -195,7 +198,7 @@ def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, al
             if claim is None:
                 found[key] = (described, None)
                 continue
-            (_, d), = _reconsider([(claim, _decide(claim, read, imported, cache, guard))])
+            (_, d), = reconsider([(claim, _decide(claim, read, imported, cache, guard))])
             if d.verdict.holds:  # only a reading under which it holds, or one with no such claim, saves it
                 found[key] = (described, d.verdict)
         if failing <= set(found):
@@ -218,10 +221,6 @@ class Decision:
     rhs: Any = None
 
 
-def _quiet(*args) -> None:
-    pass
-
-
 def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     """The claim's verdict, and how to report it."""
     from ankigen.check.decide import decide
@@ -233,10 +232,10 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         rhs = resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None
     except Circular:
         v = Verdict(None, "undecided", "circular definitions")
-        return Decision(v, _reporter("C005", "circular definitions: a symbol is defined through itself"))
+        return Decision(v, reporter("C005", "circular definitions: a symbol is defined through itself"))
     except TooLarge as exc:
         v = Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
-        return Decision(v, _undecided_reporter(v))
+        return Decision(v, undecided_reporter(v))
     unused: list[str] = []
     if claim.bindings or claim.lists:
         free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
@@ -252,15 +251,15 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             rhs = resolve(rhs, listed, read.sequences) if rhs is not None else None
         except TooLarge as exc:
             v = Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
-            return Decision(v, _undecided_reporter(v))
+            return Decision(v, undecided_reporter(v))
         for p in problems:
             if "no element" in p.message:
                 if p.name not in named:
                     unused.append(p.name)
             else:
-                return Decision(Verdict(None, "undecided", p.message), _reporter("C008", p.message))
-    if not claim.in_check_block and not claim.marked and _is_instance(lhs, rhs):
-        return Decision(Verdict(None, "unclaimed", _EXAMPLE), _quiet, lhs, rhs)
+                return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
+    if not claim.in_check_block and not claim.marked and is_instance(lhs, rhs):
+        return Decision(Verdict(None, "unclaimed", EXAMPLE), quiet, lhs, rhs)
     key = cache.key(lhs, claim.rel, rhs, claim.set_name, claim.tolerance)
     verdict = cache.get(key)
     if verdict is None:
@@ -270,55 +269,16 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     def report(sink: Sink, claim, read, imported) -> None:
         for name in unused:
             sink.warning(claim.span, "C004", f"'where' binds {name}, which the claim does not contain",
-                         hint=_binding_hint(name, lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())))
+                         hint=binding_hint(name, lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())))
         if verdict.holds is False:
-            sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", _failure_hint(claim, lhs, rhs),
-                       notes=_failure_notes(claim, verdict, read, imported))
+            sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", failure_hint(claim, lhs, rhs),
+                       notes=failure_notes(claim, verdict, read, imported))
         elif verdict.method == "timeout":
             sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
                          "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")
         elif verdict.holds is None:
-            _undecided_reporter(verdict)(sink, claim, read, imported)
+            undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
-
-
-_EXAMPLE = "an example whose values the card gives in words"
-_UNDEFINED = "about a function the card does not define"
-_UNKNOWNS = "an equation between different unknowns"
-_EQUATIONS = "equations: a chain about nothing defined that brings in a new symbol, or none of whose steps holds"
-
-
-def _reconsider(decided: list) -> list:
-    """Failed display claims that are not what the author claimed: rounded decimals written with
-    `=`, relations about undefined functions, examples, and chains of equations."""
-    from ankigen.check.decide import brings_unknowns, could_be_example, rounded_equal, unknowns_on_both_sides
-
-    out = []
-    for claim, d in decided:
-        if d.verdict.holds is False and not (claim.in_check_block or claim.marked):
-            if claim.rel == "=" and rounded_equal(d.lhs, d.rhs, claim.tolerance):
-                d = Decision(Verdict(True, "exact", "holds to the digits written"), _quiet, d.lhs, d.rhs)
-            elif _has_calls(d.lhs) or _has_calls(d.rhs):
-                d = Decision(Verdict(None, "unclaimed", _UNDEFINED), _quiet, d.lhs, d.rhs)
-            elif unknowns_on_both_sides(d.lhs, d.rhs):
-                d = Decision(Verdict(None, "unclaimed", _UNKNOWNS), _quiet, d.lhs, d.rhs)
-            elif could_be_example(d.lhs, d.rhs):
-                d = Decision(Verdict(None, "unclaimed", _EXAMPLE), _quiet, d.lhs, d.rhs)
-            elif claim.chain and brings_unknowns(d.lhs, d.rhs):
-                d = Decision(Verdict(None, "unclaimed", _EQUATIONS), _quiet, d.lhs, d.rhs)
-        out.append((claim, d))
-    chains: dict[tuple, list[int]] = {}
-    for n, (claim, _) in enumerate(out):
-        if claim.chain and not claim.marked:
-            chains.setdefault(claim.key[:-1], []).append(n)
-    for members in chains.values():
-        failing = sum(out[n][1].verdict.holds is False for n in members)
-        if failing > 1 and all(out[n][1].verdict.holds is not True for n in members):
-            for n in members:
-                claim, d = out[n]
-                if d.verdict.holds is False and _free_in(d):  # a closed step that fails is arithmetic
-                    out[n] = (claim, Decision(Verdict(None, "unclaimed", _EQUATIONS), _quiet, d.lhs, d.rhs))
-    return out
 
 
 def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:
@@ -344,102 +304,6 @@ def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:
                 pending.append(sequences[family].body)
         names |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
     return names
-
-
-def _free_in(d: Decision) -> bool:
-    return any(side is not None and bool(side.free_symbols) for side in (d.lhs, d.rhs))
-
-
-def _has_calls(expr) -> bool:
-    import sympy as sp
-
-    return expr is not None and bool(expr.atoms(sp.core.function.AppliedUndef))
-
-
-def _reporter(code: str, message: str):
-    def report(sink: Sink, claim, read, imported) -> None:
-        sink.error(claim.span, code, message)
-    return report
-
-
-def _undecided_reporter(v: Verdict):
-    def report(sink: Sink, claim, read, imported) -> None:
-        loud = sink.error if (claim.in_check_block or claim.marked) else sink.warning
-        loud(claim.span, "C002", f"claim could not be checked: {v.detail}",
-             "simplify the claim, or bind its symbols with 'where'")
-    return report
-
-
-def _is_instance(lhs, rhs) -> bool:
-    """`N = 112` after N's general definition: one side a number, the other still free."""
-    if rhs is None:
-        return False
-    sides = [bool(lhs.free_symbols), bool(rhs.free_symbols)]
-    return sides[0] != sides[1]
-
-
-def _binding_hint(name, free: set) -> str:
-    close = difflib.get_close_matches(str(name), [str(s) for s in free], n=1)
-    return f"did you mean {close[0]}?" if close else "remove it, or check the symbol's spelling"
-
-
-def _ambiguity_hint(met) -> str:
-    from ankigen.check.reading import DESCRIBE, KINDS
-
-    return "; ".join(DESCRIBE[k][2] for k in KINDS if k in met)
-
-
-def _failure_hint(claim, lhs, rhs) -> str | None:
-    import sympy as sp
-
-    if claim.rel == "~":
-        return "≈ holds when both sides agree to the digits written on the less precise side"
-    if claim.rel == "=" and claim.tolerance is not None and not (lhs.free_symbols or rhs.free_symbols):
-        try:  # `=` with a rounded decimal side (0.333 for 1/3)
-            if abs(sp.N(lhs - rhs, 30)) <= claim.tolerance:
-                return "the sides differ only by rounding: write \\approx"
-        except (TypeError, ValueError):
-            pass
-    return None
-
-
-def _failure_notes(claim, v: Verdict, read, imported) -> list[str]:
-    import sympy as sp
-
-    rel = _RELATION_TEXT[claim.rel]
-    notes = []
-    if v.counterexample:
-        notes.append("counterexample: " + ", ".join(f"{k} = {val}" for k, val in v.counterexample))
-    if claim.rel == "in":
-        notes.append(f"value: {v.lhs_value}, not in {'ℤ' if claim.set_name == 'Z' else 'ℕ'}")
-    elif v.lhs_value or v.rhs_value:
-        notes.append(f"left side = {v.lhs_value}, right side = {v.rhs_value} (expected left {rel} right)")
-    if claim.rel == "~" and claim.tolerance is not None:
-        notes.append(f"allowed difference: ±{sp.N(claim.tolerance, 3)}")
-    notes.extend(_definition_notes(claim, read, imported))
-    return notes
-
-
-def _definition_notes(claim, read, imported) -> list[str]:
-    """Where each definition the claim used is written, so the author can look there too."""
-    visible = {d.target: d for d in read.assumptions if d.section in (0, claim.section)}
-    visible.update({d.target: d for d in imported})
-    visible.update({d.target: d for d in read.definitions if d.section in (0, claim.section)})
-    pending = set(claim.lhs.free_symbols) | (set(claim.rhs.free_symbols) if claim.rhs is not None else set())
-    seen, notes = set(), []
-    while pending:
-        s = pending.pop()
-        d = visible.get(s)
-        if d is None or s in seen:
-            continue
-        seen.add(s)
-        pending |= set(d.value.free_symbols)
-        notes.append(f"{s} is defined at {d.span.path}:{d.span.line}: {d.text}")
-    for name, seq in read.sequences.items():
-        if any(str(s).startswith(name + "_") for s in claim.lhs.free_symbols | (
-                claim.rhs.free_symbols if claim.rhs is not None else set())):
-            notes.append(f"{name} is defined at {seq.span.path}:{seq.span.line}: {seq.text}")
-    return sorted(notes)[:6]
 
 
 def span_line(lines: dict[str, list[str]]):

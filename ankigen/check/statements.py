@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ankigen.check.reader import RELATIONS
+from ankigen.check.vocabulary import RELATIONS
 from ankigen.check.tokens import MathError, Tok, tokenize
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"

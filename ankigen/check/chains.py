@@ -1,0 +1,205 @@
+"""Chains of relations in a statement's tokens: `A = B = C` to steps, the targets of definitions,
+function heads `f(x, y) =`, recurrences `X_n = … X_{n-1} …`, and where the relations are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ankigen.check.reader import Parser
+from ankigen.check.tokens import MathError, Tok, closing
+from ankigen.check.vocabulary import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
+
+
+def applied_names(toks: list[Tok]) -> frozenset[str]:
+    """Letters written before `(` with two different arguments, `s(t_0 + \\Delta t) - s(t_0)`:
+    functions, in the usual reading."""
+    seen: dict[str, set[int]] = {}
+    for k, (a, b) in enumerate(zip(toks, toks[1:])):
+        if (a.kind == "letter" or a.text[1:] in GREEK) and b.kind == "op" and b.text == "(" and a.end == b.start:
+            if a.text not in _group_texts(toks, k + 1):  # m(m - 1) multiplies, as n(n + 1) does
+                seen.setdefault(a.text, set()).add(b.start)
+    return frozenset(name for name, places in seen.items() if len(places) > 1)
+
+
+def _group_texts(toks: list[Tok], start: int) -> set[str]:
+    """The token texts inside the parenthesis that opens at toks[start]."""
+    end = closing(toks, start, "(", ")")
+    return {t.text for t in toks[start + 1:end if end >= 0 else len(toks)]}
+
+
+def top_relations(toks: list[Tok]) -> list[Tok]:
+    """Relations outside every group: not the `=` of `\\sum_{i=1}`."""
+    depth, found = 0, []
+    for t in toks:
+        if t.kind == "op" and t.text in "{([":
+            depth += 1
+        elif t.kind == "op" and t.text in "})]":
+            depth -= 1
+        elif depth == 0 and is_relation(t):
+            found.append(t)
+    return found
+
+
+def is_relation(t: Tok) -> bool:
+    return t.kind in ("op", "cmd") and t.text in RELATIONS
+
+
+@dataclass(frozen=True)
+class Step:
+    lhs: sp.Expr
+    rel: str
+    rhs: sp.Expr | None
+    start: int  # offset of the left operand
+    end: int  # end offset of the right operand
+    set_name: str = ""
+    lhs_text: str = ""
+    rhs_text: str = ""
+    lhs_start: int = -1
+
+
+def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = False) -> list[Step] | None:
+    """`A rel B rel C …` → steps (A rel B), (B rel C), …; None for a set other than ℤ or ℕ in display math."""
+    p = Parser(toks, scope)
+    steps: list[Step] = []
+    start = p.peek().start
+    lhs = p.expression()
+    lhs_start, lhs_end = start, p.toks[p.i - 1].end
+    while not p.done():
+        rel_tok = p.peek()
+        rel = p.relation()
+        if rel is None:
+            raise MathError(f"unexpected '{rel_tok.text}'", rel_tok.start, rel_tok.end - rel_tok.start,
+                            hint="a claim is 'expr REL expr' with REL one of = \\neq < > \\le \\ge \\approx")
+        p.next()
+        if rel == ":=":
+            if p.at("="):
+                p.next()
+        rhs_start = p.peek().start
+        if rel == "in":
+            set_name = _number_set(p, display_set)
+            if set_name is None:
+                return None
+            steps.append(Step(lhs, rel, None, start, p.toks[p.i - 1].end, set_name))
+            if not p.done():
+                t = p.peek()
+                raise MathError("nothing may follow '\\in \\mathbb{…}'", t.start, t.end - t.start)
+            break
+        rhs = p.expression()
+        end = p.toks[p.i - 1].end
+        steps.append(Step(lhs, rel, rhs, start, end, lhs_text=text[lhs_start:lhs_end] if text else "",
+                          rhs_text=text[rhs_start:end] if text else "", lhs_start=lhs_start))
+        lhs_start, lhs_end = rhs_start, end
+        # later steps are located at their relation, which is where a reader looks in a long chain
+        lhs, start = rhs, (p.peek().start if not p.done() else rhs_start)
+    return steps
+
+
+def _number_set(p: Parser, display: bool) -> str | None:
+    t = p.peek()
+    letter = None
+    if t.text == "\\mathbb":
+        p.next()
+        p.expect("{")
+        letter = p.next()
+        p.expect("}")
+    if letter is None or letter.text not in ("Z", "N"):
+        if display:
+            return None
+        raise MathError("'\\in' takes \\mathbb{Z} or \\mathbb{N}", t.start, t.end - t.start, construct="\\in")
+    return letter.text
+
+
+def is_target(toks: list[Tok], step: Step) -> bool:
+    """The left side is written as one symbol (not, say, `1 \\times x`, which sympy makes x)."""
+    head = toks[:next(i for i, t in enumerate(toks) if is_relation(t) or t.text == ":")]
+    if not head or head[0].kind not in ("letter", "cmd", "word"):
+        return False
+    if not isinstance(step.lhs, (sp.Symbol, sp.Indexed)):
+        return False
+    p = Parser(head)
+    try:
+        node = p.atom()
+    except MathError:
+        return False
+    return p.done() and isinstance(node, (sp.Symbol, sp.Indexed))
+
+
+def function_head(toks: list[Tok]) -> tuple[str, list[str], int] | None:
+    """`f(x, y) =` at the start of a statement: name, parameter names, index of the `=`."""
+    p = Parser(toks)
+    try:
+        name = _name(p)
+        if name is None or not p.at("("):
+            return None
+        p.next()
+        params = []
+        while True:
+            param = _name(p)
+            if param is None:
+                return None
+            params.append(param)
+            if p.at(","):
+                p.next()
+            elif p.at(")"):
+                p.next()
+                break
+            else:
+                return None
+    except MathError:
+        return None
+    if not p.at("=") or name in ("e", "i"):
+        return None
+    return name, params, p.i
+
+
+def _name(p: Parser) -> str | None:
+    t = p.peek()
+    if t.kind == "cmd" and t.text in WORD_COMMANDS:
+        p.next()
+        p.expect("{")
+        parts = []
+        while not p.at("}"):
+            u = p.next()
+            if u.kind not in ("letter", "num"):
+                return None
+            parts.append(u.text)
+        p.next()
+        return p.decorated(f"\\mathrm{{{''.join(parts)}}}")
+    if t.kind == "word":
+        p.next()
+        return p.decorated(f"\\mathrm{{{t.text}}}")
+    if t.kind != "letter" and not (t.kind == "cmd" and t.text[1:] in GREEK):
+        return None
+    p.next()
+    return p.decorated(t.text)
+
+
+def function_def(toks: list[Tok], head: tuple[str, list[str], int], scope: Scope):
+    name, params, eq = head
+    p = Parser(toks[eq + 1:], scope)
+    symbols = [sp.Symbol(n, real=True) for n in params]  # an argument may be any real, not only positive
+    p.bound.update(dict(zip(params, symbols)))
+    body = p.expression()
+    return name, FunctionDef(tuple(symbols), body), p.i + eq + 1
+
+
+def recurrence(toks: list[Tok]) -> tuple[str, str, int] | None:
+    """`X_n = … X_{n-1} …`: the family name, the index letter and the index of the `=`."""
+    texts = [t.text for t in toks]
+    if len(toks) < 4 or not (toks[0].kind == "letter" or toks[0].text[1:] in GREEK) or texts[1] != "_":
+        return None
+    if texts[2] == "{" and len(texts) > 5 and texts[4] == "}" and toks[3].kind == "letter":
+        index, eq = texts[3], 5
+    elif toks[2].kind == "letter":
+        index, eq = texts[2], 3
+    else:
+        return None
+    if eq >= len(texts) or texts[eq] != "=":
+        return None
+    base = texts[0]
+    for k in range(eq + 1, len(texts) - 4):
+        if texts[k:k + 5] == [base, "_", "{", index, "-"]:
+            return base, index, eq
+    return None

@@ -1,0 +1,316 @@
+"""Names in a formula: letters and runs of letters, subscripts (and the family elements they make
+inside sums), superscript labels, primes, decorations, `e` and `i`, and what a name followed by
+a parenthesis is — a card function, a known function, or (by the reading) an application."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ankigen.check.tokens import MathError, Tok, adjacent
+from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, symbol,
+                                      unsupported)
+
+
+class Names:
+    """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
+
+    def subscript(self) -> tuple[str, list[Tok]] | None:
+        """The text of a subscript and its tokens, or None when there is none."""
+        if not self.at("_"):
+            return None
+        self.next()
+        t = self.peek()
+        if t.text == "{" and t.kind == "op":
+            parts = self.braced("subscript")
+            if not parts:
+                raise MathError("empty subscript", t.start, 2)
+            return "".join(_tok_text(u) for u in parts), parts
+        if t.kind == "num" and len(t.text) > 1:
+            raise MathError("a subscript of more than one character needs braces", t.start, t.end - t.start,
+                            hint=f"write _{{{t.text}}}")
+        if t.kind in ("letter", "num", "cmd"):
+            self.next()
+            return t.text, [t]
+        raise MathError("expected a subscript", t.start, 1)
+
+    def label(self) -> str | None:
+        """A superscript that names rather than raises: x^{(t)}, v^{corr}, W^T, x^*, x^\\top."""
+        if not self.at("^"):
+            return None
+        t = self.peek(1)
+        inner = []
+        if t.text == "{" and t.kind == "op":
+            k = 2
+            while self.peek(k).kind != "end" and not (self.peek(k).text == "}" and self.peek(k).kind == "op"):
+                inner.append(self.peek(k))
+                k += 1
+                if k > 40:
+                    return None
+            length = k + 1
+        else:
+            inner, length = [t], 2
+        texts = [u.text for u in inner]
+        if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
+            ambiguous = False
+        elif (texts[:1] == ["("] and texts[-1:] == [")"] and len(texts) > 2) or texts == ["T"] or (
+                len(inner) >= 2 and all(u.kind == "letter" for u in inner)
+                and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))) or (
+                len(inner) == 1 and inner[0].kind == "word"):
+            ambiguous = True
+        else:
+            return None
+        if ambiguous and self.flipped("labels"):
+            return None
+        self.i += length
+        return "^{" + "".join(_tok_text(u) for u in inner) + "}"
+
+    def decorated(self, base: str) -> str:
+        """The rest of a symbol's name: subscript, labels and primes, as in K_{n}' or h^{(t)}_i."""
+        name = base
+        for _ in range(3):
+            sub = self.subscript()
+            if sub is not None:
+                text, toks = sub
+                if any(u.kind == "letter" and u.text in self.bound for u in toks) or (
+                        any(u.text in self.bound for u in toks if u.kind == "cmd")):
+                    raise _FamilyIndex(name, toks)
+                name += f"_{{{text}}}"
+                continue
+            lab = self.label()
+            if lab is not None:
+                name += lab
+                continue
+            if self.at("'"):
+                while self.at("'"):
+                    self.next()
+                    name += "'"
+                continue
+            break
+        return name
+
+    def named(self, t: Tok) -> sp.Expr:
+        """A letter (or a run of letters) with subscripts, labels and primes; a call when one follows."""
+        run = [t]
+        while self.peek(len(run)).kind == "letter" and adjacent(run[-1], self.peek(len(run))):
+            run.append(self.peek(len(run)))
+        if len(run) > 1:
+            word = "".join(u.text for u in run)
+            if word in KNOWN_FUNCTIONS and self.peek(len(run)).text != "_":
+                self.i += len(run)
+                return self.apply_known(word, run[0])
+            usual_word = len(run) >= 3 or word.isupper()
+            if usual_word != self.flipped("words"):
+                self.i += len(run)
+                return self.word_value(f"\\mathrm{{{word}}}", t)
+            value = sp.Integer(1)
+            for u in run[:-1]:  # a product: each letter but the last stands alone
+                self.next()
+                value = value * self.letter_value(u, u.text)
+            return value * self.named_single(self.peek())
+        return self.named_single(t)
+
+    def named_single(self, t: Tok) -> sp.Expr:
+        self.next()
+        start = self.i
+        try:
+            name = self.decorated(t.text)
+        except _FamilyIndex as fam:
+            return self.apply_if_called(self.family_element(fam), t, fam.name)
+        if name in self.bound:
+            return self.bound[name]
+        fn = self.scope.functions.get(name) or self.derivative_function(name)
+        if fn is not None and self.at("("):
+            return self.call(fn, t)
+        if self.i == start:
+            value = self.letter_value(t, name)
+        else:
+            value = symbol(name)
+        return self.apply_if_called(value, t, name)
+
+    def derivative_function(self, name: str) -> FunctionDef | None:
+        """f' (or f^{\\prime}, f'') of a card function of one variable: its derivative."""
+        base, order = name, 0
+        while True:
+            if base.endswith("'"):
+                base, order = base[:-1], order + 1
+            elif base.endswith("^{\\prime}"):
+                base, order = base[:-len("^{\\prime}")], order + 1
+            else:
+                break
+        fn = self.scope.functions.get(base) if order else None
+        if fn is None or len(fn.params) != 1:
+            return None
+        return FunctionDef(fn.params, sp.diff(fn.body, fn.params[0], order))
+
+    def letter_value(self, t: Tok, name: str) -> sp.Expr:
+        """A bare letter: e and i may be constants."""
+        if name in self.bound:
+            return self.bound[name]
+        if name == "e":
+            usual_constant = "e" not in self.scope.variables
+            if usual_constant and self.at("^"):
+                return sp.E  # e^{…} is the exponential, whatever else e may be on the card
+            return sp.E if usual_constant != self.flipped("e") else symbol("e")
+        if name == "i":
+            usual_unit = self.in_e_power and "i" not in self.scope.variables
+            return sp.I if usual_unit != self.flipped("i") else symbol("i")
+        return symbol(name)
+
+    def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:
+        """`f(x)` for an undefined f: an application or a product, by the reading."""
+        nxt = self.peek()
+        bracket = nxt.text == "[" and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
+            return value
+        base = name.split("_")[0].split("^")[0].rstrip("'")
+        usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
+            base in FUNCTION_LETTERS or bracket or base in self.scope.applied)
+        if usual_apply == self.flipped("apply"):
+            return value
+        args = self.arguments("[" if bracket else "(")
+        return sp.Function(name)(*args)
+
+    def family_element(self, fam: "_FamilyIndex") -> sp.Expr:
+        """`C_{l-1}` inside `\\sum_{l=…}`: an element of the family C at a computed index."""
+        sub = type(self)(fam.toks, self.scope, fam.toks[-1].end)
+        sub.bound = self.bound
+        indices = [sub.expression()]
+        while sub.at(","):
+            sub.next()
+            indices.append(sub.expression())
+        if not sub.done():
+            u = sub.peek()
+            raise MathError(f"cannot read the index '{u.text}'", u.start, u.end - u.start, construct="index")
+        return family(fam.name)[tuple(indices)]
+
+    def word_value(self, name: str, t: Tok) -> sp.Expr:
+        """A multi-letter name: a known function, a card function, or one symbol."""
+        plain = name.removeprefix("\\mathrm{").removesuffix("}")
+        if plain in ("e",):
+            return sp.E
+        if plain in ("i",):
+            return sp.I
+        if plain.lower() in KNOWN_FUNCTIONS and self.peek().text != "_":
+            return self.apply_known(plain.lower(), t)
+        try:
+            full = self.decorated(name)
+        except _FamilyIndex as fam:
+            return self.family_element(fam)
+        fn = self.scope.functions.get(full)
+        if fn is not None and self.at("("):
+            return self.call(fn, t)
+        if full in self.bound:
+            return self.bound[full]
+        if self.at("("):  # an unknown \operatorname{name}(x) is a function, never a product
+            return sp.Function(full)(*self.arguments("("))
+        return symbol(full)
+
+    def apply_known(self, name: str, t: Tok) -> sp.Expr:
+        fn = KNOWN_FUNCTIONS[name]
+        if name in ("max", "min"):
+            if self.at("_"):
+                raise unsupported(self.peek(), "\\max_{…}")
+            return fn(*self.arguments("("))
+        saved = self.in_e_power
+        self.in_e_power = saved or name == "exp"
+        try:
+            arg = self.function_argument()
+        finally:
+            self.in_e_power = saved
+        return fn(arg)
+
+    def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
+        self.scope.called.add(t.text)
+        args = self.arguments("(")
+        if len(args) != len(fn.params):
+            raise MathError(f"'{t.text}' takes {len(fn.params)} argument(s), got {len(args)}", t.start,
+                            self.toks[self.i - 1].end - t.start)
+        return fn.body.xreplace(dict(zip(fn.params, args)))
+
+    def arguments(self, open_: str = "(") -> list[sp.Expr]:
+        close = ")" if open_ == "(" else "]"
+        self.expect(open_)
+        args = [self.expression()]
+        while self.at(","):
+            self.next()
+            args.append(self.expression())
+        self.expect(close, "to close the argument list")
+        return args
+
+    def function_argument(self) -> sp.Expr:
+        if self.at("("):
+            return self.group("(", ")")
+        return self.power()
+
+    def _starts_name(self, u: Tok) -> bool:
+        return u.kind == "letter" or (u.kind == "cmd" and u.text[1:] in GREEK)
+
+    def difference(self, t: Tok) -> sp.Expr:
+        """`\\Delta x`: one name, the change of x (or, in the other reading, Δ times x)."""
+        if self.flipped("words"):
+            return self.named_single(t)
+        self.next()
+        u = self.next()
+        try:
+            name = self.decorated(f"{t.text} {u.text}")
+        except _FamilyIndex as fam:
+            return self.family_element(fam)
+        return self.bound.get(name) or symbol(name)
+
+    def decoration(self, t: Tok) -> sp.Expr:
+        """\\hat{y}, \\bar{x}_i: a symbol of its own."""
+        self.next()
+        open_ = self.peek()
+        if open_.text == "{":
+            inner = []
+            self.next()
+            while not self.at("}"):
+                u = self.next()
+                if u.kind == "end":
+                    raise MathError("decoration is never closed", open_.start, 1)
+                inner.append(u)
+            self.next()
+        else:
+            inner = [self.next()]
+        if len(inner) != 1 or not (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
+            raise unsupported(t, t.text + " of an expression")
+        name = f"{t.text}{{{inner[0].text}}}"
+        try:
+            full = self.decorated(name)
+        except _FamilyIndex as fam:
+            return self.family_element(fam)
+        return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
+
+    def word_command(self, t: Tok) -> sp.Expr:
+        """\\mathrm{FLOPs}, \\operatorname{floor}(x): a name, or a function when one is called."""
+        self.next()
+        open_ = self.expect("{")
+        parts = []
+        while not self.at("}"):
+            u = self.next()
+            if u.kind == "end":
+                raise MathError("name is never closed", open_.start, 1)
+            if u.kind not in ("letter", "num") and u.text not in ("\\_", "-", " "):
+                raise MathError(f"only letters and digits may form a name, not '{u.text}'", u.start,
+                                u.end - u.start, construct=t.text + " of an expression")
+            parts.append("_" if u.text == "\\_" else u.text)
+        self.next()
+        word = "".join(parts)
+        if word == "d":
+            raise unsupported(t, "differential d")
+        return self.word_value(word if len(word) == 1 and word not in "ei" else f"\\mathrm{{{word}}}", t)
+
+
+class _FamilyIndex(Exception):
+    """A subscript holding a bound index: the name is a family, read by the caller."""
+
+    def __init__(self, name: str, toks: list[Tok]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.toks = toks
+
+
+def _tok_text(t: Tok) -> str:
+    if t.kind in ("word", "unit"):
+        return f"\\text{{{t.text}}}"
+    return t.text

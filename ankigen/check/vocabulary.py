@@ -1,0 +1,114 @@
+"""What the reader knows besides the grammar: names, relations, functions, the constructs it leaves
+alone, the scope a formula is read in, and the bounds on exact numbers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+
+from ankigen.check.reading import USUAL, Reading
+from ankigen.check.tokens import MathError, Tok
+
+MAX_DEPTH = 60  # nesting of groups, fractions, powers
+MAX_BITS = 12_000  # bits of an exact number we agree to build
+MAX_FACTORIAL = 2000
+
+GREEK = set(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho varrho "
+    "sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Upsilon Phi Psi "
+    "Omega ell".split())
+RELATIONS = {"=": "=", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\ne": "!=", "\\neq": "!=", "\\le": "<=",
+             "\\leq": "<=", "\\leqslant": "<=", "\\ge": ">=", "\\geq": ">=", "\\geqslant": ">=", "\\approx": "~",
+             "\\in": "in", "\\coloneqq": ":=", "\\triangleq": ":=", "\\doteq": ":=", "\\equiv": "other",
+             "\\propto": "other", "\\sim": "other", "\\simeq": "other", "\\cong": "other", "\\to": "other",
+             "\\rightarrow": "other", "\\mapsto": "other", "\\ll": "other", "\\gg": "other",
+             "\\subset": "other", "\\subseteq": "other", "\\notin": "other", "\\perp": "other",
+             "\\parallel": "other", "\\asymp": "other", "\\models": "other"}
+WORD_COMMANDS = ("\\mathrm", "\\operatorname", "\\mathit", "\\mathsf", "\\mathtt", "\\operatorname*")
+DECORATIONS = ("\\hat", "\\widehat", "\\bar", "\\overline", "\\tilde", "\\widetilde", "\\dot", "\\ddot",
+               "\\check", "\\breve", "\\acute", "\\grave", "\\mathring")
+UNSUPPORTED = {  # commands that mean something this reader does not model, by construct name
+    "\\int": "\\int", "\\iint": "\\int", "\\oint": "\\int", "\\lim": "\\lim", "\\partial": "\\partial",
+    "\\nabla": "\\nabla", "\\mathbf": "\\mathbf", "\\boldsymbol": "\\boldsymbol", "\\bm": "\\boldsymbol",
+    "\\vec": "\\vec", "\\mathbb": "\\mathbb", "\\mid": "\\mid", "\\|": "norm", "\\Vert": "norm",
+    "\\lVert": "norm", "\\langle": "\\langle", "\\cdots": "ellipsis", "\\ldots": "ellipsis", "\\dots": "ellipsis",
+    "\\vdots": "ellipsis", "\\ddots": "ellipsis", "\\pm": "\\pm", "\\mp": "\\pm", "\\arg": "\\arg",
+    "\\argmax": "\\arg", "\\argmin": "\\arg", "\\det": "\\det", "\\sup": "\\sup", "\\inf": "\\inf",
+    "\\begin": "environment", "\\end": "environment", "\\otimes": "\\otimes", "\\odot": "\\odot",
+    "\\circ": "\\circ", "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets",
+    "\\forall": "quantifier", "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over",
+    "\\Pr": "\\Pr", "\\operatorname*": "\\operatorname*", "\\mathcal": "\\mathcal", "\\mathscr": "\\mathcal",
+}
+KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
+    "tanh": sp.tanh, "arctan": sp.atan, "arcsin": sp.asin, "arccos": sp.acos, "floor": sp.floor,
+    "ceil": sp.ceiling, "abs": sp.Abs, "sgn": sp.sign, "sign": sp.sign, "log": sp.log,
+    "relu": lambda x: sp.Max(0, x), "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "sqrt": sp.sqrt,
+    "max": sp.Max, "min": sp.Min,
+}
+# Letters people use for functions: before an adjacent parenthesis they apply, in the usual reading.
+FUNCTION_LETTERS = set("fghFGHDEPLJQVT") | {"\\sigma", "\\phi", "\\varphi", "\\psi", "\\ell", "\\Phi", "\\Psi",
+                                             "\\mathcal{L}"}
+SCALES = {"万": 10**4, "亿": 10**8, "千": 10**3, "百万": 10**6, "千万": 10**7, "百": 100}
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    params: tuple[sp.Symbol, ...]
+    body: sp.Expr
+
+
+@dataclass
+class Scope:
+    """What the parser knows besides the text."""
+
+    functions: dict[str, FunctionDef] = field(default_factory=dict)
+    references: dict[str, Callable[..., sp.Expr]] = field(default_factory=dict)
+    values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # `where` bindings, for @references
+    consumed: set[sp.Symbol] = field(default_factory=set)  # bindings a reference used up
+    reading: Reading = USUAL
+    variables: frozenset[str] = frozenset()  # `e` or `i` defined on the card: variables, usually
+    met: set[str] = field(default_factory=set)  # the ambiguity kinds the text contained
+    called: set[str] = field(default_factory=set)  # card functions the text applied
+    applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
+
+
+def symbol(name: str) -> sp.Symbol:
+    """Free symbols are positive reals, as the source format says."""
+    return sp.Symbol(name, positive=True)
+
+
+def family(name: str) -> sp.IndexedBase:
+    return sp.IndexedBase(name, positive=True)
+
+
+def check_size(value: sp.Expr, offset: int, length: int) -> sp.Expr:
+    if value.is_Rational and (abs(value.p).bit_length() > MAX_BITS or abs(value.q).bit_length() > MAX_BITS):
+        raise MathError("number too large to check exactly", offset, length, construct="size")
+    return value
+
+
+def safe_pow(base: sp.Expr, exp: sp.Expr, offset: int, length: int) -> sp.Expr:
+    """base**exp, unless it would build an enormous exact number."""
+    if base.is_number and exp.is_number:
+        try:
+            b = abs(complex(sp.N(base, 15)))
+            e = complex(sp.N(exp, 15)).real
+        except (TypeError, ValueError, OverflowError):
+            raise MathError("power too large to check", offset, length, construct="size") from None
+        if not math.isfinite(e) or (b not in (0.0, 1.0) and abs(e) * abs(math.log2(b) if b else 0) > MAX_BITS):
+            raise MathError("power too large to check exactly", offset, length, construct="size",
+                            hint="keep exponents to numbers of at most a few thousand digits")
+        if exp.is_Rational and not exp.is_Integer and exp.q > 1000:
+            raise MathError("root of too high an order", offset, length, construct="size")
+    elif exp.is_Integer and abs(exp) > 10_000:
+        raise MathError("exponent too large to check", offset, length, construct="size")
+    return sp.Pow(base, exp)
+
+
+def unsupported(t: Tok, construct: str | None = None) -> MathError:
+    return MathError(f"'{t.text}' is not read in checked formulas", t.start, t.end - t.start,
+                     hint="see 'Checked formulas' in the docs for what is read", construct=construct or t.text)
