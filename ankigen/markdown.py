@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from functools import lru_cache
 from html import escape
 
@@ -83,13 +82,13 @@ def _no_code_in_math(rule):
     return wrapped
 
 
-_TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # the checker reads `% check` from it too
 
 
 def shown_math(latex: str) -> str:
     """A formula as cards show it: TeX comments (`% check`, notes to self) are for the author and
     the checker, and a comment on a one-line formula would swallow its closing delimiter."""
-    return _TEX_COMMENT.sub("", latex) if "%" in latex else latex
+    return TEX_COMMENT.sub("", latex) if "%" in latex else latex
 
 
 def _render_inline_math(self, tokens, idx, options, env) -> str:

@@ -125,7 +125,7 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
     check = config.check
     card_heading = config.card_heading
     if not tokens or tokens[0].type != "front_matter":
-        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
+        return FileMeta(deck, tags, check=check, card_heading=card_heading)
     fm = tokens[0]
     try:
         data = yaml.safe_load(fm.content) if fm.content.strip() else {}
@@ -136,13 +136,13 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         f.error(line, col, "S010", f"front matter is not valid YAML: {problem}",
                 hint="front matter is YAML between two '---' lines, e.g. 'deck: A::B' and 'tags: [x, y]'")
-        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
+        return FileMeta(deck, tags, check=check, card_heading=card_heading)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         f.error(2, 1, "S011", "front matter must be a mapping of keys to values",
                 hint="write 'deck: …' and 'tags: […]' lines")
-        return FileMeta(deck, tags, check=check, card_heading=config.card_heading)
+        return FileMeta(deck, tags, check=check, card_heading=card_heading)
     for key, value in data.items():
         line, col = f.locate(2, fm.map[1] - 1, f"{key}:")
         if key not in FRONT_MATTER_KEYS:
@@ -305,6 +305,8 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         f.error(line, 1, "S020", "card has no answer",
                 hint="write the answer below the heading, before the next '##'", length=len(f.line(line)))
     last_line = (next((t.map[1] for t in reversed(body) if t.map), head.map[1]))
+    sections = _sections(body)
+    formulas, inline = _math(f, body, sections)
     return Card(
         id=card_id,
         question=question,
@@ -314,9 +316,9 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         deck=meta.deck,
         tags=tuple(dict.fromkeys(meta.tags + card_tags)),
         span=f.span(line, 1, len(f.line(line))),
-        formulas=tuple(_formulas(f, body)),
-        checks=tuple(_check_lines(f, body)),
-        inline=tuple(_inline_equations(f, body)),
+        formulas=tuple(formulas),
+        checks=tuple(_check_lines(f, body, sections)),
+        inline=tuple(inline),
         check_display=meta.check,
         media=tuple(dict.fromkeys(media)),
         front_extra_md=_source_text(f, front_body),
@@ -367,38 +369,31 @@ def _sections(body: list[Token]) -> list[int]:
     return out
 
 
-def _formulas(f: _File, body: list[Token]) -> list[Formula]:
-    found = []
-    for t, section in zip(body, _sections(body)):
+def _math(f: _File, body: list[Token], sections: list[int]) -> tuple[list[Formula], list[Formula]]:
+    """The card's display formulas; and its inline formulas with an `=` (`$R_0 = 1$`,
+    `$\\bar{x} = \\frac{1}{m}\\sum x_i$`), from which the checker reads base cases of recurrences and
+    symbolic definitions, and claims nothing."""
+    display, inline = [], []
+    for t, section in zip(body, sections):
         if t.type == "math_block" and t.map:
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
-            found.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section))
+            display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
-                    found.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
-                                         section))
-    return found
-
-
-def _inline_equations(f: _File, body: list[Token]) -> list[Formula]:
-    """Inline formulas with an `=` (`$R_0 = 1$`, `$\\bar{x} = \\frac{1}{m}\\sum x_i$`): the checker
-    reads base cases of recurrences and symbolic definitions from them, and claims nothing."""
-    found = []
-    for t, section in zip(body, _sections(body)):
-        if t.type == "inline" and t.map:
-            for child in t.children or []:
-                if child.type == "math_inline" and "=" in child.content and len(child.content) <= 300:
+                    display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
+                                           section))
+                elif child.type == "math_inline" and "=" in child.content and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
-                    found.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section))
-    return found
+                    inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section))
+    return display, inline
 
 
-def _check_lines(f: _File, body: list[Token]) -> list[CheckLine]:
+def _check_lines(f: _File, body: list[Token], sections: list[int]) -> list[CheckLine]:
     found = []
-    for t, section in zip(body, _sections(body)):
+    for t, section in zip(body, sections):
         if t.type != "fence" or not t.map or t.info.strip().split(maxsplit=1)[:1] != [CHECK_INFO]:
             continue
         for i, text in enumerate(t.content.split("\n")):

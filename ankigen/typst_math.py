@@ -7,9 +7,9 @@ the lists below are ever emitted, each escaped: nothing in a formula can become 
 
 from __future__ import annotations
 
-from ankigen.markdown import shown_math
-
 import re
+
+from ankigen.markdown import shown_math
 
 MAX_DEPTH = 60
 

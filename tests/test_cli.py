@@ -376,3 +376,14 @@ def test_many_warnings_of_one_kind_are_counted_not_listed(project: Path) -> None
     assert "… and 3 more warning[S025] like the ones above (`ankigen ids` gives every card an id)" in result.output
     assert "error[S023]" in result.output  # errors are never counted away
     assert len(json.loads(run("check", "--format", "json").output)["diagnostics"]) == 9
+
+
+def test_starting_ankigen_does_not_import_sympy() -> None:
+    # A build with nothing to check (up to date, or every card cached) must not pay sympy's
+    # start-up; the checker imports it on the first card it decides.
+    import subprocess
+    import sys
+
+    code = "import sys, ankigen.cli, ankigen.build, ankigen.check.lines; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -17,7 +17,9 @@ import sympy as sp
 from ankigen.check.chains import (applied_names, function_def, function_head, is_relation, is_target, parse_chain,
                                   recurrence, top_relations)
 from ankigen.check.checkblock import read_checks
-from ankigen.check.claims import CardReading, Claim, Definition, FormulaStatus, Problem, Sequence, make_claim
+from ankigen.check.cache import FormulaRow
+from ankigen.check.claims import CardReading, Claim, Definition, Problem, Sequence, make_claim
+from ankigen.check.decide import sampled
 from ankigen.check.lines import offset_span
 from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
@@ -77,7 +79,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     latex = formula.latex
     mark = marker(latex)
     if mark == "nocheck":
-        state.out.formulas.append(FormulaStatus(formula.span, latex, "nocheck"))
+        state.out.formulas.append(FormulaRow(formula.span, "nocheck"))
         return
     before = len(state.out.claims), len(state.out.definitions) + len(state.out.functions) + len(
         state.out.sequences)
@@ -92,12 +94,12 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         if mark == "check":
             state.out.problems.append(Problem("M001", f"cannot read the formula marked '% check': {exc.message}",
                                               span, True, exc.hint))
-        state.out.formulas.append(FormulaStatus(formula.span, latex, "unreadable", exc.message, exc.construct))
+        state.out.formulas.append(FormulaRow(formula.span, "unreadable", exc.message, exc.construct))
         return
     claimed = len(state.out.claims) > before[0]
     defined = len(state.out.definitions) + len(state.out.functions) + len(state.out.sequences) > before[1]
     status = "claimed" if claimed else "definition" if defined else "statement" if display else "off"
-    state.out.formulas.append(FormulaStatus(formula.span, latex, status))
+    state.out.formulas.append(FormulaRow(formula.span, status))
 
 
 def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula, shown: str, marked: bool,
@@ -108,11 +110,12 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     if any(RELATIONS.get(t.text) == "other" for t in rels):
         return  # \propto, \sim, \to …: a statement
     section = formula.section
+    scope = state.scope()
     head = function_head(toks)
-    if head is not None and state.scope().functions and Parser([], state.scope()).derivative_function(head[0]):
+    if head is not None and Parser([], scope).derivative_function(head[0]):
         head = None  # σ'(x) = σ(x)(1 - σ(x)) for a card function σ: a claim about its derivative
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
-        name, fn, used = function_def(toks, head, state.scope())
+        name, fn, _ = function_def(toks, head, scope)
         state.out.functions[name] = fn
         toks = toks[head[2] + 1:]
         if not any(is_relation(t) for t in toks):
@@ -166,13 +169,9 @@ def _about_something(state: _Card, claim: Claim, scope: Scope, section: int) -> 
     free = _free(claim.lhs) | (_free(claim.rhs) if claim.rhs is not None else set())
     if not free and not _has_undefined_function(claim):
         return True
-    defined = state.defined_names(section)
     names = {str(s) for s in free} | {str(s.base.label) for s in free if isinstance(s, sp.Indexed)}
-    if free & defined or {str(d) for d in defined} & names:
-        return True
-    if names & set(state.out.sequences):
-        return True
-    return bool(scope.called)
+    known = {str(d) for d in state.defined_names(section)} | set(state.out.sequences)
+    return bool(names & known) or bool(scope.called)
 
 
 def _has_undefined_function(claim: Claim) -> bool:
@@ -182,13 +181,7 @@ def _has_undefined_function(claim: Claim) -> bool:
 
 def _free(expr: sp.Expr) -> set:
     """Free symbols and family elements, without the bare names of families."""
-    out = set()
-    for s in expr.free_symbols:
-        if isinstance(s, sp.Symbol) and any(isinstance(b, sp.IndexedBase) and b.label == s
-                                            for b in expr.atoms(sp.IndexedBase)):
-            continue
-        out.add(s)
-    return out | _elements(expr)
+    return set(sampled(expr, None)) | _elements(expr)
 
 
 def _elements(expr: sp.Expr) -> set:

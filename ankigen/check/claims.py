@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
+from ankigen.check.cache import FormulaRow
 from ankigen.check.lines import offset_span
 from ankigen.check.vocabulary import FunctionDef
 from ankigen.model import Span
@@ -69,17 +70,6 @@ class Problem:
     hint: str | None = None
 
 
-@dataclass(frozen=True)
-class FormulaStatus:
-    """What became of one display formula: for the summary and `check --claims`."""
-
-    span: Span
-    latex: str
-    status: str  # claimed, definition, statement, unreadable, nocheck, off
-    reason: str = ""
-    construct: str = ""
-
-
 @dataclass
 class CardReading:
     definitions: list[Definition] = field(default_factory=list)
@@ -87,10 +77,18 @@ class CardReading:
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
-    formulas: list[FormulaStatus] = field(default_factory=list)
+    formulas: list[FormulaRow] = field(default_factory=list)  # what became of each display formula
     problems: list[Problem] = field(default_factory=list)
     met: set[str] = field(default_factory=set)
-    used: set[str] = field(default_factory=set)  # card functions and sequences the claims call
+
+    def visible(self, section: int, imported: list[Definition]) -> dict:
+        """The definitions a claim in `section` sees, by target: inline ones first, then those of
+        the cards it uses, then the card's own (before any sub-heading, or in the same one)."""
+        here = (0, section)
+        found = {d.target: d for d in self.assumptions if d.section in here}
+        found.update({d.target: d for d in imported})
+        found.update({d.target: d for d in self.definitions if d.section in here})
+        return found
 
 
 def tolerance_of(text: str) -> sp.Rational | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from ankigen.markdown import TEX_COMMENT
 from ankigen.model import Span
 
-COMMENT = re.compile(r"(?<!\\)%.*$")
 USE = re.compile(r"^use\s+(.+)$")
 
 
@@ -24,7 +24,7 @@ def offset_span(start: Span, text: str, offset: int, length: int) -> Span:
 
 
 def check_text(line) -> tuple[str, Span]:
-    raw = COMMENT.sub("", line.text)
+    raw = TEX_COMMENT.sub("", line.text)
     text = raw.strip()
     lead = len(raw) - len(raw.lstrip()) - (len(line.text) - len(line.text.lstrip()))
     return text, Span(line.span.path, line.span.line, line.span.col + lead, max(1, len(text)))

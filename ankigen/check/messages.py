@@ -37,16 +37,12 @@ def ambiguity_hint(met) -> str:
 
 
 def failure_hint(claim, lhs, rhs) -> str | None:
-    import sympy as sp
+    from ankigen.check.reconsider import rounded_equal
 
     if claim.rel == "~":
         return "≈ holds when both sides agree to the digits written on the less precise side"
-    if claim.rel == "=" and claim.tolerance is not None and not (lhs.free_symbols or rhs.free_symbols):
-        try:  # `=` with a rounded decimal side (0.333 for 1/3)
-            if abs(sp.N(lhs - rhs, 30)) <= claim.tolerance:
-                return "the sides differ only by rounding: write \\approx"
-        except (TypeError, ValueError):
-            pass
+    if claim.rel == "=" and rounded_equal(lhs, rhs, claim.tolerance):  # 0.333 for 1/3
+        return "the sides differ only by rounding: write \\approx"
     return None
 
 
@@ -69,9 +65,7 @@ def failure_notes(claim, v: Verdict, read, imported) -> list[str]:
 
 def definition_notes(claim, read, imported) -> list[str]:
     """Where each definition the claim used is written, so the author can look there too."""
-    visible = {d.target: d for d in read.assumptions if d.section in (0, claim.section)}
-    visible.update({d.target: d for d in imported})
-    visible.update({d.target: d for d in read.definitions if d.section in (0, claim.section)})
+    visible = read.visible(claim.section, imported)
     pending = set(claim.lhs.free_symbols) | (set(claim.rhs.free_symbols) if claim.rhs is not None else set())
     seen, notes = set(), []
     while pending:

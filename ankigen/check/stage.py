@@ -18,7 +18,6 @@ from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRo
 from ankigen.check.lines import find_uses
 from ankigen.check.messages import (ambiguity_hint, binding_hint, failure_hint, failure_notes, reporter,
                                     undecided_reporter)
-from ankigen.check.reconsider import EXAMPLE, is_instance, quiet, reconsider
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Span, Verdict
 
@@ -74,6 +73,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     """Decide every claim of every card; report failures to the sink."""
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     uses = [find_uses(card.checks) for card in cards]
+    used_reads: dict = {}  # (card index, reading) → what a used card defines
     counts = {"claims": 0, "failed": 0, "symbolic": 0, "sampled": 0, "exact": 0, "undecided": 0}
     per_card = []
     results: list[tuple[Span, str, Verdict]] = []
@@ -83,7 +83,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
         key = _card_key(order, unknown, cards, by_id)
         outcome = cache.card(key)
         if outcome is None:
-            outcome = _guarded_check(order, cards, uses, by_id, cache, guard)
+            outcome = _guarded_check(order, cards, uses, by_id, cache, guard, used_reads)
             cache.put_card(key, outcome)
         sink.items.extend(replace(d, source_line=lines_of(d.span)) for d in outcome.diagnostics)
         formulas.extend(f for f in outcome.formulas if f.status != "claimed")
@@ -111,10 +111,10 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
                       counts["undecided"], statements, unreadable, tuple(per_card), tuple(results), tuple(formulas))
 
 
-def _guarded_check(order, cards, uses, by_id, cache, guard) -> CardOutcome:
+def _guarded_check(order, cards, uses, by_id, cache, guard, used_reads: dict) -> CardOutcome:
     """A card's outcome; whatever goes wrong inside the checker stays this card's diagnostic."""
     try:
-        return _check_card(order, cards, uses, by_id, cache, guard)
+        return _check_card(order, cards, uses, by_id, cache, guard, used_reads)
     except Exception as exc:  # noqa: BLE001 — one card's formulas must never stop the run
         card = cards[order[0]]
         sink = Sink()
@@ -123,26 +123,30 @@ def _guarded_check(order, cards, uses, by_id, cache, guard) -> CardOutcome:
         return CardOutcome(tuple(sink.items), ())
 
 
-def _imports(order: list[int], cards: list[Card], reading) -> tuple[set, dict, list, dict]:
-    """Definitions and functions of the cards that order[0] uses, read under `reading`."""
+def _imports(order: list[int], cards: list[Card], reading, used_reads: dict) -> tuple[set, dict, list, dict]:
+    """Definitions and functions of the cards that order[0] uses, read under `reading`; a card
+    used by many is read once per reading (`used_reads` lasts the whole check)."""
     from ankigen.check.card import read_card
     from ankigen.check.reference import REFERENCES
 
     definitions, functions, sequences = [], {}, {}
     for j in reversed(order[1:]):
-        c = cards[j]
-        read = read_card(c.formulas, c.checks, c.inline, reading, REFERENCES, display=c.check_display)
+        read = used_reads.get((j, reading))
+        if read is None:
+            c = cards[j]
+            read = read_card(c.formulas, c.checks, c.inline, reading, REFERENCES, display=c.check_display)
+            used_reads[(j, reading)] = read
         definitions.extend(replace(d, section=0) for d in read.definitions)
         functions.update(read.functions)
         sequences.update(read.sequences)
     return {d.target for d in definitions}, functions, definitions, sequences
 
 
-def _read(order, cards, reading):
+def _read(order, cards, reading, used_reads: dict):
     from ankigen.check.card import read_card
     from ankigen.check.reference import REFERENCES
 
-    names, functions, imported, sequences = _imports(order, cards, reading)
+    names, functions, imported, sequences = _imports(order, cards, reading, used_reads)
     card = cards[order[0]]
     read = read_card(card.formulas, card.checks, card.inline, reading, REFERENCES, display=card.check_display,
                      imported=names, imported_functions=functions)
@@ -151,9 +155,10 @@ def _read(order, cards, reading):
 
 
 def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int], cache: ClaimCache,
-                guard: float) -> CardOutcome:
+                guard: float, used_reads: dict) -> CardOutcome:
     """Read and decide the claims of card order[0], which uses the rest of `order`."""
     from ankigen.check.reading import USUAL, alternatives
+    from ankigen.check.reconsider import reconsider
 
     i = order[0]
     sink = Sink()
@@ -162,14 +167,14 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
             close = difflib.get_close_matches(uid, list(by_id), n=1)
             sink.error(span, "C003", f"unknown card id '{uid}' in 'use'",
                        hint=f"did you mean '{close[0]}'?" if close else "use names a card's {#id}")
-    read, imported = _read(order, cards, USUAL)
+    read, imported = _read(order, cards, USUAL, used_reads)
     for p in read.problems:
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
     decided = reconsider([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims])
     failing = {claim.key for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
-        other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives)
+        other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
     results = []
     for claim, d in decided:
         verdict = d.verdict
@@ -182,15 +187,16 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         else:
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
-    formulas = tuple(FormulaRow(f.span, f.status, f.reason, f.construct) for f in read.formulas)
-    return CardOutcome(tuple(sink.items), tuple(results), formulas)
+    return CardOutcome(tuple(sink.items), tuple(results), tuple(read.formulas))
 
 
-def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, alternatives) -> dict:
+def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, alternatives, used_reads) -> dict:
     """For each failing claim, the first other reading under which it does not fail."""
+    from ankigen.check.reconsider import reconsider
+
     found: dict[tuple, tuple[str, Verdict | None]] = {}
     for reading in alternatives(met):
-        read, imported = _read(order, cards, reading)
+        read, imported = _read(order, cards, reading, used_reads)
         by_key = {c.key: c for c in read.claims}
         for key in failing - set(found):
             claim = by_key.get(key)
@@ -206,13 +212,6 @@ def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, al
     return found
 
 
-def _visible(read, imported, section: int) -> dict:
-    values = {d.target: d.value for d in read.assumptions if d.section in (0, section)}
-    values.update({d.target: d.value for d in imported})
-    values.update({d.target: d.value for d in read.definitions if d.section in (0, section)})
-    return values
-
-
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
@@ -224,9 +223,10 @@ class Decision:
 def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     """The claim's verdict, and how to report it."""
     from ankigen.check.decide import decide
+    from ankigen.check.reconsider import EXAMPLE, is_instance, quiet
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
-    definitions = _visible(read, imported, claim.section)
+    definitions = {t: d.value for t, d in read.visible(claim.section, imported).items()}
     try:
         lhs = resolve(claim.lhs, definitions, read.sequences)
         rhs = resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ankigen.check.vocabulary import RELATIONS
 from ankigen.check.tokens import MathError, Tok, tokenize
+from ankigen.markdown import TEX_COMMENT
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
                   r"|multline\*?|flalign\*?)\}(\{\d+\})?")
@@ -21,7 +22,6 @@ _UNREAD_ENV = re.compile(r"\\begin\{(\w+\*?)\}")
 _TAGS = re.compile(r"\\(tag|label)\*?\{[^{}]*\}")
 _ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
 _MARKER = re.compile(r"%\s*(no)?check\s*$")
-_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _OPERATORS = {"+", "-", "*", "/", "\\times", "\\cdot", "\\div"}
 _CLOSING = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil"}
 _SEPARATING_COMMANDS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
@@ -45,7 +45,7 @@ def masked(latex: str) -> str:
     """The formula with environments, tags and TeX comments blanked, offsets unchanged."""
     text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
-    return _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    return TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def shown(latex: str) -> str:
