@@ -81,13 +81,7 @@ def _bindings(full: str, text: str, scope: Scope):
                             toks[eq - 1].end - name_tok.start, hint="write subscripts with braces, e.g. C_{in}=64")
         vp = Parser(toks[eq + 1:], scope)
         if vp.at("["):
-            vp.next()
-            items = [vp.expression()]
-            while vp.at(","):
-                vp.next()
-                items.append(vp.expression())
-            vp.expect("]", "to close the list")
-            lists.append((str(target), tuple(items)))
+            lists.append((str(target), tuple(vp.arguments("[", "the list"))))
         else:
             scalars.append((target, vp.expression()))
         if not vp.done():

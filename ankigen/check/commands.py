@@ -223,13 +223,7 @@ class Commands:
                 name += self.next().text
             self.expect("=")
             if self.at("["):
-                self.next()
-                items = [self.expression()]
-                while self.at(","):
-                    self.next()
-                    items.append(self.expression())
-                self.expect("]")
-                kwargs[name] = tuple(self._bind(item) for item in items)
+                kwargs[name] = tuple(self._bind(item) for item in self.arguments("[", "the list"))
             else:
                 kwargs[name] = self._bind(self.expression())
             if not self.at(")"):

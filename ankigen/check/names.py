@@ -227,14 +227,15 @@ class Names:
                             self.toks[self.i - 1].end - t.start)
         return fn.body.xreplace(dict(zip(fn.params, args)))
 
-    def arguments(self, open_: str = "(") -> list[sp.Expr]:
+    def arguments(self, open_: str = "(", what: str = "the argument list") -> list[sp.Expr]:
+        """`(a, b)` or `[a, b]`: the expressions between the brackets."""
         close = ")" if open_ == "(" else "]"
         self.expect(open_)
         args = [self.expression()]
         while self.at(","):
             self.next()
             args.append(self.expression())
-        self.expect(close, "to close the argument list")
+        self.expect(close, f"to close {what}")
         return args
 
     def function_argument(self) -> sp.Expr:
