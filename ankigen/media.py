@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -10,6 +11,28 @@ from ankigen.diagnostics import Sink
 from ankigen.model import MediaFile, SourceFile, Span
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+# `C:\x`, `C:/x`, `\\server\share`: absolute on Windows, where other people's notes were written.
+_WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|[\\/]{2})")
+_SVG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S | re.I)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type the bytes hold, as a suffix ('.png'), or None when they are no image."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return ".gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    if data[:2] == b"BM" and len(data) >= 26:
+        return ".bmp"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+        return ".avif"
+    if _SVG.match(data.removeprefix(b"\xef\xbb\xbf")[:4096]):
+        return ".svg"
+    return None
 
 
 class MediaResolver:
@@ -21,6 +44,9 @@ class MediaResolver:
 
     def resolve(self, src: str, source: SourceFile, span: Span, line_text: str) -> MediaFile | str | None:
         """A MediaFile for a local image, the URL itself for a remote one, None when it is refused."""
+        if _WINDOWS_ABSOLUTE.match(src):
+            self._absolute(span, src, line_text)
+            return None
         parts = urlsplit(src)
         if parts.scheme in ("http", "https"):
             self.sink.warning(span, "S030", f"remote image is not packed: {src}",
@@ -36,11 +62,11 @@ class MediaResolver:
         if not raw:
             self.sink.error(span, "S032", "image has an empty path", source_line=line_text)
             return None
-        rel = Path(raw)
-        root = source.root.resolve() if source.root.is_dir() else source.root.resolve().parent
-        if rel.is_absolute() or raw.startswith("~"):
-            self._outside(span, raw, line_text)
+        if raw.startswith(("/", "~")):
+            self._absolute(span, raw, line_text)
             return None
+        rel = Path(raw.replace("\\", "/"))  # notes written on Windows: `img\ch1\a.png`
+        root = source.root.resolve() if source.root.is_dir() else source.root.resolve().parent
         target = (source.path.parent / rel)
         try:
             resolved = target.resolve(strict=True)
@@ -64,10 +90,31 @@ class MediaResolver:
             return None
         name = self._names.get(resolved)
         if name is None:
-            digest = hashlib.sha256(resolved.read_bytes()).hexdigest()[:20]
-            name = f"ankigen-{digest}{resolved.suffix.lower()}"
+            name = self._name(resolved)
             self._names[resolved] = name
+        if not name:
+            self.sink.error(span, "S034", f"not an image: {raw} holds no {resolved.suffix[1:].upper()} data",
+                            hint="the file's content is no image Anki can show; export it again as PNG, "
+                                 "JPEG or SVG", source_line=line_text)
+            return None
         return MediaFile(path=resolved, name=name)
+
+    @staticmethod
+    def _name(path: Path) -> str:
+        """The packed name: content hash and the type the content really has ('' if none)."""
+        data = path.read_bytes()
+        kind = sniff(data)
+        if kind is None:
+            return ""
+        suffix = path.suffix.lower()
+        if suffix.replace(".jpeg", ".jpg") != kind:  # a JPEG named .png: Anki is told what it holds
+            suffix = kind
+        return f"ankigen-{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
+
+    def _absolute(self, span: Span, raw: str, line_text: str) -> None:
+        self.sink.error(span, "S035", f"image path is absolute: {raw}",
+                        hint="copy the image into the source folder and link it with a path relative to "
+                             "the card's file", source_line=line_text)
 
     def _outside(self, span: Span, raw: str, line_text: str) -> None:
         self.sink.error(span, "S035", f"image path leaves the source folder: {raw}",

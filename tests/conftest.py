@@ -90,3 +90,37 @@ def only_apkg(folder: Path) -> Path:
     return found[0]
 
 
+
+
+# Coverage floors of a whole-suite run, lines and branches apart (coverage's own fail_under
+# only knows their blend, which lets weak branch coverage hide behind lines).
+LINE_FLOOR, BRANCH_FLOOR = 95.0, 90.0
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session):
+    """Outside pytest-cov's own wrapper, so its data is combined (subprocesses included) when we look."""
+    result = yield
+    plugin = session.config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "cov_controller", None)
+    whole_suite = session.config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    if controller is None or not whole_suite or session.testsfailed or session.config.option.keyword \
+            or session.config.option.markexpr:
+        return result
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        controller.cov.json_report(outfile=f"{tmp}/c.json")
+        totals = json.loads(Path(f"{tmp}/c.json").read_text())["totals"]
+    lines = 100 * totals["covered_lines"] / max(1, totals["num_statements"])
+    branches = 100 * totals["covered_branches"] / max(1, totals["num_branches"])
+    verdict = f"coverage: {lines:.2f}% of lines (floor {LINE_FLOOR:g}%), {branches:.2f}% of branches " \
+              f"(floor {BRANCH_FLOOR:g}%)"
+    reporter = session.config.pluginmanager.getplugin("terminalreporter")
+    if lines < LINE_FLOOR or branches < BRANCH_FLOOR:
+        reporter.write_line(f"ERROR: {verdict}", red=True, bold=True)
+        session.testsfailed += 1
+    else:
+        reporter.write_line(verdict)
+    return result

@@ -55,7 +55,7 @@ CASES = [
     (r"12\%", sp.Rational(3, 25)),
     (r"61{,}100{,}840", sp.Integer(61100840)),
     (r"2.5e3", sp.Integer(2500)),
-    (r"x^{\prime} + x'", symbol("x^{\prime}") + symbol("x'")),
+    (r"x^{\prime} + x'", symbol(r"x^{\prime}") + symbol("x'")),
     (r"\underbrace{2 + 2}_{\text{four}}", sp.Integer(4)),
 ]
 

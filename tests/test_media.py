@@ -1,0 +1,149 @@
+"""Images referenced from cards: what is packed, under which name, and what is refused with which words."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from ankigen.diagnostics import Sink
+from ankigen.media import MediaResolver, sniff
+from ankigen.model import MediaFile, SourceFile, Span
+from test_anki_import import PNG
+
+SPAN = Span("cards_src/notes/a.md", 3, 5, 9)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
+SVG = b'<?xml version="1.0"?>\n<!-- drawn by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """cards_src/ with notes/a.md, and a sibling folder outside it."""
+    root = tmp_path / "cards_src"
+    (root / "notes/img/ch14").mkdir(parents=True)
+    (root / "notes/a.md").write_text("## Q\n", encoding="utf-8")
+    (root / "notes/img/ch14/x.png").write_bytes(PNG)
+    (tmp_path / "cards_src_evil").mkdir()
+    (tmp_path / "cards_src_evil/secret.png").write_bytes(PNG)
+    return root
+
+
+def resolve(tree: Path, src: str, resolver: MediaResolver | None = None) -> tuple[object, list]:
+    sink = Sink() if resolver is None else resolver.sink
+    resolver = resolver or MediaResolver(sink)
+    source = SourceFile(tree / "notes/a.md", "notes/a.md", tree, "## Q\n")
+    result = resolver.resolve(src, source, SPAN, "![x](" + src + ")")
+    return result, [(d.severity.value, d.code, d.message, d.hint) for d in sink.items]
+
+
+def packed_name(data: bytes, suffix: str) -> str:
+    return f"ankigen-{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
+
+
+def test_a_local_image_is_packed_under_its_content_hash(tree: Path) -> None:
+    result, diags = resolve(tree, "img/ch14/x.png")
+    assert diags == []
+    assert result == MediaFile(path=(tree / "notes/img/ch14/x.png").resolve(), name=packed_name(PNG, ".png"))
+
+
+def test_windows_separators_in_a_relative_path_find_the_file(tree: Path) -> None:
+    result, diags = resolve(tree, "img\\ch14\\x.png")
+    assert diags == [] and isinstance(result, MediaFile) and result.name == packed_name(PNG, ".png")
+
+
+def test_the_same_file_is_read_once_per_build(tree: Path) -> None:
+    resolver = MediaResolver(Sink())
+    first, _ = resolve(tree, "img/ch14/x.png", resolver)
+    (tree / "notes/img/ch14/x.png").write_bytes(PNG + b"changed after the first card")
+    again, _ = resolve(tree, "./img/ch14/x.png", resolver)
+    assert again == first
+
+
+@pytest.mark.parametrize("src", ["/etc/hostname", "~/secret.png", "F:/notes/x.png", "C:\\img\\x.png",
+                                 "\\\\server\\share\\x.png", "//server/share/x.png"])
+def test_absolute_paths_are_named_as_such(tree: Path, src: str) -> None:
+    result, diags = resolve(tree, src)
+    assert result is None
+    assert [d[:3] for d in diags] == [("error", "S035", f"image path is absolute: {src}")]
+    assert "relative to the card's file" in diags[0][3]
+
+
+@pytest.mark.parametrize("src", ["../../cards_src_evil/secret.png", "..\\..\\cards_src_evil\\secret.png",
+                                 "../../cards_src_evil/missing.png"])
+def test_paths_that_leave_the_tree_are_refused_whether_or_not_they_exist(tree: Path, src: str) -> None:
+    result, diags = resolve(tree, src)
+    assert result is None
+    assert [d[:3] for d in diags] == [("error", "S035", f"image path leaves the source folder: {src}")]
+
+
+def test_the_source_root_itself_is_inside(tree: Path) -> None:
+    (tree / "top.png").write_bytes(PNG)
+    result, diags = resolve(tree, "../top.png")
+    assert diags == [] and isinstance(result, MediaFile)
+
+
+def test_remote_images_stay_links_with_a_warning(tree: Path) -> None:
+    for url in ("https://example.org/a.png", "http://example.org/a.png"):
+        result, diags = resolve(tree, url)
+        assert result == url
+        assert diags == [("warning", "S030", f"remote image is not packed: {url}",
+                          "download it next to the card so the deck works offline")]
+
+
+@pytest.mark.parametrize("src, scheme", [("data:image/png;base64,AAAA", "data"), ("file:///etc/passwd", "file"),
+                                         ("javascript:alert(1)", "javascript")])
+def test_other_schemes_are_refused(tree: Path, src: str, scheme: str) -> None:
+    result, diags = resolve(tree, src)
+    assert result is None and [d[:3] for d in diags] == [("error", "S031", f"image URL scheme '{scheme}:' is not allowed")]
+
+
+def test_empty_missing_and_folder_paths(tree: Path) -> None:
+    assert resolve(tree, "")[1][0][:3] == ("error", "S032", "image has an empty path")
+    result, diags = resolve(tree, "img/none.png")
+    assert result is None
+    assert diags == [("error", "S033", "image not found: img/none.png", "the path is relative to notes/a.md")]
+    result, diags = resolve(tree, "img/ch14")
+    assert result is None and [d[:3] for d in diags] == [("error", "S033", "image is not a file: img/ch14")]
+
+
+def test_percent_escapes_are_decoded(tree: Path) -> None:
+    (tree / "notes/img/a b.png").write_bytes(PNG)
+    result, diags = resolve(tree, "img/a%20b.png")
+    assert diags == [] and isinstance(result, MediaFile) and result.path.name == "a b.png"
+
+
+def test_only_image_types_are_packed(tree: Path) -> None:
+    (tree / "notes/img/notes.txt").write_bytes(PNG)
+    result, diags = resolve(tree, "img/notes.txt")
+    assert result is None and diags[0][:3] == ("error", "S034", "not an image file type: img/notes.txt")
+    assert diags[0][3] == "supported: .avif .bmp .gif .jpeg .jpg .png .svg .webp"
+
+
+def test_a_text_file_named_png_is_not_packed(tree: Path) -> None:
+    (tree / "notes/img/fake.png").write_text("I am not a picture", encoding="utf-8")
+    result, diags = resolve(tree, "img/fake.png")
+    assert result is None
+    assert [d[:3] for d in diags] == [("error", "S034", "not an image: img/fake.png holds no PNG data")]
+
+
+def test_the_packed_name_says_what_the_content_is(tree: Path) -> None:
+    (tree / "notes/img/photo.JPEG").write_bytes(JPEG)
+    (tree / "notes/img/photo.png").write_bytes(JPEG)  # a JPEG saved under the wrong name
+    (tree / "notes/img/plan.svg").write_bytes(SVG)
+    assert resolve(tree, "img/photo.JPEG")[0].name == packed_name(JPEG, ".jpeg")
+    assert resolve(tree, "img/photo.png")[0].name == packed_name(JPEG, ".jpg")
+    assert resolve(tree, "img/plan.svg")[0].name == packed_name(SVG, ".svg")
+
+
+@pytest.mark.parametrize("data, kind", [
+    (PNG, ".png"), (JPEG, ".jpg"), (b"GIF89a" + b"\0" * 10, ".gif"), (b"GIF87a" + b"\0" * 10, ".gif"),
+    (b"RIFF\x10\x00\x00\x00WEBPVP8 ", ".webp"), (b"BM" + b"\0" * 30, ".bmp"),
+    (b"\0\0\0\x1cftypavif" + b"\0" * 8, ".avif"), (b"\0\0\0\x1cftypavis" + b"\0" * 8, ".avif"),
+    (SVG, ".svg"), (b"\xef\xbb\xbf  <svg>", ".svg"), (b"<!DOCTYPE svg PUBLIC \"x\">\n<svg\n>", ".svg"),
+    (b"", None), (b"\x89PNG", None), (b"BM", None), (b"RIFF\x10\x00\x00\x00WAVE", None),
+    (b"\0\0\0\x1cftypmp42", None), (b"<html><svg></svg></html>", None), (b"<svgx>", None),
+    (b"just text", None),
+])
+def test_sniffed_types(data: bytes, kind: str | None) -> None:
+    assert sniff(data) == kind
