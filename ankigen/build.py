@@ -154,14 +154,15 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
                    "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
     media = [m for card in cards for m in card.media]
 
-    if not _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink):
-        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink))
+    written = _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink)
+    # The lock describes the .apkg just written, whatever became of the PDF.
     new_lock = lock_text(notes, type_stamps, kept)
     if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
         write_text_atomic(lock_file, new_lock)
     summary = _summary(cards, stats, sink)
-    stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
-    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(targets), changes)
+    if written == targets:  # a build with a failed PDF is tried again next time, never replayed
+        stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
+    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes)
 
 
 class _Background:
@@ -209,24 +210,20 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
     return job
 
 
-class _Abandon(Exception):
-    """A stage failed with diagnostics: drop every temporary output."""
-
-
 def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtimes: dict[str, int], pdf: _Background | None,
-                   sink: Sink) -> bool:
-    """Write all outputs to temporary files and rename them only when every one succeeded."""
-    try:
-        with atomic_path(targets[0]) as apkg_tmp:
-            with stage("apkg"):
-                write_apkg(apkg_tmp, notes, media, type_mtimes)
-            if len(targets) > 1 and pdf is not None:
-                with atomic_path(targets[1]) as pdf_tmp:
-                    data, pdf_sink = pdf.result()
-                    sink.items.extend(pdf_sink.items)
-                    if data is None:
-                        raise _Abandon
-                    pdf_tmp.write_bytes(data)
-    except _Abandon:
-        return False
-    return True
+                   sink: Sink) -> list[Path]:
+    """The outputs written, each to a temporary file renamed into place. The PDF stands alone: when
+    it cannot be typeset, the .apkg is still written and the previous PDF is left as it was."""
+    data = None
+    if len(targets) > 1 and pdf is not None:
+        # Waited for before anything is renamed: Ctrl-C meanwhile leaves every output as it was.
+        data, pdf_sink = pdf.result()
+        sink.items.extend(pdf_sink.items)
+    with atomic_path(targets[0]) as apkg_tmp, stage("apkg"):
+        write_apkg(apkg_tmp, notes, media, type_mtimes)
+    written = [targets[0]]
+    if data is not None:
+        with atomic_path(targets[1]) as pdf_tmp:
+            pdf_tmp.write_bytes(data)
+        written.append(targets[1])
+    return written

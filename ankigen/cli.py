@@ -253,6 +253,9 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
         elif not report.outputs:
             click.echo("nothing written: fix the errors above; previous outputs are untouched", err=True)
+        elif config.pdf and all(p.suffix != ".pdf" for p in report.outputs):
+            click.echo("the PDF was not written: fix the PDF errors above (the previous PDF is untouched; "
+                       "--no-pdf skips it)", err=True)
     return report
 
 

@@ -13,8 +13,10 @@ from markdown_it.token import Token
 
 from ankigen.markdown import CHECK_INFO, markdown
 
-# Characters with a meaning in Typst markup; a backslash makes each one literal.
-_SPECIAL = set("\\#$*_`<>@[]~=-+/\"'.:")
+# Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
+# braces and `;` too: text right after `#strong[…]` or `#raw(…)` would otherwise continue that
+# call (`**术语**(term)` was "expected function, found content").
+_SPECIAL = set("\\#$*_`<>@[]~=-+/\"'.:(){};")
 
 MathRenderer = Callable[[str, bool], str]  # (latex, display) -> Typst markup
 ImageRenderer = Callable[[str], str]  # media src -> Typst markup

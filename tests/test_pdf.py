@@ -117,7 +117,7 @@ def test_no_pdf_and_paper_options(project: Path) -> None:
     assert run("build", "--cards-per-page", "9x9").exit_code == 2
 
 
-def test_missing_font_fails_clearly_and_writes_nothing(project: Path) -> None:
+def test_missing_font_fails_the_pdf_clearly_but_not_the_deck(project: Path) -> None:
     write(project / "cards_src/cnn.md", DECK)
     with open(project / "pyproject.toml", "a", encoding="utf-8") as f:
         f.write('pdf_font = "No Such Font"\n')
@@ -125,7 +125,7 @@ def test_missing_font_fails_clearly_and_writes_nothing(project: Path) -> None:
     assert result.exit_code == 1
     assert "error[O002]: font 'No Such Font' is not installed" in result.output
     assert "fonts-noto-cjk" in result.output
-    assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+    assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg"]
 
 
 def test_characters_no_font_covers_are_named(project: Path) -> None:

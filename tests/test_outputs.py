@@ -1,0 +1,48 @@
+"""The outputs stand alone: a PDF that cannot be made never costs the learner the Anki deck."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import AnkiCollection, run, write
+
+DECK = "## 步幅是什么？ {#stride}\n\n窗口每次移动的距离。\n\n## 填充呢？ {#padding}\n\n在边缘补零。\n"
+
+
+def _set_font(project: Path, font: str | None) -> None:
+    text = (project / "pyproject.toml").read_text(encoding="utf-8").split("pdf_font")[0]
+    (project / "pyproject.toml").write_text(text + (f'pdf_font = "{font}"\n' if font else ""), encoding="utf-8")
+
+
+def test_a_pdf_failure_still_writes_the_deck_and_keeps_the_old_pdf(project: Path, tmp_path: Path) -> None:
+    write(project / "cards_src/a.md", DECK)
+    assert run("build").exit_code == 0
+    dist = project / "dist"
+    old_pdf = (dist / "Test deck.pdf").read_bytes()
+
+    write(project / "cards_src/a.md", DECK.replace("补零", "补上零"))
+    _set_font(project, "No Such Font")
+    failed = run("build")
+    assert failed.exit_code == 1
+    assert "error[O002]: font 'No Such Font' is not installed" in failed.output
+    assert "wrote dist/Test deck.apkg: 0 new, 1 changed, 1 unchanged notes" in failed.output
+    assert "Test deck.pdf" not in failed.output.split("error[O002]")[0].split("wrote")[-1]
+    assert (dist / "Test deck.pdf").read_bytes() == old_pdf  # left exactly as it was
+    assert sorted(p.name for p in dist.iterdir()) == ["Test deck.apkg", "Test deck.pdf"]  # no temporary file
+
+    anki = AnkiCollection(tmp_path / "c.anki2")
+    try:
+        anki.import_apkg(dist / "Test deck.apkg")
+        assert "补上零" in anki.notes()["padding"]["Back"]
+    finally:
+        anki.close()
+
+    again = run("build")  # a failed PDF is tried again, never replayed as up to date
+    assert again.exit_code == 1 and "up to date" not in again.output and "error[O002]" in again.output
+    assert "0 new, 0 changed, 2 unchanged notes" in again.output
+
+    _set_font(project, None)
+    fixed = run("build")
+    assert fixed.exit_code == 0, fixed.output
+    assert "0 new, 0 changed, 2 unchanged notes" in fixed.output  # the deck was already right
+    assert (dist / "Test deck.pdf").read_bytes() != old_pdf
