@@ -48,7 +48,35 @@ def decode(path: Path, root: Path, data: bytes, sink: Sink) -> SourceFile | None
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        text = _drop_controls(text, rel, sink)
     return SourceFile(path=path, rel=rel, root=root, text=text)
+
+
+# C0 and C1 control characters but tab and newline: invisible in an editor, refused by Anki's
+# fields as XML and by the PDF's fonts, so a stray one (copied from a PDF, say) is dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(ch: str) -> str:
+    """A control character as a reader can see it: ␂ for U+0002 (Unicode's control pictures)."""
+    code = ord(ch)
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
+
+def _drop_controls(text: str, rel: str, sink: Sink) -> str:
+    """The text without control characters; a warning per line that had some, at the first."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines, start=1):
+        found = _CONTROL.search(line)
+        if found is None:
+            continue
+        names = ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in _CONTROL.findall(line)))
+        sink.warning(Span(rel, n, found.start() + 1), "S004", f"control character {names} dropped",
+                     hint="it is invisible in most editors; delete it there to silence this warning",
+                     source_line=_CONTROL.sub(lambda m: _visible(m.group()), line))
+        lines[n - 1] = _CONTROL.sub("", line)
+    return "\n".join(lines)
 
 
 MAX_FILE_BYTES = 64 * 2**20

@@ -29,11 +29,14 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def resolve(tree: Path, src: str, resolver: MediaResolver | None = None) -> tuple[object, list]:
+def resolve(tree: Path, src: str, resolver: MediaResolver | None = None, root: Path | None = None) -> tuple[object, list]:
+    """(result, [(severity, code, message, hint)]); every diagnostic is at the image, with its line."""
     sink = Sink() if resolver is None else resolver.sink
     resolver = resolver or MediaResolver(sink)
-    source = SourceFile(tree / "notes/a.md", "notes/a.md", tree, "## Q\n")
-    result = resolver.resolve(src, source, SPAN, "![x](" + src + ")")
+    source = SourceFile(tree / "notes/a.md", "notes/a.md", root or tree, "## Q\n")
+    line = "![x](" + src + ")"
+    result = resolver.resolve(src, source, SPAN, line)
+    assert all(d.span == SPAN and d.source_line == line for d in sink.items)
     return result, [(d.severity.value, d.code, d.message, d.hint) for d in sink.items]
 
 
@@ -65,8 +68,8 @@ def test_the_same_file_is_read_once_per_build(tree: Path) -> None:
 def test_absolute_paths_are_named_as_such(tree: Path, src: str) -> None:
     result, diags = resolve(tree, src)
     assert result is None
-    assert [d[:3] for d in diags] == [("error", "S035", f"image path is absolute: {src}")]
-    assert "relative to the card's file" in diags[0][3]
+    assert diags == [("error", "S035", f"image path is absolute: {src}", "copy the image into the source folder "
+                      "and link it with a path relative to the card's file")]
 
 
 @pytest.mark.parametrize("src", ["../../cards_src_evil/secret.png", "..\\..\\cards_src_evil\\secret.png",
@@ -74,13 +77,22 @@ def test_absolute_paths_are_named_as_such(tree: Path, src: str) -> None:
 def test_paths_that_leave_the_tree_are_refused_whether_or_not_they_exist(tree: Path, src: str) -> None:
     result, diags = resolve(tree, src)
     assert result is None
-    assert [d[:3] for d in diags] == [("error", "S035", f"image path leaves the source folder: {src}")]
+    assert diags == [("error", "S035", f"image path leaves the source folder: {src}",
+                      "copy the image into the source folder and link it with a relative path")]
 
 
 def test_the_source_root_itself_is_inside(tree: Path) -> None:
     (tree / "top.png").write_bytes(PNG)
     result, diags = resolve(tree, "../top.png")
     assert diags == [] and isinstance(result, MediaFile)
+
+
+def test_building_one_file_confines_images_to_its_folder(tree: Path) -> None:
+    (tree / "top.png").write_bytes(PNG)
+    one_file = tree / "notes/a.md"
+    assert isinstance(resolve(tree, "img/ch14/x.png", root=one_file)[0], MediaFile)
+    result, diags = resolve(tree, "../top.png", root=one_file)
+    assert result is None and diags[0][1] == "S035"
 
 
 def test_remote_images_stay_links_with_a_warning(tree: Path) -> None:
@@ -95,16 +107,17 @@ def test_remote_images_stay_links_with_a_warning(tree: Path) -> None:
                                          ("javascript:alert(1)", "javascript")])
 def test_other_schemes_are_refused(tree: Path, src: str, scheme: str) -> None:
     result, diags = resolve(tree, src)
-    assert result is None and [d[:3] for d in diags] == [("error", "S031", f"image URL scheme '{scheme}:' is not allowed")]
+    assert result is None and diags == [("error", "S031", f"image URL scheme '{scheme}:' is not allowed",
+                                         "use a relative path to a file below the source folder")]
 
 
 def test_empty_missing_and_folder_paths(tree: Path) -> None:
-    assert resolve(tree, "")[1][0][:3] == ("error", "S032", "image has an empty path")
+    assert resolve(tree, "") == (None, [("error", "S032", "image has an empty path", None)])
     result, diags = resolve(tree, "img/none.png")
     assert result is None
     assert diags == [("error", "S033", "image not found: img/none.png", "the path is relative to notes/a.md")]
     result, diags = resolve(tree, "img/ch14")
-    assert result is None and [d[:3] for d in diags] == [("error", "S033", "image is not a file: img/ch14")]
+    assert result is None and diags == [("error", "S033", "image is not a file: img/ch14", None)]
 
 
 def test_percent_escapes_are_decoded(tree: Path) -> None:
@@ -124,7 +137,8 @@ def test_a_text_file_named_png_is_not_packed(tree: Path) -> None:
     (tree / "notes/img/fake.png").write_text("I am not a picture", encoding="utf-8")
     result, diags = resolve(tree, "img/fake.png")
     assert result is None
-    assert [d[:3] for d in diags] == [("error", "S034", "not an image: img/fake.png holds no PNG data")]
+    assert diags == [("error", "S034", "not an image: img/fake.png holds no PNG data", "the file's content is no "
+                      "image Anki can show; export it again as PNG, JPEG or SVG")]
 
 
 def test_the_packed_name_says_what_the_content_is(tree: Path) -> None:
@@ -141,7 +155,8 @@ def test_the_packed_name_says_what_the_content_is(tree: Path) -> None:
     (b"RIFF\x10\x00\x00\x00WEBPVP8 ", ".webp"), (b"BM" + b"\0" * 30, ".bmp"),
     (b"\0\0\0\x1cftypavif" + b"\0" * 8, ".avif"), (b"\0\0\0\x1cftypavis" + b"\0" * 8, ".avif"),
     (SVG, ".svg"), (b"\xef\xbb\xbf  <svg>", ".svg"), (b"<!DOCTYPE svg PUBLIC \"x\">\n<svg\n>", ".svg"),
-    (b"", None), (b"\x89PNG", None), (b"BM", None), (b"RIFF\x10\x00\x00\x00WAVE", None),
+    (b"BM" + b"\0" * 24, ".bmp"), (b" " * 4091 + b"<svg>", ".svg"),
+    (b"", None), (b"\x89PNG", None), (b"BM", None), (b"BM" + b"\0" * 23, None), (b" " * 4092 + b"<svg>", None), (b"RIFF\x10\x00\x00\x00WAVE", None),
     (b"\0\0\0\x1cftypmp42", None), (b"<html><svg></svg></html>", None), (b"<svgx>", None),
     (b"just text", None),
 ])
