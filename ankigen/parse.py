@@ -301,7 +301,8 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
                 length=len(f.line(line)))
     front_html = md.renderer.render(front_body, md.options, env).strip() if front_body else ""
     back_html = md.renderer.render(answer, md.options, env).strip()
-    if not back_html:
+    # A cloze card needs no answer: the deletions in its question are what is asked.
+    if not back_html and not CLOZE.search(question_html + front_html):
         f.error(line, 1, "S020", "card has no answer",
                 hint="write the answer below the heading, before the next '##'", length=len(f.line(line)))
     last_line = (next((t.map[1] for t in reversed(body) if t.map), head.map[1]))

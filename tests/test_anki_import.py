@@ -281,6 +281,25 @@ def test_cloze_notes_import_with_one_card_per_deletion(project: Path, anki) -> N
     assert not log.updated and len(log.duplicate) == 2
 
 
+def test_a_heading_that_is_all_cloze_is_a_card(project: Path, anki) -> None:
+    write(project / "cards_src/cloze.md", "## {{c1::Paris}} is the capital of {{c2::France}} {#paris}\n\n"
+                                          "## No answer and no deletion {#empty}\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 1
+    assert "cards_src/cloze.md:3:1: error[S020]: card has no answer" in result.output
+    assert "cloze.md:1:1" not in result.output
+    write(project / "cards_src/cloze.md", "## {{c1::Paris}} is the capital of {{c2::France}} {#paris}\n")
+    assert run("build", "--no-pdf").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    paris = anki.notes()["paris"]
+    assert paris.note_type()["name"] == "ankigen cloze" and len(paris.cards()) == 2
+    import re
+
+    shown = re.sub(r"<[^>]+>", "", paris.cards()[0].question().split("</style>")[-1])
+    assert "[...] is the capital of France" in shown
+    assert "Paris" in paris.cards()[0].answer()
+
+
 def test_a_wrong_number_in_a_cloze_is_caught(project: Path) -> None:
     write(project / "cards_src/cloze.md", CLOZE_FILE.replace("{{c1::112}}", "{{c1::113}}"))
     result = run("build")
