@@ -49,6 +49,22 @@ def lock_path(src: Path, config: Config) -> Path:
     return (src if src.is_dir() else src.parent) / "ankigen.lock"
 
 
+def _require_whole_project(src: Path, config: Config) -> None:
+    """A build of one file or sub-folder of the project would share its lock and package, and tag
+    every card outside it as removed: refused, with the ways to do what was meant."""
+    project = config.resolve(config.src).resolve()
+    here = src.resolve()
+    if here != project and project in here.parents and not config.lock:
+        from ankigen.sources import display_path
+
+        shown = display_path(src)
+        raise ConfigError(
+            f"{shown} is part of the project's sources ({display_path(project)}); a deck built from it "
+            "alone would tag every other card ankigen::removed. Build the whole project with "
+            f"`ankigen build`, look at this part with `ankigen check {shown}`, or give it a project of "
+            "its own (`ankigen init` in another folder)")
+
+
 def _require_sources(src: Path) -> None:
     if not src.exists():
         raise ConfigError(f"source folder not found: {src}")
@@ -122,6 +138,7 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     """
     if dry_run:
         config = replace(config, pdf=False)
+    _require_whole_project(src, config)
     _require_sources(src)
     lock_file = lock_path(src, config)
     stem = output_stem(config.root_deck)

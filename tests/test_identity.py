@@ -8,6 +8,9 @@ from pathlib import Path
 
 from ankigen.identity import deck_id, guid_for_id, guid_for_text, note_type_id
 from ankigen.notetype import FIELDS, TEMPLATE_NAMES, basic_note_type
+from click.testing import CliRunner
+
+from ankigen.cli import cli
 from conftest import run, write
 
 
@@ -80,3 +83,19 @@ def test_damaged_lock_is_a_clear_error(project: Path) -> None:
     result = run("build")
     assert result.exit_code == 2
     assert "build manifest is damaged" in result.output
+
+
+def test_building_part_of_the_project_is_refused_and_changes_nothing(project: Path) -> None:
+    # A package of one file would tag every other card ankigen::removed, and its lock would forget them.
+    write(project / "cards_src/a.md", "## A {#a}\n\nalpha\n")
+    write(project / "cards_src/sub/b.md", "## B {#b}\n\nbeta\n")
+    assert run("build", "--no-pdf").exit_code == 0
+    lock, package = _lock(project), (project / "dist/Test deck.apkg").read_bytes()
+    for part in ("cards_src/a.md", "cards_src/sub", "cards_src/sub/"):
+        result = CliRunner().invoke(cli, ["build", "--no-pdf", part])
+        assert result.exit_code == 2
+        assert f"{part.rstrip('/')} is part of the project's sources (cards_src)" in result.output
+        assert f"`ankigen check {part.rstrip('/')}`" in result.output
+    assert _lock(project) == lock and (project / "dist/Test deck.apkg").read_bytes() == package
+    assert run("check", "cards_src/sub").exit_code == 0
+    assert run("build", "--no-pdf", "cards_src").exit_code == 0  # the whole project, named
