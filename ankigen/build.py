@@ -126,7 +126,10 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
             ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             ref = card.span.path
-        notes.append(make_note(card, config, f"{ref}:{card.span.line}" if footer else "",
+        # File and id, never the line: a line moves with every edit above the card, and a field
+        # that changes while the note's content does not would go stale in Anki.
+        source = f"{ref}#{card.id}" if card.id else ref
+        notes.append(make_note(card, config, source if footer else "",
                                _checks_text(holding) if footer else "", known))
     return notes
 

@@ -11,8 +11,9 @@ from ankigen.model import Card, Note
 from ankigen.notetype import CLOZE_FIELDS, FIELDS
 from ankigen.parse import CLOZE
 
-# Fields whose change alone must not count as an edit: the line number moves whenever a card
-# above is edited, and re-importing an "updated" note replaces the tags the learner added.
+# Fields whose change alone must not count as an edit: re-importing an "updated" note replaces
+# the tags the learner added. Source held file:line in earlier versions; leaving it out of the hash keeps
+# that change from updating every note once (renaming a file is not an edit either).
 _NOT_CONTENT = {"Source"}
 
 

@@ -25,7 +25,7 @@ FIELDS = (
     "Hint",     # reserved: a tap-to-reveal hint on the front when non-empty
     "Reverse",  # non-empty makes a second, reversed card (Back → Front)
     "Checks",   # "✓ n claims checked" when the card's formulas were checked
-    "Source",   # file:line of the card in the sources
+    "Source",   # file#id of the card in the sources (the file alone for a card without an id)
     "Id",       # the card's {#id}, empty when it has none
 )
 TEMPLATE_NAMES = ("Card 1", "Card 2")

@@ -79,7 +79,7 @@ def test_first_import_has_every_card_with_deck_tags_math_and_media(project: Path
     assert sorted(deriv.tags) == ["calculus", "formulas"]
     assert "\\(x^2\\)" in deriv["Front"]
     assert "\\[\\frac{d}{dx} x^2 = 2x\\]" in deriv["Back"]
-    assert deriv["Source"] == "math.md:6"
+    assert deriv["Source"] == "math.md#derivative-x2"
     assert notes["stride"].tags == []
 
     decks = {n["Id"]: anki.col.decks.name(n.cards()[0].did) for n in notes.values()}
@@ -129,6 +129,36 @@ def test_edit_rebuilt_at_once_updates_in_place_and_keeps_history(project: Path, 
     card = anki.col.get_card(card_id)
     assert (card.ivl, card.due, card.type, card.queue) == (reviewed.ivl, reviewed.due, reviewed.type, reviewed.queue)
     assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+
+
+def test_after_an_edit_above_them_every_field_in_anki_is_the_packages(project: Path, anki) -> None:
+    # Lines move under every card below an edit; no field may depend on them, or Anki (which keeps
+    # an unchanged note as it was) and the package would disagree.
+    _make_deck(project)
+    write(project / "cards_src/math.md", (project / "cards_src/math.md").read_text(encoding="utf-8") +
+          "\n## A card without an id\n\nIts source names the file only.\n")
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    text = (project / "cards_src/math.md").read_text(encoding="utf-8")
+    write(project / "cards_src/math.md", text.replace("## What is the derivative",
+                                                      "## A new first card {#new-first}\n\nLines and lines\n\nmore.\n\n"
+                                                      "## What is the derivative"))
+    result = run("build")
+    assert "1 new, 0 changed, 4 unchanged" in result.output, result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.new) == 1 and len(log.duplicate) == 4 and not log.updated
+
+    from ankigen.apkg import read_notes
+
+    package = read_notes(only_apkg(project / "dist"))
+    in_anki = {anki.col.get_note(i).guid: anki.col.get_note(i) for i in anki.col.find_notes("")}
+    assert set(in_anki) == set(package)
+    for guid, kept in package.items():
+        assert tuple(in_anki[guid].fields) == kept.fields, kept.id
+        assert sorted(in_anki[guid].tags) == sorted(kept.tags)
+    sources = sorted(n["Source"] for n in in_anki.values())
+    assert sources == ["math.md", "math.md#derivative-x2", "math.md#new-first", "math.md#sum-first-n",
+                       "topics/words.md#stride"]
 
 
 def test_tags_added_in_anki_survive_a_rebuild_without_changes(project: Path, anki) -> None:
