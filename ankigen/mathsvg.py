@@ -28,13 +28,17 @@ class FormulaDrawer:
         self.folder = folder
         self.cache = cache
         self.drawn: dict[tuple[str, bool], Drawing | None] = {}
-        self.failed: list[tuple[str, str]] = []
+        self.problems: dict[tuple[str, bool], str] = {}  # why a formula could not be drawn
 
     def draw(self, latex: str, display: bool) -> Drawing | None:
         key = (latex.strip(), display)
         if key not in self.drawn:
             self.drawn[key] = self._draw(*key)
         return self.drawn[key]
+
+    def problem(self, latex: str, display: bool) -> str:
+        """Why draw() gave None for this formula."""
+        return self.problems.get((latex.strip(), display), "not drawn")
 
     def _draw(self, latex: str, display: bool) -> Drawing | None:
         digest = hashlib.sha256(f"{int(display)}\x1f{latex}".encode("utf-8")).hexdigest()[:24]
@@ -48,7 +52,7 @@ class FormulaDrawer:
 
                 svg = ziamath.Math.fromlatex(latex, size=DRAW_SIZE, inline=not display).svg()
             except Exception as exc:  # noqa: BLE001 — ziamath raises many kinds on bad TeX
-                self.failed.append((latex, f"{type(exc).__name__}: {exc}".strip(": ")))
+                self.problems[(latex, display)] = f"{type(exc).__name__}: {exc}".strip(": ")
                 return None
             if self.cache is not None:
                 try:
@@ -56,10 +60,13 @@ class FormulaDrawer:
                     (self.cache / name).write_text(svg, encoding="utf-8")
                 except OSError:
                     pass  # the cache only saves time
-        (self.folder / name).write_text(svg, encoding="utf-8")
         m = _VIEWBOX.search(svg)
-        if not m:
-            self.failed.append((latex, "no size in the drawing"))
+        # ziamath draws some formulas it cannot lay out (\mathop{\text{lcm}} alone) with a negative
+        # height, which Typst refuses: such a drawing would fail the whole chunk it is in.
+        if not m or float(m.group(3)) <= 0 or float(m.group(4)) <= 0:
+            self.problems[(latex, display)] = "ziamath drew it without a size" if not m else \
+                "ziamath drew it with a negative size"
             return None
+        (self.folder / name).write_text(svg, encoding="utf-8")
         _, top, width, height = (float(v) for v in m.groups())
         return Drawing(name, width, height, max(0.0, height + top))

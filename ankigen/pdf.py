@@ -20,11 +20,13 @@ from ankigen import code_digest
 from ankigen.diagnostics import Sink
 from ankigen.markdown import shown_math
 from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
-from ankigen.model import Card, Span
+from ankigen.model import Card
 from ankigen.parse import CLOZE
-from ankigen.pdf_chunks import PAGE_LINK, Part, PdfError, Typesetter, merge, outline, split, start_pages
+from ankigen.pdf_chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
+                                start_pages)
 from ankigen.pdf_fonts import check_fonts
-from ankigen.pdf_measure import SIZES_PT, Frame, MeasureCache, SideFit, digest, measure_source, read_answers
+from ankigen.pdf_measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
+                                 read_answers)
 from ankigen.typst_markup import escape, inline, string, to_blocks
 from ankigen.typst_math import to_typst
 
@@ -147,30 +149,55 @@ def _date(build_time: int) -> str:
     return dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("%Y-%m-%d")
 
 
-class _Renderer:
-    """Turns cards into Typst markup, collecting formula drawings and images in one folder."""
+@dataclass(frozen=True)
+class _Marked:
+    """A card in Typst markup, with the formulas it uses and what became of those Typst could not take."""
 
-    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, native: bool = True) -> None:
+    question: str
+    extra: tuple[str, ...]
+    back: tuple[str, ...]
+    formulas: dict[str, str]  # its display formulas, by key (they are measured)
+    natives: dict[str, str]  # every translated formula it uses, by key (they are validated)
+    notes: tuple[tuple[str, str], ...] = ()  # (code, message) of each formula shown another way
+
+
+class _Renderer:
+    """Turns cards into Typst markup, collecting formula drawings and images in one folder. Each
+    formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
+
+    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink) -> None:
         self.folder = folder
-        self.native = native
         self.drawer = drawer
         self.sink = sink
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
         self.formulas: dict[str, str] = {}  # digest -> Typst display equation
+        self.natives: dict[str, str] = {}  # digest -> every translation used, inline ones too
+        self.rejected: set[str] = set()  # digests of the translations Typst refused
         self.memo_used: set[str] = set()
+        self._used: dict[str, str] = {}  # of the card being rendered
+        self._notes: dict[tuple[str, str], None] = {}
+        self._drew = False
 
     def math(self, latex: str, display: bool) -> str:
         latex = shown_math(latex)
-        native = to_typst(latex, display) if self.native else None
-        if native is not None and display:
+        native = to_typst(latex, display)
+        refused = native is not None and digest(native) in self.rejected
+        if native is not None and not refused:
             key = digest(native)
-            self.formulas[key] = native
-            return f'#dm("{key}")[{native}]'
-        if native is not None:
+            self._used[key] = native
+            if display:
+                self.formulas[key] = native
+                return f'#dm("{key}")[{native}]'
             return native
         drawing = self.drawer.draw(latex, display)
-        if drawing is None:  # ziamath could not read it: show the source rather than nothing
-            return f"#raw({string(latex)})"
+        self._drew = True
+        shown = latex.strip().replace("\n", " ")[:80]
+        if drawing is None:  # ziamath could not draw it either: show the source rather than nothing
+            why = ("Typst refused its translation, and " if refused else "") + self.drawer.problem(latex, display)
+            self._notes[("O004", f"formula printed as LaTeX source ({why}): {shown}")] = None
+            return f"#raw({string(latex)}, block: {'true' if display else 'false'})"
+        if refused:
+            self._notes[("O021", f"Typst refused the translation of a formula; it is drawn as an image: {shown}")] = None
         if display:
             return f"#md({string(drawing.name)}, {drawing.width:.3f})"
         return f"#mi({string(drawing.name)}, {drawing.width:.3f}, {drawing.depth:.3f})"
@@ -196,25 +223,32 @@ class _Renderer:
                                   hint=f"Typst says: {str(exc).splitlines()[0][:160]}")
         return self.images[media.path] or None
 
-    def card(self, card: Card, memo: dict[str, list]) -> tuple[str, list[str], list[str], dict[str, str]]:
-        """(question, front blocks, answer blocks, its display formulas by key) of a card; memo keeps
-        them for the next build."""
+    def card(self, card: Card, memo: dict[str, list]) -> _Marked:
+        """A card in markup; memo keeps it for the next build."""
         if CLOZE.search(card.question + card.front_extra_md + card.back_md):
             card = _cloze_sides(card)
-        key = digest(f"{int(self.native)}\x1e{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
+        key = digest(f"{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
         self.memo_used.add(key)
-        if not card.media and key in memo:  # images must be copied into the folder: never memoised
-            q, extra, back, formulas = memo[key]
+        kept = memo.get(key) if not card.media else None  # images must be copied into the folder
+        if kept is not None and not set(kept[4]) & self.rejected:
+            q, extra, back, formulas, natives = kept
             self.formulas.update(formulas)
-            return q, extra, back, formulas
-        drawn = len(self.drawer.drawn)
+            self.natives.update(natives)
+            return _Marked(q, tuple(extra), tuple(back), formulas, natives)
+        self._used, self._notes, self._drew = {}, {}, False
         q = self.question(card)
         extra = self.side(card, card.front_extra_md) if card.front_extra_md else []
         back = self.side(card, card.back_md)
         formulas = {k: self.formulas[k] for k in _DM_KEY.findall("".join([q, *extra, *back]))}
-        if not card.media and len(self.drawer.drawn) == drawn:  # a drawing may fail: warn every build
-            memo[key] = [q, extra, back, formulas]
-        return q, extra, back, formulas
+        natives = dict(self._used)
+        self.natives.update(natives)
+        # Drawings must be written into this build's folder, and their warnings given every build:
+        # a card with one is rendered afresh each time.
+        if not card.media and not self._drew:
+            memo[key] = [q, extra, back, formulas, natives]
+        else:
+            memo.pop(key, None)
+        return _Marked(q, tuple(extra), tuple(back), formulas, natives, tuple(self._notes))
 
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
@@ -298,15 +332,15 @@ MEASURE_BATCH = 300  # questions per measuring document
 
 
 class _Measurer:
-    """Asks Typst what the cache does not know, a few hundred questions per document, sending
-    each full batch to a worker while the remaining cards are still being prepared."""
+    """Asks Typst what the cache does not know, a few hundred questions per document, each full
+    batch sent to a worker while the rest are being prepared."""
 
     def __init__(self, ts: Typesetter, preamble: str, frame: Frame, cache: MeasureCache) -> None:
         self.ts, self.preamble, self.frame, self.cache = ts, preamble, frame, cache
         self.formulas: dict[str, str] = {}
         self.sides: dict[str, list[str]] = {}
         self.asked: set[str] = set()
-        self.futures = []
+        self.pending: list[tuple[dict, dict, tuple]] = []  # (formulas, sides, query in a worker)
 
     def add(self, formulas: dict[str, str], sides: list[list[str]]) -> None:
         for key, eq in formulas.items():
@@ -319,19 +353,59 @@ class _Measurer:
                 self.asked.add(key)
                 self.sides[key] = blocks
         if len(self.formulas) + len(self.sides) >= MEASURE_BATCH:
-            self.futures.append(self.ts.query_soon(self._source()))
+            self._send()
 
-    def finish(self) -> None:
-        answers = [self.ts.answer(f) for f in self.futures]
+    def finish(self) -> dict[str, str]:
+        """Measure what is left; Typst's message for each formula or side it refused (those are
+        then not measured, and their cards are printed plain)."""
         if self.formulas or self.sides:
-            answers += self.ts.queries([self._source()])
-        for answer in answers:
-            read_answers(json.loads(answer), self.cache)
+            self._send()
+        refused: dict[str, str] = {}
+        for _ in range(RETRIES):
+            batches, self.pending = self.pending, []
+            for formulas, sides, query in batches:
+                answer = self.ts.answer(query)
+                if not isinstance(answer, Refusal):
+                    read_answers(json.loads(answer), self.cache)
+                    continue
+                blamed = blame(entry_starts(measure_source(self.preamble, self.frame, formulas, sides)),
+                               answer.lines)
+                if not blamed:  # the measuring document itself, not a card: hopeless
+                    raise PdfError(answer.message)
+                refused.update(dict.fromkeys(blamed, answer.message))
+                self.formulas = {k: v for k, v in formulas.items() if k not in refused}
+                self.sides = {k: v for k, v in sides.items() if k not in refused}
+                self._send()
+            if not self.pending:
+                return refused
+        raise PdfError(f"Typst refused the measuring document {RETRIES} times; the last time: {answer.message}")
 
-    def _source(self) -> str:
+    def _send(self) -> None:
         source = measure_source(self.preamble, self.frame, self.formulas, self.sides)
+        self.pending.append((self.formulas, self.sides, self.ts.query_soon(source)))
         self.formulas, self.sides = {}, {}
-        return source
+
+
+_VALIDATE = "\n#set page(width: 40cm, height: auto)\n"
+VALIDATE_BATCH = 400  # translated formulas per validating document
+RETRIES = 5  # rounds of compiling again without what Typst refused: a hopeless PDF fails in seconds
+
+
+def _validation_source(preamble: str, natives: list[tuple[str, str]]) -> tuple[str, list[tuple[int, str]]]:
+    """A document of bare formulas, one paragraph each, and the first line of each."""
+    out, starts = [preamble, _VALIDATE], []
+    line = 1 + preamble.count("\n") + _VALIDATE.count("\n")
+    for key, native in natives:
+        starts.append((line, key))
+        text = f"{native}\n\n"
+        out.append(text)
+        line += text.count("\n")
+    return "".join(out), starts
+
+
+def _plain(md_text: str) -> list[str]:
+    """Markdown as escaped text, a paragraph per block: what a card Typst refused is printed as."""
+    return [escape(p.strip()) for p in re.split(r"\n\s*\n", md_text) if p.strip()]
 
 
 def _surely_fits(blocks: list[str], frame: Frame) -> bool:
@@ -359,35 +433,18 @@ def _side_key(blocks: list[str]) -> str:
 
 def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
                cache: Path | None) -> bytes | None:
-    """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure."""
+    """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure. A formula
+    or a card Typst refuses is shown another way, with a warning at its card."""
     fonts = check_fonts(cards, opts.font, sink, cache / "fonts.json" if cache else None)
     if fonts is None:
         return None
-    attempt = Sink()
-    try:
-        pdf = _typeset(cards, title, opts, build_time, attempt, cache, fonts, native=True)
-    except PdfError as first:
-        # Typst refused a translated formula (a bug of ours): draw every formula instead.
-        attempt = Sink()
-        try:
-            pdf = _typeset(cards, title, opts, build_time, attempt, None, fonts, native=False)
-        except PdfError:
-            raise first from None
-        attempt.warning(Span(title, 1, 1), "O021", "Typst refused the translated formulas; all formulas "
-                        "were drawn as images instead", hint=f"please report this; Typst said: {str(first)[:200]}")
-    sink.items.extend(attempt.items)
-    return pdf
-
-
-def _typeset(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink, cache: Path | None,
-             fonts: str, native: bool) -> bytes:
     from importlib.metadata import version
 
-    salt = f"{code_digest()}|typst {version('typst')}|{fonts}|{int(native)}"
+    salt = f"{code_digest()}|typst {version('typst')}|{fonts.key}"
     with tempfile.TemporaryDirectory(prefix="ankigen-pdf-") as tmp:
         folder = Path(tmp)
         with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt) as ts:
-            pdf = _Layout(cards, title, opts, sink, folder, ts, cache, native).pdf(build_time)
+            pdf = _Layout(cards, title, opts, sink, folder, ts, cache, fonts.fallback).pdf(build_time)
             if cache is not None:
                 ts.prune()
             return pdf
@@ -403,48 +460,117 @@ class _Piece:
     front: str
     back_size: str
     back: str
+    card: int  # its index in the deck
 
 
 class _Layout:
     """The document in chunks: title and contents, study sheet, introduction, cut-out cards."""
 
     def __init__(self, cards: list[Card], title: str, opts: PdfOptions, sink: Sink, folder: Path,
-                 ts: Typesetter, cache: Path | None, native: bool) -> None:
+                 ts: Typesetter, cache: Path | None, fallback: tuple[str, ...] = ()) -> None:
         self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
-        r = _Renderer(folder, drawer, sink, native)
-        self.preamble = _PREAMBLE.format(title=string(title), font=string(opts.font), gap=BLOCK_GAP_EM,
-                                         draw=DRAW_SIZE)
+        r = _Renderer(folder, drawer, sink)
+        fonts = ", ".join(string(f) for f in (opts.font, *fallback))
+        self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
-        frame = Frame(inner_w, inner_h, f"{opts.font}|{opts.paper}|{opts.cols}x{opts.rows}")
+        frame = Frame(inner_w, inner_h, f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}")
         self.measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
+        marked = [r.card(card, self.measured.markup) for card in cards]
+        r.rejected = self.validate(r.natives)
+        if r.rejected:  # those cards again, each refused formula drawn instead
+            marked = [r.card(c, self.measured.markup) if set(m.natives) & r.rejected else m
+                      for c, m in zip(cards, marked)]
+        for card, m in zip(cards, marked):
+            for code, message in m.notes:
+                hint = ("it is printed as LaTeX source instead" if code == "O004" else
+                        "please report this: ankigen's LaTeX-to-Typst translation is wrong for it")
+                sink.warning(card.span, code, message, hint=hint)
+        self.fronts = [(m.question, list(m.extra)) for m in marked]
+        self.backs = [list(m.back) for m in marked]
+        self.front_sides = [[f"#strong[{m.question}]", *m.extra] for m in marked]
+        self.broken: set[int] = set()
         measurer = _Measurer(ts, self.preamble, frame, self.measured)
-        self.fronts, self.backs, self.front_sides = [], [], []
-        for card in cards:
-            q, extra, back, formulas = r.card(card, self.measured.markup)
-            front = [f"#strong[{q}]", *extra]
-            if _surely_fits(front, frame):
-                self.measured.sides[_side_key(front)] = SideFit(SIZES_PT[0])
-            measurer.add(formulas, [front, back])
-            self.fronts.append((q, extra))
-            self.backs.append(back)
-            self.front_sides.append(front)
-        measurer.finish()
-        for latex, problem in drawer.failed:
-            sink.warning(Span(title, 1, 1), "O004", f"formula not drawn in the PDF ({problem}): {latex[:60]}",
-                         hint="it is printed as LaTeX source instead")
+        for k, m in enumerate(marked):
+            if _surely_fits(self.front_sides[k], frame):
+                self.measured.sides[_side_key(self.front_sides[k])] = SideFit(SIZES_PT[0])
+            measurer.add(m.formulas, [self.front_sides[k], self.backs[k]])
+        refused = measurer.finish()
+        for k, m in enumerate(marked):
+            keys = [*m.formulas, _side_key(self.front_sides[k]), _side_key(self.backs[k])]
+            reason = next((refused[key] for key in keys if key in refused), None)
+            if reason is not None:
+                self.print_plain(k, reason)
         sides = {_side_key(b) for b in self.front_sides + self.backs if b}
-        self.measured.save(set(r.formulas), sides, r.memo_used)
+        self.measured.save(set(r.formulas), sides, r.memo_used, set(r.natives))
         self.limit = inner_h - CONTINUATION_RESERVE_PT
         self.paper = string(PAPERS[opts.paper][0])
         self.study_page = _STUDY_PAGE.format(paper=self.paper, margin=STUDY_MARGIN, title_text=escape(title))
 
+    def validate(self, natives: dict[str, str]) -> set[str]:
+        """The translated formulas Typst refuses. Each validating document holds bare formulas;
+        Typst stops at the first it refuses, so those before it passed and the rest are tried again."""
+        todo, rejected = [k for k in natives if k not in self.measured.valid], set()
+        for _ in range(RETRIES):
+            batches = [todo[i:i + VALIDATE_BATCH] for i in range(0, len(todo), VALIDATE_BATCH)]
+            docs = [_validation_source(self.preamble, [(k, natives[k]) for k in batch]) for batch in batches]
+            todo = []
+            for batch, (_, starts), answer in zip(batches, docs, self.ts.checks([d for d, _ in docs])):
+                if answer is None:
+                    self.measured.valid.update(batch)
+                    continue
+                blamed = blame(starts, answer.lines)
+                if not blamed:  # the preamble itself: no formula is to blame
+                    raise PdfError(answer.message)
+                rejected.update(blamed)
+                first = min(batch.index(k) for k in blamed)
+                self.measured.valid.update(batch[:first])
+                todo += [k for k in batch[first + 1:] if k not in rejected]
+            if not todo:
+                break
+        # Formulas still untried after RETRIES rounds are typeset as they are: a card they break
+        # is printed plain (print_plain), which bounds the time a deck of bad translations costs.
+        return rejected
+
+    def print_plain(self, k: int, reason: str) -> None:
+        """Typst refused card k's markup: print its text instead, escaped, and say so at the card."""
+        card = self.cards[k]
+        self.sink.warning(card.span, "O022", f"Typst could not typeset card '{card.id or card.question[:30]}', "
+                          f"so it is printed as plain text: {reason[:200]}",
+                          hint="please report this: ankigen wrote Typst markup that Typst refused for this card")
+        if CLOZE.search(card.question + card.front_extra_md + card.back_md):
+            card = _cloze_sides(card)
+        q = escape(card.question)
+        self.broken.add(k)
+        self.fronts[k] = (q, _plain(card.front_extra_md))
+        self.backs[k] = _plain(card.back_md)
+        self.front_sides[k] = [f"#strong[{q}]", *self.fronts[k][1]]
+
+    def compiled(self) -> tuple[list[Path], int]:
+        """The PDFs of the study chunks, the introduction and the cut-out chunks, and how many
+        study chunks there are. Each card Typst refuses is printed plain and its chunk compiled again."""
+        for _ in range(RETRIES):
+            study, study_starts = self.study_sources()
+            cut_out, card_starts = self.card_sources()
+            intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=CUT_OUT_TITLE)])
+            starts = [*study_starts, [], *card_starts]
+            try:
+                return self.ts.pdfs(study + [intro] + cut_out), len(study)
+            except PdfError as exc:
+                failed = {}
+                for i, refusal in exc.refusals.items():
+                    blamed = [k for k in blame(starts[i], refusal.lines) if k is not None and k not in self.broken]
+                    if not blamed:  # outside any card, or a card already plain: hopeless
+                        raise PdfError(refusal.message) from None
+                    failed.update(dict.fromkeys(blamed, refusal.message))
+                for k, message in failed.items():
+                    self.print_plain(k, message)
+        raise PdfError(f"Typst still refused cards after {RETRIES} rounds of printing them plain "
+                       f"({len(self.broken)} so far)")
+
     def pdf(self, build_time: int) -> bytes:
-        study = self.study_sources()
-        cut_out = self.card_sources()
-        intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=CUT_OUT_TITLE)])
-        paths = self.ts.pdfs(study + [intro] + cut_out)
-        study_paths, intro_path, card_paths = paths[:len(study)], paths[len(study)], paths[len(study) + 1:]
+        paths, n = self.compiled()
+        study_paths, intro_path, card_paths = paths[:n], paths[n], paths[n + 1:]
         outlines = [outline(p) for p in study_paths + [intro_path]]
         counts = [n for n, _ in outlines]
         front_pages = 2  # the title page and one page of contents: a guess, corrected below when wrong
@@ -470,8 +596,10 @@ class _Layout:
                               subtitle=f"{len(self.cards)} 张卡片 · ankigen", date=_date(build_time))
         return "".join([self.preamble, front, lines])
 
-    def study_sources(self) -> list[str]:
+    def study_sources(self) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        """The study chunks, and the first line of each card in each (to blame a card Typst refuses)."""
         entries: list[tuple[str, str]] = []  # (chunking key, markup) per card in study order
+        owners: list[int] = []
         for deck, indices in _cards_by_deck(self.cards):
             name = deck[len(self.title) + 2:] if deck.startswith(self.title + "::") else deck
             heading = f"\n= {escape(name)}\n"
@@ -481,15 +609,18 @@ class _Layout:
                 entries.append((_chunk_key(card),
                                 heading + f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], "
                                           f"[{_join(self.backs[k])}])\n"))
+                owners.append(k)
                 heading = ""
-        sources = []
+        sources, starts = [], []
         for chunk in split([key for key, _ in entries]):
             body = "".join(entries[i][1] for i in chunk)
-            sources.append("".join([self.preamble, _dm(self.measured.widths, body), self.study_page, _STUDY_CARD,
-                                    body]))
-        return sources
+            head = "".join([self.preamble, _dm(self.measured.widths, body), self.study_page, _STUDY_CARD])
+            sources.append(head + body)
+            starts.append(_starts(head, [(entries[i][1], owners[i]) for i in chunk]))
+        return sources, starts
 
-    def card_sources(self) -> list[str]:
+    def card_sources(self) -> tuple[list[str], list[list[tuple[int, int]]]]:
+        """The cut-out chunks, and the first line of each cell in each, with its card."""
         opts = self.opts
         _, width_mm, height_mm = PAPERS[opts.paper]
         setup = _CARDS.format(paper=self.paper, margin=CARD_MARGIN_MM, min=MIN_SIZE_PT,
@@ -497,30 +628,34 @@ class _Layout:
                               ch=f"{(height_mm - 2 * CARD_MARGIN_MM) / opts.rows:.3f}", inset=CELL_INSET_MM,
                               inset_half=CELL_INSET_MM / 2, cols=opts.cols, rows=opts.rows)
         pieces = self.pieces()
-        sources = []
+        sources, starts = [], []
         for chunk in split([p.key for p in pieces]):
-            body = self.card_pages([pieces[i] for i in chunk])
-            sources.append("".join([self.preamble, _dm(self.measured.widths, body), setup, body]))
-        return sources
+            lines = self.card_pages([pieces[i] for i in chunk])
+            body = "".join(text for text, _ in lines)
+            head = "".join([self.preamble, _dm(self.measured.widths, body), setup])
+            sources.append(head + body)
+            starts.append(_starts(head, lines))
+        return sources, starts
 
-    def card_pages(self, pieces: list[_Piece]) -> str:
-        """Pairs of pages: fronts, then backs mirrored so that they meet when printed duplex."""
+    def card_pages(self, pieces: list[_Piece]) -> list[tuple[str, int | None]]:
+        """Pairs of pages: fronts, then backs mirrored so that they meet when printed duplex. Each
+        cell on lines of its own, with its card (None for the rest)."""
         opts = self.opts
         per_page = opts.cols * opts.rows
-        out = []
+        out: list[tuple[str, int | None]] = []
         for start in range(0, len(pieces), per_page):
             page = pieces[start:start + per_page]
-            blank = ["[]"] * (per_page - len(page))
-            front_cells = [f"cell({string(p.id)}, {p.front_size}, [{p.front}])" for p in page] + blank
-            back_cells = [f"cell({string(p.id)}, {p.back_size}, [{p.back}])" for p in page] + blank
+            blank = [("[]", None)] * (per_page - len(page))
+            front_cells = [(f"cell({string(p.id)}, {p.front_size}, [{p.front}])", p.card) for p in page] + blank
+            back_cells = [(f"cell({string(p.id)}, {p.back_size}, [{p.back}])", p.card) for p in page] + blank
             mirrored = []
             for row in range(opts.rows):  # flip on the long edge: each row reads right to left
                 mirrored.extend(reversed(back_cells[row * opts.cols:(row + 1) * opts.cols]))
-            if out:
-                out.append("#pagebreak()\n")
-            out.append(f"#card-page(({', '.join(front_cells)},))\n#pagebreak()\n")
-            out.append(f"#card-page(({', '.join(mirrored)},))\n")
-        return "".join(out)
+            for cells in (front_cells, mirrored):
+                out.append((("#pagebreak()\n" if out else "") + "#card-page((\n", None))
+                out.extend((f"{cell},\n", card) for cell, card in cells)
+                out.append(("))\n", None))
+        return out
 
     def pieces(self) -> list[_Piece]:
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
@@ -528,12 +663,15 @@ class _Layout:
         for k, card in enumerate(self.cards):
             q, extra = self.fronts[k]
             key, cid = _chunk_key(card), card.id or ""
+            if k in self.broken:  # not measured: fit() sizes it, scaling it down if need be
+                out.append(_Piece(key, cid, "none", _join(self.front_sides[k]), "none", _join(self.backs[k]), k))
+                continue
             front_fit = self.measured.sides.get(_side_key(self.front_sides[k]), SideFit(None))
             back = self.backs[k]
             back_fit = self.measured.sides.get(_side_key(back), SideFit(None)) if back else SideFit(MIN_SIZE_PT)
             if back_fit.size is not None:
                 out.append(_Piece(key, cid, _size(front_fit.size), _join(self.front_sides[k]),
-                                  _size(back_fit.size), _join(back)))
+                                  _size(back_fit.size), _join(back), k))
                 continue
             chunks = _pack(list(back_fit.blocks), self.limit, gap)
             self.sink.warning(card.span, "O010",
@@ -545,5 +683,14 @@ class _Layout:
                 front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
                 single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > self.limit
                 out.append(_Piece(f"{key}\x1e{n}", cid, "none", front,
-                                  "none" if single else _size(MIN_SIZE_PT), _join([back[i] for i in chunk])))
+                                  "none" if single else _size(MIN_SIZE_PT), _join([back[i] for i in chunk]), k))
         return out
+
+
+def _starts(head: str, parts: list[tuple[str, int | None]]) -> list[tuple[int, int | None]]:
+    """The first line of each part after head, with its owner: where Typst's line numbers point."""
+    line, out = 1 + head.count("\n"), []
+    for text, owner in parts:
+        out.append((line, owner))
+        line += text.count("\n")
+    return out

@@ -9,18 +9,21 @@ page numbers, blank pages before rectos, bookmarks and the document's metadata.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import io
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ankigen.typst_worker import run
 
@@ -35,8 +38,40 @@ WORKER_MB = 250  # a worker that has grown past this is replaced, which frees wh
 PAGE_LINK = "ankigen-page:"
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Typst's refusal of one document: its message and the lines of that document it points at
+    (the error's own place, then each call that led there), so that the caller can blame a card."""
+
+    message: str
+    lines: tuple[int, ...] = ()
+
+
+T = TypeVar("T")
+_PLACE = re.compile(r"┌─ (.+?):(\d+):\d+")
+
+
+def refusal(message: str, diagnostic: str, file_name: str) -> Refusal:
+    """The refusal of the document `file_name`, its places read from Typst's diagnostic."""
+    lines = (int(m.group(2)) for m in _PLACE.finditer(diagnostic) if Path(m.group(1)).name == file_name)
+    return Refusal(message, tuple(dict.fromkeys(lines)))
+
+
+def blame(starts: list[tuple[int, T]], lines: tuple[int, ...]) -> list[T]:
+    """The owners of the lines Typst pointed at. Each owner's text starts on a line of its own
+    and runs to the next owner's first line; lines before the first owner (the preamble) have none."""
+    firsts = [line for line, _ in starts]
+    owners = [starts[i][1] for i in (bisect.bisect_right(firsts, line) - 1 for line in lines) if i >= 0]
+    return list(dict.fromkeys(owners))
+
+
 class PdfError(Exception):
-    """Typst refused a document; reported as a diagnostic."""
+    """Typst refused a document; reported as a diagnostic. `refusals` maps the index of each
+    refused source (of those handed to Typesetter.pdfs) to Typst's reasons."""
+
+    def __init__(self, message: str, refusals: dict[int, Refusal] | None = None) -> None:
+        super().__init__(message)
+        self.refusals = refusals or {}
 
 
 def split(keys: list[str]) -> list[range]:
@@ -74,7 +109,8 @@ class Typesetter:
         self._workers.close()
 
     def pdfs(self, sources: list[str]) -> list[Path]:
-        """The compiled PDF of each source (cached by content)."""
+        """The compiled PDF of each source (cached by content). Every source is tried before a
+        PdfError names all those Typst refused."""
         self.store.mkdir(parents=True, exist_ok=True)
         paths, jobs = [], {}
         for source in sources:
@@ -86,12 +122,20 @@ class Typesetter:
                 typ = self.folder / f"{key}.typ"
                 typ.write_text(source, encoding="utf-8")
                 jobs[path] = ("pdf", str(typ), str(self.folder), str(path))
-        self._run(list(jobs.values()))
+        outcomes = dict(zip(jobs, self._run(list(jobs.values()))))
+        refused = {i: outcomes[path] for i, path in enumerate(paths) if isinstance(outcomes.get(path), Refusal)}
+        if refused:
+            raise PdfError(next(iter(refused.values())).message, refused)
         return paths
 
-    def queries(self, sources: list[str]) -> list[str]:
-        """The JSON answer of each source's <m> metadata (the caller caches these)."""
+    def queries(self, sources: list[str]) -> list[str | Refusal]:
+        """The JSON answer of each source's <m> metadata (the caller caches these), or Typst's refusal."""
         return self._run([self._query_job(source) for source in sources])
+
+    def checks(self, sources: list[str]) -> list[Refusal | None]:
+        """Typst's refusal of each source, or None where it compiles."""
+        jobs = [("check", *self._query_job(source)[1:]) for source in sources]
+        return [answer if isinstance(answer, Refusal) else None for answer in self._run(jobs)]
 
     def prune(self) -> None:
         """Forget the chunks this build did not use, so the store does not grow with every edit."""
@@ -99,16 +143,16 @@ class Typesetter:
             if path not in self.used:  # old chunks, and what an interrupted worker left
                 path.unlink(missing_ok=True)
 
-    def query_soon(self, source: str) -> Future:
+    def query_soon(self, source: str) -> tuple[Future, str]:
         """Start a query in a worker now (while the caller prepares more); answer() reads it."""
-        return self._workers.submit(self._query_job(source))
+        job = self._query_job(source)
+        return self._workers.submit(job), job[1]
 
     @staticmethod
-    def answer(future: Future) -> str:
-        ok, text = future.result()
-        if not ok:
-            raise PdfError(text)
-        return text
+    def answer(pending: tuple[Future, str]) -> str | Refusal:
+        future, typ = pending
+        ok, text, diagnostic = future.result()
+        return text if ok else refusal(text, diagnostic, Path(typ).name)
 
     def _query_job(self, source: str) -> tuple:
         self._queries += 1
@@ -116,13 +160,13 @@ class Typesetter:
         typ.write_text(source, encoding="utf-8")
         return "query", str(typ), str(self.folder), None
 
-    def _run(self, jobs: list[tuple]) -> list[str]:
+    def _run(self, jobs: list[tuple]) -> list[str | Refusal]:
         if len(jobs) < POOL_FROM or self._workers.count < 2:
-            return [self.answer(_done(run(*job))) for job in jobs]
-        return [self.answer(f) for f in [self._workers.submit(job) for job in jobs]]
+            return [self.answer((_done(run(*job)), job[1])) for job in jobs]
+        return [self.answer(pending) for pending in [(self._workers.submit(job), job[1]) for job in jobs]]
 
 
-def _done(result: tuple[bool, str]) -> Future:
+def _done(result: tuple[bool, str, str]) -> Future:
     future: Future = Future()
     future.set_result(result)
     return future
@@ -180,14 +224,14 @@ class _Workers:
                 line = ""
             if not line:
                 future.set_result((False, f"a Typst worker process stopped (exit status {proc.poll()}); "
-                                          "out of memory?"))
+                                          "out of memory?", ""))
                 proc = _stop(proc)
                 continue
-            ok, answer, peak = json.loads(line)
+            ok, answer, diagnostic, peak = json.loads(line)
             self.peak_mb = max(self.peak_mb, peak)
             if peak > WORKER_MB:
                 proc = _stop(proc)
-            future.set_result((bool(ok), str(answer)))
+            future.set_result((bool(ok), str(answer), str(diagnostic)))
         _stop(proc)
 
 

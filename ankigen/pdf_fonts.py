@@ -1,8 +1,12 @@
-"""Which characters the installed fonts cover, so a missing glyph is an error, not an empty box."""
+"""Which characters the installed fonts cover: a missing glyph is a warning naming it, never a surprise.
+
+A colour-emoji font, when installed, is put after the configured fonts, so that emoji print.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen.diagnostics import Sink
@@ -11,23 +15,36 @@ from ankigen.output import write_text_atomic
 from ankigen.pdf_measure import digest
 
 
-def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> str | None:
-    """Report characters no configured font covers. When the PDF can be typeset, a digest of the
-    font files used (compiled chunks are kept only as long as it stays the same); None otherwise."""
+EMOJI_FONT = "Noto Color Emoji"  # Debian's fonts-noto-color-emoji
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """The fonts the PDF is set in, beyond the configured one."""
+
+    key: str  # a digest of the font files used: compiled chunks are kept only as long as it stays
+    fallback: tuple[str, ...] = ()  # installed families tried after the configured ones
+
+
+def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> FontSet | None:
+    """Warn about characters no font covers (Typst prints a box for each); None when the
+    configured font is missing."""
     import typst
 
     fonts = typst.Fonts()
-    if font not in fonts.families():
+    families = fonts.families()
+    if font not in families:
         sink.error(Span("[tool.ankigen]", 1, 1), "O002", f"font '{font}' is not installed",
                    hint="install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk), set pdf_font "
                         "in [tool.ankigen] to an installed CJK font, or build with --no-pdf")
         return None
+    fallback = (EMOJI_FONT,) if EMOJI_FONT in families else ()
     paths = [(f.path, f.index) for f in fonts.fonts()
-             if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif") and f.weight == 400 and f.path]
+             if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif", *fallback) and f.weight == 400 and f.path]
     used = {ch for ch in set("".join(c.question + c.front_extra_md + c.back_md for c in cards)) if not ch.isspace()}
     known = _known_covered(cache, paths)
     if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
-        return _fonts_key(paths)
+        return FontSet(_fonts_key(paths), fallback)
     covered: set[int] = set(range(0x20, 0x7F))
     from fontTools.ttLib import TTCollection, TTFont
 
@@ -46,17 +63,15 @@ def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) ->
         for ch in card.question + card.front_extra_md + card.back_md:
             if ord(ch) not in covered and not ch.isspace() and ch not in first_use:
                 first_use[ch] = card
-    if not first_use:
-        return _fonts_key(paths)
     by_card: dict[Card, list[str]] = {}
     for ch, card in first_use.items():
         by_card.setdefault(card, []).append(ch)
     for card, chars in by_card.items():
-        shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:8]) + (" …" if len(chars) > 8 else "")
-        sink.error(card.span, "O003", f"no installed font has {shown}; the PDF would print empty boxes",
-                   hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk), "
-                        "set pdf_font in [tool.ankigen], or build with --no-pdf")
-    return None
+        shown = ", ".join(f"U+{ord(c):04X} ({_visible(c)})" for c in chars[:8]) + (" …" if len(chars) > 8 else "")
+        sink.warning(card.span, "O003", f"no installed font has {shown}; the PDF prints a box for each",
+                     hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk, for "
+                          "emoji: fonts-noto-color-emoji), or set pdf_font in [tool.ankigen]")
+    return FontSet(_fonts_key(paths), fallback)
 
 
 def _fonts_key(paths) -> str:
@@ -87,3 +102,11 @@ def _remember_covered(cache: Path | None, paths, chars: set[str]) -> None:
                                             ensure_ascii=False))
     except OSError:
         pass
+
+
+def _visible(ch: str) -> str:
+    """The character in quotes, or its name when it does not print (a variation selector, a joiner)."""
+    import unicodedata
+
+    return f"'{ch}'" if ch.isprintable() and unicodedata.category(ch) not in ("Mn", "Cf") else \
+        unicodedata.name(ch, "unnamed").lower()

@@ -16,7 +16,7 @@ from ankigen import code_digest
 from ankigen.output import write_text_atomic
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the markup lists each card's formula translations; translations Typst accepted
 
 
 def digest(text: str) -> str:
@@ -50,6 +50,7 @@ class MeasureCache:
         self.widths: dict[str, float] = {}
         self.sides: dict[str, SideFit] = {}
         self.markup: dict[str, list] = {}  # card content -> its Typst markup (see pdf._Renderer.card)
+        self.valid: set[str] = set()  # translated formulas Typst accepted (pdf._Layout.validate)
         if path is None:
             return
         try:
@@ -58,10 +59,11 @@ class MeasureCache:
                 self.widths = {k: float(v) for k, v in data["widths"].items()}
                 self.sides = {k: SideFit(v[0], tuple(v[1])) for k, v in data["sides"].items()}
                 self.markup = data.get("markup") or {}
+                self.valid = set(data.get("valid") or ())
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             pass  # a missing or damaged cache only costs time
 
-    def save(self, widths: set[str], sides: set[str], markup: set[str]) -> None:
+    def save(self, widths: set[str], sides: set[str], markup: set[str], formulas: set[str]) -> None:
         """Keep what this build used, so the cache does not grow with every edit."""
         if self.path is None:
             return
@@ -69,7 +71,8 @@ class MeasureCache:
                 "widths": {k: self.widths[k] for k in sorted(widths) if k in self.widths},
                 "sides": {k: [self.sides[k].size, list(self.sides[k].blocks)] for k in sorted(sides)
                           if k in self.sides},
-                "markup": {k: self.markup[k] for k in sorted(markup) if k in self.markup}}
+                "markup": {k: self.markup[k] for k in sorted(markup) if k in self.markup},
+                "valid": sorted(self.valid & formulas)}
         try:
             write_text_atomic(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
@@ -104,6 +107,12 @@ def measure_source(preamble: str, frame: Frame, formulas: dict[str, str], sides:
         items = "".join(f"[{b}], " for b in blocks) or "[], "
         out.append(f'#side("{key}", ({items}))\n')
     return "".join(out)
+
+
+def entry_starts(source: str) -> list[tuple[int, str]]:
+    """The first line of each question of a measuring document, with its key (see pdf_chunks.blame)."""
+    return [(n, line.split('"', 2)[1]) for n, line in enumerate(source.split("\n"), 1)
+            if line.startswith(('#formula("', '#side("'))]
 
 
 def read_answers(rows: list[dict], cache: MeasureCache) -> None:

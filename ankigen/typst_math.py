@@ -42,7 +42,7 @@ SYMBOLS = {
     "\\rangle": "⟩", "\\vert": "\\|", "\\Vert": "‖", "\\|": "‖", "\\{": "\\{", "\\}": "\\}",
     "\\%": "\\%", "\\_": "\\_", "\\#": "\\#", "\\$": "\\$", "\\&": "\\&",
     "\\sum": "sum", "\\prod": "product", "\\int": "integral", "\\iint": "integral.double",
-    "\\oint": "integral.cont", "\\bigcup": "union.big", "\\bigcap": "sect.big",
+    "\\oint": "integral.cont", "\\bigcup": "union.big", "\\bigcap": "inter.big",
     "\\,": "thin", "\\:": "med", "\\>": "med", "\\;": "thick", "\\ ": '" "', "~": '" "',
     "\\quad": "quad", "\\qquad": "wide", "\\!": "",
 }
@@ -75,6 +75,8 @@ ESCAPED = {"(": "\\(", ")": "\\)", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}
 PLAIN = set("+-=<>:!?.") | set("0123456789")
 _MATH_RANGES = ((0x0370, 0x03FF), (0x2190, 0x22FF), (0x2A00, 0x2AFF), (0x27C0, 0x27EF))
 _WORD = re.compile(r"[A-Za-z0-9 ]+")
+# \mathop{\text{lcm}}: an operator named by a word, written the long way (ziamath cannot draw it)
+_OP_NAME = re.compile(r"\s*(?:\\(?:text|textrm|mathrm|operatorname)\s*\{\s*([A-Za-z]+)\s*\}|([A-Za-z]+))\s*")
 EMPTY = '""'  # an empty Typst string holds the place of a missing argument
 
 
@@ -225,6 +227,11 @@ class _Reader:
             return self.text_command(tok)
         if tok in STYLES:
             return f"{STYLES[tok]}({self.arg()})"
+        if tok == "\\mathop":
+            name = _OP_NAME.fullmatch(self.raw_group())
+            if name is None:
+                raise Unsupported("\\mathop of more than a word")
+            return _operator(name.group(1) or name.group(2), True)
         if tok == "\\left":
             return self.left_right()
         if tok == "\\middle":

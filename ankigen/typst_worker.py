@@ -2,7 +2,9 @@
 
 A worker is started as `python typst_worker.py` (a file, not `-m`): it imports only typst and
 the standard library, so it starts fast and does not need ankigen on its path. Each line it
-reads is one JSON job; each line it writes is the JSON answer [ok, text, peak memory in MB].
+reads is one JSON job; each line it writes is the JSON answer [ok, text, diagnostic, peak memory
+in MB]. On failure the text is Typst's message and the diagnostic its full report, with the
+`┌─ file:line:col` of each place involved: the PDF stage finds the card to blame from it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import sys
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def run(kind: str, source: str, root: str, out: str | None) -> tuple[bool, str]:
-    """(True, answer) or (False, Typst's message). A PDF is written to `out` by rename."""
+def run(kind: str, source: str, root: str, out: str | None) -> tuple[bool, str, str]:
+    """(True, answer, "") or (False, Typst's message, its diagnostic). A "pdf" job writes the PDF
+    to `out` by rename, a "query" answers with the <m> metadata, a "check" only compiles."""
     import typst
 
     try:
@@ -26,15 +29,29 @@ def run(kind: str, source: str, root: str, out: str | None) -> tuple[bool, str]:
             rows = typst.query(source, "<m>", field="value", root=root, format="json")
             if isinstance(rows, bytes):
                 rows = rows.decode("utf-8")
-            return True, rows if isinstance(rows, str) else json.dumps(rows)
+            return True, rows if isinstance(rows, str) else json.dumps(rows), ""
         pdf = typst.compile(source, root=root, timestamp=FIXED_TIME, pdf_tags=False)
     except Exception as exc:  # noqa: BLE001 — typst reports its own errors
-        return False, str(exc)
+        if kind == "query":  # typst.query's error has no places in it; compiling tells them
+            return False, str(exc).removeprefix("failed to compile document: "), _diagnostic(source, root)
+        return False, str(exc), str(getattr(exc, "diagnostic", "") or "")
+    if kind == "check":
+        return True, "", ""
     tmp = f"{out}.{os.getpid()}.tmp"
     with open(tmp, "wb") as f:
         f.write(pdf)
     os.replace(tmp, out)
-    return True, out
+    return True, out, ""
+
+
+def _diagnostic(source: str, root: str) -> str:
+    import typst
+
+    try:
+        typst.compile(source, root=root, timestamp=FIXED_TIME, pdf_tags=False)
+    except Exception as exc:  # noqa: BLE001
+        return str(getattr(exc, "diagnostic", "") or "")
+    return ""
 
 
 def peak_mb() -> int:
@@ -48,8 +65,8 @@ def peak_mb() -> int:
 
 def main() -> None:
     for line in sys.stdin:  # ends when the parent closes the pipe, or exits
-        ok, answer = run(*json.loads(line))
-        sys.stdout.write(json.dumps([ok, answer, peak_mb()]) + "\n")
+        ok, answer, diagnostic = run(*json.loads(line))
+        sys.stdout.write(json.dumps([ok, answer, diagnostic, peak_mb()]) + "\n")
         sys.stdout.flush()
 
 

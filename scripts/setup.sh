@@ -8,6 +8,8 @@ apt_packages=()
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 # The PDF needs a CJK font; ankigen refuses to print empty boxes without one.
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || apt_packages+=(fonts-noto-cjk fontconfig)
+# Emoji print in colour with it; without, each is a box and a warning (O003).
+fc-list 2>/dev/null | grep -q "Noto Color Emoji" || apt_packages+=(fonts-noto-color-emoji fontconfig)
 if ((${#apt_packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq

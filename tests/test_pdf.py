@@ -128,12 +128,46 @@ def test_missing_font_fails_the_pdf_clearly_but_not_the_deck(project: Path) -> N
     assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg"]
 
 
-def test_characters_no_font_covers_are_named(project: Path) -> None:
+def test_characters_no_font_covers_are_a_warning_and_the_pdf_is_written(project: Path) -> None:
     write(project / "cards_src/glyphs.md", "## 象形文字 {#glyphs}\n\n𓀀 是埃及象形文字。\n")
     result = run("build")
-    assert result.exit_code == 1
-    assert "error[O003]: no installed font has '𓀀' (U+13000)" in result.output
-    assert not (project / "dist/Test deck.apkg").exists()
+    assert result.exit_code == 0, result.output
+    assert "glyphs.md:1:1: warning[O003]: no installed font has U+13000 ('𓀀')" in result.output
+    assert _pdf(project).read_bytes().startswith(b"%PDF")
+    assert (project / "dist/Test deck.apkg").exists()
+
+
+def _emoji_font_installed() -> bool:
+    import typst
+
+    from ankigen.pdf_fonts import EMOJI_FONT
+
+    return EMOJI_FONT in typst.Fonts().families()
+
+
+def test_an_emoji_prints_in_colour_when_the_emoji_font_is_installed(project: Path) -> None:
+    if not _emoji_font_installed():
+        pytest.skip("fonts-noto-color-emoji is not installed (scripts/setup.sh installs it)")
+    write(project / "cards_src/e.md", "## 学会了吗？ {#emoji}\n\n学会了 🎉 继续加油 🚀\n")
+    result = run("build")
+    assert result.exit_code == 0 and "O003" not in result.output, result.output
+    assert "/Type3" in _font_types(_pdf(project))  # Typst embeds colour glyphs as a Type 3 font
+
+
+def test_an_emoji_without_an_emoji_font_is_a_warning(project: Path, monkeypatch) -> None:
+    from ankigen import pdf_fonts
+
+    monkeypatch.setattr(pdf_fonts, "EMOJI_FONT", "No Such Emoji Font")  # as on a machine without it
+    write(project / "cards_src/e.md", "## 学会了吗？ {#emoji}\n\n学会了 🎉\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "e.md:1:1: warning[O003]: no installed font has U+1F389 ('🎉')" in result.output
+    assert _pdf(project).read_bytes().startswith(b"%PDF")
+
+
+def _font_types(path: Path) -> set[str]:
+    return {str(font.get_object().get("/Subtype")) for page in PdfReader(path).pages
+            for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values()}
 
 
 @pytest.mark.parametrize("hostile", ["#import \"x.typ\"", "#read(\"/etc/passwd\")", "$ #eval(\"1\") $",
@@ -168,16 +202,24 @@ def test_images_are_drawn_in_the_pdf(project: Path) -> None:
     assert "[图片" not in "".join(p.extract_text() for p in reader.pages)
 
 
-def test_a_formula_typst_refuses_falls_back_to_drawings(project, monkeypatch):
-    """Simulates a translation bug: the PDF is still written, every formula drawn, with O021."""
+def test_a_translation_typst_refuses_is_drawn_alone_with_a_warning_at_its_card(project, monkeypatch):
+    """Simulates a translation bug in one formula: that formula is drawn, every other one stays
+    Typst math, and the warning names the formula at its card's line."""
     import ankigen.pdf
+    from ankigen.typst_math import to_typst
 
-    monkeypatch.setattr(ankigen.pdf, "to_typst", lambda latex, display: "$ #bad-call() $")
-    write(project / "cards_src" / "a.md", "## 公式？ {#f}\n\n$$E = mc^2$$\n\n行内 $x^2$。\n")
-    result = run("build", "--format", "json")
+    def buggy(latex, display):
+        return "$ #bad-call() $" if "mc^2" in latex else to_typst(latex, display)
+
+    monkeypatch.setattr(ankigen.pdf, "to_typst", buggy)
+    write(project / "cards_src" / "a.md", "## 质能？ {#f}\n\n$$E = mc^2$$\n\n## 平方？ {#g}\n\n行内 $x^2$。\n")
+    result = run("build")
     assert result.exit_code == 0, result.output
-    assert '"O021"' in result.output
-    assert (project / "dist" / "Test deck.pdf").read_bytes().startswith(b"%PDF")
+    assert ("a.md:1:1: warning[O021]: Typst refused the translation of a formula; it is drawn as an image: "
+            "E = mc^2") in result.output
+    assert "a.md:5:1" not in result.output
+    reader = PdfReader(_pdf(project))
+    assert any(page.images for page in reader.pages) or "/XObject" in str(reader.pages[2].get("/Resources"))
 
 
 def test_cloze_cards_on_paper_hide_then_fill_the_deletions(project):

@@ -32,6 +32,9 @@ CASES = [
     (r"\sum_{i=1}^{N} x_i", r"sum_(i = 1)^(N) x_(i)"),
     (r"f'(x) \to \infty", r"f' \( x \) → ∞"),
     (r"a/b", r"a \/ b"),
+    (r"A \bigcap B", r"A inter.big B"),  # Typst 0.14 renamed sect to inter: sect.big failed whole PDFs
+    (r"\mathop{\text{lcm}}(a, b)", r'op("lcm", limits: #true) \( a \, b \)'),
+    (r"\mathop{max}_i", r'op("max", limits: #true)_(i)'),
 ]
 
 
@@ -46,6 +49,7 @@ def test_translation(latex, typst_math):
     r"{a+b}^2",  # Typst has no invisible group to carry the script
     r"\text{\alpha}",
     r"\frac{1}{2",
+    r"\mathop{\text{a b}}",  # an operator is one word
     r"\begin{tabular}{c} x \end{tabular}",
     "a # b",
     "$x$",
@@ -116,3 +120,14 @@ def test_typst_accepts_every_translation(tmp_path_factory, latex):
         doc = tmp_path_factory.mktemp("m") / "m.typ"
         doc.write_text(out, encoding="utf-8")
         typst.compile(str(doc))
+
+
+def test_typst_knows_every_symbol_and_accent_on_the_lists(tmp_path):
+    """One line per entry, so that the error's line names it: a symbol Typst renamed (sect → inter
+    in 0.14) must fail here, not in a user's PDF."""
+    from ankigen.typst_math import ACCENTS, STYLES, SYMBOLS
+
+    entries = [v for v in SYMBOLS.values() if v] + [f"{v}(x)" for v in (*ACCENTS.values(), *STYLES.values())]
+    doc = tmp_path / "s.typ"
+    doc.write_text("".join(f"$ a {entry} b $\n\n" for entry in entries), encoding="utf-8")
+    typst.compile(str(doc))
