@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import json
 import sqlite3
 import tempfile
@@ -13,9 +14,9 @@ from pathlib import Path
 import genanki
 
 from ankigen.identity import deck_id, note_type_id
-from ankigen.lock import Kept
+from ankigen.lock import Kept, Lock, Stamp
 from ankigen.model import MediaFile, Note
-from ankigen.notetype import basic_note_type, cloze_note_type
+from ankigen.notetype import basic_note_type, basic_note_type_hash, cloze_note_type, cloze_note_type_hash
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
 
@@ -58,27 +59,78 @@ def _set_model_mtimes(conn: sqlite3.Connection, mtimes: dict[int, int]) -> None:
     conn.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
-def read_notes(package: Path) -> dict[str, Kept]:
-    """The notes of an earlier package by GUID (empty when it is missing or unreadable)."""
-    kinds = {note_type_id(k): k for k in ("basic", "cloze")}
+def _read_package(package: Path) -> tuple[list[tuple], dict[int, str], dict[int, dict]] | None:
+    """(rows of guid, note type id, fields, tags, mtime, deck id; deck names; note types by id) of
+    an earlier package, or None when it is missing or unreadable."""
     try:
         with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp, zipfile.ZipFile(package) as z:
             db_path = Path(tmp) / "collection.anki2"
             db_path.write_bytes(z.read("collection.anki2"))
             conn = sqlite3.connect(db_path)
             try:
-                decks = {int(k): v["name"] for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()}
-                rows = conn.execute("SELECT n.guid, n.mid, n.flds, n.tags, MIN(c.did) FROM notes n "
+                decks_json, models_json = conn.execute("SELECT decks, models FROM col").fetchone()
+                decks = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
+                types = {int(k): v for k, v in json.loads(models_json).items()}
+                rows = conn.execute("SELECT n.guid, n.mid, n.flds, n.tags, n.mod, MIN(c.did) FROM notes n "
                                     "JOIN cards c ON c.nid = n.id GROUP BY n.id").fetchall()
             finally:
                 conn.close()
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, sqlite3.Error, TypeError):
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, sqlite3.Error, TypeError, AttributeError):
+        return None
+    return rows, decks, types
+
+
+_KINDS = ("basic", "cloze")
+
+
+def read_notes(package: Path) -> dict[str, Kept]:
+    """The notes of an earlier package by GUID (empty when it is missing or unreadable)."""
+    found = _read_package(package)
+    if found is None:
         return {}
+    rows, decks, _ = found
+    kinds = {note_type_id(k): k for k in _KINDS}
     kept = {}
-    for guid, mid, flds, tags, did in rows:
+    for guid, mid, flds, tags, _, did in rows:
         fields = tuple(flds.split("\x1f"))
         kept[guid] = Kept(fields[-1], decks.get(did, ""), tuple(tags.split()), fields, kinds.get(mid, "basic"))
     return kept
+
+
+def lock_from_package(package: Path) -> Lock | None:
+    """The lock the build that wrote this package left, as far as the package tells (None if no
+    package): content hashes from its fields, its mtimes, and the notes it carried as removed."""
+    from ankigen.changes import REMOVED_TAG
+    from ankigen.notes import content_hash, fields_of
+
+    found = _read_package(package)
+    if found is None:
+        return None
+    rows, _, types = found
+    kept = read_notes(package)
+    notes, removed = {}, {}
+    for guid, _, _, _, mtime, _ in rows:
+        k = kept[guid]
+        values = dict(zip(fields_of(k.kind), k.fields))
+        notes[guid] = Stamp(content_hash(values, k.tags, k.kind), int(mtime), k.id)
+        if REMOVED_TAG in k.tags:  # the lock keeps a removed card as it was, before the tag
+            removed[guid] = replace(k, tags=tuple(t for t in k.tags if t != REMOVED_TAG))
+    stamps = {}
+    for kind, (model, type_hash) in _NOTE_TYPES.items():
+        stored = types.get(note_type_id(kind))
+        if stored is not None:  # an unknown hash counts as changed: the note type is sent again
+            same = _shown(stored) == _shown(model().to_json(0, 0))
+            stamps[kind] = Stamp(type_hash() if same else "", int(stored.get("mod", 0)))
+    return Lock(notes, stamps, removed)
+
+
+_NOTE_TYPES = {"basic": (basic_note_type, basic_note_type_hash), "cloze": (cloze_note_type, cloze_note_type_hash)}
+
+
+def _shown(model: dict) -> tuple:
+    """What of a note type Anki shows and matches on: name, fields, templates, style."""
+    return (model.get("name"), [f.get("name") for f in model.get("flds", [])],
+            [(t.get("name"), t.get("qfmt"), t.get("afmt")) for t in model.get("tmpls", [])], model.get("css"))
 
 
 def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int]) -> None:

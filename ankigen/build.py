@@ -12,7 +12,7 @@ from ankigen.changes import Changes, compare, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
-from ankigen.lock import build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
+from ankigen.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
 from ankigen.notetype import basic_note_type_hash, cloze_note_type_hash
@@ -35,6 +35,7 @@ class Report:
     claims: tuple = ()  # (span, text, verdict) of every decided claim
     formulas: tuple = ()  # display formulas not claimed: statements and unreadable ones
     up_to_date: bool = False  # nothing changed since the last build, which is replayed
+    history: str = "lock"  # where the last build's notes came from: lock | package (lock was missing) | none
 
 
 def output_stem(root_deck: str) -> str:
@@ -163,13 +164,14 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     if sink.errors or (config.strict and sink.warnings) or not cards:
         return Report(tuple(cards), tuple(sink.sorted()), summary)
 
-    lock = read_lock(lock_file)
+    lock, history = _last_build(lock_file, targets[0])
     notes = make_notes(cards, src, config, stats, known_guids(lock))
     gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
     notes = stamp_notes(notes + gone, lock, now)
     changes = compare(lock, notes, kept)
     if dry_run:
-        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes)
+        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
+                      history=history)
     type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
                    "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
     media = [m for card in cards for m in card.media]
@@ -182,7 +184,18 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     summary = _summary(cards, stats, sink)
     if written == targets:  # a build with a failed PDF is tried again next time, never replayed
         stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
-    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes)
+    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes, history=history)
+
+
+def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
+    """The last build's notes: from the lock, or, when it is missing, from the package it wrote
+    (so a lost lock does not make every note 'new' while Anki would update them)."""
+    if lock_file.exists():
+        return read_lock(lock_file), "lock"
+    from ankigen.apkg import lock_from_package
+
+    rebuilt = lock_from_package(package)
+    return (rebuilt, "package") if rebuilt is not None else (Lock(), "none")
 
 
 class _Background:

@@ -230,12 +230,14 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
     c = report.changes
     _emit(report, fmt, quiet, {
         "outputs": [display_path(p) for p in report.outputs], "up_to_date": report.up_to_date, "dry_run": dry_run,
+        "history": report.history,
         "changes": {"new": list(c.new), "changed": list(c.updated), "unchanged": c.unchanged,
                     "removed": list(c.removed), "still_removed": c.still_removed}})
     if fmt == "text" and not quiet and dry_run:
         if not report.summary.errors:
             click.echo("dry run: nothing written. Importing the deck built now would:")
             click.echo(_change_lines(report.changes))
+            _history_line(report.history, pipeline.lock_path(source, config))
     elif fmt == "text" and not quiet and report.up_to_date:
         shown = ", ".join(display_path(p) for p in report.outputs)
         click.echo(f"up to date: nothing changed since the last build of {shown}")
@@ -249,6 +251,8 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
             click.echo(f"wrote {display_path(path)}{detail}")
         if report.outputs and (c.new or c.updated or c.removed):
             click.echo(_change_lines(c, counts=False))
+        if report.outputs:
+            _history_line(report.history, pipeline.lock_path(source, config))
         if not report.outputs and not report.summary.errors and not report.cards:
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
         elif not report.outputs:
@@ -257,6 +261,17 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
             click.echo("the PDF was not written: fix the PDF errors above (the previous PDF is untouched; "
                        "--no-pdf skips it)", err=True)
     return report
+
+
+def _history_line(history: str, lock: Path) -> None:
+    from ankigen.sources import display_path
+
+    if history == "package":
+        click.echo(f"{display_path(lock)} was missing: rebuilt from the last package, so unchanged notes stay "
+                   "unchanged in Anki (commit the lock with the sources)")
+    elif history == "none":
+        click.echo("no lock and no earlier package: every note counts as new here; notes already in an Anki "
+                   "collection (from a build whose lock and package are gone) are updated there instead")
 
 
 def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -> None:

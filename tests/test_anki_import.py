@@ -161,6 +161,39 @@ def test_after_an_edit_above_them_every_field_in_anki_is_the_packages(project: P
                        "topics/words.md#stride"]
 
 
+def test_a_lost_lock_is_rebuilt_from_the_last_package(project: Path, anki) -> None:
+    _make_deck(project)
+    assert run("build", "--no-pdf").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    note = anki.notes()["derivative-x2"]
+    note.tags.append("mine")
+    anki.col.update_note(note)
+
+    (project / "cards_src/ankigen.lock").unlink()
+    text = (project / "cards_src/topics/words.md").read_text(encoding="utf-8")
+    write(project / "cards_src/topics/words.md", text.replace("How far", "The number of pixels"))
+    math = (project / "cards_src/math.md").read_text(encoding="utf-8")
+    write(project / "cards_src/math.md", math.split("## What is $\\sum")[0])  # the sum card leaves
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "0 new, 1 changed, 1 unchanged notes, 1 removed from the sources" in result.output
+    assert "cards_src/ankigen.lock was missing: rebuilt from the last package" in result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 2 and len(log.duplicate) == 1 and not log.new  # stride edited, sum tagged
+    notes = anki.notes()
+    assert "The number of pixels" in notes["stride"]["Back"]
+    assert "ankigen::removed" in notes["sum-first-n"].tags
+    assert "mine" in notes["derivative-x2"].tags  # unchanged, so skipped: the learner's tag stays
+
+    # Neither lock nor package: the report cannot know, and says so; Anki still updates in place.
+    (project / "cards_src/ankigen.lock").unlink()
+    only_apkg(project / "dist").unlink()
+    result = run("build", "--no-pdf")
+    assert "no lock and no earlier package: every note counts as new here" in result.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert not log.new and len(anki.col.find_notes("")) == 3
+
+
 def test_tags_added_in_anki_survive_a_rebuild_without_changes(project: Path, anki) -> None:
     _make_deck(project)
     assert run("build").exit_code == 0

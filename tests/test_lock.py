@@ -206,3 +206,37 @@ def test_kept_fields_of_another_shape_are_not_used(tmp_path: Path) -> None:
     sink = Sink()
     out, _ = removed_notes(lock, [], tmp_path / "none.apkg", tmp_path / "ankigen.lock", sink)
     assert out == [] and [d.code for d in sink.items] == ["B001"]
+
+
+def test_the_lock_rebuilt_from_a_package_is_the_lock_that_build_wrote(project: Path) -> None:
+    import sqlite3
+    import zipfile
+
+    from ankigen.apkg import lock_from_package
+    from conftest import run, write
+
+    write(project / "cards_src/a.md", "## One {#one .t}\n\na\n\n## {{c1::Two}} {#two}\n\n## No id\n\nc\n")
+    write(project / "cards_src/b.md", "## Gone {#gone}\n\nsoon\n")
+    assert run("build", "--no-pdf").exit_code == 0
+    (project / "cards_src/b.md").unlink()
+    assert run("build", "--no-pdf").exit_code == 0
+    package = project / "dist/Test deck.apkg"
+    assert lock_from_package(package) == read_lock(project / "cards_src/ankigen.lock")
+    assert lock_from_package(project / "dist/none.apkg") is None
+
+    # A package whose note type differs from today's: its hash is unknown, so it is sent again.
+    tampered = project / "dist/old.apkg"
+    with zipfile.ZipFile(package) as z:
+        (project / "c.anki2").write_bytes(z.read("collection.anki2"))
+    conn = sqlite3.connect(project / "c.anki2")
+    models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    for model in models.values():
+        model["css"] += "/* older */"
+    conn.execute("UPDATE col SET models = ?", (json.dumps(models),))
+    conn.commit()
+    conn.close()
+    with zipfile.ZipFile(tampered, "w") as z:
+        z.write(project / "c.anki2", "collection.anki2")
+    rebuilt = lock_from_package(tampered)
+    assert {k: s.hash for k, s in rebuilt.note_types.items()} == {"basic": "", "cloze": ""}
+    assert rebuilt.notes == read_lock(project / "cards_src/ankigen.lock").notes
