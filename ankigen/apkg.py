@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 import json
 import sqlite3
 import tempfile
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import genanki
