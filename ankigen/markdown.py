@@ -8,9 +8,12 @@ from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ankigen.rawhtml import sanitize, tag, textify
 
 CHECK_INFO = "check"
 
@@ -91,15 +94,28 @@ def shown_math(latex: str) -> str:
     return TEX_COMMENT.sub("", latex) if "%" in latex else latex
 
 
+_KEPT = "ankigen.kept"  # env key: HTML of ours set aside while an author's raw HTML is sanitised
+
+
+def _ours(env: dict, html: str) -> str:
+    """HTML we made (code, math): returned as is, or, while a card with raw HTML is rendered, as a
+    placeholder that sanitising cannot touch, so Pygments' colours and MathJax's text survive."""
+    kept = env.get(_KEPT)
+    if kept is None:
+        return html
+    kept.append(html)
+    return f"\ue000{len(kept) - 1}\ue001"
+
+
 def _render_inline_math(self, tokens, idx, options, env) -> str:
-    return "\\(" + escape(shown_math(tokens[idx].content), quote=False) + "\\)"
+    return _ours(env, "\\(" + escape(shown_math(tokens[idx].content), quote=False) + "\\)")
 
 
 def _render_display_math(self, tokens, idx, options, env) -> str:
     inner = "\\[" + escape(shown_math(tokens[idx].content).strip(), quote=False) + "\\]"
     if tokens[idx].type == "math_inline_double":
-        return inner
-    return f'<div class="math">{inner}</div>\n'
+        return _ours(env, inner)
+    return _ours(env, f'<div class="math">{inner}</div>') + "\n"
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:
@@ -107,7 +123,59 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
     if lang == CHECK_INFO:
         return ""  # check blocks feed the checker, never the card faces
-    return highlight_code(token.content, lang) + "\n"
+    return _ours(env, highlight_code(token.content, lang)) + "\n"
+
+
+def _render_raw_html(self, tokens, idx, options, env) -> str:
+    return textify(tokens[idx].content)
+
+
+def _has_raw_html(tokens: list[Token]) -> bool:
+    return any(t.type in ("html_block", "html_inline") or (t.children and _has_raw_html(t.children))
+               for t in tokens)
+
+
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+
+
+def balance_inline(children: list[Token]) -> None:
+    """Inline tags closed within their paragraph: a `</b>` with no `<b>` becomes text, and a `<b>`
+    left open is closed at the end (the HTML parser would carry it into every block after it)."""
+    stack: list[str] = []
+    for t in children:
+        if t.type != "html_inline":
+            continue
+        found = tag(t.content)
+        if found is None:
+            continue
+        name, closing = found
+        if not closing:
+            stack.append(name)
+        elif name in stack:
+            while stack and stack[-1] != name:  # `<b><i></b>`: the inner one ends with the outer
+                t.content = f"</{stack.pop()}>" + t.content
+            stack.pop()
+        else:
+            t.type = "text"
+    if stack:
+        closer = Token("html_inline", "", 0)
+        closer.content = "".join(f"</{name}>" for name in reversed(stack))
+        children.append(closer)
+
+
+def render_html(tokens: list[Token], env: dict) -> str:
+    """Tokens as card HTML. Without raw HTML it is markdown-it's output as it always was (so no
+    note changes); with some, the whole of it goes through the sanitiser."""
+    md = markdown()
+    if not _has_raw_html(tokens):
+        return md.renderer.render(tokens, md.options, env)
+    for t in tokens:
+        if t.children:
+            balance_inline(t.children)
+    kept: list[str] = []
+    html = sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept}))
+    # An author's own \ue000…\ue001 is text like any other: only numbers we handed out are ours.
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
 
 
 def highlight_code(code: str, lang: str) -> str:
@@ -130,8 +198,9 @@ def highlight_code(code: str, lang: str) -> str:
 
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    """The one parser every stage shares. Raw HTML is shown as text, never passed through."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    """The one parser every stage shares. Raw HTML is read as HTML, then shown through rawhtml's
+    allowlist (the rest as text)."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
     # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space
@@ -147,5 +216,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("math_inline_double", _render_display_math)
     md.add_render_rule("math_block", _render_display_math)
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule("code_block", lambda self, t, i, o, e: highlight_code(t[i].content, "") + "\n")
+    md.add_render_rule("code_block", lambda self, t, i, o, e: _ours(e, highlight_code(t[i].content, "")) + "\n")
+    md.add_render_rule("html_inline", _render_raw_html)
+    md.add_render_rule("html_block", _render_raw_html)
     return md

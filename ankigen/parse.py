@@ -10,8 +10,9 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.markdown import CHECK_INFO, markdown
+from ankigen.markdown import CHECK_INFO, markdown, render_html
 from ankigen.media import MediaResolver
+from ankigen.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
 
 FRONT_MATTER_KEYS = ("deck", "tags", "reverse", "check", "card_heading")
@@ -292,15 +293,15 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
     q_tokens = md.parseInline(question, env)
     _resolve_images(f, q_tokens, line, line, media)
     for t in body:
-        if t.type == "inline" and t.map:
+        if t.type in ("inline", "html_block") and t.map:
             _resolve_images(f, [t], t.map[0] + 1, t.map[1], media)
 
-    question_html = md.renderer.render(q_tokens, md.options, env).strip()
+    question_html = render_html(q_tokens, env).strip()
     if not question_html:
         f.error(line, 1, "S019", "card has an empty question", hint="write the question after '## '",
                 length=len(f.line(line)))
-    front_html = md.renderer.render(front_body, md.options, env).strip() if front_body else ""
-    back_html = md.renderer.render(answer, md.options, env).strip()
+    front_html = render_html(front_body, env).strip() if front_body else ""
+    back_html = render_html(answer, env).strip()
     # A cloze card needs no answer: the deletions in its question are what is asked.
     if not back_html and not CLOZE.search(question_html + front_html):
         f.error(line, 1, "S020", "card has no answer",
@@ -337,18 +338,21 @@ def _source_text(f: _File, body: list[Token]) -> str:
 
 
 def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media: list[MediaFile]) -> None:
+    """Markdown images and raw `<img src>` alike go through the media rules: packed, or refused."""
+    def resolve(src: str) -> str | None:
+        ln, col = f.locate(first, last, src) if src else (first, 1)
+        result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln))
+        if isinstance(result, MediaFile):
+            media.append(result)
+            return result.name
+        return result
+
     for t in tokens:
         for child in (t.children or []) if t.type == "inline" else [t]:
-            if child.type != "image":
-                continue
-            src = str(child.attrGet("src") or "")
-            ln, col = f.locate(first, last, src) if src else (first, 1)
-            result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln))
-            if isinstance(result, MediaFile):
-                child.attrSet("src", result.name)
-                media.append(result)
-            elif result is None:
-                child.attrSet("src", "")
+            if child.type == "image":
+                child.attrSet("src", resolve(str(child.attrGet("src") or "")) or "")
+            elif child.type in ("html_inline", "html_block") and image_sources(child.content):
+                child.content = with_sources(child.content, resolve)
 
 
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)

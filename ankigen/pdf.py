@@ -260,7 +260,7 @@ class _Renderer:
 
         def image(src: str) -> str:
             try:
-                media = packed.get((folder / unquote(urlsplit(src).path)).resolve())
+                media = packed.get((folder / unquote(urlsplit(src).path).replace("\\", "/")).resolve())
             except (OSError, ValueError):
                 media = None
             name = self._usable_image(media, card) if media is not None else None

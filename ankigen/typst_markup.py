@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from html import unescape
 
 from markdown_it.token import Token
 
+from ankigen import rawhtml
 from ankigen.markdown import CHECK_INFO, markdown
 
 # Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
@@ -36,10 +38,51 @@ def _is_cjk(ch: str) -> bool:
     return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
 
 
+# Raw HTML on paper: what the card shows, in Typst's words. Other allowed tags (details, div,
+# table parts) leave their text; tags not allowed are text, as on the card.
+_INLINE_OPEN = {"b": "#strong[", "strong": "#strong[", "i": "#emph[", "em": "#emph[", "u": "#underline[",
+                "sup": "#super[", "sub": "#sub[", "span": "#["}
+
+
 class _Converter:
     def __init__(self, math: MathRenderer, image: ImageRenderer) -> None:
         self.math = math
         self.image = image
+        self.open: list[str] = []  # raw inline HTML tags open in the current paragraph
+
+    def html(self, raw: str) -> str:
+        """Raw HTML (a tag, or a block of them) as Typst markup; inline tags open until closed."""
+        out, at = [], 0
+        for m in rawhtml.TAGS.finditer(raw):
+            out.append(escape(unescape(raw[at:m.start()])))
+            at = m.end()
+            if m.group(0).startswith("<!--"):
+                continue
+            if not rawhtml.is_allowed(m):
+                out.append(escape(m.group(0)))
+                continue
+            name, closing = m.group(2).lower(), bool(m.group(1))
+            if name == "br":
+                out.append("#linebreak()")  # not ` \\`: stripped at a block's end, that escapes what follows
+            elif name == "img":
+                src = next((s for _, s in rawhtml.image_sources(m.group(0))), "")
+                out.append(self.image(src) if src else "")
+            elif name in _INLINE_OPEN and not closing:
+                self.open.append(name)
+                out.append(_INLINE_OPEN[name])
+            elif name in _INLINE_OPEN and name in self.open:
+                while self.open and self.open[-1] != name:
+                    self.open.pop()
+                    out.append("]")
+                self.open.pop()
+                out.append("]")
+        out.append(escape(unescape(raw[at:])))
+        return "".join(out)
+
+    def close_open(self) -> str:
+        closing = "]" * len(self.open)
+        self.open = []
+        return closing
 
     def inline(self, children: list[Token]) -> str:
         out: list[str] = []
@@ -67,9 +110,11 @@ class _Converter:
                 out.append(self.image(str(t.attrGet("src") or "")))
             elif kind in ("link_open", "link_close"):
                 continue  # the link text stays; paper cannot follow URLs
+            elif kind == "html_inline":
+                out.append(self.html(t.content))
             else:
                 out.append(escape(t.content))
-        return "".join(out)
+        return "".join(out) + self.close_open()
 
     def blocks(self, tokens: list[Token]) -> list[str]:
         """Top-level blocks of a token stream, each as Typst markup."""
@@ -124,6 +169,8 @@ class _Converter:
             return f"#code-block(raw({string(t.content.rstrip())}, block: true))", i + 1
         if kind == "math_block":
             return self.math(t.content, True), i + 1
+        if kind == "html_block":
+            return self.html(t.content).strip() + self.close_open(), i + 1
         if kind == "hr":
             return "#line(length: 100%, stroke: 0.4pt + gray)", i + 1
         if kind == "table_open":

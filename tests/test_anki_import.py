@@ -363,6 +363,27 @@ def test_a_heading_that_is_all_cloze_is_a_card(project: Path, anki) -> None:
     assert "Paris" in paris.cards()[0].answer()
 
 
+def test_notes_written_for_other_tools_keep_their_html(project: Path, anki) -> None:
+    # Formulas as images, line breaks and another tool's note ids, as vaults for other Anki tools have them.
+    (project / "cards_src/img").mkdir()
+    (project / "cards_src/img/f1.png").write_bytes(PNG)
+    write(project / "cards_src/vault.md", "## 什么是 softmax？ {#softmax}\n\n"
+          "定义如下：<br><img src=\"img\\f1.png\" alt=\"softmax\"><br>\n"
+          "其中 e<sup>x</sup> 为指数。\n<!--ID: 1712345678901-->\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    anki.import_apkg(only_apkg(project / "dist"))
+    back = anki.notes()["softmax"]["Back"]
+    media = {p.name for p in Path(anki.col.media.dir()).iterdir()}
+    import re
+
+    sources = re.findall(r'<img src="([^"]+)"', back)
+    assert sources and all(src in media for src in sources)
+    assert "<br>" in back and "<sup>x</sup>" in back
+    for text in ("&lt;br", "&lt;img", "&lt;sup", "<!--", "ID: 1712345678901"):
+        assert text not in back, text
+
+
 def test_a_wrong_number_in_a_cloze_is_caught(project: Path) -> None:
     write(project / "cards_src/cloze.md", CLOZE_FILE.replace("{{c1::112}}", "{{c1::113}}"))
     result = run("build")

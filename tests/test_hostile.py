@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -37,20 +38,62 @@ def _all_fields(project: Path) -> str:
 
 
 def test_html_and_script_never_reach_a_field(project: Path) -> None:
+    from test_anki_import import PNG
+
     shutil.copy(HOSTILE / "html.md", project / "cards_src/html.md")
+    (project / "cards_src/pic.png").write_bytes(PNG)
     result = run("build", "--no-pdf")
-    assert result.exit_code == 1  # the escaping images are errors
+    assert result.exit_code == 1  # the escaping images are errors, raw <img> ones too
     assert "error[S035]: image path leaves the source folder: ../../../../../../etc/passwd" in result.output
     assert "error[S035]: image path is absolute: /etc/hostname" in result.output
     assert "error[S031]: image URL scheme 'data:' is not allowed" in result.output
+    assert "error[S031]: image URL scheme 'javascript:' is not allowed" in result.output
+    assert "error[S035]: image path leaves the source folder: ../../secret.png" in result.output
 
     (project / "cards_src/html.md").write_text(
         (HOSTILE / "html.md").read_text(encoding="utf-8").split("## Image that leaves")[0], encoding="utf-8")
     assert run("build", "--no-pdf").exit_code == 0
     fields = _all_fields(project)
-    assert "<script" not in fields and "<img src=x" not in fields and "<iframe" not in fields
-    assert "&lt;script&gt;" in fields
-    assert 'href="javascript' not in fields and 'src="javascript' not in fields
+    elements, comments = _parsed(fields)
+    assert not comments
+    assert not {tag for tag, _ in elements} & {"script", "iframe", "svg", "object", "embed", "style", "a"}
+    for tag, attrs in elements:
+        for name, value in attrs:
+            assert not name.startswith("on") and name not in ("style", "class") or tag in ("div", "pre"), (tag, name)
+            if name in ("src", "href"):
+                assert not re.match(r"\s*[a-z][a-z0-9+.-]*:", value or "", re.I) or value.startswith("https:"), value
+    assert "&lt;script&gt;" in fields and "&lt;iframe" in fields  # other tags are shown as text
+    packed = f'<img src="{_packed_png()}">'
+    assert fields.count(packed) == 2 and "<summary>x<sup>2</sup></summary>" in fields
+
+
+def _parsed(html: str) -> tuple[list[tuple[str, list]], list[str]]:
+    """Every element (tag, attributes) and comment of the fields, as a browser would read them."""
+    from html.parser import HTMLParser
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.elements: list = []
+            self.comments: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.elements.append((tag, attrs))
+
+        def handle_comment(self, data):
+            self.comments.append(data)
+
+    parser = Collect()
+    parser.feed(html)
+    return parser.elements, parser.comments
+
+
+def _packed_png() -> str:
+    import hashlib
+
+    from test_anki_import import PNG
+
+    return f"ankigen-{hashlib.sha256(PNG).hexdigest()[:20]}.png"
 
 
 def test_symlink_out_of_the_tree_is_refused(project: Path, tmp_path_factory) -> None:

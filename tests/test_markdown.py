@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.markdown import highlight_code, markdown
+from ankigen.markdown import highlight_code, markdown, render_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render.md"
 
@@ -34,7 +34,8 @@ CASES = read_cases(FIXTURE)
 
 @pytest.mark.parametrize("title,source,expected", CASES, ids=[c[0] for c in CASES])
 def test_render(title: str, source: str, expected: str) -> None:
-    assert markdown().render(source) == expected
+    env: dict = {}
+    assert render_html(markdown().parse(source, env), env) == expected
 
 
 def test_fixture_file_has_cases() -> None:

@@ -19,7 +19,10 @@ from ankigen.typst_markup import to_blocks
 PIECES = ["**", "*", "_", "__", "`", "~~", "(", ")", "[", "]", "{", "}", ";", "#", "$", "\\", "\"", "'",
           "<", ">", "@", "=", "-", "+", "/", ".", ":", ",", "!", "|", "&", "%", "x", "术语", "term", " ",
           "\n", "\n\n", "\n- ", "\n1. ", "\n> ", "0", "9", "![a](b.png)", "[link](http://x)", "<br>",
-          "$x$", "$$y$$", "\\(", "\\)", "{{c1::", "::", "}}", "\t", "\u3000", "。", "（", "）"]
+          "$x$", "$$y$$", "\\(", "\\)", "{{c1::", "::", "}}", "\t", "\u3000", "。", "（", "）",
+          "<sup>", "</sup>", "<b>", "</b>", "<span>", "</span>", "<u>", "</i>", "<!-- c -->", "<img src=\"b.png\">",
+          "<details>", "</details>", "<summary>", "<table><tr><td>", "</td></tr></table>", "<b and c>", "&amp;",
+          "<iframe>", "\n<div>\n", "</div>"]
 
 
 def typesets(markdown: str, tmp: Path) -> None:
@@ -38,5 +41,18 @@ def test_text_after_markup_is_text(text: str, tmp_path: Path) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=24).map("".join))
 @example("**术语**(term)`code`(y)~~old~~(new)")
+@example("><br>")
 def test_every_paragraph_typesets(tmp_path_factory, text: str) -> None:
     typesets(text, tmp_path_factory.mktemp("markup"))
+
+
+def test_raw_html_on_paper_is_what_the_card_shows() -> None:
+    def one(md: str) -> str:
+        return "\n\n".join(to_blocks(md, lambda latex, display: "M", lambda src: f"IMG({src})"))
+
+    assert one("x<sup>2</sup> H<sub>2</sub>O<br>next") == "x#super[2] H#sub[2]O#linebreak()next"
+    assert one("a <!--ID: 17--> b") == "a  b"
+    assert one("<b>open <i>both</b> after") == "#strong[open #emph[both]] after"
+    assert one("<u>left open") == "#underline[left open]"
+    assert one('<img src="f.png" onerror="x"> and <iframe src="y">') == "IMG(f.png) and \\<iframe src\\=\\\"y\\\"\\>"
+    assert one("<details><summary>Why</summary>\nA &amp; B\n</details>") == "Why\nA & B"

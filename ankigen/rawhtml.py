@@ -1,0 +1,91 @@
+"""Raw HTML in card Markdown: a short allowlist passes, sanitised by nh3; the rest stays text.
+
+Notes written for other tools carry `<br>`, `<sup>`, `<img src="…">`, `<details>` and HTML
+comments (Obsidian_to_Anki's `<!--ID: …-->`). The allowed tags reach the field after nh3 (the
+Rust ammonia sanitiser) has dropped every attribute but a few harmless ones and every URL but
+http(s) and local media; comments are dropped; any other tag is shown as the text it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import escape
+
+# What authors may write. Markdown's own output (p, ul, h1 …) is sanitised with the same call,
+# so it is allowed too; code and math are set aside before sanitising and never pass through it.
+AUTHOR_TAGS = frozenset({"img", "br", "sup", "sub", "b", "i", "u", "em", "strong", "details", "summary",
+                         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div"})
+_MARKDOWN_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "code",
+                            "a", "hr", "s", "del"})
+_ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", "title"}, "ol": {"start"},
+               "th": {"style"}, "td": {"style"}, "details": {"open"}}
+
+TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", re.S)
+# Attributes as HTML writes them (name="value", name='value', name=value); a bare word is taken
+# for prose (`a <b and c> here`), except the one boolean attribute an allowed tag has.
+_ATTRS = re.compile(r"""(?:\s+(?:[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)|open))*\s*/?""")
+INLINE_TAGS = frozenset({"b", "i", "u", "em", "strong", "sup", "sub", "span"})
+_IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I | re.S)
+
+
+def textify(html: str) -> str:
+    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, other tags as text."""
+    out, at = [], 0
+    for m in TAGS.finditer(html):
+        out.append(escape(html[at:m.start()], quote=False) if at < m.start() else "")
+        at = m.end()
+        if m.group(0).startswith("<!--"):
+            continue
+        if is_allowed(m):
+            out.append(m.group(0))
+        else:
+            out.append(escape(m.group(0), quote=False))
+    out.append(escape(html[at:], quote=False))
+    return "".join(out)
+
+
+def is_allowed(m: re.Match) -> bool:
+    """A tag of the allowlist, written as HTML (closed, attributes with values)."""
+    closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3) or ""
+    if name not in AUTHOR_TAGS or not m.group(0).endswith(">"):
+        return False
+    return not attrs.strip() if closing else bool(_ATTRS.fullmatch(attrs))
+
+
+def tag(html: str) -> tuple[str, bool] | None:
+    """(name, is closing) of an allowed inline tag that is all of html (`<b>`, `</sup>`), else None."""
+    m = TAGS.fullmatch(html.strip())
+    if m is None or m.group(2) is None or not is_allowed(m) or m.group(2).lower() not in INLINE_TAGS:
+        return None
+    return m.group(2).lower(), bool(m.group(1))
+
+
+def image_sources(html: str) -> list[tuple[int, str]]:
+    """(offset, src) of every `<img src>` in raw HTML, src unquoted."""
+    return [(m.start(2), m.group(2).strip("\"'")) for m in _IMG_SRC.finditer(html)]
+
+
+def with_sources(html: str, new: Callable[[str], str | None]) -> str:
+    """Raw HTML with each `<img src>` replaced by new(src); an image new() refuses is dropped."""
+    def swap(m: re.Match) -> str:
+        src = new(m.group(2).strip("\"'"))
+        return m.group(1) + '"' + escape(src) + '"' if src is not None else m.group(1) + '""'
+    return _IMG_SRC.sub(swap, html)
+
+
+def _keep_url(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in ("src", "href") and re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:", value) \
+            and not re.match(r"^\s*https?:", value, re.I):
+        return None  # javascript:, data:, file: … never reach a field, relative or not
+    return value
+
+
+def sanitize(html: str) -> str:
+    """The card's HTML with only allowed tags and attributes, comments dropped."""
+    import nh3
+
+    return nh3.clean(html, tags=set(AUTHOR_TAGS | _MARKDOWN_TAGS), attributes=_ATTRIBUTES,
+                     url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
+                     clean_content_tags={"script", "style"}, filter_style_properties={"text-align"},
+                     attribute_filter=_keep_url)
