@@ -118,7 +118,7 @@ def pytest_runtestloop(session: pytest.Session):
     verdict = f"coverage: {lines:.2f}% of lines (floor {LINE_FLOOR:g}%), {branches:.2f}% of branches " \
               f"(floor {BRANCH_FLOOR:g}%)"
     reporter = session.config.pluginmanager.getplugin("terminalreporter")
-    reporter.ensure_newline()
+    reporter.write("\n")  # the progress line ends with "[100%]" and no newline
     if lines < LINE_FLOOR or branches < BRANCH_FLOOR:
         reporter.write_line(f"ERROR: {verdict}", red=True, bold=True)
         session.testsfailed += 1
