@@ -278,8 +278,9 @@ def _cloze_sides(card: Card) -> Card:
         return CLOZE.sub(lambda m: m.group(2), text)
 
     filled = f"**{shown(card.question)}**\n\n{shown(card.front_extra_md)}\n\n{shown(card.back_md)}"
-    return replace(card, question=hidden(card.question), front_extra_md=hidden(card.front_extra_md),
-                   back_md=filled)
+    # Deletions in the answer make the whole card the question, as in Anki's `Text` field.
+    front = card.front_extra_md + (f"\n\n{card.back_md}" if CLOZE.search(card.back_md) else "")
+    return replace(card, question=hidden(card.question), front_extra_md=hidden(front), back_md=filled)
 
 
 def _join(blocks: list[str]) -> str:

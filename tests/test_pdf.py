@@ -231,6 +231,17 @@ def test_cloze_cards_on_paper_hide_then_fill_the_deletions(project):
     assert "[区间]" in text and "(0, 1)" in text and "{{c1::" not in text
 
 
+def test_deletions_in_the_answer_show_as_blanks_on_the_front(project):
+    from pypdf import PdfReader
+
+    write(project / "cards_src/a.md", "## 卷积输出多大？ {#out}\n\n输出为 {{c1::112}}，步长为 {{c2::2::几}}。\n")
+    assert run("build").exit_code == 0
+    pages = [p.extract_text() for p in PdfReader(project / "dist" / "Test deck.pdf").pages]
+    fronts = [t for t in pages if "卷积输出多大" in t and "[…]" in t]
+    assert fronts and "[几]" in fronts[-1] and "112" not in fronts[-1]
+    assert any("112" in t and "2" in t and "[…]" not in t for t in pages)
+
+
 def test_a_formula_shared_by_two_cards_survives_removing_the_first(project: Path) -> None:
     # Each card's cached Typst markup must carry every display formula it uses, not only those
     # no earlier card had: otherwise the second card, restored from the cache alone, lost it.
