@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/mutation.py [GROUP …] [--max-children 2] [--keep DIR] [--show N]
 
-GROUPs (all by default): identity (identity, lock, changes, media), markdown, check (the LaTeX
-reader, claims, decide). mutmut is a development tool, not a dependency: `pip install
+GROUPs (all by default): identity (identity, lock, changes, media), markdown, decide (claims and
+deciding them), reader (LaTeX to sympy: tokens, reader, names, commands). mutmut is a development tool, not a dependency: `pip install
 mutmut==3.8.1` into the venv first. It takes tens of minutes per group on two cores, so it runs
 from here, never in CI.
 
@@ -34,13 +34,17 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_identity.py", "tests/test_lock.py", "tests/test_media.py", "tests/test_parse.py"],
     ),
     "markdown": (
-        ["ankigen/markdown.py"],
+        ["ankigen/markdown.py", "ankigen/rawhtml.py"],
         ["tests/test_markdown.py", "tests/test_parse.py"],
     ),
-    "check": (
+    "decide": (
+        ["ankigen/check/claims.py", "ankigen/check/decide.py"],
+        ["tests/check/test_check_fixtures.py", "tests/check/test_locations.py"],
+    ),
+    "reader": (
         ["ankigen/check/tokens.py", "ankigen/check/reader.py", "ankigen/check/names.py",
-         "ankigen/check/commands.py", "ankigen/check/claims.py", "ankigen/check/decide.py"],
-        ["tests/check/test_check_fixtures.py", "tests/check/test_reader.py", "tests/check/test_locations.py"],
+         "ankigen/check/commands.py"],
+        ["tests/check/test_reader.py", "tests/check/test_check_fixtures.py", "tests/check/test_locations.py"],
     ),
 }
 
