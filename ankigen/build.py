@@ -17,7 +17,9 @@ from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
 from ankigen.notetype import basic_note_type_hash, cloze_note_type_hash
 from ankigen.output import atomic_path, write_text_atomic
-from ankigen.pdf import PdfError, PdfOptions, parse_grid, render_pdf
+from ankigen.pdf.chunks import PdfError
+from ankigen.pdf.layout import render_pdf
+from ankigen.pdf.options import PdfOptions, parse_grid
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
 from ankigen.progress import progress

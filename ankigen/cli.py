@@ -53,6 +53,16 @@ def _debug() -> bool:
     return bool(os.environ.get("ANKIGEN_DEBUG"))
 
 
+def _settings() -> Config:
+    """The project's settings, the PDF's checked by the PDF stage that owns them."""
+    from ankigen.pdf.options import check_settings
+
+    config = load_config()
+    pyproject = config.project_dir / "pyproject.toml"
+    check_settings(config, str(pyproject) if pyproject.is_file() else "defaults")
+    return config
+
+
 def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
@@ -175,7 +185,7 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> 
     """Parse and check the cards in SRC (default: the configured cards_src/) without writing."""
     from ankigen import build as pipeline
 
-    config = load_config()
+    config = _settings()
     strict = config.strict if strict is None else strict
     report = pipeline.check(_source(config, src), config)
     if list_claims and fmt == "text":
@@ -204,13 +214,13 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
     """Check the cards in SRC, then write the Anki deck into the output folder."""
     from dataclasses import replace
 
-    from ankigen.config import check_pdf_settings
+    from ankigen.pdf.options import check_settings
 
-    config = load_config()
+    config = _settings()
     overrides = {k: v for k, v in (("strict", strict), ("pdf", pdf), ("paper", paper),
                                    ("cards_per_page", cards_per_page)) if v is not None}
     config = replace(config, **overrides)
-    check_pdf_settings(config, "command line")
+    check_settings(config, "command line")
     from ankigen import progress
 
     progress.QUIET = quiet or fmt == "json"
@@ -316,7 +326,7 @@ def ids(src: str | None, dry_run: bool) -> None:
     from ankigen.diagnostics import Sink
     from ankigen.ids import run_ids
 
-    config = load_config()
+    config = _settings()
     source = _source(config, src)
     pipeline._require_sources(source)
     sink = Sink()

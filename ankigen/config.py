@@ -58,17 +58,6 @@ class Config:
 _KEYS = {f.name: f for f in fields(Config) if f.name != "project_dir"}
 
 
-def check_pdf_settings(config: Config, where: str) -> None:
-    from ankigen.pdf import PAPERS, parse_grid
-
-    if config.paper not in PAPERS:
-        raise ConfigError(f"{where}: paper must be one of {', '.join(PAPERS)}, not {config.paper!r}")
-    try:
-        parse_grid(config.cards_per_page)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
 def find_pyproject(start: Path) -> Path | None:
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
@@ -105,7 +94,6 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{pyproject}: [tool.ankigen] {key} must be a {kind}")
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
-    check_pdf_settings(config, str(pyproject))
     if not 1 <= config.card_heading <= 4:
         raise ConfigError(f"{pyproject}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
     if not all(part.strip() for part in config.root_deck.split("::")):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ankigen import pdf_chunks
-from ankigen.pdf_chunks import Refusal, blame, refusal
+from ankigen.pdf import chunks as pdf_chunks
+from ankigen.pdf.chunks import Refusal, blame, refusal
 from conftest import run, write
 
 
@@ -46,15 +46,15 @@ BROKEN = "## 第一张坏卡 {#bad-one}\n\n坏的内容一。\n\n## 好卡 {#goo
 def test_two_cards_typst_refuses_are_both_named_and_the_rest_typesets(project: Path, monkeypatch) -> None:
     """Simulates markup Typst refuses in two cards (ankigen escapes all text, so only a bug of ours
     can cause it): each is printed plain, reported at its own line, and the PDF is written."""
-    import ankigen.pdf
+    import ankigen.pdf.layout
 
-    real = ankigen.pdf._Renderer.side
+    real = ankigen.pdf.layout._Renderer.side
 
     def side(self, card, md_text):
         blocks = real(self, card, md_text)
         return blocks + ["#no-such-function()"] if "坏的内容" in md_text else blocks
 
-    monkeypatch.setattr(ankigen.pdf._Renderer, "side", side)
+    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "side", side)
     write(project / "cards_src/b.md", BROKEN)
     result = run("build")
     assert result.exit_code == 0, result.output
@@ -68,19 +68,19 @@ def test_two_cards_typst_refuses_are_both_named_and_the_rest_typesets(project: P
 
 def test_two_broken_cards_in_one_chunk_of_many(project: Path, monkeypatch) -> None:
     """In a deck of several chunks typeset by workers, both bad cards are found and every other card printed."""
-    import ankigen.pdf
+    import ankigen.pdf.layout
 
     monkeypatch.setattr(pdf_chunks, "SINGLE_CHUNK", 6)
     monkeypatch.setattr(pdf_chunks, "CHUNK_MIN", 3)
     monkeypatch.setattr(pdf_chunks, "CHUNK_SPAN", 4)
     monkeypatch.setattr(pdf_chunks, "CHUNK_MAX", 8)
-    real = ankigen.pdf._Renderer.side
+    real = ankigen.pdf.layout._Renderer.side
 
     def side(self, card, md_text):
         blocks = real(self, card, md_text)
         return blocks + ["#panic()"] if "坏" in md_text else blocks
 
-    monkeypatch.setattr(ankigen.pdf._Renderer, "side", side)
+    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "side", side)
     cards = [f"## 题 {n} {{#q-{n}}}\n\n{'坏' if n in (3, 4) else '好'}答案 {n}。\n" for n in range(20)]
     write(project / "cards_src/many.md", "\n".join(cards))
     result = run("build")
@@ -93,9 +93,9 @@ def test_two_broken_cards_in_one_chunk_of_many(project: Path, monkeypatch) -> No
 
 
 def test_markup_typst_refuses_outside_any_card_fails_the_pdf_fast(project: Path, monkeypatch) -> None:
-    import ankigen.pdf
+    import ankigen.pdf.layout
 
-    monkeypatch.setattr(ankigen.pdf, "_STUDY_CARD", ankigen.pdf._STUDY_CARD + "\n#no-such-thing\n")
+    monkeypatch.setattr(ankigen.pdf.layout, "_STUDY_CARD", ankigen.pdf.layout._STUDY_CARD + "\n#no-such-thing\n")
     write(project / "cards_src/a.md", "## 问 {#q}\n\n答。\n")
     result = run("build")
     assert "error[O020]: the PDF could not be typeset: unknown variable: no-such-thing" in result.output

@@ -14,7 +14,7 @@ import typst
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ankigen.typst_markup import to_blocks
+from ankigen.pdf.markup import to_blocks
 
 PIECES = ["**", "*", "_", "__", "`", "~~", "(", ")", "[", "]", "{", "}", ";", "#", "$", "\\", "\"", "'",
           "<", ">", "@", "=", "-", "+", "/", ".", ":", ",", "!", "|", "&", "%", "x", "术语", "term", " ",

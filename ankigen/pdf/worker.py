@@ -1,6 +1,6 @@
 """Typst jobs, run in this process or in a worker process that reads them from stdin.
 
-A worker is started as `python typst_worker.py` (a file, not `-m`): it imports only typst and
+A worker is started as `python worker.py` (a file, not `-m`): it imports only typst and
 the standard library, so it starts fast and does not need ankigen on its path. Each line it
 reads is one JSON job; each line it writes is the JSON answer [ok, text, diagnostic, peak memory
 in MB]. On failure the text is Typst's message and the diagnostic its full report, with the

@@ -110,7 +110,7 @@ def measure_source(preamble: str, frame: Frame, formulas: dict[str, str], sides:
 
 
 def entry_starts(source: str) -> list[tuple[int, str]]:
-    """The first line of each question of a measuring document, with its key (see pdf_chunks.blame)."""
+    """The first line of each question of a measuring document, with its key (see chunks.blame)."""
     return [(n, line.split('"', 2)[1]) for n, line in enumerate(source.split("\n"), 1)
             if line.startswith(('#formula("', '#side("'))]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ankigen.typst_worker import run
+from ankigen.pdf.worker import run
 
 SINGLE_CHUNK = 400  # up to this many items, one chunk: no partly filled page between chunks
 CHUNK_MIN, CHUNK_SPAN, CHUNK_MAX = 64, 192, 512
@@ -173,7 +173,7 @@ def _done(result: tuple[bool, str, str]) -> Future:
 
 
 class _Workers:
-    """Worker processes (typst_worker.py), each fed by a thread of ours from one queue. A worker
+    """Worker processes (worker.py), each fed by a thread of ours from one queue. A worker
     is replaced once it has grown past WORKER_MB: Typst frees what it memoised only when its
     process ends."""
 
@@ -213,7 +213,7 @@ class _Workers:
                 continue
             if proc is None:
                 # stdin closes when we exit, however we exit: the worker then ends by itself
-                proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("typst_worker.py"))],
+                proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("worker.py"))],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         text=True, encoding="utf-8")
             try:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ankigen import pdf_chunks
-from ankigen.pdf import _surely_fits
-from ankigen.pdf_measure import Frame, measure_source
+from ankigen.pdf import chunks as pdf_chunks
+from ankigen.pdf.layout import _surely_fits
+from ankigen.pdf.measure import Frame, measure_source
 from conftest import run, write
 
 DECKS = ("激活函数", "卷积网络", "优化方法")
@@ -108,7 +108,7 @@ def test_questions_assumed_to_fit_do_fit(tmp_path: Path, frame: Frame) -> None:
 
     import typst
 
-    from ankigen.pdf import _PREAMBLE
+    from ankigen.pdf.layout import _PREAMBLE
 
     questions = [("深" * n, "W" * n, "Mm" * (n // 2)) for n in range(1, 60)]
     sides = {f"s{i}-{j}": [f"#strong[{q}]"] for i, qs in enumerate(questions) for j, q in enumerate(qs)

@@ -140,7 +140,7 @@ def test_characters_no_font_covers_are_a_warning_and_the_pdf_is_written(project:
 def _emoji_font_installed() -> bool:
     import typst
 
-    from ankigen.pdf_fonts import EMOJI_FONT
+    from ankigen.pdf.fonts import EMOJI_FONT
 
     return EMOJI_FONT in typst.Fonts().families()
 
@@ -155,7 +155,7 @@ def test_an_emoji_prints_in_colour_when_the_emoji_font_is_installed(project: Pat
 
 
 def test_an_emoji_without_an_emoji_font_is_a_warning(project: Path, monkeypatch) -> None:
-    from ankigen import pdf_fonts
+    from ankigen.pdf import fonts as pdf_fonts
 
     monkeypatch.setattr(pdf_fonts, "EMOJI_FONT", "No Such Emoji Font")  # as on a machine without it
     write(project / "cards_src/e.md", "## 学会了吗？ {#emoji}\n\n学会了 🎉\n")
@@ -205,13 +205,13 @@ def test_images_are_drawn_in_the_pdf(project: Path) -> None:
 def test_a_translation_typst_refuses_is_drawn_alone_with_a_warning_at_its_card(project, monkeypatch):
     """Simulates a translation bug in one formula: that formula is drawn, every other one stays
     Typst math, and the warning names the formula at its card's line."""
-    import ankigen.pdf
-    from ankigen.typst_math import to_typst
+    import ankigen.pdf.layout
+    from ankigen.pdf.texmath import to_typst
 
     def buggy(latex, display):
         return "$ #bad-call() $" if "mc^2" in latex else to_typst(latex, display)
 
-    monkeypatch.setattr(ankigen.pdf, "to_typst", buggy)
+    monkeypatch.setattr(ankigen.pdf.layout, "to_typst", buggy)
     write(project / "cards_src" / "a.md", "## 质能？ {#f}\n\n$$E = mc^2$$\n\n## 平方？ {#g}\n\n行内 $x^2$。\n")
     result = run("build")
     assert result.exit_code == 0, result.output

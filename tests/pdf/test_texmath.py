@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ankigen.markdown import markdown
-from ankigen.typst_math import to_typst
+from ankigen.pdf.texmath import to_typst
 from conftest import REPO
 
 CASES = [
@@ -125,7 +125,7 @@ def test_typst_accepts_every_translation(tmp_path_factory, latex):
 def test_typst_knows_every_symbol_and_accent_on_the_lists(tmp_path):
     """One line per entry, so that the error's line names it: a symbol Typst renamed (sect → inter
     in 0.14) must fail here, not in a user's PDF."""
-    from ankigen.typst_math import ACCENTS, STYLES, SYMBOLS
+    from ankigen.pdf.texmath import ACCENTS, STYLES, SYMBOLS
 
     entries = [v for v in SYMBOLS.values() if v] + [f"{v}(x)" for v in (*ACCENTS.values(), *STYLES.values())]
     doc = tmp_path / "s.typ"

@@ -1,8 +1,8 @@
 """The printable PDF: a study sheet, then duplex cut-out cards, typeset with Typst.
 
 Typst compiles a thousand cards in seconds (WeasyPrint took a minute). Formulas are translated
-to Typst math (typst_math.py); the few it does not know are drawn once each as SVG by ziamath
-from the same LaTeX the Anki cards use. Big decks are typeset in chunks (pdf_chunks.py).
+to Typst math (texmath.py); the few it does not know are drawn once each as SVG by ziamath
+(drawing.py) from the same LaTeX the Anki cards use. Big decks are typeset in chunks (chunks.py).
 """
 
 from __future__ import annotations
@@ -19,42 +19,23 @@ from urllib.parse import unquote, urlsplit
 from ankigen import code_digest
 from ankigen.diagnostics import Sink
 from ankigen.markdown import shown_math
-from ankigen.mathsvg import DRAW_SIZE, FormulaDrawer
 from ankigen.model import Card
 from ankigen.parse import CLOZE
-from ankigen.pdf_chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
+from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
+from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
                                 start_pages)
-from ankigen.pdf_fonts import check_fonts
-from ankigen.pdf_measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
+from ankigen.pdf.fonts import check_fonts
+from ankigen.pdf.measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
                                  read_answers)
-from ankigen.typst_markup import escape, inline, string, to_blocks
-from ankigen.typst_math import to_typst
+from ankigen.pdf.markup import escape, inline, string, to_blocks
+from ankigen.pdf.options import PAPERS, PdfOptions
+from ankigen.pdf.texmath import to_typst
 
-PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
 MIN_SIZE_PT = SIZES_PT[-1]
 CARD_MARGIN_MM = 10.0
 CELL_INSET_MM = 4.5
 CONTINUATION_RESERVE_PT = 12.0
 BLOCK_GAP_EM = 0.65
-
-
-@dataclass(frozen=True)
-class PdfOptions:
-    paper: str = "a4"
-    cols: int = 2
-    rows: int = 4
-    font: str = "Noto Serif CJK SC"
-
-
-def parse_grid(text: str) -> tuple[int, int]:
-    """'2x4' → (2 columns, 4 rows)."""
-    parts = text.lower().replace("×", "x").split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise ValueError(f"cards per page must look like 2x4, not {text!r}")
-    cols, rows = (int(p) for p in parts)
-    if not (1 <= cols <= 4 and 1 <= rows <= 6):
-        raise ValueError("cards per page: 1 to 4 columns and 1 to 6 rows")
-    return cols, rows
 
 
 def _cell_inner_mm(opts: PdfOptions) -> tuple[float, float]:
@@ -424,7 +405,7 @@ def _surely_fits(blocks: list[str], frame: Frame) -> bool:
 
 
 def _chunk_key(card: Card) -> str:
-    """What decides where chunks end: stable while the card's text is edited (see pdf_chunks.split)."""
+    """What decides where chunks end: stable while the card's text is edited (see chunks.split)."""
     return f"{card.deck}\x1e{card.id or card.question}"
 
 

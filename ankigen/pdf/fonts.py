@@ -12,7 +12,7 @@ from pathlib import Path
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Span
 from ankigen.output import write_text_atomic
-from ankigen.pdf_measure import digest
+from ankigen.pdf.measure import digest
 
 
 EMOJI_FONT = "Noto Color Emoji"  # Debian's fonts-noto-color-emoji

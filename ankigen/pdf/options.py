@@ -1,0 +1,38 @@
+"""The PDF's own settings: paper sizes and the grid of cut-out cards, checked where they are set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ankigen.config import Config, ConfigError
+
+PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    paper: str = "a4"
+    cols: int = 2
+    rows: int = 4
+    font: str = "Noto Serif CJK SC"
+
+
+def parse_grid(text: str) -> tuple[int, int]:
+    """'2x4' → (2 columns, 4 rows)."""
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"cards per page must look like 2x4, not {text!r}")
+    cols, rows = (int(p) for p in parts)
+    if not (1 <= cols <= 4 and 1 <= rows <= 6):
+        raise ValueError("cards per page: 1 to 4 columns and 1 to 6 rows")
+    return cols, rows
+
+
+def check_settings(config: Config, where: str) -> None:
+    """A usage error (exit 2) for a paper or grid the PDF cannot take."""
+    if config.paper not in PAPERS:
+        raise ConfigError(f"{where}: paper must be one of {', '.join(PAPERS)}, not {config.paper!r}")
+    try:
+        parse_grid(config.cards_per_page)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
