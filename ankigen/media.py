@@ -72,7 +72,7 @@ class MediaResolver:
             resolved = target.resolve(strict=True)
         except (OSError, RuntimeError):
             # A path that leaves the tree is refused before we say whether it exists.
-            if not _is_within(target.resolve(strict=False), root):
+            if not _is_within(target.resolve(), root):
                 self._outside(span, raw, line_text)
                 return None
             self.sink.error(span, "S033", f"image not found: {raw}",
