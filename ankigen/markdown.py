@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from html import escape
 
@@ -126,6 +127,34 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     return _ours(env, highlight_code(token.content, lang)) + "\n"
 
 
+# `A.`, `B、`, `C)`, `（D）`: the options of a multiple-choice question, one per line.
+OPTION = re.compile(r"^\s*(?:[(（][A-HＡ-Ｈ][)）]|[A-HＡ-Ｈ][.．、)）])")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
+
+
+def option_lines(children: list[Token]) -> bool:
+    """Whether two or more lines of this paragraph start like options."""
+    starts = [children[0]] if children else []
+    starts += [children[i + 1] for i, t in enumerate(children[:-1]) if t.type == "softbreak"]
+    return sum(t.type == "text" and bool(OPTION.match(t.content)) for t in starts) >= 2
+
+
+def _render_softbreak(self, tokens, idx, options, env) -> str:
+    """A line break as the author meant it: none between two CJK characters (a browser would show
+    a space), a real one before each option of a multiple-choice question, a space otherwise."""
+    after = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if after is not None and after.type == "text" and OPTION.match(after.content) and option_lines(tokens):
+        return "<br>\n"
+    before = tokens[idx - 1] if idx else None
+    if before is not None and before.type == "text" and after is not None and after.type == "text" \
+            and is_cjk(before.content[-1:]) and is_cjk(after.content[:1]):
+        return ""
+    return "\n"
+
+
 def _render_raw_html(self, tokens, idx, options, env) -> str:
     return textify(tokens[idx].content)
 
@@ -217,6 +246,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("math_block", _render_display_math)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", lambda self, t, i, o, e: _ours(e, highlight_code(t[i].content, "")) + "\n")
+    md.add_render_rule("softbreak", _render_softbreak)
     md.add_render_rule("html_inline", _render_raw_html)
     md.add_render_rule("html_block", _render_raw_html)
     return md

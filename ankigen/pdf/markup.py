@@ -6,14 +6,13 @@ Math goes through a callback that returns the markup of a drawn formula.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from html import unescape
 
 from markdown_it.token import Token
 
 from ankigen import rawhtml
-from ankigen.markdown import CHECK_INFO, markdown
+from ankigen.markdown import CHECK_INFO, OPTION, is_cjk, markdown, option_lines
 
 # Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
 # braces and `;` too: text right after `#strong[…]` or `#raw(…)` would otherwise continue that
@@ -32,10 +31,6 @@ def string(text: str) -> str:
     """A Typst string literal."""
     body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
     return f'"{body}"'
-
-
-def _is_cjk(ch: str) -> bool:
-    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
 
 
 # Raw HTML on paper: what the card shows, in Typst's words. Other allowed tags (details, div,
@@ -92,8 +87,12 @@ class _Converter:
                 out.append(escape(t.content))
             elif kind == "softbreak":
                 before = children[i - 1].content[-1:] if i and children[i - 1].type == "text" else ""
-                after = children[i + 1].content[:1] if i + 1 < len(children) and children[i + 1].type == "text" else ""
-                out.append("" if _is_cjk(before) and _is_cjk(after) else " ")
+                nxt = children[i + 1] if i + 1 < len(children) else None
+                after = nxt.content[:1] if nxt is not None and nxt.type == "text" else ""
+                if nxt is not None and nxt.type == "text" and OPTION.match(nxt.content) and option_lines(children):
+                    out.append("#linebreak()")  # each option of a multiple-choice question on its line
+                else:
+                    out.append("" if is_cjk(before) and is_cjk(after) else " ")
             elif kind == "hardbreak":
                 out.append(" \\\n")
             elif kind == "code_inline":
