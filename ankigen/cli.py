@@ -193,6 +193,8 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> 
             click.echo(line)
         click.echo("")
     _emit(report, fmt, built=_claims_json(report) if list_claims else None)
+    if fmt == "text" and strict and report.summary.warnings and not report.summary.errors:
+        click.echo("--strict: the warnings above count as errors", err=True)
     sys.exit(_exit_code(report, strict))
 
 
@@ -265,6 +267,9 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
             _history_line(report.history, pipeline.lock_path(source, config))
         if not report.outputs and not report.summary.errors and not report.cards:
             click.echo("no cards found: nothing written (a card starts at a '## ' heading)")
+        elif not report.outputs and config.strict and not report.summary.errors:
+            click.echo("nothing written: --strict counts the warnings above as errors; previous outputs are "
+                       "untouched", err=True)
         elif not report.outputs:
             click.echo("nothing written: fix the errors above; previous outputs are untouched", err=True)
         elif config.pdf and all(p.suffix != ".pdf" for p in report.outputs):

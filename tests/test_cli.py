@@ -113,6 +113,11 @@ def test_warnings_pass_unless_strict(project: Path) -> None:
     result = run("check", "--strict")
     assert result.exit_code == 1
     assert "warning[S025]" in result.output
+    assert "--strict: the warnings above count as errors" in result.output
+    built = run("build", "--strict", "--no-pdf")
+    assert built.exit_code == 1 and not (project / "dist").exists()
+    assert "nothing written: --strict counts the warnings above as errors" in built.output
+    assert "fix the errors above" not in built.output
 
 
 def test_usage_and_configuration_errors_exit_2(project: Path) -> None:
