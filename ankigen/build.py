@@ -170,7 +170,8 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     notes = make_notes(cards, src, config, stats, known_guids(lock))
     gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
     notes = stamp_notes(notes + gone, lock, now)
-    changes = compare(lock, notes, kept)
+    names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, notes)}
+    changes = compare(lock, notes, kept, names)
     if dry_run:
         return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
                       history=history)

@@ -50,8 +50,9 @@ def removed_notes(lock: Lock, notes: list[Note], previous: Path, lock_file: Path
                 package = read_notes(previous)
             k = package.get(guid)
         if k is None or len(k.fields) != len(fields_of(k.kind)):
+            card = f"'{lock.notes[guid].id}'" if lock.notes[guid].id else f"without an id (GUID {guid})"
             sink.warning(Span(str(lock_file), 1, 1), "B001",
-                         f"a card left the sources (GUID {guid}), but the last package does not hold it, so "
+                         f"a card left the sources ({card}), but the last package does not hold it, so "
                          f"it cannot be tagged {REMOVED_TAG}",
                          hint=f"keep {previous} between builds; in Anki the note stays as it was")
             continue
@@ -64,9 +65,15 @@ def removed_notes(lock: Lock, notes: list[Note], previous: Path, lock_file: Path
     return out, kept
 
 
-def compare(lock: Lock, notes: list[Note], kept: dict[str, Kept]) -> Changes:
+def compare(lock: Lock, notes: list[Note], kept: dict[str, Kept], names: dict[str, str] | None = None) -> Changes:
+    """names: GUID -> how the report names a card of the sources (its id, or file:line without one)."""
     def name(n: Note) -> str:
-        return n.fields[-1] or n.guid  # Id is every note type's last field
+        if names and n.guid in names:
+            return names[n.guid]
+        if n.fields[-1]:  # Id is every note type's last field
+            return n.fields[-1]
+        source = n.fields[fields_of(n.kind).index("Source")]
+        return source or n.guid
 
     new, updated, unchanged, removed, still = [], [], 0, [], 0
     for n in notes:

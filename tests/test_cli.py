@@ -392,3 +392,13 @@ def test_starting_ankigen_does_not_import_sympy() -> None:
     code = "import sys, ankigen.cli, ankigen.build, ankigen.check.lines; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_build_report_names_a_card_without_an_id_by_its_place(project: Path) -> None:
+    import json
+
+    write(project / "cards_src/a.md", "## Has one {#named}\n\nx\n\n## No id here\n\nanswer\n")
+    dry = json.loads(run("build", "--no-pdf", "--dry-run", "--format", "json").output)
+    assert dry["changes"]["new"] == ["named", "cards_src/a.md:5"]
+    result = run("build", "--no-pdf")
+    assert "add 2 new notes: named, cards_src/a.md:5" in result.output

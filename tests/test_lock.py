@@ -162,14 +162,25 @@ def test_compare_sorts_notes_by_what_the_import_does() -> None:
              note("long-gone", "r"), note("nameless")]
     kept = {"gone": Kept("", "D", (), ()), "long-gone": Kept("", "D", (), ())}
     changes = compare(lock, notes, kept)
-    assert changes == Changes(new=("fresh-id", "nameless"), updated=("edited-id",), unchanged=1,
-                              removed=("gone",), still_removed=1)
+    assert changes == Changes(new=("fresh-id", "nameless-Source"), updated=("edited-id",), unchanged=1,
+                              removed=("gone-Source",), still_removed=1)
     assert changes.counts() == {"new": 2, "changed": 1, "unchanged": 1, "removed": 1, "still_removed": 1}
+
+
+def test_the_report_names_cards_as_the_build_knows_them() -> None:
+    notes = [note("g1", card_id="has-id"), note("g2"), Note("g3", ("", "", "", "", "", "", "", ""), (), "D", "h")]
+    assert compare(Lock(), notes, {}, {"g2": "a.md:7"}).new == ("has-id", "a.md:7", "g3")
+
+
+def test_a_removed_card_with_an_id_is_named_by_it(tmp_path: Path) -> None:
+    sink = Sink()
+    removed_notes(Lock({"gone": Stamp("h", 1, "old-card")}), [], tmp_path / "none.apkg", tmp_path / "l", sink)
+    assert "a card left the sources ('old-card')" in sink.items[0].message
 
 
 def test_a_removed_note_that_changed_in_the_lock_is_tagged_again() -> None:
     lock = Lock({"g": Stamp("old", 1)}, removed={"g": Kept("", "D", (), ())})
-    assert compare(lock, [note("g", "new")], {"g": Kept("", "D", (), ())}).removed == ("g",)
+    assert compare(lock, [note("g", "new")], {"g": Kept("", "D", (), ())}).removed == ("g-Source",)
 
 
 def test_removed_notes_come_from_the_lock_and_are_tagged(tmp_path: Path) -> None:
@@ -196,8 +207,8 @@ def test_a_removed_note_no_package_holds_is_a_warning(tmp_path: Path) -> None:
     assert out == [] and kept == {}
     [d] = sink.items
     assert (d.code, d.severity.value, d.span.path, d.span.line) == ("B001", "warning", str(tmp_path / "ankigen.lock"), 1)
-    assert d.message == ("a card left the sources (GUID gone), but the last package does not hold it, "
-                         f"so it cannot be tagged {REMOVED_TAG}")
+    assert d.message == ("a card left the sources (without an id (GUID gone)), but the last package does not "
+                         f"hold it, so it cannot be tagged {REMOVED_TAG}")
     assert d.hint == f"keep {package} between builds; in Anki the note stays as it was"
 
 
