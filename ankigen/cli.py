@@ -360,14 +360,19 @@ def init(folder: str, deck: str | None) -> None:
     pyproject.toml and a README snippet. Existing files are never overwritten."""
     from ankigen.init import init as make
 
+    import shlex
+
     path = Path(folder)
     name = deck or path.resolve().name or "deck"
+    had_cards = (path / "cards_src").is_dir() and any((path / "cards_src").rglob("*.md"))
     written = make(path, name)
+    if had_cards:
+        click.echo(f"{path / 'cards_src'} already holds cards: no example added")
     for p in written:
         click.echo(f"wrote {p}")
     if not written:
-        click.echo("nothing to do: the example, [tool.ankigen] and README snippet are already there")
-    click.echo(f"next: cd {folder} && ankigen build" if folder != "." else "next: ankigen build")
+        click.echo("nothing to do: [tool.ankigen] and the README snippet are already there")
+    click.echo(f"next: cd {shlex.quote(folder)} && ankigen build" if folder != "." else "next: ankigen build")
 
 
 def main() -> None:

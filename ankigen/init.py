@@ -61,7 +61,9 @@ def init(folder: Path, deck: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     example = folder / "cards_src" / "example.md"
-    if not example.exists():
+    # Cards already there: an example beside them would only add ids that may collide (S023).
+    has_cards = any((folder / "cards_src").rglob("*.md")) if (folder / "cards_src").is_dir() else False
+    if not example.exists() and not has_cards:
         example.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(example, EXAMPLE)
         written.append(example)

@@ -273,6 +273,19 @@ def test_init_makes_a_deck_that_builds_and_never_overwrites(tmp_path: Path, monk
     assert (tmp_path / "cards_src/example.md").read_text(encoding="utf-8") == "## mine {#mine}\n\nx\n"
 
 
+def test_init_beside_existing_cards_adds_no_example(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "notes/cards_src/ch1/a.md", "## Conv output size {#conv-output-size}\n\nfloor((W-K+2P)/S)+1\n")
+    result = run("init", "notes")
+    assert "notes/cards_src already holds cards: no example added" in result.output
+    assert not (tmp_path / "notes/cards_src/example.md").exists()
+    assert "next: cd notes && ankigen build" in result.output
+    monkeypatch.chdir(tmp_path / "notes")
+    assert run("build", "--no-pdf").exit_code == 0  # no S023: the example's id is not there to collide
+    spaced = run("init", str(tmp_path / "my notes"))
+    assert f"next: cd '{tmp_path / 'my notes'}' && ankigen build" in spaced.output
+
+
 def test_diagnostics_are_coloured_on_a_terminal_only(project: Path) -> None:
     import subprocess
     import sys
