@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -58,6 +59,22 @@ class Config:
 _KEYS = {f.name: f for f in fields(Config) if f.name != "project_dir"}
 
 
+def setting_place(pyproject: Path, key: str) -> str:
+    """`path:line` of `key = …` in [tool.ankigen], for messages; the path alone if it is not found."""
+    try:
+        lines = pyproject.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(pyproject)
+    table = ""
+    for n, line in enumerate(lines, start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(?:#.*)?$", line)
+        if header:
+            table = header.group(1).strip()
+        elif table == "tool.ankigen" and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return f"{pyproject}:{n}"
+    return str(pyproject)
+
+
 def find_pyproject(start: Path) -> Path | None:
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
@@ -85,17 +102,19 @@ def load_config(start: Path | None = None) -> Config:
         spec = _KEYS.get(name)
         if spec is None:
             known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{pyproject}: unknown setting '{key}' in [tool.ankigen] (known: {known})")
+            raise ConfigError(f"{setting_place(pyproject, key)}: unknown setting '{key}' in [tool.ankigen] "
+                              f"(known: {known})")
         expected = bool if spec.type in ("bool", bool) else int if spec.type in ("int", int) else str
         if name == "check" and value in ("on", "off"):
             value = value == "on"
         if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 1)):
             kind = "positive integer" if expected is int else expected.__name__
-            raise ConfigError(f"{pyproject}: [tool.ankigen] {key} must be a {kind}")
+            raise ConfigError(f"{setting_place(pyproject, key)}: [tool.ankigen] {key} must be a {kind}")
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
     if not 1 <= config.card_heading <= 4:
-        raise ConfigError(f"{pyproject}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
+        raise ConfigError(f"{setting_place(pyproject, 'card_heading')}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
     if not all(part.strip() for part in config.root_deck.split("::")):
-        raise ConfigError(f"{pyproject}: root_deck must be a deck name such as 'My deck' or 'A::B'")
+        raise ConfigError(f"{setting_place(pyproject, 'root_deck')}: root_deck must be a deck name such as 'My deck' "
+                          "or 'A::B'")
     return config

@@ -79,6 +79,12 @@ def test_bad_project_settings_are_usage_errors(project: Path) -> None:
         (project / "pyproject.toml").write_text(base + extra, encoding="utf-8")
         result = run("check")
         assert result.exit_code == 2 and message in result.output, (extra, result.output)
+    # Each is located at its own line of pyproject.toml (the base table has three lines).
+    for extra, key in [("card_heading = 7\n", "card_heading"), ('paper = "a3"\n', "paper"),
+                       ('cards_per_page = "9x9"\n', "cards_per_page")]:
+        (project / "pyproject.toml").write_text(base + "\n" + extra, encoding="utf-8")
+        result = run("check")
+        assert f"pyproject.toml:{len(base.splitlines()) + 2}: " in result.output, (key, result.output)
     (project / "pyproject.toml").write_text("[tool.ankigen\n", encoding="utf-8")
     result = run("check")
     assert result.exit_code == 2 and "cannot read TOML" in result.output

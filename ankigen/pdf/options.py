@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ankigen.config import Config, ConfigError
+from pathlib import Path
+
+from ankigen.config import Config, ConfigError, setting_place
 
 PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
 
@@ -29,10 +31,14 @@ def parse_grid(text: str) -> tuple[int, int]:
 
 
 def check_settings(config: Config, where: str) -> None:
-    """A usage error (exit 2) for a paper or grid the PDF cannot take."""
+    """A usage error (exit 2) for a paper or grid the PDF cannot take; where is a pyproject.toml
+    (the message then names the setting's line) or words such as 'command line'."""
+    def place(key: str) -> str:
+        return setting_place(Path(where), key) if where.endswith("pyproject.toml") else where
+
     if config.paper not in PAPERS:
-        raise ConfigError(f"{where}: paper must be one of {', '.join(PAPERS)}, not {config.paper!r}")
+        raise ConfigError(f"{place('paper')}: paper must be one of {', '.join(PAPERS)}, not {config.paper!r}")
     try:
         parse_grid(config.cards_per_page)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        raise ConfigError(f"{place('cards_per_page')}: {exc}") from None
