@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -25,27 +26,41 @@ class InternalError(click.ClickException):
 
 
 def _guarded(func):
-    """Turn any unexpected exception into exit code 2 and a short message instead of a traceback."""
+    """Turn any unexpected exception into exit code 2 and a short message instead of a traceback;
+    in --format json mode, errors are JSON too."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except BrokenPipeError:  # `ankigen check --claims | head`: the reader left; say nothing more
-            import os
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_FINDINGS)
-        except KeyboardInterrupt:
-            click.echo("interrupted; previous outputs are untouched", err=True)
-            sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 — the one place that catches everything
-            if _debug():
-                traceback.print_exc()
-            raise InternalError(f"{type(exc).__name__}: {exc}") from None
+            return _run(func, args, kwargs)
+        except click.ClickException as exc:
+            if kwargs.get("fmt") != "json":
+                raise
+            # A program reading --format json gets JSON for a usage error too, with the same exit code.
+            click.echo(json.dumps({"error": {"message": exc.format_message(), "exit_code": exc.exit_code}},
+                                  ensure_ascii=False, indent=2))
+            sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def _run(func, args, kwargs):
+    """func, with every unexpected exception made exit code 2 and a short message, never a traceback."""
+    try:
+        return func(*args, **kwargs)
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except BrokenPipeError:  # `ankigen check --claims | head`: the reader left; say nothing more
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)
+    except KeyboardInterrupt:
+        click.echo("interrupted; previous outputs are untouched", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — the one place that catches everything
+        if _debug():
+            traceback.print_exc()
+        raise InternalError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _debug() -> bool:

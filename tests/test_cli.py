@@ -415,3 +415,13 @@ def test_the_build_report_names_a_card_without_an_id_by_its_place(project: Path)
     assert dry["changes"]["new"] == ["named", "cards_src/a.md:5"]
     result = run("build", "--no-pdf")
     assert "add 2 new notes: named, cards_src/a.md:5" in result.output
+
+
+def test_usage_errors_are_json_in_json_mode(project: Path) -> None:
+    import json
+
+    result = run("build", "no-such-folder", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.output) == {"error": {"message": "source folder not found: no-such-folder",
+                                                   "exit_code": 2}}
+    assert run("build", "no-such-folder").output.startswith("Error: source folder not found")
