@@ -86,6 +86,22 @@ def _no_code_in_math(rule):
     return wrapped
 
 
+def _dry_run_safe(rule):
+    """dollarmath's block rule pushes its token even when only asked whether it would match (as a
+    rule that ends a paragraph is): asked so, it leaves no trace."""
+
+    def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not silent:
+            return rule(state, start, end, silent)
+        line, count = state.line, len(state.tokens)
+        matched = rule(state, start, end, False)
+        state.line = line
+        del state.tokens[count:]
+        return matched
+
+    return wrapped
+
+
 TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # the checker reads `% check` from it too
 
 
@@ -236,6 +252,10 @@ def markdown() -> MarkdownIt:
     # nor precede a digit.
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
            allow_blank_lines=False, double_inline=True)
+    # `$$` on the line right after text starts display math, as it does in Pandoc, Obsidian and
+    # Typora; otherwise a line `=` inside it made a heading and `+ x` a list item.
+    block_rule = next(r.fn for r in md.block.ruler.__rules__ if r.name == "math_block")
+    md.block.ruler.at("math_block", _dry_run_safe(block_rule), {"alt": ["paragraph", "reference", "blockquote", "list"]})
     dollar_rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
     md.inline.ruler.at("math_inline", _no_code_in_math(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)

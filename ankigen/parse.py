@@ -231,6 +231,15 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
                 rest = "\n".join(f.line(n) for n in range(t.map[0] + 1, t.map[1] + 1)).lstrip()[2:]
                 if closer in rest:
                     continue  # `$$x$$ where …`: closed, with text after it on the line
+                blank = t.map[1] + 1  # the line that ended the paragraph
+                later = next((n for n in range(blank + 1, min(total, blank + 40) + 1)
+                              if f.line(n).rstrip().endswith(closer) or f.line(n).lstrip().startswith(closer)), None)
+                if later is not None and not f.line(blank).strip():
+                    f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
+                            f"display math '{opener}' is cut by the blank line {blank}, so its '{closer}' on line "
+                            f"{later} closes nothing", hint="remove the blank line: display math may not hold one",
+                            length=2)
+                    continue
                 f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
                         f"display math '{opener}' is never closed",
                         hint=f"end it with '{closer}' (a blank line inside display math also ends it)", length=2)
@@ -280,9 +289,6 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
     inline = tokens[start + 1]
     question, card_id, card_tags = _split_attrs(f, inline.content, line)
     card_tags, reverse = _take_reverse(card_tags)
-    if card_id is None:
-        f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
-                  hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
     body = tokens[start + 3:end]
     while body and body[-1].type == "hr" and body[-1].level == 0:
         body = body[:-1]  # a '---' closing the card divides cards, as in most notes: it is not an empty back
@@ -304,8 +310,15 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
     back_html = render_html(answer, env).strip()
     # A cloze card needs no answer: the deletions in its question are what is asked.
     if not back_html and not CLOZE.search(question_html + front_html):
-        f.error(line, 1, "S020", "card has no answer",
-                hint="write the answer below the heading, before the next '##'", length=len(f.line(line)))
+        # Other people's notes leave template headings empty ("Intuition (optional)"): one of them
+        # must not cost the whole deck, and a card with nothing to recall is no card.
+        f.warning(line, 1, "S020", "card has no answer, so it is left out of the deck",
+                  hint="write the answer below the heading, before the next heading of its level, or delete "
+                       "the heading", length=len(f.line(line)))
+        return None
+    if card_id is None:
+        f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
+                  hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
     last_line = (next((t.map[1] for t in reversed(body) if t.map), head.map[1]))
     sections = _sections(body)
     formulas, inline = _math(f, body, sections)

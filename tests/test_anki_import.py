@@ -348,9 +348,9 @@ def test_a_heading_that_is_all_cloze_is_a_card(project: Path, anki) -> None:
     write(project / "cards_src/cloze.md", "## {{c1::Paris}} is the capital of {{c2::France}} {#paris}\n\n"
                                           "## No answer and no deletion {#empty}\n")
     result = run("build", "--no-pdf")
-    assert result.exit_code == 1
-    assert "cards_src/cloze.md:3:1: error[S020]: card has no answer" in result.output
-    assert "cloze.md:1:1" not in result.output
+    assert result.exit_code == 0
+    assert "cards_src/cloze.md:3:1: warning[S020]: card has no answer, so it is left out of the deck" in result.output
+    assert "cloze.md:1:1" not in result.output and "1 new" in result.output
     write(project / "cards_src/cloze.md", "## {{c1::Paris}} is the capital of {{c2::France}} {#paris}\n")
     assert run("build", "--no-pdf").exit_code == 0
     anki.import_apkg(only_apkg(project / "dist"))
