@@ -35,6 +35,29 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# `$ W_1 = 5 $`: padded inside, as many Chinese notes write inline math. Pandoc's rule (no space
+# inside) keeps prices out of math; a padded span is math only when it reads as math: a command,
+# a script, a brace or an `=`, or a single letter.
+_PADDED = re.compile(r"\$[ \t]+([^$\n`]*?[^\s$\\])[ \t]+\$(?!\d)")
+_MATH_LIKE = re.compile(r"[\\^_={}]|^[A-Za-z]'*$")
+
+
+def _padded_math(state: StateInline, silent: bool) -> bool:
+    """`$ x $` with spaces inside, when what it holds reads as math (see above)."""
+    src, pos = state.src, state.pos
+    if src[pos] != "$" or src.startswith("$$", pos) or (pos and src[pos - 1] in "\\$"):
+        return False
+    m = _PADDED.match(src, pos)
+    if m is None or not _MATH_LIKE.search(m.group(1)):
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = m.group(1)
+        token.markup = "$"
+    state.pos = m.end()
+    return True
+
+
 def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     r"""`\[ ... \]` on their own lines as display math."""
     pos = state.bMarks[start] + state.tShift[start]
@@ -259,6 +282,7 @@ def markdown() -> MarkdownIt:
     dollar_rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
     md.inline.ruler.at("math_inline", _no_code_in_math(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)
+    md.inline.ruler.before("math_inline", "math_padded", _padded_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.add_render_rule("math_inline", _render_inline_math)
