@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -14,6 +15,7 @@ from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ankigen.media import IMAGE_SUFFIXES as _IMAGE_SUFFIXES
 from ankigen.rawhtml import sanitize, tag, textify
 
 CHECK_INFO = "check"
@@ -54,6 +56,37 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
         token = state.push("math_inline", "math", 0)
         token.content = m.group(1)
         token.markup = "$"
+    state.pos = m.end()
+    return True
+
+
+# Obsidian's `[[Note]]`, `[[Note#Part|shown]]` and `![[figure.png|300]]`: a link shows its text
+# (paper and Anki cannot follow it), an embedded image is an image found by its name in the tree.
+_WIKI = re.compile(r"(!?)\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]*))?\]\]")
+WIKI_EMBED = "ankigen.wiki_embed"  # token.meta key: an image named the Obsidian way
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if not src.startswith(("[[", "![["), pos):
+        return False
+    m = _WIKI.match(src, pos)
+    if m is None:
+        return False
+    embed, target, shown = m.group(1), m.group(2).strip(), (m.group(3) or "").strip()
+    if not silent:
+        if embed and Path(target).suffix.lower() in _IMAGE_SUFFIXES:
+            token = state.push("image", "img", 0)
+            size = shown.isdigit() or ("x" in shown and shown.replace("x", "").isdigit())  # `|300`, `|200x100`
+            alt = Token("text", "", 0)
+            alt.content = "" if size else shown
+            token.attrs = {"src": target, "alt": ""}
+            token.children = [alt] if alt.content else []
+            token.content = alt.content
+            token.meta = {WIKI_EMBED: True}
+        else:
+            token = state.push("text", "", 0)
+            token.content = shown or target.split("#")[0].split("/")[-1].removesuffix(".md") or target
     state.pos = m.end()
     return True
 
@@ -282,6 +315,7 @@ def markdown() -> MarkdownIt:
     dollar_rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
     md.inline.ruler.at("math_inline", _no_code_in_math(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)
+    md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("math_inline", "math_padded", _padded_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})

@@ -41,9 +41,24 @@ class MediaResolver:
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
         self._names: dict[Path, str] = {}
+        self._index: dict[Path, dict[str, Path]] = {}
 
-    def resolve(self, src: str, source: SourceFile, span: Span, line_text: str) -> MediaFile | str | None:
-        """A MediaFile for a local image, the URL itself for a remote one, None when it is refused."""
+    def _by_name(self, root: Path) -> dict[str, Path]:
+        """Image files of the tree by lower-case name, the first in path order winning, as a vault
+        resolves `![[name]]` wherever its attachments folder is."""
+        if root not in self._index:
+            found: dict[str, Path] = {}
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root).parts
+                if path.suffix.lower() in IMAGE_SUFFIXES and not any(p.startswith(".") for p in rel):
+                    found.setdefault(path.name.lower(), path)
+            self._index[root] = found
+        return self._index[root]
+
+    def resolve(self, src: str, source: SourceFile, span: Span, line_text: str,
+                by_name: bool = False) -> MediaFile | str | None:
+        """A MediaFile for a local image, the URL itself for a remote one, None when it is refused.
+        by_name: an Obsidian embed (`![[x.png]]`), whose bare name is looked up in the whole tree."""
         if _WINDOWS_ABSOLUTE.match(src):
             self._absolute(span, src, line_text)
             return None
@@ -68,6 +83,8 @@ class MediaResolver:
         rel = Path(raw.replace("\\", "/"))  # notes written on Windows: `img\ch1\a.png`
         root = source.root.resolve() if source.root.is_dir() else source.root.resolve().parent
         target = (source.path.parent / rel)
+        if by_name and not target.exists() and len(rel.parts) == 1:
+            target = self._by_name(root).get(rel.name.lower(), target)
         try:
             resolved = target.resolve(strict=True)
         except (OSError, RuntimeError):
@@ -75,8 +92,9 @@ class MediaResolver:
             if not _is_within(target.resolve(), root):
                 self._outside(span, raw, line_text)
                 return None
-            self.sink.error(span, "S033", f"image not found: {raw}",
-                            hint=f"the path is relative to {source.rel}", source_line=line_text)
+            where = (f"looked for beside {source.rel} and by name in the whole source folder"
+                     if by_name and len(rel.parts) == 1 else f"the path is relative to {source.rel}")
+            self.sink.error(span, "S033", f"image not found: {raw}", hint=where, source_line=line_text)
             return None
         if not _is_within(resolved, root):
             self._outside(span, raw, line_text)

@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.markdown import CHECK_INFO, markdown, render_html
+from ankigen.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html
 from ankigen.media import MediaResolver
 from ankigen.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
@@ -352,9 +352,9 @@ def _source_text(f: _File, body: list[Token]) -> str:
 
 def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media: list[MediaFile]) -> None:
     """Markdown images and raw `<img src>` alike go through the media rules: packed, or refused."""
-    def resolve(src: str) -> str | None:
+    def resolve(src: str, by_name: bool = False) -> str | None:
         ln, col = f.locate(first, last, src) if src else (first, 1)
-        result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln))
+        result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln), by_name)
         if isinstance(result, MediaFile):
             media.append(result)
             return result.name
@@ -363,7 +363,8 @@ def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media:
     for t in tokens:
         for child in (t.children or []) if t.type == "inline" else [t]:
             if child.type == "image":
-                child.attrSet("src", resolve(str(child.attrGet("src") or "")) or "")
+                by_name = bool(child.meta.get(WIKI_EMBED))
+                child.attrSet("src", resolve(str(child.attrGet("src") or ""), by_name) or "")
             elif child.type in ("html_inline", "html_block") and image_sources(child.content):
                 child.content = with_sources(child.content, resolve)
 

@@ -384,6 +384,22 @@ def test_notes_written_for_other_tools_keep_their_html(project: Path, anki) -> N
         assert text not in back, text
 
 
+def test_an_obsidian_vault_keeps_its_embedded_images_and_link_texts(project: Path, anki) -> None:
+    (project / "cards_src/attachments").mkdir()
+    (project / "cards_src/attachments/walk.png").write_bytes(PNG)
+    write(project / "cards_src/notes/random walk.md", "## What is a random walk? {#walk}\n\n"
+          "A path of random steps; see [[Markov chain|chains]].\n\n![[walk.png|300]]\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    anki.import_apkg(only_apkg(project / "dist"))
+    back = anki.notes()["walk"]["Back"]
+    media = {p.name for p in Path(anki.col.media.dir()).iterdir()}
+    import re
+
+    assert "see chains." in back and "[[" not in back
+    assert [src for src in re.findall(r'<img src="([^"]+)"', back)] == [m for m in media if m.endswith(".png")]
+
+
 def test_a_wrong_number_in_a_cloze_is_caught(project: Path) -> None:
     write(project / "cards_src/cloze.md", CLOZE_FILE.replace("{{c1::112}}", "{{c1::113}}"))
     result = run("build")

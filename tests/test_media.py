@@ -162,3 +162,19 @@ def test_the_packed_name_says_what_the_content_is(tree: Path) -> None:
 ])
 def test_sniffed_types(data: bytes, kind: str | None) -> None:
     assert sniff(data) == kind
+
+
+def test_an_obsidian_embed_is_found_by_its_name_anywhere_in_the_tree(tree: Path) -> None:
+    (tree / "attachments").mkdir()
+    (tree / "attachments/Grid.PNG").write_bytes(PNG)
+    sink = Sink()
+    resolver = MediaResolver(sink)
+    source = SourceFile(tree / "notes/a.md", "notes/a.md", tree, "")
+    found = resolver.resolve("grid.png", source, SPAN, "![[grid.png]]", by_name=True)
+    assert isinstance(found, MediaFile) and found.path == (tree / "attachments/Grid.PNG").resolve()
+    assert resolver.resolve("grid.png", source, SPAN, "![](grid.png)") is None  # a Markdown path is a path
+    assert resolver.resolve("nowhere.png", source, SPAN, "![[nowhere.png]]", by_name=True) is None
+    assert [d.hint for d in sink.items] == ["the path is relative to notes/a.md",
+                                            "looked for beside notes/a.md and by name in the whole source folder"]
+    near = resolver.resolve("img/ch14/x.png", source, SPAN, "![[img/ch14/x.png]]", by_name=True)
+    assert isinstance(near, MediaFile)  # a path in an embed is relative, as in Markdown

@@ -244,6 +244,8 @@ class _Renderer:
                 media = packed.get((folder / unquote(urlsplit(src).path).replace("\\", "/")).resolve())
             except (OSError, ValueError):
                 media = None
+            if media is None and "/" not in src:  # an Obsidian embed, found by its name (media.py)
+                media = next((m for m in card.media if m.path.name.lower() == src.lower()), None)
             name = self._usable_image(media, card) if media is not None else None
             return f"#img({string(name)})" if name else escape(f"[{src}]")
 
