@@ -59,8 +59,8 @@ class MediaResolver:
                 by_name: bool = False) -> MediaFile | str | None:
         """A MediaFile for a local image, the URL itself for a remote one, None when it is refused.
         by_name: an Obsidian embed (`![[x.png]]`), whose bare name is looked up in the whole tree."""
-        if _WINDOWS_ABSOLUTE.match(src):
-            self._absolute(span, src, line_text)
+        if _WINDOWS_ABSOLUTE.match(unquote(src)):  # Markdown hands `C:\x` over as `C:%5Cx`
+            self._absolute(span, unquote(src), line_text)
             return None
         parts = urlsplit(src)
         if parts.scheme in ("http", "https"):

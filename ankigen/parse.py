@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import yaml
 from markdown_it.token import Token
@@ -353,8 +354,10 @@ def _source_text(f: _File, body: list[Token]) -> str:
 def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media: list[MediaFile]) -> None:
     """Markdown images and raw `<img src>` alike go through the media rules: packed, or refused."""
     def resolve(src: str, by_name: bool = False) -> str | None:
-        ln, col = f.locate(first, last, src) if src else (first, 1)
-        result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(src))), f.line(ln), by_name)
+        # markdown-it percent-encodes what it may not keep (`\` is `%5C`): look for it as written
+        shown = unquote(src) if any(unquote(src) in f.line(n) for n in range(first, max(first, last) + 1)) else src
+        ln, col = f.locate(first, last, shown) if src else (first, 1)
+        result = f.media.resolve(src, f.source, f.span(ln, col, max(1, len(shown))), f.line(ln), by_name)
         if isinstance(result, MediaFile):
             media.append(result)
             return result.name

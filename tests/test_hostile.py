@@ -107,6 +107,14 @@ def test_symlink_out_of_the_tree_is_refused(project: Path, tmp_path_factory) -> 
     assert not (project / "dist").exists() or not list((project / "dist").iterdir())
 
 
+def test_a_windows_drive_path_in_markdown_is_named_absolute(project: Path) -> None:
+    write(project / "cards_src/a.md", "## Q {#q}\n\n![x](C:\\Users\\me\\x.png)\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 1
+    assert "cards_src/a.md:3:6: error[S035]: image path is absolute: C:\\Users\\me\\x.png" in result.output
+    assert "scheme" not in result.output
+
+
 def test_a_sibling_folder_sharing_the_prefix_is_outside(project: Path) -> None:
     # `cards_src_evil` starts with `cards_src`: confinement must compare paths, not strings.
     write(project / "cards_src_evil/secret.png", "not for the deck")

@@ -63,12 +63,14 @@ def test_the_same_file_is_read_once_per_build(tree: Path) -> None:
     assert again == first
 
 
-@pytest.mark.parametrize("src", ["/etc/hostname", "~/secret.png", "F:/notes/x.png", "C:\\img\\x.png",
+@pytest.mark.parametrize("src", ["/etc/hostname", "~/secret.png", "F:/notes/x.png", "C:\\img\\x.png", "C:%5Cimg%5Cx.png",
                                  "\\\\server\\share\\x.png", "//server/share/x.png"])
 def test_absolute_paths_are_named_as_such(tree: Path, src: str) -> None:
     result, diags = resolve(tree, src)
     assert result is None
-    assert diags == [("error", "S035", f"image path is absolute: {src}", "copy the image into the source folder "
+    from urllib.parse import unquote
+
+    assert diags == [("error", "S035", f"image path is absolute: {unquote(src)}", "copy the image into the source folder "
                       "and link it with a path relative to the card's file")]
 
 
