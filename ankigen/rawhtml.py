@@ -15,9 +15,11 @@ from html import escape
 # What authors may write. Markdown's own output (p, ul, h1 …) is sanitised with the same call,
 # so it is allowed too; code and math are set aside before sanitising and never pass through it.
 AUTHOR_TAGS = frozenset({"img", "br", "sup", "sub", "b", "i", "u", "em", "strong", "details", "summary",
-                         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div"})
-_MARKDOWN_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "code",
-                            "a", "hr", "s", "del"})
+                         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div",
+                         # and the structure real notes write in HTML: lists, paragraphs, struck and
+                         # inserted text, centred figures (ml-interviews-book, Md2Anki, a Chinese book)
+                         "ul", "ol", "li", "p", "hr", "s", "del", "ins", "center", "blockquote", "code"})
+_MARKDOWN_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a"})
 _ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", "title"}, "ol": {"start"},
                "th": {"style"}, "td": {"style"}, "details": {"open"}}
 
@@ -25,7 +27,7 @@ TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", r
 # Attributes as HTML writes them (name="value", name='value', name=value); a bare word is taken
 # for prose (`a <b and c> here`), except the one boolean attribute an allowed tag has.
 _ATTRS = re.compile(r"""(?:\s+(?:[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)|open))*\s*/?""")
-INLINE_TAGS = frozenset({"b", "i", "u", "em", "strong", "sup", "sub", "span"})
+INLINE_TAGS = frozenset({"b", "i", "u", "em", "strong", "sup", "sub", "span", "s", "del", "ins", "code"})
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I | re.S)
 
 

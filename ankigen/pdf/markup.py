@@ -36,7 +36,8 @@ def string(text: str) -> str:
 # Raw HTML on paper: what the card shows, in Typst's words. Other allowed tags (details, div,
 # table parts) leave their text; tags not allowed are text, as on the card.
 _INLINE_OPEN = {"b": "#strong[", "strong": "#strong[", "i": "#emph[", "em": "#emph[", "u": "#underline[",
-                "sup": "#super[", "sub": "#sub[", "span": "#["}
+                "sup": "#super[", "sub": "#sub[", "span": "#[", "s": "#strike[", "del": "#strike[",
+                "ins": "#underline[", "code": "#["}
 
 
 class _Converter:
