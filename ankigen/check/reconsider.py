@@ -22,6 +22,7 @@ EXAMPLE = "an example whose values the card gives in words"
 _UNDEFINED = "about a function the card does not define"
 _UNKNOWNS = "an equation between different unknowns"
 _EQUATIONS = "equations: a chain about nothing defined that brings in a new symbol, or none of whose steps holds"
+_SIMPLER = "a defined symbol restated with only some of its symbols: a simplification the card states in words"
 
 
 def quiet(*args) -> None:
@@ -30,6 +31,19 @@ def quiet(*args) -> None:
 
 def _settled(d: "Decision", verdict: Verdict) -> "Decision":
     return replace(d, verdict=verdict, report=quiet)
+
+
+def restates_simpler(claim, d: "Decision") -> bool:
+    """`C = p` after `C = m p + m q` ("dropping q and dividing by m, the cost becomes"): a symbol the
+    card defines, said to equal an expression in some, not all, of its definition's symbols. An
+    author who simplifies in prose means a new quantity; a number (`X = 5` after `X = 4`) is
+    still checked."""
+    if claim.rel != "=" or d.rhs is None or not isinstance(claim.lhs, (sp.Symbol, sp.Indexed)):
+        return False
+    if claim.lhs == d.lhs:  # not defined on the card: nothing was put in
+        return False
+    left, right = d.lhs.free_symbols, d.rhs.free_symbols
+    return bool(right) and right < left
 
 
 def is_instance(lhs, rhs) -> bool:
@@ -55,6 +69,8 @@ def reconsider(decided: list) -> list:
                 d = _settled(d, Verdict(None, "unclaimed", EXAMPLE))
             elif claim.chain and brings_unknowns(d.lhs, d.rhs):
                 d = _settled(d, Verdict(None, "unclaimed", _EQUATIONS))
+            elif restates_simpler(claim, d):
+                d = _settled(d, Verdict(None, "unclaimed", _SIMPLER))
         out.append((claim, d))
     chains: dict[tuple, list[int]] = {}
     for n, (claim, _) in enumerate(out):
