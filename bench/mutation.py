@@ -35,7 +35,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "markdown": (
         ["ankigen/markdown.py", "ankigen/rawhtml.py"],
-        ["tests/test_markdown.py", "tests/test_parse.py"],
+        ["tests/test_markdown.py", "tests/test_dialect.py", "tests/test_parse.py", "tests/test_media.py"],
     ),
     "decide": (
         ["ankigen/check/claims.py", "ankigen/check/decide.py"],
