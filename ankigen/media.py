@@ -94,13 +94,17 @@ class MediaResolver:
                 return None
             where = (f"looked for beside {source.rel} and by name in the whole source folder"
                      if by_name and len(rel.parts) == 1 else f"the path is relative to {source.rel}")
-            self.sink.error(span, "S033", f"image not found: {raw}", hint=where, source_line=line_text)
+            # A missing picture costs its card the picture, not the deck its build (a vault whose
+            # attachments were not copied, a book whose figures were never committed).
+            self.sink.warning(span, "S033", f"image not found: {raw}; it is left out of the card",
+                              hint=where, source_line=line_text)
             return None
         if not _is_within(resolved, root):
             self._outside(span, raw, line_text)
             return None
         if not resolved.is_file():
-            self.sink.error(span, "S033", f"image is not a file: {raw}", source_line=line_text)
+            self.sink.warning(span, "S033", f"image is not a file: {raw}; it is left out of the card",
+                              source_line=line_text)
             return None
         if resolved.suffix.lower() not in IMAGE_SUFFIXES:
             self.sink.error(span, "S034", f"not an image file type: {raw}",

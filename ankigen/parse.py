@@ -367,7 +367,11 @@ def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media:
         for child in (t.children or []) if t.type == "inline" else [t]:
             if child.type == "image":
                 by_name = bool(child.meta.get(WIKI_EMBED))
-                child.attrSet("src", resolve(str(child.attrGet("src") or ""), by_name) or "")
+                packed = resolve(str(child.attrGet("src") or ""), by_name)
+                if packed is None:  # left out (a warning) or refused (an error): its alt text stays
+                    child.type, child.tag, child.children, child.attrs = "text", "", None, {}
+                else:
+                    child.attrSet("src", packed)
             elif child.type in ("html_inline", "html_block") and image_sources(child.content):
                 child.content = with_sources(child.content, resolve)
 

@@ -28,6 +28,7 @@ TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", r
 # for prose (`a <b and c> here`), except the one boolean attribute an allowed tag has.
 _ATTRS = re.compile(r"""(?:\s+(?:[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)|open))*\s*/?""")
 INLINE_TAGS = frozenset({"b", "i", "u", "em", "strong", "sup", "sub", "span", "s", "del", "ins", "code"})
+_IMG_TAG = re.compile(r"<img\b[^>]*>?", re.I)
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I | re.S)
 
 
@@ -69,11 +70,16 @@ def image_sources(html: str) -> list[tuple[int, str]]:
 
 
 def with_sources(html: str, new: Callable[[str], str | None]) -> str:
-    """Raw HTML with each `<img src>` replaced by new(src); an image new() refuses is dropped."""
-    def swap(m: re.Match) -> str:
+    """Raw HTML with each `<img src>` replaced by new(src); an image new() refuses is left out."""
+    def swap(tag: re.Match) -> str:
+        m = _IMG_SRC.match(tag.group(0))
+        if m is None:
+            return tag.group(0)
         src = new(m.group(2).strip("\"'"))
-        return m.group(1) + '"' + escape(src) + '"' if src is not None else m.group(1) + '""'
-    return _IMG_SRC.sub(swap, html)
+        if src is None:
+            return ""
+        return m.group(1) + '"' + escape(src) + '"' + tag.group(0)[m.end():]
+    return _IMG_TAG.sub(swap, html)
 
 
 def _keep_url(tag: str, attribute: str, value: str) -> str | None:

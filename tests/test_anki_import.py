@@ -400,6 +400,17 @@ def test_an_obsidian_vault_keeps_its_embedded_images_and_link_texts(project: Pat
     assert [src for src in re.findall(r'<img src="([^"]+)"', back)] == [m for m in media if m.endswith(".png")]
 
 
+def test_a_missing_picture_costs_its_card_the_picture_not_the_deck(project: Path, anki) -> None:
+    write(project / "cards_src/a.md", "## 图在哪？ {#fig}\n\n见下图：![网络结构](img/net.png)\n\n<img src=\"img/gone.png\" alt=z>\n"
+          "\n![[lost.png]]\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning[S033]") == 3 and "it is left out of the card" in result.output
+    anki.import_apkg(only_apkg(project / "dist"))
+    back = anki.notes()["fig"]["Back"]
+    assert "<img" not in back and "见下图：网络结构" in back
+
+
 def test_a_wrong_number_in_a_cloze_is_caught(project: Path) -> None:
     write(project / "cards_src/cloze.md", CLOZE_FILE.replace("{{c1::112}}", "{{c1::113}}"))
     result = run("build")

@@ -57,11 +57,11 @@ def test_malformed_source_gives_located_diagnostics_and_exit_1(project: Path) ->
     assert "Traceback" not in result.output
     lines = result.output.splitlines()
     assert "cards_src/bad.md:9:1: error[S023]: duplicate card id 'fine'" in lines
-    assert "cards_src/bad.md:15:9: error[S033]: image not found: missing.png" in lines
+    assert "cards_src/bad.md:15:9: warning[S033]: image not found: missing.png; it is left out of the card" in lines
     assert "   9 | ## Broken {#fine}" in lines
     assert any(line.startswith("  = help: ") for line in lines)
     assert "  = note: first used at cards_src/bad.md:5" in lines
-    assert lines[-1] == "3 cards, 0 claims checked. Found 2 errors and 0 warnings."
+    assert lines[-1] == "3 cards, 0 claims checked. Found 1 error and 1 warning."
 
 
 def test_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -> None:
@@ -86,7 +86,7 @@ def test_check_json_format(project: Path) -> None:
     data = json.loads(result.output)
     summary = data["summary"]
     assert {k: summary[k] for k in ("cards", "claims", "failed", "errors", "warnings")} == {
-        "cards": 3, "claims": 0, "failed": 0, "errors": 2, "warnings": 0}
+        "cards": 3, "claims": 0, "failed": 0, "errors": 1, "warnings": 1}
     assert {"proven", "sampled", "exact"} <= set(summary)
     first = data["diagnostics"][0]
     assert {k: first[k] for k in ("path", "line", "col", "severity", "code")} == {

@@ -117,9 +117,11 @@ def test_empty_missing_and_folder_paths(tree: Path) -> None:
     assert resolve(tree, "") == (None, [("error", "S032", "image has an empty path", None)])
     result, diags = resolve(tree, "img/none.png")
     assert result is None
-    assert diags == [("error", "S033", "image not found: img/none.png", "the path is relative to notes/a.md")]
+    assert diags == [("warning", "S033", "image not found: img/none.png; it is left out of the card",
+                      "the path is relative to notes/a.md")]
     result, diags = resolve(tree, "img/ch14")
-    assert result is None and diags == [("error", "S033", "image is not a file: img/ch14", None)]
+    assert result is None and diags == [("warning", "S033", "image is not a file: img/ch14; it is left out of "
+                                                             "the card", None)]
 
 
 def test_percent_escapes_are_decoded(tree: Path) -> None:
