@@ -82,18 +82,10 @@ def with_sources(html: str, new: Callable[[str], str | None]) -> str:
     return _IMG_TAG.sub(swap, html)
 
 
-def _keep_url(tag: str, attribute: str, value: str) -> str | None:
-    if attribute in ("src", "href") and re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:", value) \
-            and not re.match(r"^\s*https?:", value, re.I):
-        return None  # javascript:, data:, file: … never reach a field, relative or not
-    return value
-
-
 def sanitize(html: str) -> str:
     """The card's HTML with only allowed tags and attributes, comments dropped."""
     import nh3
 
     return nh3.clean(html, tags=set(AUTHOR_TAGS | _MARKDOWN_TAGS), attributes=_ATTRIBUTES,
                      url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
-                     clean_content_tags={"script", "style"}, filter_style_properties={"text-align"},
-                     attribute_filter=_keep_url)
+                     clean_content_tags={"script", "style"}, filter_style_properties={"text-align"})

@@ -100,6 +100,7 @@ def test_image_sources_and_their_replacement() -> None:
 @pytest.mark.parametrize("attr, kept", [
     ('href="https://e.org"', True), ('href="HTTP://e.org"', True), ('href="JavaScript:alert(1)"', False),
     ('href=" data:text/html,x"', False), ('href="mailto:a@b"', False), ('href="page.html"', True),
+    ('href=" javascript:x"', False), ('href="file:///etc/passwd"', False),
 ])
 def test_only_http_links_survive_sanitising(attr: str, kept: bool) -> None:
     out = sanitize(f"<a {attr}>x</a>")
@@ -113,3 +114,15 @@ def test_sanitize_keeps_alignment_only_and_drops_style_and_script_content() -> N
                    "<script>bad()</script><style>p{}</style><img src=\"a.png\" onerror=\"x\" width=\"3\">")
     assert "text-align" in out and "color" not in out and "bad()" not in out and "p{}" not in out
     assert "<span>s</span>" in out and 'width="3"' in out and "onerror" not in out
+
+
+def test_sanitize_itself_allows_only_the_list() -> None:
+    # textify already turns other tags into text; sanitising must hold on its own all the same.
+    assert sanitize("<abbr>x</abbr><iframe>y</iframe><center>c</center>") == "xy<center>c</center>"
+    assert sanitize("a<!-- note -->b") == "ab"
+    assert sanitize('<img src=" data:image/png;base64,AA"><img src="ankigen-1.png">') == '<img><img src="ankigen-1.png">'
+
+
+def test_textify_leaves_quotes_in_text_alone() -> None:
+    assert textify('say "hi" <iframe src="x">') == 'say "hi" &lt;iframe src="x"&gt;'
+    assert textify("it's <b>ok</b>") == "it's <b>ok</b>"
