@@ -46,13 +46,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import _tree_rss_mb  # noqa: E402  (bench/run.py: RSS of a process tree from /proc)
+from run import measured  # noqa: E402  (bench/run.py: a command's time and peak memory)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf", "pdf (waiting)")
@@ -201,20 +200,7 @@ def run_build(project: Path) -> dict:
     process tree (ankigen and its Typst workers), the per-stage timings and the stderr."""
     env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
     cmd = [sys.executable, "-m", "ankigen", "build", "--format", "json"]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0.0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    sampler.join()
+    returncode, out, err, seconds, peak_mb = measured(cmd, project, env, interval=0.05)
     try:
         data = json.loads(out)
     except ValueError:
@@ -223,8 +209,8 @@ def run_build(project: Path) -> dict:
     for line in err.splitlines():
         if line.startswith("ANKIGEN_TIMINGS "):
             stages = {r["stage"]: r for r in json.loads(line.split(" ", 1)[1])}
-    peak_mb = max([peak[0], *(r["peak_mb"] for r in stages.values())])
-    return {"exit": proc.returncode, "data": data, "seconds": seconds, "peak_mb": peak_mb,
+    peak_mb = max([peak_mb, *(r["peak_mb"] for r in stages.values())])
+    return {"exit": returncode, "data": data, "seconds": seconds, "peak_mb": peak_mb,
             "stages": stages, "stderr": err}
 
 

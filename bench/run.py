@@ -47,29 +47,35 @@ def _tree_rss_mb(root: int) -> float:
     return total / 2**20
 
 
-def run_build(project: Path, pdf: bool) -> dict:
-    env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
-    env.pop("SOURCE_DATE_EPOCH", None)
-    cmd = [sys.executable, "-m", "ankigen", "build", "-q"] + ([] if pdf else ["--no-pdf"])
+def measured(cmd: list[str], cwd: Path, env: dict, interval: float = 0.02) -> tuple[int, str, str, float, float]:
+    """Run cmd: (exit code, stdout, stderr, wall seconds, peak MB of its process tree)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
 
     def sample() -> None:
         while proc.poll() is None:
             peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
-            time.sleep(0.02)
+            time.sleep(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = proc.communicate()
-    total = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     sampler.join()
-    if proc.returncode != 0:
+    return proc.returncode, out, err, seconds, peak[0]
+
+
+def run_build(project: Path, pdf: bool) -> dict:
+    env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    cmd = [sys.executable, "-m", "ankigen", "build", "-q"] + ([] if pdf else ["--no-pdf"])
+    code, out, err, total, peak_mb = measured(cmd, project, env)
+    if code != 0:
         raise SystemExit(f"build failed:\n{out}\n{err}")
     line = next(l for l in err.splitlines() if l.startswith("ANKIGEN_TIMINGS "))
     stages = {row["stage"]: row for row in json.loads(line.split(" ", 1)[1])}
-    return {"total": total, "peak_mb": max([peak[0], *(r["peak_mb"] for r in stages.values())]), "stages": stages}
+    return {"total": total, "peak_mb": max([peak_mb, *(r["peak_mb"] for r in stages.values())]), "stages": stages}
 
 
 def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:

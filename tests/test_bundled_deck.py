@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, only_apkg, run
+from conftest import only_apkg, run
 
 
 def test_check_passes_with_enough_cards_and_claims(bundled: Path) -> None:
