@@ -19,7 +19,7 @@ from ankigen.notetype import basic_note_type_hash, cloze_note_type_hash
 from ankigen.output import atomic_path, write_text_atomic
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
-from ankigen.pdf.options import PdfOptions, parse_grid
+from ankigen.pdf.options import PdfOptions, font_place, parse_grid
 from ankigen.parse import parse_sources
 from ankigen.sources import discover, read_sources
 from ankigen.progress import progress
@@ -234,7 +234,7 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
     def job() -> tuple[bytes | None, Sink]:
         sink = Sink()
         cols, rows = parse_grid(config.cards_per_page)
-        opts = PdfOptions(config.paper, cols, rows, config.pdf_font)
+        opts = PdfOptions(config.paper, cols, rows, config.pdf_font, font_place(config))
         cache = config.resolve(config.cache) if config.cache else None
         with stage("pdf"):
             try:

@@ -59,20 +59,26 @@ class Config:
 _KEYS = {f.name: f for f in fields(Config) if f.name != "project_dir"}
 
 
-def setting_place(pyproject: Path, key: str) -> str:
-    """`path:line` of `key = …` in [tool.ankigen], for messages; the path alone if it is not found."""
+def setting_line(pyproject: Path, key: str) -> int | None:
+    """The line of `key = …` in [tool.ankigen], or None."""
     try:
         lines = pyproject.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return str(pyproject)
+        return None
     table = ""
     for n, line in enumerate(lines, start=1):
         header = re.match(r"^\s*\[([^\[\]]+)\]\s*(?:#.*)?$", line)
         if header:
             table = header.group(1).strip()
         elif table == "tool.ankigen" and re.match(rf"^\s*{re.escape(key)}\s*=", line):
-            return f"{pyproject}:{n}"
-    return str(pyproject)
+            return n
+    return None
+
+
+def setting_place(pyproject: Path, key: str) -> str:
+    """`path:line` of `key = …` in [tool.ankigen], for messages; the path alone if it is not found."""
+    line = setting_line(pyproject, key)
+    return f"{pyproject}:{line}" if line else str(pyproject)
 
 
 def find_pyproject(start: Path) -> Path | None:

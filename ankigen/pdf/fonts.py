@@ -26,7 +26,8 @@ class FontSet:
     fallback: tuple[str, ...] = ()  # installed families tried after the configured ones
 
 
-def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) -> FontSet | None:
+def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None,
+                place: Span = Span("[tool.ankigen]", 1, 1)) -> FontSet | None:
     """Warn about characters no font covers (Typst prints a box for each); None when the
     configured font is missing."""
     import typst
@@ -34,7 +35,7 @@ def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None) ->
     fonts = typst.Fonts()
     families = fonts.families()
     if font not in families:
-        sink.error(Span("[tool.ankigen]", 1, 1), "O002", f"font '{font}' is not installed",
+        sink.error(place, "O002", f"font '{font}' is not installed",
                    hint="install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk), set pdf_font "
                         "in [tool.ankigen] to an installed CJK font, or build with --no-pdf")
         return None

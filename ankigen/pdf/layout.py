@@ -419,7 +419,7 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
                cache: Path | None) -> bytes | None:
     """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure. A formula
     or a card Typst refuses is shown another way, with a warning at its card."""
-    fonts = check_fonts(cards, opts.font, sink, cache / "fonts.json" if cache else None)
+    fonts = check_fonts(cards, opts.font, sink, cache / "fonts.json" if cache else None, opts.font_place)
     if fonts is None:
         return None
     from importlib.metadata import version

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from pathlib import Path
 
-from ankigen.config import Config, ConfigError, setting_place
+from ankigen.config import Config, ConfigError, setting_line, setting_place
+from ankigen.model import Span
 
 PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
 
@@ -17,6 +18,17 @@ class PdfOptions:
     cols: int = 2
     rows: int = 4
     font: str = "Noto Serif CJK SC"
+    font_place: Span = Span("[tool.ankigen]", 1, 1)  # where pdf_font is set, for a font that is missing
+
+
+def font_place(config: Config) -> Span:
+    """`pyproject.toml:LINE` of pdf_font, or of the file when the default font is the one missing."""
+    pyproject = config.project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return Span("[tool.ankigen]", 1, 1)
+    from ankigen.sources import display_path
+
+    return Span(display_path(pyproject), setting_line(pyproject, "pdf_font") or 1, 1)
 
 
 def parse_grid(text: str) -> tuple[int, int]:

@@ -123,7 +123,7 @@ def test_missing_font_fails_the_pdf_clearly_but_not_the_deck(project: Path) -> N
         f.write('pdf_font = "No Such Font"\n')
     result = run("build")
     assert result.exit_code == 1
-    assert "error[O002]: font 'No Such Font' is not installed" in result.output
+    assert "pyproject.toml:4:1: error[O002]: font 'No Such Font' is not installed" in result.output
     assert "fonts-noto-cjk" in result.output
     assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg"]
 
