@@ -26,8 +26,7 @@ class FontSet:
     fallback: tuple[str, ...] = ()  # installed families tried after the configured ones
 
 
-def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None,
-                place: Span = Span("[tool.ankigen]", 1, 1)) -> FontSet | None:
+def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None, place: Span) -> FontSet | None:
     """Warn about characters no font covers (Typst prints a box for each); None when the
     configured font is missing."""
     import typst

@@ -9,6 +9,8 @@ from pathlib import Path
 from ankigen.config import Config, ConfigError, setting_line, setting_place
 from ankigen.model import Span
 
+# Where a PDF setting is reported when no pyproject.toml holds it (the defaults).
+SETTINGS = Span("[tool.ankigen]", 1, 1)
 PAPERS = {"a4": ("a4", 210.0, 297.0), "letter": ("us-letter", 215.9, 279.4)}
 
 
@@ -18,14 +20,14 @@ class PdfOptions:
     cols: int = 2
     rows: int = 4
     font: str = "Noto Serif CJK SC"
-    font_place: Span = Span("[tool.ankigen]", 1, 1)  # where pdf_font is set, for a font that is missing
+    font_place: Span = SETTINGS  # where pdf_font is set, for a font that is missing
 
 
 def font_place(config: Config) -> Span:
     """`pyproject.toml:LINE` of pdf_font, or of the file when the default font is the one missing."""
     pyproject = config.project_dir / "pyproject.toml"
     if not pyproject.is_file():
-        return Span("[tool.ankigen]", 1, 1)
+        return SETTINGS
     from ankigen.sources import display_path
 
     return Span(display_path(pyproject), setting_line(pyproject, "pdf_font") or 1, 1)
