@@ -280,7 +280,8 @@ def render_html(tokens: list[Token], env: dict) -> str:
 
 
 def highlight_code(code: str, lang: str) -> str:
-    """Code with Pygments' inline styles: cards must render offline, with no stylesheet to fetch."""
+    """Code with Pygments' token classes, coloured by templates/code.css (in the note type, so
+    offline, and with a night palette that inline colours cannot have)."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
@@ -293,7 +294,8 @@ def highlight_code(code: str, lang: str) -> str:
         lexer = None
     if lexer is None:
         return f'<pre class="code"{label}><code>{escape(code)}</code></pre>'
-    body = highlight(code, lexer, HtmlFormatter(noclasses=True, nowrap=True, style="friendly"))
+    # The prefix is code.css's: Pygments' bare classes (`.k`, `.c1`) could meet Anki's or a card's own.
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True, classprefix="tok-"))
     return f'<pre class="code"{label}><code>{body}</code></pre>'
 
 

@@ -40,12 +40,17 @@ CLOZE_FIELDS = (
     "Id",
 )
 CLOZE_TEMPLATE_NAME = "Cloze"
-_CLOZE_FILES = ("cloze_front.html", "cloze_back.html", "card.css")
+_CLOZE_FILES = ("cloze_front.html", "cloze_back.html", "card.css", "code.css")
 
 
 @lru_cache(maxsize=None)
 def _template(name: str) -> str:
     return files("ankigen").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def css() -> str:
+    """The note type's style: the card's, then highlighted code's (its own file, as it is generated)."""
+    return _template("card.css") + "\n" + _template("code.css")
 
 
 def basic_note_type_hash() -> str:
@@ -54,7 +59,7 @@ def basic_note_type_hash() -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-_TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "card.css")
+_TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "card.css", "code.css")
 
 
 def cloze_note_type_hash() -> str:
@@ -69,7 +74,7 @@ def cloze_note_type() -> genanki.Model:
         fields=[{"name": name, "font": "Arial", "size": 20} for name in CLOZE_FIELDS],
         templates=[{"name": CLOZE_TEMPLATE_NAME, "qfmt": _template("cloze_front.html"),
                     "afmt": _template("cloze_back.html")}],
-        css=_template("card.css"),
+        css=css(),
         model_type=genanki.Model.CLOZE,
         sort_field_index=0,
     )
@@ -89,6 +94,6 @@ def basic_note_type() -> genanki.Model:
             {"name": TEMPLATE_NAMES[1], "qfmt": _template("reverse_front.html"),
              "afmt": _template("reverse_back.html")},
         ],
-        css=_template("card.css"),
+        css=css(),
         sort_field_index=0,
     )

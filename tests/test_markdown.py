@@ -42,7 +42,11 @@ def test_fixture_file_has_cases() -> None:
     assert len(CASES) >= 10
 
 
-def test_code_is_highlighted_with_inline_styles() -> None:
-    html = highlight_code("def f(x):\n    return x\n", "python")
-    assert 'style="' in html and "class=" not in html.replace('class="code"', "")
+def test_code_is_highlighted_with_prefixed_classes_and_no_inline_style() -> None:
+    import re
+
+    html = highlight_code("def f(x):\n    return x  # 注释\n", "python")
+    classes = re.findall(r'class="([^"]*)"', html)
+    assert classes[0] == "code" and {"tok-k", "tok-nf", "tok-c1"} <= set(classes[1:])
+    assert all(c.startswith("tok-") for c in classes[1:]) and "style=" not in html
     assert 'data-lang="python"' in html
