@@ -16,6 +16,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ankigen.media import IMAGE_SUFFIXES as _IMAGE_SUFFIXES
+from ankigen import mathfit
 from ankigen.rawhtml import sanitize, tag, textify
 
 CHECK_INFO = "check"
@@ -180,15 +181,51 @@ def _ours(env: dict, html: str) -> str:
     return f"\ue000{len(kept) - 1}\ue001"
 
 
+# Estimated widths (em) past which a formula no longer fits a phone's line (about 18 em at 360 px).
+WIDE_INLINE_EM = 15.0
+LONG_DISPLAY_EM = (17.0, 21.0)
+
+
+_MATH_CLOZE = re.compile(r"\{\{c(\d+)::.*?\}\}", re.S)
+
+
+def _math_text(latex: str) -> str:
+    """Escaped TeX, with each cloze deletion wrapped in a class named by its number: inside a
+    formula Anki marks neither the blank nor the revealed text, and the card's CSS highlights
+    the one whose card (body class cardN) this is."""
+    text = escape(latex, quote=False)
+    if "{{c" not in text:
+        return text
+    return _MATH_CLOZE.sub(lambda m: f"\\class{{ag-c{m.group(1)}}}{{ {m.group(0)} }}", text)
+
+
 def _render_inline_math(self, tokens, idx, options, env) -> str:
-    return _ours(env, "\\(" + escape(shown_math(tokens[idx].content), quote=False) + "\\)")
+    latex = shown_math(tokens[idx].content)
+    html = "\\(" + _math_text(latex) + "\\)"
+    if mathfit.width(latex, display=False) > WIDE_INLINE_EM:
+        html = f'<span class="math-wide">{html}</span>'  # on a phone: a line of its own that scrolls
+    return _ours(env, html)
+
+
+def _fit_class(latex: str) -> str:
+    w = mathfit.width(latex)
+    return " longer" if w > LONG_DISPLAY_EM[1] else " long" if w > LONG_DISPLAY_EM[0] else ""
+
+
+def _display_block(latex: str) -> str:
+    pieces = mathfit.statements(latex)
+    if len(pieces) == 1:
+        return f'<div class="math{_fit_class(latex)}">\\[{_math_text(latex)}\\]</div>'
+    # One formula per statement, side by side: a narrow screen wraps them instead of cutting them.
+    inner = "".join(f'<span class="statement{_fit_class(p)}">\\[{_math_text(p)}\\]</span>' for p in pieces)
+    return f'<div class="math statements">{inner}</div>'
 
 
 def _render_display_math(self, tokens, idx, options, env) -> str:
-    inner = "\\[" + escape(shown_math(tokens[idx].content).strip(), quote=False) + "\\]"
+    latex = shown_math(tokens[idx].content).strip()
     if tokens[idx].type == "math_inline_double":
-        return _ours(env, inner)
-    return _ours(env, f'<div class="math">{inner}</div>') + "\n"
+        return _ours(env, "\\[" + _math_text(latex) + "\\]")
+    return _ours(env, _display_block(latex)) + "\n"
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:
@@ -269,14 +306,31 @@ def render_html(tokens: list[Token], env: dict) -> str:
     note changes); with some, the whole of it goes through the sanitiser."""
     md = markdown()
     if not _has_raw_html(tokens):
-        return md.renderer.render(tokens, md.options, env)
+        return glue_punctuation(md.renderer.render(tokens, md.options, env))
     for t in tokens:
         if t.children:
             balance_inline(t.children)
     kept: list[str] = []
     html = sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept}))
     # An author's own \ue000…\ue001 is text like any other: only numbers we handed out are ours.
-    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
+    html = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
+    return glue_punctuation(html)
+
+
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+_MATH_THEN_PUNCT = re.compile(r"(\\\((?:(?!\\\)).)*?\\\))(</span>)?([，。；：、！？）」』,.;:!?)]+)", re.S)
+
+
+def glue_punctuation(html: str) -> str:
+    """Closing punctuation after an inline formula stays on the formula's line: a line that starts
+    with "；" reads as a mistake. Inside a wide formula's own span, or in a no-break one."""
+    def glue(m: re.Match) -> str:
+        if m.group(2):
+            return m.group(1) + m.group(3) + m.group(2)
+        return f'<span class="nobr">{m.group(1)}{m.group(3)}</span>'
+
+    parts = _PRE.split(html)
+    return "".join(p if p.startswith("<pre") else _MATH_THEN_PUNCT.sub(glue, p) for p in parts)
 
 
 def highlight_code(code: str, lang: str) -> str:
