@@ -10,6 +10,8 @@ python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 fc-list 2>/dev/null | grep -q "Noto Serif CJK" || apt_packages+=(fonts-noto-cjk fontconfig)
 # Emoji print in colour with it; without, each is a box and a warning (O003).
 fc-list 2>/dev/null | grep -q "Noto Color Emoji" || apt_packages+=(fonts-noto-color-emoji fontconfig)
+# The tests render every card as Anki's reviewer shows it, in Debian's Chromium.
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if ((${#apt_packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
