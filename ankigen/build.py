@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,7 @@ from ankigen.changes import Changes, compare, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
+from ankigen.labels import LABELS, Labels, deck_language
 from ankigen.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Span, Summary
 from ankigen.notes import make_note
@@ -115,14 +117,22 @@ def check(src: Path, config: Config) -> Report:
                   formulas=stats.formulas)
 
 
-def _checks_text(holding: int) -> str:
-    return f"✓ {holding} claim{'s' * (holding != 1)} checked" if holding else ""
+def footer_html(parts: tuple[str, ...], words: Labels, holding: int, source: str) -> str:
+    """The Checks field: the footer under the answer, in the deck's language. Written here rather
+    than in the template so that the words follow `language`; empty when there is nothing to show
+    (the template then shows no footer)."""
+    shown = []
+    if "checks" in parts and holding:
+        shown.append(f'<span class="checks">{html.escape(words.checked_text(holding))}</span>')
+    if "source" in parts:
+        shown.append(f'<span class="source">{html.escape(source)}</span>')
+    return "".join(shown)
 
 
 def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
                known: dict[str, str] | None = None) -> list[Note]:
     root = src if src.is_dir() else src.parent
-    footer = config.card_footer  # off: the fields stay empty and the templates show nothing
+    words = LABELS[deck_language(config.language, cards)]
     notes = []
     for card, holding in zip(cards, stats.per_card):
         try:
@@ -132,8 +142,8 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
         # File and id, never the line: a line moves with every edit above the card, and a field
         # that changes while the note's content does not would go stale in Anki.
         source = f"{ref}#{card.id}" if card.id else ref
-        notes.append(make_note(card, config, source if footer else "",
-                               _checks_text(holding) if footer else "", known))
+        footer = footer_html(config.card_footer, words, holding, source)
+        notes.append(make_note(card, config, source, footer, words.reverse_prompt, known))
     return notes
 
 
@@ -234,7 +244,8 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
     def job() -> tuple[bytes | None, Sink]:
         sink = Sink()
         cols, rows = parse_grid(config.cards_per_page)
-        opts = PdfOptions(config.paper, cols, rows, config.pdf_font, font_place(config))
+        opts = PdfOptions(config.paper, cols, rows, config.pdf_font, font_place(config),
+                          deck_language(config.language, cards))
         cache = config.resolve(config.cache) if config.cache else None
         with stage("pdf"):
             try:

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 DEFAULT_ROOT_DECK = "ankigen"
+LANGUAGES = ("zh", "en")  # of what the learner reads that ankigen writes (labels.py)
+FOOTER_PARTS = ("checks", "source")  # what card_footer may show, in the order it shows them
 
 
 class ConfigError(click.ClickException):
@@ -35,7 +37,12 @@ class Config:
     paper: str = "a4"  # a4 or letter
     cards_per_page: str = "2x4"  # columns x rows of the cut-out cards
     pdf_font: str = "Noto Serif CJK SC"  # the CJK font family of the PDF
-    card_footer: bool = True  # "✓ n claims checked" and the source file:line under each answer
+    # Under each answer: "checks" (how many formulas were checked) and "source" (file#id, an
+    # author's detail). true means ["checks"], false nothing.
+    card_footer: tuple[str, ...] = ("checks",)
+    # What the learner reads that ankigen writes (footer, reversed prompt, PDF labels): zh, en, or
+    # auto, which picks by the cards' prose (labels.deck_language).
+    language: str = "auto"
     # A build holds every card in memory (about 1.3 GB per 100,000 without the PDF): past this
     # many, it stops at once with S029 instead of running for an hour and out of memory.
     max_cards: int = 100_000
@@ -113,6 +120,9 @@ def load_config(start: Path | None = None) -> Config:
         expected = bool if spec.type in ("bool", bool) else int if spec.type in ("int", int) else str
         if name == "check" and value in ("on", "off"):
             value = value == "on"
+        if name == "card_footer":
+            values[name] = _footer_parts(value, setting_place(pyproject, key))
+            continue
         if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 1)):
             kind = "positive integer" if expected is int else expected.__name__
             raise ConfigError(f"{setting_place(pyproject, key)}: [tool.ankigen] {key} must be a {kind}")
@@ -120,7 +130,24 @@ def load_config(start: Path | None = None) -> Config:
     config = replace(Config(project_dir=pyproject.parent), **values)
     if not 1 <= config.card_heading <= 4:
         raise ConfigError(f"{setting_place(pyproject, 'card_heading')}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
+    if config.language not in ("auto", *LANGUAGES):
+        raise ConfigError(f"{setting_place(pyproject, 'language')}: [tool.ankigen] language must be one of "
+                          f"auto, {', '.join(LANGUAGES)}, not {config.language!r} (auto: zh when most of the "
+                          "cards' text is Chinese, else en)")
     if not all(part.strip() for part in config.root_deck.split("::")):
         raise ConfigError(f"{setting_place(pyproject, 'root_deck')}: root_deck must be a deck name such as 'My deck' "
                           "or 'A::B'")
     return config
+
+
+def _footer_parts(value: object, place: str) -> tuple[str, ...]:
+    """card_footer as the parts it shows: true is ["checks"], false none, a list those it names."""
+    if value is True:
+        return ("checks",)
+    if value is False:
+        return ()
+    if isinstance(value, list) and all(isinstance(p, str) for p in value) and set(value) <= set(FOOTER_PARTS):
+        return tuple(p for p in FOOTER_PARTS if p in value)
+    raise ConfigError(f"{place}: [tool.ankigen] card_footer must be true, false or a list of "
+                      f"{', '.join(repr(p) for p in FOOTER_PARTS)} (such as [\"checks\", \"source\"]), "
+                      f"not {value!r}")

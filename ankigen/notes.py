@@ -36,15 +36,18 @@ def content_hash(fields: dict[str, str], tags: tuple[str, ...], kind: str = "bas
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def make_note(card: Card, config: Config, source_ref: str, checks: str = "",
+def make_note(card: Card, config: Config, source_ref: str, checks: str, reverse_prompt: str,
               known: dict[str, str] | None = None) -> Note:
-    """The note for one card; mtime is assigned later from the lock."""
+    """The note for one card; mtime is assigned later from the lock. checks is the footer's HTML;
+    reverse_prompt, in the deck's language, is shown above the reversed card's front, and its
+    being there is what makes Anki add that card."""
+    assert reverse_prompt or not card.reverse, "a reversed card needs its prompt"
     values = {
         "Front": card.front_html,
         "Back": card.back_html,
         "Extra": "",
         "Hint": "",
-        "Reverse": "y" if card.reverse else "",
+        "Reverse": reverse_prompt if card.reverse else "",
         "Checks": checks,
         "Source": source_ref,
         "Id": card.id or "",

@@ -335,7 +335,7 @@ def test_cloze_notes_import_with_one_card_per_deletion(project: Path, anki) -> N
     assert "[...]" in first.question() and "几?" in relu.cards()[1].question()
     assert "1" in first.answer()
     assert "112" not in conv.cards()[0].question().split("</style>")[-1]
-    assert "✓ 1 claim checked" in conv["Checks"]
+    assert conv["Checks"] == '<span class="checks">✓ 1 处公式已验算</span>'  # a Chinese deck: zh
 
     # Rebuilt without changes and re-imported: nothing is touched.
     (project / ".ankigen-cache" / "build.json").unlink()

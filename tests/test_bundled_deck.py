@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import only_apkg, run
@@ -44,7 +45,9 @@ def test_bundled_deck_imports_into_anki(bundled: Path, anki) -> None:
     decks = {anki.col.decks.name(n.cards()[0].did) for n in notes.values()}
     assert all(d.startswith("深度学习面试::") for d in decks) and len(decks) >= 8
     conv = notes["conv-output-size"]
-    assert "\\lfloor" in conv["Back"] and conv["Checks"].startswith("✓ ")
+    assert "\\lfloor" in conv["Back"] and conv["Source"] == "03-卷积.md#conv-output-size"
+    # language = "zh" in the project, and card_footer's default shows the checks only.
+    assert re.fullmatch(r'<span class="checks">✓ \d+ 处公式已验算</span>', conv["Checks"]), conv["Checks"]
     assert "rnn" in notes["bert-sizes"].tags
     # Multiple-choice questions carry their options on the front.
     assert "A. YOLO" in notes["mcq-seq2seq"]["Front"] and "A. YOLO" not in notes["mcq-seq2seq"]["Back"]

@@ -383,7 +383,7 @@ def test_card_footer_can_be_turned_off(project: Path) -> None:
     with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
         (project / "c.anki2").write_bytes(z.read("collection.anki2"))
     flds = sqlite3.connect(project / "c.anki2").execute("select flds from notes").fetchone()[0].split("\x1f")
-    assert flds[5:7] == ["", ""] and flds[-1] == "sum"
+    assert flds[5:7] == ["", "a.md#sum"] and flds[-1] == "sum"  # the browser still finds its source
 
 
 def test_many_warnings_of_one_kind_are_counted_not_listed(project: Path) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from ankigen import code_digest
 from ankigen.diagnostics import Sink
+from ankigen.labels import LABELS
 from ankigen.markdown import shown_math
 from ankigen.model import Card
 from ankigen.parse import CLOZE
@@ -47,7 +48,7 @@ def _cell_inner_mm(opts: PdfOptions) -> tuple[float, float]:
 
 _PREAMBLE = """
 #set document(title: {title}, author: "ankigen")
-#set text(font: ("Libertinus Serif", {font}), size: 10.5pt, lang: "zh", region: "cn")
+#set text(font: ("Libertinus Serif", {font}), size: 10.5pt, {lang})
 #set par(spacing: {gap}em, leading: 0.6em, justify: false)
 #set block(spacing: {gap}em)
 #show raw: set text(font: ("DejaVu Sans Mono", "Noto Sans Mono CJK SC", {font}))
@@ -85,7 +86,7 @@ _FRONT = """
 #set page(paper: {paper}, margin: {margin}, header: none, footer: none)
 #align(center)[#v(3cm) #text(24pt, weight: "bold")[{title_text}] \\ #v(4mm) #text(11pt)[{subtitle}] \\ #text(9pt, fill: luma(110))[{date}]]
 #pagebreak()
-#text(16pt, weight: "bold")[目录]
+#text(16pt, weight: "bold")[{contents}]
 #v(4mm)
 #let toc-line(name, page) = block(spacing: 0.7em, link("{link}" + str(page))[#name #box(width: 1fr, repeat(gap: 0.2em)[.]) #page])
 """
@@ -99,10 +100,9 @@ _STUDY_CARD = """
 ]
 """
 
-CUT_OUT_TITLE = "裁剪卡片"
 _INTRO = """
 #heading(level: 1)[{heading}]
-正面在奇数页、背面在其后的偶数页。双面打印时选择"长边翻转"，沿虚线裁开后，每张卡片的背面恰好是它的答案。
+{text}
 """
 
 _CARDS = """
@@ -456,9 +456,13 @@ class _Layout:
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
         r = _Renderer(folder, drawer, sink)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
-        self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE)
+        self.words = LABELS[opts.language]
+        self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE,
+                                         lang=self.words.typst_lang)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
-        frame = Frame(inner_w, inner_h, f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}")
+        # The language is in the key: Typst breaks Chinese and English lines by different rules.
+        frame = Frame(inner_w, inner_h,
+                      f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}|{opts.language}")
         self.measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
         marked = [r.card(card, self.measured.markup) for card in cards]
         r.rejected = self.validate(r.natives)
@@ -536,7 +540,8 @@ class _Layout:
         for _ in range(RETRIES):
             study, study_starts = self.study_sources()
             cut_out, card_starts = self.card_sources()
-            intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=CUT_OUT_TITLE)])
+            intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=escape(self.words.cut_out),
+                                                                           text=escape(self.words.cut_out_intro))])
             starts = [*study_starts, [], *card_starts]
             try:
                 return self.ts.pdfs(study + [intro] + cut_out), len(study)
@@ -572,12 +577,14 @@ class _Layout:
         [numbers] = self.ts.pdfs([numbers_source])
         parts = [Part(front_path), *(Part(p) for p in study_paths), Part(intro_path, recto=True),
                  *(Part(p, recto=True) for p in card_paths)]
-        return merge(parts, numbers, range(1, numbered), [("目录", 1), *marks], self.title, build_time)
+        return merge(parts, numbers, range(1, numbered), [(self.words.contents, 1), *marks], self.title, build_time)
 
     def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
         lines = "".join(f"#toc-line([{escape(name)}], {page + 1})\n" for name, page in marks)
         front = _FRONT.format(paper=self.paper, margin=STUDY_MARGIN, title_text=escape(self.title), link=PAGE_LINK,
-                              subtitle=f"{len(self.cards)} 张卡片 · ankigen", date=_date(build_time))
+                              contents=escape(self.words.contents),
+                              subtitle=escape(self.words.cards_text(len(self.cards))) + " · ankigen",
+                              date=_date(build_time))
         return "".join([self.preamble, front, lines])
 
     def study_sources(self) -> tuple[list[str], list[list[tuple[int, int]]]]:
@@ -663,7 +670,8 @@ class _Layout:
                               f"continued on {len(chunks)} cards",
                               hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
             for n, chunk in enumerate(chunks):
-                label = f" #text(fill: luma(110))[（续 {n + 1}/{len(chunks)}）]" if len(chunks) > 1 else ""
+                shown = escape(self.words.continued.format(n=n + 1, total=len(chunks)))
+                label = f" #text(fill: luma(110))[{shown}]" if len(chunks) > 1 else ""
                 front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
                 single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > self.limit
                 out.append(_Piece(f"{key}\x1e{n}", cid, "none", front,

@@ -21,6 +21,7 @@ class PdfOptions:
     rows: int = 4
     font: str = "Noto Serif CJK SC"
     font_place: Span = SETTINGS  # where pdf_font is set, for a font that is missing
+    language: str = "zh"  # of the labels (labels.py): the deck's, `auto` already decided
 
 
 def font_place(config: Config) -> Span:

@@ -108,14 +108,16 @@ def test_questions_assumed_to_fit_do_fit(tmp_path: Path, frame: Frame) -> None:
 
     import typst
 
+    from ankigen.labels import LABELS
     from ankigen.pdf.layout import _PREAMBLE
 
     questions = [("深" * n, "W" * n, "Mm" * (n // 2)) for n in range(1, 60)]
     sides = {f"s{i}-{j}": [f"#strong[{q}]"] for i, qs in enumerate(questions) for j, q in enumerate(qs)
              if _surely_fits([f"#strong[{q}]"], frame)}
     assert len(sides) > 10
-    preamble = _PREAMBLE.format(title='"t"', font='"Noto Serif CJK SC"', gap=0.65, draw=16)
-    (tmp_path / "m.typ").write_text(measure_source(preamble, frame, {}, sides), encoding="utf-8")
-    rows = typst.query(str(tmp_path / "m.typ"), "<m>", field="value", format="json")
-    sizes = {row["k"]: row["s"] for row in json.loads(rows)}
-    assert sizes == {key: 14.0 for key in sides}
+    for words in LABELS.values():  # line breaking follows the text's language
+        preamble = _PREAMBLE.format(title='"t"', font='"Noto Serif CJK SC"', gap=0.65, draw=16, lang=words.typst_lang)
+        (tmp_path / "m.typ").write_text(measure_source(preamble, frame, {}, sides), encoding="utf-8")
+        rows = typst.query(str(tmp_path / "m.typ"), "<m>", field="value", format="json")
+        sizes = {row["k"]: row["s"] for row in json.loads(rows)}
+        assert sizes == {key: 14.0 for key in sides}, words.typst_lang
