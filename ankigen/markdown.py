@@ -258,10 +258,15 @@ def _render_softbreak(self, tokens, idx, options, env) -> str:
     if after is not None and after.type == "text" and OPTION.match(after.content) and option_lines(tokens):
         return "<br>\n"
     before = tokens[idx - 1] if idx else None
-    if before is not None and before.type == "text" and after is not None and after.type == "text" \
-            and is_cjk(before.content[-1:]) and is_cjk(after.content[:1]):
-        return ""
+    last = before.content[-1:] if before is not None and before.type == "text" else ""
+    first = after.content[:1] if after is not None and after.type == "text" else ""
+    if (is_cjk(last) and is_cjk(first)) or _cjk_punctuation(last) or _cjk_punctuation(first):
+        return ""  # full-width punctuation carries its own space
     return "\n"
+
+
+def _cjk_punctuation(ch: str) -> bool:
+    return is_cjk(ch) and unicodedata.category(ch).startswith("P")
 
 
 def _render_raw_html(self, tokens, idx, options, env) -> str:
