@@ -256,13 +256,29 @@ def _render_softbreak(self, tokens, idx, options, env) -> str:
     a space), a real one before each option of a multiple-choice question, a space otherwise."""
     after = tokens[idx + 1] if idx + 1 < len(tokens) else None
     if after is not None and after.type == "text" and OPTION.match(after.content) and option_lines(tokens):
-        return "<br>\n"
+        return '</span>\n<span class="option">'
     before = tokens[idx - 1] if idx else None
     last = before.content[-1:] if before is not None and before.type == "text" else ""
     first = after.content[:1] if after is not None and after.type == "text" else ""
     if (is_cjk(last) and is_cjk(first)) or _cjk_punctuation(last) or _cjk_punctuation(first):
         return ""  # full-width punctuation carries its own space
     return "\n"
+
+
+def _render_paragraph_open(self, tokens, idx, options, env) -> str:
+    """A paragraph of options holds one block per line, so that an option wrapping onto a second
+    line hangs under its text and not under its letter (card.css)."""
+    after = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if after is not None and after.type == "inline" and after.children and option_lines(after.children):
+        return '<p class="options"><span class="option">'
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_paragraph_close(self, tokens, idx, options, env) -> str:
+    before = tokens[idx - 1] if idx else None
+    if before is not None and before.type == "inline" and before.children and option_lines(before.children):
+        return "</span></p>\n"
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _cjk_punctuation(ch: str) -> bool:
@@ -386,6 +402,8 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", lambda self, t, i, o, e: _ours(e, highlight_code(t[i].content, "")) + "\n")
     md.add_render_rule("softbreak", _render_softbreak)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
     md.add_render_rule("html_inline", _render_raw_html)
     md.add_render_rule("html_block", _render_raw_html)
     return md

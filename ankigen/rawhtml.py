@@ -23,6 +23,9 @@ _MARKDOWN_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a"})
 _ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", "title"}, "ol": {"start"},
                "th": {"style"}, "td": {"style"}, "details": {"open"}}
 
+# Classes of ours that must survive when a card with raw HTML is sanitised as a whole.
+_OUR_CLASSES = {"p": {"class": {"options"}}, "span": {"class": {"option"}}}
+
 TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", re.S)
 # Attributes as HTML writes them (name="value", name='value', name=value); a bare word is taken
 # for prose (`a <b and c> here`), except the one boolean attribute an allowed tag has.
@@ -88,4 +91,5 @@ def sanitize(html: str) -> str:
 
     return nh3.clean(html, tags=set(AUTHOR_TAGS | _MARKDOWN_TAGS), attributes=_ATTRIBUTES,
                      url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
+                     tag_attribute_values=_OUR_CLASSES,
                      clean_content_tags={"script", "style"}, filter_style_properties={"text-align"})

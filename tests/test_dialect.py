@@ -41,7 +41,8 @@ def test_paren_math_token() -> None:
     ("**粗体**\nA. 甲\nB. 乙", 2),        # a paragraph that starts with markup
 ])
 def test_option_lines(src: str, breaks: int) -> None:
-    assert html(src).count("<br>") == breaks
+    # Each line of a multiple-choice paragraph is a block of its own: breaks + 1 blocks, or none.
+    assert html(src).count('<span class="option">') == (breaks + 1 if breaks else 0)
 
 
 @pytest.mark.parametrize("src, out", [
