@@ -150,6 +150,7 @@
     viewport, document_width: document.documentElement.scrollWidth, hidden, broken, stacked, options, orphans,
     footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
-    dividers, code_px: minCode, clozes, text_color, text: clip(qa.innerText, 200),
+    dividers, code_px: minCode, clozes, text_color,
+    images: Array.from(qa.querySelectorAll("img")).map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0, right: img.getBoundingClientRect().right })), text: clip(qa.innerText, 200),
   };
 }

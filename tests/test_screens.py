@@ -148,3 +148,10 @@ def test_reversed_card_has_a_prompt_and_the_footer(rendered) -> None:
     assert len(front) == len(back) == 4
     assert all(s.facts["text"].startswith("这是哪个问题的答案") for s in front), front[0].facts["text"]
     assert all(s.facts["footer"] for s in back)
+
+
+def test_images_load_and_fit(rendered) -> None:
+    with_images = [s for s in _all(rendered) if s.facts["images"]]
+    assert {s.name.split("/")[0] for s in with_images} >= {"image", "stacked-3x3"}
+    assert _problems(rendered, lambda f: [f"{i['src']} not shown" for i in f["images"] if not i["loaded"]]
+                     + [f"{i['src']} past the edge" for i in f["images"] if i["right"] > f["viewport"]]) == []
