@@ -8,25 +8,25 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ankigen.apkg import write_apkg
-from ankigen.changes import Changes, compare, removed_notes
+from ankigen.anki.apkg import write_apkg
+from ankigen.anki.changes import Changes, compare, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS, Labels, deck_language
-from ankigen.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
+from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Span, Summary
-from ankigen.notes import make_note
-from ankigen.notetype import basic_note_type_hash, cloze_note_type_hash
-from ankigen.output import atomic_path, write_text_atomic
+from ankigen.anki.notes import make_note
+from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
+from ankigen.run.output import atomic_path, write_text_atomic
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
-from ankigen.parse import parse_sources
-from ankigen.sources import discover, read_sources
-from ankigen.progress import progress
-from ankigen.timing import stage
-from ankigen.uptodate import Stamp, sources_print, with_lock
+from ankigen.source.parse import parse_sources
+from ankigen.source.sources import discover, read_sources
+from ankigen.run.progress import progress
+from ankigen.run.timing import stage
+from ankigen.run.uptodate import Stamp, sources_print, with_lock
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def _require_whole_project(src: Path, config: Config) -> None:
     project = config.resolve(config.src).resolve()
     here = src.resolve()
     if here != project and project in here.parents and not config.lock:
-        from ankigen.sources import display_path
+        from ankigen.source.sources import display_path
 
         shown = display_path(src)
         raise ConfigError(
@@ -205,7 +205,7 @@ def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
     (so a lost lock does not make every note 'new' while Anki would update them)."""
     if lock_file.exists():
         return read_lock(lock_file), "lock"
-    from ankigen.apkg import lock_from_package
+    from ankigen.anki.apkg import lock_from_package
 
     rebuilt = lock_from_package(package)
     return (rebuilt, "package") if rebuilt is not None else (Lock(), "none")

@@ -238,7 +238,7 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
                                    ("cards_per_page", cards_per_page)) if v is not None}
     config = replace(config, **overrides)
     check_settings(config, "command line")
-    from ankigen import progress
+    from ankigen.run import progress
 
     progress.QUIET = quiet or fmt == "json"
     out_dir = Path(out) if out else config.resolve(config.out)
@@ -251,7 +251,7 @@ def build(src: str | None, out: str | None, fmt: str, strict: bool | None, quiet
 
 def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool, dry_run: bool):
     from ankigen import build as pipeline
-    from ankigen.sources import display_path
+    from ankigen.source.sources import display_path
 
     report = pipeline.build(source, out_dir, config, dry_run=dry_run)
     c = report.changes
@@ -294,7 +294,7 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
 
 
 def _history_line(history: str, lock: Path) -> None:
-    from ankigen.sources import display_path
+    from ankigen.source.sources import display_path
 
     if history == "package":
         click.echo(f"{display_path(lock)} was missing: rebuilt from the last package, so unchanged notes stay "
@@ -309,7 +309,7 @@ def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -
     import time
 
     from ankigen import build as pipeline
-    from ankigen.uptodate import sources_print
+    from ankigen.run.uptodate import sources_print
 
     lock = pipeline.lock_path(source, config)
     seen = sources_print(source, out_dir, config, lock)  # before saying so: a change right after counts
@@ -344,7 +344,7 @@ def ids(src: str | None, dry_run: bool) -> None:
     """
     from ankigen import build as pipeline
     from ankigen.diagnostics import Sink
-    from ankigen.ids import run_ids
+    from ankigen.source.ids import run_ids
 
     config = _settings()
     source = _source(config, src)
@@ -391,7 +391,7 @@ def init(folder: str, deck: str | None) -> None:
 
 
 def main() -> None:
-    from ankigen.timing import report
+    from ankigen.run.timing import report
 
     try:
         cli(prog_name="ankigen")

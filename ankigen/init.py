@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 
 EXAMPLE = """\
 ---

@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "identity": (
-        ["ankigen/identity.py", "ankigen/lock.py", "ankigen/changes.py", "ankigen/media.py"],
-        ["tests/test_identity.py", "tests/test_lock.py", "tests/test_media.py", "tests/test_parse.py"],
+        ["ankigen/anki/identity.py", "ankigen/anki/lock.py", "ankigen/anki/changes.py", "ankigen/source/media.py"],
+        ["tests/anki/test_identity.py", "tests/anki/test_lock.py", "tests/source/test_media.py", "tests/source/test_parse.py"],
     ),
     "markdown": (
-        ["ankigen/markdown.py", "ankigen/rawhtml.py"],
-        ["tests/test_markdown.py", "tests/test_dialect.py", "tests/test_parse.py", "tests/test_media.py"],
+        ["ankigen/source/markdown.py", "ankigen/source/rawhtml.py"],
+        ["tests/source/test_markdown.py", "tests/source/test_dialect.py", "tests/source/test_parse.py", "tests/source/test_media.py"],
     ),
     "decide": (
         ["ankigen/check/claims.py", "ankigen/check/decide.py"],

@@ -1,4 +1,4 @@
-"""Writes ankigen/templates/code.css, the colours of highlighted code, from two Pygments styles.
+"""Writes ankigen/anki/templates/code.css, the colours of highlighted code, from two Pygments styles.
 
     .venv/bin/python scripts/code_css.py
 
@@ -6,7 +6,7 @@ Cards are highlighted with Pygments' short token classes (`tok-k`, `tok-c1`: mar
 classprefix) and coloured by this committed file, so a card needs no Pygments at review time and
 no stylesheet from the network. Day colours come from Pygments' "friendly", night colours from
 "github-dark"; each colour is then darkened (day) or lightened (night), keeping its hue, until it
-reads at 4.5:1 on its panel (WCAG AA for normal text). tests/test_code_css.py checks that the
+reads at 4.5:1 on its panel (WCAG AA for normal text). tests/anki/test_code_css.py checks that the
 committed file is what this writes.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, Token, Whitespace
 
-TARGET = Path(__file__).resolve().parent.parent / "ankigen" / "templates" / "code.css"
+TARGET = Path(__file__).resolve().parent.parent / "ankigen" / "anki" / "templates" / "code.css"
 PREFIX = "tok-"
 MIN_CONTRAST = 4.5
 PANEL = ".ankigen pre.code"

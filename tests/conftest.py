@@ -84,6 +84,22 @@ def bundled(project: Path) -> Path:
     return project
 
 
+def _png() -> bytes:
+    """A valid 1×1 PNG, built from its chunks."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+PNG = _png()
+
+
 def only_apkg(folder: Path) -> Path:
     found = sorted(folder.glob("*.apkg"))
     assert len(found) == 1, found

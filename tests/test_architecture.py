@@ -59,7 +59,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycles() -> None:
     edges = graph()
-    assert len(edges) > 40 and {"ankigen.pdf.layout", "ankigen.parse"} <= edges["ankigen.build"]
+    assert len(edges) > 40 and {"ankigen.pdf.layout", "ankigen.source.parse"} <= edges["ankigen.build"]
     assert cycles(edges) == []
 
 
@@ -71,3 +71,30 @@ def test_the_ground_floor_imports_nothing_above_it() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+# The top of the package is the pipeline and what every stage shares; the rest lives in the
+# subpackage of its stage (README "Development").
+TOP = {"__init__", "__main__", "build", "cli", "config", "model", "diagnostics", "labels", "init"}
+STAGES = {"source", "check", "anki", "pdf", "run"}
+
+
+def test_the_top_holds_only_the_pipeline_and_what_every_stage_shares() -> None:
+    assert {p.stem for p in PACKAGE.glob("*.py")} == TOP
+    assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()} == STAGES
+
+
+def test_each_stage_says_what_it_owns() -> None:
+    for stage in STAGES:
+        doc = ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
+        assert doc and len(doc.splitlines()) <= 3, stage
+
+
+def test_stages_do_not_reach_into_later_ones() -> None:
+    # Reading sources never needs Anki's or the PDF's side; the check reads sources only.
+    edges = graph()
+    for module, imported in edges.items():
+        if module.startswith(("ankigen.source", "ankigen.check")):
+            assert not {m for m in imported if m.startswith(("ankigen.anki", "ankigen.pdf", "ankigen.build"))}, module
+        if module.startswith("ankigen.source"):
+            assert not {m for m in imported if m.startswith("ankigen.check")}, module

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import SourceFile
-from ankigen.parse import parse_file
+from ankigen.source.parse import parse_file
 from conftest import FIXTURES, interruptible, run, write
 
 HOSTILE = FIXTURES / "hostile"
@@ -221,7 +221,7 @@ def test_the_card_limit_counts_headings_outside_code_only(project: Path) -> None
 
 
 def test_a_file_too_big_to_read_is_refused(project: Path, monkeypatch) -> None:
-    from ankigen import sources
+    from ankigen.source import sources
 
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
     write(project / "cards_src/big.md", "## Big {#big}\n\n" + "大" * 400 + "\n")

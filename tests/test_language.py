@@ -14,8 +14,8 @@ from ankigen.config import FOOTER_PARTS, LANGUAGES, ConfigError, load_config
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS, SAMPLE, deck_language
 from ankigen.model import Card, Span
-from ankigen.parse import parse_sources
-from ankigen.sources import read_sources
+from ankigen.source.parse import parse_sources
+from ankigen.source.sources import read_sources
 
 EN = """\
 ## What is one plus one? {#sum}

@@ -14,7 +14,7 @@ from pathlib import Path
 from ankigen import __version__, code_digest
 from ankigen.diagnostics import diagnostic_from_row, diagnostic_row
 from ankigen.model import Diagnostic, Span, Verdict
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 
 # Bump when the meaning or wording of a cached verdict or diagnostic changes.
 CACHE_FORMAT = f"{__version__}/4/{code_digest()}"

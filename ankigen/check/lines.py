@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ankigen.markdown import TEX_COMMENT
+from ankigen.source.markdown import TEX_COMMENT
 from ankigen.model import Span
 
 USE = re.compile(r"^use\s+(.+)$")

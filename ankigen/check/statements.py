@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ankigen.check.vocabulary import RELATIONS
 from ankigen.check.tokens import MathError, Tok, tokenize
-from ankigen.markdown import TEX_COMMENT
+from ankigen.source.markdown import TEX_COMMENT
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
                   r"|multline\*?|flalign\*?)\}(\{\d+\})?")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Span
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 from ankigen.pdf.measure import digest
 
 

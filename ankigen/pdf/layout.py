@@ -19,9 +19,9 @@ from urllib.parse import unquote, urlsplit
 from ankigen import code_digest
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS
-from ankigen.markdown import shown_math
+from ankigen.source.markdown import shown_math
 from ankigen.model import Card
-from ankigen.parse import CLOZE
+from ankigen.source.parse import CLOZE
 from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
 from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
                                 start_pages)

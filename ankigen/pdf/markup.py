@@ -11,8 +11,8 @@ from html import unescape
 
 from markdown_it.token import Token
 
-from ankigen import rawhtml
-from ankigen.markdown import CHECK_INFO, OPTION, is_cjk, markdown, option_lines
+from ankigen.source import rawhtml
+from ankigen.source.markdown import CHECK_INFO, OPTION, is_cjk, markdown, option_lines
 
 # Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
 # braces and `;` too: text right after `#strong[…]` or `#raw(…)` would otherwise continue that

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen import code_digest
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
 CACHE_FORMAT = 2  # 2: the markup lists each card's formula translations; translations Typst accepted

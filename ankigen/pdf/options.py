@@ -29,7 +29,7 @@ def font_place(config: Config) -> Span:
     pyproject = config.project_dir / "pyproject.toml"
     if not pyproject.is_file():
         return SETTINGS
-    from ankigen.sources import display_path
+    from ankigen.source.sources import display_path
 
     return Span(display_path(pyproject), setting_line(pyproject, "pdf_font") or 1, 1)
 

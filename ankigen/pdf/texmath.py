@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ankigen.markdown import shown_math
+from ankigen.source.markdown import shown_math
 
 MAX_DEPTH = 60
 

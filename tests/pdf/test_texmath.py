@@ -9,7 +9,7 @@ import typst
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ankigen.markdown import markdown
+from ankigen.source.markdown import markdown
 from ankigen.pdf.texmath import to_typst
 from conftest import REPO
 

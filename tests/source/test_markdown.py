@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.markdown import highlight_code, markdown, render_html
+from ankigen.source.markdown import highlight_code, markdown, render_html
+from conftest import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "render.md"
+FIXTURE = FIXTURES / "render.md"
 
 
 def read_cases(path: Path) -> list[tuple[str, str, str]]:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import genanki
 
-from ankigen.identity import deck_id, note_type_id
-from ankigen.lock import Kept, Lock, Stamp
+from ankigen.anki.identity import deck_id, note_type_id
+from ankigen.anki.lock import Kept, Lock, Stamp
 from ankigen.model import MediaFile, Note
-from ankigen.notetype import basic_note_type, basic_note_type_hash, cloze_note_type, cloze_note_type_hash
+from ankigen.anki.notetype import basic_note_type, basic_note_type_hash, cloze_note_type, cloze_note_type_hash
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
 
@@ -100,8 +100,8 @@ def read_notes(package: Path) -> dict[str, Kept]:
 def lock_from_package(package: Path) -> Lock | None:
     """The lock the build that wrote this package left, as far as the package tells (None if no
     package): content hashes from its fields, its mtimes, and the notes it carried as removed."""
-    from ankigen.changes import REMOVED_TAG
-    from ankigen.notes import content_hash, fields_of
+    from ankigen.anki.changes import REMOVED_TAG
+    from ankigen.anki.notes import content_hash, fields_of
 
     found = _read_package(package)
     if found is None:

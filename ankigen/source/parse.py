@@ -11,9 +11,9 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html
-from ankigen.media import MediaResolver
-from ankigen.rawhtml import image_sources, with_sources
+from ankigen.source.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html
+from ankigen.source.media import MediaResolver
+from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
 
 FRONT_MATTER_KEYS = ("deck", "tags", "reverse", "check", "card_heading")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ankigen.diagnostics import Sink
-from ankigen.media import MediaResolver, sniff
+from ankigen.source.media import MediaResolver, sniff
 from ankigen.model import MediaFile, SourceFile, Span
-from test_anki_import import PNG
+from conftest import PNG
 
 SPAN = Span("cards_src/notes/a.md", 3, 5, 9)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20

@@ -6,8 +6,8 @@ import shutil
 
 from pathlib import Path
 
-from ankigen.identity import deck_id, guid_for_id, guid_for_text, note_type_id
-from ankigen.notetype import FIELDS, TEMPLATE_NAMES, basic_note_type
+from ankigen.anki.identity import deck_id, guid_for_id, guid_for_text, note_type_id
+from ankigen.anki.notetype import FIELDS, TEMPLATE_NAMES, basic_note_type
 from click.testing import CliRunner
 
 from ankigen.cli import cli

@@ -6,10 +6,10 @@ import hashlib
 import json
 
 from ankigen.config import Config
-from ankigen.identity import guid_for_id, guid_for_text, note_type_id
+from ankigen.anki.identity import guid_for_id, guid_for_text, note_type_id
 from ankigen.model import Card, Note
-from ankigen.notetype import CLOZE_FIELDS, FIELDS
-from ankigen.parse import CLOZE
+from ankigen.anki.notetype import CLOZE_FIELDS, FIELDS
+from ankigen.source.parse import CLOZE
 
 # Fields whose change alone must not count as an edit: re-importing an "updated" note replaces
 # the tags the learner added. Source held file:line in earlier versions; leaving it out of the hash keeps

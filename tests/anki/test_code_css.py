@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ankigen import notetype
-from ankigen.markdown import highlight_code
-from conftest import only_apkg, run, write
+from ankigen.anki import notetype
+from ankigen.source.markdown import highlight_code
+from conftest import REPO, only_apkg, run, write
 
-REPO = Path(__file__).parent.parent
-CODE_CSS = REPO / "ankigen" / "templates" / "code.css"
+CODE_CSS = REPO / "ankigen" / "anki" / "templates" / "code.css"
 PANEL = ".ankigen pre.code"
 MODES = {"day": "", "nightMode": ".nightMode ", "night_mode": ".night_mode "}
 COMMENTS = ("c", "c1", "ch", "cm", "cpf", "cs")
@@ -130,7 +129,7 @@ def test_the_classes_highlighted_code_carries_are_the_ones_code_css_colours(lang
 def test_the_note_types_carry_code_css_after_card_css() -> None:
     code_css = CODE_CSS.read_text(encoding="utf-8")
     for model in (notetype.basic_note_type(), notetype.cloze_note_type()):
-        assert model.css.startswith((REPO / "ankigen/templates/card.css").read_text(encoding="utf-8"))
+        assert model.css.startswith((REPO / "ankigen/anki/templates/card.css").read_text(encoding="utf-8"))
         assert model.css.endswith(code_css)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ankigen.markdown import WIKI_EMBED, markdown, render_html
-from ankigen.rawhtml import image_sources, sanitize, textify, with_sources
+from ankigen.source.markdown import WIKI_EMBED, markdown, render_html
+from ankigen.source.rawhtml import image_sources, sanitize, textify, with_sources
 
 
 def html(src: str) -> str:

@@ -16,7 +16,7 @@ from ankigen import code_digest
 from ankigen.config import Config
 from ankigen.diagnostics import diagnostic_from_row, diagnostic_row
 from ankigen.model import Summary
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 
 FORMAT = 1
 _BY_CONTENT = (".md", ".lock", ".toml", ".yaml", ".yml")

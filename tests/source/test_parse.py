@@ -14,10 +14,11 @@ import pytest
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import Card
-from ankigen.parse import parse_sources
-from ankigen.sources import read_sources
+from ankigen.source.parse import parse_sources
+from ankigen.source.sources import read_sources
+from conftest import FIXTURES
 
-HERE = Path(__file__).parent / "fixtures" / "parse"
+HERE = FIXTURES / "parse"
 CASES = sorted(p for p in HERE.rglob("*.md"))
 
 

@@ -14,7 +14,7 @@ from importlib.resources import files
 
 import genanki
 
-from ankigen.identity import note_type_id
+from ankigen.anki.identity import note_type_id
 
 NOTE_TYPE_NAME = "ankigen"
 # Order matters: notes are written as a tuple in this order. Never rename, reorder or remove.
@@ -45,7 +45,7 @@ _CLOZE_FILES = ("cloze_front.html", "cloze_back.html", "card.css", "code.css")
 
 @lru_cache(maxsize=None)
 def _template(name: str) -> str:
-    return files("ankigen").joinpath("templates", name).read_text(encoding="utf-8")
+    return files("ankigen.anki").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def css() -> str:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen.diagnostics import Sink
-from ankigen.lock import Kept, Lock
+from ankigen.anki.lock import Kept, Lock
 from ankigen.model import Note, Span
-from ankigen.notes import content_hash, fields_of
+from ankigen.anki.notes import content_hash, fields_of
 
 REMOVED_TAG = "ankigen::removed"
 
@@ -45,7 +45,7 @@ def removed_notes(lock: Lock, notes: list[Note], previous: Path, lock_file: Path
         k = lock.removed.get(guid)
         if k is None:
             if package is None:
-                from ankigen.apkg import read_notes
+                from ankigen.anki.apkg import read_notes
 
                 package = read_notes(previous)
             k = package.get(guid)

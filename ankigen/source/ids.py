@@ -15,7 +15,7 @@ from pathlib import Path
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, SourceFile
-from ankigen.output import write_text_atomic
+from ankigen.run.output import write_text_atomic
 
 MAX_SLUG = 48
 _ATTRS_AT_END = re.compile(r"\{\s*((?:\.[^\s{}]+\s*)+)\}\s*$")
@@ -86,7 +86,7 @@ def write_ids(sources: list[SourceFile], assigned: list[Assigned]) -> list[Path]
 
 def adopt(lock_file: Path, assigned: list[Assigned], config: Config) -> int:
     """Record each new id against the GUID its card already has in the lock; how many were."""
-    from ankigen.notes import guid_of
+    from ankigen.anki.notes import guid_of
 
     if not lock_file.exists():
         return 0
@@ -104,8 +104,8 @@ def adopt(lock_file: Path, assigned: list[Assigned], config: Config) -> int:
 
 def run_ids(src: Path, config: Config, lock_file: Path, sink: Sink, dry_run: bool = False):
     """Parse, assign and write; returns (assigned, files changed, notes adopted)."""
-    from ankigen.parse import parse_sources
-    from ankigen.sources import read_sources
+    from ankigen.source.parse import parse_sources
+    from ankigen.source.sources import read_sources
 
     found = Sink()
     sources = read_sources(src, found)

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from ankigen.diagnostics import Sink
-from ankigen.sources import decode
+from ankigen.source.sources import decode
 from conftest import run, write
 
 

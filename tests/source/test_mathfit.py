@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ankigen.mathfit import statements, width
-from ankigen.markdown import glue_punctuation
+from ankigen.source.mathfit import statements, width
+from ankigen.source.markdown import glue_punctuation
 
 
 @pytest.mark.parametrize("latex, pieces", [

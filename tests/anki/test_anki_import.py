@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import only_apkg, run, write
+from conftest import PNG, only_apkg, run, write
 
 DECK_FILE = """\
 ---
@@ -35,20 +35,6 @@ PLAIN_FILE = """\
 How far the window moves between two positions.
 """
 
-def _png() -> bytes:
-    """A valid 1×1 PNG, built from its chunks."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
-            + chunk(b"IEND", b""))
-
-
-PNG = _png()
 
 
 def _make_deck(project: Path) -> None:
@@ -148,7 +134,7 @@ def test_after_an_edit_above_them_every_field_in_anki_is_the_packages(project: P
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert len(log.new) == 1 and len(log.duplicate) == 4 and not log.updated
 
-    from ankigen.apkg import read_notes
+    from ankigen.anki.apkg import read_notes
 
     package = read_notes(only_apkg(project / "dist"))
     in_anki = {anki.col.get_note(i).guid: anki.col.get_note(i) for i in anki.col.find_notes("")}

@@ -15,9 +15,9 @@ from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from ankigen.media import IMAGE_SUFFIXES as _IMAGE_SUFFIXES
-from ankigen import mathfit
-from ankigen.rawhtml import sanitize, tag, textify
+from ankigen.source.media import IMAGE_SUFFIXES as _IMAGE_SUFFIXES
+from ankigen.source import mathfit
+from ankigen.source.rawhtml import sanitize, tag, textify
 
 CHECK_INFO = "check"
 

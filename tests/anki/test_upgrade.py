@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ankigen
-from ankigen import notetype
+from ankigen.anki import notetype
 from conftest import FIXTURES, only_apkg, run, write
 from test_anki_import import _review
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from ankigen.changes import REMOVED_TAG, Changes, compare, removed_notes
+from ankigen.anki.changes import REMOVED_TAG, Changes, compare, removed_notes
 from ankigen.config import ConfigError
 from ankigen.diagnostics import Sink
-from ankigen.identity import _base91, guid_for_text
-from ankigen.lock import Kept, Lock, Stamp, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
+from ankigen.anki.identity import _base91, guid_for_text
+from ankigen.anki.lock import Kept, Lock, Stamp, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Note
-from ankigen.notes import content_hash, fields_of
+from ankigen.anki.notes import content_hash, fields_of
 
 
 def note(guid: str, hash_: str = "h", card_id: str = "", mtime: int = 0, kind: str = "basic") -> Note:
@@ -223,7 +223,7 @@ def test_the_lock_rebuilt_from_a_package_is_the_lock_that_build_wrote(project: P
     import sqlite3
     import zipfile
 
-    from ankigen.apkg import lock_from_package
+    from ankigen.anki.apkg import lock_from_package
     from conftest import run, write
 
     write(project / "cards_src/a.md", "## One {#one .t}\n\na\n\n## {{c1::Two}} {#two}\n\n## No id\n\nc\n")
