@@ -18,6 +18,8 @@ from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import SourceFile
 from ankigen.source.parse import parse_file
+import pytest
+
 from conftest import FIXTURES, interruptible, run, write
 
 HOSTILE = FIXTURES / "hostile"
@@ -228,3 +230,11 @@ def test_a_file_too_big_to_read_is_refused(project: Path, monkeypatch) -> None:
     result = run("check")
     assert result.exit_code == 1
     assert "cards_src/big.md:1:1: error[S003]: file is larger than" in result.output
+
+
+@pytest.mark.parametrize("body, depth", [(">" * 5000 + " x", 19), ("- " * 3000 + "z", 10)])
+def test_deep_nesting_is_counted_as_a_reader_sees_it(project: Path, body: str, depth: int) -> None:
+    # markdown-it stops 20 tokens deep: 19 quotes, or 10 lists (a list and its item are two tokens).
+    write(project / "cards_src/deep.md", f"## Deep {{#deep}}\n\n{body}\n")
+    result = run("check")
+    assert f"error[S026]: lists and quotes nested {depth} deep; lines 3–3 are not read" in result.output

@@ -208,14 +208,33 @@ def _front_matter_tags(f: _File, value: object, line: int, col: int) -> tuple[st
     return tuple(tags)
 
 
+_CONTAINERS = {"bullet_list_open": "bullet_list_close", "ordered_list_open": "ordered_list_close",
+               "blockquote_open": "blockquote_close"}
+
+
+def _visible_depth(tokens: list[Token], at: Token) -> int:
+    """How many lists and quotes hold the token, one inside the other."""
+    depth = 0
+    for t in tokens:
+        if t is at:
+            break
+        if t.type in _CONTAINERS:
+            depth += 1
+        elif t.type in _CONTAINERS.values():
+            depth -= 1
+    return depth
+
+
 def _check_unterminated(f: _File, tokens: list[Token]) -> None:
     total = f.source.text.count("\n") + (0 if f.source.text.endswith("\n") else 1)
     limit = markdown().options["maxNesting"]
     deepest = next((t for t in tokens if t.level >= limit - 1 and t.map), None)
     if deepest is not None:
-        # markdown-it stops reading at its nesting limit: say so rather than drop the rest unseen
+        # markdown-it stops reading at its nesting limit: say so rather than drop the rest unseen.
+        # Its limit counts tokens (a list item is two); the message counts what a reader sees.
+        depth = _visible_depth(tokens, deepest)
         f.error(deepest.map[0] + 1, 1, "S026",
-                f"Markdown nested more than {limit} levels deep; lines {deepest.map[0] + 1}–{deepest.map[1]} "
+                f"lists and quotes nested {depth} deep; lines {deepest.map[0] + 1}–{deepest.map[1]} "
                 "are not read", hint="flatten the nested lists or quotes")
     for t in tokens:
         if t.type == "fence" and t.map and t.map[1] >= total:
