@@ -184,6 +184,16 @@ def test_check_claims_lists_every_claim_with_its_verdict(project: Path) -> None:
 WARNED = "## Fine card {#fine}\n\n$$x = y +$$\n\nanswer\n\n## No id\n\nanswer\n"
 
 
+def test_a_replay_names_files_from_where_you_stand(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "cards_src/sub/a.md", WARNED)
+    assert "cards_src/sub/a.md:" in run("build").output
+    monkeypatch.chdir(project / "cards_src")
+    again = run("build")
+    assert "up to date" in again.output
+    places = [line.split(":")[0] for line in again.output.splitlines() if "warning[" in line]
+    assert places and set(places) == {"sub/a.md"}
+
+
 def test_rebuild_without_changes_is_skipped_and_replays_diagnostics(project: Path) -> None:
     write(project / "cards_src/a.md", WARNED)
     first = run("build")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from ankigen import code_digest
 from ankigen.config import Config
 from ankigen.diagnostics import diagnostic_from_row, diagnostic_row
-from ankigen.model import Summary
+from ankigen.model import Diagnostic, Summary
 from ankigen.run.output import write_text_atomic
+from ankigen.source.sources import display_path
 
 FORMAT = 1
 _BY_CONTENT = (".md", ".lock", ".toml", ".yaml", ".yml")
@@ -58,6 +60,16 @@ def _digest(path: Path) -> str | None:
         return None
 
 
+# A replay may run from another folder than the build it repeats: its paths are kept absolute
+# and shown again as the user would type them from where they stand now.
+def _anywhere(d: Diagnostic) -> Diagnostic:
+    return replace(d, span=replace(d.span, path=str(Path(d.span.path).absolute())))
+
+
+def _here(d: Diagnostic) -> Diagnostic:
+    return replace(d, span=replace(d.span, path=display_path(Path(d.span.path))))
+
+
 class Stamp:
     """What the last successful build saw and wrote, kept in the cache folder."""
 
@@ -75,7 +87,7 @@ class Stamp:
             if any(_digest(Path(p)) != d for p, d in data["outputs"].items()):
                 return None
             summary = Summary(**data["summary"])
-            return tuple(diagnostic_from_row(r) for r in data["diagnostics"]), summary, int(data["notes"])
+            return tuple(_here(diagnostic_from_row(r)) for r in data["diagnostics"]), summary, int(data["notes"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -83,7 +95,7 @@ class Stamp:
         if self.path is None:
             return
         data = {"fingerprint": print_, "outputs": {str(p): _digest(p) for p in outputs},
-                "diagnostics": [diagnostic_row(d) for d in diagnostics], "notes": notes,
+                "diagnostics": [diagnostic_row(_anywhere(d)) for d in diagnostics], "notes": notes,
                 "summary": {"cards": summary.cards, "claims": summary.claims, "failed": summary.failed,
                             "errors": summary.errors, "warnings": summary.warnings, "extra": summary.extra}}
         try:
