@@ -181,8 +181,10 @@ def _ours(env: dict, html: str) -> str:
     return f"\ue000{len(kept) - 1}\ue001"
 
 
-# Estimated widths (em) past which a formula no longer fits a phone's line (about 18 em at 360 px).
+# Estimated widths (em) past which a formula no longer fits a phone's line (about 18 em at 360 px),
+# and a desktop's (the card's 42 em; estimates of very long formulas run a tenth over).
 WIDE_INLINE_EM = 15.0
+WIDER_INLINE_EM = 40.0
 LONG_DISPLAY_EM = (17.0, 21.0)
 
 
@@ -202,7 +204,10 @@ def _math_text(latex: str) -> str:
 def _render_inline_math(self, tokens, idx, options, env) -> str:
     latex = shown_math(tokens[idx].content)
     html = "\\(" + _math_text(latex) + "\\)"
-    if mathfit.width(latex, display=False) > WIDE_INLINE_EM:
+    w = mathfit.width(latex, display=False)
+    if w > WIDER_INLINE_EM:  # on any screen: a line of its own that scrolls
+        html = f'<span class="math-wide math-wider">{html}</span>'
+    elif w > WIDE_INLINE_EM:
         html = f'<span class="math-wide">{html}</span>'  # on a phone: a line of its own that scrolls
     return _ours(env, html)
 
@@ -212,19 +217,21 @@ def _fit_class(latex: str) -> str:
     return " longer" if w > LONG_DISPLAY_EM[1] else " long" if w > LONG_DISPLAY_EM[0] else ""
 
 
-def _display_block(latex: str) -> str:
+def _display_block(latex: str, tag: str = "div") -> str:
     pieces = mathfit.statements(latex)
     if len(pieces) == 1:
-        return f'<div class="math{_fit_class(latex)}">\\[{_math_text(latex)}\\]</div>'
+        return f'<{tag} class="math{_fit_class(latex)}">\\[{_math_text(latex)}\\]</{tag}>'
     # One formula per statement, side by side: a narrow screen wraps them instead of cutting them.
     inner = "".join(f'<span class="statement{_fit_class(p)}">\\[{_math_text(p)}\\]</span>' for p in pieces)
-    return f'<div class="math statements">{inner}</div>'
+    return f'<{tag} class="math statements">{inner}</{tag}>'
 
 
 def _render_display_math(self, tokens, idx, options, env) -> str:
     latex = shown_math(tokens[idx].content).strip()
     if tokens[idx].type == "math_inline_double":
-        return _ours(env, "\\[" + _math_text(latex) + "\\]")
+        # `… is $$x$$ where …`: a display formula inside a paragraph, in a span that card.css shows
+        # as a block, so that a wide one scrolls inside it as any display formula does.
+        return _ours(env, _display_block(latex, "span"))
     return _ours(env, _display_block(latex)) + "\n"
 
 
