@@ -28,7 +28,6 @@ _RELATIONS = set("=<>+-−×·") | {"\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\
                                 "\\Rightarrow", "\\rightarrow", "\\leftarrow", "\\iff", "\\implies", "\\pm",
                                 "\\mp", "\\div", "\\ll", "\\gg", "\\subset", "\\subseteq", "\\cup", "\\cap"}
 _SCRIPT = 0.7
-_ROWS = re.compile(r"\\\\(?:\[[^\]]*\])?")
 # MathJax draws formulas larger than the CJK text around them (it matches their x-heights).
 _MATH_SCALE = 1.2
 
@@ -67,8 +66,51 @@ def statements(latex: str) -> list[str]:
 
 def width(latex: str, display: bool = True) -> float:
     """Estimated width of the formula in em of the surrounding text."""
-    rows = _ROWS.split(latex)  # an environment's rows stand one under the other
-    return round(max(_group(_tokens(row), 0, display)[0] for row in rows) * _MATH_SCALE, 2)
+    return round(_rows(_tokens(latex), display) * _MATH_SCALE, 2)
+
+
+def _rows(toks: list[str], display: bool) -> float:
+    """The widest of the rows that stand one under the other, split at top-level `\\\\` (an
+    environment's own rows are its business: see _environment)."""
+    rows, row, depth, i = [], [], 0, 0
+    while i < len(toks):
+        tok = toks[i]
+        depth += (tok == "\\begin") - (tok == "\\end")
+        if tok == "\\\\" and depth == 0:
+            rows.append(row)
+            row, i = [], _skip_spacing(toks, i + 1)
+            continue
+        row.append(tok)
+        i += 1
+    rows.append(row)
+    return max(_group(r, 0, display)[0] for r in rows)
+
+
+def _skip_spacing(toks: list[str], i: int) -> int:
+    """Past the `[2pt]` that may follow a `\\\\`."""
+    if i < len(toks) and toks[i] == "[":
+        close = toks.index("]", i) if "]" in toks[i:] else i
+        return close + 1
+    return i
+
+
+def _environment(toks: list[str], i: int, display: bool) -> tuple[float, int]:
+    """`\\begin{…}` at toks[i] up to its `\\end{…}`: as wide as its widest row, wherever it stands
+    (a binomial written as an array in the middle of a line widens that line by one column)."""
+    name_at = i + 1
+    _, j = _argument(toks, name_at, display)  # the environment's name is not drawn
+    if "array" in "".join(toks[name_at:j]) or "tabular" in "".join(toks[name_at:j]):
+        _, j = _argument(toks, j, display)  # nor an array's column spec
+    start, depth = j, 1
+    while j < len(toks):
+        depth += (toks[j] == "\\begin") - (toks[j] == "\\end")
+        if depth == 0:
+            break
+        j += 1
+    w = _rows(toks[start:j], display)
+    if j < len(toks):
+        _, j = _argument(toks, j + 1, display)
+    return w, j
 
 
 def _group(toks: list[str], i: int, display: bool, until: str = "") -> tuple[float, int]:
@@ -114,8 +156,10 @@ def _atom(toks: list[str], i: int, display: bool) -> tuple[float, int]:
     tok = toks[i]
     if tok.isspace() or tok in "{}" or tok in _ZERO or tok == "&":
         return 0.0, i + 1
-    if tok in ("\\begin", "\\end"):
-        _, j = _argument(toks, i + 1, display)  # the environment's name is not drawn
+    if tok == "\\begin":
+        return _environment(toks, i, display)
+    if tok == "\\end":  # one without its \\begin
+        _, j = _argument(toks, i + 1, display)
         return 0.0, j
     if tok in ("_", "^"):
         w, j = _argument(toks, i + 1, display)

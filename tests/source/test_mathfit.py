@@ -31,6 +31,11 @@ def test_width_grows_with_what_is_drawn() -> None:
     assert width(r"\frac{a+b+c}{d}") < width("a+b+c+d")
     # Rows stand one under the other; an environment's name is not drawn.
     assert width(r"\begin{aligned} a &= b \\ c &= d \end{aligned}") == pytest.approx(width("a = b"), abs=0.1)
+    # An environment inside a line (a binomial as an array) is one column of that line, not a
+    # place where the whole formula breaks into rows.
+    line = r"x + y + \left(\begin{array}{c} n \\ j \end{array}\right) + z + w"
+    assert width(line) == pytest.approx(width(r"x + y + \left( n \right) + z + w"), abs=0.1)
+    assert width(r"a \\[2pt] b + c") == pytest.approx(width("b + c"), abs=0.1)
     assert width(r"\text{学习率}") > width(r"\text{lr}")
     # Inline fractions are smaller than display ones.
     assert width(r"\frac{a+b}{c}", display=False) < width(r"\frac{a+b}{c}")
