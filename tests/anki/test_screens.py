@@ -72,7 +72,7 @@ def test_every_card_side_was_rendered(rendered) -> None:
     hard = {s.name for s in rendered["hard"]}
     for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options",
                  "cloze-formula/1", "cloze-formula/2", "reversed/2", "image", "display-in-sentence",
-                 "wider-inline", "array-in-line"):
+                 "wider-inline", "array-in-line", "assistive-mml"):
         assert any(n.startswith(case) for n in hard), case
     assert len(rendered["bundled"]) >= 4 * 2 * 100
 
