@@ -195,7 +195,7 @@ def main() -> None:
 
     with sync_playwright() as playwright:
         rows = [render_folder(src, args, playwright) for src in args.dirs]
-    kinds = sorted({k for r in rows for k in r["kinds"]})
+    kinds = sorted({k for r in rows for k in r["kinds"]}) or ["problems"]
     print("\nSides with each problem (a side counts once per kind, over its 4 screens)\n")
     print("| folder | sides | " + " | ".join(kinds) + " |")
     print("|---" * (len(kinds) + 2) + "|")
