@@ -54,7 +54,8 @@
   // Content cut off: a box narrower than what it holds, unless it scrolls and shows that it does.
   const hidden = [];
   for (const el of qa.querySelectorAll("*")) {
-    if (!visible(el) || el.closest("mjx-assistive-mml")) continue;
+    // MathJax clips its stretchy pieces (mjx-ext) on purpose; only the formula's own box counts.
+    if (!visible(el) || el.closest("mjx-assistive-mml") || (el.tagName.startsWith("MJX-") && el.tagName !== "MJX-CONTAINER")) continue;
     const s = getComputedStyle(el);
     if (s.overflowX === "visible" || el.scrollWidth <= el.clientWidth + 1) continue;
     const scrolls = s.overflowX === "auto" || s.overflowX === "scroll";
@@ -82,6 +83,14 @@
         if (lines(r) >= m[0].length) stacked.push(m[0]);
       }
     }
+  }
+
+  // A table column squeezed to a character or two: long text standing as a narrow tower.
+  for (const cell of qa.querySelectorAll("th, td")) {
+    if (!visible(cell)) continue;
+    const em = parseFloat(getComputedStyle(cell).fontSize);
+    const chars = (cell.textContent.match(/[\u4e00-\u9fff]/g) || []).length;
+    if (chars >= 6 && cell.clientWidth < 3.5 * em) stacked.push(`${clip(cell.textContent.trim(), 12)} in a ${cell.clientWidth} px column`);
   }
 
   // Multiple-choice options: markers A, B, C… in order, each of which must start a line.

@@ -100,6 +100,8 @@ class Reviewer:
         page.evaluate("document.getElementById('qa').style.opacity = '0.5'")
         page.evaluate("([html, cls]) => _showQuestion(html, '', cls)", [html, body_class])
         page.wait_for_function("document.getElementById('qa').style.opacity === '1'", timeout=30_000)
+        # A learner sees an image once it has loaded; measuring before would find it missing.
+        page.evaluate("Promise.all(Array.from(document.querySelectorAll('#qa img')).map(i => i.decode().catch(() => null)))")
 
     def render(self, name: str, html: str, ord_: int, width: int, night: bool) -> Side:
         page = self.page(width, night)
