@@ -10,6 +10,7 @@ formula a step on a phone and to let a long inline one scroll on its own line.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|.", re.S)
 _OPEN = {"(", "[", "\\{", "\\langle", "\\lfloor", "\\lceil", "\\left", "\\begin", "{"}
@@ -36,12 +37,13 @@ def _tokens(latex: str) -> list[str]:
     return _TOKEN.findall(latex)
 
 
-def statements(latex: str) -> list[str]:
+@lru_cache(maxsize=8192)  # a deck repeats its formulas; a card is rendered more than once
+def statements(latex: str) -> tuple[str, ...]:
     """The pieces a display formula may break into: at top-level `,` and `;` (kept at the end of
     the piece) and `\\quad`, `\\qquad` (dropped: the gap between pieces replaces them). One piece
     when the formula has rows, columns or environments of its own, or nothing to break at."""
     if _WHOLE.search(latex):
-        return [latex.strip()]
+        return (latex.strip(),)
     pieces, current, depth = [], [], 0
     for tok in _tokens(latex):
         if tok in _OPEN:
@@ -60,13 +62,16 @@ def statements(latex: str) -> list[str]:
     pieces = [p.strip() for p in pieces if p.strip()]
     # A piece that is only punctuation or a lone symbol ("x, y, z") would break a list, not a formula.
     if len(pieces) < 2 or any(width(p) < 2.0 for p in pieces):
-        return [latex.strip()]
-    return pieces
+        return (latex.strip(),)
+    return tuple(pieces)
 
 
+@lru_cache(maxsize=8192)
 def width(latex: str, display: bool = True) -> float:
     """Estimated width of the formula in em of the surrounding text."""
-    return round(_rows(_tokens(latex), display) * _MATH_SCALE, 2)
+    toks = _tokens(latex)
+    drawn = _rows(toks, display) if "\\\\" in latex else _group(toks, 0, display)[0]
+    return round(drawn * _MATH_SCALE, 2)
 
 
 def _rows(toks: list[str], display: bool) -> float:

@@ -22,7 +22,7 @@ from ankigen.source.markdown import glue_punctuation
     (r"y = {{c1::2x, 3}}", [r"y = {{c1::2x, 3}}"]),
 ])
 def test_statements(latex: str, pieces: list[str]) -> None:
-    assert statements(latex) == pieces
+    assert statements(latex) == tuple(pieces)
 
 
 def test_width_grows_with_what_is_drawn() -> None:
