@@ -357,6 +357,8 @@ def glue_punctuation(html: str) -> str:
             return m.group(1) + m.group(3) + m.group(2)
         return f'<span class="nobr">{m.group(1)}{m.group(3)}</span>'
 
+    if "\\(" not in html:  # most cards: no inline formula, nothing to glue
+        return html
     parts = _PRE.split(html)
     return "".join(p if p.startswith("<pre") else _MATH_THEN_PUNCT.sub(glue, p) for p in parts)
 
