@@ -321,11 +321,14 @@ CHECKER = (
          md(_check("K^2 C_{in} > 0 where K = 3, C_{in} = 3\n"))),
     Code("C005", ERROR, "circular definitions",
          "A card's definitions (display formulas such as `$$a = b + 1$$`) are substituted into its "
-         "claims. When a symbol is defined through itself, directly or by a chain, there is no value to "
-         "substitute.",
-         "define each symbol in terms of others only",
-         md(_check("a = 2\n", "$$a = b + 1$$\n\n$$b = a - 1$$\n\n")),
-         md(_check("a = 2\n", "$$a = b + 1$$\n\n$$b = 1$$\n\n"))),
+         "claims, and so are those of the cards it `use`s. When a symbol is defined through itself across "
+         "cards, there is no value to substitute. (Two formulas on one card that define each other, "
+         "such as a quantizer and its inverse, are read as a relation to check instead.)",
+         "define each symbol in terms of others only; the message names the symbols and their lines",
+         md("## First {#first}\n\nIt defines a.\n\n$$a = b + 1$$\n\n"
+            "## Second {#second}\n\nIt defines b through a.\n\n$$b = a - 1$$\n\n```check\nuse first\na = 2\n```\n"),
+         md("## First {#first}\n\nIt defines a.\n\n$$a = b + 1$$\n\n"
+            "## Second {#second}\n\nIt defines b.\n\n$$b = 1$$\n\n```check\nuse first\na = 2\n```\n")),
     Code("C006", WARNING, "a claim fails as read, but holds under another reading",
          "Some notation means different things to different authors: `x^{(2)}` may be a power or a "
          "label, `f(a + b)` a function or a product. The claim fails as ankigen read it but holds "
@@ -347,6 +350,16 @@ CHECKER = (
          "give the list a value for every index the claim uses",
          md(_check("\\sum_{l=1}^{4} C_l = 10 where C = [1, 2, 3]\n")),
          md(_check("\\sum_{l=1}^{4} C_l = 10 where C = [1, 2, 3, 4]\n"))),
+    Code("C009", WARNING, "a relation that may not be meant as a claim does not hold",
+         "Whether a formula is a claim is decided from its form, never from whether it holds. A lone "
+         "relation between symbols the card does not define, with the same symbols on both sides, has the "
+         "form of an identity (`(a + b)^2 = a^2 + 2ab + b^2`), so it is checked; but such a form can also "
+         "be an equation to solve. When it fails, that doubt makes it a warning rather than an error, and "
+         "the message says why it was read as a claim.",
+         "correct it if it is meant as an identity; mark it `% nocheck` if it is an equation or an example, "
+         "or `% check` to make a failure an error",
+         md("## A square {#square}\n\nExpanded.\n\n$$(a + b)^2 = a^2 + b^2$$\n"),
+         md("## A square {#square}\n\nExpanded.\n\n$$(a + b)^2 = a^2 + 2ab + b^2$$\n")),
 )
 
 OUTPUTS = (

@@ -1,10 +1,11 @@
 """One card's formulas under one Reading: definitions, functions, sequences, claims, statements.
 
-What is claimed (SOURCE_FORMAT.md, "Checked formulas"): a display equation whose left side is a
-symbol not yet defined defines it; `f(x) = …` defines a function; `R_n = R_{n-1} + …` with a base
-case defines a sequence; the other relations of a chain are claims; a single relation is claimed
-when it is closed, mentions something defined, or is marked `% check`; anything else is a
-statement. Every line of a check block is a claim (checkblock.py).
+What is defined (SOURCE_FORMAT.md, "Checked formulas"): a display equation whose left side is a
+symbol not yet defined defines it (a name defined again starts a new definition when the form
+says so: a new derivation, "is defined by", other symbols); `f(x) = …` defines a function;
+`R_n = R_{n-1} + …` with a base case defines a sequence. Every other relation becomes a claim
+here, and form.py decides, before anything is evaluated, which of them are meant. Every line of
+a check block is a claim (checkblock.py).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from ankigen.check.checkblock import read_checks
 from ankigen.check.cache import FormulaRow
 from ankigen.check.claims import CardReading, Claim, Definition, Problem, Sequence, make_claim
 from ankigen.check.decide import sampled
+from ankigen.check.form import depends_on, symbols_of
 from ankigen.check.lines import offset_span
 from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
+from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import RELATIONS, Scope, symbol
@@ -49,6 +52,7 @@ class _Card:
     out: CardReading = field(default_factory=CardReading)
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
+    conditions: tuple = ()  # the conditions stated with the current formula
 
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
@@ -60,6 +64,13 @@ class _Card:
     def defined_names(self, section: int) -> set:
         own = {d.target for d in self.out.definitions if d.section in (0, section)}
         return own | self.imported
+
+    def visible_value(self, target, section: int):
+        """The latest definition of target that a formula in `section` sees, or None."""
+        for d in reversed(self.out.definitions):
+            if d.target == target and d.section in (0, section):
+                return d.value
+        return None
 
 
 def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula, ...], reading: Reading,
@@ -87,6 +98,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     try:
         found = statements(latex)
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
+        state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near)
         for k, stmt in enumerate(found):
             _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)
     except MathError as exc:
@@ -99,11 +111,13 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     claimed = len(state.out.claims) > before[0]
     defined = len(state.out.definitions) + len(state.out.functions) + len(state.out.sequences) > before[1]
     status = "claimed" if claimed else "definition" if defined else "statement" if display else "off"
-    state.out.formulas.append(FormulaRow(formula.span, status))
+    state.out.formulas.append(FormulaRow(formula.span, status, "definition" if claimed and defined else ""))
 
 
 def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula, shown: str, marked: bool,
                     display: bool) -> None:
+    """One statement's definitions and claims. Whether a claim is meant is decided later, by form
+    (form.py); here a relation only becomes a definition, a function, a sequence or a claim."""
     rels = top_relations(toks)
     if not rels:
         return  # no relation, or only one inside an index such as \sum_{i=1}
@@ -114,69 +128,118 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     head = function_head(toks)
     if head is not None and Parser([], scope).derivative_function(head[0]):
         head = None  # σ'(x) = σ(x)(1 - σ(x)) for a card function σ: a claim about its derivative
+    after_definition = False
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = function_def(toks, head, scope)
         state.out.functions[name] = fn
         toks = toks[head[2] + 1:]
         if not any(is_relation(t) for t in toks):
             return
-        single = False
+        after_definition = True
     else:
         rec = recurrence(toks)
         if rec is not None:
             _read_sequence(state, toks, rec, formula, shown)
             return
-        single = None
     scope = state.scope()
     steps = parse_chain(toks, scope, shown, display_set=True)
     if not steps:
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
-    defining = first.rel in ("=", ":=") and is_target(toks, first) and not state.defined(first.lhs, section)
-    if defining and first.lhs in first.rhs.free_symbols | _elements(first.rhs):
-        if len(steps) == 1 and not marked:
-            return  # v = \beta v + (1-\beta) g: an update rule
-        defining = False
-    if defining:
-        text = " ".join(shown[first.start:first.end].split())
-        state.out.definitions.append(Definition(first.lhs, first.rhs, offset_span(
-            formula.span, formula.latex, first.start, first.end - first.start), text, section))
-        steps = steps[1:]
-        single = False
-    elif first.rel == ":=":
+    derivation = len(steps) > 1 and all(step.rel in ("=", "~") for step in steps)
+    inverse = False
+    if not after_definition and first.rel in ("=", ":=") and is_target(toks, first):
+        target = first.lhs
+        if target in first.rhs.free_symbols | _elements(first.rhs):
+            if len(steps) == 1 and not marked:
+                return  # v = \beta v + (1-\beta) g: an update rule
+        elif not state.defined(target, section):
+            inverse = _defined_through(state, target, first.rhs, section)
+            after_definition = not inverse
+        else:
+            after_definition = _redefines(state, target, first.rhs, section, formula, derivation)
+        if after_definition:
+            text = " ".join(shown[first.start:first.end].split())
+            state.out.definitions.append(Definition(target, first.rhs, offset_span(
+                formula.span, formula.latex, first.start, first.end - first.start), text, section))
+            steps = steps[1:]
+    if first.rel == ":=" and not after_definition:
         return
-    if single is None:  # a derivation is a chain of =; `0 \\le r \\le 1` is a condition
-        single = len(steps) == 1 or any(step.rel not in ("=", "~") for step in steps)
     if not display and not marked:
         return
+    single = not after_definition and not derivation
     for j, step in enumerate(steps):
         if step.rel == ":=":
             continue
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
-                       marked=marked, single=single)
-        if claim is None:
-            continue
-        about = _about_something(state, claim, scope, section)
-        if single and not marked and not about:
-            continue
-        if not defining and len(steps) > 1 and not about:
-            claim = replace(claim, chain=True)  # free symbols only: equations, if no step holds
-        state.out.claims.append(claim)
+                           marked=marked, single=single, chain=derivation and not after_definition,
+                           defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
+                           conditions=state.conditions)
+        if claim is not None:
+            state.out.claims.append(claim)
 
 
-def _about_something(state: _Card, claim: Claim, scope: Scope, section: int) -> bool:
-    """A lone relation is claimed when closed or about something the card (or a used card) defines."""
-    free = _free(claim.lhs) | (_free(claim.rhs) if claim.rhs is not None else set())
-    if not free and not _has_undefined_function(claim):
+_INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
+
+
+def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool) -> bool:
+    """Whether `target = value`, for a name already defined, starts a new definition rather than
+    claiming something of the old one: a new full derivation (a second worked example), a name
+    introduced again in words ("is defined by", "记为"), or a value in symbols the old definition
+    lacks, or in only some of the symbols it depends on (a simplification stated in words).
+    A bare value (`N = 113` after `N = 4 \times 28`) and the same symbols stay a claim."""
+    if derivation or _INTRODUCED.search(formula.lead):
         return True
-    names = {str(s) for s in free} | {str(s.base.label) for s in free if isinstance(s, sp.Indexed)}
-    known = {str(d) for d in state.defined_names(section)} | set(state.out.sequences)
-    return bool(names & known) or bool(scope.called)
+    old = state.visible_value(target, section)
+    if old is None:
+        return False
+    new = symbols_of(value)
+    if not new:
+        return False
+    known = symbols_of(old)
+    return bool(new - known) or (new < known and bool(depends_on(old, known - new, known)))
 
 
-def _has_undefined_function(claim: Claim) -> bool:
-    sides = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
-    return any(side.atoms(sp.core.function.AppliedUndef) for side in sides)
+def _defined_through(state: _Card, target, value, section: int) -> bool:
+    """`q = \\mathrm{round}(r / S) + Z` after `r = S (q - Z)`: the value needs the name it defines,
+    through the card's definitions. Two formulas that define each other are a relation to check."""
+    definitions = {d.target: d.value for d in state.out.definitions if d.section in (0, section)}
+    if not definitions:
+        return False
+    try:
+        resolved = resolve(value, definitions, state.out.sequences)
+    except (TooLarge, Circular):
+        return False
+    return target in resolved.free_symbols
+
+
+_INEQUALITIES = ("<", "<=", ">", ">=", "!=")
+
+
+def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) -> tuple:
+    """Inequalities stated with a formula (`\\sum_k \\gamma^k = \\frac{1}{1-\\gamma}, \\quad 0 < \\gamma < 1`)
+    or in the sentences around it ("其中 $x > 0$"): the assumptions its claims are made under."""
+    found = []
+    for toks in pieces + [_tokens(text) for text in near]:
+        rels = top_relations(toks) if toks else []
+        if not rels or any(RELATIONS.get(t.text) not in _INEQUALITIES for t in rels):
+            continue
+        try:
+            steps = parse_chain(toks, state.scope(), "")
+        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        for step in steps or ():
+            if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
+                found.append((step.lhs, step.rel, step.rhs))
+    return tuple(found)
+
+
+def _tokens(text: str) -> list[Tok]:
+    try:
+        found = statements(text)
+    except MathError:
+        return []
+    return list(found[0].toks) if len(found) == 1 else []
 
 
 def _free(expr: sp.Expr) -> set:
@@ -208,9 +271,10 @@ _BASE_CASE = re.compile(r"^\s*([A-Za-z]|\\[A-Za-z]+)_\{?(\d+)\}?\s*=\s*(-?\d+(?:
 
 def _read_inline(state: _Card, inline: tuple[Formula, ...]) -> None:
     """Inline `$R_0 = 1$` is the base case of a sequence the card defines; an inline symbolic
-    definition (`$\\bar{x} = \\frac{1}{m}\\sum x_i$`, either way round) may help a claim hold,
-    but never makes a formula a claim. Inline numbers are not read: examples in prose differ."""
-    for formula in inline:
+    definition (`$\\bar{x} = \\frac{1}{m}\\sum x_i$`, either way round) may help a claim hold, but
+    never makes a formula a claim; a closed numeric relation (`$(10 - 3 + 0)/2 + 1 = 4.5$`) is
+    claimed: with no free symbol there is nothing to misread. Other inline values are examples."""
+    for n, formula in enumerate(inline):
         m = _BASE_CASE.match(formula.latex)
         if m:
             target = symbol(f"{m.group(1)}_{{{m.group(2)}}}")
@@ -223,10 +287,23 @@ def _read_inline(state: _Card, inline: tuple[Formula, ...]) -> None:
             if len(found) != 1:
                 continue
             toks = list(found[0].toks)
-            if [t.text for t in top_relations(toks)] != ["="]:
+            relations = [t.text for t in top_relations(toks)]
+            if not relations or any(RELATIONS.get(r) == "other" for r in relations):
                 continue
             steps = parse_chain(toks, state.scope(), formula.latex)
         except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        if not steps:
+            continue
+        if _closed(steps):
+            for j, step in enumerate(steps):
+                claim = make_claim(step, formula.latex, formula.span, formula.latex, False, ("inline", n, j),
+                                   section=formula.section, single=len(steps) == 1,
+                                   defs_at=len(state.out.definitions))
+                if claim is not None:
+                    state.out.claims.append(claim)
+            continue
+        if relations != ["="]:
             continue
         lhs, rhs = steps[0].lhs, steps[0].rhs
         for target, value in ((lhs, rhs), (rhs, lhs)):
@@ -235,3 +312,14 @@ def _read_inline(state: _Card, inline: tuple[Formula, ...]) -> None:
                 state.out.assumptions.append(Definition(target, value, formula.span,
                                                         " ".join(formula.latex.split()), formula.section))
                 break
+
+
+def _closed(steps) -> bool:
+    """Every side a number: no free symbol, family or function to misread."""
+    for step in steps:
+        for side in (step.lhs, step.rhs):
+            if side is None or side.free_symbols or side.atoms(sp.core.function.AppliedUndef, sp.Indexed):
+                return False
+            if not side.is_number:
+                return False
+    return True

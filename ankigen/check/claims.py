@@ -57,8 +57,13 @@ class Claim:
     lists: tuple[tuple[str, tuple[sp.Expr, ...]], ...] = ()
     consumed: frozenset = frozenset()
     marked: bool = False  # `% check`: claimed whatever it is, and an error when unreadable
-    single: bool = False  # a lone relation, claimed only when closed or about something defined
-    chain: bool = False  # a step of a derivation that defines nothing: equations if no step holds
+    single: bool = False  # a lone relation (not a step of a chain)
+    chain: bool = False  # a step of a derivation that defines nothing
+    defs_at: int = -1  # how many of the card's definitions precede it (-1: all): later ones are not seen
+    inverse: bool = False  # a definition through a name defined through it: a relation to check
+    called: bool = False  # it applies a function the card defines
+    rounding: sp.Rational | None = None  # for `=`: what rounding to the digits written explains (a hint only)
+    conditions: tuple = ()  # (lhs, rel, rhs) stated beside it (`, \\quad 0 < \\gamma < 1`; "其中 $x > 0$")
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,15 @@ class CardReading:
     problems: list[Problem] = field(default_factory=list)
     met: set[str] = field(default_factory=set)
 
-    def visible(self, section: int, imported: list[Definition]) -> dict:
+    def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of
-        the cards it uses, then the card's own (before any sub-heading, or in the same one)."""
+        the cards it uses, then the card's own (before any sub-heading, or in the same one) that
+        precede it, the latest of a name winning: a name defined anew is the new one from there on."""
         here = (0, section)
         found = {d.target: d for d in self.assumptions if d.section in here}
         found.update({d.target: d for d in imported})
-        found.update({d.target: d for d in self.definitions if d.section in here})
+        own = self.definitions if defs_at < 0 else self.definitions[:defs_at]
+        found.update({d.target: d for d in own if d.section in here})
         return found
 
 
@@ -112,14 +119,30 @@ def approx_tolerance(lhs_text: str, rhs_text: str) -> sp.Rational | None:
 
 
 def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool, key: tuple, bindings=(), lists=(),
-           consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
-           chain: bool = False) -> Claim | None:
-    """A step as a claim; None for an \\approx without a decimal side."""
+               consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
+               chain: bool = False, defs_at: int = -1, inverse: bool = False,
+               called: bool = False, conditions: tuple = ()) -> Claim | None:
+    """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
+    from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
     shown = " ".join(text[min(step.start, lhs_start):step.end].split())
-    tol = approx_tolerance(step.lhs_text, step.rhs_text) if step.rel in ("~", "=") else None
-    if step.rel == "~" and tol is None:
-        return None
+    if step.rel == "~":
+        tol = approx_tolerance(step.lhs_text, step.rhs_text)
+        if tol is None:
+            return None
+    elif step.rel == "=":
+        tol = approx_tolerance(*(t if _decimal_side(t) else "" for t in (step.lhs_text, step.rhs_text)))
+        rounding = approx_tolerance(step.lhs_text, step.rhs_text)
+    else:
+        tol = None
     span = offset_span(start, source, step.start, step.end - step.start)
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
-                 tuple(bindings), tuple(lists), consumed, marked, single, chain)
+                 tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
+                 rounding if step.rel == "=" else None, tuple(conditions))
+
+
+def _decimal_side(text: str) -> bool:
+    """Written with a decimal point or a power-of-ten scale: known only to its digits."""
+    m = _APPROX_SIDE.match(text)
+    return bool(m) and ("." in m.group(1) or bool(m.group(2) or m.group(3)))
+

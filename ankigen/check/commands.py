@@ -70,6 +70,10 @@ class Commands:
             return self.apply_known(name[1:], t)
         if name in ("\\sum", "\\prod"):
             return self.big_operator(t)
+        if name in ("\\int", "\\iint"):
+            return self.integral(t)
+        if name == "\\lim":
+            return self.limit(t)
         if name in RELATIONS:
             raise MathError(f"relation '{name}' where a value was expected", t.start, t.end - t.start)
         raise unsupported(t, UNSUPPORTED.get(name))
@@ -99,7 +103,7 @@ class Commands:
 
     def fraction(self, t: Tok) -> sp.Expr:
         self.next()
-        derivative = self.derivative(t)
+        derivative = self.leibniz(t)
         if derivative is not None:
             return derivative
         self.enter(t)
@@ -110,96 +114,77 @@ class Commands:
             self.leave()
         return num / self._nonzero(den, t)
 
-    def derivative(self, t: Tok) -> sp.Expr | None:
-        """\\frac{d}{dx} f is the derivative of f; other Leibniz forms are refused, not misread."""
-        texts = [self.peek(k).text for k in range(7)]
-        if texts[:3] == ["{", "d", "}"] and texts[3:5] == ["{", "d"] and texts[6] == "}":
-            var = self.peek(5)
-            if var.kind == "letter" or (var.kind == "cmd" and var.text[1:] in GREEK):
-                self.i += 7
-                self.enter(t)
-                try:
-                    body = self.term()
-                finally:
-                    self.leave()
-                return sp.diff(body, self.bound.get(var.text) or symbol(var.text))
-        numerator, denominator = self._fraction_parts()
-        leibniz = ("\\partial" in numerator or "\\nabla" in numerator
-                   or (numerator[:1] == ["d"] and numerator[1:2] != ["_"])
-                   or (numerator[:1] in (["\\mathrm"], ["\\operatorname"]) and numerator[1:3] == ["{", "d"]))
-        differential = any(u == "d" and denominator[k + 1:k + 2] != ["_"] for k, u in enumerate(denominator))
-        if leibniz and (differential or "\\partial" in denominator):
-            raise MathError("a Leibniz derivative is not read; write \\frac{d}{dx} f(x) to have it checked",
-                            t.start, t.end - t.start, construct="\\partial" if "\\partial" in numerator else "d/dx")
-        return None
-
-    def _fraction_parts(self) -> tuple[list[str], list[str]]:
-        """The token texts of the two groups that follow (empty when they are not braced)."""
-        groups: list[list[str]] = []
-        k = 0
-        for _ in range(2):
-            if self.peek(k).text != "{":
-                return (groups + [[], []])[0], (groups + [[], []])[1]
-            depth, texts = 0, []
-            while True:
-                u = self.peek(k)
-                if u.kind == "end":
-                    return [], []
-                if u.text == "{":
-                    depth += 1
-                elif u.text == "}":
-                    depth -= 1
-                    if depth == 0:
-                        k += 1
-                        break
-                if depth and not (u.text == "{" and depth == 1):
-                    texts.append(u.text)
-                k += 1
-            groups.append(texts)
-        return groups[0], groups[1]
-
     def big_operator(self, t: Tok) -> sp.Expr:
-        """\\sum_{i=a}^{b} term and \\prod_{i=a}^{b} term (limits in either order)."""
+        """\\sum_{i=a}^{b} term and \\prod_{i=a}^{b} term (limits in either order). Without bounds
+        (`\\sum_j e^{x_j}`, `\\sum_{i \\in S}`) the index runs over a finite set of unknown size,
+        named `|x|` after the family it sums (or `|S|` after the set); `\\sum_{j \\ne i}` leaves out j = i."""
         self.next()
         low = high = None
-        var: Tok | None = None
+        names: list[Tok] | None = None
+        over = excluded = None
         for _ in range(2):
-            if self.at("_") and var is None:
+            if self.at("_") and names is None:
                 self.next()
-                brace = self.at("{")
-                if brace:
-                    self.next()
-                var = self.peek()
-                if var.kind != "letter" and not (var.kind == "cmd" and var.text[1:] in GREEK):
-                    raise unsupported(t, f"{t.text} over a set")
-                self.next()
-                if not self.at("="):
-                    raise MathError(f"{t.text} without bounds is not read", t.start, t.end - t.start,
-                                    construct=f"{t.text}_i without bounds")
-                self.next()
-                low = self.expression()
-                if brace:
-                    self.expect("}")
+                group = self.braced("index") if self.at("{") else [self.next()]
+                names, low, over, excluded = self._index(group, t)
             elif self.at("^") and high is None:
                 self.next()
                 high = self.script()
-        if var is None or high is None:
-            raise MathError(f"{t.text} without bounds is not read", t.start, t.end - t.start,
-                            construct=f"{t.text}_i without bounds")
-        index = sp.Symbol(var.text, integer=True)
-        saved = self.bound.get(var.text)
-        self.bound[var.text] = index
+        if names is None:
+            raise MathError(f"{t.text} without an index is not read", t.start, t.end - t.start,
+                            construct=f"{t.text} without an index")
+        indices = [sp.Symbol(u.text, integer=True) for u in names]
+        saved = {u.text: self.bound.get(u.text) for u in names}
+        self.bound.update({u.text: index for u, index in zip(names, indices)})
         self.enter(t)
         try:
             body = self.term()
         finally:
             self.leave()
-            if saved is None:
-                del self.bound[var.text]
-            else:
-                self.bound[var.text] = saved
+            for name, value in saved.items():
+                if value is None:
+                    del self.bound[name]
+                else:
+                    self.bound[name] = value
         cls = sp.Sum if t.text == "\\sum" else sp.Product
-        return cls(body, (index, low, high))
+        for index in reversed(indices):
+            first = low if low is not None else sp.Integer(1)
+            last = high if high is not None else _size(body, index, over)
+            term = body
+            if excluded is not None:  # \\sum_{j \\ne i}: every j but i
+                keep = 1 - sp.KroneckerDelta(index, excluded)
+                term = body * keep if cls is sp.Sum else body ** keep
+            body = cls(term, (index, first, last))
+        return body
+
+    def _index(self, group: list[Tok], t: Tok):
+        """The subscript of a sum: `i=1`, `i`, `i,j`, `i \\in S`, `j \\ne i`."""
+        if not group or not (group[0].kind == "letter" or group[0].text[1:] in GREEK):
+            raise unsupported(t, f"{t.text} over a set")
+        names, k = [group[0]], 1
+        while k + 1 < len(group) and group[k].text == "," and group[k + 1].kind == "letter" and len(names) < 3:
+            names.append(group[k + 1])
+            k += 2
+        rest = group[k:]
+        if not rest:
+            return names, None, None, None
+        head = rest[0].text
+        if head == "=" and len(names) == 1 and len(rest) > 1:
+            return names, self._sub_expression(rest[1:], t), None, None
+        if head in ("\\in",) and len(rest) > 1:
+            return names, None, "".join(u.text for u in rest[1:]), None
+        if head in ("\\ne", "\\neq") and len(names) == 1 and len(rest) > 1:
+            return names, None, None, self._sub_expression(rest[1:], t)
+        raise unsupported(t, f"{t.text} over a set")
+
+    def _sub_expression(self, toks: list[Tok], t: Tok) -> sp.Expr:
+        sub = type(self)(toks, self.scope, toks[-1].end)
+        sub.bound = self.bound
+        value = sub.expression()
+        if not sub.done():
+            u = sub.peek()
+            raise MathError(f"unexpected '{u.text}' in the index of {t.text}", u.start, u.end - u.start)
+        return value
 
     def _bind(self, value: sp.Expr) -> sp.Expr:
         self.scope.consumed.update(value.free_symbols & self.scope.values.keys())
@@ -233,3 +218,12 @@ class Commands:
             return fn(**kwargs)
         except (TypeError, ValueError) as exc:
             raise MathError(f"{t.text}: {exc}", t.start, close.end - t.start) from None
+
+
+def _size(body: sp.Expr, index: sp.Symbol, over: str | None) -> sp.Symbol:
+    """The unknown number of terms of a sum without bounds: |S| for a set, |x| for the one family
+    the index runs over, else |i|. Sums over the same family share it."""
+    if over is None:
+        families = {str(e.base.label) for e in body.atoms(sp.Indexed) if index in e.indices}
+        over = families.pop() if len(families) == 1 else index.name
+    return sp.Symbol(f"|{over}|", integer=True, positive=True)

@@ -24,8 +24,9 @@ from typing import Iterator
 
 import sympy as sp
 
-from ankigen.check.vocabulary import family
+from ankigen.check.operators import antiderivatives, closed_form, has_operators, needed_conditions, numeric
 from ankigen.check.resolve import TooLarge, expand_sums, normalize
+from ankigen.check.vocabulary import family
 from ankigen.model import Verdict
 
 SAMPLES = 40
@@ -105,7 +106,7 @@ def _size(expr: sp.Expr, limit: int) -> int:
 
 
 def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_name: str,
-             complex_ok: bool = False) -> bool | None:
+             complex_ok: bool = False, approximate: bool = False) -> bool | None:
     """Whether `a rel b` holds for these numbers; None when a side is undefined (or, unless
     complex_ok, not real: a sampled point outside where the formula is meant)."""
     if rel == "in":
@@ -132,7 +133,7 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
             return None
         diff = av - bv
         scale = max(sp.Float(1), abs(av), abs(bv))
-        small = abs(diff) <= scale * sp.Float(10) ** -45
+        small = abs(diff) <= scale * sp.Float(10) ** (-12 if approximate else -45)
     if rel == "=":
         return bool(small)
     if rel == "!=":
@@ -189,23 +190,39 @@ def _integer_symbols(*exprs) -> set:
     return out
 
 
-def _points(free: list[sp.Symbol], integers: set, seed: str) -> Iterator[dict]:
+def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None = None) -> Iterator[dict]:
+    """Sample points: 1s, 2s, primes, then seeded whole numbers and fractions; a symbol that a
+    stated condition bounds (`0 < \\gamma < 1`) is drawn inside its interval."""
     small = [s for s in free if s in integers]
-    yield {s: sp.Integer(1) for s in free}
-    yield {s: sp.Integer(2) for s in free}
-    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
-    yield {s: sp.Integer(primes[i % len(primes)] if s not in small else 1 + i % 5) for i, s in enumerate(free)}
+    ranges = {s: r for s, r in (ranges or {}).items() if s in free and s not in integers}
     rng = random.Random(seed)
+    fixed = [{s: sp.Integer(1) for s in free}, {s: sp.Integer(2) for s in free}]
+    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
+    fixed.append({s: sp.Integer(primes[i % len(primes)] if s not in small else 1 + i % 5) for i, s in enumerate(free)})
+    for point in fixed:
+        yield {**point, **{s: _inside(r, rng) for s, r in ranges.items()}}
     for k in range(SAMPLES - 3):
         point = {}
         for s in free:
-            if s in small:
+            if s in ranges:
+                point[s] = _inside(ranges[s], rng)
+            elif s in small:
                 point[s] = sp.Integer(rng.randint(1, 6))
             elif s in integers or k < SAMPLES // 3:
                 point[s] = sp.Integer(rng.randint(1, 40 if s in integers else 12))
             else:
                 point[s] = sp.Rational(rng.randint(1, 200), rng.randint(2, 17))
         yield point
+
+
+def _inside(interval: tuple, rng: random.Random) -> sp.Rational:
+    """A rational strictly inside (lo, hi); an open end is taken 10 away from the other."""
+    lo, hi = interval
+    lo = sp.Rational(lo) if lo is not None else (sp.Rational(hi) - 10 if hi is not None else sp.Integer(0))
+    hi = sp.Rational(hi) if hi is not None else lo + 10
+    if hi <= lo:
+        return lo
+    return lo + (hi - lo) * sp.Rational(rng.randint(1, 96), 97)
 
 
 class _Values:
@@ -215,6 +232,7 @@ class _Values:
         self.seed = seed
         self.point = point
         self.functions: dict[tuple, sp.Expr] = {}
+        self.approximate = False  # a value came from numeric integration or series: compare to 1e-12
 
     def _draw(self, key: str) -> sp.Expr:
         rng = random.Random(f"{self.seed}|{key}")
@@ -230,7 +248,11 @@ class _Values:
                 break
             for s in sorted(new, key=str):  # family elements a sum brought in
                 self.point[s] = self._draw(str(s))
-        return self._functions(expr)
+        expr = self._functions(expr)
+        if has_operators(expr) or expr.has(sp.Piecewise):
+            expr = numeric(expr)
+            self.approximate = True
+        return expr
 
     def _functions(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(8):
@@ -275,11 +297,13 @@ def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:
 
 
 def decide(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str = "",
-           tolerance: sp.Expr | None = None, guard: float = HANG_SECONDS) -> Verdict:
-    """Whether the claim holds, with how it was decided and a counterexample when it does not."""
+           tolerance: sp.Expr | None = None, guard: float = HANG_SECONDS, conditions: tuple = ()) -> Verdict:
+    """Whether the claim holds, with how it was decided and a counterexample when it does not.
+    `conditions` are relations (lhs, rel, rhs) the card states beside the claim (`0 < \\gamma < 1`):
+    the claim is meant where they hold."""
     try:
         with hang_guard(guard):
-            return _decide(lhs, rel, rhs, set_name, tolerance)
+            return _decide(lhs, rel, rhs, set_name, tolerance, conditions)
     except _Timeout:
         return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
     except TooLarge as exc:
@@ -292,36 +316,48 @@ def decide(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str = "",
         return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
 
 
-def _decide(lhs, rel, rhs, set_name, tolerance) -> Verdict:
+def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and _size(side, MAX_NODES) > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
     lhs = normalize(expand_sums(lhs))
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
-    lhs, rhs = link_families(lhs, bounds), link_families(rhs, bounds)
+    indices = _index_symbols(lhs, rhs)
+    lhs, rhs = link_families(lhs, bounds | indices), link_families(rhs, bounds | indices)
+    if has_operators(lhs) or has_operators(rhs):
+        lhs, rhs = antiderivatives(lhs, rhs)
+        lhs, rhs = closed_form(lhs), closed_form(rhs)
+        indices = _index_symbols(lhs, rhs) | indices
     free = sampled(lhs, rhs)
     calls = lhs.atoms(sp.core.function.AppliedUndef) | (rhs.atoms(sp.core.function.AppliedUndef) if rhs is not None
                                                           else set())
-    if not free and not calls:
-        result = _compare(lhs, rhs, rel, tolerance, set_name, complex_ok=True)
+    if not free and not calls and not (has_operators(lhs) or has_operators(rhs)):
+        # `=` with a tolerance: a decimal written on a card holds to its digits (0.6224593)
+        digits = rel == "=" and tolerance is not None
+        result = _compare(lhs, rhs, "~" if digits else rel, tolerance, set_name, complex_ok=True)
         values = (show(lhs), show(rhs) if rhs is not None else "")
         if result is None:
             return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
-        return Verdict(result, "exact", "", (), *values)
-    if rel == "~":
+        return Verdict(result, "exact", "holds to the digits written" if digits and result else "", (), *values)
+    if rel == "~" and free:
         return Verdict(None, "undecided", "\\approx compares numbers; bind every symbol with 'where'")
-    if rel == "=" and _proven(lhs, rhs):
+    if rel == "=" and not conditions and _proven(lhs, rhs):
         return Verdict(True, "symbolic", "proven symbolically")
     valid = 0
     seed = f"{sp.srepr(lhs)}{rel}{sp.srepr(rhs) if rhs is not None else set_name}"
-    integers = bounds | (set(free) if rel == "in" else set())
-    for n, point in enumerate(_points(free, integers, seed)):
+    integers = bounds | indices | (set(free) if rel == "in" else set())
+    ranges = condition_ranges(conditions)
+    for n, point in enumerate(_points(free, integers, seed, ranges)):
+        if not _index_in_range(point, indices, lhs, rhs) or not _meets(point, conditions):
+            continue
         values = _Values(f"{seed}#{n}", dict(point))
         l_val, r_val = values.at(lhs), values.at(rhs)
+        if l_val is None or (rhs is not None and r_val is None):
+            continue
         if l_val.free_symbols or (r_val is not None and r_val.free_symbols):
             continue
-        result = _compare(l_val, r_val, rel, tolerance, set_name)
+        result = _compare(l_val, r_val, rel, tolerance, set_name, approximate=values.approximate)
         if result is None:
             continue
         valid += 1
@@ -329,5 +365,80 @@ def _decide(lhs, rel, rhs, set_name, tolerance) -> Verdict:
             example = tuple((author_form(s), show(v)) for s, v in point.items())
             return Verdict(False, "sampled", "", example, show(l_val), show(r_val) if r_val is not None else "")
     if valid < MIN_VALID_SAMPLES:
+        needs = [c for side in (lhs, rhs) for c in needed_conditions(side)]
+        if needs and not conditions:
+            return Verdict(None, "undecided", f"it holds only when {author_form(needs[0])}, which the card does "
+                           "not state: write the condition beside the formula (`, \\quad 0 < x < 1`)")
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def _index_symbols(*exprs) -> set:
+    """Free whole-number symbols that index a family outside any sum: the i of `x_i` in a softmax."""
+    out = set()
+    for e in exprs:
+        if e is None:
+            continue
+        bound = {lim[0] for node in e.atoms(sp.Sum, sp.Product) for lim in node.limits}
+        for element in e.atoms(sp.Indexed):
+            out |= {s for s in element.free_symbols - bound
+                    if isinstance(s, sp.Symbol) and s.is_integer and s not in element.base.free_symbols}
+    return out
+
+
+def _index_in_range(point: dict, indices: set, lhs, rhs) -> bool:
+    """An index of a family must lie within the sums over that family (i ≤ n in \\sum_{j=1}^{n} x_j):
+    it is moved into that range, or the point is skipped when the range is empty."""
+    for i in indices:
+        if i not in point:
+            continue
+        lows, highs = [], []
+        for side in (lhs, rhs):
+            for node in (side.atoms(sp.Sum, sp.Product) if side is not None else ()):
+                families = {e.base for e in node.function.atoms(sp.Indexed)}
+                _, low, high = node.limits[-1]
+                if families and any(isinstance(e, sp.Indexed) and e.base in families and i in e.indices
+                                    for e in (lhs.atoms(sp.Indexed) | (rhs.atoms(sp.Indexed) if rhs is not None
+                                                                        else set()))):
+                    lows.append(low.xreplace(point))
+                    highs.append(high.xreplace(point))
+        if not lows:
+            continue
+        try:
+            lo, hi = max(int(v) for v in lows), min(int(v) for v in highs)
+        except (TypeError, ValueError):
+            return False
+        if lo > hi:
+            return False
+        point[i] = sp.Integer(lo + (int(point[i]) - 1) % (hi - lo + 1))
+    return True
+
+
+def condition_ranges(conditions: tuple) -> dict:
+    """Intervals for symbols that conditions bound by numbers (`0 < \\gamma < 1`, `x \\ge 2`)."""
+    ranges: dict = {}
+    for left, rel, right in conditions:
+        for sym, bound, below in ((left, right, rel in ("<", "<=")), (right, left, rel in (">", ">="))):
+            if isinstance(sym, sp.Symbol) and bound.is_number and bound.is_real:
+                lo, hi = ranges.get(sym, (None, None))
+                if below:
+                    hi = bound if hi is None else min(hi, bound)
+                else:
+                    lo = bound if lo is None else max(lo, bound)
+                ranges[sym] = (lo, hi)
+    return ranges
+
+
+def _meets(point: dict, conditions: tuple) -> bool:
+    """Whether the point satisfies every condition the card states (one it cannot evaluate does not)."""
+    for left, rel, right in conditions:
+        try:
+            a, b = sp.N(left.xreplace(point), 30), sp.N(right.xreplace(point), 30)
+            if not (a.is_number and b.is_number) or a.free_symbols or b.free_symbols:
+                continue
+            ok = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "!=": a != b}.get(rel, True)
+        except (TypeError, ValueError):
+            return False
+        if not bool(ok):
+            return False
+    return True

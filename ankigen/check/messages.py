@@ -11,6 +11,10 @@ from ankigen.model import Verdict
 _RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈"}
 
 
+def quiet(*args) -> None:
+    """The report of a relation that is not a claim: nothing."""
+
+
 def reporter(code: str, message: str):
     def report(sink: Sink, claim, read, imported) -> None:
         sink.error(claim.span, code, message)
@@ -37,13 +41,37 @@ def ambiguity_hint(met) -> str:
 
 
 def failure_hint(claim, lhs, rhs) -> str | None:
-    from ankigen.check.reconsider import rounded_equal
-
     if claim.rel == "~":
         return "≈ holds when both sides agree to the digits written on the less precise side"
-    if claim.rel == "=" and rounded_equal(lhs, rhs, claim.tolerance):  # 0.333 for 1/3
+    if claim.rel == "=" and rounded_equal(lhs, rhs, claim.rounding):  # 0.333 for 1/3, 112 for 112.5
         return "the sides differ only by rounding: write \\approx"
     return None
+
+
+def doubt_hint() -> str:
+    return ("if it is meant as an identity, it is wrong; if it is an equation, a condition or an example, end "
+            "the formula with '% nocheck' (or '% check' to make this an error)")
+
+
+def rounded_equal(lhs, rhs, tolerance) -> bool:
+    """Equal to the digits written: `0.593269992` for 1/(1 + e^{-0.3775})."""
+    import sympy as sp
+
+    if tolerance is None or lhs is None or rhs is None or lhs.free_symbols or rhs.free_symbols:
+        return False
+    try:
+        return bool(abs(sp.N(lhs - rhs, 30)) <= tolerance)
+    except (TypeError, ValueError):
+        return False
+
+
+def circular_message(exc, visible: dict) -> str:
+    """C005 names the symbols that define each other and where each is defined."""
+    names = getattr(exc, "names", ())
+    places = [f"{n} at line {visible[n].span.line}" for n in names if n in visible]
+    if not places:
+        return "circular definitions: a symbol is defined through itself"
+    return "circular definitions: " + ", ".join(places) + " are defined through each other"
 
 
 def failure_notes(claim, v: Verdict, read, imported) -> list[str]:

@@ -211,13 +211,20 @@ class Names:
             if self.at("_"):
                 raise unsupported(self.peek(), "\\max_{…}")
             return fn(*self.arguments("("))
+        power = None
+        if self.at("^") and name not in ("exp", "sqrt"):  # \\tanh^2 x is (\\tanh x)^2
+            caret = self.next()
+            power = self.script()
+            if not (power.is_Integer and 0 < power <= 12):
+                raise MathError("a power of a function is read for whole exponents 1 to 12 only", caret.start,
+                                self.toks[self.i - 1].end - caret.start, construct="f^{-1} (inverse function)")
         saved = self.in_e_power
         self.in_e_power = saved or name == "exp"
         try:
             arg = self.function_argument()
         finally:
             self.in_e_power = saved
-        return fn(arg)
+        return fn(arg) if power is None else fn(arg) ** power
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.tokens import MathError, Tok
@@ -22,7 +23,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
            "symbol"]
 
 
-class Parser(Names, Commands):
+class Parser(Names, Commands, Calculus):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
     def __init__(self, toks: list[Tok], scope: Scope | None = None, end: int = 0) -> None:
@@ -103,6 +104,7 @@ class Parser(Names, Commands):
         if t.kind == "cmd":
             return (t.text in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac", "\\sqrt", "\\lfloor", "\\lceil", "\\{",
                                "\\pi", "\\log", "\\max", "\\min", "\\sum", "\\prod", "\\binom", "\\infty",
+                               "\\int", "\\iint", "\\lim", "\\partial",
                                "\\lvert", "\\vert", "\\underbrace", "\\overbrace", "\\boxed", "\\imath",
                                *WORD_COMMANDS, *DECORATIONS)
                     or t.text[1:] in KNOWN_FUNCTIONS or t.text[1:] in GREEK or t.text in UNSUPPORTED)

@@ -24,7 +24,11 @@ class TooLarge(Exception):
 
 
 class Circular(Exception):
-    """A definition refers to itself: C005."""
+    """A definition refers to itself: C005, naming the symbols still being put in."""
+
+    def __init__(self, names=()) -> None:
+        super().__init__(", ".join(str(n) for n in names))
+        self.names = tuple(names)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
         if new == expr:
             return expr
         expr = new
-    raise Circular()
+    raise Circular(sorted(expr.free_symbols & set(values), key=str))
 
 
 def _unroll(expr: sp.Expr, values: dict, sequences: dict) -> tuple[sp.Expr, int]:

@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRow
 from ankigen.check.lines import find_uses
-from ankigen.check.messages import (ambiguity_hint, binding_hint, failure_hint, failure_notes, reporter,
-                                    undecided_reporter)
+from ankigen.check.messages import (ambiguity_hint, binding_hint, circular_message, doubt_hint, failure_hint,
+                                    failure_notes, quiet, reporter, undecided_reporter)
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, Span, Verdict
 
@@ -90,8 +90,6 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
         holding = 0
         for span, text, verdict in outcome.results:
             results.append((span, text, verdict))
-            if verdict.method == "unclaimed":
-                continue
             counts["claims"] += 1
             if verdict.holds is None:
                 counts["undecided"] += 1
@@ -106,7 +104,6 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     cache.save()
     statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)
     unreadable = sum(f.status == "unreadable" for f in formulas)
-    statements += sum(v.method == "unclaimed" for _, _, v in results)
     return CheckStats(counts["claims"], counts["failed"], counts["symbolic"], counts["sampled"], counts["exact"],
                       counts["undecided"], statements, unreadable, tuple(per_card), tuple(results), tuple(formulas))
 
@@ -158,7 +155,6 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
                 guard: float, used_reads: dict) -> CardOutcome:
     """Read and decide the claims of card order[0], which uses the rest of `order`."""
     from ankigen.check.reading import USUAL, alternatives
-    from ankigen.check.reconsider import reconsider
 
     i = order[0]
     sink = Sink()
@@ -170,7 +166,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     read, imported = _read(order, cards, USUAL, used_reads)
     for p in read.problems:
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
-    decided = reconsider([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims])
+    decided = [(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims]
     failing = {claim.key for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
@@ -178,6 +174,8 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     results = []
     for claim, d in decided:
         verdict = d.verdict
+        if verdict.method == "unclaimed":
+            continue  # a statement by its form: its formula says so (_formula_rows)
         if claim.key in other:
             described, alt = other[claim.key]
             verdict = Verdict(None, "ambiguous", described)
@@ -187,13 +185,31 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         else:
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
-    return CardOutcome(tuple(sink.items), tuple(results), tuple(read.formulas))
+    return CardOutcome(tuple(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+
+
+def _formula_rows(rows: list, decided: list) -> tuple:
+    """A display formula none of whose relations is claimed by its form is a statement, with the
+    reason its form gave (listed by `check --claims`)."""
+    claimed, reasons = set(), {}
+    for claim, d in decided:
+        n = claim.key[0]
+        if not isinstance(n, int):
+            continue
+        if d.verdict.method == "unclaimed":
+            reasons.setdefault(n, d.verdict.detail)
+        else:
+            claimed.add(n)
+    out = list(rows)
+    for n, reason in reasons.items():
+        if n not in claimed and n < len(out) and out[n].status == "claimed":
+            defined = out[n].reason == "definition"  # it also defines: that is what it is
+            out[n] = replace(out[n], status="definition" if defined else "statement", reason="" if defined else reason)
+    return tuple(out)
 
 
 def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, alternatives, used_reads) -> dict:
     """For each failing claim, the first other reading under which it does not fail."""
-    from ankigen.check.reconsider import reconsider
-
     found: dict[tuple, tuple[str, Verdict | None]] = {}
     for reading in alternatives(met):
         read, imported = _read(order, cards, reading, used_reads)
@@ -204,7 +220,7 @@ def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, al
             if claim is None:
                 found[key] = (described, None)
                 continue
-            (_, d), = reconsider([(claim, _decide(claim, read, imported, cache, guard))])
+            d = _decide(claim, read, imported, cache, guard)
             if d.verdict.holds:  # only a reading under which it holds, or one with no such claim, saves it
                 found[key] = (described, d.verdict)
         if failing <= set(found):
@@ -221,18 +237,21 @@ class Decision:
 
 
 def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
-    """The claim's verdict, and how to report it."""
+    """The claim's verdict, and how to report it. Whether it is meant as a claim is decided from its
+    form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     from ankigen.check.decide import decide
-    from ankigen.check.reconsider import EXAMPLE, is_instance, quiet
+    from ankigen.check.form import CERTAIN, STATEMENT, classify
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
-    definitions = {t: d.value for t, d in read.visible(claim.section, imported).items()}
+    visible = read.visible(claim.section, imported, claim.defs_at)
+    bound = {s for s, _ in claim.bindings}
+    definitions = {t: d.value for t, d in visible.items() if t not in bound}
     try:
         lhs = resolve(claim.lhs, definitions, read.sequences)
         rhs = resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None
-    except Circular:
+    except Circular as exc:
         v = Verdict(None, "undecided", "circular definitions")
-        return Decision(v, reporter("C005", "circular definitions: a symbol is defined through itself"))
+        return Decision(v, reporter("C005", circular_message(exc, visible)))
     except TooLarge as exc:
         v = Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
         return Decision(v, undecided_reporter(v))
@@ -258,25 +277,33 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                     unused.append(p.name)
             else:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
-    if not claim.in_check_block and not claim.marked and is_instance(lhs, rhs):
-        return Decision(Verdict(None, "unclaimed", EXAMPLE), quiet, lhs, rhs)
-    key = cache.key(lhs, claim.rel, rhs, claim.set_name, claim.tolerance)
+    defined = {str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
+    form = classify(claim, lhs, rhs, defined)
+    if form.kind == STATEMENT:
+        return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
+    rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
+    tolerance = claim.tolerance if claim.rel == "~" or rounded else None
+    key = cache.key(lhs, claim.rel, rhs, claim.set_name, (tolerance, claim.conditions))
     verdict = cache.get(key)
     if verdict is None:
-        verdict = decide(lhs, claim.rel, rhs, claim.set_name, claim.tolerance, guard)
+        verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
+    certain = form.kind == CERTAIN
 
     def report(sink: Sink, claim, read, imported) -> None:
         for name in unused:
             sink.warning(claim.span, "C004", f"'where' binds {name}, which the claim does not contain",
                          hint=binding_hint(name, lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())))
-        if verdict.holds is False:
+        if verdict.holds is False and certain:
             sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", failure_hint(claim, lhs, rhs),
                        notes=failure_notes(claim, verdict, read, imported))
+        elif verdict.holds is False:
+            sink.warning(claim.span, "C009", f"does not hold, if it is meant as a claim ({form.reason}): "
+                         f"{claim.text}", doubt_hint(), notes=failure_notes(claim, verdict, read, imported))
         elif verdict.method == "timeout":
             sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
                          "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")
-        elif verdict.holds is None:
+        elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
 

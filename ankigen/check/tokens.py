@@ -42,7 +42,7 @@ UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\
            "≈": "\\approx", "∈": "\\in", "π": "\\pi", "√": "\\sqrt", "∑": "\\sum", "∏": "\\prod",
            "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil", "，": ",", "；": ";",
            "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda"}
-SKIP = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
+SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
         "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
         "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
 SEPARATORS = {"\\quad", "\\qquad"}

@@ -31,7 +31,7 @@ WORD_COMMANDS = ("\\mathrm", "\\operatorname", "\\mathit", "\\mathsf", "\\mathtt
 DECORATIONS = ("\\hat", "\\widehat", "\\bar", "\\overline", "\\tilde", "\\widetilde", "\\dot", "\\ddot",
                "\\check", "\\breve", "\\acute", "\\grave", "\\mathring")
 UNSUPPORTED = {  # commands that mean something this reader does not model, by construct name
-    "\\int": "\\int", "\\iint": "\\int", "\\oint": "\\int", "\\lim": "\\lim", "\\partial": "\\partial",
+    "\\oint": "\\oint", "\\partial": "\\partial (outside a derivative)",
     "\\nabla": "\\nabla", "\\mathbf": "\\mathbf", "\\boldsymbol": "\\boldsymbol", "\\bm": "\\boldsymbol",
     "\\vec": "\\vec", "\\mathbb": "\\mathbb", "\\mid": "\\mid", "\\|": "norm", "\\Vert": "norm",
     "\\lVert": "norm", "\\langle": "\\langle", "\\cdots": "ellipsis", "\\ldots": "ellipsis", "\\dots": "ellipsis",
@@ -53,6 +53,14 @@ KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 FUNCTION_LETTERS = set("fghFGHDEPLJQVT") | {"\\sigma", "\\phi", "\\varphi", "\\psi", "\\ell", "\\Phi", "\\Psi",
                                              "\\mathcal{L}"}
 SCALES = {"万": 10**4, "亿": 10**8, "千": 10**3, "百万": 10**6, "千万": 10**7, "百": 100}
+
+
+class Opaque(sp.Function):
+    """A construct read but not modelled: `\\arg\\max_a Q(s, a)`, `\\mathbb{E}_{x \\sim p}[…]` over a
+    distribution the card does not give. Its first argument names it; a relation that holds one
+    is a statement, and its value is never guessed."""
+
+    is_commutative = True
 
 
 @dataclass(frozen=True)

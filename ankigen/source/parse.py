@@ -415,25 +415,61 @@ def _sections(body: list[Token]) -> list[int]:
 
 
 def _math(f: _File, body: list[Token], sections: list[int]) -> tuple[list[Formula], list[Formula]]:
-    """The card's display formulas; and its inline formulas with an `=` (`$R_0 = 1$`,
-    `$\\bar{x} = \\frac{1}{m}\\sum x_i$`), from which the checker reads base cases of recurrences and
-    symbolic definitions, and claims nothing."""
+    """The card's display formulas, each with the prose that leads into it and the inline formulas
+    of the paragraphs around it (its conditions: "其中 $0 < \\gamma < 1$"); and its inline formulas
+    with a relation (`$R_0 = 1$`, `$\\bar{x} = \\frac{1}{m}\\sum x_i$`, `$(10-3)/2+1 = 4.5$`), from which
+    the checker reads base cases, symbolic definitions and closed numeric claims."""
     display, inline = [], []
-    for t, section in zip(body, sections):
+    for k, (t, section) in enumerate(zip(body, sections)):
         if t.type == "math_block" and t.map:
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
-            display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section))
+            before, after = _paragraph(body, k, -1), _paragraph(body, k, 1)
+            display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section,
+                                   _lead(before.children if before else [], None), _near(before, after)))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
-                                           section))
-                elif child.type == "math_inline" and "=" in child.content and len(child.content) <= 300:
+                                           section, _lead(t.children, child), _near(t, _paragraph(body, k, 1))))
+                elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
-                    inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section))
+                    inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
+                                          _lead(t.children, child)))
     return display, inline
+
+
+_RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\in\b|\\neq?\b|\\approx")
+
+
+def _paragraph(body: list[Token], k: int, step: int) -> Token | None:
+    """The inline content of the paragraph right before (step -1) or after (+1) token k, if any."""
+    j = k + step
+    while 0 <= j < len(body) and body[j].type in ("paragraph_open", "paragraph_close"):
+        j += step
+    return body[j] if 0 <= j < len(body) and body[j].type == "inline" else None
+
+
+def _lead(children: list[Token], until: Token | None) -> str:
+    """The last words of prose before `until` (or the end): what introduces a formula."""
+    text = ""
+    for child in children:
+        if child is until:
+            break
+        if child.type == "text":
+            text += child.content
+        elif child.type.startswith("math_inline"):
+            text += "$" + child.content + "$"
+        elif child.type in ("softbreak", "hardbreak"):
+            text += " "
+    return " ".join(text.split())[-80:]
+
+
+def _near(*paragraphs: Token | None) -> tuple[str, ...]:
+    """The inline formulas of these paragraphs that hold a relation."""
+    return tuple(child.content for p in paragraphs if p is not None for child in p.children or []
+                 if child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300)
 
 
 def _check_lines(f: _File, body: list[Token], sections: list[int]) -> list[CheckLine]:

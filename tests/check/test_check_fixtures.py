@@ -3,8 +3,9 @@
 A line carrying `expect: CODE` (in a TeX `%` comment, or `<!-- expect-above: CODE -->` for the
 line above) must produce exactly that diagnostic; every other line must produce none. A line
 carrying `verdict: WHAT` says what became of the formula or claims on it: `holds`, `fails`,
-`ambiguous`, `unclaimed` (read, then found to be an example or an equation: not checked), or the status of a display
-formula that is not claimed: `statement`, `definition`, `unreadable`, `nocheck`, `off`.
+`ambiguous`, `undecided`, or the status of a display formula none of whose relations is claimed:
+`statement` (an equation, a condition, an example: decided by its form), `definition`, `unreadable`,
+`nocheck`, `off`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from ankigen.config import Config
 HERE = Path(__file__).parent.parent / "fixtures" / "check"
 CASES = sorted(HERE.glob("*.md"))
 _EXPECT = re.compile(r"expect(-above)?:\s*([A-Z]\d{3}(?:\s*,\s*[A-Z]\d{3})*)")
-_VERDICT = re.compile(r"verdict:\s*(holds|fails|ambiguous|unclaimed|undecided|statement|definition|unreadable|nocheck|off)")
-_CLAIM_STATUS = {"holds": "holds", "fails": "FAILS", "ambiguous": "ambiguous", "undecided": "undecided",
-                 "unclaimed": "not claimed"}
+_VERDICT = re.compile(r"verdict:\s*(holds|fails|ambiguous|undecided|statement|definition|unreadable|nocheck|off)")
+_CLAIM_STATUS = {"holds": "holds", "fails": "FAILS", "ambiguous": "ambiguous", "undecided": "undecided"}
 
 
 def expected(path: Path) -> set[tuple[int, str]]:
@@ -45,8 +45,6 @@ def verdicts(path: Path) -> dict[int, str]:
 
 
 def _status(verdict) -> str:
-    if verdict.method == "unclaimed":
-        return "not claimed"
     if verdict.method == "ambiguous":
         return "ambiguous"
     return {True: "holds", False: "FAILS", None: "undecided"}[verdict.holds]

@@ -25,7 +25,7 @@ y &= 2 + 2 \\\\
 \\end{aligned}
 $$
 
-$$z = \\int_0^1 t \\, dt % check$$
+$$z = \\oint_C t \\, dt % check$$
 """
 
 
@@ -41,5 +41,5 @@ def test_each_diagnostic_points_at_its_character(tmp_path: Path) -> None:
         (7, 1, "C001"),                                # the claim starts the line
         (8, 1, "C004"),                                # an unused binding names the claim
         (14, lines[13].index("=") + 1, "C001"),        # a chain step is located at its relation
-        (18, lines[17].index("\\int") + 1, "M001"),    # the construct that could not be read
+        (18, lines[17].index("\\oint") + 1, "M001"),    # the construct that could not be read
     ]

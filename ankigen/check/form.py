@@ -1,0 +1,180 @@
+"""Whether a relation on a card is meant as a claim, decided from its form and context before it is
+evaluated (SOURCE_FORMAT.md, "Claimed by form, never by verdict").
+
+A relation is *certain* (a failure is an error) when it is closed, applies an operator (a sum,
+integral, limit or derivative) against a closed form, is a step of a derivation, or says
+something of what the card defines; *doubtful* (a failure is a warning that says how to mark it)
+when it has the form of an identity over symbols nobody defined; and a *statement* (not checked)
+when its form says it is an equation to solve, a condition, an example whose values are in the
+prose, or a property of a function the card does not define. Nothing here looks at a verdict.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ankigen.check.decide import sampled
+from ankigen.check.vocabulary import Opaque
+
+CERTAIN, DOUBTFUL, STATEMENT = "certain", "doubtful", "statement"
+EXAMPLE = "an example whose values the card gives in words"
+_OPERATORS = (sp.Sum, sp.Product, sp.Integral, sp.Limit, sp.Derivative)
+
+
+@dataclass(frozen=True)
+class Form:
+    kind: str  # certain, doubtful or statement
+    reason: str = ""
+
+
+def symbols_of(expr) -> set:
+    """The free symbols and family elements a side is written in (not the bare names of families)."""
+    if expr is None:
+        return set()
+    return set(sampled(expr, None)) | {e for e in expr.atoms(sp.Indexed) if not e.free_symbols - _index_free(e)}
+
+
+def _index_free(e: sp.Indexed) -> set:
+    return set().union(*(i.free_symbols for i in e.indices)) if e.indices else set()
+
+
+def depends_on(expr, some: set, every: set) -> bool:
+    """Whether `expr` changes when the symbols in `some` do (the rest held fixed): what a side is
+    really about, so that (K^2 C + C D)/(K^2 C D) is about K and D, not C."""
+    if not some:
+        return False
+    rng = random.Random(sp.srepr(expr))
+    for _ in range(2):
+        base = {s: sp.Rational(rng.randint(1, 50), rng.randint(1, 7)) for s in sorted(every, key=str)}
+        moved = dict(base)
+        moved.update({s: base[s] + sp.Rational(rng.randint(1, 50), rng.randint(2, 7)) for s in some})
+        try:
+            a, b = sp.N(expr.xreplace(base), 30), sp.N(expr.xreplace(moved), 30)
+            if not (a.is_number and b.is_number):
+                return True
+            if abs(a - b) > 1e-20 * max(1, abs(a)):
+                return True
+        except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+            return True
+    return False
+
+
+def effective(expr, every: set) -> set:
+    """The symbols of `expr` it depends on."""
+    own = symbols_of(expr)
+    return {s for s in own if depends_on(expr, {s}, every)} if own else set()
+
+
+def _unknown_calls(expr) -> list:
+    """Applications of functions the card does not define (its own functions are put in when read)."""
+    if expr is None:
+        return []
+    return list(expr.atoms(sp.core.function.AppliedUndef))
+
+
+_GROUPS = ((sp.Derivative,), (sp.Integral,), (sp.Limit,), (sp.Sum, sp.Product))
+
+
+def _has_operator(expr) -> bool:
+    return expr is not None and expr.has(*_OPERATORS)
+
+
+def _operator_form(lhs, rhs) -> bool:
+    """One side applies an operator the other side does not: a derivative, an integral, a limit, or a
+    sum or product (`\\frac{\\partial}{\\partial x_i} \\log \\sum_j e^{x_j}` against a softmax with a sum)."""
+    return rhs is not None and any(lhs.has(*group) != rhs.has(*group) for group in _GROUPS)
+
+
+def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str]) -> bool:
+    """An operator's body says what it adds up, integrates or differentiates: no function or family
+    the card does not give (the family differentiated by is the variable itself), and a derivative
+    of something that depends on its variable."""
+    for node in written.atoms(*_OPERATORS):
+        body = node.args[0]
+        families = {str(b.label) for b in body.atoms(sp.IndexedBase)}
+        if _unknown_calls(body) or families - defined - variables:
+            return False
+    for node in resolved.atoms(sp.Derivative):
+        names = {v.base.label if isinstance(v, sp.Indexed) else v for v, _ in node.variable_count}
+        if node.expr.free_symbols and not (names & node.expr.free_symbols):
+            return False  # ∂L/∂z of an L the card does not define
+    return True
+
+
+def _unknown_value(expr) -> bool:
+    """A side that is the value of a function the card does not define: `f(2)`, `\\sigma(z)`."""
+    return isinstance(expr, sp.core.function.AppliedUndef)
+
+
+def _has_values(expr) -> bool:
+    """Numbers that look like data (3, 5/8, 0.4), not the 1s and 2s of algebra."""
+    for n in expr.atoms(sp.Number):
+        if isinstance(n, sp.Float) or (n.is_Rational and (abs(n.p) >= 3 or n.q >= 3)):
+            return True
+    return False
+
+
+def classify(claim, lhs, rhs, defined: set[str]) -> Form:
+    """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in and
+    `defined` names what the card (and the cards it uses) defines."""
+    if claim.in_check_block or claim.marked:
+        return Form(CERTAIN)
+    written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
+    if any(side.has(Opaque) for side in written + [lhs, rhs] if side is not None):
+        return Form(STATEMENT, "it uses notation whose value is not known here (an operator over a set, a "
+                               "distribution the card does not give)")
+    if any(_unknown_value(side) for side in written):
+        return Form(STATEMENT, "the value of a function the card does not define")
+    if any(c.free_symbols for side in written for c in _unknown_calls(side)):
+        return Form(STATEMENT, "a property of a function the card does not define")
+    if _operator_form(claim.lhs, claim.rhs):
+        variables = {str(v.base.label) for w in written for d in w.atoms(sp.Derivative) for v in d.variables
+                     if isinstance(v, sp.Indexed)}
+        if all(_operator_bodies_known(w, r, defined, variables) for w, r in zip(written, (lhs, rhs))):
+            return Form(CERTAIN)
+        return Form(STATEMENT, "an operator over values or a function the card does not give")
+    left, right = symbols_of(lhs), symbols_of(rhs)
+    if not left and not right:
+        return Form(CERTAIN)
+    every = left | right
+    if rhs is not None and bool(left) != bool(right):
+        if depends_on(lhs if left else rhs, left or right, every):
+            return Form(STATEMENT, EXAMPLE if _about(written, defined) or claim.chain
+                        else "an equation to solve or a condition")
+    elif left - right and right - left:
+        return Form(STATEMENT, "an equation between different unknowns")
+    elif _example(lhs, rhs, left, right, every):
+        return Form(STATEMENT, EXAMPLE)
+    if claim.inverse:
+        return Form(DOUBTFUL, "two formulas that define each other")
+    if _about(written, defined) or claim.called or not (claim.single or claim.chain):
+        return Form(CERTAIN)
+    same = effective(lhs, every) == effective(rhs, every) if rhs is not None else True
+    if claim.chain:
+        return Form(CERTAIN) if same else Form(STATEMENT, "a substitution in a chain about nothing defined")
+    if same and claim.rel in ("=", "!="):
+        return Form(DOUBTFUL, "an identity over symbols the card does not define")
+    return Form(STATEMENT, "a relation between symbols the card does not define")
+
+
+def _about(written: list, defined: set[str]) -> bool:
+    names = set()
+    for side in written:
+        names |= {str(s) for s in side.free_symbols}
+        names |= {str(b.label) for b in side.atoms(sp.IndexedBase)}
+    return bool(names & defined)
+
+
+def _example(lhs, rhs, left: set, right: set, every: set) -> bool:
+    """One side holds symbols the other lacks and depends on them, while the other holds numbers
+    where they were (|5/8 - 3/7|^p for |m_1/m - m_2/m'|^p): an example whose values are in the prose."""
+    if rhs is None:
+        return False
+    for side, only, other in ((lhs, left - right, rhs), (rhs, right - left, lhs)):
+        if only and _has_values(other) and depends_on(side, only, every):
+            return True
+    return False
+

@@ -1,0 +1,1167 @@
+"""Vectors and matrices in claims: their shapes, and identities decided with explicit matrices.
+
+Owns the matrix representation the reader builds — a vector or matrix is a noncommutative
+symbol named as the author wrote it, the operations are the sympy functions below — shape
+inference, and the verdicts on matrix claims (`=`, `≠`, membership in ℝ^{m×n}).
+
+Shapes. A declared shape is kept as written. An undeclared bold lower-case letter is a column
+vector and an upper-case one a matrix, of sizes unknown until the expression fixes them (a small
+union-find). Different letters are different dimensions: with W ∈ ℝ^{m×n}, x ∈ ℝ^{n}, b ∈ ℝ^{m},
+`Wx + b ∈ ℝ^{n}` fails, although m = n would satisfy it — writing two letters says they may
+differ. A 1×1 result (xᵀy) is a scalar wherever a scalar fits, so (xᵀy) z is a vector. A side
+written `0` is a zero matrix of the other side's shape. `\\mathbf{I}`, `\\mathbf{0}`,
+`\\mathbf{1}` (also subscripted, `\\mathbf{I}_{n}`) take, at each place they occur, the size
+that place needs.
+
+Meanings. `Norm(X, p)`: p-norms of a vector (2, 1, ∞, F = 2); of a matrix, 2 and F are the
+Frobenius norm (the unsubscripted ‖X‖ of machine learning) and 1 and ∞ the largest column and
+row sums. `Softmax` of a column vector normalises the column; of a matrix, each row — the
+convention of attention, softmax(QKᵀ). `Grad(F, X)`: for a scalar F, ∂F/∂X in X's shape (the
+gradient, denominator layout); for a column vector F (m×1) and X (n×1), the m×n Jacobian; with
+respect to a scalar, the entrywise derivative.
+
+Identities are evaluated exactly, with explicit matrices: each free dimension gets a small size
+(different letters different sizes, so a transpose too many shows), each matrix random nonzero
+rational entries drawn from the seed, each scalar a positive rational (a scalar with the name of
+a dimension is that size). The first point where the sides differ is the counterexample. The
+work is bounded by counted quantities — sizes, points, entry operations, the size of what is
+differentiated — never by time, so a verdict is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.matrices import MatrixBase
+
+from ankigen.model import Verdict
+
+MAX_NODES = 2000  # nodes of one side of a claim
+MAX_DIM = 16  # a written size is sampled as written up to this; larger claims are decided by shapes only
+MAX_POWER = 12  # A^k is computed up to |k| = 12
+MAX_WORK = 300_000  # entry operations over all sampled points of one claim
+MAX_DIFFERENTIATED = 20_000  # nodes of a function differentiated entry by entry
+MAX_BITS = 20_000  # bits of one exact entry: repeated powers grow numbers faster than work counts them
+MAX_SHOWN = 6  # rows and columns of a matrix printed in a report
+MAX_SYMBOLIC = 4  # determinants and inverses with symbolic entries (inside a gradient) up to 4×4
+POINTS = 8
+MIN_VALID = 4
+REDRAWS = 4  # a point whose matrices make an inverse singular is drawn again
+SIZES = 5  # free dimensions take sizes 2 … 6
+_PRECISION = 60
+
+IDENTITY = sp.Symbol(r"\mathbf{I}", commutative=False)
+ZEROS = sp.Symbol(r"\mathbf{0}", commutative=False)
+ONES = sp.Symbol(r"\mathbf{1}", commutative=False)
+_SPECIAL = {IDENTITY.name: "identity", ZEROS.name: "zeros", ONES.name: "ones"}
+_ONE = sp.Integer(1)
+_SCALAR = (_ONE, _ONE)
+
+
+class ShapeError(Exception):
+    """A product, sum or comparison whose shapes do not fit: certainly wrong, whatever the values."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unsupported(Exception):
+    """A construct this module does not give a meaning to (a matrix to a symbolic power, ∂F/∂X of a
+    matrix F with respect to a matrix X): the claim is undecided, never wrong."""
+
+
+class TooLarge(Exception):
+    """More counted work than the budget allows."""
+
+
+class _Singular(Exception):
+    pass
+
+
+# --- the operations ----------------------------------------------------------------------------
+
+
+class _Operation(sp.Function):
+    """Kept as written: nothing evaluates when the reader builds it (the tree is the claim).
+    sympy makes a function of a noncommutative argument noncommutative; the scalar-valued
+    operations say they commute."""
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+
+class Transpose(_Operation):
+    nargs = 1
+
+
+class Inverse(_Operation):
+    nargs = 1
+
+
+class Trace(_Operation):
+    nargs = 1
+    is_commutative = True
+
+
+class Det(_Operation):
+    nargs = 1
+    is_commutative = True
+
+
+class Norm(_Operation):
+    """Norm(X, p), p one of 2, 1, oo, Symbol("F") (see the module docstring)."""
+
+    nargs = 2
+    is_commutative = True
+
+
+class Hadamard(_Operation):
+    nargs = 2
+
+
+class Elementwise(_Operation):
+    """Elementwise(f, X): the sp.Lambda f of one variable applied to each entry of X."""
+
+    nargs = 2
+
+
+class Softmax(_Operation):
+    """Of a column vector, over the column; of a matrix, over each row (attention's convention)."""
+
+    nargs = 1
+
+
+class Grad(_Operation):
+    """Grad(F, X): the gradient of a scalar F (X's shape) or the Jacobian of a column vector F."""
+
+    nargs = 2
+
+
+def is_matrix(expr) -> bool:
+    """Whether the expression involves a vector or matrix (a noncommutative symbol)."""
+    if not isinstance(expr, sp.Basic):
+        return False
+    return any(s.is_commutative is False for s in expr.free_symbols)
+
+
+def _special(symbol: sp.Symbol) -> str | None:
+    """identity, zeros or ones for \\mathbf{I}, \\mathbf{0}, \\mathbf{1} and their subscripted forms."""
+    for name, kind in _SPECIAL.items():
+        if symbol.name == name or symbol.name.startswith(name + "_"):
+            return kind
+    return None
+
+
+_WRAPPERS = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|mathrm|mathit|mathsf|hat|widehat|tilde|"
+                       r"widetilde|bar|overline|dot|ddot|check|breve)(?![A-Za-z])|[{}\s]")
+
+
+def _is_vector_name(name: str) -> bool:
+    """A lower-case base letter (\\mathbf{x}_{i}, \\boldsymbol{\\theta}, \\vec{v}) names a vector."""
+    core = _WRAPPERS.sub("", name)
+    if core.startswith("\\"):
+        core = core[1:]
+    return bool(core) and core[0].isalpha() and core[0].islower()
+
+
+# --- printing in the author's form -------------------------------------------------------------
+
+_FUNCTION_NAMES = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+                   "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "Max": r"\max", "Min": r"\min"}
+
+
+def author_latex(expr) -> str:
+    """An expression as LaTeX in the author's names, for messages: `\\mathbf{W} \\mathbf{x} + \\mathbf{b}`."""
+    try:
+        return _latex(expr)
+    except Exception:  # noqa: BLE001 — printing must never stop a report
+        return str(expr)
+
+
+def _latex(e) -> str:
+    if isinstance(e, sp.Symbol):
+        return e.name
+    if isinstance(e, sp.Number):
+        return _number(e)
+    printer = _PRINTERS.get(type(e))
+    if printer is not None:
+        return printer(e)
+    if isinstance(e, sp.Add):
+        return _sum_latex(e)
+    if isinstance(e, sp.Mul):
+        return _product_latex(e)
+    if isinstance(e, sp.Pow):
+        return _power_latex(e)
+    if isinstance(e, sp.Abs):
+        return rf"\lvert {_latex(e.args[0])} \rvert"
+    if isinstance(e, sp.Function):
+        name = type(e).__name__
+        head = name if isinstance(e, AppliedUndef) else _FUNCTION_NAMES.get(name, rf"\operatorname{{{name}}}")
+        return f"{head}({', '.join(_latex(a) for a in e.args)})"
+    return sp.sstr(e)
+
+
+def _number(n: sp.Number) -> str:
+    if n is sp.oo:
+        return r"\infty"
+    if n.is_Rational and not n.is_Integer:
+        sign = "-" if n < 0 else ""
+        return rf"{sign}\frac{{{abs(n.p)}}}{{{n.q}}}"
+    return sp.sstr(n)
+
+
+def _group(text: str) -> str:
+    return f"({text})"
+
+
+def _base(e) -> str:
+    """A power's or transpose's base, in parentheses unless it is one symbol or a call."""
+    plain = isinstance(e, (sp.Symbol, Trace, Det, Norm, Softmax, Elementwise)) or (e.is_Integer and e >= 0)
+    return _latex(e) if plain else _group(_latex(e))
+
+
+def _factor(e) -> str:
+    return _group(_latex(e)) if isinstance(e, sp.Add) else _latex(e)
+
+
+def _sum_latex(e: sp.Add) -> str:
+    terms = [_latex(t) for t in e.args]
+    terms = [t for t in terms if not t.startswith("-")] + [t for t in terms if t.startswith("-")]  # x - y, not -y + x
+    out = terms[0]
+    for t in terms[1:]:
+        out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+    return out
+
+
+def _product_latex(e: sp.Mul) -> str:
+    factors = list(e.args)
+    sign = ""
+    if factors[0].is_Number and factors[0] < 0:
+        sign, factors[0] = "-", -factors[0]
+    if factors[0] == 1 and len(factors) > 1:
+        factors = factors[1:]
+    return sign + " ".join(_factor(f) for f in factors)
+
+
+def _power_latex(e: sp.Pow) -> str:
+    base, exp = e.args
+    if exp == -1 and e.is_commutative:
+        return rf"\frac{{1}}{{{_latex(base)}}}"
+    if exp == sp.Rational(1, 2):
+        return rf"\sqrt{{{_latex(base)}}}"
+    return f"{_base(base)}^{{{_latex(exp)}}}"
+
+
+def _norm_latex(e: Norm) -> str:
+    x, p = e.args
+    sub = {2: "", 1: "_1", sp.oo: r"_\infty"}.get(p, f"_{{{_latex(p)}}}")
+    return rf"\lVert {_latex(x)} \rVert{sub}"
+
+
+def _elementwise_latex(e: Elementwise) -> str:
+    f, x = e.args
+    return _latex(f(sp.Symbol(_base(x)))) if isinstance(f, sp.Lambda) else sp.sstr(e)
+
+
+_PRINTERS = {
+    Transpose: lambda e: _base(e.args[0]) + r"^\top",
+    Inverse: lambda e: _base(e.args[0]) + "^{-1}",
+    Trace: lambda e: rf"\operatorname{{tr}}({_latex(e.args[0])})",
+    Det: lambda e: rf"\det({_latex(e.args[0])})",
+    Norm: _norm_latex,
+    Hadamard: lambda e: " \\odot ".join(_base(a) for a in e.args),
+    Elementwise: _elementwise_latex,
+    Softmax: lambda e: rf"\operatorname{{softmax}}({_latex(e.args[0])})",
+    Grad: lambda e: rf"\nabla_{{{_latex(e.args[1])}}} {_base(e.args[0])}",
+}
+
+
+def _show_dim(d: sp.Expr) -> str:
+    if isinstance(d, sp.Dummy):
+        return "?"  # a size nothing has fixed yet
+    return _group(_latex(d)) if isinstance(d, (sp.Add, sp.Mul)) else _latex(d)
+
+
+def show_shape(shape: tuple) -> str:
+    """A shape as it is written in ℝ^{m×n}: `m×n`, `n×1` for a column vector, `1×1` for a scalar;
+    a size nothing fixed is `?`."""
+    return "×".join(_show_dim(d) for d in shape)
+
+
+# --- dimensions ----------------------------------------------------------------------------------
+
+
+def _dim(value) -> sp.Expr:
+    """A written dimension: a positive whole number or an expression in whole-number symbols
+    (named as written, so `n` of one declaration is `n` of another)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise Unsupported(f"{value!r} is not a dimension")
+    d = sp.Integer(value) if isinstance(value, int) else value
+    if not isinstance(d, sp.Expr):
+        raise Unsupported(f"{value!r} is not a dimension")
+    if isinstance(d, sp.Dummy):
+        return d
+    if d.is_Integer:
+        if d < 1:
+            raise Unsupported(f"{d} is not a dimension")
+        return d
+    if not d.free_symbols:
+        raise Unsupported(f"{author_latex(d)} is not a dimension")
+    return d.xreplace({s: _dim_symbol(s.name) for s in d.free_symbols if not isinstance(s, sp.Dummy)})
+
+
+def _dim_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    return a == b or sp.expand(a - b) == 0
+
+
+class _Dims:
+    """Unknown sizes (dummies) joined into classes; a class may be fixed to one written dimension.
+    Two written dimensions are equal only when they are the same expression."""
+
+    def __init__(self) -> None:
+        self.parent: dict[sp.Dummy, sp.Dummy] = {}
+        self.value: dict[sp.Dummy, sp.Expr] = {}
+        self.order: list[sp.Dummy] = []
+
+    def copy(self) -> "_Dims":
+        other = _Dims()
+        other.parent, other.value, other.order = dict(self.parent), dict(self.value), list(self.order)
+        return other
+
+    def fresh(self) -> sp.Dummy:
+        return self.adopt(sp.Dummy("k", integer=True, positive=True))
+
+    def adopt(self, d: sp.Dummy) -> sp.Dummy:
+        if d not in self.parent:
+            self.parent[d] = d
+            self.order.append(d)
+        return d
+
+    def resolve(self, d: sp.Expr) -> sp.Expr:
+        """The written dimension of d's class, or the class's unknown."""
+        if d not in self.parent:
+            return d
+        while self.parent[d] != d:
+            self.parent[d] = self.parent[self.parent[d]]
+            d = self.parent[d]
+        return self.value.get(d, d)
+
+    def unify(self, a: sp.Expr, b: sp.Expr) -> tuple | None:
+        """Make a and b one size; the two written dimensions in the way when they cannot be."""
+        va, vb = self.resolve(a), self.resolve(b)
+        if va in self.parent and vb in self.parent:
+            if va != vb:
+                self.parent[vb] = va
+        elif va in self.parent:
+            self.value[va] = vb
+        elif vb in self.parent:
+            self.value[vb] = va
+        elif not _same(va, vb):
+            return (va, vb)
+        return None
+
+
+def _conflict_text(conflict: tuple) -> str:
+    return f"{_show_dim(conflict[0])} ≠ {_show_dim(conflict[1])}"
+
+
+# --- shape inference -----------------------------------------------------------------------------
+
+
+class _Shapes:
+    """Walks the sides of a claim once, giving every node a shape. What only a place in the tree
+    knows — the size of each \\mathbf{I}, whether a Grad is a gradient or a Jacobian — is kept
+    by path (side index, then argument indices), for evaluation to read back."""
+
+    def __init__(self, declared: dict) -> None:
+        self.dims = _Dims()
+        self.declared = {}
+        for sym, shape in declared.items():
+            if isinstance(sym, sp.Symbol) and sym.is_commutative is False:
+                self.declared[sym] = self._written(shape)
+        self.symbols: dict[sp.Symbol, tuple] = {}
+        self.at: dict[tuple, object] = {}
+        self.sides: list[tuple] = []
+        self._matrix: dict[sp.Basic, bool] = {}
+
+    def _written(self, shape) -> tuple:
+        dims = tuple(shape)
+        if len(dims) == 1:
+            dims = (dims[0], 1)
+        if len(dims) != 2:
+            raise Unsupported(f"{shape!r} is not a shape")
+        out = tuple(_dim(d) for d in dims)
+        for d in out:
+            for s in d.atoms(sp.Dummy):
+                self.dims.adopt(s)
+        return out
+
+    def resolved(self, shape: tuple) -> tuple:
+        return tuple(self.dims.resolve(d) for d in shape)
+
+    def text(self, shape: tuple) -> str:
+        return show_shape(self.resolved(shape))
+
+    def is_scalar(self, shape: tuple) -> bool:
+        return all(self.dims.resolve(d) == 1 for d in shape)
+
+    def is_one(self, d: sp.Expr) -> bool:
+        return self.dims.resolve(d) == 1
+
+    def matches(self, a: tuple, b: tuple) -> tuple | None:
+        """Unify two shapes; on a conflict nothing changes and the conflict is returned."""
+        saved = self.dims.copy()
+        for x, y in zip(a, b):
+            conflict = self.dims.unify(x, y)
+            if conflict:
+                self.dims = saved
+                return conflict
+        return None
+
+    def has_matrix(self, e: sp.Basic) -> bool:
+        if e not in self._matrix:
+            self._matrix[e] = is_matrix(e)
+        return self._matrix[e]
+
+    def of(self, e: sp.Basic, path: tuple) -> tuple:
+        """The shape of e (unknown sizes as dummies), unifying what e requires."""
+        if len(path) == 1 and e == 0:  # a side written 0 is the zero matrix of the other side's shape
+            self.at[path] = (self.dims.fresh(), self.dims.fresh())
+            return self.at[path]
+        if not self.has_matrix(e):
+            return _SCALAR
+        if isinstance(e, sp.Symbol):
+            return self._symbol(e, path)
+        for kind, walk in _WALKS:
+            if isinstance(e, kind):
+                return walk(self, e, path)
+        if isinstance(e, sp.Function) and not isinstance(e, AppliedUndef):
+            for i, a in enumerate(e.args):  # a scalar function: evaluation insists each argument is 1×1
+                self.of(a, path + (i,))
+            return _SCALAR
+        raise Unsupported(f"{author_latex(e)}: {type(e).__name__} of a vector or matrix is not modelled")
+
+    def _symbol(self, e: sp.Symbol, path: tuple) -> tuple:
+        kind = _special(e)
+        if kind:
+            shape = self.declared.get(e) or (self.dims.fresh(), self.dims.fresh())
+            if kind == "identity":
+                self._square(e, shape, "use {} as an identity matrix")
+            self.at[path] = shape
+            return shape
+        if e not in self.symbols:
+            if e in self.declared:
+                self.symbols[e] = self.declared[e]
+            elif _is_vector_name(e.name):
+                self.symbols[e] = (self.dims.fresh(), _ONE)
+            else:
+                self.symbols[e] = (self.dims.fresh(), self.dims.fresh())
+        return self.symbols[e]
+
+    def _square(self, e, shape: tuple, action: str) -> tuple:
+        """`action` names the operand `{}`: "invert {}", "raise {} to the power 2"."""
+        operand = f"{author_latex(e)} ({self.text(shape)})"
+        conflict = self.matches((shape[0],), (shape[1],))
+        if conflict:
+            raise ShapeError(f"cannot {action.format(operand)}: it is not square ({_conflict_text(conflict)})")
+        return shape
+
+    def _sum(self, e: sp.Add, path: tuple) -> tuple:
+        """Term by term, subtracted terms last (sympy keeps `x - y` as `-y + x`)."""
+        terms = sorted(enumerate(e.args), key=lambda item: item[1].could_extract_minus_sign())
+        shape = self.of(terms[0][1], path + (terms[0][0],))
+        for done, (i, t) in enumerate(terms[1:], 1):
+            s = self.of(t, path + (i,))
+            before, after = self.text(shape), self.text(s)
+            conflict = self.matches(shape, s)
+            if conflict:
+                so_far, why = author_latex(sp.Add(*[term for _, term in terms[:done]])), _conflict_text(conflict)
+                if t.could_extract_minus_sign():
+                    raise ShapeError(f"cannot subtract {author_latex(-t)} ({after}) from {so_far} ({before}): {why}")
+                raise ShapeError(f"cannot add {so_far} ({before}) and {author_latex(t)} ({after}): {why}")
+        return shape
+
+    def _product(self, e: sp.Mul, path: tuple) -> tuple:
+        """Left to right; a 1×1 factor or partial product multiplies as a scalar."""
+        factors = e.args
+        shape = self.of(factors[0], path + (0,))
+        for i, f in enumerate(factors[1:], 1):
+            s = self.of(f, path + (i,))
+            if self.is_scalar(shape):
+                shape = s
+            elif not self.is_scalar(s):
+                before, after = self.text(shape), self.text(s)
+                conflict = self.matches((shape[1],), (s[0],))
+                if conflict:
+                    raise ShapeError(f"cannot multiply {author_latex(sp.Mul(*factors[:i]))} ({before}) by "
+                                     f"{author_latex(f)} ({after}): {_conflict_text(conflict)}")
+                shape = (shape[0], s[1])
+        return shape
+
+    def _power(self, e: sp.Pow, path: tuple) -> tuple:
+        base, exp = e.args
+        shape = self.of(base, path + (0,))
+        if self.has_matrix(exp):
+            self.of(exp, path + (1,))
+        if e.is_commutative or exp == 1:
+            return shape if exp == 1 else _SCALAR
+        return self._square(base, shape, "raise {} to the power " + author_latex(exp))
+
+    def _grad(self, e: Grad, path: tuple) -> tuple:
+        f, var = e.args
+        fs = self.of(f, path + (0,))
+        if isinstance(var, sp.Symbol) and var.is_commutative:
+            self.at[path] = "scalar"
+            return fs
+        if not isinstance(var, sp.Symbol) or _special(var):
+            raise Unsupported(f"a derivative with respect to {author_latex(var)}: only with respect to a named "
+                              "vector or matrix")
+        vs = self.of(var, path + (1,))
+        if self.is_scalar(fs):
+            self.at[path] = "gradient"
+            return vs
+        if self.is_one(fs[1]) and self.is_one(vs[1]):
+            self.at[path] = "jacobian"
+            return (fs[0], vs[0])
+        raise Unsupported(f"the derivative of {author_latex(f)} ({self.text(fs)}) with respect to "
+                          f"{author_latex(var)} ({self.text(vs)}) is neither a gradient nor a Jacobian")
+
+    def _hadamard(self, e: Hadamard, path: tuple) -> tuple:
+        a, b = e.args
+        sa, sb = self.of(a, path + (0,)), self.of(b, path + (1,))
+        before, after = self.text(sa), self.text(sb)
+        conflict = self.matches(sa, sb)
+        if conflict:
+            raise ShapeError(f"cannot take the elementwise product of {author_latex(a)} ({before}) and "
+                             f"{author_latex(b)} ({after}): {_conflict_text(conflict)}")
+        return sa
+
+    def _elementwise(self, e: Elementwise, path: tuple) -> tuple:
+        f, x = e.args
+        if not isinstance(f, sp.Lambda) or len(f.variables) != 1:
+            raise Unsupported(f"{sp.sstr(f)} is not a function of one variable")
+        return self.of(x, path + (1,))
+
+
+def _transpose_shape(self: _Shapes, e, path) -> tuple:
+    rows, cols = self.of(e.args[0], path + (0,))
+    return (cols, rows)
+
+
+def _squared(action: str, result_is_scalar: bool):
+    def walk(self: _Shapes, e, path) -> tuple:
+        arg = e.args[0]
+        shape = self._square(arg, self.of(arg, path + (0,)), action)
+        return _SCALAR if result_is_scalar else shape
+    return walk
+
+
+def _norm_shape(self: _Shapes, e, path) -> tuple:
+    self.of(e.args[0], path + (0,))
+    return _SCALAR
+
+
+_WALKS = (
+    (sp.Add, _Shapes._sum), (sp.Mul, _Shapes._product), (sp.Pow, _Shapes._power),
+    (Transpose, _transpose_shape), (Inverse, _squared("invert {}", False)),
+    (Trace, _squared("take the trace of {}", True)), (Det, _squared("take the determinant of {}", True)),
+    (Norm, _norm_shape), (Hadamard, _Shapes._hadamard), (Elementwise, _Shapes._elementwise),
+    (Softmax, lambda self, e, path: self.of(e.args[0], path + (0,))), (Grad, _Shapes._grad),
+)
+
+
+def _infer(sides: list, declared: dict) -> _Shapes:
+    shapes = _Shapes(declared)
+    shapes.sides = [shapes.of(side, (i,)) for i, side in enumerate(sides)]
+    for i in range(1, len(sides)):
+        a, b = shapes.sides[i - 1], shapes.sides[i]
+        before, after = shapes.text(a), shapes.text(b)
+        conflict = shapes.matches(a, b)
+        if conflict:
+            raise ShapeError(f"the sides have different shapes: {author_latex(sides[i - 1])} is {before}, "
+                             f"{author_latex(sides[i])} is {after} ({_conflict_text(conflict)})")
+    return shapes
+
+
+def infer_shapes(sides: list, declared: dict) -> dict:
+    """Every matrix symbol's shape (rows, cols) once all the sides are unified (sizes nothing fixes
+    are sympy Dummies, shown `?`); ShapeError on any mismatch, Unsupported on what is not modelled."""
+    shapes = _infer(sides, declared)
+    return {sym: shapes.resolved(shape) for sym, shape in shapes.symbols.items()}
+
+
+def shape_of(expr, shapes: dict) -> tuple:
+    """The shape (rows, cols) of an expression given its symbols' shapes; a scalar is (1, 1)."""
+    found = _infer([expr], shapes)
+    return found.resolved(found.sides[0])
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+
+
+def _tidy(value):
+    """A 1×1 matrix is its entry: it is a scalar wherever a scalar fits."""
+    if isinstance(value, MatrixBase):
+        return value[0, 0] if value.shape == (1, 1) else sp.ImmutableMatrix(value)
+    return value
+
+
+def _as_matrix(value) -> sp.ImmutableMatrix:
+    return value if isinstance(value, MatrixBase) else sp.ImmutableMatrix([[value]])
+
+
+def _as_scalar(value, what: str):
+    if isinstance(value, MatrixBase):
+        raise Unsupported(f"{what} applies to a scalar, not to a {value.rows}×{value.cols} matrix")
+    return value
+
+
+class _Evaluator:
+    """Values of the nodes of a claim at one point: explicit sympy matrices, or scalars."""
+
+    def __init__(self, shapes: _Shapes, sizes: dict, matrices: dict, scalars: dict, budget: list) -> None:
+        self.shapes, self.sizes, self.matrices, self.scalars = shapes, sizes, matrices, scalars
+        self.budget = budget  # [entry operations left], shared by every point of a claim
+
+    def spend(self, work: int) -> None:
+        self.budget[0] -= work
+        if self.budget[0] < 0:
+            raise TooLarge(f"more than {MAX_WORK} entry operations")
+
+    def size(self, d: sp.Expr) -> int:
+        value = self.shapes.dims.resolve(d).xreplace(self.sizes)
+        if value.has(sp.Dummy):
+            raise Unsupported("a size that nothing in the claim fixes")
+        if not value.is_Integer or not 1 <= value <= MAX_DIM:
+            raise TooLarge(f"a size of {_show_dim(value)}")
+        return int(value)
+
+    def shape(self, shape: tuple) -> tuple[int, int]:
+        return self.size(shape[0]), self.size(shape[1])
+
+    def value(self, e: sp.Basic, path: tuple):
+        if e == 0 and path in self.shapes.at:
+            return _tidy(sp.zeros(*self.shape(self.shapes.at[path])))
+        if not self.shapes.has_matrix(e):
+            return e.xreplace(self.scalars)
+        if isinstance(e, sp.Symbol):
+            return self._symbol(e, path)
+        for kind, method in _EVALUATIONS:
+            if isinstance(e, kind):
+                return _bounded(_tidy(method(self, e, path)))
+        if isinstance(e, sp.Function) and not isinstance(e, AppliedUndef):
+            args = [_as_scalar(self.value(a, path + (i,)), author_latex(e.func(*e.args)))
+                    for i, a in enumerate(e.args)]
+            return e.func(*args)
+        raise Unsupported(f"{author_latex(e)} is not modelled")
+
+    def _symbol(self, e: sp.Symbol, path: tuple):
+        kind = _special(e)
+        if kind is None:
+            return _tidy(self.matrices[e])
+        rows, cols = self.shape(self.shapes.at[path])
+        made = {"identity": sp.eye, "zeros": sp.zeros, "ones": sp.ones}[kind]
+        return _tidy(made(rows) if kind == "identity" else made(rows, cols))
+
+    def args(self, e, path) -> list:
+        return [self.value(a, path + (i,)) for i, a in enumerate(e.args)]
+
+    def _sum(self, e, path):
+        values = self.args(e, path)
+        total = values[0]
+        for v in values[1:]:
+            self.spend(_entries(v))
+            total = total + v
+        return total
+
+    def _product(self, e, path):
+        values = self.args(e, path)
+        product = values[0]
+        for v in values[1:]:
+            if isinstance(product, MatrixBase) and isinstance(v, MatrixBase):
+                self.spend(product.rows * product.cols * v.cols)
+            else:
+                self.spend(max(_entries(product), _entries(v)))
+            product = _tidy(product * v)
+        return product
+
+    def _power(self, e, path):
+        base, exp = self.args(e, path)
+        if not isinstance(base, MatrixBase):
+            exp = _as_scalar(exp, "an exponent")
+            if base.is_Rational and exp.is_Integer and abs(exp) * _bits(base) > MAX_BITS:
+                raise TooLarge(f"a number of more than {MAX_BITS} bits")
+            return base ** exp
+        if not (isinstance(exp, sp.Basic) and exp.is_Integer):
+            raise Unsupported(f"{author_latex(e)}: a matrix to the power {author_latex(e.args[1])} is not modelled")
+        if abs(exp) > MAX_POWER:
+            raise TooLarge(f"a matrix to the power {exp}")
+        self.spend(abs(int(exp)) * base.rows ** 3)
+        return (self._inverse(base) if exp < 0 else base) ** abs(int(exp))
+
+    def _inverse(self, m):
+        if not isinstance(m, MatrixBase):
+            if m == 0:
+                raise _Singular()
+            return 1 / m
+        symbolic = bool(m.free_symbols)
+        if symbolic and m.rows > MAX_SYMBOLIC:
+            raise TooLarge(f"the inverse of a {m.rows}×{m.cols} matrix with symbolic entries")
+        self.spend(m.rows ** 3)
+        det = m.det(method="berkowitz")
+        if not symbolic and det == 0:
+            raise _Singular()
+        return m.adjugate(method="berkowitz") / det if symbolic else m.inv()
+
+    def _det(self, m):
+        if not isinstance(m, MatrixBase):
+            return m
+        if m.free_symbols and m.rows > MAX_SYMBOLIC:
+            raise TooLarge(f"the determinant of a {m.rows}×{m.cols} matrix with symbolic entries")
+        self.spend(m.rows ** 3)
+        return m.det(method="berkowitz")
+
+    def _elementwise(self, e, path):
+        f = e.args[0]
+        x = self.value(e.args[1], path + (1,))
+        self.spend(_entries(x))
+        apply = lambda entry: f(entry).xreplace(self.scalars)  # noqa: E731 — the author's function, entry by entry
+        return x.applyfunc(apply) if isinstance(x, MatrixBase) else apply(x)
+
+    def _grad(self, e, path):
+        kind = self.shapes.at[path]
+        f, var = e.args
+        if kind == "scalar":
+            return self._scalar_derivative(f, var, path)
+        current = _as_matrix(self.matrices[var])
+        entries = sp.ImmutableMatrix(current.rows, current.cols,
+                                     lambda i, j: sp.Symbol(f"{var.name}[{i},{j}]", real=True))
+        self.matrices[var] = entries
+        try:
+            fv = self.value(f, path + (0,))
+        finally:
+            self.matrices[var] = current
+        self._check_differentiable(fv)
+        point = {entries[k]: current[k] for k in range(len(current))}
+        if kind == "gradient":
+            fv = _as_scalar(fv, "a gradient")
+            derivative = entries.applyfunc(lambda s: sp.diff(fv, s))
+        else:
+            column = _as_matrix(fv)
+            derivative = sp.ImmutableMatrix(column.rows, len(entries), lambda i, j: sp.diff(column[i], entries[j]))
+        self.spend(len(derivative) * _entries(fv))
+        return derivative.xreplace(point)
+
+    def _scalar_derivative(self, f, var, path):
+        current = self.scalars.get(var, var)
+        t = sp.Symbol(f"{var.name}[]", real=True)
+        self.scalars[var] = t
+        try:
+            fv = self.value(f, path + (0,))
+        finally:
+            self.scalars[var] = current
+        self._check_differentiable(fv)
+        if isinstance(fv, MatrixBase):
+            return fv.applyfunc(lambda x: sp.diff(x, t).xreplace({t: current}))
+        return sp.diff(fv, t).xreplace({t: current})
+
+    def _check_differentiable(self, value) -> None:
+        entries = list(value) if isinstance(value, MatrixBase) else [value]
+        total = sum(_nodes(x, MAX_DIFFERENTIATED + 1) for x in entries)
+        if total > MAX_DIFFERENTIATED:
+            raise TooLarge(f"a function of more than {MAX_DIFFERENTIATED} terms to differentiate")
+
+
+def _bits(x: sp.Rational) -> int:
+    return x.p.bit_length() + x.q.bit_length()
+
+
+def _bounded(value):
+    """The value, unless an exact entry has grown beyond MAX_BITS."""
+    for x in (value if isinstance(value, MatrixBase) else [value]):
+        if isinstance(x, sp.Rational) and _bits(x) > MAX_BITS:
+            raise TooLarge(f"a number of more than {MAX_BITS} bits")
+    return value
+
+
+def _entries(value) -> int:
+    return len(value) if isinstance(value, MatrixBase) else 1
+
+
+def _nodes(expr, limit: int) -> int:
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n >= limit:
+            break
+    return n
+
+
+def _trace(self: _Evaluator, e, path):
+    m = self.value(e.args[0], path + (0,))
+    return m.trace() if isinstance(m, MatrixBase) else m
+
+
+def _norm(self: _Evaluator, e, path):
+    x = self.value(e.args[0], path + (0,))
+    p = e.args[1]
+    if not isinstance(x, MatrixBase):
+        return sp.Abs(x)
+    self.spend(len(x))
+    if 1 in x.shape:  # a vector: its p-norm
+        if p == 2 or _frobenius(p):
+            return sp.sqrt(sum(v ** 2 for v in x))
+        if p == 1:
+            return sum(sp.Abs(v) for v in x)
+        if p is sp.oo:
+            return sp.Max(*[sp.Abs(v) for v in x])
+        if p.is_Integer and p > 0:
+            return sum(sp.Abs(v) ** p for v in x) ** sp.Rational(1, p)
+    elif p == 2 or _frobenius(p):
+        return sp.sqrt(sum(v ** 2 for v in x))
+    elif p == 1:
+        return sp.Max(*[sum(sp.Abs(v) for v in x.col(j)) for j in range(x.cols)])
+    elif p is sp.oo:
+        return sp.Max(*[sum(sp.Abs(v) for v in x.row(i)) for i in range(x.rows)])
+    raise Unsupported(f"{author_latex(e)}: this norm is not modelled")
+
+
+def _frobenius(p) -> bool:
+    return isinstance(p, sp.Symbol) and p.name == "F"
+
+
+def _hadamard(self: _Evaluator, e, path):
+    a, b = self.args(e, path)
+    self.spend(_entries(a))
+    if isinstance(a, MatrixBase):
+        return a.multiply_elementwise(b)
+    return a * b
+
+
+def _softmax(self: _Evaluator, e, path):
+    x = self.value(e.args[0], path + (0,))
+    if not isinstance(x, MatrixBase):
+        return sp.Integer(1)
+    self.spend(2 * len(x))
+    if x.cols == 1:
+        return _softmax_rows(x.T).T
+    return _softmax_rows(x)
+
+
+def _softmax_rows(m) -> sp.ImmutableMatrix:
+    rows = []
+    for i in range(m.rows):
+        exps = [sp.exp(v) for v in m.row(i)]
+        total = sp.Add(*exps)
+        rows.append([v / total for v in exps])
+    return sp.ImmutableMatrix(rows)
+
+
+def _transpose(self: _Evaluator, e, path):
+    x = self.value(e.args[0], path + (0,))
+    return x.T if isinstance(x, MatrixBase) else x
+
+
+_EVALUATIONS = (
+    (sp.Add, _Evaluator._sum), (sp.Mul, _Evaluator._product), (sp.Pow, _Evaluator._power),
+    (Transpose, _transpose), (Inverse, lambda self, e, path: self._inverse(self.value(e.args[0], path + (0,)))),
+    (Trace, _trace), (Det, lambda self, e, path: self._det(self.value(e.args[0], path + (0,)))),
+    (Norm, _norm), (Hadamard, _hadamard), (Elementwise, _Evaluator._elementwise), (Softmax, _softmax),
+    (Grad, _Evaluator._grad),
+)
+
+
+def evaluate(expr, values: dict):
+    """expr with explicit values: sympy matrices (or nested lists of numbers) for its vectors and
+    matrices, numbers for its scalars. A 1×1 result is a scalar; a singular inverse raises
+    ZeroDivisionError."""
+    matrices, scalars = {}, {}
+    for sym, v in values.items():
+        if isinstance(v, str) or (isinstance(v, list) and any(isinstance(x, str) for row in v for x in row)):
+            raise TypeError("values are numbers, never text")  # sympify would parse text
+        if sym.is_commutative:
+            scalars[sym] = sp.sympify(v)
+        else:
+            matrices[sym] = sp.ImmutableMatrix(v)
+    shapes = _infer([expr], {s: m.shape for s, m in matrices.items()})
+    budget = [MAX_WORK]
+    try:
+        return _Evaluator(shapes, {}, matrices, scalars, budget).value(expr, (0,))
+    except _Singular:
+        raise ZeroDivisionError("the inverse of a singular matrix") from None
+
+
+# --- deciding claims -----------------------------------------------------------------------------
+
+_ORDER = {"<", ">", "<=", ">="}
+
+
+def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple | None = None) -> Verdict:
+    """Whether a claim about vectors and matrices holds: by shapes for `in` (target = (rows, cols)
+    of ℝ^{rows×cols}) and for any mismatch inside the claim; by exact evaluation with explicit
+    matrices for `=` and `!=` (and for order relations between 1×1 sides). Never raises: what
+    cannot be decided is undecided, with a detail that says why."""
+    try:
+        return _decide(lhs, rel, rhs, declared, seed, target)
+    except ShapeError as exc:
+        return Verdict(False, "shapes", exc.message)
+    except Unsupported as exc:
+        return Verdict(None, "undecided", str(exc))
+    except TooLarge as exc:
+        return Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
+    except (RecursionError, MemoryError, OverflowError):
+        return Verdict(None, "undecided", "too large for the checker's budget")
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError, AttributeError, NotImplementedError,
+            IndexError, KeyError) as exc:
+        return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
+
+
+def _decide(lhs, rel, rhs, declared, seed, target) -> Verdict:
+    lhs, rhs = _expr(lhs), (None if rhs is None else _expr(rhs))
+    sides = [lhs] if rhs is None else [lhs, rhs]
+    for side in sides:
+        if _nodes(side, MAX_NODES + 1) > MAX_NODES:
+            raise TooLarge(f"a side of more than {MAX_NODES} terms")
+    if rel == "in":
+        return _membership(lhs, rhs, declared, target)
+    if rhs is None:
+        return Verdict(None, "undecided", f"the relation {rel} needs two sides")
+    shapes = _infer(sides, declared)
+    too_large = _too_large(shapes)
+    if too_large:
+        return Verdict(None, "undecided", too_large)
+    if rel in ("=", "!="):
+        return _sample(shapes, sides, rel, seed)
+    scalars = all(shapes.is_scalar(s) for s in shapes.sides)
+    if rel in _ORDER and scalars:
+        return _sample(shapes, sides, rel, seed)
+    if rel == "~" and scalars:
+        return Verdict(None, "undecided", "\\approx compares numbers; the sides here depend on vectors or matrices")
+    shape = shapes.text(shapes.sides[0])
+    return Verdict(None, "undecided", f"'{rel}' is not decided between matrices ({shape}): only = and ≠ are, "
+                                      "and order relations between scalars")
+
+
+def _expr(side) -> sp.Basic:
+    """A side as sympy; a Python whole number (a side written 0) is accepted, text never is."""
+    if isinstance(side, sp.Basic):
+        return side
+    if isinstance(side, int) and not isinstance(side, bool):
+        return sp.Integer(side)
+    raise TypeError(f"not an expression: {type(side).__name__}")
+
+
+def _membership(lhs, rhs, declared, target) -> Verdict:
+    if rhs is not None or target is None:
+        return Verdict(None, "undecided", "a membership claim about a matrix needs a space such as \\mathbb{R}^{m \\times n}")
+    shapes = _infer([lhs], declared)
+    left = shapes.sides[0]
+    wanted = shapes._written(target if len(tuple(target)) else (1, 1))
+    before, space = shapes.text(left), show_shape(wanted)
+    conflict = shapes.matches(left, wanted)
+    if conflict:
+        why = _conflict_text(conflict)
+        if not any(d.is_Integer for d in conflict):
+            why += ": different letters are different dimensions"
+        return Verdict(False, "shapes", f"{author_latex(lhs)} is {before}, not {space} ({why})", (), before, space)
+    return Verdict(True, "shapes", f"{author_latex(lhs)} is {shapes.text(left)}", (), shapes.text(left), space)
+
+
+def _too_large(shapes: _Shapes) -> str:
+    """Why the claim is too large to sample: a written size beyond MAX_DIM."""
+    for sym, shape in sorted(shapes.symbols.items(), key=lambda item: item[0].name):
+        resolved = shapes.resolved(shape)
+        if any(d.is_Integer and d > MAX_DIM for d in resolved):
+            return (f"too large to sample: {sym.name} is {show_shape(resolved)} (identities are sampled with at "
+                    f"most {MAX_DIM} rows and columns; its shapes fit)")
+    return ""
+
+
+def _free_dims(shapes: _Shapes) -> list:
+    """The sizes to choose: written dimension letters by name, then unknowns in the order met."""
+    found = [shape for shape in shapes.symbols.values()]
+    found += [s for s in shapes.at.values() if isinstance(s, tuple)]
+    letters, unknowns = set(), []
+    for shape in found:
+        for d in shapes.resolved(shape):
+            if isinstance(d, sp.Dummy):
+                if d not in unknowns:
+                    unknowns.append(d)
+            else:
+                letters |= {s for s in d.free_symbols}
+    return sorted(letters, key=lambda s: s.name) + unknowns
+
+
+def _assignments(shapes: _Shapes, free: list) -> list[dict]:
+    """Up to two size assignments, every free dimension ≥ 2 and different letters different sizes
+    (as far as SIZES allows), each written size fitting the budget."""
+    out = []
+    span = min(max(len(free), 2), SIZES)
+    for k in range(span):
+        sizes = {d: sp.Integer(2 + (i + k) % span) for i, d in enumerate(free)}
+        if sizes not in out and _fits(shapes, sizes):
+            out.append(sizes)
+        if len(out) == 2:
+            break
+    return out
+
+
+def _fits(shapes: _Shapes, sizes: dict) -> bool:
+    every = list(shapes.symbols.values()) + [s for s in shapes.at.values() if isinstance(s, tuple)]
+    for shape in every:
+        for d in shapes.resolved(shape):
+            value = d.xreplace(sizes)
+            if not value.is_Integer or not 1 <= value <= MAX_DIM:
+                return False
+    return True
+
+
+def _scalar_symbols(sides: list) -> list:
+    """The scalars to give values: commutative free symbols, except a norm's subscript (‖X‖_F)."""
+    found = set()
+
+    def walk(e) -> None:
+        if isinstance(e, Norm):
+            walk(e.args[0])
+        elif e.has(Norm):
+            for a in e.args:
+                walk(a)
+        else:
+            found.update(s for s in e.free_symbols if s.is_commutative)
+
+    for side in sides:
+        walk(side)
+    return sorted(found, key=lambda s: s.name)
+
+
+def _entry(rng: random.Random) -> sp.Rational:
+    """A nonzero rational: zero entries would make singular samples and ReLU kinks common."""
+    return sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 9), rng.randint(1, 3))
+
+
+def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str):
+    matrices = {}
+    ev = _Evaluator(shapes, sizes, {}, {}, [MAX_WORK])
+    for sym in sorted(shapes.symbols, key=lambda s: s.name):
+        rows, cols = ev.shape(shapes.symbols[sym])
+        rng = random.Random(f"{tag}|{sym.name}")
+        matrices[sym] = sp.ImmutableMatrix(rows, cols, lambda i, j: _entry(rng))
+    dims = {d.name: v for d, v in sizes.items() if isinstance(d, sp.Symbol) and not isinstance(d, sp.Dummy)}
+    scalars = {}
+    for sym in scalar_names:
+        rng = random.Random(f"{tag}|{sym.name}")
+        scalars[sym] = dims.get(sym.name, sp.Rational(rng.randint(1, 30), rng.randint(1, 7)))
+    return matrices, scalars
+
+
+def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
+    free = _free_dims(shapes)
+    assignments = _assignments(shapes, free)
+    if not assignments:
+        return Verdict(None, "undecided", f"no sizes up to {MAX_DIM} fit the shapes")
+    scalar_names = _scalar_symbols(sides)
+    budget = [MAX_WORK]
+    valid = 0
+    for n in range(POINTS):
+        sizes = assignments[n % len(assignments)]
+        values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget)
+        if values is None:
+            continue
+        matrices, scalars, left, right = values
+        result = _holds(left, right, rel)
+        if result is None:
+            continue
+        valid += 1
+        if not result:
+            return _failure(sizes, matrices, scalars, left, right)
+    if valid < MIN_VALID:
+        return Verdict(None, "undecided", f"defined at only {valid} of {POINTS} sampled points (a singular inverse "
+                                          "or an undefined value at the others)")
+    return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def _point(shapes, sides, sizes, scalar_names, tag, budget):
+    """Both sides' values at one point, drawing again when an inverse is singular; None if it stays so."""
+    for attempt in range(REDRAWS):
+        matrices, scalars = _draw(shapes, sizes, scalar_names, f"{tag}|{attempt}")
+        ev = _Evaluator(shapes, sizes, dict(matrices), dict(scalars), budget)
+        try:
+            left, right = (ev.value(side, (i,)) for i, side in enumerate(sides))
+        except _Singular:
+            continue
+        return matrices, scalars, left, right
+    return None
+
+
+def _holds(left, right, rel: str) -> bool | None:
+    """Whether left rel right at this point; None when a value is undefined there."""
+    a, b = _as_matrix(left), _as_matrix(right)
+    if a.shape != b.shape:
+        raise ValueError("sides of different sizes")
+    same = [_equal(x, y) for x, y in zip(a, b)]
+    if any(s is None for s in same):
+        return None
+    if rel == "=":
+        return all(same)
+    if rel == "!=":
+        return not all(same)
+    difference = sp.N(a[0, 0] - b[0, 0], _PRECISION)
+    if same[0]:
+        return rel in ("<=", ">=")
+    return bool(difference < 0) if rel in ("<", "<=") else bool(difference > 0)
+
+
+def _equal(x, y) -> bool | None:
+    """Exact for rationals; to 45 digits otherwise. None when a value is not a real number."""
+    for v in (x, y):
+        if not isinstance(v, sp.Expr) or v.free_symbols or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return None
+    if x.is_Rational and y.is_Rational:
+        return x == y
+    xv, yv = sp.N(x, _PRECISION), sp.N(y, _PRECISION)
+    if not (xv.is_real and yv.is_real):
+        return None
+    scale = max(sp.Float(1), abs(xv), abs(yv))
+    return bool(abs(xv - yv) <= scale * sp.Float(10) ** -45)
+
+
+def _failure(sizes, matrices, scalars, left, right) -> Verdict:
+    example = [(d.name, str(v)) for d, v in sizes.items() if not isinstance(d, sp.Dummy)]
+    example += [(sym.name, show_value(m)) for sym, m in matrices.items()]
+    example += [(sym.name, show_value(v)) for sym, v in scalars.items()]
+    detail = ""
+    a, b = _as_matrix(left), _as_matrix(right)
+    if a.shape != (1, 1):
+        k = next(k for k in range(len(a)) if not _equal(a[k], b[k]))
+        detail = f"the sides differ in entry ({k // a.cols + 1}, {k % a.cols + 1})"
+    return Verdict(False, "sampled", detail, tuple(example), show_value(left), show_value(right))
+
+
+def show_value(value) -> str:
+    """A value as nested lists, `[[1, -3/2], [2, 1/3]]`: exact fractions while short, other entries
+    to 10 digits; a matrix beyond MAX_SHOWN rows or columns is cut with `…`."""
+    if not isinstance(value, MatrixBase):
+        return _show_entry(value)
+    rows = []
+    for i in range(min(value.rows, MAX_SHOWN)):
+        row = [_show_entry(value[i, j]) for j in range(min(value.cols, MAX_SHOWN))]
+        rows.append("[" + ", ".join(row + (["…"] if value.cols > MAX_SHOWN else [])) + "]")
+    return "[" + ", ".join(rows + (["…"] if value.rows > MAX_SHOWN else [])) + "]"
+
+
+def _show_entry(x) -> str:
+    if isinstance(x, sp.Rational) and len(str(x)) <= 16:
+        return str(x)
+    try:
+        return f"≈ {float(sp.N(x, 30)):.10g}"
+    except (TypeError, ValueError, OverflowError):
+        return sp.sstr(x)

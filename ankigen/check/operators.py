@@ -1,0 +1,102 @@
+"""Calculus operators in a claim, evaluated once its definitions are put in: derivatives taken,
+antiderivatives compared through their derivatives, integrals, limits and infinite sums put in
+closed form where sympy finds one, and otherwise left for numeric evaluation at each sampled point.
+
+Symbolic evaluation is tried only on operators up to a counted size, so the same claim takes the
+same path on every machine; what sympy gives only under a condition (`\\sum \\gamma^k` for
+`\\gamma < 1`) is kept as that condition, to be met by the conditions the card states.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+SYMBOLIC_NODES = 80  # integrals and limits are tried symbolically up to this size
+_CALCULUS = (sp.Integral, sp.Limit)
+
+
+def _size(expr: sp.Expr, limit: int) -> int:
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+def has_operators(expr) -> bool:
+    return expr is not None and (expr.has(sp.Derivative, sp.Integral, sp.Limit) or _infinite_sums(expr))
+
+
+def _infinite_sums(expr) -> list:
+    return [s for s in expr.atoms(sp.Sum, sp.Product) if any(lim.has(sp.oo, -sp.oo) for lim in s.limits[-1][1:])]
+
+
+def antiderivatives(lhs, rhs):
+    """`\\int f\\,dx = F + C` holds when F' = f: both sides differentiated by the variable of every
+    antiderivative they hold, so the constant of integration drops out."""
+    if rhs is None:
+        return lhs, rhs
+    variables = [node.limits[0][0] for side in (lhs, rhs) for node in side.atoms(sp.Integral)
+                 if any(len(lim) == 1 for lim in node.limits)]
+    for var in variables:
+        lhs, rhs = sp.diff(lhs, var), sp.diff(rhs, var)
+    return lhs, rhs
+
+
+def closed_form(expr: sp.Expr) -> sp.Expr:
+    """Derivatives taken; integrals, limits and infinite sums replaced by a closed form when sympy
+    finds one within the size bound, innermost first. What stays is evaluated at sample points."""
+    if expr is None or not has_operators(expr):
+        return expr
+    for _ in range(8):
+        nodes = [n for n in expr.atoms(sp.Derivative, *_CALCULUS) if not n.args[0].has(sp.Derivative, *_CALCULUS)]
+        nodes += [s for s in _infinite_sums(expr) if not s.function.has(sp.Derivative, *_CALCULUS)]
+        swaps = {}
+        for node in nodes:
+            value = _evaluate(node)
+            if value is not None and value != node:
+                swaps[node] = value
+        if not swaps:
+            return expr
+        expr = expr.xreplace(swaps)
+    return expr
+
+
+def _evaluate(node: sp.Expr) -> sp.Expr | None:
+    try:
+        if isinstance(node, sp.Derivative):
+            return node.doit(deep=False)
+        if _size(node, SYMBOLIC_NODES) > SYMBOLIC_NODES:
+            return None
+        value = node.doit()
+    except (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError):
+        return None
+    if value.has(sp.Integral, sp.Limit) or (isinstance(value, (sp.Sum, sp.Product)) and value == node):
+        return None
+    if value.has(sp.zoo, sp.nan):
+        return None
+    return value
+
+
+def numeric(expr: sp.Expr) -> sp.Expr | None:
+    """An expression whose symbols all have values, with operators still in it, as a number (to 30
+    digits): mpmath's quadrature and series; None where it diverges or cannot be evaluated."""
+    try:
+        value = sp.N(expr, 30)
+    except (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError):
+        return None
+    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Limit, sp.Sum):
+        return None
+    return value
+
+
+def needed_conditions(expr) -> list:
+    """Conditions under which sympy's closed form holds (the `\\gamma < 1` of a geometric series),
+    from Piecewise results whose other branch is the unevaluated operator."""
+    found = []
+    for pw in expr.atoms(sp.Piecewise) if expr is not None else ():
+        for value, cond in pw.args:
+            if cond is not sp.true and not value.has(sp.Sum, sp.Integral, sp.Product):
+                found.append(cond)
+    return found
