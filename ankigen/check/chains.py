@@ -170,6 +170,12 @@ def _name(p: Parser) -> str | None:
     if t.kind == "word":
         p.next()
         return p.decorated(f"\\mathrm{{{t.text}}}")
+    if t.kind == "cmd" and t.text in ("\\mathcal", "\\mathscr") and p.peek(1).text == "{" and p.peek(3).text == "}":
+        letter = p.peek(2)
+        if letter.kind != "letter":
+            return None
+        p.i += 4
+        return p.decorated(f"\\mathcal{{{letter.text}}}")
     if t.kind != "letter" and not (t.kind == "cmd" and t.text[1:] in GREEK):
         return None
     p.next()

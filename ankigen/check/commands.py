@@ -17,6 +17,9 @@ class Commands:
         name = t.text
         if name == "\\pi":
             self.next()
+            if self.at("(") and self.conditional_group():  # \\pi(a|s): a policy, not π
+                fn, args = self.given_arguments("\\pi", "(")
+                return sp.Function(fn)(*args)
             return sp.pi
         if name in ("\\Delta", "\\delta") and self._starts_name(self.peek(1)):
             return self.difference(t)
@@ -74,6 +77,21 @@ class Commands:
             return self.integral(t)
         if name == "\\lim":
             return self.limit(t)
+        if name in ("\\mathcal", "\\mathscr", "\\mathfrak"):
+            return self.calligraphic(t)
+        if name == "\\mathbb":
+            return self.blackboard(t)
+        if name == "\\Pr":
+            self.next()
+            return self.operator_applied("\\Pr", t)
+        if name in ("\\arg", "\\argmax", "\\argmin", "\\sup", "\\inf", "\\limsup", "\\liminf"):
+            return self.set_operator(t)
+        if name in ("\\cdots", "\\ldots", "\\dots", "\\dotsb", "\\dotsc"):
+            return self.ellipsis(t)
+        if name in ("\\pm", "\\mp"):
+            return self.plus_minus(t)
+        if name == "\\begin":
+            return self.environment(t)
         if name in RELATIONS:
             raise MathError(f"relation '{name}' where a value was expected", t.start, t.end - t.start)
         raise unsupported(t, UNSUPPORTED.get(name))

@@ -339,7 +339,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         values = (show(lhs), show(rhs) if rhs is not None else "")
         if result is None:
             return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
-        return Verdict(result, "exact", "holds to the digits written" if digits and result else "", (), *values)
+        rounded = digits and result and _compare(lhs, rhs, "=", None, set_name, complex_ok=True) is False
+        return Verdict(result, "exact", "holds to the digits written" if rounded else "", (), *values)
     if rel == "~" and free:
         return Verdict(None, "undecided", "\\approx compares numbers; bind every symbol with 'where'")
     if rel == "=" and not conditions and _proven(lhs, rhs):

@@ -128,7 +128,7 @@ def classify(claim, lhs, rhs, defined: set[str]) -> Form:
                                "distribution the card does not give)")
     if any(_unknown_value(side) for side in written):
         return Form(STATEMENT, "the value of a function the card does not define")
-    if any(c.free_symbols for side in written for c in _unknown_calls(side)):
+    if any(_unknown_calls(side) for side in written):
         return Form(STATEMENT, "a property of a function the card does not define")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) for w in written for d in w.atoms(sp.Derivative) for v in d.variables

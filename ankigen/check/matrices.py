@@ -9,9 +9,10 @@ vector and an upper-case one a matrix, of sizes unknown until the expression fix
 union-find). Different letters are different dimensions: with W ∈ ℝ^{m×n}, x ∈ ℝ^{n}, b ∈ ℝ^{m},
 `Wx + b ∈ ℝ^{n}` fails, although m = n would satisfy it — writing two letters says they may
 differ. A 1×1 result (xᵀy) is a scalar wherever a scalar fits, so (xᵀy) z is a vector. A side
-written `0` is a zero matrix of the other side's shape. `\\mathbf{I}`, `\\mathbf{0}`,
-`\\mathbf{1}` (also subscripted, `\\mathbf{I}_{n}`) take, at each place they occur, the size
-that place needs.
+written `0` is a zero matrix of the other side's shape. `\\mathbf{I}` (square), `\\mathbf{0}`
+and `\\mathbf{1}` (a column vector), also subscripted (`\\mathbf{I}_{n}`, declared like any
+symbol), take at each place they occur the size that place needs; a claim that fails only through
+such a size nothing ties down is undecided, not wrong.
 
 Meanings. `Norm(X, p)`: p-norms of a vector (2, 1, ∞, F = 2); of a matrix, 2 and F are the
 Frobenius norm (the unsubscripted ‖X‖ of machine learning) and 1 and ∞ the largest column and
@@ -230,8 +231,8 @@ def _factor(e) -> str:
 
 
 def _sum_latex(e: sp.Add) -> str:
-    terms = [_latex(t) for t in e.args]
-    terms = [t for t in terms if not t.startswith("-")] + [t for t in terms if t.startswith("-")]  # x - y, not -y + x
+    ordered = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(), t.is_Number))  # n + 1, x - y
+    terms = [_latex(t) for t in ordered]
     out = terms[0]
     for t in terms[1:]:
         out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
@@ -325,20 +326,27 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
 
 class _Dims:
     """Unknown sizes (dummies) joined into classes; a class may be fixed to one written dimension.
-    Two written dimensions are equal only when they are the same expression."""
+    Two written dimensions are equal only when they are the same expression. An unknown size of
+    an undeclared vector or matrix (its owner) never silently becomes 1: a bold x the claim can
+    only read as a single number is a question for the author, not a 1-vector to check."""
 
     def __init__(self) -> None:
         self.parent: dict[sp.Dummy, sp.Dummy] = {}
         self.value: dict[sp.Dummy, sp.Expr] = {}
+        self.owner: dict[sp.Dummy, str] = {}
         self.order: list[sp.Dummy] = []
 
     def copy(self) -> "_Dims":
         other = _Dims()
-        other.parent, other.value, other.order = dict(self.parent), dict(self.value), list(self.order)
+        other.parent, other.value, other.owner = dict(self.parent), dict(self.value), dict(self.owner)
+        other.order = list(self.order)
         return other
 
-    def fresh(self) -> sp.Dummy:
-        return self.adopt(sp.Dummy("k", integer=True, positive=True))
+    def fresh(self, owner: str = "") -> sp.Dummy:
+        d = self.adopt(sp.Dummy("k", integer=True, positive=True))
+        if owner:
+            self.owner[d] = owner
+        return d
 
     def adopt(self, d: sp.Dummy) -> sp.Dummy:
         if d not in self.parent:
@@ -361,13 +369,22 @@ class _Dims:
         if va in self.parent and vb in self.parent:
             if va != vb:
                 self.parent[vb] = va
+                if vb in self.owner:
+                    self.owner.setdefault(va, self.owner[vb])
         elif va in self.parent:
-            self.value[va] = vb
+            self._fix(va, vb)
         elif vb in self.parent:
-            self.value[vb] = va
+            self._fix(vb, va)
         elif not _same(va, vb):
             return (va, vb)
         return None
+
+    def _fix(self, root: sp.Dummy, value: sp.Expr) -> None:
+        if value == 1 and root in self.owner:
+            name = self.owner[root]
+            raise Unsupported(f"the shapes here would make {name} a single row or column of one entry; "
+                              f"declare its shape (such as {name} \\in \\mathbb{{R}}^{{1}}) if that is meant")
+        self.value[root] = value
 
 
 def _conflict_text(conflict: tuple) -> str:
@@ -453,7 +470,7 @@ class _Shapes:
     def _symbol(self, e: sp.Symbol, path: tuple) -> tuple:
         kind = _special(e)
         if kind:
-            shape = self.declared.get(e) or (self.dims.fresh(), self.dims.fresh())
+            shape = self.declared.get(e) or (self.dims.fresh(), _ONE if kind == "ones" else self.dims.fresh())
             if kind == "identity":
                 self._square(e, shape, "use {} as an identity matrix")
             self.at[path] = shape
@@ -462,9 +479,9 @@ class _Shapes:
             if e in self.declared:
                 self.symbols[e] = self.declared[e]
             elif _is_vector_name(e.name):
-                self.symbols[e] = (self.dims.fresh(), _ONE)
+                self.symbols[e] = (self.dims.fresh(e.name), _ONE)
             else:
-                self.symbols[e] = (self.dims.fresh(), self.dims.fresh())
+                self.symbols[e] = (self.dims.fresh(e.name), self.dims.fresh(e.name))
         return self.symbols[e]
 
     def _square(self, e, shape: tuple, action: str) -> tuple:
@@ -751,15 +768,17 @@ class _Evaluator:
         finally:
             self.matrices[var] = current
         self._check_differentiable(fv)
-        point = {entries[k]: current[k] for k in range(len(current))}
+        variables, values = list(entries), list(current)
         if kind == "gradient":
             fv = _as_scalar(fv, "a gradient")
-            derivative = entries.applyfunc(lambda s: sp.diff(fv, s))
+            derivative = sp.ImmutableMatrix(current.rows, current.cols,
+                                            lambda i, j: _partial(fv, variables, values, i * current.cols + j))
         else:
             column = _as_matrix(fv)
-            derivative = sp.ImmutableMatrix(column.rows, len(entries), lambda i, j: sp.diff(column[i], entries[j]))
+            derivative = sp.ImmutableMatrix(column.rows, len(variables),
+                                            lambda i, j: _partial(column[i], variables, values, j))
         self.spend(len(derivative) * _entries(fv))
-        return derivative.xreplace(point)
+        return derivative
 
     def _scalar_derivative(self, f, var, path):
         current = self.scalars.get(var, var)
@@ -779,6 +798,13 @@ class _Evaluator:
         total = sum(_nodes(x, MAX_DIFFERENTIATED + 1) for x in entries)
         if total > MAX_DIFFERENTIATED:
             raise TooLarge(f"a function of more than {MAX_DIFFERENTIATED} terms to differentiate")
+
+
+def _partial(expr: sp.Expr, variables: list, values: list, k: int) -> sp.Expr:
+    """∂expr/∂variables[k] at the point: the other variables are put in first, so sympy
+    differentiates a function of one variable (much cheaper than the full symbolic gradient)."""
+    others = {v: value for i, (v, value) in enumerate(zip(variables, values)) if i != k}
+    return sp.diff(expr.xreplace(others), variables[k]).xreplace({variables[k]: values[k]})
 
 
 def _bits(x: sp.Rational) -> int:
@@ -1082,11 +1108,28 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
             continue
         valid += 1
         if not result:
+            unfixed = _unfixed_special(shapes, sides)
+            if unfixed:
+                return Verdict(None, "undecided", f"fails for some sizes of {unfixed}, which nothing in the claim "
+                                                  f"fixes: write its size ({unfixed}_{{n}}) or declare it")
             return _failure(sizes, matrices, scalars, left, right)
     if valid < MIN_VALID:
         return Verdict(None, "undecided", f"defined at only {valid} of {POINTS} sampled points (a singular inverse "
                                           "or an undefined value at the others)")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def _unfixed_special(shapes: _Shapes, sides: list) -> str:
+    """A \\mathbf{I}, \\mathbf{0} or \\mathbf{1} whose size no vector or matrix of the claim ties
+    down: a failure may only mean the author had another size in mind."""
+    tied = {d for shape in shapes.symbols.values() for d in shapes.resolved(shape)}
+    for path, shape in sorted(shapes.at.items()):
+        if isinstance(shape, tuple) and any(isinstance(d, sp.Dummy) and d not in tied for d in shapes.resolved(shape)):
+            node = sides[path[0]]
+            for i in path[1:]:
+                node = node.args[i]
+            return author_latex(node) if node != 0 else "a zero written 0"
+    return ""
 
 
 def _point(shapes, sides, sizes, scalar_names, tag, budget):

@@ -163,11 +163,12 @@ class Names:
         if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
             return value
         base = name.split("_")[0].split("^")[0].rstrip("'")
-        usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
-            base in FUNCTION_LETTERS or bracket or base in self.scope.applied)
-        if usual_apply == self.flipped("apply"):
-            return value
-        args = self.arguments("[" if bracket else "(")
+        if not self.conditional_group():
+            usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
+                base in FUNCTION_LETTERS or bracket or base in self.scope.applied)
+            if usual_apply == self.flipped("apply"):
+                return value
+        name, args = self.given_arguments(name, "[" if bracket else "(")
         return sp.Function(name)(*args)
 
     def family_element(self, fam: "_FamilyIndex") -> sp.Expr:
@@ -208,8 +209,8 @@ class Names:
     def apply_known(self, name: str, t: Tok) -> sp.Expr:
         fn = KNOWN_FUNCTIONS[name]
         if name in ("max", "min"):
-            if self.at("_"):
-                raise unsupported(self.peek(), "\\max_{…}")
+            if self.at("_") or not self.at("("):  # \\max_{x} f(x): a value over a set
+                return self.set_operator(t, name, consumed=True)
             return fn(*self.arguments("("))
         power = None
         if self.at("^") and name not in ("exp", "sqrt"):  # \\tanh^2 x is (\\tanh x)^2

@@ -14,6 +14,7 @@ import sympy as sp
 from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
+from ankigen.check.notation import Notation
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
@@ -23,7 +24,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
            "symbol"]
 
 
-class Parser(Names, Commands, Calculus):
+class Parser(Names, Commands, Calculus, Notation):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
     def __init__(self, toks: list[Tok], scope: Scope | None = None, end: int = 0) -> None:
@@ -104,7 +105,9 @@ class Parser(Names, Commands, Calculus):
         if t.kind == "cmd":
             return (t.text in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac", "\\sqrt", "\\lfloor", "\\lceil", "\\{",
                                "\\pi", "\\log", "\\max", "\\min", "\\sum", "\\prod", "\\binom", "\\infty",
-                               "\\int", "\\iint", "\\lim", "\\partial",
+                               "\\int", "\\iint", "\\lim", "\\partial", "\\mathcal", "\\mathscr",
+                               "\\mathfrak", "\\mathbb", "\\Pr", "\\arg", "\\argmax", "\\argmin", "\\sup",
+                               "\\inf", "\\pm", "\\mp", "\\cdots", "\\ldots", "\\dots", "\\begin",
                                "\\lvert", "\\vert", "\\underbrace", "\\overbrace", "\\boxed", "\\imath",
                                *WORD_COMMANDS, *DECORATIONS)
                     or t.text[1:] in KNOWN_FUNCTIONS or t.text[1:] in GREEK or t.text in UNSUPPORTED)

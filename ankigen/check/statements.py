@@ -17,8 +17,10 @@ from ankigen.check.tokens import MathError, Tok, tokenize
 from ankigen.source.markdown import TEX_COMMENT
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
-                  r"|multline\*?|flalign\*?)\}(\{\d+\})?")
+                  r"|multline\*?|flalign\*?|array|subarray)\}(\{[^{}]*\})?")
 _UNREAD_ENV = re.compile(r"\\begin\{(\w+\*?)\}")
+# Environments read inside an expression, whose rows and columns are not statements.
+_INNER_ENV = re.compile(r"\\begin\{(cases|dcases|[bpvBV]?matrix|smallmatrix)\}.*?\\end\{\1\}", re.S)
 _TAGS = re.compile(r"\\(tag|label)\*?\{[^{}]*\}")
 _ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
 _MARKER = re.compile(r"%\s*(no)?check\s*$")
@@ -57,14 +59,17 @@ def shown(latex: str) -> str:
 def statements(latex: str) -> list[Statement]:
     """The statements of a display formula, in order; a MathError when it cannot be split."""
     text = masked(latex)
-    other = _UNREAD_ENV.search(text)
+    cuts = _INNER_ENV.sub(lambda m: m.group(0).replace("\\\\", "\x00\x00").replace("&", "\x00"), text)
+    other = _UNREAD_ENV.search(_INNER_ENV.sub(lambda m: " " * len(m.group(0)), text))
     if other:
         raise MathError(f"the '{other.group(1)}' environment is not read", other.start(), len(other.group(0)),
                         construct=f"\\begin{{{other.group(1)}}}")
-    eqnarray = "eqnarray" in latex
+    eqnarray = "eqnarray" in latex or "\\begin{array}" in latex
     pieces: list[list[Tok]] = []  # a piece may continue the one before it
-    for row, base in _rows(text):
+    for row, base in _rows(cuts):
         for column, col_base in _columns(row, base, eqnarray):
+            if "\x00" in column:  # what a cases or matrix environment holds, as written
+                column = "".join(text[col_base + k] if ch == "\x00" else ch for k, ch in enumerate(column))
             toks = tokenize(column, col_base)
             while toks and toks[0].kind == "sep":
                 toks.pop(0)
@@ -120,6 +125,8 @@ def _split(toks: list[Tok]) -> list[list[Tok]]:
             stack.append(_CLOSING[t.text])
         elif t.kind in ("op", "cmd") and stack and t.text == stack[-1]:
             stack.pop()
+        elif t.text == "\\begin":  # a cases or matrix environment holds commas of its own
+            stack.append("\\end")
         if not stack and (t.kind == "sep" or (t.kind == "op" and t.text in (",", ";"))
                           or (t.kind == "cmd" and t.text in _SEPARATING_COMMANDS)):
             out.append(current)

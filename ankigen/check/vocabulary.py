@@ -33,14 +33,11 @@ DECORATIONS = ("\\hat", "\\widehat", "\\bar", "\\overline", "\\tilde", "\\wideti
 UNSUPPORTED = {  # commands that mean something this reader does not model, by construct name
     "\\oint": "\\oint", "\\partial": "\\partial (outside a derivative)",
     "\\nabla": "\\nabla", "\\mathbf": "\\mathbf", "\\boldsymbol": "\\boldsymbol", "\\bm": "\\boldsymbol",
-    "\\vec": "\\vec", "\\mathbb": "\\mathbb", "\\mid": "\\mid", "\\|": "norm", "\\Vert": "norm",
-    "\\lVert": "norm", "\\langle": "\\langle", "\\cdots": "ellipsis", "\\ldots": "ellipsis", "\\dots": "ellipsis",
-    "\\vdots": "ellipsis", "\\ddots": "ellipsis", "\\pm": "\\pm", "\\mp": "\\pm", "\\arg": "\\arg",
-    "\\argmax": "\\arg", "\\argmin": "\\arg", "\\det": "\\det", "\\sup": "\\sup", "\\inf": "\\inf",
-    "\\begin": "environment", "\\end": "environment", "\\otimes": "\\otimes", "\\odot": "\\odot",
-    "\\circ": "\\circ", "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets",
-    "\\forall": "quantifier", "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over",
-    "\\Pr": "\\Pr", "\\operatorname*": "\\operatorname*", "\\mathcal": "\\mathcal", "\\mathscr": "\\mathcal",
+    "\\vec": "\\vec", "\\|": "norm", "\\Vert": "norm", "\\lVert": "norm",
+    "\\langle": "\\langle", "\\vdots": "ellipsis", "\\ddots": "ellipsis", "\\det": "\\det",
+    "\\end": "environment", "\\otimes": "\\otimes", "\\odot": "\\odot", "\\circ": "\\circ",
+    "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets", "\\forall": "quantifier",
+    "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over", "\\operatorname*": "\\operatorname*",
 }
 KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,

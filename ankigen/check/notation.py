@@ -1,0 +1,260 @@
+"""Notation of deep-learning notes read with the meaning it has, or, where that meaning is not
+modelled, delimited and left opaque so that a relation holding it is a statement, never a guess:
+calligraphic names (`\\mathcal{L}`), expectation and probability (`\\mathbb{E}[X]`, `P(A \\mid B)`,
+`p(a|s)`: conditionals, never absolute values), operators over sets (`\\arg\\max_a`, `\\max_{x}`,
+`\\sup`), `\\pm`, elided terms (`\\cdots`), and piecewise definitions (`\\begin{cases}`).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ankigen.check.tokens import MathError, Tok
+from ankigen.check.vocabulary import RELATIONS, Opaque
+
+_SET_OPERATORS = {"\\max": "max", "\\min": "min", "\\sup": "sup", "\\inf": "inf", "\\argmax": "argmax",
+                  "\\argmin": "argmin", "\\limsup": "limsup", "\\liminf": "liminf"}
+_ELLIPSES = ("\\cdots", "\\ldots", "\\dots", "\\vdots", "\\ddots", "\\dotsb", "\\dotsc", "\\cdot\\cdot\\cdot")
+OTHERWISE = {"otherwise", "else", "其他", "其它", "否则", "others", "other", "o.w."}
+
+
+def opaque(name: str, *args: sp.Expr) -> sp.Expr:
+    return Opaque(sp.Symbol(name), *args)
+
+
+class Notation:
+    """The part of the Parser that reads this notation; mixed into it, so `self` is the Parser."""
+
+    def calligraphic(self, t: Tok) -> sp.Expr:
+        """`\\mathcal{L}`, `\\mathscr{D}`: a name of its own (a loss, a data set), applied when called."""
+        self.next()
+        inner = self.braced(t.text) if self.at("{") else [self.next()]
+        if len(inner) != 1 or inner[0].kind != "letter":
+            raise MathError(f"'{t.text}' of more than one letter is not read", t.start, t.end - t.start,
+                            construct=f"{t.text} of an expression")
+        name = f"\\mathcal{{{inner[0].text}}}" if t.text in ("\\mathcal", "\\mathscr") else \
+            f"{t.text}{{{inner[0].text}}}"
+        try:
+            full = self.decorated(name)
+        except Exception as fam:  # noqa: BLE001 — a family index: read as the family element
+            if type(fam).__name__ != "_FamilyIndex":
+                raise
+            return self.family_element(fam)
+        return self.apply_if_called(self.bound.get(full) or sp.Symbol(full, positive=True), t, full)
+
+    def blackboard(self, t: Tok) -> sp.Expr:
+        """`\\mathbb{E}[X]`, `\\mathbb{P}(A)`: expectation and probability of what follows; with a
+        subscript (`\\mathbb{E}_{x \\sim p}`) over a distribution the card does not give: opaque.
+        Other blackboard letters (`\\mathbb{R}`) are sets: opaque."""
+        self.next()
+        inner = self.braced(t.text) if self.at("{") else [self.next()]
+        letter = "".join(u.text for u in inner)
+        name = f"\\mathbb{{{letter}}}"
+        if letter not in ("E", "P"):
+            return opaque(name)
+        return self.operator_applied(name, t)
+
+    def operator_applied(self, name: str, t: Tok) -> sp.Expr:
+        """An expectation-like operator: `E[X]`, `E(X)`, `E_{x}[X]`, `\\Pr(A \\mid B)`."""
+        under = None
+        if self.at("_"):
+            self.next()
+            under = self.braced("subscript") if self.at("{") else [self.next()]
+        if self.at("[", "(", "\\{"):
+            open_ = self.peek().text
+            args = self.arguments(open_ if open_ != "\\{" else "(") if open_ != "\\{" else [self.group("\\{", "\\}")]
+        else:
+            args = [self.term()]
+        if under is not None:
+            return opaque(f"{name}_{{{' '.join(u.text for u in under)}}}", *args)
+        return sp.Function(name)(*args)
+
+    def set_operator(self, t: Tok, name: str | None = None, consumed: bool = False) -> sp.Expr:
+        """`\\max_{x} f`, `\\arg\\max_a Q(s, a)`, `\\sup_n a_n`: a value over a set, opaque."""
+        if not consumed:
+            self.next()
+        label = name or _SET_OPERATORS.get(t.text, t.text)
+        if t.text == "\\arg":
+            nxt = self.peek()
+            if nxt.text not in ("\\max", "\\min"):
+                raise MathError("'\\arg' is read before \\max or \\min", t.start, t.end - t.start, construct="\\arg")
+            self.next()
+            label = "arg" + nxt.text[1:]
+        under = []
+        if self.at("_"):
+            self.next()
+            under = self.braced("subscript") if self.at("{") else [self.next()]
+        if self.at("^"):
+            self.next()
+            self.script()
+        body = self.term() if self.starts_atom(self.peek()) else sp.Integer(0)
+        return opaque(f"{label}_{{{' '.join(u.text for u in under)}}}", body)
+
+    def ellipsis(self, t: Tok) -> sp.Expr:
+        """`x_1 + \\cdots + x_n`: terms left out, which are not guessed."""
+        self.next()
+        return opaque("\\cdots")
+
+    def plus_minus(self, t: Tok) -> sp.Expr:
+        """`a \\pm b`: two values at once; a relation holding one is a statement."""
+        self.next()
+        return opaque("\\pm", self.unary()) if self.starts_atom(self.peek()) or self.peek().kind == "num" \
+            else opaque("\\pm")
+
+    def conditional_group(self) -> bool:
+        """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`) at its top
+        level: then the name before it is applied, whatever the reading (a product holds no bar)."""
+        depth, bars, k = 0, 0, 0
+        while self.peek(k).kind != "end":
+            u = self.peek(k)
+            if u.kind == "op" and u.text in "([{":
+                depth += 1
+            elif u.kind == "op" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif depth == 1 and (u.text == "\\mid" or (u.kind == "op" and u.text == "|")):
+                if u.text == "\\mid":
+                    return True
+                bars += 1
+            k += 1
+        return bars % 2 == 1
+
+    # -- conditionals inside an argument list ---------------------------------------------
+    def given_arguments(self, name: str, open_: str) -> tuple[str, list[sp.Expr]]:
+        """`p(a|s)`, `P(A \\mid B, C)`: the arguments before and after the bar; the function's name
+        records how many stand before it, so p(a|s) and p(a, s) are different functions."""
+        close = ")" if open_ == "(" else "]"
+        self.expect(open_)
+        before: list[sp.Expr] = []
+        after: list[sp.Expr] | None = None
+        saved, self._closing_bar = self._closing_bar, True
+        try:
+            while True:
+                (before if after is None else after).append(self.expression())
+                if self.at(",", ";"):
+                    self.next()
+                    continue
+                if after is None and (self.at("|") or self.at("\\mid", "\\vert")):
+                    self.next()
+                    after = []
+                    continue
+                break
+        finally:
+            self._closing_bar = saved
+        self.expect(close, "to close the argument list")
+        if after is None:
+            return name, before
+        return f"{name}(·|·){len(before)}", before + after
+
+    # -- piecewise ------------------------------------------------------------------------
+    def environment(self, t: Tok) -> sp.Expr:
+        """`\\begin{cases} v & \\text{if } c \\\\ … \\end{cases}`: a piecewise value. Other environments
+        inside an expression are not read."""
+        name, after = self._environment_name(self.i + 1)
+        if name != "cases":
+            raise MathError(f"the '{name}' environment is not read inside an expression", t.start,
+                            t.end - t.start, construct=f"\\begin{{{name}}}")
+        end = self._environment_end(after, name)
+        rows = _split(self.toks[after:end], "\\\\")
+        self.i = end
+        self._environment_name(self.i + 1)  # \end{cases}
+        self.i = self._environment_name(self.i + 1)[1]
+        pieces = []
+        for row in rows:
+            if not row:
+                continue
+            cells = _split(row, "&")
+            value_toks = cells[0]
+            while value_toks and value_toks[-1].text in (",", ";"):
+                value_toks = value_toks[:-1]
+            condition_toks = [u for cell in cells[1:] for u in cell]
+            value = self._sub(value_toks, t)
+            pieces.append((value, self._condition(condition_toks, t)))
+        if not pieces:
+            raise MathError("an empty 'cases' environment", t.start, t.end - t.start, construct="\\begin{cases}")
+        try:
+            return sp.Piecewise(*pieces)
+        except (TypeError, ValueError) as exc:
+            raise MathError(f"cannot read the cases: {exc}", t.start, t.end - t.start,
+                            construct="\\begin{cases}") from None
+
+    def _environment_name(self, k: int) -> tuple[str, int]:
+        """The name in `{name}` starting at toks[k], and the index after the closing brace."""
+        if k >= len(self.toks) or self.toks[k].text != "{":
+            raise MathError("an environment without a name", self.toks[k - 1].start, 1, construct="environment")
+        j, name = k + 1, ""
+        while j < len(self.toks) and self.toks[j].text != "}":
+            name += self.toks[j].text
+            j += 1
+        return name, j + 1
+
+    def _environment_end(self, start: int, name: str) -> int:
+        depth = 0
+        for j in range(start, len(self.toks)):
+            u = self.toks[j]
+            if u.text == "\\begin":
+                depth += 1
+            elif u.text == "\\end":
+                if depth == 0:
+                    return j
+                depth -= 1
+        raise MathError(f"'\\begin{{{name}}}' is never ended", self.toks[start - 1].start, 1,
+                        construct=f"\\begin{{{name}}}")
+
+    def _sub(self, toks: list[Tok], t: Tok) -> sp.Expr:
+        if not toks:
+            raise MathError("an empty case", t.start, t.end - t.start, construct="\\begin{cases}")
+        sub = type(self)(toks, self.scope, toks[-1].end)
+        sub.bound = self.bound
+        value = sub.expression()
+        if not sub.done():
+            u = sub.peek()
+            raise MathError(f"unexpected '{u.text}' in a case", u.start, u.end - u.start, construct="\\begin{cases}")
+        return value
+
+    def _condition(self, toks: list[Tok], t: Tok):
+        """`x > 0`, `\\text{if } x \\le 0`, `\\text{otherwise}`, `0 \\le x < 1`: a sympy condition."""
+        words = [u for u in toks if u.kind in ("sep", "word", "text", "cjk")]
+        rest = [u for u in toks if u.kind not in ("sep", "word", "text", "cjk")]
+        if not rest:
+            if any(u.text.strip().lower().strip(",.") in OTHERWISE for u in words) or not toks:
+                return sp.true
+            raise MathError("a case's condition is not read", t.start, t.end - t.start, construct="\\begin{cases}")
+        cuts = [k for k, u in enumerate(rest) if u.kind in ("op", "cmd") and u.text in RELATIONS]
+        if not cuts:
+            raise MathError("a case's condition needs a relation", rest[0].start, 1, construct="\\begin{cases}")
+        sides, start = [], 0
+        for k in cuts + [len(rest)]:
+            sides.append(self._sub(rest[start:k], t))
+            start = k + 1
+        relations = [RELATIONS[rest[k].text] for k in cuts]
+        made = []
+        for (a, b), rel in zip(zip(sides, sides[1:]), relations):
+            op = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "=": sp.Eq, "!=": sp.Ne}.get(rel)
+            if op is None:
+                raise MathError("a case's condition is read with < ≤ > ≥ = ≠ only", rest[0].start, 1,
+                                construct="\\begin{cases}")
+            made.append(op(a, b))
+        return sp.And(*made)
+
+
+def _split(toks: list[Tok], text: str) -> list[list[Tok]]:
+    """Tokens cut at `text` outside groups and nested environments."""
+    out, current, depth = [], [], 0
+    for u in toks:
+        if u.kind == "op" and u.text in "{([":
+            depth += 1
+        elif u.kind == "op" and u.text in "})]":
+            depth -= 1
+        elif u.text == "\\begin":
+            depth += 1
+        elif u.text == "\\end":
+            depth -= 1
+        if depth == 0 and u.text == text:
+            out.append(current)
+            current = []
+            continue
+        current.append(u)
+    out.append(current)
+    return out
