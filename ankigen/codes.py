@@ -299,14 +299,15 @@ CHECKER = (
          md(_check("2 + 2 = 5\n")), md(_check("2 + 2 = 4\n"))),
     Code("C002", ERROR, "a claim could not be decided",
          "The checker's work is counted, not timed, so the same claim is decided the same way on every "
-         "machine. A claim beyond that budget, or one whose sides are real numbers at too few sampled "
-         "points, is left undecided rather than guessed.",
+         "machine. A claim beyond that budget, one whose sides are real numbers at too few sampled "
+         "points, or one that holds only under a condition the card does not state (a series that "
+         "converges for `\\gamma < 1`: the message names the condition) is left undecided rather than guessed.",
          "simplify the claim, or bind its symbols to numbers with `where`",
          md(_check("\\sqrt{-1 - x^2} = 0\n")), md(_check("\\sqrt{1 + x^2} \\ge 1\n")),
          severity_note="a warning for display math not marked `% check`: ankigen checks that unasked, while a "
                        "check-block line or a marked formula was written to be checked",
-         other_bad=md("## Apéry's constant {#apery}\n\nThe sum of the inverse cubes.\n\n"
-                      "$$\\sum_{n=1}^{\\infty} \\frac{1}{n^3} \\approx 1.202$$\n")),
+         other_bad=md("## A geometric series {#geometric}\n\nIts sum, without the condition it needs.\n\n"
+                      "$$\\sum_{k=0}^{\\infty} \\gamma^k = \\frac{1}{1 - \\gamma}$$\n")),
     Code("C003", ERROR, "`use` names an unknown card id",
          "`use other-card` in a check block brings in the definitions of another card. An id that no "
          "card has is usually a typo; the hint suggests the closest id.",
@@ -360,6 +361,16 @@ CHECKER = (
          "or `% check` to make a failure an error",
          md("## A square {#square}\n\nExpanded.\n\n$$(a + b)^2 = a^2 + b^2$$\n"),
          md("## A square {#square}\n\nExpanded.\n\n$$(a + b)^2 = a^2 + 2ab + b^2$$\n")),
+    Code("C010", WARNING, "a symbol used once looks like a typo of another",
+         "A name written in one formula only, defined nowhere, and one index or one letter away from a "
+         "name the card defines or uses elsewhere (`M_{02}` beside `M_{01}`) is most often a typo. It makes "
+         "a wrong step an equation between different unknowns, which is not a claim, so the checker "
+         "reports the name itself where it turned a claim into a statement or a failure.",
+         "correct the symbol to the one the hint names, or define it if it is meant",
+         md("## Entries {#entries}\n\nTwo entries of M.\n\n$$M_{01} = a b$$\n\n$$M_{10} = b c$$\n\n"
+            "$$M_{02} + M_{10} = b (a + c)$$\n"),
+         md("## Entries {#entries}\n\nTwo entries of M.\n\n$$M_{01} = a b$$\n\n$$M_{10} = b c$$\n\n"
+            "$$M_{01} + M_{10} = b (a + c)$$\n")),
 )
 
 OUTPUTS = (

@@ -43,7 +43,7 @@ from ankigen.model import Verdict
 MAX_NODES = 2000  # nodes of one side of a claim
 MAX_DIM = 16  # a written size is sampled as written up to this; larger claims are decided by shapes only
 MAX_POWER = 12  # A^k is computed up to |k| = 12
-MAX_WORK = 300_000  # entry operations over all sampled points of one claim
+MAX_WORK = 150_000  # entry operations over all sampled points of one claim (real claims spend under 1000)
 MAX_DIFFERENTIATED = 20_000  # nodes of a function differentiated entry by entry
 MAX_BITS = 20_000  # bits of one exact entry: repeated powers grow numbers faster than work counts them
 MAX_SHOWN = 6  # rows and columns of a matrix printed in a report
@@ -230,9 +230,14 @@ def _factor(e) -> str:
     return _group(_latex(e)) if isinstance(e, sp.Add) else _latex(e)
 
 
+def _term_order(term: sp.Basic) -> tuple:
+    """The order people write terms in: products, then lone symbols, then numbers, subtracted
+    terms last (`W x + b`, `n + 1`, `x - y`); sympy's own order is alphabetical."""
+    return (term.could_extract_minus_sign(), term.is_Number, isinstance(term, sp.Symbol))
+
+
 def _sum_latex(e: sp.Add) -> str:
-    ordered = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(), t.is_Number))  # n + 1, x - y
-    terms = [_latex(t) for t in ordered]
+    terms = [_latex(t) for t in sorted(e.args, key=_term_order)]
     out = terms[0]
     for t in terms[1:]:
         out += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
@@ -493,8 +498,8 @@ class _Shapes:
         return shape
 
     def _sum(self, e: sp.Add, path: tuple) -> tuple:
-        """Term by term, subtracted terms last (sympy keeps `x - y` as `-y + x`)."""
-        terms = sorted(enumerate(e.args), key=lambda item: item[1].could_extract_minus_sign())
+        """Term by term, in the order people write them (sympy keeps `x - y` as `-y + x`)."""
+        terms = sorted(enumerate(e.args), key=lambda item: _term_order(item[1]))
         shape = self.of(terms[0][1], path + (terms[0][0],))
         for done, (i, t) in enumerate(terms[1:], 1):
             s = self.of(t, path + (i,))
@@ -645,9 +650,12 @@ def _as_scalar(value, what: str):
 class _Evaluator:
     """Values of the nodes of a claim at one point: explicit sympy matrices, or scalars."""
 
-    def __init__(self, shapes: _Shapes, sizes: dict, matrices: dict, scalars: dict, budget: list) -> None:
+    def __init__(self, shapes: _Shapes, sizes: dict, matrices: dict, scalars: dict, budget: list,
+                 whole: frozenset = frozenset()) -> None:
         self.shapes, self.sizes, self.matrices, self.scalars = shapes, sizes, matrices, scalars
         self.budget = budget  # [entry operations left], shared by every point of a claim
+        # names whose values are whole numbers at every point (dimensions), so A^{n} is a product
+        self.whole = whole | {d.name for d in sizes if not isinstance(d, sp.Dummy)}
 
     def spend(self, work: int) -> None:
         self.budget[0] -= work
@@ -718,8 +726,10 @@ class _Evaluator:
             if base.is_Rational and exp.is_Integer and abs(exp) * _bits(base) > MAX_BITS:
                 raise TooLarge(f"a number of more than {MAX_BITS} bits")
             return base ** exp
-        if not (isinstance(exp, sp.Basic) and exp.is_Integer):
-            raise Unsupported(f"{author_latex(e)}: a matrix to the power {author_latex(e.args[1])} is not modelled")
+        written = e.args[1]
+        if not exp.is_Integer or any(s.name not in self.whole for s in written.free_symbols):
+            # a symbol sampled at 2 for one point and 7/3 at the next is not a number of products
+            raise Unsupported(f"{author_latex(e)}: a matrix to the power {author_latex(written)} is not modelled")
         if abs(exp) > MAX_POWER:
             raise TooLarge(f"a matrix to the power {exp}")
         self.spend(abs(int(exp)) * base.rows ** 3)
@@ -755,30 +765,31 @@ class _Evaluator:
         return x.applyfunc(apply) if isinstance(x, MatrixBase) else apply(x)
 
     def _grad(self, e, path):
+        """Entry by entry: with one entry of the variable symbolic and the rest numbers, sympy
+        differentiates a small function of one variable (the whole symbolic gradient costs far more)."""
         kind = self.shapes.at[path]
         f, var = e.args
         if kind == "scalar":
             return self._scalar_derivative(f, var, path)
         current = _as_matrix(self.matrices[var])
-        entries = sp.ImmutableMatrix(current.rows, current.cols,
-                                     lambda i, j: sp.Symbol(f"{var.name}[{i},{j}]", real=True))
-        self.matrices[var] = entries
-        try:
-            fv = self.value(f, path + (0,))
-        finally:
-            self.matrices[var] = current
-        self._check_differentiable(fv)
-        variables, values = list(entries), list(current)
+        columns = []
+        for k in range(len(current)):
+            entry = sp.Symbol(f"{var.name}[{k}]", real=True)
+            entries = list(current)
+            entries[k] = entry
+            self.matrices[var] = sp.ImmutableMatrix(current.rows, current.cols, entries)
+            try:
+                fv = self.value(f, path + (0,))
+            finally:
+                self.matrices[var] = current
+            self._check_differentiable(fv)
+            if kind == "gradient":
+                fv = _as_scalar(fv, "a gradient")
+            columns.append([sp.diff(v, entry).xreplace({entry: current[k]}) for v in _as_matrix(fv)])
+            self.spend(_entries(fv))
         if kind == "gradient":
-            fv = _as_scalar(fv, "a gradient")
-            derivative = sp.ImmutableMatrix(current.rows, current.cols,
-                                            lambda i, j: _partial(fv, variables, values, i * current.cols + j))
-        else:
-            column = _as_matrix(fv)
-            derivative = sp.ImmutableMatrix(column.rows, len(variables),
-                                            lambda i, j: _partial(column[i], variables, values, j))
-        self.spend(len(derivative) * _entries(fv))
-        return derivative
+            return sp.ImmutableMatrix(current.rows, current.cols, [c[0] for c in columns])
+        return sp.ImmutableMatrix(columns).T
 
     def _scalar_derivative(self, f, var, path):
         current = self.scalars.get(var, var)
@@ -798,13 +809,6 @@ class _Evaluator:
         total = sum(_nodes(x, MAX_DIFFERENTIATED + 1) for x in entries)
         if total > MAX_DIFFERENTIATED:
             raise TooLarge(f"a function of more than {MAX_DIFFERENTIATED} terms to differentiate")
-
-
-def _partial(expr: sp.Expr, variables: list, values: list, k: int) -> sp.Expr:
-    """∂expr/∂variables[k] at the point: the other variables are put in first, so sympy
-    differentiates a function of one variable (much cheaper than the full symbolic gradient)."""
-    others = {v: value for i, (v, value) in enumerate(zip(variables, values)) if i != k}
-    return sp.diff(expr.xreplace(others), variables[k]).xreplace({variables[k]: values[k]})
 
 
 def _bits(x: sp.Rational) -> int:
@@ -921,7 +925,8 @@ def evaluate(expr, values: dict):
     shapes = _infer([expr], {s: m.shape for s, m in matrices.items()})
     budget = [MAX_WORK]
     try:
-        return _Evaluator(shapes, {}, matrices, scalars, budget).value(expr, (0,))
+        whole = frozenset(sym.name for sym, v in scalars.items() if v.is_Integer)
+        return _Evaluator(shapes, {}, matrices, scalars, budget, whole).value(expr, (0,))
     except _Singular:
         raise ZeroDivisionError("the inverse of a singular matrix") from None
 
@@ -1112,7 +1117,7 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
             if unfixed:
                 return Verdict(None, "undecided", f"fails for some sizes of {unfixed}, which nothing in the claim "
                                                   f"fixes: write its size ({unfixed}_{{n}}) or declare it")
-            return _failure(sizes, matrices, scalars, left, right)
+            return _failure(sizes, matrices, scalars, left, right, rel)
     if valid < MIN_VALID:
         return Verdict(None, "undecided", f"defined at only {valid} of {POINTS} sampled points (a singular inverse "
                                           "or an undefined value at the others)")
@@ -1177,13 +1182,15 @@ def _equal(x, y) -> bool | None:
     return bool(abs(xv - yv) <= scale * sp.Float(10) ** -45)
 
 
-def _failure(sizes, matrices, scalars, left, right) -> Verdict:
+def _failure(sizes, matrices, scalars, left, right, rel: str) -> Verdict:
     example = [(d.name, str(v)) for d, v in sizes.items() if not isinstance(d, sp.Dummy)]
     example += [(sym.name, show_value(m)) for sym, m in matrices.items()]
     example += [(sym.name, show_value(v)) for sym, v in scalars.items()]
     detail = ""
     a, b = _as_matrix(left), _as_matrix(right)
-    if a.shape != (1, 1):
+    if rel == "!=":
+        detail = "the sides are equal here"
+    elif a.shape != (1, 1):
         k = next(k for k in range(len(a)) if not _equal(a[k], b[k]))
         detail = f"the sides differ in entry ({k // a.cols + 1}, {k % a.cols + 1})"
     return Verdict(False, "sampled", detail, tuple(example), show_value(left), show_value(right))

@@ -67,11 +67,27 @@ def rounded_equal(lhs, rhs, tolerance) -> bool:
 
 def circular_message(exc, visible: dict) -> str:
     """C005 names the symbols that define each other and where each is defined."""
-    names = getattr(exc, "names", ())
-    places = [f"{n} at line {visible[n].span.line}" for n in names if n in visible]
-    if not places:
+    cycle = _cycle(list(getattr(exc, "names", ())), visible)
+    places = [f"{n} (line {visible[n].span.line})" for n in cycle]
+    if len(places) < 2:
         return "circular definitions: a symbol is defined through itself"
-    return "circular definitions: " + ", ".join(places) + " are defined through each other"
+    return "circular definitions: " + ", ".join(places[:-1]) + f" and {places[-1]} are defined through each other"
+
+
+def _cycle(starts: list, visible: dict) -> list:
+    """The symbols of the first cycle of definitions reached from `starts`, in the order met."""
+    for start in starts:
+        path, seen = [start], {start}
+        while path:
+            d = visible.get(path[-1])
+            nxt = next((s for s in sorted(d.value.free_symbols, key=str) if s in visible), None) if d else None
+            if nxt is None:
+                break
+            if nxt in seen:
+                return path[path.index(nxt):]
+            path.append(nxt)
+            seen.add(nxt)
+    return []
 
 
 def failure_notes(claim, v: Verdict, read, imported) -> list[str]:

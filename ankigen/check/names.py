@@ -163,7 +163,7 @@ class Names:
         if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
             return value
         base = name.split("_")[0].split("^")[0].rstrip("'")
-        if not self.conditional_group():
+        if not (self.conditional_group() or self.integrand_argument()):
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
                 base in FUNCTION_LETTERS or bracket or base in self.scope.applied)
             if usual_apply == self.flipped("apply"):

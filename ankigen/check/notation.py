@@ -101,6 +101,23 @@ class Notation:
         return opaque("\\pm", self.unary()) if self.starts_atom(self.peek()) or self.peek().kind == "num" \
             else opaque("\\pm")
 
+    def integrand_argument(self) -> bool:
+        """Whether the parenthesis at peek() holds the variable of an enclosing integral or limit:
+        `\\int p(x)\\,dx` applies p to x (a density), whatever the reading."""
+        depth, k = 0, 0
+        while self.peek(k).kind != "end":
+            u = self.peek(k)
+            if u.kind == "op" and u.text in "([{":
+                depth += 1
+            elif u.kind == "op" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif u.text in self.bound and not self.bound[u.text].is_integer:
+                return True
+            k += 1
+        return False
+
     def conditional_group(self) -> bool:
         """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`) at its top
         level: then the name before it is applied, whatever the reading (a product holds no bar)."""

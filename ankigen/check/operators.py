@@ -49,11 +49,15 @@ def closed_form(expr: sp.Expr) -> sp.Expr:
     finds one within the size bound, innermost first. What stays is evaluated at sample points."""
     if expr is None or not has_operators(expr):
         return expr
+    tried: set = set()  # a series sympy sums only under a condition comes back inside its own result
     for _ in range(8):
         nodes = [n for n in expr.atoms(sp.Derivative, *_CALCULUS) if not n.args[0].has(sp.Derivative, *_CALCULUS)]
         nodes += [s for s in _infinite_sums(expr) if not s.function.has(sp.Derivative, *_CALCULUS)]
         swaps = {}
         for node in nodes:
+            if node in tried:
+                continue
+            tried.add(node)
             value = _evaluate(node)
             if value is not None and value != node:
                 swaps[node] = value

@@ -172,6 +172,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     if failing and read.met:
         other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
     results = []
+    _report_typos(sink, decided, read, imported)
     for claim, d in decided:
         verdict = d.verdict
         if verdict.method == "unclaimed":
@@ -186,6 +187,28 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
     return CardOutcome(tuple(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+
+
+def _report_typos(sink: Sink, decided: list, read, imported) -> None:
+    """A name used once, defined nowhere and one index or letter away from one the card uses is a
+    likely typo where it made a claim a statement or a failure (C010), once per name."""
+    from ankigen.check.typos import suspects, usage
+
+    counts = None
+    warned: set[str] = set()
+    for claim, d in decided:
+        if d.verdict.holds is not False and d.verdict.method != "unclaimed":
+            continue
+        if counts is None:
+            counts = usage(read.claims, read.definitions + list(imported))
+        defined = {str(t) for t in read.visible(claim.section, imported)} | {str(s) for s, _ in claim.bindings}
+        families = set(read.sequences) | {name for name, _ in claim.lists}
+        for name, intended in suspects(claim, counts, defined, families):
+            if name not in warned:
+                warned.add(name)
+                sink.warning(claim.span, "C010", f"'{name}' appears only here and is defined nowhere; "
+                             f"did you mean '{intended}'?", "a typo in an index or a letter makes a new symbol, "
+                             "which no claim can check; correct it, or define the symbol")
 
 
 def _formula_rows(rows: list, decided: list) -> tuple:

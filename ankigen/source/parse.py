@@ -432,7 +432,8 @@ def _math(f: _File, body: list[Token], sections: list[int]) -> tuple[list[Formul
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
-                                           section, _lead(t.children, child), _near(t, _paragraph(body, k, 1))))
+                                           section, _lead(t.children, child) or _lead(_children(body, k), None),
+                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1))))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
@@ -449,6 +450,11 @@ def _paragraph(body: list[Token], k: int, step: int) -> Token | None:
     while 0 <= j < len(body) and body[j].type in ("paragraph_open", "paragraph_close"):
         j += step
     return body[j] if 0 <= j < len(body) and body[j].type == "inline" else None
+
+
+def _children(body: list[Token], k: int) -> list[Token]:
+    before = _paragraph(body, k, -1)
+    return before.children or [] if before else []
 
 
 def _lead(children: list[Token], until: Token | None) -> str:
