@@ -371,6 +371,16 @@ CHECKER = (
             "$$M_{02} + M_{10} = b (a + c)$$\n"),
          md("## Entries {#entries}\n\nTwo entries of M.\n\n$$M_{01} = a b$$\n\n$$M_{10} = b c$$\n\n"
             "$$M_{01} + M_{10} = b (a + c)$$\n")),
+    Code("C011", ERROR, "shapes do not match",
+         "Vectors and matrices have shapes: the card declares them (`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`) "
+         "or their use fixes them. A product whose inner sizes differ, a sum of different shapes, or a "
+         "claim that an expression lies in a space of another shape is wrong whatever the values, so it is "
+         "an error wherever it appears: in a claim or in a definition. The message names both shapes.",
+         "check the order of the factors, a missing transpose, and the declared shapes",
+         md("## A layer {#layer}\n\nLet $\\mathbf{W} \\in \\mathbb{R}^{m \\times n}$ and "
+            "$\\mathbf{x} \\in \\mathbb{R}^{n}$.\n\n$$\\mathbf{W}^\\top \\mathbf{x} \\in \\mathbb{R}^{m}$$\n"),
+         md("## A layer {#layer}\n\nLet $\\mathbf{W} \\in \\mathbb{R}^{m \\times n}$ and "
+            "$\\mathbf{x} \\in \\mathbb{R}^{n}$.\n\n$$\\mathbf{W} \\mathbf{x} \\in \\mathbb{R}^{m}$$\n")),
 )
 
 OUTPUTS = (

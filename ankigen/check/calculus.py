@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, symbol
 
@@ -181,6 +182,11 @@ class Calculus:
     def _derivative(self, body: sp.Expr, counts: list[tuple[sp.Expr, int]]) -> sp.Expr:
         """An unevaluated derivative; a variable `x_i` of a family summed in the body (`\\sum_j e^{x_j}`)
         is that family's element at i."""
+        if len(counts) == 1 and counts[0][1] == 1 and is_matrix(counts[0][0]):
+            return Grad(body, counts[0][0])  # ∂L/∂\\mathbf{W}: a gradient in W's shape
+        if any(is_matrix(var) for var, _ in counts):
+            raise MathError("a derivative by a vector of higher order is not read", self.peek().start, 1,
+                            construct="derivative by a vector")
         linked = []
         for var, n in counts:
             element = _element_of_family(var, body)

@@ -28,6 +28,7 @@ from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
+from ankigen.check.vectors import declarations
 from ankigen.check.vocabulary import RELATIONS, Scope, symbol
 from ankigen.model import Formula
 
@@ -53,10 +54,15 @@ class _Card:
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
     conditions: tuple = ()  # the conditions stated with the current formula
+    matrices: dict = field(default_factory=dict)  # names declared in ℝ^{m×n}: their shapes
+
+    def declared(self) -> tuple:
+        return tuple(sorted(self.matrices.items()))
 
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
-                     reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied)
+                     reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
+                     matrices=self.matrices)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -79,6 +85,8 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     """Everything one card's formulas and check blocks say, read under `reading`."""
     state = _Card(reading, references, variables_of(formulas), set(imported or ()))
     state.out.functions.update(imported_functions or {})
+    state.matrices = _declared(state, formulas, inline)
+    state.out.declared = state.declared()
     for n, formula in enumerate(formulas):
         _read_formula(state, n, formula, display)
     _read_inline(state, inline)
@@ -174,7 +182,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
                            marked=marked, single=single, chain=derivation and not after_definition,
                            defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
-                           conditions=state.conditions)
+                           conditions=state.conditions, declared=state.declared())
         if claim is not None:
             state.out.claims.append(claim)
 
@@ -211,6 +219,22 @@ def _defined_through(state: _Card, target, value, section: int) -> bool:
     except (TooLarge, Circular):
         return False
     return target in resolved.free_symbols
+
+
+def _declared(state: _Card, formulas, inline) -> dict:
+    """The vectors and matrices the card declares (`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, in display
+    or inline math), read before its formulas so that a declared plain `W` is a matrix everywhere."""
+    texts = [f.latex for f in formulas] + [f.latex for f in inline]
+    if not any("mathbb" in t for t in texts):
+        return {}
+
+    def parse(toks):
+        p = Parser(toks, state.scope())
+        value = p.expression()
+        if not p.done():
+            raise MathError("not a name", toks[0].start if toks else 0, 1)
+        return value
+    return declarations(texts, parse)
 
 
 _INEQUALITIES = ("<", "<=", ">", ">=", "!=")

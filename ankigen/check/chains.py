@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ankigen.check.matrices import is_matrix
 from ankigen.check.reader import Parser
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vocabulary import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
@@ -57,6 +58,7 @@ class Step:
     lhs_text: str = ""
     rhs_text: str = ""
     lhs_start: int = -1
+    target: tuple | None = None  # (rows, cols) of ℝ^{rows×cols}, for a claim about a shape
 
 
 def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = False) -> list[Step] | None:
@@ -78,10 +80,11 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
                 p.next()
         rhs_start = p.peek().start
         if rel == "in":
-            set_name = _number_set(p, display_set)
+            shape = _real_space(p, lhs)
+            set_name = "R" if shape is not None else _number_set(p, display_set)
             if set_name is None:
                 return None
-            steps.append(Step(lhs, rel, None, start, p.toks[p.i - 1].end, set_name))
+            steps.append(Step(lhs, rel, None, start, p.toks[p.i - 1].end, set_name, target=shape))
             if not p.done():
                 t = p.peek()
                 raise MathError("nothing may follow '\\in \\mathbb{…}'", t.start, t.end - t.start)
@@ -94,6 +97,41 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
         # later steps are located at their relation, which is where a reader looks in a long chain
         lhs, start = rhs, (p.peek().start if not p.done() else rhs_start)
     return steps
+
+
+def _real_space(p: Parser, lhs) -> tuple | None:
+    """`\\mathbf{W}\\mathbf{x} + \\mathbf{b} \\in \\mathbb{R}^{m}`: the shape claimed of an expression of
+    vectors and matrices, consumed; None (nothing consumed) when the left side is a lone name (that
+    is a declaration) or not a matrix, or the set is not ℝ^{…}."""
+    if not is_matrix(lhs) or isinstance(lhs, sp.Symbol):
+        return None
+    texts = [p.peek(k).text for k in range(5)]
+    if texts[:4] != ["\\mathbb", "{", "R", "}"] or texts[4] != "^":
+        return None
+    from ankigen.check.vectors import _dimensions
+
+    start = p.i + 5
+    end = start + 1
+    if p.toks[start].text == "{" if start < len(p.toks) else False:
+        depth = 0
+        for end in range(start, len(p.toks)):
+            depth += (p.toks[end].text == "{") - (p.toks[end].text == "}")
+            if depth == 0:
+                end += 1
+                break
+
+    def parse(toks):
+        sub = Parser(toks, p.scope)
+        value = sub.expression()
+        if not sub.done():
+            raise MathError("cannot read a dimension", toks[0].start, 1, construct="dimension")
+        return value
+
+    dims = _dimensions(p.toks[start:end], parse)
+    if dims is None:
+        return None
+    p.i = end
+    return dims
 
 
 def _number_set(p: Parser, display: bool) -> str | None:

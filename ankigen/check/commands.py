@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ankigen.check.tokens import MathError, Tok, closing
+from ankigen.check.vectors import BOLD
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
                                       safe_pow, symbol, unsupported)
 
@@ -92,6 +93,17 @@ class Commands:
             return self.plus_minus(t)
         if name == "\\begin":
             return self.environment(t)
+        if name in BOLD:
+            return self.bold(t)
+        if name in ("\\|", "\\lVert", "\\Vert"):
+            return self.norm(t)
+        if name == "\\langle":
+            return self.inner_product(t)
+        if name == "\\nabla":
+            return self.nabla(t)
+        if name == "\\det":
+            self.next()
+            return self.matrix_function("det", t)
         if name in RELATIONS:
             raise MathError(f"relation '{name}' where a value was expected", t.start, t.end - t.start)
         raise unsupported(t, UNSUPPORTED.get(name))

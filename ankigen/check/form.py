@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ankigen.check.decide import sampled
+from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.vocabulary import Opaque
 
 CERTAIN, DOUBTFUL, STATEMENT = "certain", "doubtful", "statement"
 EXAMPLE = "an example whose values the card gives in words"
-_OPERATORS = (sp.Sum, sp.Product, sp.Integral, sp.Limit, sp.Derivative)
+_OPERATORS = (sp.Sum, sp.Product, sp.Integral, sp.Limit, sp.Derivative, Grad)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _unknown_calls(expr) -> list:
     return list(expr.atoms(sp.core.function.AppliedUndef))
 
 
-_GROUPS = ((sp.Derivative,), (sp.Integral,), (sp.Limit,), (sp.Sum, sp.Product))
+_GROUPS = ((sp.Derivative, Grad), (sp.Integral,), (sp.Limit,), (sp.Sum, sp.Product))
 
 
 def _has_operator(expr) -> bool:
@@ -136,6 +137,8 @@ def classify(claim, lhs, rhs, defined: set[str]) -> Form:
         if all(_operator_bodies_known(w, r, defined, variables) for w, r in zip(written, (lhs, rhs))):
             return Form(CERTAIN)
         return Form(STATEMENT, "an operator over values or a function the card does not give")
+    if is_matrix(lhs) or is_matrix(rhs):
+        return _matrix_form(claim, written, lhs, rhs, defined)
     left, right = symbols_of(lhs), symbols_of(rhs)
     if not left and not right:
         return Form(CERTAIN)
@@ -178,3 +181,18 @@ def _example(lhs, rhs, left: set, right: set, every: set) -> bool:
             return True
     return False
 
+
+def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
+    """Vectors and matrices: a claim of a shape is certain; an identity is certain about what the
+    card declares or defines, doubtful over undeclared letters with the same letters on both
+    sides, and otherwise an equation (`\\mathbf{A}\\mathbf{v} = \\lambda \\mathbf{v}`)."""
+    if claim.rel == "in":
+        return Form(CERTAIN)
+    left, right = symbols_of(lhs), symbols_of(rhs)
+    if rhs is not None and left != right and (left - right) and (right - left):
+        return Form(STATEMENT, "an equation between different unknowns")
+    if _about(written, defined) or claim.called or not (claim.single or claim.chain):
+        return Form(CERTAIN)
+    if left == right or not right or not left:
+        return Form(DOUBTFUL, "an identity over vectors and matrices the card does not declare")
+    return Form(STATEMENT, "a relation between vectors the card does not declare")

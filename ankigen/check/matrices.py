@@ -63,11 +63,13 @@ _SCALAR = (_ONE, _ONE)
 
 
 class ShapeError(Exception):
-    """A product, sum or comparison whose shapes do not fit: certainly wrong, whatever the values."""
+    """A product, sum or comparison whose shapes do not fit: certainly wrong, whatever the values.
+    `sides` holds the two shapes as text when the two sides of a relation differ."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, sides: tuple[str, str] = ("", "")) -> None:
         super().__init__(message)
         self.message = message
+        self.sides = sides
 
 
 class Unsupported(Exception):
@@ -94,6 +96,19 @@ class _Operation(sp.Function):
     @classmethod
     def eval(cls, *args):
         return None
+
+    # sympy's printers know matrix-expression classes of the same names (Transpose, Inverse,
+    # Trace) and would print these as those, which fails: each printer gets its own form here.
+    def _sympystr(self, printer) -> str:
+        return f"{type(self).__name__}({', '.join(printer._print(a) for a in self.args)})"
+
+    def _latex(self, printer) -> str:
+        return author_latex(self)
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        return prettyForm(sp.sstr(self))
 
 
 class Transpose(_Operation):
@@ -409,13 +424,14 @@ class _Shapes:
         self.declared = {}
         for sym, shape in declared.items():
             if isinstance(sym, sp.Symbol) and sym.is_commutative is False:
-                self.declared[sym] = self._written(shape)
+                self.declared[sym] = self.written(shape)
         self.symbols: dict[sp.Symbol, tuple] = {}
         self.at: dict[tuple, object] = {}
         self.sides: list[tuple] = []
         self._matrix: dict[sp.Basic, bool] = {}
 
-    def _written(self, shape) -> tuple:
+    def written(self, shape) -> tuple:
+        """A declared or claimed shape: (rows, cols), or (n,) for a column vector."""
         dims = tuple(shape)
         if len(dims) == 1:
             dims = (dims[0], 1)
@@ -610,7 +626,7 @@ def _infer(sides: list, declared: dict) -> _Shapes:
         conflict = shapes.matches(a, b)
         if conflict:
             raise ShapeError(f"the sides have different shapes: {author_latex(sides[i - 1])} is {before}, "
-                             f"{author_latex(sides[i])} is {after} ({_conflict_text(conflict)})")
+                             f"{author_latex(sides[i])} is {after} ({_conflict_text(conflict)})", (before, after))
     return shapes
 
 
@@ -684,8 +700,7 @@ class _Evaluator:
             if isinstance(e, kind):
                 return _bounded(_tidy(method(self, e, path)))
         if isinstance(e, sp.Function) and not isinstance(e, AppliedUndef):
-            args = [_as_scalar(self.value(a, path + (i,)), author_latex(e.func(*e.args)))
-                    for i, a in enumerate(e.args)]
+            args = [_as_scalar(self.value(a, path + (i,)), author_latex(e)) for i, a in enumerate(e.args)]
             return e.func(*args)
         raise Unsupported(f"{author_latex(e)} is not modelled")
 
@@ -916,12 +931,12 @@ def evaluate(expr, values: dict):
     ZeroDivisionError."""
     matrices, scalars = {}, {}
     for sym, v in values.items():
-        if isinstance(v, str) or (isinstance(v, list) and any(isinstance(x, str) for row in v for x in row)):
-            raise TypeError("values are numbers, never text")  # sympify would parse text
         if sym.is_commutative:
-            scalars[sym] = sp.sympify(v)
-        else:
+            scalars[sym] = _explicit(v)
+        elif isinstance(v, MatrixBase):
             matrices[sym] = sp.ImmutableMatrix(v)
+        else:
+            matrices[sym] = sp.ImmutableMatrix([[_explicit(e) for e in row] for row in v])
     shapes = _infer([expr], {s: m.shape for s, m in matrices.items()})
     budget = [MAX_WORK]
     try:
@@ -929,6 +944,15 @@ def evaluate(expr, values: dict):
         return _Evaluator(shapes, {}, matrices, scalars, budget, whole).value(expr, (0,))
     except _Singular:
         raise ZeroDivisionError("the inverse of a singular matrix") from None
+
+
+def _explicit(value) -> sp.Expr:
+    """A given number as sympy; text is refused (sympy would parse it, and a source is never run)."""
+    if isinstance(value, sp.Expr):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sp.Integer(value)
+    raise TypeError(f"a value must be a whole number or a sympy number, not {type(value).__name__}")
 
 
 # --- deciding claims -----------------------------------------------------------------------------
@@ -944,7 +968,7 @@ def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple |
     try:
         return _decide(lhs, rel, rhs, declared, seed, target)
     except ShapeError as exc:
-        return Verdict(False, "shapes", exc.message)
+        return Verdict(False, "shapes", exc.message, (), *exc.sides)
     except Unsupported as exc:
         return Verdict(None, "undecided", str(exc))
     except TooLarge as exc:
@@ -966,7 +990,12 @@ def _decide(lhs, rel, rhs, declared, seed, target) -> Verdict:
         return _membership(lhs, rhs, declared, target)
     if rhs is None:
         return Verdict(None, "undecided", f"the relation {rel} needs two sides")
-    shapes = _infer(sides, declared)
+    try:
+        shapes = _infer(sides, declared)
+    except ShapeError as exc:
+        if rel == "!=" and exc.sides != ("", ""):  # unequal, but only because they cannot be compared
+            return Verdict(None, "undecided", exc.message, (), *exc.sides)
+        raise
     too_large = _too_large(shapes)
     if too_large:
         return Verdict(None, "undecided", too_large)
@@ -993,10 +1022,10 @@ def _expr(side) -> sp.Basic:
 
 def _membership(lhs, rhs, declared, target) -> Verdict:
     if rhs is not None or target is None:
-        return Verdict(None, "undecided", "a membership claim about a matrix needs a space such as \\mathbb{R}^{m \\times n}")
+        return Verdict(None, "undecided", "a membership claim about a matrix needs a space: \\mathbb{R}^{m \\times n}")
     shapes = _infer([lhs], declared)
     left = shapes.sides[0]
-    wanted = shapes._written(target if len(tuple(target)) else (1, 1))
+    wanted = shapes.written(target if len(tuple(target)) else (1, 1))
     before, space = shapes.text(left), show_shape(wanted)
     conflict = shapes.matches(left, wanted)
     if conflict:
@@ -1133,7 +1162,8 @@ def _unfixed_special(shapes: _Shapes, sides: list) -> str:
             node = sides[path[0]]
             for i in path[1:]:
                 node = node.args[i]
-            return author_latex(node) if node != 0 else "a zero written 0"
+            if node != 0:  # a side written 0 takes the other side's size
+                return author_latex(node)
     return ""
 
 

@@ -97,7 +97,10 @@ def failure_notes(claim, v: Verdict, read, imported) -> list[str]:
     notes = []
     if v.counterexample:
         notes.append("counterexample: " + ", ".join(f"{k} = {val}" for k, val in v.counterexample))
-    if claim.rel == "in":
+    if claim.rel == "in" and claim.target is not None:
+        if v.lhs_value or v.rhs_value:
+            notes.append(f"shape of the left side: {v.lhs_value}; claimed: {v.rhs_value}")
+    elif claim.rel == "in":
         notes.append(f"value: {v.lhs_value}, not in {'ℤ' if claim.set_name == 'Z' else 'ℕ'}")
     elif v.lhs_value or v.rhs_value:
         notes.append(f"left side = {v.lhs_value}, right side = {v.rhs_value} (expected left {rel} right)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ankigen.check.matrices import is_matrix
 from ankigen.check.tokens import MathError, Tok, adjacent
 from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, symbol,
                                       unsupported)
@@ -110,6 +111,13 @@ class Names:
         return self.named_single(t)
 
     def named_single(self, t: Tok) -> sp.Expr:
+        if t.text in self.scope.matrices or any(k.startswith(t.text + "_{") for k in self.scope.matrices):
+            saved = self.i
+            self.next()  # a letter the card declares in ℝ^{m×n}: a matrix, and ^T its transpose
+            value = self.matrix_named(t.text, t)
+            if value.is_commutative is False and value.name in self.scope.matrices:
+                return value
+            self.i = saved
         self.next()
         start = self.i
         try:
@@ -202,8 +210,15 @@ class Names:
             return self.call(fn, t)
         if full in self.bound:
             return self.bound[full]
-        if self.at("("):  # an unknown \operatorname{name}(x) is a function, never a product
-            return sp.Function(full)(*self.arguments("("))
+        if plain in ("tr", "Tr", "trace", "det"):
+            return self.matrix_function(plain, t)
+        if self.at("(", "["):  # an unknown \operatorname{name}(x) is a function, never a product
+            if self.at("[") and plain not in ("E", "Var", "Cov", "P", "Pr", "D", "KL", "H"):
+                return symbol(full)
+            fname, args = self.given_arguments(full, self.peek().text)
+            if plain.lower() == "softmax" and len(args) == 1 and is_matrix(args[0]):
+                return self.softmax(args[0])
+            return sp.Function(fname)(*args)
         return symbol(full)
 
     def apply_known(self, name: str, t: Tok) -> sp.Expr:
@@ -225,6 +240,11 @@ class Names:
             arg = self.function_argument()
         finally:
             self.in_e_power = saved
+        if is_matrix(arg):  # \\sigma(\\mathbf{W}\\mathbf{x} + \\mathbf{b}): entry by entry
+            if power is not None:
+                raise MathError("a power of a function of a vector is not read", t.start, t.end - t.start,
+                                construct="f^n of a vector")
+            return self.entrywise(fn, arg)
         return fn(arg) if power is None else fn(arg) ** power
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
@@ -233,6 +253,8 @@ class Names:
         if len(args) != len(fn.params):
             raise MathError(f"'{t.text}' takes {len(fn.params)} argument(s), got {len(args)}", t.start,
                             self.toks[self.i - 1].end - t.start)
+        if len(args) == 1 and is_matrix(args[0]):  # a card function of a number, entry by entry
+            return self.entrywise(lambda x: fn.body.xreplace({fn.params[0]: x}), args[0])
         return fn.body.xreplace(dict(zip(fn.params, args)))
 
     def arguments(self, open_: str = "(", what: str = "the argument list") -> list[sp.Expr]:

@@ -15,6 +15,7 @@ from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation
+from ankigen.check.vectors import BOLD, Vectors
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
@@ -24,7 +25,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
            "symbol"]
 
 
-class Parser(Names, Commands, Calculus, Notation):
+class Parser(Names, Commands, Calculus, Notation, Vectors):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
     def __init__(self, toks: list[Tok], scope: Scope | None = None, end: int = 0) -> None:
@@ -103,11 +104,14 @@ class Parser(Names, Commands, Calculus, Notation):
         if t.kind == "op":
             return t.text in ("(", "[", "{", "|") and not (t.text == "|" and self._closing_bar)
         if t.kind == "cmd":
+            if t.text in ("\\|", "\\Vert") and self._closing_bar:
+                return False  # the end of a norm
             return (t.text in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac", "\\sqrt", "\\lfloor", "\\lceil", "\\{",
                                "\\pi", "\\log", "\\max", "\\min", "\\sum", "\\prod", "\\binom", "\\infty",
                                "\\int", "\\iint", "\\lim", "\\partial", "\\mathcal", "\\mathscr",
                                "\\mathfrak", "\\mathbb", "\\Pr", "\\arg", "\\argmax", "\\argmin", "\\sup",
                                "\\inf", "\\pm", "\\mp", "\\cdots", "\\ldots", "\\dots", "\\begin",
+                               "\\nabla", "\\|", "\\lVert", "\\Vert", "\\langle", "\\det", *BOLD,
                                "\\lvert", "\\vert", "\\underbrace", "\\overbrace", "\\boxed", "\\imath",
                                *WORD_COMMANDS, *DECORATIONS)
                     or t.text[1:] in KNOWN_FUNCTIONS or t.text[1:] in GREEK or t.text in UNSUPPORTED)
@@ -121,7 +125,11 @@ class Parser(Names, Commands, Calculus, Notation):
                 return node
             if t.text in ("\\times", "\\cdot", "*", "\\ast") and t.kind in ("op", "cmd"):
                 self.next()
-                node = node * self.unary()
+                right = self.unary()
+                node = self.dot(node, right) if t.text == "\\cdot" else node * right
+            elif t.text == "\\odot" and t.kind == "cmd":
+                self.next()
+                node = self.hadamard(node, self.unary(), t)
             elif t.text in ("/", "\\div") and t.kind in ("op", "cmd"):
                 self.next()
                 divisor = self.unary()
@@ -157,6 +165,11 @@ class Parser(Names, Commands, Calculus, Notation):
     def power(self) -> sp.Expr:
         start = self.peek()
         base = self.postfix()
+        while base.is_commutative is False:  # a vector or matrix: ^T and ^{-1} are operations
+            marked = self.matrix_superscript(base)
+            if marked is None:
+                break
+            base = marked
         if self.at("^"):
             caret = self.next()
             self.enter(caret)
@@ -260,6 +273,8 @@ class Parser(Names, Commands, Calculus, Notation):
         if t.kind == "op":
             if t.text in "([{":
                 return self.group(t.text, {"(": ")", "[": "]", "{": "}"}[t.text])
+            if t.text == "|" and self.peek(1).text == "|" and self.peek(1).start == t.end:
+                return self.norm(t)  # ||x||: a norm
             if t.text == "|":
                 self.next()
                 saved, self._closing_bar = self._closing_bar, True

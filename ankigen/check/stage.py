@@ -173,6 +173,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
     results = []
     _report_typos(sink, decided, read, imported)
+    _report_shapes(sink, read)
     for claim, d in decided:
         verdict = d.verdict
         if verdict.method == "unclaimed":
@@ -187,6 +188,28 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
     return CardOutcome(tuple(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+
+
+def _report_shapes(sink: Sink, read) -> None:
+    """A definition whose shapes cannot fit (`\\mathbf{h} = \\mathbf{W}^\\top \\mathbf{x}` for W of m×n
+    and x of n) is wrong whatever the values: C011 at the definition."""
+    if not read.declared:
+        return
+    import sympy as sp
+
+    from ankigen.check.matrices import ShapeError, Unsupported, infer_shapes, is_matrix
+
+    declared = {sp.Symbol(name, commutative=False): dims for name, dims in read.declared}
+    for d in read.definitions:
+        if not is_matrix(d.value) and not is_matrix(d.target):
+            continue
+        try:
+            infer_shapes([d.target, d.value], declared)
+        except ShapeError as exc:
+            sink.error(d.span, "C011", f"shapes do not match: {exc.message}",
+                       "check the order of the factors, a missing transpose, and the declared shapes")
+        except (Unsupported, TypeError, ValueError, AttributeError):
+            continue
 
 
 def _report_typos(sink: Sink, decided: list, read, imported) -> None:
@@ -262,8 +285,11 @@ class Decision:
 def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     """The claim's verdict, and how to report it. Whether it is meant as a claim is decided from its
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
+    import sympy as sp
+
     from ankigen.check.decide import decide
     from ankigen.check.form import CERTAIN, STATEMENT, classify
+    from ankigen.check.matrices import decide_matrix, is_matrix
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
     visible = read.visible(claim.section, imported, claim.defs_at)
@@ -300,16 +326,23 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                     unused.append(p.name)
             else:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
-    defined = {str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
+    defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
+               | {name for name, _ in claim.declared})
     form = classify(claim, lhs, rhs, defined)
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
-    key = cache.key(lhs, claim.rel, rhs, claim.set_name, (tolerance, claim.conditions))
+    matrix = is_matrix(lhs) or is_matrix(rhs)
+    key = cache.key(lhs, claim.rel, rhs, claim.set_name,
+                    (tolerance, claim.conditions) + ((claim.target, claim.declared) if matrix else ()))
     verdict = cache.get(key)
     if verdict is None:
-        verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+        if matrix:
+            declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
+            verdict = decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target)
+        else:
+            verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
     certain = form.kind == CERTAIN
 
@@ -317,7 +350,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         for name in unused:
             sink.warning(claim.span, "C004", f"'where' binds {name}, which the claim does not contain",
                          hint=binding_hint(name, lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())))
-        if verdict.holds is False and certain:
+        if verdict.holds is False and verdict.method == "shapes":  # wherever it is: a product that cannot be
+            sink.error(claim.span, "C011", f"shapes do not match: {verdict.detail}",
+                       "check the order of the factors, a missing transpose, and the declared shapes",
+                       notes=failure_notes(claim, verdict, read, imported))
+        elif verdict.holds is False and certain:
             sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", failure_hint(claim, lhs, rhs),
                        notes=failure_notes(claim, verdict, read, imported))
         elif verdict.holds is False:

@@ -7,6 +7,7 @@ names the likely intended symbol.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import sympy as sp
@@ -41,7 +42,10 @@ def _one_apart(a: str, b: str) -> bool:
         return False
     k = diffs[0]
     base_a, _, _ = a.partition("_{")
-    return "_{" in a and k >= len(base_a) + 2 or (len(base_a) >= 3 and "_{" not in a)
+    if "_{" in a and k >= len(base_a) + 2:
+        return True  # in the index
+    letters = re.sub(r"\\[A-Za-z]+\{([^{}]*)\}", r"\1", base_a)
+    return k < len(base_a) and len(letters) >= 3  # in a name of several letters, never one letter for another
 
 
 def suspects(claim, counts: Counter, defined: set[str], families: set[str] = frozenset()) -> list[tuple[str, str]]:

@@ -32,10 +32,8 @@ DECORATIONS = ("\\hat", "\\widehat", "\\bar", "\\overline", "\\tilde", "\\wideti
                "\\check", "\\breve", "\\acute", "\\grave", "\\mathring")
 UNSUPPORTED = {  # commands that mean something this reader does not model, by construct name
     "\\oint": "\\oint", "\\partial": "\\partial (outside a derivative)",
-    "\\nabla": "\\nabla", "\\mathbf": "\\mathbf", "\\boldsymbol": "\\boldsymbol", "\\bm": "\\boldsymbol",
-    "\\vec": "\\vec", "\\|": "norm", "\\Vert": "norm", "\\lVert": "norm",
-    "\\langle": "\\langle", "\\vdots": "ellipsis", "\\ddots": "ellipsis", "\\det": "\\det",
-    "\\end": "environment", "\\otimes": "\\otimes", "\\odot": "\\odot", "\\circ": "\\circ",
+    "\\vdots": "ellipsis", "\\ddots": "ellipsis",
+    "\\end": "environment", "\\otimes": "\\otimes", "\\circ": "\\circ",
     "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets", "\\forall": "quantifier",
     "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over", "\\operatorname*": "\\operatorname*",
 }
@@ -79,6 +77,7 @@ class Scope:
     met: set[str] = field(default_factory=set)  # the ambiguity kinds the text contained
     called: set[str] = field(default_factory=set)  # card functions the text applied
     applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
+    matrices: dict = field(default_factory=dict)  # names the card declares in ℝ^{m×n}, with their shapes
 
 
 def symbol(name: str) -> sp.Symbol:

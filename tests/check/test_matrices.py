@@ -67,6 +67,13 @@ def test_operations_stay_as_written() -> None:
     assert Elementwise(SIGMA, z).args == (SIGMA, z)
 
 
+def test_sympy_prints_the_operations() -> None:
+    claim = Trace(Inverse(A) * T(B)) * Norm(x, F) + Det(Hadamard(A, B)) * Elementwise(SIGMA, z) + Grad(Softmax(z), z)
+    assert "Inverse(\\mathbf{A})" in sp.sstr(claim) and "Transpose(\\mathbf{B})" in str(claim)
+    assert r"\mathbf{A}^{-1} \mathbf{B}^\top" in sp.latex(claim)
+    assert "Trace" in sp.pretty(claim) and "Transpose" in sp.srepr(claim)
+
+
 def test_is_matrix() -> None:
     for expr in (A, T(x) * y, Trace(A), Norm(x, 2) ** 2, IDENTITY, ONES, Elementwise(SIGMA, z), 2 * s * A):
         assert is_matrix(expr), expr
@@ -181,6 +188,23 @@ def test_sides_of_different_shapes_are_a_mismatch() -> None:
         infer_shapes([W * x, x], LAYER)
     assert caught.value.message == (r"the sides have different shapes: \mathbf{W} \mathbf{x} is m×1, "
                                     r"\mathbf{x} is n×1 (m ≠ n)")
+    result = verdict(W * x, x, LAYER)
+    assert (result.holds, result.method, result.detail) == (False, "shapes", caught.value.message)
+    assert (result.lhs_value, result.rhs_value) == ("m×1", "n×1")
+
+
+def test_every_side_of_a_chain_is_unified() -> None:
+    assert infer_shapes([W * x, y, z], LAYER)[z] == (m, 1)
+    with pytest.raises(ShapeError, match=r"\\mathbf\{y\} is m×1, \\mathbf\{x\} is n×1"):
+        infer_shapes([W * x, y, x], LAYER)
+
+
+def test_inferred_shapes_can_be_passed_on() -> None:
+    shapes = infer_shapes([W * y], {W: (m, n)})
+    assert shape_of(T(y) * T(W), shapes) == (1, m)
+    loose = infer_shapes([A * B], {})
+    rows, cols = shape_of(B * A, loose)  # B's columns and A's rows are still free: they unify here
+    assert isinstance(rows, sp.Dummy) and rows == cols
 
 
 def test_an_undeclared_vector_never_silently_becomes_one_number() -> None:
@@ -218,7 +242,8 @@ def test_products_sums_and_transposes() -> None:
     assert evaluate(A - T(A), {A: M2}) == sp.Matrix([[0, -1], [1, 0]])
     assert evaluate(T(W) * x, {W: [[1, 2, 3], [4, 5, 6]], x: [[1], [1]]}) == sp.Matrix([[5], [7], [9]])
     assert evaluate(T(x) * y, {x: [[1], [2]], y: [[3], [4]]}) == 11  # a 1×1 result is a number
-    assert evaluate(T(x) * y * z, {x: [[1], [2]], y: [[3], [4]], z: [[1], [0], [2]]}) == sp.Matrix([[11], [0], [22]])
+    xyz = {x: [[1], [2]], y: [[3], [4]], z: [[1], [0], [2]]}
+    assert evaluate(T(x) * y * z, xyz) == sp.Matrix([[11], [0], [22]])
     assert evaluate(s * A + Trace(A) * IDENTITY, {A: M2, s: 2}) == sp.Matrix([[7, 4], [6, 13]])
 
 
@@ -240,7 +265,8 @@ def test_trace_and_determinant() -> None:
     assert evaluate(Det(T(A) * A), {A: [[1, 2, 3], [4, 5, 6]]}) == 0
 
 
-@pytest.mark.parametrize("p,value", [(2, sp.sqrt(26)), (F, sp.sqrt(26)), (1, 8), (sp.oo, 4), (3, sp.Integer(92) ** sp.Rational(1, 3))])
+@pytest.mark.parametrize("p,value", [(2, sp.sqrt(26)), (F, sp.sqrt(26)), (1, 8), (sp.oo, 4),
+                                     (3, sp.Integer(92) ** sp.Rational(1, 3))])
 def test_vector_norms(p, value) -> None:
     assert sp.simplify(evaluate(Norm(x, p), {x: [[3], [-4], [1]]}) - value) == 0
 
@@ -256,7 +282,8 @@ def test_hadamard_and_elementwise_functions() -> None:
     assert evaluate(Elementwise(RELU, x), {x: [[-2], [3]]}) == sp.Matrix([[0], [3]])
     assert evaluate(Elementwise(SIGMA, x), {x: [[0], [0]]}) == sp.Matrix([[HALF], [HALF]])
     leaky = sp.Lambda(t, sp.Max(s * t, t))
-    assert evaluate(Elementwise(leaky, x), {x: [[-2], [3]], s: sp.Rational(1, 10)}) == sp.Matrix([[sp.Rational(-1, 5)], [3]])
+    values = {x: [[-2], [3]], s: sp.Rational(1, 10)}  # a parameter of the function is the claim's scalar
+    assert evaluate(Elementwise(leaky, x), values) == sp.Matrix([[sp.Rational(-1, 5)], [3]])
 
 
 def test_softmax_normalises_a_column_vector_and_each_row_of_a_matrix() -> None:
@@ -271,7 +298,8 @@ def test_softmax_normalises_a_column_vector_and_each_row_of_a_matrix() -> None:
 def test_gradients_are_computed_entry_by_entry() -> None:
     values = {A: M2, x: [[1], [2]]}
     assert evaluate(Grad(T(x) * A * x, x), values) == sp.Matrix([[12], [21]])  # (A + Aᵀ) x
-    assert evaluate(Grad(W * x, x), {W: [[1, 2], [3, 4], [5, 6]], x: [[7], [8]]}) == sp.Matrix([[1, 2], [3, 4], [5, 6]])
+    layer = {W: [[1, 2], [3, 4], [5, 6]], x: [[7], [8]]}
+    assert evaluate(Grad(W * x, x), layer) == sp.Matrix(layer[W])
     assert evaluate(Grad(Trace(A * X), X), {A: M2, X: [[0, 0], [0, 0]]}) == sp.Matrix([[1, 3], [2, 4]])  # Aᵀ
     assert evaluate(Grad(s**2 * A, s), {A: M2, s: 3}) == sp.Matrix([[6, 12], [18, 24]])
     assert evaluate(Grad(Norm(x, 2), x), {x: [[3], [4]]}) == sp.Matrix([[sp.Rational(3, 5)], [sp.Rational(4, 5)]])
@@ -282,6 +310,8 @@ def test_explicit_values_are_never_text() -> None:
         evaluate(A, {A: [["1", "2"], ["3", "4"]]})
     with pytest.raises(TypeError):
         evaluate(s * A, {A: M2, s: "__import__('os')"})
+    with pytest.raises(TypeError):
+        evaluate(s * A, {A: M2, s: [["x"]]})
 
 
 def test_identity_ones_and_zeros_in_context() -> None:
@@ -330,8 +360,10 @@ IDENTITIES = [  # (name, lhs, rhs, declared, holds)
     ("quadratic form gradient", Grad(T(x) * A * x, x), (A + T(A)) * x, {}, True),
     ("quadratic form gradient as if symmetric", Grad(T(x) * A * x, x), 2 * A * x, {}, False),
     ("least squares gradient", Grad(HALF * Norm(X * w - y, 2) ** 2, w), T(X) * (X * w - y), {}, True),
-    ("least squares gradient, transpose dropped", Grad(HALF * Norm(X * w - y, 2) ** 2, w), X * (X * w - y), {}, False),
-    ("least squares gradient, sign flipped", Grad(HALF * Norm(X * w - y, 2) ** 2, w), T(X) * (y - X * w), {}, False),
+    ("least squares gradient, transpose dropped", Grad(HALF * Norm(X * w - y, 2) ** 2, w), X * (X * w - y), {},
+     False),
+    ("least squares gradient, sign flipped", Grad(HALF * Norm(X * w - y, 2) ** 2, w), T(X) * (y - X * w), {},
+     False),
     ("Jacobian of a linear map", Grad(W * x, x), W, {}, True),
     ("Jacobian of a linear map, transposed", Grad(W * x, x), T(W), {}, False),
     ("gradient of a trace", Grad(Trace(A * X), X), T(A), {}, True),
@@ -349,7 +381,7 @@ IDENTITIES = [  # (name, lhs, rhs, declared, holds)
     ("identity on either side", A * IDENTITY, IDENTITY * A, {A: (m, n)}, True),
     ("ones sum the entries", T(x) * ONES, T(ONES) * x, {}, True),
     ("ones do not average them", T(x) * ONES, T(ONES) * x / _ns, {x: (n, 1)}, False),
-    ("the sum of ones", T(mat(r"\mathbf{1}_{n}")) * mat(r"\mathbf{1}_{n}"), _ns, {mat(r"\mathbf{1}_{n}"): (n, 1)}, True),
+    ("the sum of ones", T(mat(r"\mathbf{1}_{n}")) * mat(r"\mathbf{1}_{n}"), _ns, {mat(r"\mathbf{1}_{n}"): (n,)}, True),
     ("a layer is zero only where it is", W * x + b, 0, LAYER, False),
 ]
 
@@ -383,6 +415,8 @@ def test_a_shape_error_inside_a_claim_is_a_failure() -> None:
 def test_not_equal_holds_when_the_sides_differ_at_every_point() -> None:
     assert verdict(A * B, B * A, rel="!=").holds is True
     assert verdict(T(A * B), T(B) * T(A), rel="!=").holds is False
+    assert verdict(W, T(W), LAYER, rel="!=").holds is None  # sides of different shapes are not compared
+    assert verdict(W * y, W, {**LAYER, y: (m, 1)}, rel="!=").holds is False  # a mismatch inside still is wrong
 
 
 def test_order_relations_between_scalars() -> None:

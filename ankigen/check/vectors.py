@@ -1,0 +1,316 @@
+"""Vectors and matrices as notes write them, read into the representation of matrices.py: bold
+and arrowed letters (`\\mathbf{x}`, `\\boldsymbol{\\theta}`, `\\vec{v}`) and letters the card declares
+`\\in \\mathbb{R}^{m \\times n}` are noncommutative symbols; transposes (`^T`, `^\\top`,
+`^{\\mathsf T}`), inverses, traces, determinants, norms (`\\|x\\|_2`, `\\lVert x \\rVert`), `\\odot`,
+dot products (`\\mathbf{a} \\cdot \\mathbf{b}`, `\\langle a, b \\rangle`), gradients (`\\nabla_{\\mathbf{x}}`),
+softmax and functions applied entry by entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm,
+                                    Softmax, Trace, Transpose, is_matrix)
+from ankigen.check.tokens import MathError, Tok
+from ankigen.check.vocabulary import GREEK
+
+BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb", "\\overrightarrow")
+_TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
+              ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
+_SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}
+_DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^")
+
+
+def noncommutative(name: str) -> sp.Symbol:
+    return sp.Symbol(name, commutative=False)
+
+
+class Vectors:
+    """The part of the Parser that reads vectors and matrices; mixed into it, so `self` is the Parser."""
+
+    def bold(self, t: Tok) -> sp.Expr:
+        """`\\mathbf{W}`, `\\boldsymbol{\\theta}_t`, `\\vec{v}`: a vector or matrix named as written;
+        `\\mathbf{0}`, `\\mathbf{1}` and `\\mathbf{I}` are the zero, ones and identity of any size."""
+        self.next()
+        inner = self.braced(t.text) if self.at("{") else [self.next()]
+        if len(inner) == 2 and inner[0].text in ("\\hat", "\\bar", "\\tilde"):
+            inner = [Tok(inner[1].kind, inner[1].text, inner[0].start, inner[1].end)]
+            t = Tok(t.kind, t.text, t.start, t.end)
+        if len(inner) != 1 or not (inner[0].kind in ("letter", "num") or inner[0].text[1:] in GREEK):
+            raise MathError(f"'{t.text}' of an expression is not read", t.start, t.end - t.start,
+                            construct=f"{t.text} of an expression")
+        letter = inner[0].text
+        if letter in _SPECIAL and t.text == "\\mathbf" and not self.at("_"):
+            return _SPECIAL[letter]
+        command = "\\mathbf" if t.text in ("\\mathbf", "\\mathbfit") else t.text
+        return self.matrix_named(f"{command}{{{letter}}}", t)
+
+    def matrix_named(self, name: str, t: Tok) -> sp.Expr:
+        """A matrix symbol with its subscripts (`\\mathbf{x}_i`, `\\mathbf{W}^{(l)}`): a name, never a
+        family element (a sum of vectors is not read)."""
+        full = name
+        for _ in range(3):
+            if self.at("_"):
+                sub = self.subscript()
+                text, toks = sub
+                if any(u.text in self.bound for u in toks):
+                    raise MathError("a vector indexed by a summation index is not read", t.start,
+                                    t.end - t.start, construct="a sum of vectors")
+                full += f"_{{{text}}}"
+                continue
+            if self.at("^") and self._label_superscript():
+                self.next()
+                full += "^{" + "".join(u.text for u in self.braced("superscript")) + "}"
+                continue
+            break
+        if full in self.bound:
+            return self.bound[full]
+        return noncommutative(full)
+
+    def _label_superscript(self) -> bool:
+        """`^{(l)}`: a layer label, not a power."""
+        return self.peek(1).text == "{" and self.peek(2).text == "("
+
+    def declared_matrix(self, name: str) -> bool:
+        return name in self.scope.matrices
+
+    # -- superscripts --------------------------------------------------------------------
+    def matrix_superscript(self, base: sp.Expr) -> sp.Expr | None:
+        """`^T`, `^\\top`, `^{\\mathsf T}` (transpose), `^{-1}` (inverse), `^{-T}` of a matrix; None when
+        the superscript is a power for the grammar to read."""
+        if not self.at("^"):
+            return None
+        toks = self._superscript_tokens()
+        texts = [u.text for u in toks]
+        if texts in _TRANSPOSE:
+            self._skip_superscript()
+            return Transpose(base)
+        if texts == ["-", "1"]:
+            self._skip_superscript()
+            return Inverse(base)
+        if texts and texts[0] == "-" and texts[1:] in _TRANSPOSE:
+            self._skip_superscript()
+            return Inverse(Transpose(base))
+        return None
+
+    def _superscript_tokens(self) -> list[Tok]:
+        nxt = self.peek(1)
+        if nxt.text == "{":
+            depth, k, out = 0, 1, []
+            while self.peek(k).kind != "end":
+                u = self.peek(k)
+                if u.text == "{":
+                    depth += 1
+                    if depth == 1:
+                        k += 1
+                        continue
+                elif u.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        return out
+                out.append(u)
+                k += 1
+            return []
+        if nxt.text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(2).kind == "letter":
+            return [nxt, self.peek(2)]
+        return [nxt]
+
+    def _skip_superscript(self) -> None:
+        self.next()  # ^
+        if self.at("{"):
+            self.braced("superscript")
+        elif self.peek().text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(1).kind == "letter":
+            self.i += 2
+        else:
+            self.next()
+
+    # -- norms, inner products, traces, gradients ----------------------------------------
+    def norm(self, t: Tok) -> sp.Expr:
+        """`\\|x\\|`, `\\lVert x \\rVert`, `\\Vert x \\Vert`, `||x||`, with `_2`, `_1`, `_F`, `_\\infty`:
+        a vector's or matrix's norm; of a number, its absolute value."""
+        self.next()
+        double_bar = t.text == "|"
+        if double_bar:
+            self.next()  # the second |
+        closing = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert", "|": "|"}[t.text]
+        saved, self._closing_bar = self._closing_bar, True
+        try:
+            inner = self.expression()
+        finally:
+            self._closing_bar = saved
+        if self.at("\\right"):
+            self.next()
+        self.expect(closing, "to close the norm")
+        if double_bar:
+            self.expect("|", "to close the norm")
+        p = sp.Integer(2)
+        if self.at("_"):
+            self.next()
+            sub = self.braced("subscript") if self.at("{") else [self.next()]
+            texts = [u.text for u in sub]
+            p = {("2",): sp.Integer(2), ("1",): sp.Integer(1), ("F",): sp.Symbol("F"), ("\\infty",): sp.oo,
+                 ("\\mathrm", "{", "F", "}"): sp.Symbol("F"), ("\\text", ): sp.Symbol("F")}.get(tuple(texts))
+            if p is None and len(sub) == 1 and sub[0].kind == "text" and sub[0].text.strip() == "F":
+                p = sp.Symbol("F")
+            if p is None:
+                raise MathError(f"a norm with subscript '{''.join(texts)}' is not read", t.start, t.end - t.start,
+                                construct="norm")
+        if not is_matrix(inner):
+            return sp.Abs(inner)
+        return Norm(inner, p)
+
+    def inner_product(self, t: Tok) -> sp.Expr:
+        """`\\langle \\mathbf{x}, \\mathbf{y} \\rangle`: xᵀy."""
+        self.next()
+        a = self.expression()
+        self.expect(",", "between the two vectors of an inner product")
+        b = self.expression()
+        self.expect("\\rangle", "to close the inner product")
+        if is_matrix(a) and is_matrix(b):
+            return Transpose(a) * b
+        return a * b
+
+    def matrix_function(self, name: str, t: Tok) -> sp.Expr:
+        """`\\operatorname{tr}(A)`, `\\det(A)`, `\\det A`: a matrix's trace or determinant."""
+        arg = self.function_argument()
+        if not is_matrix(arg):
+            raise MathError(f"'{name}' of a number is not read", t.start, t.end - t.start, construct=f"\\{name}")
+        return Trace(arg) if name in ("tr", "Tr", "trace") else Det(arg)
+
+    def nabla(self, t: Tok) -> sp.Expr:
+        """`\\nabla_{\\mathbf{x}} f`: the gradient of f by x (by a number: its derivative); without a
+        subscript, the variable is not said, so it is not read."""
+        self.next()
+        if not self.at("_"):
+            raise MathError("a gradient without its variable is not read: write \\nabla_{\\mathbf{x}} f", t.start,
+                            t.end - t.start, construct="\\nabla without a variable")
+        self.next()
+        sub = self.braced("subscript") if self.at("{") else [self.next()]
+        var = self._read_variable_tokens(sub, t)
+        self.enter(t)
+        try:
+            body = self.power() if not self.at("(") else self.group("(", ")")
+            while self.starts_atom(self.peek()) and not is_matrix(body):
+                body = body * self.power()
+        finally:
+            self.leave()
+        if is_matrix(var):
+            return Grad(body, var)
+        return sp.Derivative(body, var, evaluate=False)
+
+    def _read_variable_tokens(self, toks: list[Tok], t: Tok) -> sp.Expr:
+        sub = type(self)(toks, self.scope, toks[-1].end if toks else t.end)
+        sub.bound = dict(self.bound)
+        value = sub.atom()
+        if not sub.done():
+            u = sub.peek()
+            raise MathError(f"cannot read the variable '{u.text}' of a gradient", u.start, u.end - u.start,
+                            construct="gradient variable")
+        return value
+
+    def entrywise(self, fn, arg: sp.Expr) -> sp.Expr:
+        """A function of numbers applied to a vector or matrix: entry by entry."""
+        t = sp.Dummy("t", real=True)
+        return Elementwise(sp.Lambda(t, fn(t)), arg)
+
+    def softmax(self, arg: sp.Expr) -> sp.Expr:
+        return Softmax(arg)
+
+    def dot(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        """`\\mathbf{a} \\cdot \\mathbf{b}` of two vectors is aᵀb; otherwise · is a product."""
+        if _vector_name(a) and _vector_name(_leftmost(b)):
+            return Transpose(a) * b
+        return a * b
+
+    def hadamard(self, a: sp.Expr, b: sp.Expr, t: Tok) -> sp.Expr:
+        if not (is_matrix(a) and is_matrix(b)):
+            raise MathError("'\\odot' between numbers is not read", t.start, t.end - t.start, construct="\\odot")
+        return Hadamard(a, b)
+
+
+def declarations(texts: list[str], parse) -> dict:
+    """`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, `\\mathbf{x}, \\mathbf{y} \\in \\mathbb{R}^n`, `W \\in
+    \\mathbb{R}^{d \\times d}`: each name declared, with (rows, cols). `parse(tokens)` reads a name or
+    a dimension; a tensor of three or more dimensions is not a matrix and is left out."""
+    from ankigen.check.tokens import tokenize
+
+    found: dict = {}
+    for text in texts:
+        if not _DECLARATION.search(text):
+            continue
+        for m in _DECLARATION.finditer(text):
+            head = text[:m.start()]
+            head = re.split(r"(?:\\quad|\\qquad|;|\\text\{[^}]*\}|,\s*\\(?:quad|text)|[=<>])", head)[-1]
+            tail = text[m.end():]
+            try:
+                dims = _dimensions(tokenize(tail), parse)
+                names = [n.strip() for n in _top_commas(head) if n.strip()]
+                targets = [parse(tokenize(n)) for n in names]
+            except MathError:
+                continue
+            if dims is None:
+                continue
+            for target in targets:
+                if isinstance(target, sp.Symbol):
+                    found[target.name] = dims
+    return found
+
+
+def _top_commas(text: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:k])
+            start = k + 1
+    out.append(text[start:])
+    return out
+
+
+def _dimensions(toks: list[Tok], parse) -> tuple | None:
+    """The exponent of ℝ: `{m \\times n}`, `n`, `{d_k}`, `{1 \\times n}` → (rows, cols)."""
+    if not toks:
+        return None
+    if toks[0].text == "{":
+        depth, k = 0, 0
+        for k, u in enumerate(toks):
+            depth += (u.text == "{") - (u.text == "}")
+            if depth == 0:
+                break
+        inner = toks[1:k]
+    else:
+        inner = toks[:1]
+    parts, current = [], []
+    for u in inner:
+        if u.text in ("\\times", "*", ",") and u.kind in ("op", "cmd"):
+            parts.append(current)
+            current = []
+        else:
+            current.append(u)
+    parts.append(current)
+    if len(parts) > 2 or any(not p for p in parts):
+        return None
+    dims = tuple(parse(p) for p in parts)
+    return dims if len(dims) == 2 else (dims[0], sp.Integer(1))
+
+
+def _vector_name(e: sp.Expr) -> bool:
+    """A bold lower-case letter: a column vector by the usual convention."""
+    if not isinstance(e, sp.Symbol) or e.is_commutative is not False:
+        return False
+    m = re.match(r"\\(?:mathbf|boldsymbol|bm|vec|pmb|overrightarrow)\{\\?([A-Za-z]+)\}", e.name)
+    return bool(m) and (m.group(1)[0].islower())
+
+
+def _leftmost(e: sp.Expr) -> sp.Expr:
+    while isinstance(e, sp.Mul) and e.args:
+        e = next((a for a in e.args if a.is_commutative is False), e.args[0])
+        if isinstance(e, sp.Symbol):
+            break
+    return e
