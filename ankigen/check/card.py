@@ -28,6 +28,7 @@ from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
+from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import declarations
 from ankigen.check.vocabulary import RELATIONS, Scope, symbol
 from ankigen.model import Formula
@@ -87,6 +88,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.functions.update(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = state.declared()
+    state.out.distributions = _distributed(state, formulas, inline)
     for n, formula in enumerate(formulas):
         _read_formula(state, n, formula, display)
     _read_inline(state, inline)
@@ -136,6 +138,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     head = function_head(toks)
     if head is not None and Parser([], scope).derivative_function(head[0]):
         head = None  # σ'(x) = σ(x)(1 - σ(x)) for a card function σ: a claim about its derivative
+    if head is not None and is_operator_name(head[0]):
+        head = None  # Var(X) = E[X^2] - E[X]^2 says something of Var, it does not define it
     after_definition = False
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = function_def(toks, head, scope)
@@ -225,7 +229,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
     """The vectors and matrices the card declares (`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, in display
     or inline math), read before its formulas so that a declared plain `W` is a matrix everywhere."""
     texts = [f.latex for f in formulas] + [f.latex for f in inline]
-    if not any("mathbb" in t for t in texts):
+    if not any("mathbb" in t or "mathbf" in t for t in texts):
         return {}
 
     def parse(toks):
@@ -235,6 +239,30 @@ def _declared(state: _Card, formulas, inline) -> dict:
             raise MathError("not a name", toks[0].start if toks else 0, 1)
         return value
     return declarations(texts, parse)
+
+
+def _distributed(state: _Card, formulas, inline) -> dict:
+    """The random variables the card gives a distribution (`X \\sim \\mathrm{Bernoulli}(p)`)."""
+    texts = [f.latex for f in formulas] + [f.latex for f in inline]
+    if not any("\\sim" in t for t in texts):
+        return {}
+    from ankigen.check.probability import distributions
+    from ankigen.check.tokens import tokenize
+
+    def name_of(text: str):
+        p = Parser(tokenize(text), state.scope())
+        value = p.atom()
+        if not p.done():
+            raise MathError("not a name", 0, 1)
+        return value
+
+    def arguments_of(text: str):
+        p = Parser(tokenize(text), state.scope())
+        args = p.arguments(p.peek().text)
+        if not p.done():
+            raise MathError("not an argument list", 0, 1)
+        return args
+    return distributions(texts, name_of, arguments_of)
 
 
 _INEQUALITIES = ("<", "<=", ">", ">=", "!=")

@@ -88,6 +88,7 @@ class CardReading:
     problems: list[Problem] = field(default_factory=list)
     met: set[str] = field(default_factory=set)
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
+    distributions: dict = field(default_factory=dict)  # random variable's name → (distribution, parameters)
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of

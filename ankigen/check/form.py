@@ -186,12 +186,12 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain; an identity is certain about what the
     card declares or defines, doubtful over undeclared letters with the same letters on both
     sides, and otherwise an equation (`\\mathbf{A}\\mathbf{v} = \\lambda \\mathbf{v}`)."""
-    if claim.rel == "in":
+    if claim.rel == "in" or _about(written, defined) or claim.called:
         return Form(CERTAIN)
     left, right = symbols_of(lhs), symbols_of(rhs)
     if rhs is not None and left != right and (left - right) and (right - left):
         return Form(STATEMENT, "an equation between different unknowns")
-    if _about(written, defined) or claim.called or not (claim.single or claim.chain):
+    if not (claim.single or claim.chain):
         return Form(CERTAIN)
     if left == right or not right or not left:
         return Form(DOUBTFUL, "an identity over vectors and matrices the card does not declare")

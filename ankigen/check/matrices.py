@@ -37,6 +37,7 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
+from sympy.printing.pretty.stringpict import prettyForm
 
 from ankigen.model import Verdict
 
@@ -105,9 +106,7 @@ class _Operation(sp.Function):
     def _latex(self, printer) -> str:
         return author_latex(self)
 
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-
+    def _pretty(self, printer) -> prettyForm:
         return prettyForm(sp.sstr(self))
 
 
@@ -320,7 +319,7 @@ def show_shape(shape: tuple) -> str:
 def _dim(value) -> sp.Expr:
     """A written dimension: a positive whole number or an expression in whole-number symbols
     (named as written, so `n` of one declaration is `n` of another)."""
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         raise Unsupported(f"{value!r} is not a dimension")
     d = sp.Integer(value) if isinstance(value, int) else value
     if not isinstance(d, sp.Expr):

@@ -327,7 +327,14 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             else:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
-               | {name for name, _ in claim.declared})
+               | {name for name, _ in claim.declared} | set(read.distributions))
+    if read.distributions:  # E[X], Var(X) of variables the card gives a distribution: computed
+        from ankigen.check.probability import put_in
+
+        lhs, rhs = put_in(lhs, read.distributions), put_in(rhs, read.distributions)
+        written = put_in(claim.lhs, read.distributions), put_in(claim.rhs, read.distributions)
+        if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
+            claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
     form = classify(claim, lhs, rhs, defined)
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)

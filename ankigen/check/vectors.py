@@ -22,6 +22,7 @@ _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", 
               ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
 _SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}
 _DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^")
+_SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
 
 
 def noncommutative(name: str) -> sp.Symbol:
@@ -213,7 +214,7 @@ class Vectors:
 
     def entrywise(self, fn, arg: sp.Expr) -> sp.Expr:
         """A function of numbers applied to a vector or matrix: entry by entry."""
-        t = sp.Dummy("t", real=True)
+        t = sp.Symbol("t_{entry}", real=True)  # named, not a Dummy: claims are cached by their text
         return Elementwise(sp.Lambda(t, fn(t)), arg)
 
     def softmax(self, arg: sp.Expr) -> sp.Expr:
@@ -239,6 +240,14 @@ def declarations(texts: list[str], parse) -> dict:
 
     found: dict = {}
     for text in texts:
+        for m in _SIZED_SPECIAL.finditer(text):  # \mathbf{I}_n is n×n, \mathbf{1}_n and \mathbf{0}_n are n×1
+            size = (m.group(2) or m.group(3)).strip()
+            try:
+                n = parse(tokenize(size))
+            except MathError:
+                continue
+            name = f"\\mathbf{{{m.group(1)}}}_{{{size}}}"
+            found[name] = (n, n) if m.group(1) == "I" else (n, sp.Integer(1))
         if not _DECLARATION.search(text):
             continue
         for m in _DECLARATION.finditer(text):

@@ -441,7 +441,7 @@ def _math(f: _File, body: list[Token], sections: list[int]) -> tuple[list[Formul
     return display, inline
 
 
-_RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\in\b|\\neq?\b|\\approx")
+_RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\in\b|\\neq?\b|\\approx|\\sim\b")
 
 
 def _paragraph(body: list[Token], k: int, step: int) -> Token | None:

@@ -23,8 +23,8 @@ def mat(name: str) -> sp.Symbol:
     return sp.Symbol(name, commutative=False)
 
 
-A, B, C, W, X, Q, K = (mat(rf"\mathbf{{{c}}}") for c in "ABCWXQK")
-x, y, z, w, b, v = (mat(rf"\mathbf{{{c}}}") for c in "xyzwbv")
+A, B, W, X, Q, K = (mat(rf"\mathbf{{{c}}}") for c in "ABWXQK")
+x, y, z, w, b = (mat(rf"\mathbf{{{c}}}") for c in "xyzwb")
 m, n, d = sp.symbols("m n d", integer=True, positive=True)
 s = sp.Symbol("s", positive=True)  # a scalar, as the reader makes it
 T = Transpose
@@ -571,6 +571,8 @@ def test_a_singular_sample_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(matrices, "_entry", entry)
     result = verdict(Inverse(A - B) * (A - B), IDENTITY, {A: (1, 1), B: (1, 1)})
     assert result.holds is True and len(drawn) == 4 * 8
-    monkeypatch.undo()
+
+
+def test_an_inverse_singular_at_every_draw_is_undecided() -> None:
     always = verdict(Inverse(x * T(x)) * x, x, {x: (n, 1)})  # rank one: singular at every draw
     assert always.holds is None and "defined at only 0" in always.detail
