@@ -84,7 +84,8 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
             set_name = "R" if shape is not None else _number_set(p, display_set)
             if set_name is None:
                 return None
-            steps.append(Step(lhs, rel, None, start, p.toks[p.i - 1].end, set_name, target=shape))
+            steps.append(Step(lhs, rel, None, start, p.toks[p.i - 1].end, set_name, target=shape,
+                              lhs_start=lhs_start))
             if not p.done():
                 t = p.peek()
                 raise MathError("nothing may follow '\\in \\mathbb{…}'", t.start, t.end - t.start)

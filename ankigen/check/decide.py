@@ -165,16 +165,22 @@ def sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
 _SUBSCRIPTED = re.compile(r"^(.+)_\{([A-Za-z])([+-]\d+)?\}$")
 
 
-def link_families(expr: sp.Expr | None, integers: set) -> sp.Expr | None:
-    """`v_{n}` beside `\\sum_{i=1}^{n} v_i` is the family's element at n, not a symbol of its own."""
-    if expr is None or not integers:
+def link_families(expr: sp.Expr | None, integers: set, families: set | None = None) -> sp.Expr | None:
+    """`v_{n}` beside `\\sum_{i=1}^{n} v_i` is the family's element at n, not a symbol of its own; so is
+    `z_{k}` wherever the claim sums or differentiates the family z (`z_k` beside `\\sum_j e^{z_j}`)."""
+    if expr is None:
         return expr
     by_name = {str(s): s for s in integers}
+    families = families if families is not None else {str(b.label) for b in expr.atoms(sp.IndexedBase)}
     swaps = {}
-    for s in expr.free_symbols:
-        m = _SUBSCRIPTED.match(s.name) if isinstance(s, sp.Symbol) else None
-        if m and m.group(2) in by_name:
+    for s in expr.atoms(sp.Symbol):  # atoms, not free symbols: a derivative's variable is bound
+        m = _SUBSCRIPTED.match(s.name) if s.is_commutative else None
+        if not m:
+            continue
+        if m.group(2) in by_name:
             swaps[s] = family(m.group(1))[by_name[m.group(2)] + int(m.group(3) or 0)]
+        elif m.group(1) in families:
+            swaps[s] = family(m.group(1))[sp.Symbol(m.group(2), integer=True) + int(m.group(3) or 0)]
     return expr.xreplace(swaps) if swaps else expr
 
 
@@ -323,8 +329,9 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     lhs = normalize(expand_sums(lhs))
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
+    families = {str(b.label) for side in (lhs, rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
+    lhs, rhs = link_families(lhs, bounds, families), link_families(rhs, bounds, families)
     indices = _index_symbols(lhs, rhs)
-    lhs, rhs = link_families(lhs, bounds | indices), link_families(rhs, bounds | indices)
     if has_operators(lhs) or has_operators(rhs):
         lhs, rhs = antiderivatives(lhs, rhs)
         lhs, rhs = closed_form(lhs), closed_form(rhs)
@@ -348,6 +355,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     valid = 0
     seed = f"{sp.srepr(lhs)}{rel}{sp.srepr(rhs) if rhs is not None else set_name}"
     integers = bounds | indices | (set(free) if rel == "in" else set())
+    conditions = _same_symbols(conditions, set(free) | indices)
     ranges = condition_ranges(conditions)
     for n, point in enumerate(_points(free, integers, seed, ranges)):
         if not _index_in_range(point, indices, lhs, rhs) or not _meets(point, conditions):
@@ -372,6 +380,18 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
                            "not state: write the condition beside the formula (`, \\quad 0 < x < 1`)")
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def _same_symbols(conditions: tuple, symbols: set) -> tuple:
+    """Conditions in the claim's own symbols: `i \\ne k` beside `\\partial L / \\partial z_i` speaks of the
+    whole-number indices i and k of the family, whatever assumptions the prose's letters were read with."""
+    by_name = {str(s): s for s in symbols}
+    out = []
+    for left, rel, right in conditions:
+        swaps = {s: by_name[str(s)] for side in (left, right) for s in side.free_symbols
+                 if str(s) in by_name and by_name[str(s)] != s}
+        out.append((left.xreplace(swaps), rel, right.xreplace(swaps)))
+    return tuple(out)
 
 
 def _index_symbols(*exprs) -> set:

@@ -99,8 +99,9 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
         if _unknown_calls(body) or families - defined - variables:
             return False
     for node in resolved.atoms(sp.Derivative):
-        names = {v.base.label if isinstance(v, sp.Indexed) else v for v, _ in node.variable_count}
-        if node.expr.free_symbols and not (names & node.expr.free_symbols):
+        names = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v) for v, _ in node.variable_count}
+        names |= {n.partition("_{")[0] for n in names}  # x_{i} is an element of the family x
+        if node.expr.free_symbols and not (names & {str(f) for f in node.expr.free_symbols}):
             return False  # ∂L/∂z of an L the card does not define
     return True
 
@@ -132,8 +133,8 @@ def classify(claim, lhs, rhs, defined: set[str]) -> Form:
     if any(_unknown_calls(side) for side in written):
         return Form(STATEMENT, "a property of a function the card does not define")
     if _operator_form(claim.lhs, claim.rhs):
-        variables = {str(v.base.label) for w in written for d in w.atoms(sp.Derivative) for v in d.variables
-                     if isinstance(v, sp.Indexed)}
+        variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
+                     for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
         if all(_operator_bodies_known(w, r, defined, variables) for w, r in zip(written, (lhs, rhs))):
             return Form(CERTAIN)
         return Form(STATEMENT, "an operator over values or a function the card does not give")

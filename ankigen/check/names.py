@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ankigen.check.matrices import is_matrix
+from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
 from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, symbol,
                                       unsupported)
@@ -303,6 +304,8 @@ class Names:
             self.next()
         else:
             inner = [self.next()]
+        if len(inner) == 4 and inner[0].text in BOLD and inner[1].text == "{" and inner[3].text == "}":
+            return self.matrix_named(f"{t.text}{{{inner[0].text}{{{inner[2].text}}}}}", t)  # \\hat{\\mathbf{y}}
         if len(inner) != 1 or not (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
             raise unsupported(t, t.text + " of an expression")
         name = f"{t.text}{{{inner[0].text}}}"

@@ -187,7 +187,18 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         else:
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
-    return CardOutcome(tuple(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+    return CardOutcome(_once(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+
+
+def _once(items: list) -> tuple:
+    """A shape mismatch inside a chain fails every step that holds it: it is reported once a line."""
+    seen, out = set(), []
+    for d in items:
+        key = (d.span.path, d.span.line, d.message) if d.code == "C011" else None
+        if key is None or key not in seen:
+            out.append(d)
+            seen.add(key)
+    return tuple(out)
 
 
 def _report_shapes(sink: Sink, read) -> None:
@@ -215,6 +226,8 @@ def _report_shapes(sink: Sink, read) -> None:
 def _report_typos(sink: Sink, decided: list, read, imported) -> None:
     """A name used once, defined nowhere and one index or letter away from one the card uses is a
     likely typo where it made a claim a statement or a failure (C010), once per name."""
+    import sympy as sp
+
     from ankigen.check.typos import suspects, usage
 
     counts = None
@@ -225,7 +238,8 @@ def _report_typos(sink: Sink, decided: list, read, imported) -> None:
         if counts is None:
             counts = usage(read.claims, read.definitions + list(imported))
         defined = {str(t) for t in read.visible(claim.section, imported)} | {str(s) for s, _ in claim.bindings}
-        families = set(read.sequences) | {name for name, _ in claim.lists}
+        families = set(read.sequences) | {name for name, _ in claim.lists} | {
+            str(b.label) for side in (claim.lhs, claim.rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
         for name, intended in suspects(claim, counts, defined, families):
             if name not in warned:
                 warned.add(name)
@@ -292,6 +306,12 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.matrices import decide_matrix, is_matrix
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
+    if read.distributions:  # E[X], Var(X) of variables the card gives a distribution: computed first
+        from ankigen.check.probability import put_in
+
+        written = put_in(claim.lhs, read.distributions), put_in(claim.rhs, read.distributions)
+        if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
+            claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
     visible = read.visible(claim.section, imported, claim.defs_at)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
@@ -328,13 +348,6 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
                | {name for name, _ in claim.declared} | set(read.distributions))
-    if read.distributions:  # E[X], Var(X) of variables the card gives a distribution: computed
-        from ankigen.check.probability import put_in
-
-        lhs, rhs = put_in(lhs, read.distributions), put_in(rhs, read.distributions)
-        written = put_in(claim.lhs, read.distributions), put_in(claim.rhs, read.distributions)
-        if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
-            claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
     form = classify(claim, lhs, rhs, defined)
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
