@@ -97,7 +97,19 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
         lhs_start, lhs_end = rhs_start, end
         # later steps are located at their relation, which is where a reader looks in a long chain
         lhs, start = rhs, (p.peek().start if not p.done() else rhs_start)
-    return steps
+    return [part for step in steps for part in _items(step)]
+
+
+def _items(step: Step) -> list[Step]:
+    """`(x_1, x_2) = (1, 2)`: tuples are compared item by item, as two claims at the same place."""
+    left, right = isinstance(step.lhs, sp.Tuple), isinstance(step.rhs, sp.Tuple)
+    if not (left or right):
+        return [step]
+    if not (left and right) or len(step.lhs) != len(step.rhs) or step.rel not in ("=", "!=", "~", ":="):
+        raise MathError("a tuple is compared only with a tuple of as many items", step.start,
+                        step.end - step.start, construct="tuple")
+    return [Step(a, step.rel, b, step.start, step.end, lhs_text=step.lhs_text, rhs_text=step.rhs_text,
+                 lhs_start=step.lhs_start) for a, b in zip(step.lhs, step.rhs)]
 
 
 def _real_space(p: Parser, lhs) -> tuple | None:

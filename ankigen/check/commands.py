@@ -55,7 +55,7 @@ class Commands:
             self.expect("\\rvert" if name == "\\lvert" else "\\vert")
             return sp.Abs(inner)
         if name == "\\{":
-            return self.group("\\{", "\\}")
+            return self.set_of(t)
         if name in ("\\underbrace", "\\overbrace", "\\boxed"):
             self.next()
             value = self.script()
@@ -89,6 +89,8 @@ class Commands:
             return self.set_operator(t)
         if name in ("\\cdots", "\\ldots", "\\dots", "\\dotsb", "\\dotsc"):
             return self.ellipsis(t)
+        if name in ("\\underset", "\\mathop"):
+            return self.underset(t) if name == "\\underset" else self._mathop(t)
         if name in ("\\pm", "\\mp"):
             return self.plus_minus(t)
         if name == "\\begin":
@@ -107,6 +109,17 @@ class Commands:
         if name in RELATIONS:
             raise MathError(f"relation '{name}' where a value was expected", t.start, t.end - t.start)
         raise unsupported(t, UNSUPPORTED.get(name))
+
+    def _mathop(self, t: Tok) -> sp.Expr:
+        """`\\mathop{\\max}`, `\\mathop {\\min }\\limits_G`: the operator inside."""
+        self.next()
+        inner = self.braced("\\mathop") if self.at("{") else [self.next()]
+        texts = [u.text for u in inner]
+        if len(inner) == 1 and inner[0].text in ("\\max", "\\min", "\\sup", "\\inf", "\\arg"):
+            return self.set_operator(inner[0], inner[0].text[1:], consumed=True)
+        if "".join(texts) in ("argmax", "argmin", "max", "min", "lim"):
+            return self.set_operator(t, "".join(texts), consumed=True)
+        raise unsupported(t, "\\mathop")
 
     def braced(self, what: str = "group") -> list[Tok]:
         """The tokens inside the `{…}` group that starts here, which is consumed."""

@@ -33,6 +33,9 @@ class Names:
         if t.kind in ("letter", "num", "cmd"):
             self.next()
             return t.text, [t]
+        if t.kind in ("word", "text", "unit", "sep") or (t.kind == "op" and t.text == "*"):
+            self.next()  # a_\\text{TD3}, x_*: a label
+            return _tok_text(t), [t]
         raise MathError("expected a subscript", t.start, 1)
 
     def label(self) -> str | None:
@@ -95,6 +98,12 @@ class Names:
         run = [t]
         while self.peek(len(run)).kind == "letter" and adjacent(run[-1], self.peek(len(run))):
             run.append(self.peek(len(run)))
+        after = self.peek(len(run))
+        if after.kind == "num" and adjacent(run[-1], after) and after.text.isdigit():
+            # h1, w1, const1: a name written as code writes it, not a letter times a number
+            self.i += len(run) + 1
+            word = "".join(u.text for u in run) + after.text
+            return self.apply_if_called(self.bound.get(word) or symbol(f"\\mathrm{{{word}}}"), t, word)
         if len(run) > 1:
             word = "".join(u.text for u in run)
             if word in KNOWN_FUNCTIONS and self.peek(len(run)).text != "_":
@@ -182,7 +191,13 @@ class Names:
 
     def family_element(self, fam: "_FamilyIndex") -> sp.Expr:
         """`C_{l-1}` inside `\\sum_{l=…}`: an element of the family C at a computed index."""
-        sub = type(self)(fam.toks, self.scope, fam.toks[-1].end)
+        toks = fam.toks
+        if len(toks) > 1 and all(u.kind == "letter" or (u.kind == "num" and len(u.text) == 1) for u in toks) and all(
+                adjacent(a, b) for a, b in zip(toks, toks[1:])):
+            # A_{ik}, w_{ij}: one index a letter, as matrices are written
+            return family(fam.name)[tuple(self.bound.get(u.text) or (sp.Integer(u.text) if u.kind == "num" else
+                                                                   sp.Symbol(u.text, integer=True)) for u in toks)]
+        sub = type(self)(toks, self.scope, toks[-1].end)
         sub.bound = self.bound
         indices = [sub.expression()]
         while sub.at(","):
@@ -316,8 +331,12 @@ class Names:
         return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
 
     def word_command(self, t: Tok) -> sp.Expr:
-        """\\mathrm{FLOPs}, \\operatorname{floor}(x): a name, or a function when one is called."""
+        """\\mathrm{FLOPs}, \\operatorname{floor}(x): a name, or a function when one is called;
+        `\\operatorname*{argmax}_j`, `\\operatorname{argmin}`: an operator over a set (opaque)."""
         self.next()
+        star = t.text == "\\operatorname*" or self.at("*")
+        if self.at("*"):
+            self.next()
         open_ = self.expect("{")
         parts = []
         while not self.at("}"):
@@ -332,6 +351,8 @@ class Names:
         word = "".join(parts)
         if word == "d":
             raise unsupported(t, "differential d")
+        if word in ("argmax", "argmin", "arg max", "arg min") or (star and word in ("max", "min")):
+            return self.set_operator(t, word.replace(" ", ""), consumed=True)
         return self.word_value(word if len(word) == 1 and word not in "ei" else f"\\mathrm{{{word}}}", t)
 
 

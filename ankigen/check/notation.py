@@ -90,6 +90,26 @@ class Notation:
         body = self.term() if self.starts_atom(self.peek()) else sp.Integer(0)
         return opaque(f"{label}_{{{' '.join(u.text for u in under)}}}", body)
 
+    def underset(self, t: Tok) -> sp.Expr:
+        """`\\underset{a}{\\arg\\max}\\, Q(s, a)`, `\\underset{x}{\\min}`: an operator over a set, opaque;
+        any other `\\underset{below}{X}` is X."""
+        self.next()
+        below = self.braced("\\underset") if self.at("{") else [self.next()]
+        if self.at("{"):
+            above = self.braced("\\underset")
+        else:
+            above = [self.next()]
+        words = "".join(u.text for u in above).replace("\\", "").replace(" ", "")
+        if any(w in words for w in ("max", "min", "sup", "inf", "arg")):
+            body = self.term() if self.starts_atom(self.peek()) else sp.Integer(0)
+            return opaque(f"{words}_{{{' '.join(u.text for u in below)}}}", body)
+        sub = type(self)(above, self.scope, above[-1].end if above else t.end)
+        sub.bound = self.bound
+        value = sub.expression()
+        if not sub.done():
+            raise MathError("cannot read what \\underset decorates", t.start, t.end - t.start, construct="\\underset")
+        return value
+
     def ellipsis(self, t: Tok) -> sp.Expr:
         """`x_1 + \\cdots + x_n`: terms left out, which are not guessed."""
         self.next()
@@ -119,8 +139,9 @@ class Notation:
         return False
 
     def conditional_group(self) -> bool:
-        """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`) at its top
-        level: then the name before it is applied, whatever the reading (a product holds no bar)."""
+        """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`), or a comma
+        or semicolon (`h(x_1, x_2)`, `p(x; \\theta)`), at its top level: then the name before it is
+        applied, whatever the reading (a product holds neither)."""
         depth, bars, k = 0, 0, 0
         while self.peek(k).kind != "end":
             u = self.peek(k)
@@ -134,6 +155,8 @@ class Notation:
                 if u.text == "\\mid":
                     return True
                 bars += 1
+            elif depth == 1 and u.kind == "op" and u.text in (",", ";"):
+                return True
             k += 1
         return bars % 2 == 1
 
@@ -148,7 +171,7 @@ class Notation:
         saved, self._closing_bar = self._closing_bar, True
         try:
             while True:
-                (before if after is None else after).append(self.expression())
+                (before if after is None else after).append(self.event())
                 if self.at(",", ";"):
                     self.next()
                     continue
@@ -163,6 +186,64 @@ class Notation:
         if after is None:
             return name, before
         return f"{name}(·|·){len(before)}", before + after
+
+    def event(self) -> sp.Expr:
+        """An argument that may be an event: `P(X = 1)`, `P(y = 1 | x)`, `\\mathbb{I}(x \\in R_m)`."""
+        value = self.expression()
+        rel = self.relation()
+        if rel is None:
+            return value
+        t = self.next()
+        if rel == "in" or rel == "other" or rel == ":=":
+            rest = self.expression() if self.starts_atom(self.peek()) or self.peek().kind == "num" else sp.Integer(0)
+            return opaque(f"event {t.text}", value, rest)
+        other = self.expression()
+        op = {"=": sp.Eq, "!=": sp.Ne, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "~": sp.Eq}[rel]
+        try:
+            made = op(value, other, evaluate=False)
+        except (TypeError, ValueError):
+            return opaque(f"event {t.text}", value, other)
+        return made if isinstance(made, sp.Basic) else opaque(f"event {t.text}", value, other)
+
+    def listed(self, open_: str, close: str, first: sp.Expr) -> sp.Expr:
+        """`(a, b)` a tuple (a point, a vector written out), `[a, b]` an interval or list, after the
+        first item was read: a tuple is compared item by item; an interval or list is opaque."""
+        items = [first]
+        while self.at(",", ";"):
+            self.next()
+            if self.at(close):
+                break
+            items.append(self.event())
+        self.expect(close, f"to close the '{open_}'")
+        if open_ == "(" and all(not isinstance(i, sp.Basic) or i.is_commutative is not False for i in items):
+            return sp.Tuple(*items)
+        return opaque(f"{open_}…{close}", *items)
+
+    def set_of(self, t: Tok) -> sp.Expr:
+        """`\\{x_1, …, x_n\\}`, `\\{x \\in A : …\\}`: a set, opaque; `\\{a\\}` alone is a group."""
+        self.next()
+        items, depth, k = [], 0, 0
+        start = self.i
+        while self.peek(k).kind != "end":
+            u = self.peek(k)
+            if u.text in ("\\{", "{", "(", "["):
+                depth += 1
+            elif u.text in ("\\}", "}", ")", "]"):
+                if depth == 0 and u.text == "\\}":
+                    break
+                depth -= 1
+            k += 1
+        if self.peek(k).kind == "end":
+            raise MathError("a set is never closed", t.start, t.end - t.start, construct="sets")
+        inner = self.toks[start:start + k]
+        self.i = start + k + 1
+        if inner and all(u.text not in (",", ":", "|", "\\mid", "\\in") for u in inner):
+            sub = type(self)(inner, self.scope, inner[-1].end)
+            sub.bound = self.bound
+            value = sub.expression()
+            if sub.done():
+                return value
+        return opaque("\\{…\\}", *items)
 
     # -- piecewise ------------------------------------------------------------------------
     def environment(self, t: Tok) -> sp.Expr:
@@ -190,11 +271,12 @@ class Notation:
             pieces.append((value, self._condition(condition_toks, t)))
         if not pieces:
             raise MathError("an empty 'cases' environment", t.start, t.end - t.start, construct="\\begin{cases}")
+        if any(isinstance(c, Opaque) or not isinstance(c, sp.Basic) or c.has(Opaque) for _, c in pieces):
+            return opaque("cases", *[v for v, _ in pieces])  # a condition in words: the value is not known
         try:
             return sp.Piecewise(*pieces)
-        except (TypeError, ValueError) as exc:
-            raise MathError(f"cannot read the cases: {exc}", t.start, t.end - t.start,
-                            construct="\\begin{cases}") from None
+        except (TypeError, ValueError):
+            return opaque("cases", *[v for v, _ in pieces])
 
     def _environment_name(self, k: int) -> tuple[str, int]:
         """The name in `{name}` starting at toks[k], and the index after the closing brace."""
@@ -237,10 +319,10 @@ class Notation:
         if not rest:
             if any(u.text.strip().lower().strip(",.") in OTHERWISE for u in words) or not toks:
                 return sp.true
-            raise MathError("a case's condition is not read", t.start, t.end - t.start, construct="\\begin{cases}")
+            return opaque("a condition in words", *[sp.Symbol(u.text) for u in words][:3])
         cuts = [k for k, u in enumerate(rest) if u.kind in ("op", "cmd") and u.text in RELATIONS]
-        if not cuts:
-            raise MathError("a case's condition needs a relation", rest[0].start, 1, construct="\\begin{cases}")
+        if not cuts or words:  # "x 与 y 满足某一事实", "if x > 0 and …": a condition in words
+            return opaque("a condition in words")
         sides, start = [], 0
         for k in cuts + [len(rest)]:
             sides.append(self._sub(rest[start:k], t))

@@ -14,7 +14,7 @@ import sympy as sp
 from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
-from ankigen.check.notation import Notation
+from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import BOLD, Vectors
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
@@ -112,6 +112,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                                "\\mathfrak", "\\mathbb", "\\Pr", "\\arg", "\\argmax", "\\argmin", "\\sup",
                                "\\inf", "\\pm", "\\mp", "\\cdots", "\\ldots", "\\dots", "\\begin",
                                "\\nabla", "\\|", "\\lVert", "\\Vert", "\\langle", "\\det", *BOLD,
+                               "\\underset", "\\mathop",
                                "\\lvert", "\\vert", "\\underbrace", "\\overbrace", "\\boxed", "\\imath",
                                *WORD_COMMANDS, *DECORATIONS)
                     or t.text[1:] in KNOWN_FUNCTIONS or t.text[1:] in GREEK or t.text in UNSUPPORTED)
@@ -248,6 +249,14 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         finally:
             self.leave()
 
+    def subscripted(self, value: sp.Expr, t: Tok) -> sp.Expr:
+        """`(AB)_{ij}`, `{\\varphi}_i`: an entry or a name made of a group, opaque."""
+        if not self.at("_"):
+            return value
+        self.next()
+        sub = self.braced("subscript") if self.at("{") else [self.next()]
+        return opaque("(…)_{" + "".join(u.text for u in sub) + "}", value)
+
     def number(self, t: Tok) -> sp.Expr:
         text = t.text.lower()
         mantissa, _, exponent = text.partition("e")
@@ -272,7 +281,21 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             return self.reference()
         if t.kind == "op":
             if t.text in "([{":
-                return self.group(t.text, {"(": ")", "[": "]", "{": "}"}[t.text])
+                close = {"(": ")", "[": "]", "{": "}"}[t.text]
+                if t.text == "{":
+                    return self.subscripted(self.group("{", "}"), t)
+                self.next()
+                self.enter(t)
+                try:
+                    first = self.event()
+                    if self.at(",", ";"):
+                        return self.listed(t.text, close, first)
+                    self.expect(close, f"to close the '{t.text}'")
+                finally:
+                    self.leave()
+                if isinstance(first, sp.Rel):
+                    return opaque("event", first)
+                return self.subscripted(first, t)
             if t.text == "|" and self.peek(1).text == "|" and self.peek(1).start == t.end:
                 return self.norm(t)  # ||x||: a norm
             if t.text == "|":

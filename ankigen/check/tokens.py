@@ -41,7 +41,8 @@ class Tok:
 UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\\le", "≥": "\\ge", "≠": "\\ne",
            "≈": "\\approx", "∈": "\\in", "π": "\\pi", "√": "\\sqrt", "∑": "\\sum", "∏": "\\prod",
            "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil", "，": ",", "；": ";",
-           "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda"}
+           "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda",
+           "...": "\\cdots", "…": "\\cdots", "⋯": "\\cdots"}
 SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
         "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
         "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
@@ -54,7 +55,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # `61\,100\,840`; then the usual decimals and `1e-3`.
 _NUMBER = r"(?:[1-9]\d{0,2}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+(?![.\d]))?"
 _TOKEN = re.compile(
-    rf"\s+|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
+    rf"\s+|\.\.\.|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
 _GROUP_SEP = re.compile(r",|\{,\}|\\,")
 # Words that join a formula to a condition or a remark: `x = 1 \text{ if } y > 0`.
 CONNECTIVES = {"if", "for", "when", "where", "and", "or", "otherwise", "with", "s.t.", "st", "since", "so",
@@ -99,7 +100,7 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             toks.append(Tok("text", text[inner_start + 1:close - 1], start, base + close))
             pos = close
             continue
-        if s[0] in "0123456789" or (s[0] == "." and len(s) > 1):
+        if s[0] in "0123456789" or (s[0] == "." and len(s) > 1 and s != "..."):
             if depth and "," in s and "{,}" not in s:  # `[64,128]` is a list, not 64128
                 s = s.split(",")[0]
                 pos = m.start() + len(s)

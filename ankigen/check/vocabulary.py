@@ -35,7 +35,7 @@ UNSUPPORTED = {  # commands that mean something this reader does not model, by c
     "\\vdots": "ellipsis", "\\ddots": "ellipsis",
     "\\end": "environment", "\\otimes": "\\otimes", "\\circ": "\\circ",
     "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets", "\\forall": "quantifier",
-    "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over", "\\operatorname*": "\\operatorname*",
+    "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over",
 }
 KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
