@@ -40,6 +40,7 @@ SYMBOLS = {
     "\\dots": "…", "\\cdots": "⋯", "\\vdots": "⋮", "\\ddots": "⋱", "\\colon": ":",
     "\\lfloor": "⌊", "\\rfloor": "⌋", "\\lceil": "⌈", "\\rceil": "⌉", "\\langle": "⟨",
     "\\rangle": "⟩", "\\vert": "\\|", "\\Vert": "‖", "\\|": "‖", "\\{": "\\{", "\\}": "\\}",
+    "\\lVert": "‖", "\\rVert": "‖", "\\lvert": "\\|", "\\rvert": "\\|", "\\intercal": "⊺",
     "\\%": "\\%", "\\_": "\\_", "\\#": "\\#", "\\$": "\\$", "\\&": "\\&",
     "\\sum": "sum", "\\prod": "product", "\\int": "integral", "\\iint": "integral.double",
     "\\oint": "integral.cont", "\\bigcup": "union.big", "\\bigcap": "inter.big",
@@ -64,6 +65,7 @@ TEXTS = {"\\text": "", "\\textrm": "", "\\mbox": "", "\\textnormal": "", "\\text
          "\\textbf": "bold", "\\mathrm": "upright", "\\operatorname": "op", "\\operatorname*": "op"}
 DELIMITERS = {"(": "(", ")": ")", "[": "[", "]": "]", "\\{": "{", "\\}": "}", "\\lbrace": "{",
               "\\rbrace": "}", "|": "|", "\\vert": "|", "\\|": "‖", "\\Vert": "‖",
+              "\\lVert": "‖", "\\rVert": "‖", "\\lvert": "|", "\\rvert": "|",
               "\\lfloor": "⌊", "\\rfloor": "⌋", "\\lceil": "⌈", "\\rceil": "⌉",
               "\\langle": "⟨", "\\rangle": "⟩", ".": ""}
 MATRICES = {"matrix": "#none", "array": "#none", "smallmatrix": "#none", "pmatrix": '"("',
