@@ -305,29 +305,27 @@ class Names:
         return self.bound.get(name) or symbol(name)
 
     def decoration(self, t: Tok) -> sp.Expr:
-        """\\hat{y}, \\bar{x}_i: a symbol of its own."""
+        """\\hat{y}, \\bar{x}_i, \\hat{\\theta_m}, \\hat{\\mathbf{y}}: a symbol of its own (a vector's or a
+        matrix's when it decorates one); of an expression (\\hat{x + y}), not read."""
         self.next()
-        open_ = self.peek()
-        if open_.text == "{":
-            inner = []
-            self.next()
-            while not self.at("}"):
-                u = self.next()
-                if u.kind == "end":
-                    raise MathError("decoration is never closed", open_.start, 1)
-                inner.append(u)
-            self.next()
-        else:
-            inner = [self.next()]
-        if len(inner) == 4 and inner[0].text in BOLD and inner[1].text == "{" and inner[3].text == "}":
-            return self.matrix_named(f"{t.text}{{{inner[0].text}{{{inner[2].text}}}}}", t)  # \\hat{\\mathbf{y}}
-        if len(inner) != 1 or not (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
-            raise unsupported(t, t.text + " of an expression")
-        name = f"{t.text}{{{inner[0].text}}}"
+        inner = self.braced("decoration") if self.at("{") else [self.next()]
+        if len(inner) == 1 and (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
+            name = f"{t.text}{{{inner[0].text}}}"
+            try:
+                full = self.decorated(name)
+            except _FamilyIndex as fam:
+                return self.family_element(fam)
+            return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
+        sub = type(self)(inner, self.scope, inner[-1].end if inner else t.end)
         try:
-            full = self.decorated(name)
-        except _FamilyIndex as fam:
-            return self.family_element(fam)
+            value = sub.atom() if inner else None
+        except MathError:
+            value = None
+        if value is None or not sub.done() or not isinstance(value, sp.Symbol):
+            raise unsupported(t, t.text + " of an expression")
+        if value.is_commutative is False:
+            return self.matrix_named(f"{t.text}{{{value.name}}}", t)
+        full = self.decorated(f"{t.text}{{{value.name}}}")
         return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
 
     def word_command(self, t: Tok) -> sp.Expr:

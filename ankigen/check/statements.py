@@ -115,6 +115,12 @@ def _columns(row: str, base: int, eqnarray: bool) -> list[tuple[str, int]]:
     return out
 
 
+def _before_equals(toks: list[Tok], t: Tok) -> bool:
+    """`:=` is a relation; any other top-level colon (`\\text{LayerNorm}: y = …`) ends a label."""
+    k = toks.index(t)
+    return k + 1 < len(toks) and toks[k + 1].text == "="
+
+
 def _split(toks: list[Tok]) -> list[list[Tok]]:
     """Top-level `,`, `;`, `\\quad`, prose and implication arrows separate statements."""
     out: list[list[Tok]] = []
@@ -127,7 +133,8 @@ def _split(toks: list[Tok]) -> list[list[Tok]]:
             stack.pop()
         elif t.text == "\\begin":  # a cases or matrix environment holds commas of its own
             stack.append("\\end")
-        if not stack and (t.kind == "sep" or (t.kind == "op" and t.text in (",", ";"))
+        if not stack and (t.kind == "sep" or (t.kind == "op" and t.text in (",", ";", "."))
+                          or (t.kind == "op" and t.text == ":" and not _before_equals(toks, t))
                           or (t.kind == "cmd" and t.text in _SEPARATING_COMMANDS)):
             out.append(current)
             current = []

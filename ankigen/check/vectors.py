@@ -57,9 +57,10 @@ class Vectors:
             if self.at("_"):
                 sub = self.subscript()
                 text, toks = sub
-                if any(u.text in self.bound for u in toks):
-                    raise MathError("a vector indexed by a summation index is not read", t.start,
-                                    t.end - t.start, construct="a sum of vectors")
+                if any(u.text in self.bound for u in toks):  # \\sum_i \\mathbf{x}_i: a sum of vectors, opaque
+                    from ankigen.check.notation import opaque
+
+                    return opaque(f"{full}_{{{text}}}")
                 full += f"_{{{text}}}"
                 continue
             if self.at("^") and self._label_superscript():
@@ -185,9 +186,10 @@ class Vectors:
         """`\\nabla_{\\mathbf{x}} f`: the gradient of f by x (by a number: its derivative); without a
         subscript, the variable is not said, so it is not read."""
         self.next()
-        if not self.at("_"):
-            raise MathError("a gradient without its variable is not read: write \\nabla_{\\mathbf{x}} f", t.start,
-                            t.end - t.start, construct="\\nabla without a variable")
+        if not self.at("_"):  # ∇f(x): by which variable is not said, so it stays opaque
+            from ankigen.check.notation import opaque
+
+            return opaque("\\nabla", self.power()) if self.starts_atom(self.peek()) else opaque("\\nabla")
         self.next()
         sub = self.braced("subscript") if self.at("{") else [self.next()]
         var = self._read_variable_tokens(sub, t)
