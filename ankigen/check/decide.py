@@ -322,6 +322,15 @@ def decide(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str = "",
         return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
 
 
+def decide_guarded(run, guard: float = HANG_SECONDS) -> Verdict:
+    """A decision made elsewhere (matrices), under the same wall-clock guard as decide()."""
+    try:
+        with hang_guard(guard):
+            return run()
+    except _Timeout:
+        return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
+
+
 def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and _size(side, MAX_NODES) > MAX_NODES:

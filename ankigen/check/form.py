@@ -187,6 +187,8 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain; an identity is certain about what the
     card declares or defines, doubtful over undeclared letters with the same letters on both
     sides, and otherwise an equation (`\\mathbf{A}\\mathbf{v} = \\lambda \\mathbf{v}`)."""
+    if any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
+        return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
     if claim.rel == "in" or _about(written, defined) or claim.called:
         return Form(CERTAIN)
     left, right = symbols_of(lhs), symbols_of(rhs)

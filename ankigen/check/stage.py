@@ -301,7 +301,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
 
-    from ankigen.check.decide import decide
+    from ankigen.check.decide import decide, decide_guarded
     from ankigen.check.form import CERTAIN, STATEMENT, classify
     from ankigen.check.matrices import decide_matrix, is_matrix
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
@@ -360,7 +360,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     if verdict is None:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
-            verdict = decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target)
+            verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target), guard)
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
