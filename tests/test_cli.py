@@ -35,7 +35,7 @@ def test_build_with_no_arguments_writes_the_deck(project: Path) -> None:
     write(project / "cards_src/a.md", GOOD)
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert "1 card, 0 claims checked. All checks passed." in result.output
+    assert "1 card, 1 claim checked (1 exactly). All checks passed." in result.output  # the inline 1 + 1 = 2
     assert "wrote dist/Test deck.apkg: 1 new" in result.output
     with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
         assert {"collection.anki2", "media"} <= set(z.namelist())
