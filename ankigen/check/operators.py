@@ -85,7 +85,11 @@ def _evaluate(node: sp.Expr) -> sp.Expr | None:
 
 def numeric(expr: sp.Expr) -> sp.Expr | None:
     """An expression whose symbols all have values, with operators still in it, as a number (to 30
-    digits): mpmath's quadrature and series; None where it diverges or cannot be evaluated."""
+    digits) by mpmath's quadrature; None where it diverges or cannot be evaluated. An infinite
+    series sympy could not sum is not added up numerically: that can take minutes (Euler–Maclaurin
+    on a slow series), and the budget is counted work, not time."""
+    if _infinite_sums(expr) or expr.has(sp.Limit, sp.Derivative):
+        return None
     try:
         value = sp.N(expr, 30)
     except (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError):
