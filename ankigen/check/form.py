@@ -124,6 +124,9 @@ def _has_values(expr) -> bool:
 def classify(claim, lhs, rhs, defined: set[str]) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in and
     `defined` names what the card (and the cards it uses) defines."""
+    matrices = is_matrix(lhs) or is_matrix(rhs)
+    if matrices and any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
+        return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
     if claim.in_check_block or claim.marked:
         return Form(CERTAIN)
     written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
@@ -189,8 +192,6 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain; an identity is certain about what the
     card declares or defines, doubtful over undeclared letters with the same letters on both
     sides, and otherwise an equation (`\\mathbf{A}\\mathbf{v} = \\lambda \\mathbf{v}`)."""
-    if any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
-        return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
     if claim.rel == "in" or _about(written, defined) or claim.called:
         return Form(CERTAIN)
     left, right = symbols_of(lhs), symbols_of(rhs)
