@@ -365,7 +365,8 @@ CHECKER = (
          "A name written in one formula only, defined nowhere, and one index or one letter away from a "
          "name the card defines or uses elsewhere (`M_{02}` beside `M_{01}`) is most often a typo. It makes "
          "a wrong step an equation between different unknowns, which is not a claim, so the checker "
-         "reports the name itself where it turned a claim into a statement or a failure.",
+         "reports the name itself where it turned a claim into a statement or a failure, and only when "
+         "the claim holds with the other name in its place.",
          "correct the symbol to the one the hint names, or define it if it is meant",
          md("## Entries {#entries}\n\nTwo entries of M.\n\n$$M_{01} = a b$$\n\n$$M_{10} = b c$$\n\n"
             "$$M_{02} + M_{10} = b (a + c)$$\n"),

@@ -29,7 +29,7 @@ from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import declarations
+from ankigen.check.vectors import consistent, declarations
 from ankigen.check.vocabulary import RELATIONS, Scope, symbol
 from ankigen.model import Formula
 
@@ -55,15 +55,16 @@ class _Card:
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
     conditions: tuple = ()  # the conditions stated with the current formula
-    matrices: dict = field(default_factory=dict)  # names declared in ℝ^{m×n}: their shapes
+    matrices: dict = field(default_factory=dict)  # by sub-heading: names declared in ℝ^{m×n}, their shapes
+    section: int = 0  # the sub-heading of the formula being read
 
     def declared(self) -> tuple:
-        return tuple(sorted(self.matrices.items()))
+        return tuple(sorted(self.matrices.get(self.section, self.matrices.get(0, {})).items()))
 
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
-                     matrices=self.matrices)
+                     matrices=self.matrices.get(self.section, self.matrices.get(0, {})))
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -87,7 +88,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state = _Card(reading, references, variables_of(formulas), set(imported or ()))
     state.out.functions.update(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
-    state.out.declared = state.declared()
+    state.out.declared = tuple(sorted({k: v for part in state.matrices.values() for k, v in part.items()}.items()))
     state.out.distributions = _distributed(state, formulas, inline)
     for n, formula in enumerate(formulas):
         _read_formula(state, n, formula, display)
@@ -105,6 +106,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     before = len(state.out.claims), len(state.out.definitions) + len(state.out.functions) + len(
         state.out.sequences)
     quoted = shown(latex)
+    state.section = formula.section
     try:
         found = statements(latex)
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
@@ -227,9 +229,12 @@ def _defined_through(state: _Card, target, value, section: int) -> bool:
 
 def _declared(state: _Card, formulas, inline) -> dict:
     """The vectors and matrices the card declares (`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, in display
-    or inline math), read before its formulas so that a declared plain `W` is a matrix everywhere."""
-    texts = [f.latex for f in formulas] + [f.latex for f in inline]
-    if not any("mathbb" in t or "mathbf" in t for t in texts):
+    or inline math), by sub-heading: read before its formulas, so that a declared plain `W` is a
+    matrix everywhere in its part of the card. Declarations hold like definitions: those before the
+    first sub-heading everywhere, the others in their sub-heading; a name declared two ways there
+    is not declared."""
+    every = list(formulas) + list(inline)
+    if not any("mathbb" in f.latex or "mathbf" in f.latex for f in every):
         return {}
 
     def parse(toks):
@@ -238,7 +243,18 @@ def _declared(state: _Card, formulas, inline) -> dict:
         if not p.done():
             raise MathError("not a name", toks[0].start if toks else 0, 1)
         return value
-    return declarations(texts, parse)
+    by_section: dict = {}
+    for f in every:
+        for name, shapes in declarations([f.latex], parse).items():
+            by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
+    out = {}
+    for section in set(by_section) | {0}:
+        merged: dict = {}
+        for part in (by_section.get(0, {}), by_section.get(section, {}) if section else {}):
+            for name, shapes in part.items():
+                merged.setdefault(name, set()).update(shapes)
+        out[section] = consistent(merged)
+    return out
 
 
 def _distributed(state: _Card, formulas, inline) -> dict:
@@ -327,6 +343,7 @@ def _read_inline(state: _Card, inline: tuple[Formula, ...]) -> None:
     never makes a formula a claim; a closed numeric relation (`$(10 - 3 + 0)/2 + 1 = 4.5$`) is
     claimed: with no free symbol there is nothing to misread. Other inline values are examples."""
     for n, formula in enumerate(inline):
+        state.section = formula.section
         m = _BASE_CASE.match(formula.latex)
         if m:
             target = symbol(f"{m.group(1)}_{{{m.group(2)}}}")

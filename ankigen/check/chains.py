@@ -125,6 +125,8 @@ def _real_space(p: Parser, lhs) -> tuple | None:
 
     start = p.i + 5
     end = start + 1
+    if start >= len(p.toks):
+        return None
     if p.toks[start].text == "{" if start < len(p.toks) else False:
         depth = 0
         for end in range(start, len(p.toks)):

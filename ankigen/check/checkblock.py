@@ -23,6 +23,7 @@ def read_checks(state, check_lines) -> None:
         if not text or USE.match(text):
             continue
         section = getattr(line, "section", 0)
+        state.section = section
         try:
             claim_text, where = _split_where(text)
             bound, lists = _bindings(text, where, state.scope())
@@ -33,7 +34,7 @@ def read_checks(state, check_lines) -> None:
                                 len(claim_text))
             for j, step in enumerate(parse_chain(toks, scope, claim_text)):
                 claim = make_claim(step, claim_text, base, text, True, ("check", n, j), bound, lists,
-                               frozenset(scope.consumed), section)
+                                   frozenset(scope.consumed), section, declared=state.declared())
                 if claim is None:
                     raise MathError("\\approx needs a decimal number on one side, e.g. 9.54 \\times 10^{-7}",
                                     step.start, step.end - step.start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ankigen.check.matrices import Det, is_matrix
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vectors import BOLD
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
@@ -53,7 +54,7 @@ class Commands:
             self.next()
             inner = self.expression()
             self.expect("\\rvert" if name == "\\lvert" else "\\vert")
-            return sp.Abs(inner)
+            return Det(inner) if is_matrix(inner) else sp.Abs(inner)  # |A| of a matrix: det
         if name == "\\{":
             return self.set_of(t)
         if name in ("\\underbrace", "\\overbrace", "\\boxed"):

@@ -162,7 +162,7 @@ def sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
     return sorted(found, key=str)
 
 
-_SUBSCRIPTED = re.compile(r"^(.+)_\{([A-Za-z])([+-]\d+)?\}$")
+_SUBSCRIPTED = re.compile(r"^(.+)_\{([A-Za-z]{1,3})([+-]\d+)?\}$")
 
 
 def link_families(expr: sp.Expr | None, integers: set, families: set | None = None) -> sp.Expr | None:
@@ -177,10 +177,14 @@ def link_families(expr: sp.Expr | None, integers: set, families: set | None = No
         m = _SUBSCRIPTED.match(s.name) if s.is_commutative else None
         if not m:
             continue
-        if m.group(2) in by_name:
-            swaps[s] = family(m.group(1))[by_name[m.group(2)] + int(m.group(3) or 0)]
+        letters = m.group(2)
+        if len(letters) > 1:  # w_{hj} beside the family w: the element w[h, j]
+            if m.group(1) in families and not m.group(3):
+                swaps[s] = family(m.group(1))[tuple(by_name.get(c) or sp.Symbol(c, integer=True) for c in letters)]
+        elif letters in by_name:
+            swaps[s] = family(m.group(1))[by_name[letters] + int(m.group(3) or 0)]
         elif m.group(1) in families:
-            swaps[s] = family(m.group(1))[sp.Symbol(m.group(2), integer=True) + int(m.group(3) or 0)]
+            swaps[s] = family(m.group(1))[sp.Symbol(letters, integer=True) + int(m.group(3) or 0)]
     return expr.xreplace(swaps) if swaps else expr
 
 

@@ -121,9 +121,10 @@ def _has_values(expr) -> bool:
     return False
 
 
-def classify(claim, lhs, rhs, defined: set[str]) -> Form:
-    """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in and
-    `defined` names what the card (and the cards it uses) defines."""
+def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:
+    """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
+    names what the card (and the cards it uses) defines, and `families` the indexed families it gives
+    values (sequences, lists in `where`): a symbol x defined on the card says nothing of x_i."""
     matrices = is_matrix(lhs) or is_matrix(rhs)
     if matrices and any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
         return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
@@ -140,7 +141,7 @@ def classify(claim, lhs, rhs, defined: set[str]) -> Form:
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
-        if all(_operator_bodies_known(w, r, defined, variables) for w, r in zip(written, (lhs, rhs))):
+        if all(_operator_bodies_known(w, r, set(families), variables) for w, r in zip(written, (lhs, rhs))):
             return Form(CERTAIN)
         return Form(STATEMENT, "an operator over values or a function the card does not give")
     if is_matrix(lhs) or is_matrix(rhs):
@@ -169,6 +170,23 @@ def classify(claim, lhs, rhs, defined: set[str]) -> Form:
     return Form(STATEMENT, "a relation between symbols the card does not define")
 
 
+def _operations(expr) -> tuple:
+    """How many transposes and inverses a side applies: `A^T` against `A` is a condition (symmetric),
+    `(A^{-1})^T` against `(A^T)^{-1}` the same operations in another order, an identity."""
+    from ankigen.check.matrices import Inverse, Transpose
+
+    return len(expr.atoms(Transpose)), len(expr.atoms(Inverse))
+
+
+def _constant(s) -> bool:
+    """The identity, zeros and ones, of any size or sized (`\\mathbf{I}_n`): constants, not unknowns."""
+    return str(s).split("_{")[0] in (r"\mathbf{I}", r"\mathbf{0}", r"\mathbf{1}")
+
+
+def _matrix_symbols(expr) -> set:
+    return {s for s in expr.free_symbols if s.is_commutative is False} if expr is not None else set()
+
+
 def _about(written: list, defined: set[str]) -> bool:
     names = set()
     for side in written:
@@ -189,14 +207,27 @@ def _example(lhs, rhs, left: set, right: set, every: set) -> bool:
 
 
 def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
-    """Vectors and matrices: a claim of a shape is certain; an identity is certain about what the
-    card declares or defines, doubtful over undeclared letters with the same letters on both
-    sides, and otherwise an equation (`\\mathbf{A}\\mathbf{v} = \\lambda \\mathbf{v}`)."""
-    if claim.rel == "in" or _about(written, defined) or claim.called:
+    """Vectors and matrices: a claim of a shape is certain. A side without symbols (`= 0`, `= I`,
+    `= 1`) makes an equation or a condition (`(A - \\lambda I)v = 0`, `U^T U = I`, `\\|x\\| = 1`), and
+    a matrix said equal to itself transformed (`A = A^T`, `U^{-1} = U^T`) a condition: statements.
+    An identity is certain about what the card declares or defines, doubtful over undeclared
+    letters with the same letters on both sides, and otherwise an equation (`Av = \\lambda v`)."""
+    if claim.rel == "in":
         return Form(CERTAIN)
-    left, right = symbols_of(lhs), symbols_of(rhs)
-    if rhs is not None and left != right and (left - right) and (right - left):
-        return Form(STATEMENT, "an equation between different unknowns")
+    dims = {s for _, shape in claim.declared for d in shape if isinstance(d, sp.Basic) for s in d.free_symbols}
+    dim_names = {str(s) for s in dims}
+    left = {s for s in symbols_of(lhs) if str(s) not in dim_names and not _constant(s)}
+    right = {s for s in symbols_of(rhs) if str(s) not in dim_names and not _constant(s)}
+    if rhs is not None and bool(left) != bool(right):
+        return Form(STATEMENT, "an equation or a condition on vectors and matrices")
+    only = _matrix_symbols(lhs)
+    if rhs is not None and len(only) == 1 and only == _matrix_symbols(rhs) and left == right == only and \
+            lhs.count(next(iter(only))) == 1 and rhs.count(next(iter(only))) == 1 and _operations(lhs) != _operations(rhs):
+        return Form(STATEMENT, "a condition on a matrix (symmetric, orthogonal …)")
+    if rhs is not None and left != right:
+        return Form(STATEMENT, "an equation: one side has an unknown the other lacks")
+    if _about(written, defined) or claim.called:
+        return Form(CERTAIN)
     if not (claim.single or claim.chain):
         return Form(CERTAIN)
     if left == right or not right or not left:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.matrices import is_matrix
+from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
 from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, symbol,
@@ -81,6 +81,9 @@ class Names:
                     raise _FamilyIndex(name, toks)
                 name += f"_{{{text}}}"
                 continue
+            inner = self._bound_label()
+            if inner is not None:  # x^{(i)} inside \\sum_i: the i-th element of the family x^{(·)}
+                raise _FamilyIndex(name + "^{(\\cdot)}", inner)
             lab = self.label()
             if lab is not None:
                 name += lab
@@ -93,11 +96,32 @@ class Names:
             break
         return name
 
+    def _bound_label(self) -> list[Tok] | None:
+        """The index tokens of a superscript `^{(i)}` whose i is a bound summation index (consumed),
+        or None (nothing consumed)."""
+        texts = [self.peek(k).text for k in range(3)]
+        if texts != ["^", "{", "("] or not self.bound:
+            return None
+        k, inner = 3, []
+        while self.peek(k).kind != "end" and self.peek(k).text != ")":
+            inner.append(self.peek(k))
+            k += 1
+        if self.peek(k + 1).text != "}" or not inner or not any(u.text in self.bound for u in inner):
+            return None
+        self.i += k + 2
+        return inner
+
     def named(self, t: Tok) -> sp.Expr:
         """A letter (or a run of letters) with subscripts, labels and primes; a call when one follows."""
         run = [t]
         while self.peek(len(run)).kind == "letter" and adjacent(run[-1], self.peek(len(run))):
             run.append(self.peek(len(run)))
+        if len(run) > 1 and self.scope.matrices and all(self._matrix_letter(u.text) for u in run):
+            value = sp.Integer(1)  # AB, AUU^T, AI where the card declares A, B, U: a product of matrices
+            for u in run[:-1]:
+                self.next()
+                value = value * self._matrix_letter(u.text)
+            return value * self.power()  # the last letter takes its own superscript: ab^2 is a b^2
         after = self.peek(len(run))
         if after.kind == "num" and adjacent(run[-1], after) and after.text.isdigit():
             # h1, w1, const1: a name written as code writes it, not a letter times a number
@@ -117,10 +141,22 @@ class Names:
             for u in run[:-1]:  # a product: each letter but the last stands alone
                 self.next()
                 value = value * self.letter_value(u, u.text)
-            return value * self.named_single(self.peek())
+            return value * self.power()  # the last letter takes its own superscript: ab^2 is a b^2
         return self.named_single(t)
 
+    def _matrix_letter(self, letter: str) -> sp.Expr | None:
+        """A plain letter that is a matrix here: declared so, or I (the identity) on a card that
+        declares matrices by plain letters."""
+        if letter in self.scope.matrices:
+            return sp.Symbol(letter, commutative=False)
+        if letter == "I" and any(len(k) == 1 for k in self.scope.matrices):
+            return IDENTITY
+        return None
+
     def named_single(self, t: Tok) -> sp.Expr:
+        if t.text == "I" and self._matrix_letter("I") is IDENTITY and not self.at_label_or_call(1):
+            self.next()
+            return IDENTITY
         if t.text in self.scope.matrices or any(k.startswith(t.text + "_{") for k in self.scope.matrices):
             saved = self.i
             self.next()  # a letter the card declares in ℝ^{m×n}: a matrix, and ^T its transpose
@@ -144,6 +180,11 @@ class Names:
         else:
             value = symbol(name)
         return self.apply_if_called(value, t, name)
+
+    def at_label_or_call(self, k: int) -> bool:
+        """Whether the token k ahead starts a subscript, a superscript label or an argument list."""
+        u = self.peek(k)
+        return u.kind == "op" and u.text in ("_", "(")
 
     def derivative_function(self, name: str) -> FunctionDef | None:
         """f' (or f^{\\prime}, f'') of a card function of one variable: its derivative."""
@@ -192,8 +233,9 @@ class Names:
     def family_element(self, fam: "_FamilyIndex") -> sp.Expr:
         """`C_{l-1}` inside `\\sum_{l=…}`: an element of the family C at a computed index."""
         toks = fam.toks
-        if len(toks) > 1 and all(u.kind == "letter" or (u.kind == "num" and len(u.text) == 1) for u in toks) and all(
-                adjacent(a, b) for a, b in zip(toks, toks[1:])):
+        if len(toks) > 1 and all(u.kind == "letter" or (u.kind == "num" and len(u.text) == 1)
+                                 or (u.kind == "cmd" and u.text[1:] in GREEK) for u in toks) and all(
+                adjacent(a, b) or a.kind == "cmd" for a, b in zip(toks, toks[1:])):
             # A_{ik}, w_{ij}: one index a letter, as matrices are written
             return family(fam.name)[tuple(self.bound.get(u.text) or (sp.Integer(u.text) if u.kind == "num" else
                                                                    sp.Symbol(u.text, integer=True)) for u in toks)]

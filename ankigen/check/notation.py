@@ -198,12 +198,8 @@ class Notation:
             rest = self.expression() if self.starts_atom(self.peek()) or self.peek().kind == "num" else sp.Integer(0)
             return opaque(f"event {t.text}", value, rest)
         other = self.expression()
-        op = {"=": sp.Eq, "!=": sp.Ne, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "~": sp.Eq}[rel]
-        try:
-            made = op(value, other, evaluate=False)
-        except (TypeError, ValueError):
-            return opaque(f"event {t.text}", value, other)
-        return made if isinstance(made, sp.Basic) else opaque(f"event {t.text}", value, other)
+        # an event is opaque: a relation inside a function's arguments has no value to compute here
+        return opaque(f"event {t.text}", value, other)
 
     def listed(self, open_: str, close: str, first: sp.Expr) -> sp.Expr:
         """`(a, b)` a tuple (a point, a vector written out), `[a, b]` an interval or list, after the

@@ -16,6 +16,7 @@ from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import BOLD, Vectors
+from ankigen.check.matrices import Det, is_matrix
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
@@ -45,7 +46,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
 
     def next(self) -> Tok:
         t = self.peek()
-        self.i += 1
+        if self.i < len(self.toks):  # never past the end: the end token is read again, never an index error
+            self.i += 1
         return t
 
     def at(self, *texts: str) -> bool:
@@ -93,6 +95,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             while self.at("+", "-"):
                 op = self.next()
                 rhs = self.term()
+                _no_tuple(op, node, rhs)
                 node = node + rhs if op.text == "+" else node - rhs
             return node
         finally:
@@ -127,6 +130,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             if t.text in ("\\times", "\\cdot", "*", "\\ast") and t.kind in ("op", "cmd"):
                 self.next()
                 right = self.unary()
+                _no_tuple(t, node, right)
                 node = self.dot(node, right) if t.text == "\\cdot" else node * right
             elif t.text == "\\odot" and t.kind == "cmd":
                 self.next()
@@ -137,9 +141,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 if t.text == "/" and self.starts_atom(self.peek()) and self.flipped("slash"):
                     while self.starts_atom(self.peek()):  # a/b c read as a/(b c)
                         divisor = divisor * self.power()
+                _no_tuple(t, node, divisor)
                 node = node / self._nonzero(divisor, t)
             elif self.starts_atom(t):
-                node = node * self.power()
+                right = self.power()
+                _no_tuple(t, node, right)
+                node = node * right
             elif t.kind == "num":
                 raise MathError("a number cannot follow here without an operator", t.start, t.end - t.start,
                                 hint="write '\\times' or '\\cdot' between the factors")
@@ -185,6 +192,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 t = self.peek()
                 raise MathError("double superscript", t.start, 1, hint="use braces: a^{b^c}")
             end = self.toks[self.i - 1].end
+            _no_tuple(caret, base, exp)
             base = safe_pow(base, exp, start.start, end - start.start)
             base = check_size(base, start.start, end - start.start) if base.is_Rational else base
             base = self.postfix_tail(base, start)
@@ -306,7 +314,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 finally:
                     self._closing_bar = saved
                 self.expect("|", "to close the absolute value")
-                return sp.Abs(inner)
+                return Det(inner) if is_matrix(inner) else sp.Abs(inner)  # |A| of a matrix: det
         if t.kind == "cmd":
             return self.command(t)
         if t.kind == "end":
@@ -314,6 +322,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         if t.kind in ("sep", "text"):
             raise MathError("text inside a formula", t.start, t.end - t.start, construct="prose in a formula")
         raise MathError(f"unexpected '{t.text}'", t.start, t.end - t.start)
+
+
+def _no_tuple(t: Tok, *values) -> None:
+    """A tuple is compared item by item; arithmetic on one (sympy would join two) is not read."""
+    if any(isinstance(v, sp.Tuple) for v in values):
+        raise MathError("arithmetic on a tuple is not read", t.start, t.end - t.start, construct="tuple arithmetic")
 
 
 def parse_expression(text: str, scope: Scope | None = None, base: int = 0) -> sp.Expr:

@@ -172,7 +172,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     if failing and read.met:
         other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
     results = []
-    _report_typos(sink, decided, read, imported)
+    _report_typos(sink, decided, read, imported, cache, guard)
     _report_shapes(sink, read)
     for claim, d in decided:
         verdict = d.verdict
@@ -223,9 +223,10 @@ def _report_shapes(sink: Sink, read) -> None:
             continue
 
 
-def _report_typos(sink: Sink, decided: list, read, imported) -> None:
-    """A name used once, defined nowhere and one index or letter away from one the card uses is a
-    likely typo where it made a claim a statement or a failure (C010), once per name."""
+def _report_typos(sink: Sink, decided: list, read, imported, cache, guard: float) -> None:
+    """A name used once, defined nowhere, one index or letter away from one the card uses, is
+    reported as a likely typo (C010) where it made a claim a statement or a failure, and only when
+    the claim holds with the other name: then the typo is all that is wrong. Once per name."""
     import sympy as sp
 
     from ankigen.check.typos import suspects, usage
@@ -241,11 +242,26 @@ def _report_typos(sink: Sink, decided: list, read, imported) -> None:
         families = set(read.sequences) | {name for name, _ in claim.lists} | {
             str(b.label) for side in (claim.lhs, claim.rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
         for name, intended in suspects(claim, counts, defined, families):
-            if name not in warned:
-                warned.add(name)
-                sink.warning(claim.span, "C010", f"'{name}' appears only here and is defined nowhere; "
-                             f"did you mean '{intended}'?", "a typo in an index or a letter makes a new symbol, "
-                             "which no claim can check; correct it, or define the symbol")
+            if name in warned or not _holds_with(claim, name, intended, read, imported, cache, guard):
+                continue
+            warned.add(name)
+            sink.warning(claim.span, "C010", f"'{name}' appears only here and is defined nowhere; with "
+                         f"'{intended}' in its place the claim holds", "a typo in an index or a letter makes a "
+                         "new symbol, which no claim can check; correct it, or define the symbol")
+
+
+def _holds_with(claim, name: str, intended: str, read, imported, cache, guard: float) -> bool:
+    """Whether the claim holds with `intended` written where `name` is."""
+    sides = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
+    symbols = {str(s): s for side in sides for s in side.free_symbols}
+    if name not in symbols:
+        return False
+    target = next((s for side in sides for s in side.free_symbols if str(s) == intended), None)
+    if target is None:
+        target = type(symbols[name])(intended, **symbols[name].assumptions0)
+    fixed = replace(claim, lhs=claim.lhs.xreplace({symbols[name]: target}),
+                    rhs=claim.rhs.xreplace({symbols[name]: target}) if claim.rhs is not None else None)
+    return _decide(fixed, read, imported, cache, guard).verdict.holds is True
 
 
 def _formula_rows(rows: list, decided: list) -> tuple:
@@ -348,7 +364,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
                | {name for name, _ in claim.declared} | set(read.distributions))
-    form = classify(claim, lhs, rhs, defined)
+    form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists})
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None

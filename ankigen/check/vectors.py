@@ -21,7 +21,8 @@ BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb", "\\o
 _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
               ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
 _SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}
-_DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*\^")
+_DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^|(?=[\s,.;$，。；]|$))")
+SCALAR = ("scalar",)  # `x \\in \\mathbb{R}`: a number, which no vector declaration of x may contradict
 _SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
 
 
@@ -249,7 +250,7 @@ def declarations(texts: list[str], parse) -> dict:
             except MathError:
                 continue
             name = f"\\mathbf{{{m.group(1)}}}_{{{size}}}"
-            found[name] = (n, n) if m.group(1) == "I" else (n, sp.Integer(1))
+            found.setdefault(name, set()).add((n, n) if m.group(1) == "I" else (n, sp.Integer(1)))
         if not _DECLARATION.search(text):
             continue
         for m in _DECLARATION.finditer(text):
@@ -257,7 +258,8 @@ def declarations(texts: list[str], parse) -> dict:
             head = re.split(r"(?:\\quad|\\qquad|;|\\text\{[^}]*\}|,\s*\\(?:quad|text)|[=<>])", head)[-1]
             tail = text[m.end():]
             try:
-                dims = _dimensions(tokenize(tail), parse)
+                dims = SCALAR if m.group(0).rstrip().endswith("R}") or not m.group(0).rstrip().endswith("^") \
+                    else _dimensions(tokenize(tail), parse)
                 names = [n.strip() for n in _top_commas(head) if n.strip()]
                 targets = [parse(tokenize(n)) for n in names]
             except MathError:
@@ -266,7 +268,7 @@ def declarations(texts: list[str], parse) -> dict:
                 continue
             for target in targets:
                 if isinstance(target, sp.Symbol):
-                    found[target.name] = dims
+                    found.setdefault(target.name, set()).add(dims)
     return found
 
 
@@ -325,3 +327,10 @@ def _leftmost(e: sp.Expr) -> sp.Expr:
         if isinstance(e, sp.Symbol):
             break
     return e
+
+
+def consistent(found: dict) -> dict:
+    """The declarations that say one thing: a name given two shapes, or a shape and a scalar, on the
+    same part of a card (notes reuse letters) is not declared at all."""
+    return {name: next(iter(shapes)) for name, shapes in found.items()
+            if len(shapes) == 1 and next(iter(shapes)) != SCALAR}
