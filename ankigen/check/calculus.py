@@ -340,9 +340,9 @@ def _element_of_family(var: sp.Expr, body: sp.Expr) -> sp.Expr | None:
         return None
     base, _, index = var.name.partition("_{")
     index = index[:-1]
-    if not index.isalpha() or len(index) != 1:
+    if not ((index.isalpha() and len(index) == 1) or index.isdigit()):
         return None
     for b in body.atoms(sp.IndexedBase):
-        if str(b.label) == base:
-            return b[sp.Symbol(index, integer=True)]
+        if str(b.label) == base:  # x_i, or x_1, of the family x summed in the body
+            return b[sp.Integer(index) if index.isdigit() else sp.Symbol(index, integer=True)]
     return None

@@ -247,6 +247,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
     for f in every:
         for name, shapes in declarations([f.latex], parse).items():
             by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
+            state.out.declared_anywhere.add(name)
     out = {}
     for section in set(by_section) | {0}:
         merged: dict = {}

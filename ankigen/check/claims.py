@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _APPROX_SIDE = re.compile(
     r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:(?:\\times|\\cdot|×)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|(\d)))?\s*$")
+_POWER_OF_TEN = re.compile(r"^\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))\s*$")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class CardReading:
     met: set[str] = field(default_factory=set)
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
     distributions: dict = field(default_factory=dict)  # random variable's name → (distribution, parameters)
+    symmetric: bool = False  # the card speaks of symmetric matrices
+    declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of
@@ -103,7 +106,11 @@ class CardReading:
 
 
 def tolerance_of(text: str) -> sp.Rational | None:
-    """Half a unit in the last significant digit written: `9.54 \\times 10^{-7}` → 5e-10."""
+    """Half a unit in the last significant digit written: `9.54 \\times 10^{-7}` → 5e-10, `10^{12}` →
+    5e11 (a power of ten alone is a scale, known to one digit)."""
+    p = _POWER_OF_TEN.match(text)
+    if p:
+        return sp.Rational(1, 2) * sp.Rational(10) ** int(p.group(1) or p.group(2))
     m = _APPROX_SIDE.match(text)
     if not m:
         return None
@@ -147,6 +154,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
 
 def _decimal_side(text: str) -> bool:
     """Written with a decimal point or a power-of-ten scale: known only to its digits."""
+    if _POWER_OF_TEN.match(text):
+        return True
     m = _APPROX_SIDE.match(text)
     return bool(m) and ("." in m.group(1) or bool(m.group(2) or m.group(3)))
 

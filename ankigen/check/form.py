@@ -160,6 +160,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, EXAMPLE)
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")
+    if _sums_unknown_values(lhs, rhs, families):  # needs Σ y_j = 1 or the like, said in words
+        return Form(DOUBTFUL, "a relation between sums of values the card does not give")
     if _about(written, defined) or claim.called or not (claim.single or claim.chain):
         return Form(CERTAIN)
     same = effective(lhs, every) == effective(rhs, every) if rhs is not None else True
@@ -185,6 +187,20 @@ def _constant(s) -> bool:
 
 def _matrix_symbols(expr) -> set:
     return {s for s in expr.free_symbols if s.is_commutative is False} if expr is not None else set()
+
+
+def _sums_unknown_values(lhs, rhs, families) -> bool:
+    """Both sides add up a family nobody gives values (`\\sum_j y_j \\log \\ldots`): what holds may
+    rest on a property said in words (one-hot, normalised)."""
+    found = 0
+    for side in (lhs, rhs):
+        if side is None:
+            continue
+        for node in side.atoms(sp.Sum, sp.Product):
+            if {str(b.label) for b in node.function.atoms(sp.IndexedBase)} - set(families):
+                found += 1
+                break
+    return found == 2
 
 
 def _about(written: list, defined: set[str]) -> bool:

@@ -520,12 +520,29 @@ class _Shapes:
             s = self.of(t, path + (i,))
             before, after = self.text(shape), self.text(s)
             conflict = self.matches(shape, s)
+            broadcast = self._broadcast(shape, s) if conflict else None
+            if broadcast is not None:  # XW + b with b a row: added to every row, as ML notes mean
+                shape = broadcast
+                continue
             if conflict:
                 so_far, why = author_latex(sp.Add(*[term for _, term in terms[:done]])), _conflict_text(conflict)
                 if t.could_extract_minus_sign():
                     raise ShapeError(f"cannot subtract {author_latex(-t)} ({after}) from {so_far} ({before}): {why}")
                 raise ShapeError(f"cannot add {so_far} ({before}) and {author_latex(t)} ({after}): {why}")
         return shape
+
+    def _broadcast(self, a: tuple, b: tuple) -> tuple | None:
+        """A row (1×q) or column (n×1) vector added to an n×q matrix: the shape of the matrix, when
+        the other dimension agrees. A number (1×1) is never broadcast: `A + \\lambda` is a mistake
+        for `A + \\lambda I`."""
+        for small, big in ((a, b), (b, a)):
+            if self.is_scalar(small) or self.is_scalar(big):
+                continue
+            if self.is_one(small[0]) and not self.is_one(big[0]) and self.matches((small[1],), (big[1],)) is None:
+                return big
+            if self.is_one(small[1]) and not self.is_one(big[1]) and self.matches((small[0],), (big[0],)) is None:
+                return big
+        return None
 
     def _product(self, e: sp.Mul, path: tuple) -> tuple:
         """Left to right; a 1×1 factor or partial product multiplies as a scalar."""
@@ -652,6 +669,18 @@ def _tidy(value):
     return value
 
 
+def _broadcast_values(a, b):
+    """A row or column vector repeated to the other matrix's shape (shapes were checked)."""
+    if not (isinstance(a, MatrixBase) and isinstance(b, MatrixBase)) or a.shape == b.shape:
+        return a, b
+    (ra, ca), (rb, cb) = a.shape, b.shape
+    rows, cols = max(ra, rb), max(ca, cb)
+
+    def grow(m):
+        return sp.ImmutableMatrix(rows, cols, lambda i, j: m[i if m.rows > 1 else 0, j if m.cols > 1 else 0])
+    return grow(a), grow(b)
+
+
 def _as_matrix(value) -> sp.ImmutableMatrix:
     return value if isinstance(value, MatrixBase) else sp.ImmutableMatrix([[value]])
 
@@ -719,6 +748,7 @@ class _Evaluator:
         total = values[0]
         for v in values[1:]:
             self.spend(_entries(v))
+            total, v = _broadcast_values(total, v)
             total = total + v
         return total
 

@@ -284,7 +284,12 @@ class Names:
         if name in ("max", "min"):
             if self.at("_") or not self.at("("):  # \\max_{x} f(x): a value over a set
                 return self.set_operator(t, name, consumed=True)
-            return fn(*self.arguments("("))
+            args = self.arguments("(")
+            try:
+                return fn(*args)
+            except (ValueError, TypeError):  # max of values sympy cannot order (a complex one)
+                raise MathError(f"cannot compare the arguments of {name}", t.start, t.end - t.start,
+                                construct=f"\\{name} of values that cannot be compared") from None
         power = None
         if self.at("^") and name not in ("exp", "sqrt"):  # \\tanh^2 x is (\\tanh x)^2
             caret = self.next()
@@ -303,7 +308,12 @@ class Names:
                 raise MathError("a power of a function of a vector is not read", t.start, t.end - t.start,
                                 construct="f^n of a vector")
             return self.entrywise(fn, arg)
-        return fn(arg) if power is None else fn(arg) ** power
+        try:
+            value = fn(arg)
+        except (ValueError, TypeError):
+            raise MathError(f"cannot apply {name} to this argument", t.start, t.end - t.start,
+                            construct=f"\\{name} of this argument") from None
+        return value if power is None else value ** power
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)

@@ -46,6 +46,8 @@ def normalize(expr: sp.Expr) -> sp.Expr:
     if not expr.has(sp.Indexed):
         return expr
     found = {e for e in expr.atoms(sp.Indexed) if all(i.is_Integer for i in e.indices)}
+    if expr.has(sp.Derivative):  # d/dx_1 of a sum over x: x_1 stays the family's element until differentiated
+        found -= {v for d in expr.atoms(sp.Derivative) for v in d.variables}
     if not found:
         return expr
     return expr.xreplace({e: symbol(element_name(e.base.label, e.indices)) for e in found})

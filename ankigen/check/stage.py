@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -39,6 +40,14 @@ class CheckStats:
     formulas: tuple[FormulaRow, ...] = ()  # every display formula not claimed, for `check --claims`
 
 
+_SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
+
+
+def speaks_of_symmetry(card: Card) -> bool:
+    """Whether the card says its matrices are symmetric (in words or as \\mathbb{S}^n)."""
+    return bool(_SYMMETRIC.search(card.question) or _SYMMETRIC.search(card.back_md))
+
+
 def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int]) -> tuple[list[int], bool]:
     """Card i and the cards it `use`s, transitively, breadth first; and whether an id was unknown."""
     order: list[int] = []
@@ -62,7 +71,7 @@ def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[st
     parts = [CACHE_FORMAT]
     for j in order:
         c = cards[j]
-        parts.append(repr((c.formulas, c.checks, c.inline, c.check_display)))
+        parts.append(repr((c.formulas, c.checks, c.inline, c.check_display, speaks_of_symmetry(c))))
     if unknown:  # the hint for an unknown id names the closest known one
         parts.append(repr(sorted(by_id)))
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
@@ -147,6 +156,7 @@ def _read(order, cards, reading, used_reads: dict):
     card = cards[order[0]]
     read = read_card(card.formulas, card.checks, card.inline, reading, REFERENCES, display=card.check_display,
                      imported=names, imported_functions=functions)
+    read.symmetric = speaks_of_symmetry(card)
     read.sequences = {**sequences, **read.sequences}
     return read, imported
 
@@ -320,6 +330,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.decide import decide, decide_guarded
     from ankigen.check.form import CERTAIN, STATEMENT, classify
     from ankigen.check.matrices import decide_matrix, is_matrix
+    from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
     if read.distributions:  # E[X], Var(X) of variables the card gives a distribution: computed first
@@ -332,8 +343,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
     try:
-        lhs = resolve(claim.lhs, definitions, read.sequences)
-        rhs = resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None
+        lhs, rhs = _resolved(claim, definitions, read, visible)
     except Circular as exc:
         v = Verdict(None, "undecided", "circular definitions")
         return Decision(v, reporter("C005", circular_message(exc, visible)))
@@ -364,6 +374,14 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
                | {name for name, _ in claim.declared} | set(read.distributions))
+    if is_matrix(lhs) or is_matrix(rhs):
+        lhs, rhs = same_letters(lhs, rhs)
+        here = {name for name, _ in claim.declared}
+        unsure = {s for side in (lhs, rhs) if side is not None for s in side.free_symbols
+                  if s.is_commutative and s.name in read.declared_anywhere and s.name not in here}
+        if unsure:  # a letter this part of the card does not declare, or declares two ways
+            v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
+            return Decision(v, quiet, lhs, rhs)
     form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists})
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
@@ -377,6 +395,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
             verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target), guard)
+            if verdict.holds is False and verdict.method != "shapes" and read.symmetric:
+                verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
@@ -402,6 +422,43 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
+
+
+def _resolved(claim, definitions: dict, read, visible: dict):
+    """Both sides with the definitions put in. An inline definition that closes a circle with a
+    display one (`$\\hat{x} = U^T x$` beside `$$x = U\\hat{x}$$`) is a restatement, not a definition:
+    the circle is tried again without the inline ones before it is an error."""
+    from ankigen.check.resolve import Circular, resolve
+
+    try:
+        return (resolve(claim.lhs, definitions, read.sequences),
+                resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None)
+    except Circular:
+        shown = {t: v for t, v in definitions.items() if visible[t] not in read.assumptions}
+        if len(shown) == len(definitions):
+            raise
+        return (resolve(claim.lhs, shown, read.sequences),
+                resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
+
+
+def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float):
+    """The card speaks of symmetric matrices (对称, symmetric, \\mathbb{S}): a matrix identity that
+    holds when its square matrices are symmetric holds as the card means it."""
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.vectors import symmetrized
+
+    try:
+        shapes = infer_shapes([side for side in (lhs, rhs) if side is not None], declared)
+    except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
+        return None
+    sym_lhs, sym_rhs = symmetrized(lhs, shapes), symmetrized(rhs, shapes)
+    if (sym_lhs, sym_rhs) == (lhs, rhs):
+        return None
+    verdict = decide_guarded(lambda: decide_matrix(sym_lhs, claim.rel, sym_rhs, declared, key, claim.target), guard)
+    if verdict.holds:
+        return Verdict(True, verdict.method, "holds for symmetric matrices, as the card speaks of")
+    return None
 
 
 def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:

@@ -334,3 +334,29 @@ def consistent(found: dict) -> dict:
     same part of a card (notes reuse letters) is not declared at all."""
     return {name: next(iter(shapes)) for name, shapes in found.items()
             if len(shapes) == 1 and next(iter(shapes)) != SCALAR}
+
+
+def same_letters(lhs, rhs):
+    """`\\frac{d}{d\\mathbf{x}}(\\mathbf{x}^\\top A \\mathbf{x}) = (\\mathbf{A} + \\mathbf{A}^\\top)\\mathbf{x}`: a plain
+    letter beside the bold one in the same claim is the same matrix, written without the bold."""
+    sides = [side for side in (lhs, rhs) if side is not None]
+    bold = {}
+    for side in sides:
+        for sym in side.free_symbols:
+            m = re.match(r"^\\(?:mathbf|boldsymbol|bm)\{([A-Za-z])\}$", sym.name) if sym.is_commutative is False else None
+            if m:
+                bold[m.group(1)] = sym
+    swaps = {sym: bold[sym.name] for side in sides for sym in side.free_symbols
+             if sym.name in bold and sym != bold[sym.name]}
+    if not swaps:
+        return lhs, rhs
+    return lhs.xreplace(swaps), (rhs.xreplace(swaps) if rhs is not None else None)
+
+
+def symmetrized(expr, shapes: dict):
+    """Each square matrix S as (S + S^T)/2: the claim read for symmetric matrices."""
+    swaps = {}
+    for sym, (rows, cols) in shapes.items():
+        if rows == cols and rows != 1:
+            swaps[sym] = (sym + Transpose(sym)) / 2
+    return expr.xreplace(swaps) if expr is not None and swaps else expr
