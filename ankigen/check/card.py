@@ -73,6 +73,19 @@ class _Card:
         own = {d.target for d in self.out.definitions if d.section in (0, section)}
         return own | self.imported
 
+    def visible_text(self, target, section: int) -> str:
+        """The written text of the latest definition of target that `section` sees, or ''."""
+        for d in reversed(self.out.definitions):
+            if d.target == target and d.section in (0, section):
+                return d.text
+        return ""
+
+    def visible_line(self, target, section: int) -> int:
+        for d in reversed(self.out.definitions):
+            if d.target == target and d.section in (0, section):
+                return d.span.line
+        return 0
+
     def visible_value(self, target, section: int):
         """The latest definition of target that a formula in `section` sees, or None."""
         for d in reversed(self.out.definitions):
@@ -90,9 +103,15 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = tuple(sorted({k: v for part in state.matrices.values() for k, v in part.items()}.items()))
     state.out.distributions = _distributed(state, formulas, inline)
-    for n, formula in enumerate(formulas):
-        _read_formula(state, n, formula, display)
-    _read_inline(state, inline)
+    # in the order written: notes redefine f from example to example, inline as often as displayed
+    order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]
+                   + [(f.span.line, f.span.col, 1, n) for n, f in enumerate(inline)])
+    for _, _, kind, n in order:
+        if kind == 0:
+            _read_formula(state, n, formulas[n], display)
+        else:
+            _read_inline(state, n, inline[n])
+    _read_base_cases(state, inline)
     read_checks(state, check_lines)
     return state.out
 
@@ -171,7 +190,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             inverse = _defined_through(state, target, first.rhs, section)
             after_definition = not inverse
         else:
-            after_definition = _redefines(state, target, first.rhs, section, formula, derivation)
+            after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
         if after_definition:
             text = " ".join(shown[first.start:first.end].split())
             state.out.definitions.append(Definition(target, first.rhs, offset_span(
@@ -196,7 +215,11 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
 _INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
 
 
-def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool) -> bool:
+_BARE = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+
+
+def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool,
+               rhs_text: str = "") -> bool:
     """Whether `target = value`, for a name already defined, starts a new definition rather than
     claiming something of the old one: a new full derivation (a second worked example), a name
     introduced again in words ("is defined by", "记为"), or a value in symbols the old definition
@@ -207,6 +230,9 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
     old = state.visible_value(target, section)
     if old is None:
         return False
+    if _BARE.match(rhs_text) and _BARE.match(state.visible_text(target, section).partition("=")[2]) and \
+            state.visible_line(target, section) >= formula.span.line:
+        return True  # i = 2 in one row of a table, i = 3 in the next: cases, each with its own value
     new = symbols_of(value)
     if not new:
         return False
@@ -338,50 +364,60 @@ def _read_sequence(state: _Card, toks: list[Tok], rec: tuple[str, str, int], for
 _BASE_CASE = re.compile(r"^\s*([A-Za-z]|\\[A-Za-z]+)_\{?(\d+)\}?\s*=\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def _read_inline(state: _Card, inline: tuple[Formula, ...]) -> None:
-    """Inline `$R_0 = 1$` is the base case of a sequence the card defines; an inline symbolic
-    definition (`$\\bar{x} = \\frac{1}{m}\\sum x_i$`, either way round) may help a claim hold, but
-    never makes a formula a claim; a closed numeric relation (`$(10 - 3 + 0)/2 + 1 = 4.5$`) is
-    claimed: with no free symbol there is nothing to misread. Other inline values are examples."""
-    for n, formula in enumerate(inline):
-        state.section = formula.section
+def _read_base_cases(state: _Card, inline: tuple[Formula, ...]) -> None:
+    """Inline `$R_0 = 1$` is the base case of a sequence the card defines, before or after it."""
+    for formula in inline:
         m = _BASE_CASE.match(formula.latex)
         if m:
             target = symbol(f"{m.group(1)}_{{{m.group(2)}}}")
             if m.group(1) in state.out.sequences and not state.defined(target, 0):
                 state.out.definitions.append(Definition(target, sp.Rational(m.group(3)), formula.span,
                                                         " ".join(formula.latex.split()), 0))
-            continue
-        try:
-            found = statements(formula.latex)
-            if len(found) != 1:
-                continue
-            toks = list(found[0].toks)
-            relations = [t.text for t in top_relations(toks)]
-            if not relations or any(RELATIONS.get(r) == "other" for r in relations):
-                continue
-            steps = parse_chain(toks, state.scope(), formula.latex)
-        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
-            continue
-        if not steps:
-            continue
-        if _closed(steps):
-            for j, step in enumerate(steps):
-                claim = make_claim(step, formula.latex, formula.span, formula.latex, False, ("inline", n, j),
-                                   section=formula.section, single=len(steps) == 1,
-                                   defs_at=len(state.out.definitions))
-                if claim is not None:
-                    state.out.claims.append(claim)
-            continue
-        if relations != ["="]:
-            continue
-        lhs, rhs = steps[0].lhs, steps[0].rhs
-        for target, value in ((lhs, rhs), (rhs, lhs)):
-            if (isinstance(target, sp.Symbol) and not isinstance(value, sp.Symbol) and _free(value)
-                    and target not in value.free_symbols and not state.defined(target, formula.section)):
-                state.out.assumptions.append(Definition(target, value, formula.span,
-                                                        " ".join(formula.latex.split()), formula.section))
-                break
+
+
+def _read_inline(state: _Card, n: int, formula: Formula) -> None:
+    """An inline formula: `$f(x) = \\tanh(x)$` defines f from here on; a closed numeric relation
+    (`$(10 - 3 + 0)/2 + 1 = 4.5$`) is claimed: with no free symbol there is nothing to misread; an
+    inline symbolic definition (`$\\bar{x} = \\frac{1}{m}\\sum x_i$`, either way round) may help a claim
+    hold, but never makes a formula a claim. Other inline values are examples."""
+    state.section = formula.section
+    if _BASE_CASE.match(formula.latex):
+        return  # read with the sequences, at the end
+    try:
+        found = statements(formula.latex)
+        if len(found) != 1:
+            return
+        toks = list(found[0].toks)
+        relations = [t.text for t in top_relations(toks)]
+        if not relations or any(RELATIONS.get(r) == "other" for r in relations):
+            return
+        head = function_head(toks)
+        if head is not None and not is_operator_name(head[0]) and relations == ["="]:
+            name, fn, _ = function_def(toks, head, state.scope())
+            state.out.functions[name] = fn
+            return
+        steps = parse_chain(toks, state.scope(), formula.latex)
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return
+    if not steps:
+        return
+    if _closed(steps):
+        for j, step in enumerate(steps):
+            claim = make_claim(step, formula.latex, formula.span, formula.latex, False, ("inline", n, j),
+                               section=formula.section, single=len(steps) == 1,
+                               defs_at=len(state.out.definitions))
+            if claim is not None:
+                state.out.claims.append(claim)
+        return
+    if relations != ["="]:
+        return
+    lhs, rhs = steps[0].lhs, steps[0].rhs
+    for target, value in ((lhs, rhs), (rhs, lhs)):
+        if (isinstance(target, sp.Symbol) and not isinstance(value, sp.Symbol) and _free(value)
+                and target not in value.free_symbols and not state.defined(target, formula.section)):
+            state.out.assumptions.append(Definition(target, value, formula.span,
+                                                    " ".join(formula.latex.split()), formula.section))
+            break
 
 
 def _closed(steps) -> bool:
