@@ -60,6 +60,7 @@ class Formula:
     section: int = 0  # which sub-heading of the card it is under (0: none): definitions are scoped by it
     lead: str = ""  # the end of the prose just before it ("… is defined by"): how it is introduced
     near: tuple[str, ...] = ()  # inline formulas of the sentences around it: the conditions it is stated under
+    heading: str = ""  # the sub-heading (or the question) it stands under: what it is about
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,13 @@ class Calculus:
             tok = self.toks[start]
             raise MathError("the orders of a derivative do not add up", tok.start, tok.end - tok.start,
                             construct="derivative order")
-        return self._derivative(body, counts)
+        value = self._derivative(body, counts)
+        if body_toks and self.at("(") and len(counts) == 1 and self.toks[self.i - 1].end == self.peek().start:
+            # \\frac{df}{dx}(x), \\frac{dg}{dx}(2): the derivative taken at a point
+            at = self.arguments("(")
+            if len(at) == 1:
+                value = sp.Subs(value, counts[0][0], at[0]) if at[0] != counts[0][0] else value
+        return value
 
     def _small_order(self, start: int, end: int) -> int:
         texts = [self.peek(j).text for j in range(start, end) if self.peek(j).text not in ("{", "}")]

@@ -207,7 +207,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
                            marked=marked, single=single, chain=derivation and not after_definition,
                            defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
-                           conditions=state.conditions, declared=state.declared())
+                           conditions=state.conditions, declared=state.declared(),
+                           symmetric=bool(_SYMMETRIC.search(formula.heading + " " + formula.lead)))
         if claim is not None:
             state.out.claims.append(claim)
 
@@ -215,6 +216,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
 _INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
 
 
+_SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
 _BARE = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 
 
@@ -394,7 +396,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         head = function_head(toks)
         if head is not None and not is_operator_name(head[0]) and relations == ["="]:
             name, fn, _ = function_def(toks, head, state.scope())
-            state.out.functions[name] = fn
+            if set(fn.params) & fn.body.free_symbols:  # g(z) = 0.5 is a value of g, not its definition
+                state.out.functions[name] = fn
             return
         steps = parse_chain(toks, state.scope(), formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):

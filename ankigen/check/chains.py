@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ankigen.check.matrices import is_matrix
+from ankigen.check.vectors import BOLD
 from ankigen.check.reader import Parser
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vocabulary import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
@@ -229,6 +230,10 @@ def _name(p: Parser) -> str | None:
             return None
         p.i += 4
         return p.decorated(f"\\mathcal{{{letter.text}}}")
+    if t.kind == "cmd" and t.text in BOLD and p.peek(1).text == "{" and p.peek(3).text == "}":
+        letter = p.peek(2).text
+        p.i += 4  # f(\\mathbf{Q}, \\mathbf{K}): a function of matrices
+        return t.text + "{" + letter + "}"
     if t.kind != "letter" and not (t.kind == "cmd" and t.text[1:] in GREEK):
         return None
     p.next()
@@ -238,7 +243,8 @@ def _name(p: Parser) -> str | None:
 def function_def(toks: list[Tok], head: tuple[str, list[str], int], scope: Scope):
     name, params, eq = head
     p = Parser(toks[eq + 1:], scope)
-    symbols = [sp.Symbol(n, real=True) for n in params]  # an argument may be any real, not only positive
+    # an argument may be any real, not only positive; a bold one is a vector or matrix
+    symbols = [sp.Symbol(n, commutative=False) if n.startswith(BOLD) else sp.Symbol(n, real=True) for n in params]
     p.bound.update(dict(zip(params, symbols)))
     body = p.expression()
     return name, FunctionDef(tuple(symbols), body), p.i + eq + 1

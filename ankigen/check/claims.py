@@ -67,6 +67,7 @@ class Claim:
     conditions: tuple = ()  # (lhs, rel, rhs) stated beside it (`, \\quad 0 < \\gamma < 1`; "其中 $x > 0$")
     target: tuple | None = None  # (rows, cols) for a claim that an expression lies in ℝ^{rows×cols}
     declared: tuple = ()  # (name, (rows, cols)) of every vector and matrix the card declares
+    symmetric: bool = False  # its heading or the sentence before it speaks of symmetric matrices
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,6 @@ class CardReading:
     met: set[str] = field(default_factory=set)
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
     distributions: dict = field(default_factory=dict)  # random variable's name → (distribution, parameters)
-    symmetric: bool = False  # the card speaks of symmetric matrices
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
@@ -132,7 +132,8 @@ def approx_tolerance(lhs_text: str, rhs_text: str) -> sp.Rational | None:
 def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool, key: tuple, bindings=(), lists=(),
                consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
-               called: bool = False, conditions: tuple = (), declared: tuple = ()) -> Claim | None:
+               called: bool = False, conditions: tuple = (), declared: tuple = (),
+               symmetric: bool = False) -> Claim | None:
     """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
@@ -149,7 +150,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     span = offset_span(start, source, step.start, step.end - step.start)
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
-                 rounding if step.rel == "=" else None, tuple(conditions), step.target, declared)
+                 rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric)
 
 
 def _decimal_side(text: str) -> bool:

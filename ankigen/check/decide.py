@@ -389,7 +389,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     if valid < MIN_VALID_SAMPLES:
         needs = [c for side in (lhs, rhs) for c in needed_conditions(side)]
         if needs and not conditions:
-            return Verdict(None, "undecided", f"it holds only when {author_form(needs[0])}, which the card does "
+            return Verdict(None, "undecided", f"it holds only when {condition_text(needs[0])}, which the card does "
                            "not state: write the condition beside the formula (`, \\quad 0 < x < 1`)")
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
@@ -405,6 +405,17 @@ def _same_symbols(conditions: tuple, symbols: set) -> tuple:
                  if str(s) in by_name and by_name[str(s)] != s}
         out.append((left.xreplace(swaps), rel, right.xreplace(swaps)))
     return tuple(out)
+
+
+def condition_text(cond) -> str:
+    """A condition as the author would write it: `\\gamma < 1`, `x = 1`, `0 < x and x < 1`."""
+    ops = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+    if isinstance(cond, sp.Rel):
+        return f"{author_form(cond.lhs)} {ops.get(cond.rel_op, cond.rel_op)} {author_form(cond.rhs)}"
+    if isinstance(cond, (sp.And, sp.Or)):
+        word = " and " if isinstance(cond, sp.And) else " or "
+        return word.join(condition_text(a) for a in cond.args)
+    return author_form(cond)
 
 
 def _index_symbols(*exprs) -> set:

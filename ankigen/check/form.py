@@ -91,15 +91,24 @@ def _operator_form(lhs, rhs) -> bool:
     return rhs is not None and any(lhs.has(*group) != rhs.has(*group) for group in _GROUPS)
 
 
-def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str]) -> bool:
+def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str], other: set[str]) -> bool:
     """An operator's body says what it adds up, integrates or differentiates: no function or family
     the card does not give (the family differentiated by is the variable itself), and a derivative
-    of something that depends on its variable."""
+    of something that depends on its variable. A derivative, integral or limit of data nobody gives
+    (`\\frac{d}{dw} \\frac{1}{n}\\sum_i (w x_i - y_i)^2`) is an identity over that data when the other
+    side is written in the same data."""
+    calculus = [n for n in written.atoms(sp.Derivative, sp.Integral, sp.Limit)]
+    over_data = []
     for node in written.atoms(*_OPERATORS):
+        if any(node != c and node in c.args[0].atoms(*_OPERATORS) for c in over_data):
+            continue
         body = node.args[0]
         families = {str(b.label) for b in body.atoms(sp.IndexedBase)}
-        if _unknown_calls(body) or families - defined - variables:
+        allowed = set(defined) | variables | (other if node in calculus or not calculus else set())
+        if _unknown_calls(body) or families - allowed:
             return False
+        if node in calculus and families - set(defined) - variables:
+            over_data.append(node)
     for node in resolved.atoms(sp.Derivative):
         names = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v) for v, _ in node.variable_count}
         names |= {n.partition("_{")[0] for n in names}  # x_{i} is an element of the family x
@@ -141,7 +150,12 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
-        if all(_operator_bodies_known(w, r, set(families), variables) for w, r in zip(written, (lhs, rhs))):
+        data = [{str(b.label) for b in side.atoms(sp.IndexedBase)} for side in written]
+        others = [data[1], data[0]] if len(data) == 2 else [set()]
+        if not any(side.has(sp.Derivative, sp.Integral, sp.Limit, Grad) for side in written):
+            others = [set()] * len(others)  # a sum against a closed form: its values must be given
+        if all(_operator_bodies_known(w, r, set(families), variables, o)
+               for w, r, o in zip(written, (lhs, rhs), others)):
             return Form(CERTAIN)
         return Form(STATEMENT, "an operator over values or a function the card does not give")
     if is_matrix(lhs) or is_matrix(rhs):

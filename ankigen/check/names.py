@@ -194,6 +194,8 @@ class Names:
                 base, order = base[:-1], order + 1
             elif base.endswith("^{\\prime}"):
                 base, order = base[:-len("^{\\prime}")], order + 1
+            elif base.endswith("^{\\prime\\prime}"):
+                base, order = base[:-len("^{\\prime\\prime}")], order + 2
             else:
                 break
         fn = self.scope.functions.get(base) if order else None

@@ -25,7 +25,7 @@ def _size(expr: sp.Expr, limit: int) -> int:
 
 
 def has_operators(expr) -> bool:
-    return expr is not None and (expr.has(sp.Derivative, sp.Integral, sp.Limit) or _infinite_sums(expr))
+    return expr is not None and (expr.has(sp.Derivative, sp.Integral, sp.Limit, sp.Subs) or _infinite_sums(expr))
 
 
 def _infinite_sums(expr) -> list:
@@ -62,9 +62,10 @@ def closed_form(expr: sp.Expr) -> sp.Expr:
             if value is not None and value != node:
                 swaps[node] = value
         if not swaps:
-            return expr
+            break
         expr = expr.xreplace(swaps)
-    return expr
+    points = {n: n.doit() for n in expr.atoms(sp.Subs) if not n.expr.has(sp.Derivative, *_CALCULUS)}
+    return expr.xreplace(points) if points else expr  # f'(2) once the derivative is taken
 
 
 def _evaluate(node: sp.Expr) -> sp.Expr | None:

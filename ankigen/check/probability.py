@@ -8,6 +8,7 @@ in the claim; of anything else they stay functions the card does not define (sta
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 
@@ -78,22 +79,33 @@ def put_in(expr, declared: dict):
              if _kind(c) and any(str(s) in declared for a in c.args for s in a.free_symbols)]
     if not calls:
         return expr
-    import sympy.stats as stats
-
-    rvs = random_variables(declared)
+    key = tuple(sorted((name, kind, tuple(params)) for name, (kind, params) in declared.items()))
     swaps = {}
     for c in calls:
-        args = [a.xreplace(rvs) for a in c.args]
-        try:
-            if _kind(c) == "E" and len(args) == 1:
-                swaps[c] = stats.E(args[0])
-            elif _kind(c) == "Var" and len(args) == 1:
-                swaps[c] = stats.variance(args[0])
-            elif _kind(c) == "Cov" and len(args) == 2:
-                swaps[c] = stats.covariance(args[0], args[1])
-        except (ValueError, TypeError, NotImplementedError, AttributeError):
-            continue
+        value = _computed(c, key)
+        if value is not None:
+            swaps[c] = value
     return expr.xreplace(swaps)
+
+
+@lru_cache(maxsize=512)
+def _computed(call, declared: tuple):
+    """E, Var or Cov of the declared variables, once per call and declarations (a card's claims and
+    its readings ask for the same ones; sympy.stats takes a good part of a second for a variance)."""
+    import sympy.stats as stats
+
+    rvs = random_variables({name: (kind, params) for name, kind, params in declared})
+    args = [a.xreplace(rvs) for a in call.args]
+    try:
+        if _kind(call) == "E" and len(args) == 1:
+            return stats.E(args[0])
+        if _kind(call) == "Var" and len(args) == 1:
+            return stats.variance(args[0])
+        if _kind(call) == "Cov" and len(args) == 2:
+            return stats.covariance(args[0], args[1])
+    except (ValueError, TypeError, NotImplementedError, AttributeError):
+        return None
+    return None
 
 
 def is_operator_name(name: str) -> bool:

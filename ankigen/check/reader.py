@@ -160,6 +160,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
 
     def unary(self) -> sp.Expr:
         t = self.peek()
+        if t.text in ("-", "+") and t.kind == "op" and self.peek(1).text in (")", ",", "|", "\\mid", "]"):
+            self.next()  # P(+), P(D | +): a sign standing for an outcome, opaque
+            return opaque(f"outcome {t.text}")
         if t.text in ("-", "+") and t.kind == "op":
             self.next()
             self.enter(t)
@@ -258,11 +261,21 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             self.leave()
 
     def subscripted(self, value: sp.Expr, t: Tok) -> sp.Expr:
-        """`(AB)_{ij}`, `{\\varphi}_i`: an entry or a name made of a group, opaque."""
+        """`(AB)_{ij}`, `{\\varphi}_i`: an entry or a name made of a group, opaque; `[x e^x]_0^1`, the
+        bracket of integration by parts: F at the upper bound minus F at the lower one, when F has
+        one variable."""
         if not self.at("_"):
             return value
         self.next()
         sub = self.braced("subscript") if self.at("{") else [self.next()]
+        if t.text == "[" and self.at("^"):
+            self.next()
+            high = self.script()
+            low = self._sub_expression(sub, t) if sub else None
+            variables = [v for v in value.free_symbols if isinstance(v, sp.Symbol) and v.is_commutative]
+            if low is not None and len(variables) == 1:
+                return value.xreplace({variables[0]: high}) - value.xreplace({variables[0]: low})
+            return opaque("[…]_a^b", value)
         return opaque("(…)_{" + "".join(u.text for u in sub) + "}", value)
 
     def number(self, t: Tok) -> sp.Expr:

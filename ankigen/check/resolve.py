@@ -91,6 +91,7 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
     """`expr` with every defined symbol replaced, sequences unrolled to their base cases and sums
     expanded, until nothing changes."""
     unrolled = 0
+    expr = _derivatives_by_defined(expr, values, sequences)
     for _ in range(MAX_ROUNDS):
         new = normalize(expand_sums(normalize(expr.xreplace(values))))
         if sequences:
@@ -102,6 +103,23 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
             return expr
         expr = new
     raise Circular(sorted(expr.free_symbols & set(values), key=str))
+
+
+def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
+    """`\\frac{\\partial L}{\\partial \\hat{y}}` where the card defines ŷ: the derivative of L by ŷ held as
+    a variable, taken before ŷ's own definition is put in (else the variable would become σ(z))."""
+    nodes = [d for d in expr.atoms(sp.Derivative) if any(v in values for v in d.variables)]
+    if not nodes:
+        return expr
+    swaps = {}
+    for node in nodes:
+        held = {k: v for k, v in values.items() if k not in node.variables}
+        body = resolve(node.expr, held, sequences)
+        try:
+            swaps[node] = sp.Derivative(body, *node.variable_count).doit()
+        except (ValueError, TypeError, NotImplementedError, AttributeError):
+            continue
+    return expr.xreplace(swaps)
 
 
 def _unroll(expr: sp.Expr, values: dict, sequences: dict) -> tuple[sp.Expr, int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -40,14 +39,6 @@ class CheckStats:
     formulas: tuple[FormulaRow, ...] = ()  # every display formula not claimed, for `check --claims`
 
 
-_SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
-
-
-def speaks_of_symmetry(card: Card) -> bool:
-    """Whether the card says its matrices are symmetric (in words or as \\mathbb{S}^n)."""
-    return bool(_SYMMETRIC.search(card.question) or _SYMMETRIC.search(card.back_md))
-
-
 def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int]) -> tuple[list[int], bool]:
     """Card i and the cards it `use`s, transitively, breadth first; and whether an id was unknown."""
     order: list[int] = []
@@ -71,7 +62,7 @@ def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[st
     parts = [CACHE_FORMAT]
     for j in order:
         c = cards[j]
-        parts.append(repr((c.formulas, c.checks, c.inline, c.check_display, speaks_of_symmetry(c))))
+        parts.append(repr((c.formulas, c.checks, c.inline, c.check_display)))
     if unknown:  # the hint for an unknown id names the closest known one
         parts.append(repr(sorted(by_id)))
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
@@ -156,7 +147,6 @@ def _read(order, cards, reading, used_reads: dict):
     card = cards[order[0]]
     read = read_card(card.formulas, card.checks, card.inline, reading, REFERENCES, display=card.check_display,
                      imported=names, imported_functions=functions)
-    read.symmetric = speaks_of_symmetry(card)
     read.sequences = {**sequences, **read.sequences}
     return read, imported
 
@@ -395,7 +385,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
             verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target), guard)
-            if verdict.holds is False and verdict.method != "shapes" and read.symmetric:
+            if verdict.holds is False and verdict.method != "shapes" and claim.symmetric:
                 verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
@@ -442,7 +432,8 @@ def _resolved(claim, definitions: dict, read, visible: dict):
 
 
 def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float):
-    """The card speaks of symmetric matrices (对称, symmetric, \\mathbb{S}): a matrix identity that
+    """The claim stands under a heading or sentence that speaks of symmetric matrices (对称, symmetric,
+    \\mathbb{S}): a matrix identity that
     holds when its square matrices are symmetric holds as the card means it."""
     from ankigen.check.decide import decide_guarded
     from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes

@@ -68,6 +68,19 @@ class Vectors:
                 self.next()
                 full += "^{" + "".join(u.text for u in self.braced("superscript")) + "}"
                 continue
+            star = [self.peek(k).text for k in range(4)]
+            if star[:2] in (["^", "*"], ["^", "\\ast"], ["^", "\\star"], ["^", "\\prime"]):
+                self.i += 2  # \\mathbf{w}^*: the optimum, a name
+                full += "^{" + star[1] + "}"
+                continue
+            if star[:4] in (["^", "{", "*", "}"], ["^", "{", "\\prime", "}"], ["^", "{", "\\ast", "}"]):
+                self.i += 4
+                full += "^{" + star[2] + "}"
+                continue
+            if self.at("'"):
+                self.next()
+                full += "'"
+                continue
             break
         if full in self.bound:
             return self.bound[full]

@@ -341,7 +341,7 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
                   hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
     last_line = (next((t.map[1] for t in reversed(body) if t.map), head.map[1]))
     sections = _sections(body)
-    formulas, inline = _math(f, body, sections)
+    formulas, inline = _math(f, body, sections, question)
     return Card(
         id=card_id,
         question=question,
@@ -414,26 +414,29 @@ def _sections(body: list[Token]) -> list[int]:
     return out
 
 
-def _math(f: _File, body: list[Token], sections: list[int]) -> tuple[list[Formula], list[Formula]]:
+def _math(f: _File, body: list[Token], sections: list[int], question: str = "") -> tuple[list[Formula], list[Formula]]:
     """The card's display formulas, each with the prose that leads into it and the inline formulas
     of the paragraphs around it (its conditions: "其中 $0 < \\gamma < 1$"); and its inline formulas
     with a relation (`$R_0 = 1$`, `$\\bar{x} = \\frac{1}{m}\\sum x_i$`, `$(10-3)/2+1 = 4.5$`), from which
     the checker reads base cases, symbolic definitions and closed numeric claims."""
     display, inline = [], []
+    heading = question[:120]
     for k, (t, section) in enumerate(zip(body, sections)):
+        if t.type == "heading_open" and k + 1 < len(body) and body[k + 1].type == "inline":
+            heading = body[k + 1].content[:120]
         if t.type == "math_block" and t.map:
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
             before, after = _paragraph(body, k, -1), _paragraph(body, k, 1)
             display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section,
-                                   _lead(before.children if before else [], None), _near(before, after)))
+                                   _lead(before.children if before else [], None), _near(before, after), heading))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
                                            section, _lead(t.children, child) or _lead(_children(body, k), None),
-                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1))))
+                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1)), heading))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
