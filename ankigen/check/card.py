@@ -29,7 +29,7 @@ from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import consistent, declarations
+from ankigen.check.vectors import bold_letters, consistent, declarations
 from ankigen.check.vocabulary import RELATIONS, Scope, symbol
 from ankigen.model import Formula
 
@@ -57,6 +57,7 @@ class _Card:
     conditions: tuple = ()  # the conditions stated with the current formula
     matrices: dict = field(default_factory=dict)  # by sub-heading: names declared in ℝ^{m×n}, their shapes
     section: int = 0  # the sub-heading of the formula being read
+    bold: dict = field(default_factory=dict)  # letters the formula being read also writes in bold
 
     def declared(self) -> tuple:
         return tuple(sorted(self.matrices.get(self.section, self.matrices.get(0, {})).items()))
@@ -64,7 +65,7 @@ class _Card:
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
-                     matrices=self.matrices.get(self.section, self.matrices.get(0, {})))
+                     matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -129,6 +130,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     try:
         found = statements(latex)
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
+        state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near)
         for k, stmt in enumerate(found):
             _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)

@@ -154,6 +154,9 @@ class Names:
         return None
 
     def named_single(self, t: Tok) -> sp.Expr:
+        if t.text in self.scope.bold and not self.at_label_or_call(1):
+            self.next()  # A beside \\mathbf{A} in the same formula: the same matrix
+            return sp.Symbol(self.scope.bold[t.text], commutative=False)
         if t.text == "I" and self._matrix_letter("I") is IDENTITY and not self.at_label_or_call(1):
             self.next()
             return IDENTITY

@@ -379,7 +379,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     matrix = is_matrix(lhs) or is_matrix(rhs)
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
-                    (tolerance, claim.conditions) + ((claim.target, claim.declared) if matrix else ()))
+                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric) if matrix else ()))
     verdict = cache.get(key)
     if verdict is None:
         if matrix:

@@ -373,3 +373,15 @@ def symmetrized(expr, shapes: dict):
         if rows == cols and rows != 1:
             swaps[sym] = (sym + Transpose(sym)) / 2
     return expr.xreplace(swaps) if expr is not None and swaps else expr
+
+
+def bold_letters(toks: list[Tok]) -> dict:
+    """Letters a formula writes in bold (`\\mathbf{A}`) and also plain (`A`): the plain one is the same
+    matrix written without the bold, as in `\\frac{d}{d\\mathbf{x}}(\\mathbf{x}^\\top A \\mathbf{x})`."""
+    bold = {}
+    for k in range(len(toks) - 3):
+        if toks[k].text in ("\\mathbf", "\\boldsymbol", "\\bm") and toks[k + 1].text == "{" and toks[k + 3].text == "}" \
+                and toks[k + 2].kind == "letter" and toks[k + 2].text.isupper():
+            bold[toks[k + 2].text] = f"{toks[k].text}{{{toks[k + 2].text}}}"
+    plain = {t.text for t in toks if t.kind == "letter"}
+    return {letter: name for letter, name in bold.items() if letter in plain}

@@ -78,6 +78,7 @@ class Scope:
     called: set[str] = field(default_factory=set)  # card functions the text applied
     applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
     matrices: dict = field(default_factory=dict)  # names the card declares in ℝ^{m×n}, with their shapes
+    bold: dict = field(default_factory=dict)  # letters the formula also writes in bold: plain A is \\mathbf{A}
 
 
 def symbol(name: str) -> sp.Symbol:
