@@ -183,7 +183,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     first = steps[0]
     derivation = len(steps) > 1 and all(step.rel in ("=", "~") for step in steps)
     inverse = False
-    if not after_definition and first.rel in ("=", ":=") and is_target(toks, first):
+    if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
+            state, first.lhs, section):
         target = first.lhs
         if target in first.rhs.free_symbols | _elements(first.rhs):
             if len(steps) == 1 and not marked:
@@ -237,11 +238,27 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
     if _BARE.match(rhs_text) and _BARE.match(state.visible_text(target, section).partition("=")[2]) and \
             state.visible_line(target, section) >= formula.span.line:
         return True  # i = 2 in one row of a table, i = 3 in the next: cases, each with its own value
-    new = symbols_of(value)
+    new = symbols_of(value) | _function_names(value)
     if not new:
         return False
-    known = symbols_of(old)
+    known = symbols_of(old) | _function_names(old)
     return bool(new - known) or (new < known and bool(depends_on(old, known - new, known)))
+
+
+def _prime_of_defined(state: _Card, target, section: int) -> bool:
+    """`y'` of a y the card defines is its derivative, a claim, never a name being defined."""
+    name = str(target)
+    if not name.endswith("'"):
+        return False
+    return state.visible_value(symbol(name[:-1]), section) is not None
+
+
+def _function_names(expr) -> set:
+    """The functions an expression applies, by name: H = σ(XW + b) after H = XW + b is a new H."""
+    names = {sp.Symbol(c.func.__name__) for c in expr.atoms(sp.core.function.AppliedUndef)}
+    from ankigen.check.matrices import Elementwise
+
+    return names | {sp.Symbol(str(e.args[0])) for e in expr.atoms(Elementwise)}
 
 
 def _defined_through(state: _Card, target, value, section: int) -> bool:
@@ -284,8 +301,26 @@ def _declared(state: _Card, formulas, inline) -> dict:
         for part in (by_section.get(0, {}), by_section.get(section, {}) if section else {}):
             for name, shapes in part.items():
                 merged.setdefault(name, set()).update(shapes)
-        out[section] = consistent(merged)
+        out[section] = _sized_specials_checked(consistent(merged))
     return out
+
+
+def _sized_specials_checked(found: dict) -> dict:
+    """`\\mathbf{I}_n` is the n×n identity when n is a number or a size the card declares; `\\mathbf{I}_t`
+    beside no such size is a name (the input gate of an LSTM)."""
+    dims = {str(s) for name, shape in found.items() if not name.startswith(_SPECIALS)
+            for d in shape if isinstance(d, sp.Basic) for s in d.free_symbols}
+    out = {}
+    for name, shape in found.items():
+        if name.startswith(_SPECIALS):
+            size = shape[0]
+            if not (size.is_Integer or {str(s) for s in size.free_symbols} <= dims and size.free_symbols):
+                continue
+        out[name] = shape
+    return out
+
+
+_SPECIALS = ("\\mathbf{I}_", "\\mathbf{0}_", "\\mathbf{1}_")
 
 
 def _distributed(state: _Card, formulas, inline) -> dict:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.check.decide import sampled
+from ankigen.check.decide import author_form, sampled
 from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.vocabulary import Opaque
 
@@ -172,6 +172,10 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an equation between different unknowns")
     elif _example(lhs, rhs, left, right, every):
         return Form(STATEMENT, EXAMPLE)
+    elif rhs is not None and claim.rel == "=" and left != right and not claim.chain and not claim.inverse:
+        only = effective(lhs, every) ^ effective(rhs, every)
+        if only:  # a Taylor remainder with its xi: it holds for some value, a theorem's equation
+            return Form(STATEMENT, f"an equation for {author_form(sorted(only, key=str)[0])}, on one side only")
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")
     if _sums_unknown_values(lhs, rhs, families):  # needs Σ y_j = 1 or the like, said in words

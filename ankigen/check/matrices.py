@@ -520,7 +520,8 @@ class _Shapes:
             s = self.of(t, path + (i,))
             before, after = self.text(shape), self.text(s)
             conflict = self.matches(shape, s)
-            broadcast = self._broadcast(shape, s) if conflict else None
+            numeral = t.is_number or all(u.is_number for _, u in terms[:done])
+            broadcast = self._broadcast(shape, s, numeral) if conflict else None
             if broadcast is not None:  # XW + b with b a row: added to every row, as ML notes mean
                 shape = broadcast
                 continue
@@ -531,12 +532,17 @@ class _Shapes:
                 raise ShapeError(f"cannot add {so_far} ({before}) and {author_latex(t)} ({after}): {why}")
         return shape
 
-    def _broadcast(self, a: tuple, b: tuple) -> tuple | None:
+    def _broadcast(self, a: tuple, b: tuple, numeral: bool = False) -> tuple | None:
         """A row (1×q) or column (n×1) vector added to an n×q matrix: the shape of the matrix, when
-        the other dimension agrees. A number (1×1) is never broadcast: `A + \\lambda` is a mistake
-        for `A + \\lambda I`."""
+        the other dimension agrees. A number written as a numeral (`1 - \\mathbf{Z}_t`) is added to
+        every entry, and so is a scalar to a vector (`\\mathbf{X}\\mathbf{w} + b`); a scalar symbol is
+        never added to a matrix: `A + \\lambda` is a mistake for `A + \\lambda I`."""
         for small, big in ((a, b), (b, a)):
-            if self.is_scalar(small) or self.is_scalar(big):
+            if self.is_scalar(big):
+                continue
+            if self.is_scalar(small):
+                if numeral or self.is_one(big[0]) or self.is_one(big[1]):
+                    return big
                 continue
             if self.is_one(small[0]) and not self.is_one(big[0]) and self.matches((small[1],), (big[1],)) is None:
                 return big
@@ -670,7 +676,11 @@ def _tidy(value):
 
 
 def _broadcast_values(a, b):
-    """A row or column vector repeated to the other matrix's shape (shapes were checked)."""
+    """A row or column vector, or a number, repeated to the other matrix's shape (shapes were checked)."""
+    if isinstance(a, MatrixBase) != isinstance(b, MatrixBase):
+        if isinstance(a, MatrixBase):
+            return a, sp.ImmutableMatrix(a.rows, a.cols, [b] * (a.rows * a.cols))
+        return sp.ImmutableMatrix(b.rows, b.cols, [a] * (b.rows * b.cols)), b
     if not (isinstance(a, MatrixBase) and isinstance(b, MatrixBase)) or a.shape == b.shape:
         return a, b
     (ra, ca), (rb, cb) = a.shape, b.shape

@@ -84,6 +84,11 @@ class Names:
             inner = self._bound_label()
             if inner is not None:  # x^{(i)} inside \\sum_i: the i-th element of the family x^{(·)}
                 raise _FamilyIndex(name + "^{(\\cdot)}", inner)
+            braced = [self.peek(k).text for k in (1, 3)] == ["{", "}"]
+            index = self.peek(2 if braced else 1)
+            if "_{" in name and self.at("^") and index.kind == "letter" and index.text in self.bound:
+                self.i += 4 if braced else 2  # Q_t^n inside \\sum_n: the n-step return, an element, not a power
+                raise _FamilyIndex(name + "^{(\\cdot)}", [index])
             lab = self.label()
             if lab is not None:
                 name += lab

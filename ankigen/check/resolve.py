@@ -93,7 +93,10 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
     unrolled = 0
     expr = _derivatives_by_defined(expr, values, sequences)
     for _ in range(MAX_ROUNDS):
-        new = normalize(expand_sums(normalize(expr.xreplace(values))))
+        try:
+            new = normalize(expand_sums(normalize(expr.xreplace(values))))
+        except (ValueError, TypeError) as exc:  # a definition put where only a symbol may stand
+            raise TooLarge(f"a definition cannot be put in here ({type(exc).__name__})") from None
         if sequences:
             new, n = _unroll(new, values, sequences)
             unrolled += n
@@ -118,7 +121,9 @@ def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict) -> sp.
         try:
             swaps[node] = sp.Derivative(body, *node.variable_count).doit()
         except (ValueError, TypeError, NotImplementedError, AttributeError):
-            continue
+            from ankigen.check.vocabulary import Opaque
+
+            swaps[node] = Opaque(sp.Symbol("a derivative sympy cannot take"), body)
     return expr.xreplace(swaps)
 
 

@@ -211,9 +211,16 @@ def _report_shapes(sink: Sink, read) -> None:
     from ankigen.check.matrices import ShapeError, Unsupported, infer_shapes, is_matrix
 
     declared = {sp.Symbol(name, commutative=False): dims for name, dims in read.declared}
+    from ankigen.check.vocabulary import Opaque
+
     for d in read.definitions:
         if not is_matrix(d.value) and not is_matrix(d.target):
             continue
+        if d.value.has(Opaque) or d.target.is_commutative:  # C = AB: a plain C takes AB's shape
+            continue
+        if any(name.isalpha() for name in read.declared_anywhere) and any(
+                s.is_commutative and str(s) not in read.declared_anywhere for s in d.value.free_symbols):
+            continue  # a card of plain-letter vectors: an undeclared x̂ may be one
         try:
             infer_shapes([d.target, d.value], declared)
         except ShapeError as exc:
@@ -332,6 +339,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     visible = read.visible(claim.section, imported, claim.defs_at)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
+    claim = _primes_of_defined(claim, definitions, read)
     try:
         lhs, rhs = _resolved(claim, definitions, read, visible)
     except Circular as exc:
@@ -385,8 +393,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
             verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target), guard)
-            if verdict.holds is False and verdict.method != "shapes" and claim.symmetric:
-                verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard) or verdict
+            if verdict.method == "shapes" and verdict.holds is False and _plain_unknowns(lhs, rhs, claim, read):
+                # on a card that writes vectors as plain letters, an undeclared x̂ may be one
+                verdict = Verdict(None, "unclaimed", "a plain letter that may be a vector")
+            if verdict.holds is False and verdict.method != "shapes":
+                verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard, claim.symmetric) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
@@ -406,12 +417,53 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         elif verdict.holds is False:
             sink.warning(claim.span, "C009", f"does not hold, if it is meant as a claim ({form.reason}): "
                          f"{claim.text}", doubt_hint(), notes=failure_notes(claim, verdict, read, imported))
+        elif verdict.method == "ambiguous":
+            sink.warning(claim.span, "C006", f"the claim fails as read, but holds when {verdict.detail}: "
+                         f"{claim.text}", "say so on the card (a symmetric matrix, \\mathbb{S}^n), or write the "
+                         "general form (\\mathbf{A} + \\mathbf{A}^\\top)")
         elif verdict.method == "timeout":
             sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
                          "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
+
+
+def _plain_unknowns(lhs, rhs, claim, read) -> bool:
+    """Whether a card that declares matrices by plain letters (`A \\in \\mathbb{R}^{m \\times n}`) has, in
+    this claim, a plain letter it neither declares nor gives as a size."""
+    if not any(name.isalpha() for name in read.declared_anywhere):
+        return False
+    dims = {str(s) for _, shape in claim.declared for d in shape if hasattr(d, "free_symbols") for s in d.free_symbols}
+    return any(s.is_commutative and str(s) not in dims and str(s) not in read.declared_anywhere
+               and not str(s).startswith("|") for side in (lhs, rhs) if side is not None for s in side.free_symbols)
+
+
+def _primes_of_defined(claim, definitions: dict, read):
+    """`y'` where the card defines y in one variable x is dy/dx (`y' = \\frac{dy}{dx}`)."""
+    import sympy as sp
+
+    from ankigen.check.resolve import Circular, TooLarge, resolve
+
+    sides = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
+    primed = {s for side in sides for s in side.free_symbols
+              if isinstance(s, sp.Symbol) and s.name.endswith(("'", "^{\\prime}"))}
+    swaps = {}
+    for s in primed:
+        base = s.name[:-1] if s.name.endswith("'") else s.name[:-len("^{\\prime}")]
+        target = next((t for t in definitions if str(t) == base), None)
+        if target is None:
+            continue
+        try:
+            variables = [v for v in resolve(definitions[target], definitions, read.sequences).free_symbols
+                         if isinstance(v, sp.Symbol)]
+        except (Circular, TooLarge):
+            continue
+        if len(variables) == 1:
+            swaps[s] = sp.Derivative(target, variables[0], evaluate=False)
+    if not swaps:
+        return claim
+    return replace(claim, lhs=claim.lhs.xreplace(swaps), rhs=claim.rhs.xreplace(swaps) if claim.rhs is not None else None)
 
 
 def _resolved(claim, definitions: dict, read, visible: dict):
@@ -431,24 +483,30 @@ def _resolved(claim, definitions: dict, read, visible: dict):
                 resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
 
 
-def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float):
-    """The claim stands under a heading or sentence that speaks of symmetric matrices (对称, symmetric,
-    \\mathbb{S}): a matrix identity that
-    holds when its square matrices are symmetric holds as the card means it."""
+def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stated: bool):
+    """A matrix identity that holds when its square matrices are symmetric: under a heading or
+    sentence that speaks of symmetric matrices (对称, symmetric, \\mathbb{S}) it holds as the card
+    means it; elsewhere it is a reading the card may take for granted (a covariance, a Hessian, a
+    scatter matrix), so it is ambiguous (C006), never an error.""" 
     from ankigen.check.decide import decide_guarded
     from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
-    from ankigen.check.vectors import symmetrized
+    from ankigen.check.vectors import quadratic_forms, symmetrized
 
     try:
         shapes = infer_shapes([side for side in (lhs, rhs) if side is not None], declared)
     except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
         return None
-    sym_lhs, sym_rhs = symmetrized(lhs, shapes), symmetrized(rhs, shapes)
+    only = None if stated else quadratic_forms(claim.lhs, claim.rhs, lhs, rhs)
+    if only is not None and not only:
+        return None
+    sym_lhs, sym_rhs = symmetrized(lhs, shapes, only), symmetrized(rhs, shapes, only)
     if (sym_lhs, sym_rhs) == (lhs, rhs):
         return None
     verdict = decide_guarded(lambda: decide_matrix(sym_lhs, claim.rel, sym_rhs, declared, key, claim.target), guard)
-    if verdict.holds:
+    if verdict.holds and stated:
         return Verdict(True, verdict.method, "holds for symmetric matrices, as the card speaks of")
+    if verdict.holds:
+        return Verdict(None, "ambiguous", "its square matrices are symmetric")
     return None
 
 

@@ -366,13 +366,25 @@ def same_letters(lhs, rhs):
     return lhs.xreplace(swaps), (rhs.xreplace(swaps) if rhs is not None else None)
 
 
-def symmetrized(expr, shapes: dict):
-    """Each square matrix S as (S + S^T)/2: the claim read for symmetric matrices."""
+def symmetrized(expr, shapes: dict, only: set | None = None):
+    """Each square matrix S (of `only`, if given) as (S + S^T)/2: the claim read for symmetric matrices."""
     swaps = {}
     for sym, (rows, cols) in shapes.items():
-        if rows == cols and rows != 1:
+        if rows == cols and rows != 1 and (only is None or sym in only):
             swaps[sym] = (sym + Transpose(sym)) / 2
     return expr.xreplace(swaps) if expr is not None and swaps else expr
+
+
+def quadratic_forms(*exprs) -> set:
+    """The matrices a claim holds in a quadratic form xᵀAx: where notes take symmetry for granted."""
+    found = set()
+    for expr in exprs:
+        for mul in (expr.atoms(sp.Mul) if expr is not None else ()):
+            factors = [f for f in mul.args if f.is_commutative is False]
+            for a, m, b in zip(factors, factors[1:], factors[2:]):
+                if isinstance(a, Transpose) and a.args[0] == b and isinstance(m, sp.Symbol):
+                    found.add(m)
+    return found
 
 
 def bold_letters(toks: list[Tok]) -> dict:
