@@ -265,9 +265,8 @@ class Commands:
 
 
 def _size(body: sp.Expr, index: sp.Symbol, over: str | None) -> sp.Symbol:
-    """The unknown number of terms of a sum without bounds: |S| for a set, |x| for the one family
-    the index runs over, else |i|. Sums over the same family share it."""
-    if over is None:
-        families = {str(e.base.label) for e in body.atoms(sp.Indexed) if index in e.indices}
-        over = families.pop() if len(families) == 1 else index.name
+    """The unknown number of terms of a sum without bounds: |S| for a set, else |·|, shared by every
+    sum without bounds (they run over the same data: \\sum_j e^{z_j} and \\sum_k z_k)."""
+    if over is None:  # one index set for every sum without bounds: \\sum_i and \\sum_j over the same data
+        over = "\\cdot"
     return sp.Symbol(f"|{over}|", integer=True, positive=True)

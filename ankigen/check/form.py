@@ -109,6 +109,9 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
             return False
         if node in calculus and families - set(defined) - variables:
             over_data.append(node)
+    for node in resolved.atoms(Grad):
+        if not node.args[0].has(node.args[1]):
+            return False  # ∂s/∂W of an s this card does not define
     for node in resolved.atoms(sp.Derivative):
         names = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v) for v, _ in node.variable_count}
         names |= {n.partition("_{")[0] for n in names}  # x_{i} is an element of the family x
@@ -147,6 +150,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "the value of a function the card does not define")
     if any(_unknown_calls(side) for side in written):
         return Form(STATEMENT, "a property of a function the card does not define")
+    if _stationary(claim, lhs, rhs):
+        return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
@@ -172,7 +177,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an equation between different unknowns")
     elif _example(lhs, rhs, left, right, every):
         return Form(STATEMENT, EXAMPLE)
-    elif rhs is not None and claim.rel == "=" and left != right and not claim.chain and not claim.inverse:
+    elif rhs is not None and claim.rel == "=" and left != right and not claim.inverse:
         only = effective(lhs, every) ^ effective(rhs, every)
         if only:  # a Taylor remainder with its xi: it holds for some value, a theorem's equation
             return Form(STATEMENT, f"an equation for {author_form(sorted(only, key=str)[0])}, on one side only")
@@ -205,6 +210,18 @@ def _constant(s) -> bool:
 
 def _matrix_symbols(expr) -> set:
     return {s for s in expr.free_symbols if s.is_commutative is False} if expr is not None else set()
+
+
+def _stationary(claim, lhs, rhs) -> bool:
+    """`\\frac{\\partial L}{\\partial \\theta} = 0`, `\\nabla_{\\mathbf{w}} J = \\mathbf{0}`: setting a derivative to
+    zero states where it vanishes; it is an equation, not an identity."""
+    if rhs is None or claim.rel != "=":
+        return False
+    for side, other in ((claim.lhs, claim.rhs), (claim.rhs, claim.lhs)):
+        zero = other == 0 or (isinstance(other, sp.Symbol) and other.name.startswith("\\mathbf{0}"))
+        if zero and side.has(sp.Derivative, Grad):
+            return True
+    return False
 
 
 def _sums_unknown_values(lhs, rhs, families) -> bool:

@@ -48,7 +48,13 @@ class Vectors:
         if letter in _SPECIAL and t.text == "\\mathbf" and not self.at("_"):
             return _SPECIAL[letter]
         command = "\\mathbf" if t.text in ("\\mathbf", "\\mathbfit") else t.text
-        return self.matrix_named(f"{command}{{{letter}}}", t)
+        value = self.matrix_named(f"{command}{{{letter}}}", t)
+        if letter in _SPECIAL and isinstance(value, sp.Symbol) and value.name.startswith(f"{command}{{{letter}}}_") \
+                and value.name not in self.scope.matrices:
+            # \\mathbf{I}_t the card does not declare as a size's identity: a name (an LSTM's input gate);
+            # `{}` keeps it apart from the identity, and TeX shows it the same
+            return noncommutative(value.name.replace(f"{{{letter}}}_", f"{{{letter}}}{{}}_", 1))
+        return value
 
     def matrix_named(self, name: str, t: Tok) -> sp.Expr:
         """A matrix symbol with its subscripts (`\\mathbf{x}_i`, `\\mathbf{W}^{(l)}`): a name, never a
@@ -381,9 +387,14 @@ def quadratic_forms(*exprs) -> set:
     for expr in exprs:
         for mul in (expr.atoms(sp.Mul) if expr is not None else ()):
             factors = [f for f in mul.args if f.is_commutative is False]
-            for a, m, b in zip(factors, factors[1:], factors[2:]):
-                if isinstance(a, Transpose) and a.args[0] == b and isinstance(m, sp.Symbol):
-                    found.add(m)
+            for k, a in enumerate(factors):  # xᵀ … x, tr(Wᵀ S W): the matrices between
+                if not isinstance(a, Transpose):
+                    continue
+                for j in range(k + 2, len(factors)):
+                    if factors[j] == a.args[0]:
+                        for m in factors[k + 1:j]:
+                            found |= {s for s in m.free_symbols if s.is_commutative is False}
+                        break
     return found
 
 
