@@ -61,6 +61,7 @@ class Formula:
     lead: str = ""  # the end of the prose just before it ("… is defined by"): how it is introduced
     near: tuple[str, ...] = ()  # inline formulas of the sentences around it: the conditions it is stated under
     heading: str = ""  # the sub-heading (or the question) it stands under: what it is about
+    tail: str = ""  # the first words of the prose right after it ("… because A is symmetric")
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     if not display and not marked:
         return
     single = not after_definition and not derivation
+    names = [{str(x) for side in (step.lhs, step.rhs) if side is not None for x in side.free_symbols}
+             for step in steps]
     for j, step in enumerate(steps):
         if step.rel == ":=":
             continue
@@ -211,7 +213,11 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            marked=marked, single=single, chain=derivation and not after_definition,
                            defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
                            conditions=state.conditions, declared=state.declared(),
-                           symmetric=bool(_SYMMETRIC.search(formula.heading + " " + formula.lead)))
+                           symmetric=bool(_SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
+                               _SYMMETRIC.search(formula.tail) and not _CONTRAST.search(formula.tail))
+                           or _stated_symmetric(formula.near),
+                           substituted=bool(_SUBSTITUTED.search(formula.lead)),
+                           elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)))
         if claim is not None:
             state.out.claims.append(claim)
 
@@ -220,6 +226,8 @@ _INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[
 
 
 _SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
+_CONTRAST = re.compile(r"only|unless|\bnot\b|仅|只有|除非|不是|否则", re.I)
+_SUBSTITUTED = re.compile(r"代入|带入|substitut|plug(?:ging)? in|put(?:ting)? in the values", re.I)
 _BARE = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 
 
@@ -243,6 +251,21 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
         return False
     known = symbols_of(old) | _function_names(old)
     return bool(new - known) or (new < known and bool(depends_on(old, known - new, known)))
+
+
+_TRANSPOSED = re.compile(r"\^\s*(?:\{\s*)?(?:\\mathrm\{T\}|\\mathsf\{T\}|\\top|T)\s*\}?\s*$")
+
+
+def _stated_symmetric(near: tuple[str, ...]) -> bool:
+    """`$\\mathbf{S}_b=\\mathbf{S}_b^{\\mathrm{T}}$` in a sentence around the formula: the card says the
+    matrix is symmetric."""
+    for text in near:
+        for piece in re.split(r",|，|\\quad", text):
+            left, eq, right = piece.partition("=")
+            left, right = left.strip(), right.strip()
+            if eq and left and right.startswith(left) and _TRANSPOSED.match(right[len(left):]):
+                return True
+    return False
 
 
 def _prime_of_defined(state: _Card, target, section: int) -> bool:
@@ -292,7 +315,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
         return value
     by_section: dict = {}
     for f in every:
-        for name, shapes in declarations([f.latex], parse).items():
+        for name, shapes in declarations([f.latex], parse, state.out.symmetric_names).items():
             by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
             state.out.declared_anywhere.add(name)
     out = {}

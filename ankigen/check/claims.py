@@ -68,6 +68,8 @@ class Claim:
     target: tuple | None = None  # (rows, cols) for a claim that an expression lies in ℝ^{rows×cols}
     declared: tuple = ()  # (name, (rows, cols)) of every vector and matrix the card declares
     symmetric: bool = False  # its heading or the sentence before it speaks of symmetric matrices
+    substituted: bool = False  # the sentence before it says values are put in ("代入", "substituting")
+    elsewhere: frozenset = frozenset()  # names written in the other steps of its chain
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class CardReading:
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
     distributions: dict = field(default_factory=dict)  # random variable's name → (distribution, parameters)
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
+    symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of
@@ -133,7 +136,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
                consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
                called: bool = False, conditions: tuple = (), declared: tuple = (),
-               symmetric: bool = False) -> Claim | None:
+               symmetric: bool = False, substituted: bool = False, elsewhere=frozenset()) -> Claim | None:
     """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
@@ -150,7 +153,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     span = offset_span(start, source, step.start, step.end - step.start)
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
-                 rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric)
+                 rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
+                 substituted, frozenset(elsewhere))
 
 
 def _decimal_side(text: str) -> bool:

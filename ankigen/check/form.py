@@ -150,6 +150,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "the value of a function the card does not define")
     if any(_unknown_calls(side) for side in written):
         return Form(STATEMENT, "a property of a function the card does not define")
+    if claim.substituted and rhs is not None and symbols_of(claim.lhs) ^ symbols_of(claim.rhs):
+        return Form(STATEMENT, EXAMPLE)  # "substituting x_k and d_k": the values are in the prose
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _operator_form(claim.lhs, claim.rhs):
@@ -178,8 +180,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     elif _example(lhs, rhs, left, right, every):
         return Form(STATEMENT, EXAMPLE)
     elif rhs is not None and claim.rel == "=" and left != right and not claim.inverse:
-        only = effective(lhs, every) ^ effective(rhs, every)
-        if only:  # a Taylor remainder with its xi: it holds for some value, a theorem's equation
+        only = {x for x in effective(lhs, every) ^ effective(rhs, every) if str(x) not in claim.elsewhere}
+        if only:  # a symbol the rest of a derivation also has is not introduced here: a dropped term  # a Taylor remainder with its xi: it holds for some value, a theorem's equation
             return Form(STATEMENT, f"an equation for {author_form(sorted(only, key=str)[0])}, on one side only")
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")

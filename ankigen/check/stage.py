@@ -387,7 +387,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     matrix = is_matrix(lhs) or is_matrix(rhs)
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
-                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric) if matrix else ()))
+                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric,
+                                                       tuple(sorted(read.symmetric_names))) if matrix else ()))
     verdict = cache.get(key)
     if verdict is None:
         if matrix:
@@ -397,7 +398,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 # on a card that writes vectors as plain letters, an undeclared x̂ may be one
                 verdict = Verdict(None, "unclaimed", "a plain letter that may be a vector")
             if verdict.holds is False and verdict.method != "shapes":
-                verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard, claim.symmetric) or verdict
+                stated = claim.symmetric or any(str(x) in read.symmetric_names for side in (lhs, rhs)
+                                                if side is not None for x in side.free_symbols)
+                verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard, stated) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)

@@ -21,7 +21,7 @@ BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb", "\\o
 _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
               ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
 _SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}
-_DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^|(?=[\s,.;$，。；]|$))")
+_DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*([RS])\s*\}?\s*(?:\^|(?=[\s,.;$，。；]|$))")
 SCALAR = ("scalar",)  # `x \\in \\mathbb{R}`: a number, which no vector declaration of x may contradict
 _SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
 
@@ -254,7 +254,7 @@ class Vectors:
         return Hadamard(a, b)
 
 
-def declarations(texts: list[str], parse) -> dict:
+def declarations(texts: list[str], parse, symmetric: set | None = None) -> dict:
     """`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, `\\mathbf{x}, \\mathbf{y} \\in \\mathbb{R}^n`, `W \\in
     \\mathbb{R}^{d \\times d}`: each name declared, with (rows, cols). `parse(tokens)` reads a name or
     a dimension; a tensor of three or more dimensions is not a matrix and is left out."""
@@ -277,8 +277,10 @@ def declarations(texts: list[str], parse) -> dict:
             head = re.split(r"(?:\\quad|\\qquad|;|\\text\{[^}]*\}|,\s*\\(?:quad|text)|[=<>])", head)[-1]
             tail = text[m.end():]
             try:
-                dims = SCALAR if m.group(0).rstrip().endswith("R}") or not m.group(0).rstrip().endswith("^") \
+                dims = SCALAR if m.group(0).rstrip().endswith(("R}", "S}")) or not m.group(0).rstrip().endswith("^") \
                     else _dimensions(tokenize(tail), parse)
+                if m.group(1) == "S" and dims is not None and dims != SCALAR:  # \\mathbb{S}^n: symmetric n×n
+                    dims = (dims[0], dims[0])
                 names = [n.strip() for n in _top_commas(head) if n.strip()]
                 targets = [parse(tokenize(n)) for n in names]
             except MathError:
@@ -288,6 +290,8 @@ def declarations(texts: list[str], parse) -> dict:
             for target in targets:
                 if isinstance(target, sp.Symbol):
                     found.setdefault(target.name, set()).add(dims)
+                    if m.group(1) == "S" and symmetric is not None:
+                        symmetric.add(target.name)
     return found
 
 

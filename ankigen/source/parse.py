@@ -429,14 +429,16 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
             before, after = _paragraph(body, k, -1), _paragraph(body, k, 1)
             display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section,
-                                   _lead(before.children if before else [], None), _near(before, after), heading))
+                                   _lead(before.children if before else [], None), _near(before, after), heading,
+                                   _tail(after.children if after else [], None)))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
                                            section, _lead(t.children, child) or _lead(_children(body, k), None),
-                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1)), heading))
+                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1)), heading,
+                                           _tail(t.children, child)))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
@@ -473,6 +475,22 @@ def _lead(children: list[Token], until: Token | None) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             text += " "
     return " ".join(text.split())[-80:]
+
+
+def _tail(children: list[Token], after: Token | None) -> str:
+    """The first words of prose after `after` (or from the start): what a formula is followed by."""
+    text, seen = "", after is None
+    for child in children:
+        if not seen:
+            seen = child is after
+            continue
+        if child.type == "text":
+            text += child.content
+        elif child.type.startswith("math_inline"):
+            text += "$" + child.content + "$"
+        elif child.type in ("softbreak", "hardbreak"):
+            text += " "
+    return " ".join(text.split())[:80]
 
 
 def _near(*paragraphs: Token | None) -> tuple[str, ...]:
