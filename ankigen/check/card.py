@@ -347,9 +347,10 @@ _SPECIALS = ("\\mathbf{I}_", "\\mathbf{0}_", "\\mathbf{1}_")
 
 
 def _distributed(state: _Card, formulas, inline) -> dict:
-    """The random variables the card gives a distribution (`X \\sim \\mathrm{Bernoulli}(p)`)."""
-    texts = [f.latex for f in formulas] + [f.latex for f in inline]
-    if not any("\\sim" in t for t in texts):
+    """The random variables the card gives a distribution (`X \\sim \\mathrm{Bernoulli}(p)`), by
+    sub-heading as definitions hold: X may be exponential under one and binomial under the next."""
+    every = list(formulas) + list(inline)
+    if not any("\\sim" in f.latex for f in every):
         return {}
     from ankigen.check.probability import distributions
     from ankigen.check.tokens import tokenize
@@ -367,7 +368,11 @@ def _distributed(state: _Card, formulas, inline) -> dict:
         if not p.done():
             raise MathError("not an argument list", 0, 1)
         return args
-    return distributions(texts, name_of, arguments_of)
+    by_section: dict = {}
+    for f in every:
+        by_section.setdefault(f.section, {}).update(distributions([f.latex], name_of, arguments_of))
+    return {section: {**by_section.get(0, {}), **(by_section[section] if section else {})}
+            for section in set(by_section) | {0}}
 
 
 _INEQUALITIES = ("<", "<=", ">", ">=", "!=")

@@ -92,7 +92,7 @@ class CardReading:
     problems: list[Problem] = field(default_factory=list)
     met: set[str] = field(default_factory=set)
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
-    distributions: dict = field(default_factory=dict)  # random variable's name → (distribution, parameters)
+    distributions: dict = field(default_factory=dict)  # by sub-heading: variable's name → (distribution, parameters)
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
 

@@ -91,7 +91,13 @@ def put_in(expr, declared: dict):
 @lru_cache(maxsize=512)
 def _computed(call, declared: tuple):
     """E, Var or Cov of the declared variables, once per call and declarations (a card's claims and
-    its readings ask for the same ones; sympy.stats takes a good part of a second for a variance)."""
+    its readings ask for the same ones). A polynomial in independent variables is worked out from
+    each variable's raw moments; anything else goes to sympy.stats, which takes a good part of a
+    second for a variance."""
+    variables = {sp.Symbol(name, positive=True): (kind, params) for name, kind, params in declared}
+    fast = _by_moments(call, variables)
+    if fast is not None:
+        return fast
     import sympy.stats as stats
 
     rvs = random_variables({name: (kind, params) for name, kind, params in declared})
@@ -105,6 +111,71 @@ def _computed(call, declared: tuple):
             return stats.covariance(args[0], args[1])
     except (ValueError, TypeError, NotImplementedError, AttributeError):
         return None
+    return None
+
+
+def _raw_moment(kind: str, params: tuple, k: int):
+    """E[X^k] of one variable, for k ≤ 4, or None."""
+    if k == 0:
+        return sp.Integer(1)
+    if kind == "Bernoulli":
+        return params[0]
+    if kind == "Normal":
+        mu, var = params
+        return [mu, mu**2 + var, mu**3 + 3 * mu * var, mu**4 + 6 * mu**2 * var + 3 * var**2][k - 1] if k <= 4 else None
+    if kind == "Uniform":
+        a, b = params
+        return (b ** (k + 1) - a ** (k + 1)) / ((k + 1) * (b - a))
+    if kind == "Exponential":
+        return sp.factorial(k) / params[0] ** k
+    if kind == "Poisson":
+        lam = params[0]
+        return [lam, lam**2 + lam, lam**3 + 3 * lam**2 + lam, lam**4 + 6 * lam**3 + 7 * lam**2 + lam][k - 1] if k <= 4 \
+            else None
+    if kind == "Binomial" and k <= 2:
+        n, p = params
+        return n * p if k == 1 else n * p * (1 - p) + (n * p) ** 2
+    if kind == "Geometric" and k <= 2:
+        p = params[0]
+        return 1 / p if k == 1 else (2 - p) / p**2
+    return None
+
+
+def _expectation(expr, variables: dict):
+    """E[expr] for a polynomial in independent variables, from their raw moments; None otherwise."""
+    poly_vars = [v for v in variables if expr.has(v)]
+    if not poly_vars:
+        return expr
+    try:
+        poly = sp.Poly(sp.expand(expr), *poly_vars)
+    except sp.PolynomialError:
+        return None
+    total = sp.Integer(0)
+    for powers, coeff in poly.terms():
+        if coeff.has(*poly_vars):
+            return None
+        term = coeff
+        for v, k in zip(poly_vars, powers):
+            moment = _raw_moment(*variables[v], k)
+            if moment is None:
+                return None
+            term *= moment
+        total += term
+    return total
+
+
+def _by_moments(call, variables: dict):
+    """E, Var, Cov of polynomials in the declared variables, or None when they are not polynomials."""
+    kind, args = _kind(call), call.args
+    if kind == "E" and len(args) == 1:
+        return _expectation(args[0], variables)
+    if kind == "Var" and len(args) == 1:
+        second, first = _expectation(args[0] ** 2, variables), _expectation(args[0], variables)
+        return None if second is None or first is None else sp.expand(second - first**2)
+    if kind == "Cov" and len(args) == 2:
+        both = _expectation(args[0] * args[1], variables)
+        a, b = _expectation(args[0], variables), _expectation(args[1], variables)
+        return None if None in (both, a, b) else sp.expand(both - a * b)
     return None
 
 

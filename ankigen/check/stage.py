@@ -330,10 +330,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
 
-    if read.distributions:  # E[X], Var(X) of variables the card gives a distribution: computed first
+    given = read.distributions.get(claim.section, read.distributions.get(0, {}))
+    if given:  # E[X], Var(X) of variables the card gives a distribution: computed first
         from ankigen.check.probability import put_in
 
-        written = put_in(claim.lhs, read.distributions), put_in(claim.rhs, read.distributions)
+        written = put_in(claim.lhs, given), put_in(claim.rhs, given)
         if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
     visible = read.visible(claim.section, imported, claim.defs_at)
@@ -371,7 +372,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             else:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
-               | {name for name, _ in claim.declared} | set(read.distributions))
+               | {name for name, _ in claim.declared} | set(given))
     if is_matrix(lhs) or is_matrix(rhs):
         lhs, rhs = same_letters(lhs, rhs)
         here = {name for name, _ in claim.declared}
