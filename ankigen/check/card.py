@@ -30,7 +30,7 @@ from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import bold_letters, consistent, declarations
-from ankigen.check.vocabulary import RELATIONS, Scope, symbol
+from ankigen.check.vocabulary import RELATIONS, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
 
@@ -131,7 +131,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         found = statements(latex)
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
-        state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near)
+        state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
+            _probabilities(state, formula.lead)
         for k, stmt in enumerate(found):
             _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)
     except MathError as exc:
@@ -145,6 +146,38 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     defined = len(state.out.definitions) + len(state.out.functions) + len(state.out.sequences) > before[1]
     status = "claimed" if claimed else "definition" if defined else "statement" if display else "off"
     state.out.formulas.append(FormulaRow(formula.span, status, "definition" if claimed and defined else ""))
+
+
+def _error_function(head, toks: list[Tok], scope) -> bool:
+    """`E(w) = \\frac{1}{2}\\sum_n (y_n - t_n)^2`: the plain letter E of a lower-case parameter, whose
+    body uses it, is an error or energy function the card defines; E(X) of a random variable (upper
+    case) is an expectation."""
+    name, params, _ = head
+    if name != "E" or not all(p[:1].islower() or p.startswith("\\") for p in params):
+        return False
+    try:
+        fn = function_def(toks, head, scope)[1]
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return False
+    return bool(set(fn.params) & fn.body.free_symbols) and not any(
+        is_operator_name(type(c).__name__) for c in fn.body.atoms(sp.Function))
+
+
+def _chain_function(state: _Card, step):
+    """The step after a definition, `σ(z) = \\frac{1}{1 + e^{-z}}`, for a function the card has not
+    defined, of distinct symbols its value uses: it defines the function."""
+    call = step.lhs
+    if step.rel != "=" or step.rhs is None or not isinstance(call, sp.core.function.AppliedUndef):
+        return None
+    name = call.func.__name__
+    params = call.args
+    if name in state.out.functions or is_operator_name(name) or len(set(params)) != len(params) or \
+            not all(isinstance(a, sp.Symbol) for a in params) or not set(params) & step.rhs.free_symbols or \
+            any(c.func == call.func for c in step.rhs.atoms(sp.core.function.AppliedUndef)):
+        return None
+    real = {a: sp.Symbol(a.name, commutative=False) if not a.is_commutative else sp.Symbol(a.name, real=True)
+            for a in params}
+    return name, FunctionDef(tuple(real[a] for a in params), step.rhs.xreplace(real))
 
 
 def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula, shown: str, marked: bool,
@@ -161,7 +194,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     head = function_head(toks)
     if head is not None and Parser([], scope).derivative_function(head[0]):
         head = None  # σ'(x) = σ(x)(1 - σ(x)) for a card function σ: a claim about its derivative
-    if head is not None and is_operator_name(head[0]):
+    if head is not None and is_operator_name(head[0]) and not _error_function(head, toks, scope):
         head = None  # Var(X) = E[X^2] - E[X]^2 says something of Var, it does not define it
     after_definition = False
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
@@ -199,6 +232,12 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             state.out.definitions.append(Definition(target, first.rhs, offset_span(
                 formula.span, formula.latex, first.start, first.end - first.start), text, section))
             steps = steps[1:]
+            named = _chain_function(state, steps[0]) if steps else None
+            if named is not None:  # ŷ = σ(z) = 1/(1 + e^{-z}): the second step says what σ is
+                state.out.functions[named[0]] = named[1]
+                last = state.out.definitions[-1]
+                state.out.definitions[-1] = replace(last, value=last.value.xreplace({steps[0].lhs: steps[0].rhs}))
+                steps = steps[1:]
     if first.rel == ":=" and not after_definition:
         return
     if not display and not marked:
@@ -396,6 +435,27 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
     return tuple(found)
 
 
+_PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"
+                          r"(?:is|为|是|=)?\s*\$([^$]{1,20})\$", re.I)
+
+
+def _probabilities(state: _Card, lead: str) -> tuple:
+    """"each trial succeeds with probability $p$", "成功概率为 $p$": a symbol named a probability in
+    the prose before a formula lies between 0 and 1, as if the card wrote `0 < p < 1` beside it."""
+    found = []
+    for m in _PROBABILITY.finditer(lead):
+        toks = _tokens(m.group(1))
+        if not toks or top_relations(toks):
+            continue
+        try:
+            value = Parser(toks, state.scope()).expression()
+        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(value, sp.Symbol):
+            found += [(sp.Integer(0), "<", value), (value, "<", sp.Integer(1))]
+    return tuple(found)
+
+
 def _tokens(text: str) -> list[Tok]:
     try:
         found = statements(text)
@@ -459,7 +519,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         if not relations or any(RELATIONS.get(r) == "other" for r in relations):
             return
         head = function_head(toks)
-        if head is not None and not is_operator_name(head[0]) and relations == ["="]:
+        if head is not None and relations == ["="] and (not is_operator_name(head[0])
+                                                         or _error_function(head, toks, state.scope())):
             name, fn, _ = function_def(toks, head, state.scope())
             if set(fn.params) & fn.body.free_symbols:  # g(z) = 0.5 is a value of g, not its definition
                 state.out.functions[name] = fn

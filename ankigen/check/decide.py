@@ -235,6 +235,18 @@ def _inside(interval: tuple, rng: random.Random) -> sp.Rational:
     return lo + (hi - lo) * sp.Rational(rng.randint(1, 96), 97)
 
 
+def _jets(expr: sp.Expr) -> sp.Expr:
+    """σ'(z) of a function the card does not define, as a function of its own: at a point the values
+    of a smooth function and of its derivatives can be anything, so each is drawn like a value of σ."""
+    swaps = {}
+    for node in expr.atoms(sp.Derivative):
+        call = node.expr
+        if isinstance(call, sp.core.function.AppliedUndef) and all(v in call.args for v in node.variables):
+            name = call.func.__name__ + "".join(f"'{call.args.index(v)}" * n for v, n in node.variable_count)
+            swaps[node] = sp.Function(name)(*call.args)
+    return expr.xreplace(swaps) if swaps else expr
+
+
 class _Values:
     """Values for symbols and undefined functions that appear only while evaluating a point."""
 
@@ -251,6 +263,7 @@ class _Values:
     def at(self, expr: sp.Expr | None) -> sp.Expr | None:
         if expr is None:
             return None
+        expr = _jets(expr)
         for _ in range(6):
             expr = normalize(expand_sums(expr.xreplace(self.point))).xreplace(self.point)
             new = [s for s in sampled(expr, None) if s not in self.point]

@@ -99,7 +99,9 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
     side is written in the same data."""
     calculus = [n for n in written.atoms(sp.Derivative, sp.Integral, sp.Limit)]
     over_data = []
-    for node in written.atoms(*_OPERATORS):
+    # outer operators first: a sum inside a derivative of data belongs to it (and the order of a set
+    # of atoms changes with the hash seed, which must not change a verdict)
+    for node in sorted(written.atoms(*_OPERATORS), key=lambda n: (-sum(1 for _ in sp.preorder_traversal(n)), sp.srepr(n))):
         if any(node != c and node in c.args[0].atoms(*_OPERATORS) for c in over_data):
             continue
         body = node.args[0]

@@ -169,3 +169,35 @@ def bind_lists(lhs: sp.Expr, rhs: sp.Expr | None, lists) -> tuple[dict, list[Lis
             problems.append(ListProblem(name, f"the list {name} has {len(items)} values, {name}_{low}…"
                                               f"{name}_{low + len(items) - 1}, but the claim uses {name}_{beyond[0]}"))
     return values, problems
+
+
+_LETTER_ELEMENT = re.compile(r"^(.+)_\{([a-z])\}$")
+
+
+def family_members(sides, definitions: dict) -> dict:
+    """`p_i = e^{x_i} / \\sum_j e^{x_j}` defines every p: p_k is the same formula with k for i. Only
+    for a definition that depends on its index, so `p_i = 0.2` stays a value of p_i alone."""
+    general = {}
+    for target, value in definitions.items():
+        m = _LETTER_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) else None
+        if m:
+            general.setdefault(m.group(1), (m.group(2), value))
+    found: dict = {}
+    for side in sides:
+        for s in (side.free_symbols if side is not None else ()):
+            m = _LETTER_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+            if not m or s in definitions or m.group(1) not in general:
+                continue
+            i, value = general[m.group(1)]
+            k = m.group(2)
+            swaps = {}
+            for a in value.free_symbols:
+                if not isinstance(a, sp.Symbol):
+                    continue
+                if a.name == i:
+                    swaps[a] = sp.Symbol(k, **a.assumptions0)
+                elif a.name.endswith(f"_{{{i}}}"):
+                    swaps[a] = sp.Symbol(f"{a.name[:-len(i) - 2]}{{{k}}}", **a.assumptions0)
+            if swaps and k != i:
+                found[s] = value.xreplace(swaps)
+    return found

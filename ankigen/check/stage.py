@@ -328,7 +328,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.form import CERTAIN, STATEMENT, classify
     from ankigen.check.matrices import decide_matrix, is_matrix
     from ankigen.check.vectors import same_letters
-    from ankigen.check.resolve import Circular, TooLarge, bind_lists, resolve
+    from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
     given = read.distributions.get(claim.section, read.distributions.get(0, {}))
     if given:  # E[X], Var(X) of variables the card gives a distribution: computed first
@@ -340,6 +340,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     visible = read.visible(claim.section, imported, claim.defs_at)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
+    definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()
+                        if s not in bound})
     claim = _primes_of_defined(claim, definitions, read)
     try:
         lhs, rhs = _resolved(claim, definitions, read, visible)
