@@ -7,7 +7,8 @@ deciding them), reader (LaTeX to sympy: tokens, reader, names, commands). mutmut
 mutmut==3.8.1` into the venv first. It takes tens of minutes per group on two cores, so it runs
 from here, never in CI.
 
-The tracked files of the work tree (edits included) are copied to a temporary folder, where
+The tracked files of the work tree (edits included), and the untracked test files under tests/ (new
+tests not yet committed), are copied to a temporary folder, where
 mutmut gets a `[tool.mutmut]` section naming the group's modules and the tests that exercise
 them; the work tree itself is never touched. Printed per module: mutants, killed, survived, no
 test reached them, timeouts, and the survival rate (survived / mutants tried); then the diff of
@@ -38,8 +39,9 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/source/test_markdown.py", "tests/source/test_dialect.py", "tests/source/test_parse.py", "tests/source/test_media.py"],
     ),
     "decide": (
-        ["ankigen/check/claims.py", "ankigen/check/decide.py"],
-        ["tests/check/test_check_fixtures.py", "tests/check/test_locations.py", "tests/check/test_methods.py"],
+        ["ankigen/check/claims.py", "ankigen/check/decide.py", "ankigen/check/operators.py",
+         "ankigen/check/form.py"],
+        ["tests/check/test_decide.py", "tests/check/test_check_fixtures.py", "tests/check/test_locations.py", "tests/check/test_methods.py"],
     ),
     "reader": (
         ["ankigen/check/tokens.py", "ankigen/check/reader.py", "ankigen/check/names.py",
@@ -55,9 +57,12 @@ _COLUMNS = ("killed", "survived", "no tests", "timeout", "other")
 
 
 def copy_tree(dest: Path) -> None:
-    """The tracked files of the work tree, as they are now, into dest."""
+    """The tracked files of the work tree, as they are now, into dest; and the untracked, not ignored
+    files under tests/, so that tests not yet committed are run too."""
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in files.decode().split("\0"):
+    new = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard", "tests"], cwd=ROOT,
+                         capture_output=True, check=True).stdout
+    for name in (files + b"\0" + new).decode().split("\0"):
         if name and (ROOT / name).is_file():
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ stops a claim that hangs; it names the machine as the cause, never the claim.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
@@ -64,9 +65,11 @@ def hang_guard(seconds: float) -> Iterator[None]:
 
 def _decimal(value: sp.Expr) -> str:
     try:
-        return f"{float(value):.10g}"
+        number = float(value)
     except (OverflowError, TypeError, ValueError):
-        return str(sp.N(value, 10))
+        number = math.inf
+    # float() of a number past 1e308 is inf, not an OverflowError
+    return f"{number:.10g}" if math.isfinite(number) else str(sp.N(value, 10))
 
 
 def show(value) -> str:
@@ -134,6 +137,8 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
         diff = av - bv
         scale = max(sp.Float(1), abs(av), abs(bv))
         small = abs(diff) <= scale * sp.Float(10) ** (-12 if approximate else -45)
+        if small and not approximate and max(abs(av), abs(bv)) < 1:
+            small = _vanishes(a - b, max(abs(av), abs(bv)))
     if rel == "=":
         return bool(small)
     if rel == "!=":
@@ -149,6 +154,17 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
     if rel == ">=":
         return bool(diff > 0 or small)
     raise ValueError(rel)
+
+
+def _vanishes(diff: sp.Expr, scale: sp.Expr) -> bool:
+    """Whether a difference of numbers below 1 is zero: evaluated as one expression, evalf keeps
+    raising its working precision until the result is known to its digits, so a true zero comes
+    back with no significant bits (`0.e-159`) and e^{-200} with all of them. An absolute
+    threshold would call every positive number under it zero (a softmax ≈ 1e-77 'not > 0')."""
+    value = sp.N(diff, _PRECISION)
+    if value == 0 or not value.is_Float:
+        return value == 0
+    return value._prec < 20 or abs(value) <= scale * sp.Float(10) ** -45
 
 
 def sampled(lhs: sp.Expr, rhs: sp.Expr | None) -> list[sp.Symbol]:
@@ -476,6 +492,8 @@ def condition_ranges(conditions: tuple) -> dict:
     """Intervals for symbols that conditions bound by numbers (`0 < \\gamma < 1`, `x \\ge 2`)."""
     ranges: dict = {}
     for left, rel, right in conditions:
+        if rel not in ("<", "<=", ">", ">="):
+            continue  # `x \ne 1` bounds nothing; _meets drops the points it excludes
         for sym, bound, below in ((left, right, rel in ("<", "<=")), (right, left, rel in (">", ">="))):
             if isinstance(sym, sp.Symbol) and bound.is_number and bound.is_real:
                 lo, hi = ranges.get(sym, (None, None))
