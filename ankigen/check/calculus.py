@@ -36,7 +36,7 @@ class Calculus:
         if t.kind == "cmd" and t.text in ("\\mathrm", "\\operatorname", "\\text", "\\mathop"):
             if [self.peek(k + j).text for j in (1, 2, 3)] == ["{", "d", "}"]:
                 return 4
-        if t.kind == "text" and t.text.strip() == "d":
+        if t.kind in ("word", "unit") and t.text == "d":  # \text{d}: a word, or after a number a unit
             return 1
         return 0
 
@@ -222,6 +222,8 @@ class Calculus:
         if (low is None) != (high is None):
             raise MathError("an integral needs both bounds, or none", t.start, t.end - t.start,
                             construct="\\int with one bound")
+        if t.text == "\\iint":
+            return self._double_integral(t, low is not None)
         first = self.differential_at(0)
         if first and self._variable_end(first) > first:  # \int dx\, f(x)
             var_end = self._variable_end(first)
@@ -238,6 +240,23 @@ class Calculus:
         name_toks = self.toks[self.i + k + lead:self.i + var_end]
         self.i += var_end
         return self._integrate(t, name_toks, body_toks, low, high)
+
+    def _double_integral(self, t: Tok, bounded: bool) -> sp.Expr:
+        """`\\iint f \\,dx\\,dy`: the antiderivative in x, then in y. Over a region (`\\iint_D`) or
+        with its differentials first, it is not read: one bound cannot say which variable it limits."""
+        k = self._matching_differential()
+        first = self.differential_at(k) if k > 0 else 0
+        inner_end = self._variable_end(k + first) if first else k
+        second = self.differential_at(inner_end) if first else 0
+        outer_end = self._variable_end(inner_end + second) if second else inner_end
+        if bounded or not second or outer_end == inner_end + second:
+            raise MathError("a double integral is read only as \\iint f \\,dx\\,dy, without a region",
+                            t.start, t.end - t.start, construct="\\iint")
+        body_toks = self.toks[self.i:self.i + k]
+        inner_name = self.toks[self.i + k + first:self.i + inner_end]
+        outer_name = "".join(u.text for u in self.toks[self.i + inner_end + second:self.i + outer_end])
+        self.i += outer_end
+        return sp.Integral(self._integrate(t, inner_name, body_toks, None, None), symbol(outer_name))
 
     def _matching_differential(self) -> int:
         """Where this integral's differential is: the first one at this depth not taken by an
