@@ -99,3 +99,26 @@ def test_true_claims_are_all_decided(tmp_path: Path) -> None:
     assert report.summary.failed == 0 and report.summary.errors == 0
     assert report.summary.claims >= 50
     assert report.summary.extra["proven"] >= 5 and report.summary.extra["sampled"] >= 3
+
+
+def test_a_fault_inside_the_checker_costs_its_card_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The barrier for bugs of our own: a card whose check raises is a located M003 warning, and
+    the next card is still checked. The fault is injected, since no known card provokes one."""
+    from ankigen.check import stage
+
+    real = stage._check_card
+
+    def faulty(order, cards, *rest):
+        if "broken" in cards[order[0]].question:
+            raise KeyError("planted")
+        return real(order, cards, *rest)
+
+    monkeypatch.setattr(stage, "_check_card", faulty)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "two.md").write_text("## A broken card?\n\n$$1 + 1 = 3$$\n\n## A sound card?\n\n$$2 + 2 = 5$$\n",
+                                encoding="utf-8")
+    report = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+    got = sorted((d.span.line, d.code) for d in report.diagnostics if d.code[0] in "CM")
+    assert got == [(1, "M003"), (7, "C001")], got
+    assert "KeyError" in next(d.message for d in report.diagnostics if d.code == "M003")
