@@ -576,3 +576,22 @@ def test_a_singular_sample_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> No
 def test_an_inverse_singular_at_every_draw_is_undecided() -> None:
     always = verdict(Inverse(x * T(x)) * x, x, {x: (n, 1)})  # rank one: singular at every draw
     assert always.holds is None and "defined at only 0" in always.detail
+
+
+def test_broadcasting_repeats_a_vector_along_the_missing_axis() -> None:
+    column, row = {A: M2, b: [[10], [20]]}, {A: M2, b: [[10], [20]]}
+    assert evaluate(A + b, column) == sp.Matrix([[11, 12], [23, 24]])  # b added to every column
+    assert evaluate(A + T(b), row) == sp.Matrix([[11, 22], [13, 24]])  # bᵀ added to every row
+
+
+def test_operations_on_a_one_by_one_product_act_on_the_number() -> None:
+    v = {x: [[1], [-2]]}  # xᵀx = 5
+    assert evaluate(Softmax(T(x) * x), v) == 1
+    assert evaluate(Hadamard(T(x) * x, T(x) * x), v) == 25
+    assert evaluate(Norm(T(x) * x, 2), v) == 5
+
+
+def test_messages_write_absolute_values_infinity_and_roots_as_latex() -> None:
+    assert author_latex(sp.Abs(t)) == r"\lvert t \rvert"
+    assert author_latex(sp.oo) == r"\infty"
+    assert author_latex(sp.sqrt(t + 1)) == r"\sqrt{t + 1}"
