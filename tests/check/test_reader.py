@@ -65,6 +65,9 @@ CASES = [
     (r"\int_0^1 \int_0^2 x y \,dx\,dy", sp.Integer(1)),
     (r"\frac{\partial^2 (x^2 y^3)}{\partial x \, \partial y}", 6 * x * symbol("y") ** 2),
     (r"\lim_{x \to 0^+} x \ln x", sp.Integer(0)),
+    (r"\sum_{j \ne 2}^{4} j", sp.Integer(8)),
+    (r"\prod_{j \neq 2}^{4} j", sp.Integer(12)),
+    (r"\langle x, 3 \rangle", 3 * x),
 ]
 
 
@@ -102,6 +105,9 @@ REFUSED = [
     (r"\sum x", "without an index"),
     (r"\oint_C x \, dx", "not read"),
     (r"\iint x y", "double integral"),
+    (r"\sum_{2} x", "not read"),
+    (r"\det(2)", "of a number is not read"),
+    (r"\sum_{i=1)}^{3} i", "in the index of"),
     (r"\iint dx\,dy\, x", "double integral"),
     (r"\iint x y \,dx", "double integral"),
     (r"\frac{\partial^3 f}{\partial x^2}", "orders of a derivative do not add up"),

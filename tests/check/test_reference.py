@@ -124,3 +124,17 @@ def test_multi_head_attention(d, h) -> None:
 def test_bad_arguments_are_value_errors(call) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: ref.conv_out((3, 3), 1), "not a list"),
+    (lambda: ref.conv_out(0, 1), "at least 1"),
+    (lambda: ref.pool_out(8, 2, P=2), "at most half the kernel"),
+    (lambda: ref.rf((3, 3), S=(1,)), "one entry per layer"),
+    (lambda: ref.pconv_params(3, 10, 3), "r must divide C"),
+    (lambda: ref.pconv_macs(8, 8, 3, 10, 4), "r must divide C"),
+    (lambda: ref.lstm_params(2, 3, bias=3), "bias is 0, 1"),
+])
+def test_bad_arguments_say_which_and_why(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
