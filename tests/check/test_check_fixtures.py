@@ -122,3 +122,33 @@ def test_a_fault_inside_the_checker_costs_its_card_only(tmp_path: Path, monkeypa
     got = sorted((d.span.line, d.code) for d in report.diagnostics if d.code[0] in "CM")
     assert got == [(1, "M003"), (7, "C001")], got
     assert "KeyError" in next(d.message for d in report.diagnostics if d.code == "M003")
+
+
+@pytest.mark.parametrize("damage", ["not json {", '{"version": -1, "claims": {}}', "CARDS"])
+def test_a_damaged_verdict_cache_is_only_a_slower_check(tmp_path: Path, damage: str) -> None:
+    """A cache left by a crash, an older ankigen or a hand edit gives the same diagnostics as none."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(HERE / "planted.md", src / "planted.md")
+    config = Config(root_deck="Fixtures", cache="cache", project_dir=tmp_path)
+    first = check(src, config)
+    stored = tmp_path / "cache" / "claims.json"
+    if damage == "CARDS":  # every card outcome replaced by a row of the wrong form
+        import json
+
+        data = json.loads(stored.read_text(encoding="utf-8"))
+        data["cards"] = {key: ["?"] for key in data["cards"]}
+        damage = json.dumps(data)
+    stored.write_text(damage, encoding="utf-8")
+    again = check(src, config)
+    assert [(d.span.line, d.code) for d in again.diagnostics] == [(d.span.line, d.code) for d in first.diagnostics]
+    assert again.summary.failed == first.summary.failed >= 10
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_check(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(HERE / "planted.md", src / "planted.md")
+    (tmp_path / "blocked").write_text("a file where the cache folder would be", encoding="utf-8")
+    report = check(src, Config(root_deck="Fixtures", cache="blocked/cache", project_dir=tmp_path))
+    assert report.summary.failed >= 10
