@@ -35,6 +35,10 @@ CASES = [
     (r"A \bigcap B", r"A inter.big B"),  # Typst 0.14 renamed sect to inter: sect.big failed whole PDFs
     (r"\mathop{\text{lcm}}(a, b)", r'op("lcm", limits: #true) \( a \, b \)'),
     (r"\mathop{max}_i", r'op("max", limits: #true)_(i)'),
+    (r"\left( a \middle| b \right)", r"lr(\( a mid(|) b \))"),
+    (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", r"mat(delim: #none, 1, 2; 3, 4)"),  # Typst sets the columns
+    (r"\begin{pmatrix} 1 & 2 \\ \end{pmatrix}", r'mat(delim: "(", 1, 2)'),  # a trailing \\ adds no row
+    (r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}", r"cases(1 & quad x > 0, 0 & quad x ≤ 0)"),
 ]
 
 
@@ -50,6 +54,9 @@ def test_translation(latex, typst_math):
     r"\text{\alpha}",
     r"\frac{1}{2",
     r"\mathop{\text{a b}}",  # an operator is one word
+    r"\operatorname{a-b}(x)",
+    r"\begin{matrix} 1 \end{pmatrix}",
+    "{" * 300 + "x" + "}" * 300,
     r"\begin{tabular}{c} x \end{tabular}",
     "a # b",
     "$x$",
