@@ -137,7 +137,8 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
         diff = av - bv
         scale = max(sp.Float(1), abs(av), abs(bv))
         small = abs(diff) <= scale * sp.Float(10) ** (-12 if approximate else -45)
-        if small and not approximate and max(abs(av), abs(bv)) < 1:
+        if small and not approximate and max(abs(av), abs(bv)) < sp.Float(10) ** -20:
+            # sides this small agree to 25 digits only by the absolute threshold: ask evalf
             small = _vanishes(a - b, max(abs(av), abs(bv)))
     if rel == "=":
         return bool(small)
