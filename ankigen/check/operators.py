@@ -68,6 +68,12 @@ def closed_form(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(points) if points else expr  # f'(2) once the derivative is taken
 
 
+# What sympy's integrators, limits and summation raise on what they cannot do: besides the usual,
+# internal assertions and lookups (heurisch asserts on some Gaussian integrals). No closed form.
+_SYMPY_FAILURES = (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError,
+                   AssertionError, KeyError, IndexError)
+
+
 def _evaluate(node: sp.Expr) -> sp.Expr | None:
     try:
         if isinstance(node, sp.Derivative):
@@ -75,7 +81,7 @@ def _evaluate(node: sp.Expr) -> sp.Expr | None:
         if _size(node, SYMBOLIC_NODES) > SYMBOLIC_NODES:
             return None
         value = node.doit()
-    except (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError):
+    except _SYMPY_FAILURES:
         return None
     if value.has(sp.Integral, sp.Limit) or (isinstance(value, (sp.Sum, sp.Product)) and value == node):
         return None
@@ -93,7 +99,7 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
         return None
     try:
         value = sp.N(expr, 30)
-    except (ValueError, TypeError, NotImplementedError, ArithmeticError, AttributeError, RecursionError):
+    except _SYMPY_FAILURES:
         return None
     if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Limit, sp.Sum):
         return None
