@@ -58,6 +58,7 @@ class _Card:
     matrices: dict = field(default_factory=dict)  # by sub-heading: names declared in ℝ^{m×n}, their shapes
     section: int = 0  # the sub-heading of the formula being read
     bold: dict = field(default_factory=dict)  # letters the formula being read also writes in bold
+    substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
 
     def declared(self) -> tuple:
         return tuple(sorted(self.matrices.get(self.section, self.matrices.get(0, {})).items()))
@@ -245,7 +246,15 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     single = not after_definition and not derivation
     names = [{str(x) for side in (step.lhs, step.rhs) if side is not None for x in side.free_symbols}
              for step in steps]
+    given = state.substituted.setdefault(section, set())
+    said = bool(_SUBSTITUTED.search(formula.lead))
     for j, step in enumerate(steps):
+        # "substituting x_k and d_k": the names one side has and the other lacks were given values in
+        # the prose, and keep them for the rest of the worked example ("进而有 ∂f(x_k + αd_k)/∂α = …")
+        gone = _one_sided(step)
+        if said:
+            given |= gone
+        substituted = said or bool(gone and gone <= given)
         if step.rel == ":=":
             continue
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
@@ -255,10 +264,18 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            symmetric=bool(_SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
                                _SYMMETRIC.search(formula.tail) and not _CONTRAST.search(formula.tail))
                            or _stated_symmetric(formula.near),
-                           substituted=bool(_SUBSTITUTED.search(formula.lead)),
+                           substituted=substituted,
                            elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)))
         if claim is not None:
             state.out.claims.append(claim)
+
+
+def _one_sided(step) -> set:
+    """Names on one side of a relation and not the other."""
+    if step.rhs is None:
+        return set()
+    left, right = ({str(x) for x in side.free_symbols} for side in (step.lhs, step.rhs))
+    return left ^ right
 
 
 _INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
