@@ -26,6 +26,10 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
            "symbol"]
 
 
+# Function names people write as plain letters; "sin" and "tan" are left out: s·i·n and t·a·n happen.
+_BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min", "lim")
+
+
 class Parser(Names, Commands, Calculus, Notation, Vectors):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
@@ -288,12 +292,26 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             value = value * sp.Rational(10) ** int(exponent)
         return check_size(value, t.start, t.end - t.start)
 
+    def _refuse_bare_function(self, t: Tok) -> None:
+        """`log y`, `logy_j`, `exp(x)` written without the backslash: read letter by letter it would be
+        the product l·o·g·y, which no author means."""
+        run, k = t.text, 1
+        while len(run) < 4 and self.peek(k).kind == "letter" and self.peek(k).start == self.peek(k - 1).end:
+            run += self.peek(k).text
+            k += 1
+        name = next((f for f in _BARE_FUNCTIONS if run.startswith(f)), None)
+        if name is not None:
+            raise MathError(f"'{name}' without a backslash is read as a product of letters; write \\{name}",
+                            t.start, len(name), construct="function name without a backslash",
+                            hint=f"write \\{name}")
+
     def atom(self) -> sp.Expr:
         t = self.peek()
         if t.kind == "num":
             self.next()
             return self.number(t)
         if t.kind == "letter":
+            self._refuse_bare_function(t)
             return self.named(t)
         if t.kind == "word":
             self.next()

@@ -121,12 +121,34 @@ def _before_equals(toks: list[Tok], t: Tok) -> bool:
     return k + 1 < len(toks) and toks[k + 1].text == "="
 
 
+def _product_dot(toks: list[Tok], k: int) -> bool:
+    """A `.` between two factors (`\\frac{\\partial z}{\\partial u}.\\frac{du}{dt} + …`) is a product dot,
+    not the end of a sentence: what follows it, up to the next separator, has no relation of its own."""
+    if k == 0 or k + 1 == len(toks):
+        return False
+    depth = 0
+    for t in toks[k + 1:]:
+        if t.kind == "op" and t.text in "{([":
+            depth += 1
+        elif t.kind == "op" and t.text in "})]":
+            depth -= 1
+        elif depth == 0 and (t.kind == "sep" or (t.kind == "op" and t.text in (",", ";", ".", ":"))
+                             or (t.kind == "cmd" and t.text in _SEPARATING_COMMANDS)):
+            return True
+        elif depth == 0 and t.kind in ("op", "cmd") and t.text in RELATIONS:
+            return False
+    return True
+
+
 def _split(toks: list[Tok]) -> list[list[Tok]]:
     """Top-level `,`, `;`, `\\quad`, prose and implication arrows separate statements."""
     out: list[list[Tok]] = []
     current: list[Tok] = []
     stack: list[str] = []
-    for t in toks:
+    for k, t in enumerate(toks):
+        if not stack and t.kind == "op" and t.text == "." and _product_dot(toks, k):
+            current.append(Tok("cmd", "\\cdot", t.start, t.end))
+            continue
         if t.kind in ("op", "cmd") and t.text in _CLOSING:
             stack.append(_CLOSING[t.text])
         elif t.kind in ("op", "cmd") and stack and t.text == stack[-1]:
