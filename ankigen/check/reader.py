@@ -27,7 +27,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
 
 
 # Function names people write as plain letters; "sin" and "tan" are left out: s·i·n and t·a·n happen.
-_BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min", "lim")
+_BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min")
 
 
 class Parser(Names, Commands, Calculus, Notation, Vectors):
@@ -292,18 +292,23 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             value = value * sp.Rational(10) ** int(exponent)
         return check_size(value, t.start, t.end - t.start)
 
-    def _refuse_bare_function(self, t: Tok) -> None:
-        """`log y`, `logy_j`, `exp(x)` written without the backslash: read letter by letter it would be
-        the product l·o·g·y, which no author means."""
+    def _bare_function(self, t: Tok) -> bool:
+        """`log(xy)`, `exp(x)`, `ln x` written without the backslash: letter by letter it would be the
+        product l·o·g, which no author means. A run of exactly the name becomes the function (its
+        tokens are replaced by the command); a longer run (`logy_j`, `logit`) cannot be split safely."""
         run, k = t.text, 1
-        while len(run) < 4 and self.peek(k).kind == "letter" and self.peek(k).start == self.peek(k - 1).end:
+        while len(run) < 6 and self.peek(k).kind == "letter" and self.peek(k).start == self.peek(k - 1).end:
             run += self.peek(k).text
             k += 1
         name = next((f for f in _BARE_FUNCTIONS if run.startswith(f)), None)
-        if name is not None:
-            raise MathError(f"'{name}' without a backslash is read as a product of letters; write \\{name}",
-                            t.start, len(name), construct="function name without a backslash",
-                            hint=f"write \\{name}")
+        if name is None:
+            return False
+        if run != name:
+            raise MathError(f"'{run}' starts with '{name}' written without a backslash", t.start, len(run),
+                            construct="function name without a backslash", hint=f"write \\{name}")
+        last = self.toks[self.i + len(name) - 1]
+        self.toks[self.i:self.i + len(name)] = [Tok("cmd", "\\" + name, t.start, last.end)]
+        return True
 
     def atom(self) -> sp.Expr:
         t = self.peek()
@@ -311,7 +316,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             self.next()
             return self.number(t)
         if t.kind == "letter":
-            self._refuse_bare_function(t)
+            if self._bare_function(t):
+                return self.atom()
             return self.named(t)
         if t.kind == "word":
             self.next()
