@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 import sympy as sp
 from hypothesis import given, settings
@@ -175,3 +177,36 @@ def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
     text = sp.latex(expr)
     back = parse_expression(text)
     assert sp.simplify(back - expr) == 0, text
+
+
+@pytest.mark.parametrize("text,shown", [
+    (r"\mathcal{L}(x)", r"\mathcal{L}(x)"),  # a calligraphic name applied: the card's function
+    (r"\mathfrak{g} + \mathfrak{g}", r"2*\mathfrak{g}"),
+    (r"\mathscr{D} + 1", r"\mathcal{D} + 1"),  # \mathscr and \mathcal are one name
+    (r"\mathbb{E} X", r"\mathbb{E}(X)"),  # an expectation of the next factor, without brackets
+    (r"\max_{x}^{n} x", "Opaque(max_{x}, x)"),
+    (r"\underset{x}{\min} x", "Opaque(min_{x}, x)"),
+    (r"\underset{n \to \infty}{a} b", "a*b"),  # any other \underset is what it decorates
+    (r"P(X \in A)", r"P(Opaque(event \in, X, A))"),
+    (r"(1, 2,)", "(1, 2)"),  # a trailing comma ends the tuple
+    (r"\{ (a), b \}", r"Opaque(\{…\})"),
+    (r"\begin{cases} 1 & \text{if positive} \\ 0 & \text{otherwise} \end{cases}", "Opaque(cases, 1, 0)"),
+    (r"\begin{cases} x & x > y \\ 0 & \text{otherwise} \end{cases}", "Piecewise((x, x > y), (0, True))"),
+])
+def test_reads_names_operators_sets_and_cases(text: str, shown: str) -> None:
+    assert str(parse_expression(text)) == shown
+
+
+@pytest.mark.parametrize("text,message", [
+    (r"\mathcal{AB}", "more than one letter"),
+    (r"\underset{x}{a +}", "where a value was expected"),
+    (r"\{ a", "never closed"),
+    (r"\begin{cases} \end{cases}", "empty 'cases'"),
+    (r"\begin{cases} 1 & x > 0", "never ended"),
+    (r"\begin{cases} 1 & x \in A \\ 0 & \text{otherwise} \end{cases}", "< ≤ > ≥ = ≠ only"),
+    (r"\begin{cases} & x > 0 \\ 0 & x \le 0 \end{cases}", "an empty case"),
+    (r"\begin{cases} 1 ) & x > 0 \\ 0 & x \le 0 \end{cases}", "in a case"),
+])
+def test_refuses_names_sets_and_cases_it_cannot_read(text: str, message: str) -> None:
+    with pytest.raises(MathError, match=re.escape(message)):
+        parse_expression(text)
