@@ -138,6 +138,9 @@ class Vectors:
             return []
         if nxt.text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(2).kind == "letter":
             return [nxt, self.peek(2)]
+        if nxt.text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(2).text == "{" and \
+                self.peek(3).kind == "letter" and self.peek(4).text == "}":
+            return [nxt, self.peek(2), self.peek(3), self.peek(4)]  # ^\mathsf{T} without braces around it
         return [nxt]
 
     def _skip_superscript(self) -> None:
@@ -146,6 +149,9 @@ class Vectors:
             self.braced("superscript")
         elif self.peek().text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(1).kind == "letter":
             self.i += 2
+        elif self.peek().text in ("\\mathsf", "\\mathrm", "\\mathbf") and self.peek(1).text == "{":
+            self.next()
+            self.braced("superscript")
         else:
             self.next()
 

@@ -210,3 +210,32 @@ def test_reads_names_operators_sets_and_cases(text: str, shown: str) -> None:
 def test_refuses_names_sets_and_cases_it_cannot_read(text: str, message: str) -> None:
     with pytest.raises(MathError, match=re.escape(message)):
         parse_expression(text)
+
+
+@pytest.mark.parametrize("text,shown", [
+    (r"\mathbf{A}^\mathsf{T} \mathbf{B}", r"Transpose(\mathbf{A})*\mathbf{B}"),  # not A to the power T
+    (r"\mathbf{A}^\mathrm{T}", r"Transpose(\mathbf{A})"),
+    (r"\mathbf{A}^\mathsf T", r"Transpose(\mathbf{A})"),
+    (r"\mathbf{A}^{-T} + \mathbf{A}^{-\top}", r"2*Inverse(Transpose(\mathbf{A}))"),
+    (r"\mathbf{\hat x}", r"\mathbf{x}"),
+    (r"\mathbf{w}^* + \mathbf{w}^{*}", r"2*\mathbf{w}^{*}"),  # the optimum: a name
+    (r"\mathbf{w}' - \mathbf{w}'", "0"),
+    (r"\mathbf{z}^{(l)}", r"\mathbf{z}^{(l)}"),
+    (r"\sum_{i=1}^{n} \mathbf{x}_i", r"Sum(Opaque(\mathbf{x}_{i}), (i, 1, n))"),
+    (r"||\mathbf{x}|| - \left\| \mathbf{x} \right\|", "0"),
+    (r"\|\mathbf{x}\|_{\text{F}}", r"Norm(\mathbf{x}, F)"),
+    (r"\langle \mathbf{x}, \mathbf{y} \rangle", r"Transpose(\mathbf{x})*\mathbf{y}"),
+    (r"\nabla f(x)", r"Opaque(\nabla, f(x))"),  # by which variable is not said
+])
+def test_reads_vectors_as_notes_write_them(text: str, shown: str) -> None:
+    assert str(parse_expression(text)) == shown
+
+
+@pytest.mark.parametrize("text,message", [
+    (r"\mathbf{x + y}", "of an expression is not read"),
+    (r"\|\mathbf{x}\|_{3}", "subscript '3' is not read"),
+    (r"\nabla_{\mathbf{x} +} f", "variable '+' of a gradient"),
+])
+def test_refuses_vector_notation_it_cannot_read(text: str, message: str) -> None:
+    with pytest.raises(MathError, match=re.escape(message)):
+        parse_expression(text)
