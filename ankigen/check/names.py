@@ -183,6 +183,10 @@ class Names:
         fn = self.scope.functions.get(name) or self.derivative_function(name)
         if fn is not None and self.at("("):
             return self.call(fn, t)
+        if fn is not None and self.at("^"):
+            powered = self.function_power(fn, t)
+            if powered is not None:
+                return powered
         if self.i == start:
             value = self.letter_value(t, name)
         else:
@@ -324,6 +328,20 @@ class Names:
             raise MathError(f"cannot apply {name} to this argument", t.start, t.end - t.start,
                             construct=f"\\{name} of this argument") from None
         return value if power is None else value ** power
+
+    def function_power(self, fn: FunctionDef, t: Tok) -> sp.Expr | None:
+        """`\\sigma^2(z)` of a function the card defines: (σ(z))², as `\\tanh^2 x` is; `f^{-1}(y)`, an
+        inverse, is not read. None (nothing consumed) when no call follows the superscript."""
+        saved = self.i
+        caret = self.next()
+        power = self.script()
+        if not self.at("("):
+            self.i = saved
+            return None
+        if not (power.is_Integer and 0 < power <= 12):
+            raise MathError("a power of a function is read for whole exponents 1 to 12 only", caret.start,
+                            self.toks[self.i - 1].end - caret.start, construct="f^{-1} (inverse function)")
+        return self.call(fn, t) ** power
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)
