@@ -50,6 +50,7 @@ MAX_BITS = 20_000  # bits of one exact entry: repeated powers grow numbers faste
 MAX_SHOWN = 6  # rows and columns of a matrix printed in a report
 MAX_SYMBOLIC = 4  # determinants and inverses with symbolic entries (inside a gradient) up to 4×4
 POINTS = 8
+GRADIENT_POINTS = 4  # a gradient is taken entry by entry at each point, the costliest of all values
 MIN_VALID = 4
 REDRAWS = 4  # a point whose matrices make an inverse singular is drawn again
 SIZES = 5  # free dimensions take sizes 2 … 6
@@ -1170,7 +1171,8 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
     scalar_names = _scalar_symbols(sides)
     budget = [MAX_WORK]
     valid = 0
-    for n in range(POINTS):
+    points = GRADIENT_POINTS if any(side is not None and side.has(Grad) for side in sides) else POINTS
+    for n in range(points):
         sizes = assignments[n % len(assignments)]
         values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget)
         if values is None:
@@ -1186,8 +1188,8 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
                 return Verdict(None, "undecided", f"fails for some sizes of {unfixed}, which nothing in the claim "
                                                   f"fixes: write its size ({unfixed}_{{n}}) or declare it")
             return _failure(sizes, matrices, scalars, left, right, rel)
-    if valid < MIN_VALID:
-        return Verdict(None, "undecided", f"defined at only {valid} of {POINTS} sampled points (a singular inverse "
+    if valid < min(MIN_VALID, points):
+        return Verdict(None, "undecided", f"defined at only {valid} of {points} sampled points (a singular inverse "
                                           "or an undefined value at the others)")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
 
