@@ -218,8 +218,8 @@ def _integer_symbols(*exprs) -> set:
 
 
 def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None = None) -> Iterator[dict]:
-    """Sample points: 1s, 2s, primes, then seeded whole numbers and fractions; a symbol that a
-    stated condition bounds (`0 < \\gamma < 1`) is drawn inside its interval."""
+    """Sample points: 1s, 2s, primes, then seeded whole numbers, fractions, and fractions below 1; a
+    symbol that a stated condition bounds (`0 < \\gamma < 1`) is drawn inside its interval."""
     small = [s for s in free if s in integers]
     ranges = {s: r for s, r in (ranges or {}).items() if s in free and s not in integers}
     rng = random.Random(seed)
@@ -237,6 +237,8 @@ def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None
                 point[s] = sp.Integer(rng.randint(1, 6))
             elif s in integers or k < SAMPLES // 3:
                 point[s] = sp.Integer(rng.randint(1, 40 if s in integers else 12))
+            elif k >= 2 * SAMPLES // 3:  # probabilities and rates: log(1 - p) is defined only below 1
+                point[s] = sp.Rational(rng.randint(1, 96), 97)
             else:
                 point[s] = sp.Rational(rng.randint(1, 200), rng.randint(2, 17))
         yield point
@@ -395,7 +397,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         return Verdict(None, "undecided", "\\approx compares numbers; bind every symbol with 'where'")
     if rel == "=" and not conditions and _proven(lhs, rhs):
         return Verdict(True, "symbolic", "proven symbolically")
-    valid = 0
+    valid = tried = 0
     seed = f"{sp.srepr(lhs)}{rel}{sp.srepr(rhs) if rhs is not None else set_name}"
     integers = bounds | indices | (set(free) if rel == "in" else set())
     conditions = _same_symbols(conditions, set(free) | indices)
@@ -403,6 +405,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for n, point in enumerate(_points(free, integers, seed, ranges)):
         if not _index_in_range(point, indices, lhs, rhs) or not _meets(point, conditions):
             continue
+        tried += 1
         values = _Values(f"{seed}#{n}", dict(point))
         l_val, r_val = values.at(lhs), values.at(rhs)
         if l_val is None or (rhs is not None and r_val is None):
@@ -416,11 +419,11 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         if not result:
             example = tuple((author_form(s), show(v)) for s, v in point.items())
             return Verdict(False, "sampled", "", example, show(l_val), show(r_val) if r_val is not None else "")
+    needs = [] if conditions or valid == tried else [c for side in (lhs, rhs) for c in needed_conditions(side)]
+    if needs:  # holding only where a series happens to converge is not holding
+        return Verdict(None, "undecided", f"it holds only when {condition_text(needs[0])}, which the card does "
+                       "not state: write the condition beside the formula (`, \\quad 0 < x < 1`)")
     if valid < MIN_VALID_SAMPLES:
-        needs = [c for side in (lhs, rhs) for c in needed_conditions(side)]
-        if needs and not conditions:
-            return Verdict(None, "undecided", f"it holds only when {condition_text(needs[0])}, which the card does "
-                           "not state: write the condition beside the formula (`, \\quad 0 < x < 1`)")
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
 

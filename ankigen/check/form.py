@@ -150,7 +150,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
                                "distribution the card does not give)")
     if any(_unknown_value(side) for side in written):
         return Form(STATEMENT, "the value of a function the card does not define")
-    if any(_unknown_calls(side) for side in written):
+    if any(_unknown_calls(side) for side in written + [lhs, rhs]):  # a = g(z); ∂a/∂z = a(1 - a)
         return Form(STATEMENT, "a property of a function the card does not define")
     if claim.substituted and rhs is not None and symbols_of(claim.lhs) ^ symbols_of(claim.rhs):
         return Form(STATEMENT, EXAMPLE)  # "substituting x_k and d_k": the values are in the prose

@@ -13,6 +13,17 @@ from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, 
                                       unsupported)
 
 
+
+# Commands that end an argument written without brackets (`\\sin x \\cos y`, `\\log n \\sum_i …`).
+_ENDS_ARGUMENT = frozenset({
+    "\\log", "\\sum", "\\prod", "\\int", "\\iint", "\\lim", "\\Pr", "\\arg", "\\argmax", "\\argmin",
+    "\\sup", "\\inf", "\\pm", "\\mp", "\\cdots", "\\ldots", "\\dots", "\\begin", "\\nabla", "\\det",
+    "\\underset", "\\mathop", "\\partial", "\\mathbb", "\\mathcal", "\\mathscr", "\\mathfrak",
+    "\\operatorname", "\\operatorname*", "\\mathrm", "\\mathit", "\\mathsf", "\\mathtt", "\\underbrace",
+    "\\overbrace", "\\boxed",
+})
+
+
 class Names:
     """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
 
@@ -365,9 +376,25 @@ class Names:
         return args
 
     def function_argument(self) -> sp.Expr:
+        """`\\sin(x)`, or without brackets the factors written after the name up to an operator or
+        another function (`\\sin 2x` is sin(2x), `\\log p^k (1-p)^{n-k}` the log of the product, as
+        textbooks mean); reading only the first factor is the other reading of that habit."""
         if self.at("("):
             return self.group("(", ")")
-        return self.power()
+        arg = self.power()
+        if self._continues_argument() and not self.flipped("reach"):
+            while self._continues_argument():
+                arg = arg * self.power()
+        return arg
+
+    def _continues_argument(self) -> bool:
+        t = self.peek()
+        if not self.starts_atom(t) or t.kind == "word" or (t.kind == "op" and t.text == "|"):
+            return False
+        if t.kind == "cmd" and (t.text[1:] in KNOWN_FUNCTIONS or t.text in _ENDS_ARGUMENT):
+            return False  # a function, an operator or a name that may be one ends the argument
+        after = self.peek(1)  # f(x), \\sigma(z) after the argument is a call of its own
+        return not (self._starts_name(t) and after.kind == "op" and after.text == "(" and after.start == t.end)
 
     def _starts_name(self, u: Tok) -> bool:
         return u.kind == "letter" or (u.kind == "cmd" and u.text[1:] in GREEK)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -25,6 +25,9 @@ DESCRIBE = {
     "i": ("i is the imaginary unit", "i is a variable", "write \\mathrm{i} for the imaginary unit"),
     "e": ("e is Euler's number", "e is a variable", "write \\mathrm{e} or \\exp for Euler's number"),
     "slash": ("a/b c is (a/b)·c", "a/b c is a/(b c)", "write \\frac{a}{b} c or \\frac{a}{b c}"),
+    "reach": ("a function's argument without brackets runs over the factors after it (\\log x y is \\log(xy))",
+              "a function's argument without brackets is its first factor (\\log x y is y \\log x)",
+              "write \\log(x y), or y \\log x"),
 }
 
 
