@@ -24,6 +24,17 @@ _ENDS_ARGUMENT = frozenset({
 })
 
 
+def _bracketed(texts: list[str]) -> bool:
+    """`(t)`, `[l]`, `[l](i)`: groups in brackets, the labels of a time step, a layer, an example."""
+    k = 0
+    while k < len(texts):
+        close = {"(": ")", "[": "]"}.get(texts[k])
+        if close is None or close not in texts[k + 2:]:
+            return False
+        k = texts.index(close, k + 2) + 1
+    return bool(texts)
+
+
 class Names:
     """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
 
@@ -68,7 +79,7 @@ class Names:
         texts = [u.text for u in inner]
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
-        elif (texts[:1] == ["("] and texts[-1:] == [")"] and len(texts) > 2) or texts == ["T"] or (
+        elif _bracketed(texts) or texts == ["T"] or (
                 len(inner) >= 2 and all(u.kind == "letter" for u in inner)
                 and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))) or (
                 len(inner) == 1 and inner[0].kind == "word"):

@@ -609,6 +609,14 @@ def test_meets_checks_each_condition_at_the_point() -> None:
     assert D._meets({x: 3}, ()) is True
 
 
+def test_meets_fails_on_the_closed_ends_and_reads_every_condition() -> None:
+    assert D._meets({x: 3}, ((x, "<=", sp.Integer(2)),)) is False
+    assert D._meets({x: 1}, ((x, ">=", sp.Integer(2)),)) is False
+    # a condition it cannot evaluate is passed over, and the ones after it still count
+    assert D._meets({x: 3}, ((x, "!=", y), (x, ">", sp.Integer(3)))) is False
+    assert D._meets({x: 3}, ((x, "=", sp.Integer(2)),)) is True  # not a bound: it does not filter
+
+
 def test_condition_text_as_the_author_would_write_it() -> None:
     r = sp.Symbol("r", real=True)
     assert D.condition_text(sp.Lt(gamma, 1)) == "\\gamma < 1"
@@ -722,6 +730,79 @@ def test_values_of_operators_are_numeric_and_approximate() -> None:
     assert values.approximate is False  # sympy settles the Piecewise at a number
     values = D._Values("s", {x: sp.Integer(2)})
     assert values.at(x**2) == 4 and values.approximate is False
+
+
+# --- the comparison and the prover on their own ---------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [sp.nan, sp.oo, -sp.oo, sp.zoo])
+def test_compare_has_no_answer_for_an_undefined_or_infinite_side(bad) -> None:
+    one = sp.Integer(1)
+    for rel in ("=", "<", ">=", "!="):
+        assert D._compare(bad, one, rel, None, "") is None
+        assert D._compare(one, bad, rel, None, "") is None
+    assert D._compare(bad, None, "in", None, "Z") is None
+
+
+def test_compare_membership_of_a_number_sympy_cannot_call_whole() -> None:
+    three = sp.log(8) / sp.log(2)  # 3, but sympy does not know it is an integer
+    assert three.is_integer is None
+    assert D._compare(three, None, "in", None, "N") is True
+    assert D._compare(-three, None, "in", None, "N") is False
+    assert D._compare(-three, None, "in", None, "Z") is True
+    # within 5e-41 of a whole number at 60 digits is whole; 1e-30 away is not
+    assert D._compare(three + sp.Rational(5, 10**41), None, "in", None, "N") is True
+    assert D._compare(three + sp.Rational(1, 10**30), None, "in", None, "N") is False
+    assert D._compare(sp.sqrt(2), None, "in", None, "Z") is False
+
+
+def test_compare_equality_of_irrationals_is_relative_to_45_digits() -> None:
+    r = sp.sqrt(2) / 10
+    assert D._compare(r + sp.Rational(3, 2 * 10**45), r, "=", None, "") is False  # 1.5e-45 apart
+    assert D._compare(r * 10**50 + 1, r * 10**50, "=", None, "") is True  # 1 in 1e49: the same number
+    assert D._compare(r * 10**50 + 1, r * 10**50, "!=", None, "") is False
+    assert D._compare(r, r + sp.Rational(1, 10**12), "<", None, "") is True
+    assert D._compare(r, r + sp.Rational(1, 10**12), ">", None, "") is False
+
+
+def test_proven_needs_the_difference_to_vanish() -> None:
+    assert D._proven(x + 1, x) is False
+    assert D._proven(x * (x + 1), x**2 + x) is True
+    assert D._proven(1 / x + 1 / y, (x + y) / (x * y)) is True
+
+
+@pytest.mark.parametrize("fn", [sp.tanh, sp.sinh, sp.cosh])
+def test_proven_rewrites_hyperbolic_functions_as_exponentials(fn) -> None:
+    assert D._proven(fn(x), fn(x).rewrite(sp.exp)) is True
+    assert D._proven(fn(x), fn(x).rewrite(sp.exp) + 1) is False
+
+
+def test_proven_rewrites_powers_of_e() -> None:
+    assert D._proven(sp.exp(2 * x), sp.exp(x) ** 2) is True
+    assert D._proven(sp.exp(x) * sp.exp(y), sp.exp(x + y)) is True
+
+
+def test_proven_leaves_sums_and_floors_to_sampling() -> None:
+    assert D._proven(sp.Sum(i, (i, 1, n)), n * (n + 1) / 2) is False
+    assert D._proven(sp.Product(i, (i, 1, n)), sp.factorial(n)) is False
+    assert D._proven(sp.floor(x) + 1, 1 + sp.floor(x) + 0 * x) is True  # the same expression
+    assert D._proven(sp.Abs(x * y), sp.Abs(x) * sp.Abs(y)) is True  # the reader's symbols are real
+
+
+def test_jets_names_each_derivative_of_an_open_function_by_its_argument() -> None:
+    g = sp.Function("g")
+    assert D._jets(sp.Derivative(f(x), x) + f(x)) == sp.Function("f'0")(x) + f(x)
+    assert D._jets(sp.Derivative(f(x), (x, 2))) == sp.Function("f'0'0")(x)
+    assert D._jets(sp.Derivative(g(x, y), y)) == sp.Function("g'1")(x, y)
+    assert D._jets(sp.Derivative(g(x, y), x, y)) == sp.Function("g'0'1")(x, y)
+
+
+def test_jets_leaves_other_derivatives_alone() -> None:
+    of_expression = sp.Derivative(x**2 * f(x), x, evaluate=False)
+    assert D._jets(of_expression) == of_expression
+    by_another = sp.Derivative(f(y), x)  # x is not f's argument: not a value of f's derivative
+    assert D._jets(by_another) == by_another
+    assert D._jets(x + 1) == x + 1
 
 
 # --- claims: tolerances and the claim a step makes ------------------------------------------------
