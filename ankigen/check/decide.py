@@ -13,6 +13,7 @@ stops a claim that hangs; it names the machine as the cause, never the claim.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import random
@@ -467,29 +468,36 @@ def _index_symbols(*exprs) -> set:
 def _index_in_range(point: dict, indices: set, lhs, rhs) -> bool:
     """An index of a family must lie within the sums over that family (i ≤ n in \\sum_{j=1}^{n} x_j):
     it is moved into that range, or the point is skipped when the range is empty."""
-    for i in indices:
+    for i, limits in _index_limits(frozenset(indices), lhs, rhs):
         if i not in point:
             continue
-        lows, highs = [], []
-        for side in (lhs, rhs):
-            for node in (side.atoms(sp.Sum, sp.Product) if side is not None else ()):
-                families = {e.base for e in node.function.atoms(sp.Indexed)}
-                _, low, high = node.limits[-1]
-                if families and any(isinstance(e, sp.Indexed) and e.base in families and i in e.indices
-                                    for e in (lhs.atoms(sp.Indexed) | (rhs.atoms(sp.Indexed) if rhs is not None
-                                                                        else set()))):
-                    lows.append(low.xreplace(point))
-                    highs.append(high.xreplace(point))
-        if not lows:
-            continue
         try:
-            lo, hi = max(int(v) for v in lows), min(int(v) for v in highs)
+            lo = max(int(low.xreplace(point)) for low, _ in limits)
+            hi = min(int(high.xreplace(point)) for _, high in limits)
         except (TypeError, ValueError):
             return False
         if lo > hi:
             return False
         point[i] = sp.Integer(lo + (int(point[i]) - 1) % (hi - lo + 1))
     return True
+
+
+@functools.lru_cache(maxsize=64)
+def _index_limits(indices: frozenset, lhs, rhs) -> tuple:
+    """The bounds of the sums each index must lie within: the same at every point, found once."""
+    elements = lhs.atoms(sp.Indexed) | (rhs.atoms(sp.Indexed) if rhs is not None else set())
+    nodes = [node for side in (lhs, rhs) if side is not None for node in side.atoms(sp.Sum, sp.Product)]
+    out = []
+    for i in sorted(indices, key=str):
+        limits = []
+        for node in nodes:
+            families = {e.base for e in node.function.atoms(sp.Indexed)}
+            _, low, high = node.limits[-1]
+            if families and any(e.base in families and i in e.indices for e in elements):
+                limits.append((low, high))
+        if limits:
+            out.append((i, tuple(limits)))
+    return tuple(out)
 
 
 def condition_ranges(conditions: tuple) -> dict:
