@@ -449,7 +449,31 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
         for step in steps or ():
             if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
                 found.append((step.lhs, step.rel, step.rhs))
+    for text in near:
+        found += _intervals(state, text)
     return tuple(found)
+
+
+_INTERVAL = re.compile(r"^\s*(?P<names>[^$]{1,60}?)\s*\\in\s*(?:\\left)?\s*(?P<open>[\[(])(?P<lo>[^,\[\]()]{1,20}),"
+                       r"(?P<hi>[^,\[\]()]{1,20}?)\s*(?:\\right)?\s*(?P<close>[\])])\s*$")
+
+
+def _intervals(state: _Card, text: str) -> list:
+    """"for all $a, b, \\lambda \\in [0, 1]$": each name lies in the interval, as if the card wrote
+    `0 \\le \\lambda \\le 1` beside the formula."""
+    m = _INTERVAL.match(text)
+    if not m:
+        return []
+    try:
+        lo, hi = (Parser(_tokens(m.group(k)), state.scope()).expression() for k in ("lo", "hi"))
+        names = [Parser(_tokens(part), state.scope()).expression() for part in m.group("names").split(",")]
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return []
+    if not (lo.is_number and hi.is_number and all(isinstance(n, sp.Symbol) and n.is_commutative for n in names)):
+        return []
+    low = "<=" if m.group("open") == "[" else "<"
+    high = "<=" if m.group("close") == "]" else "<"
+    return [c for n in names for c in ((lo, low, n), (n, high, hi))]
 
 
 _PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"

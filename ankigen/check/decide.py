@@ -228,12 +228,12 @@ def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None
     primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]
     fixed.append({s: sp.Integer(primes[i % len(primes)] if s not in small else 1 + i % 5) for i, s in enumerate(free)})
     for point in fixed:
-        yield {**point, **{s: _inside(r, rng) for s, r in ranges.items()}}
+        yield {**point, **{s: inside(r, rng) for s, r in ranges.items()}}
     for k in range(SAMPLES - 3):
         point = {}
         for s in free:
             if s in ranges:
-                point[s] = _inside(ranges[s], rng)
+                point[s] = inside(ranges[s], rng)
             elif s in small:
                 point[s] = sp.Integer(rng.randint(1, 6))
             elif s in integers or k < SAMPLES // 3:
@@ -245,7 +245,7 @@ def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None
         yield point
 
 
-def _inside(interval: tuple, rng: random.Random) -> sp.Rational:
+def inside(interval: tuple, rng: random.Random) -> sp.Rational:
     """A rational strictly inside (lo, hi); an open end is taken 10 away from the other."""
     lo, hi = interval
     lo = sp.Rational(lo) if lo is not None else (sp.Rational(hi) - 10 if hi is not None else sp.Integer(0))
@@ -404,7 +404,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     conditions = _same_symbols(conditions, set(free) | indices)
     ranges = condition_ranges(conditions)
     for n, point in enumerate(_points(free, integers, seed, ranges)):
-        if not _index_in_range(point, indices, lhs, rhs) or not _meets(point, conditions):
+        if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions):
             continue
         tried += 1
         values = _Values(f"{seed}#{n}", dict(point))
@@ -505,7 +505,7 @@ def condition_ranges(conditions: tuple) -> dict:
     ranges: dict = {}
     for left, rel, right in conditions:
         if rel not in ("<", "<=", ">", ">="):
-            continue  # `x \ne 1` bounds nothing; _meets drops the points it excludes
+            continue  # `x \ne 1` bounds nothing; meets drops the points it excludes
         for sym, bound, below in ((left, right, rel in ("<", "<=")), (right, left, rel in (">", ">="))):
             if isinstance(sym, sp.Symbol) and bound.is_number and bound.is_real:
                 lo, hi = ranges.get(sym, (None, None))
@@ -517,7 +517,7 @@ def condition_ranges(conditions: tuple) -> dict:
     return ranges
 
 
-def _meets(point: dict, conditions: tuple) -> bool:
+def meets(point: dict, conditions: tuple) -> bool:
     """Whether the point satisfies every condition the card states (one it cannot evaluate does not)."""
     for left, rel, right in conditions:
         try:

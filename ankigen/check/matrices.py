@@ -39,6 +39,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices import MatrixBase
 from sympy.printing.pretty.stringpict import prettyForm
 
+from ankigen.check.decide import condition_ranges, inside, meets
 from ankigen.model import Verdict
 
 MAX_NODES = 2000  # nodes of one side of a claim
@@ -77,6 +78,10 @@ class ShapeError(Exception):
 class Unsupported(Exception):
     """A construct this module does not give a meaning to (a matrix to a symbolic power, ∂F/∂X of a
     matrix F with respect to a matrix X): the claim is undecided, never wrong."""
+
+
+class OneEntry(Unsupported):
+    """The shapes would make an undeclared vector or matrix a single entry: a question for the author."""
 
 
 class TooLarge(Exception):
@@ -177,7 +182,7 @@ _WRAPPERS = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec|mathbfit|mathrm|mathit|ma
                        r"widetilde|bar|overline|dot|ddot|check|breve)(?![A-Za-z])|[{}\s]")
 
 
-def _is_vector_name(name: str) -> bool:
+def is_vector_name(name: str) -> bool:
     """A lower-case base letter (\\mathbf{x}_{i}, \\boldsymbol{\\theta}, \\vec{v}) names a vector."""
     core = _WRAPPERS.sub("", name)
     if core.startswith("\\"):
@@ -402,7 +407,8 @@ class _Dims:
     def _fix(self, root: sp.Dummy, value: sp.Expr) -> None:
         if value == 1 and root in self.owner:
             name = self.owner[root]
-            raise Unsupported(f"the shapes here would make {name} a single row or column of one entry; "
+            question = OneEntry if is_vector_name(name) else Unsupported  # a row of a matrix may be meant
+            raise question(f"the shapes here would make {name} a single row or column of one entry; "
                               f"declare its shape (such as {name} \\in \\mathbb{{R}}^{{1}}) if that is meant")
         self.value[root] = value
 
@@ -499,7 +505,7 @@ class _Shapes:
         if e not in self.symbols:
             if e in self.declared:
                 self.symbols[e] = self.declared[e]
-            elif _is_vector_name(e.name):
+            elif is_vector_name(e.name):
                 self.symbols[e] = (self.dims.fresh(e.name), _ONE)
             else:
                 self.symbols[e] = (self.dims.fresh(e.name), self.dims.fresh(e.name))
@@ -1000,15 +1006,18 @@ def _explicit(value) -> sp.Expr:
 _ORDER = {"<", ">", "<=", ">="}
 
 
-def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple | None = None) -> Verdict:
+def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple | None = None,
+                  conditions: tuple = ()) -> Verdict:
     """Whether a claim about vectors and matrices holds: by shapes for `in` (target = (rows, cols)
     of ℝ^{rows×cols}) and for any mismatch inside the claim; by exact evaluation with explicit
     matrices for `=` and `!=` (and for order relations between 1×1 sides). Never raises: what
     cannot be decided is undecided, with a detail that says why."""
     try:
-        return _decide(lhs, rel, rhs, declared, seed, target)
+        return _decide(lhs, rel, rhs, declared, seed, target, conditions)
     except ShapeError as exc:
         return Verdict(False, "shapes", exc.message, (), *exc.sides)
+    except OneEntry as exc:
+        return Verdict(None, "one entry", str(exc))
     except Unsupported as exc:
         return Verdict(None, "undecided", str(exc))
     except TooLarge as exc:
@@ -1020,7 +1029,7 @@ def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple |
         return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
 
 
-def _decide(lhs, rel, rhs, declared, seed, target) -> Verdict:
+def _decide(lhs, rel, rhs, declared, seed, target, conditions=()) -> Verdict:
     lhs, rhs = _expr(lhs), (None if rhs is None else _expr(rhs))
     sides = [lhs] if rhs is None else [lhs, rhs]
     for side in sides:
@@ -1040,10 +1049,10 @@ def _decide(lhs, rel, rhs, declared, seed, target) -> Verdict:
     if too_large:
         return Verdict(None, "undecided", too_large)
     if rel in ("=", "!="):
-        return _sample(shapes, sides, rel, seed)
+        return _sample(shapes, sides, rel, seed, conditions)
     scalars = all(shapes.is_scalar(s) for s in shapes.sides)
     if rel in _ORDER and scalars:
-        return _sample(shapes, sides, rel, seed)
+        return _sample(shapes, sides, rel, seed, conditions)
     if rel == "~" and scalars:
         return Verdict(None, "undecided", "\\approx compares numbers; the sides here depend on vectors or matrices")
     shape = shapes.text(shapes.sides[0])
@@ -1148,7 +1157,7 @@ def _entry(rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 9), rng.randint(1, 3))
 
 
-def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str):
+def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str, ranges: dict | None = None):
     matrices = {}
     ev = _Evaluator(shapes, sizes, {}, {}, [MAX_WORK])
     for sym in sorted(shapes.symbols, key=lambda s: s.name):
@@ -1159,25 +1168,31 @@ def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str):
     scalars = {}
     for sym in scalar_names:
         rng = random.Random(f"{tag}|{sym.name}")
-        scalars[sym] = dims.get(sym.name, sp.Rational(rng.randint(1, 30), rng.randint(1, 7)))
+        drawn = sp.Rational(rng.randint(1, 30), rng.randint(1, 7))
+        scalars[sym] = dims.get(sym.name, inside(ranges[sym], rng) if ranges and sym in ranges else drawn)
     return matrices, scalars
 
 
-def _sample(shapes: _Shapes, sides: list, rel: str, seed: str) -> Verdict:
+def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple = ()) -> Verdict:
+    """Both sides at explicit matrices of the sizes that fit; scalars inside the intervals the card
+    states (`\\lambda \\in [0, 1]`), and only points that meet every condition count."""
     free = _free_dims(shapes)
     assignments = _assignments(shapes, free)
     if not assignments:
         return Verdict(None, "undecided", f"no sizes up to {MAX_DIM} fit the shapes")
     scalar_names = _scalar_symbols(sides)
+    ranges = condition_ranges(conditions)
     budget = [MAX_WORK]
     valid = 0
     points = GRADIENT_POINTS if any(side is not None and side.has(Grad) for side in sides) else POINTS
     for n in range(points):
         sizes = assignments[n % len(assignments)]
-        values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget)
+        values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget, ranges)
         if values is None:
             continue
         matrices, scalars, left, right = values
+        if conditions and not meets(scalars, conditions):
+            continue
         result = _holds(left, right, rel)
         if result is None:
             continue
@@ -1208,10 +1223,10 @@ def _unfixed_special(shapes: _Shapes, sides: list) -> str:
     return ""
 
 
-def _point(shapes, sides, sizes, scalar_names, tag, budget):
+def _point(shapes, sides, sizes, scalar_names, tag, budget, ranges=None):
     """Both sides' values at one point, drawing again when an inverse is singular; None if it stays so."""
     for attempt in range(REDRAWS):
-        matrices, scalars = _draw(shapes, sizes, scalar_names, f"{tag}|{attempt}")
+        matrices, scalars = _draw(shapes, sizes, scalar_names, f"{tag}|{attempt}", ranges)
         ev = _Evaluator(shapes, sizes, dict(matrices), dict(scalars), budget)
         try:
             left, right = (ev.value(side, (i,)) for i, side in enumerate(sides))

@@ -371,7 +371,11 @@ class Names:
         if len(args) != len(fn.params):
             raise MathError(f"'{t.text}' takes {len(fn.params)} argument(s), got {len(args)}", t.start,
                             self.toks[self.i - 1].end - t.start)
-        if len(args) == 1 and is_matrix(args[0]):  # a card function of a number, entry by entry
+        for param, arg in zip(fn.params, args):
+            if is_matrix(param) and not is_matrix(arg):  # g(x^i) of a g(\\mathbf{x}): one component of it
+                raise MathError(f"'{t.text}' takes a vector, and is given a number", t.start,
+                                self.toks[self.i - 1].end - t.start, construct="a function of a vector at a number")
+        if len(args) == 1 and is_matrix(args[0]) and not is_matrix(fn.params[0]):  # entry by entry
             return self.entrywise(lambda x: fn.body.xreplace({fn.params[0]: x}), args[0])
         return fn.body.xreplace(dict(zip(fn.params, args)))
 

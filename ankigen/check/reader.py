@@ -16,7 +16,7 @@ from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import BOLD, Vectors
-from ankigen.check.matrices import Det, is_matrix
+from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
@@ -200,7 +200,13 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 raise MathError("double superscript", t.start, 1, hint="use braces: a^{b^c}")
             end = self.toks[self.i - 1].end
             _no_tuple(caret, base, exp)
-            base = safe_pow(base, exp, start.start, end - start.start)
+            if _entrywise_power(base, exp):  # \\mathbf{g}_t^2 in Adagrad or Adam: squared entry by entry
+                squared = base
+                for _ in range(int(exp) - 1):
+                    squared = Hadamard(squared, base)
+                base = squared
+            else:
+                base = safe_pow(base, exp, start.start, end - start.start)
             base = check_size(base, start.start, end - start.start) if base.is_Rational else base
             base = self.postfix_tail(base, start)
         return base
@@ -359,6 +365,13 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         if t.kind in ("sep", "text"):
             raise MathError("text inside a formula", t.start, t.end - t.start, construct="prose in a formula")
         raise MathError(f"unexpected '{t.text}'", t.start, t.end - t.start)
+
+
+def _entrywise_power(base: sp.Expr, exp: sp.Expr) -> bool:
+    """A vector written to a whole power: notes mean its entries' powers (a column times a column is
+    no product)."""
+    return (isinstance(base, sp.Symbol) and base.is_commutative is False and is_vector_name(base.name)
+            and exp.is_Integer and 2 <= exp <= 12)
 
 
 def _no_tuple(t: Tok, *values) -> None:

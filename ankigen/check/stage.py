@@ -396,7 +396,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     if verdict is None:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
-            verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target), guard)
+            verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target,
+                                                           claim.conditions), guard)
             if verdict.method == "shapes" and verdict.holds is False and _plain_unknowns(lhs, rhs, claim, read):
                 # on a card that writes vectors as plain letters, an undeclared x̂ may be one
                 verdict = Verdict(None, "unclaimed", "a plain letter that may be a vector")
@@ -430,6 +431,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         elif verdict.method == "timeout":
             sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
                          "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")
+        elif verdict.method == "one entry":  # (z - y)(z - y) of column vectors, claimed or not
+            sink.warning(claim.span, "C011", f"shapes may not match: {verdict.detail}",
+                         "check for a missing transpose, or declare the shapes (\\mathbf{x} \\in \\mathbb{R}^{n})")
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)

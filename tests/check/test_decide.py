@@ -576,13 +576,13 @@ def test_points_stay_inside_stated_ranges() -> None:
 
 def test_inside_draws_strictly_within_an_interval() -> None:
     rng = random.Random(1)
-    assert all(0 < D._inside((0, 1), rng) < 1 for _ in range(50))
-    assert all(2 < D._inside((2, None), rng) < 12 for _ in range(50))
-    assert all(-7 < D._inside((None, 3), rng) < 3 for _ in range(50))
-    assert all(0 < D._inside((None, None), rng) < 10 for _ in range(50))
-    assert D._inside((3, 3), rng) == 3
-    assert D._inside((4, 3), rng) == 4
-    assert D._inside((half, 1), random.Random(1)) == half + half * sp.Rational(random.Random(1).randint(1, 96), 97)
+    assert all(0 < D.inside((0, 1), rng) < 1 for _ in range(50))
+    assert all(2 < D.inside((2, None), rng) < 12 for _ in range(50))
+    assert all(-7 < D.inside((None, 3), rng) < 3 for _ in range(50))
+    assert all(0 < D.inside((None, None), rng) < 10 for _ in range(50))
+    assert D.inside((3, 3), rng) == 3
+    assert D.inside((4, 3), rng) == 4
+    assert D.inside((half, 1), random.Random(1)) == half + half * sp.Rational(random.Random(1).randint(1, 96), 97)
 
 
 def test_condition_ranges_bound_symbols_by_numbers() -> None:
@@ -595,26 +595,26 @@ def test_condition_ranges_bound_symbols_by_numbers() -> None:
 
 
 def test_meets_checks_each_condition_at_the_point() -> None:
-    assert D._meets({x: 1}, ((x, "<", sp.Integer(2)),)) is True
-    assert D._meets({x: 3}, ((x, "<", sp.Integer(2)),)) is False
-    assert D._meets({x: 2}, ((x, "<=", sp.Integer(2)),)) is True
-    assert D._meets({x: 2}, ((x, "<", sp.Integer(2)),)) is False
-    assert D._meets({x: 2}, ((x, ">", sp.Integer(2)),)) is False
-    assert D._meets({x: 2}, ((x, ">=", sp.Integer(2)),)) is True
-    assert D._meets({x: 2}, ((x, "!=", sp.Integer(2)),)) is False
-    assert D._meets({x: 3}, ((x, "!=", sp.Integer(2)),)) is True
-    assert D._meets({x: 3}, ((x, "!=", y),)) is True  # what it cannot evaluate does not stop it
-    assert D._meets({x: 3}, ((x, "<", sp.Integer(4)), (x, ">", sp.Integer(3)))) is False
-    assert D._meets({x: 3}, ((x, "<", sp.I),)) is False  # not comparable: not met
-    assert D._meets({x: 3}, ()) is True
+    assert D.meets({x: 1}, ((x, "<", sp.Integer(2)),)) is True
+    assert D.meets({x: 3}, ((x, "<", sp.Integer(2)),)) is False
+    assert D.meets({x: 2}, ((x, "<=", sp.Integer(2)),)) is True
+    assert D.meets({x: 2}, ((x, "<", sp.Integer(2)),)) is False
+    assert D.meets({x: 2}, ((x, ">", sp.Integer(2)),)) is False
+    assert D.meets({x: 2}, ((x, ">=", sp.Integer(2)),)) is True
+    assert D.meets({x: 2}, ((x, "!=", sp.Integer(2)),)) is False
+    assert D.meets({x: 3}, ((x, "!=", sp.Integer(2)),)) is True
+    assert D.meets({x: 3}, ((x, "!=", y),)) is True  # what it cannot evaluate does not stop it
+    assert D.meets({x: 3}, ((x, "<", sp.Integer(4)), (x, ">", sp.Integer(3)))) is False
+    assert D.meets({x: 3}, ((x, "<", sp.I),)) is False  # not comparable: not met
+    assert D.meets({x: 3}, ()) is True
 
 
 def test_meets_fails_on_the_closed_ends_and_reads_every_condition() -> None:
-    assert D._meets({x: 3}, ((x, "<=", sp.Integer(2)),)) is False
-    assert D._meets({x: 1}, ((x, ">=", sp.Integer(2)),)) is False
+    assert D.meets({x: 3}, ((x, "<=", sp.Integer(2)),)) is False
+    assert D.meets({x: 1}, ((x, ">=", sp.Integer(2)),)) is False
     # a condition it cannot evaluate is passed over, and the ones after it still count
-    assert D._meets({x: 3}, ((x, "!=", y), (x, ">", sp.Integer(3)))) is False
-    assert D._meets({x: 3}, ((x, "=", sp.Integer(2)),)) is True  # not a bound: it does not filter
+    assert D.meets({x: 3}, ((x, "!=", y), (x, ">", sp.Integer(3)))) is False
+    assert D.meets({x: 3}, ((x, "=", sp.Integer(2)),)) is True  # not a bound: it does not filter
 
 
 def test_condition_text_as_the_author_would_write_it() -> None:
