@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.matrices import Grad, is_matrix
+from ankigen.check.matrices import Grad, Transpose, is_matrix
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, symbol
 
@@ -161,6 +161,10 @@ class Calculus:
                 return None
             var = self._read_variable(self.i + k + lead, self.i + var_end)
             k = var_end
+            if k < end and self.peek(k).text == "^" and is_matrix(var):
+                mark_end = self._transpose_end(k + 1)
+                if mark_end:  # \partial \mathbf{W}^{\mathrm{T}}: by the transpose
+                    var, k = Transpose(var), mark_end
             order = 1
             if k < end and self.peek(k).text == "^":
                 order_end = self._group_end(k + 1)
@@ -168,6 +172,12 @@ class Calculus:
                 k = order_end
             found.append((var, order))
         return found or None
+
+    def _transpose_end(self, j: int) -> int:
+        """Past a transpose mark at peek(j) (`T`, `\\top`, `{\\mathrm{T}}`, `\\mathsf{T}`), or 0."""
+        end = self._group_end(j + 1) if self.peek(j).text in ("\\mathrm", "\\mathsf") else self._group_end(j)
+        text = "".join(self.peek(m).text for m in range(j, end) if self.peek(m).text not in ("{", "}"))
+        return end if text in ("T", "\\top", "\\intercal", "\\mathrmT", "\\mathsfT") else 0
 
     def _numerator_body(self, toks: list[Tok], variables) -> sp.Expr:
         """`dy`, `d\\sigma`, `\\partial L`, `d\\sigma(x)`: the quantity differentiated. A card function
@@ -188,6 +198,8 @@ class Calculus:
     def _derivative(self, body: sp.Expr, counts: list[tuple[sp.Expr, int]]) -> sp.Expr:
         """An unevaluated derivative; a variable `x_i` of a family summed in the body (`\\sum_j e^{x_j}`)
         is that family's element at i."""
+        if len(counts) == 1 and counts[0][1] == 1 and isinstance(counts[0][0], Transpose):
+            return Transpose(Grad(body, counts[0][0].args[0]))  # ∂L/∂\\mathbf{W}^T: (∂L/∂\\mathbf{W})^T
         if len(counts) == 1 and counts[0][1] == 1 and is_matrix(counts[0][0]):
             return Grad(body, counts[0][0])  # ∂L/∂\\mathbf{W}: a gradient in W's shape
         if any(is_matrix(var) for var, _ in counts):

@@ -429,7 +429,8 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
             before, after = _paragraph(body, k, -1), _paragraph(body, k, 1)
             display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section,
-                                   _lead(before.children if before else [], None), _near(before, after), heading,
+                                   _lead(before.children if before else [], None),
+                                   _near(_paragraph(body, k, -1, across_math=True), after), heading,
                                    _tail(after.children if after else [], None)))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
@@ -449,10 +450,13 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
 _RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\in\b|\\neq?\b|\\approx|\\sim\b")
 
 
-def _paragraph(body: list[Token], k: int, step: int) -> Token | None:
-    """The inline content of the paragraph right before (step -1) or after (+1) token k, if any."""
+def _paragraph(body: list[Token], k: int, step: int, across_math: bool = False) -> Token | None:
+    """The inline content of the paragraph right before (step -1) or after (+1) token k, if any;
+    across_math passes over display formulas between (a sentence's condition holds for the run of
+    formulas it introduces)."""
+    skip = ("paragraph_open", "paragraph_close", "math_block") if across_math else ("paragraph_open", "paragraph_close")
     j = k + step
-    while 0 <= j < len(body) and body[j].type in ("paragraph_open", "paragraph_close"):
+    while 0 <= j < len(body) and body[j].type in skip:
         j += step
     return body[j] if 0 <= j < len(body) and body[j].type == "inline" else None
 
