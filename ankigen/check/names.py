@@ -397,9 +397,15 @@ class Names:
         if self.at("("):
             return self.group("(", ")")
         arg = self.power()
-        if self._continues_argument() and not self.flipped("reach"):
-            while self._continues_argument():
-                arg = arg * self.power()
+        if isinstance(arg, sp.Tuple) or not self._continues_argument() or self.flipped("reach"):
+            return arg
+        while self._continues_argument():
+            t = self.peek()
+            right = self.power()
+            if isinstance(right, sp.Tuple):
+                raise MathError("arithmetic on a tuple is not read", t.start, t.end - t.start,
+                                construct="tuple arithmetic")
+            arg = arg * right
         return arg
 
     def _continues_argument(self) -> bool:
