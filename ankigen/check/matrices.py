@@ -464,11 +464,15 @@ class _Shapes:
     def matches(self, a: tuple, b: tuple) -> tuple | None:
         """Unify two shapes; on a conflict nothing changes and the conflict is returned."""
         saved = self.dims.copy()
-        for x, y in zip(a, b):
-            conflict = self.dims.unify(x, y)
-            if conflict:
-                self.dims = saved
-                return conflict
+        try:
+            for x, y in zip(a, b):
+                conflict = self.dims.unify(x, y)
+                if conflict:
+                    self.dims = saved
+                    return conflict
+        except Unsupported:
+            self.dims = saved
+            raise
         return None
 
     def has_matrix(self, e: sp.Basic) -> bool:
@@ -526,12 +530,18 @@ class _Shapes:
         for done, (i, t) in enumerate(terms[1:], 1):
             s = self.of(t, path + (i,))
             before, after = self.text(shape), self.text(s)
-            conflict = self.matches(shape, s)
+            question = None
+            try:
+                conflict = self.matches(shape, s)
+            except Unsupported as exc:  # x + ε would make x one entry, unless ε is added to each
+                conflict, question = (shape[0], s[0]), exc
             numeral = t.is_number or all(u.is_number for _, u in terms[:done])
             broadcast = self._broadcast(shape, s, numeral) if conflict else None
             if broadcast is not None:  # XW + b with b a row: added to every row, as ML notes mean
                 shape = broadcast
                 continue
+            if question is not None:
+                raise question
             if conflict:
                 so_far, why = author_latex(sp.Add(*[term for _, term in terms[:done]])), _conflict_text(conflict)
                 if t.could_extract_minus_sign():
@@ -581,6 +591,9 @@ class _Shapes:
             self.of(exp, path + (1,))
         if e.is_commutative or exp == 1:
             return shape if exp == 1 else _SCALAR
+        if not (exp.is_Integer and exp > 0) and (self.is_one(shape[0]) or self.is_one(shape[1])):
+            raise Unsupported(f"a root or a quotient of vectors ({author_latex(e)}) is taken entry by entry in "
+                              "notes; it is not read")
         return self._square(base, shape, "raise {} to the power " + author_latex(exp))
 
     def _grad(self, e: Grad, path: tuple) -> tuple:

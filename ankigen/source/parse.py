@@ -438,7 +438,8 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
                                            section, _lead(t.children, child) or _lead(_children(body, k), None),
-                                           _near(_paragraph(body, k, -1), t, _paragraph(body, k, 1)), heading,
+                                           _near(_paragraph(body, k, -1, across_math=True), t,
+                                                 _paragraph(body, k, 1)), heading,
                                            _tail(t.children, child)))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
@@ -456,9 +457,16 @@ def _paragraph(body: list[Token], k: int, step: int, across_math: bool = False) 
     formulas it introduces)."""
     skip = ("paragraph_open", "paragraph_close", "math_block") if across_math else ("paragraph_open", "paragraph_close")
     j = k + step
-    while 0 <= j < len(body) and body[j].type in skip:
+    while 0 <= j < len(body) and (body[j].type in skip or (across_math and _only_display(body[j]))):
         j += step
     return body[j] if 0 <= j < len(body) and body[j].type == "inline" else None
+
+
+def _only_display(t: Token) -> bool:
+    """A paragraph that is one `$$…$$` formula (with a comment after it): not a sentence."""
+    kids = [c for c in t.children or [] if not (c.type in ("softbreak", "html_inline") or
+                                                (c.type == "text" and not c.content.strip()))]
+    return t.type == "inline" and bool(kids) and all(c.type == "math_inline_double" for c in kids)
 
 
 def _children(body: list[Token], k: int) -> list[Token]:

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ankigen.check import matrices
 from ankigen.check.matrices import (
-    IDENTITY, MAX_DIM, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm, ShapeError, Softmax,
+    IDENTITY, MAX_DIM, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm, OneEntry, ShapeError, Softmax,
     Trace, Transpose, Unsupported, author_latex, decide_matrix, evaluate, infer_shapes, is_matrix, shape_of,
     show_shape, show_value,
 )
@@ -208,11 +208,16 @@ def test_inferred_shapes_can_be_passed_on() -> None:
 
 
 def test_an_undeclared_vector_never_silently_becomes_one_number() -> None:
-    with pytest.raises(Unsupported, match=r"\\mathbf\{x\} a single row or column"):
-        infer_shapes([x + 1], {})
+    with pytest.raises(OneEntry, match=r"\\mathbf\{x\} a single row or column"):
+        infer_shapes([x * x], {})  # a column times a column: a transpose lost
     with pytest.raises(Unsupported):
         infer_shapes([Trace(x)], {})
-    assert infer_shapes([x + 1], {x: (1, 1)}) == {x: (1, 1)}  # unless declared so
+    assert infer_shapes([x * x], {x: (1, 1)}) == {x: (1, 1)}  # unless declared so
+    # a number added to a vector is added to each entry, as notes mean (x + ε under a root)
+    rows, cols = infer_shapes([x + 1], {})[x]
+    assert cols == 1 and isinstance(rows, sp.Dummy)
+    rows, cols = infer_shapes([x + sp.Symbol("\\epsilon", positive=True)], {})[x]
+    assert cols == 1 and isinstance(rows, sp.Dummy)
 
 
 def test_show_shape() -> None:
