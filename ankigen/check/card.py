@@ -17,6 +17,7 @@ import sympy as sp
 
 from ankigen.check.chains import (applied_names, function_def, function_head, is_relation, is_target, parse_chain,
                                   recurrence, top_relations)
+from ankigen.check import prose
 from ankigen.check.checkblock import read_checks
 from ankigen.check.cache import FormulaRow
 from ankigen.check.claims import CardReading, Claim, Definition, Problem, Sequence, make_claim
@@ -133,7 +134,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
-            _probabilities(state, formula.lead)
+            _probabilities(state, prose.probabilities(formula))
         for k, stmt in enumerate(found):
             _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)
     except MathError as exc:
@@ -247,7 +248,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     names = [{str(x) for side in (step.lhs, step.rhs) if side is not None for x in side.free_symbols}
              for step in steps]
     given = state.substituted.setdefault(section, set())
-    said = bool(_SUBSTITUTED.search(formula.lead))
+    said = prose.substituted(formula)
     for j, step in enumerate(steps):
         # "substituting x_k and d_k": the names one side has and the other lacks were given values in
         # the prose, and keep them for the rest of the worked example ("进而有 ∂f(x_k + αd_k)/∂α = …")
@@ -261,9 +262,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            marked=marked, single=single, chain=derivation and not after_definition,
                            defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
                            conditions=state.conditions, declared=state.declared(),
-                           symmetric=bool(_SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
-                               _SYMMETRIC.search(formula.tail) and not _CONTRAST.search(formula.tail))
-                           or _stated_symmetric(formula.near),
+                           symmetric=prose.symmetric(formula) or _stated_symmetric(formula.near),
                            substituted=substituted,
                            elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)))
         if claim is not None:
@@ -278,12 +277,6 @@ def _one_sided(step) -> set:
     return left ^ right
 
 
-_INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
-
-
-_SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
-_CONTRAST = re.compile(r"only|unless|\bnot\b|仅|只有|除非|不是|否则", re.I)
-_SUBSTITUTED = re.compile(r"代入|带入|substitut|plug(?:ging)? in|put(?:ting)? in the values", re.I)
 _BARE = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 
 
@@ -294,7 +287,7 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
     introduced again in words ("is defined by", "记为"), or a value in symbols the old definition
     lacks, or in only some of the symbols it depends on (a simplification stated in words).
     A bare value (`N = 113` after `N = 4 \times 28`) and the same symbols stay a claim."""
-    if derivation or _INTRODUCED.search(formula.lead):
+    if derivation or prose.introduced(formula):
         return True
     old = state.visible_value(target, section)
     if old is None:
@@ -476,16 +469,12 @@ def _intervals(state: _Card, text: str) -> list:
     return [c for n in names for c in ((lo, low, n), (n, high, hi))]
 
 
-_PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"
-                          r"(?:is|为|是|=)?\s*\$([^$]{1,20})\$", re.I)
-
-
-def _probabilities(state: _Card, lead: str) -> tuple:
+def _probabilities(state: _Card, named: tuple[str, ...]) -> tuple:
     """"each trial succeeds with probability $p$", "成功概率为 $p$": a symbol named a probability in
     the prose before a formula lies between 0 and 1, as if the card wrote `0 < p < 1` beside it."""
     found = []
-    for m in _PROBABILITY.finditer(lead):
-        toks = _tokens(m.group(1))
+    for text in named:
+        toks = _tokens(text)
         if not toks or top_relations(toks):
             continue
         try:

@@ -152,3 +152,34 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_check(tmp_path: Path) 
     (tmp_path / "blocked").write_text("a file where the cache folder would be", encoding="utf-8")
     report = check(src, Config(root_deck="Fixtures", cache="blocked/cache", project_dir=tmp_path))
     assert report.summary.failed >= 10
+
+
+def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card cache is keyed on what the checker reads in prose, not on its words: an author
+    polishing an explanation pays no check, while a sentence that now states a condition is heard."""
+    from ankigen.check import stage
+
+    checked = []
+    real = stage._check_card
+
+    def counting(order, cards, *rest):
+        checked.append(cards[order[0]].question)
+        return real(order, cards, *rest)
+
+    monkeypatch.setattr(stage, "_check_card", counting)
+    src = tmp_path / "src"
+    src.mkdir()
+    card = src / "series.md"
+    text = ("## A geometric series?\n\nThe return of a constant reward, as the notes {words}:\n\n"
+            "$$\\sum_{{k=0}}^{{\\infty}} \\gamma^k = \\frac{{1}}{{1 - \\gamma}}$$\n")
+    config = Config(root_deck="Fixtures", cache="cache", project_dir=tmp_path)
+    card.write_text(text.format(words="say"), encoding="utf-8")
+    first = check(src, config)
+    assert [d.code for d in first.diagnostics if d.code.startswith("C")] == ["C002"]  # its condition is unstated
+    card.write_text(text.format(words="put it"), encoding="utf-8")
+    again = check(src, config)
+    assert len(checked) == 1 and [d.code for d in again.diagnostics] == [d.code for d in first.diagnostics]
+    card.write_text(text.format(words="put it, where $0 < \\gamma < 1$"), encoding="utf-8")
+    stated = check(src, config)
+    assert len(checked) == 2 and not [d for d in stated.diagnostics if d.code.startswith("C")]

@@ -1,0 +1,42 @@
+"""What the checker reads in the prose around a formula: whether it is introduced as a definition,
+whether values are said to be substituted, whether symmetric matrices are spoken of, and which
+symbols are called probabilities. Kept free of sympy so that the cache key of a card can be built
+from these facts alone: an edit to a sentence that changes none of them re-checks nothing."""
+
+from __future__ import annotations
+
+import re
+
+from ankigen.model import Formula
+
+INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
+SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
+CONTRAST = re.compile(r"only|unless|\bnot\b|仅|只有|除非|不是|否则", re.I)
+SUBSTITUTED = re.compile(r"代入|带入|substitut|plug(?:ging)? in|put(?:ting)? in the values", re.I)
+PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"
+                         r"(?:is|为|是|=)?\s*\$([^$]{1,20})\$", re.I)
+
+
+def introduced(formula: Formula) -> bool:
+    return bool(INTRODUCED.search(formula.lead))
+
+
+def substituted(formula: Formula) -> bool:
+    return bool(SUBSTITUTED.search(formula.lead))
+
+
+def symmetric(formula: Formula) -> bool:
+    """The heading or the sentence before speaks of symmetric matrices, or the one after does
+    without a contrast ("… because A is symmetric", not "only when A is symmetric")."""
+    return bool(SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
+        SYMMETRIC.search(formula.tail) and not CONTRAST.search(formula.tail))
+
+
+def probabilities(formula: Formula) -> tuple[str, ...]:
+    """The inline formulas the sentence before calls a probability ("with probability $p$")."""
+    return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
+
+
+def context(formula: Formula) -> tuple:
+    """Everything the checker takes from the prose around a formula."""
+    return (introduced(formula), substituted(formula), symmetric(formula), probabilities(formula), formula.near)
