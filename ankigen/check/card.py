@@ -17,7 +17,7 @@ import sympy as sp
 
 from ankigen.check.chains import (applied_names, function_def, function_head, is_relation, is_target, parse_chain,
                                   recurrence, top_relations)
-from ankigen.check import prose
+import ankigen.check.prose as prose
 from ankigen.check.checkblock import read_checks
 from ankigen.check.cache import FormulaRow
 from ankigen.check.claims import CardReading, Claim, Definition, Problem, Sequence, make_claim

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from ankigen.check import prose
+from ankigen.check.prose import context
 from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRow
 from ankigen.check.lines import find_uses
 from ankigen.check.messages import (ambiguity_hint, binding_hint, circular_message, doubt_hint, failure_hint,
@@ -65,7 +65,7 @@ def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[st
         c = cards[j]
         # of the prose around a formula, only what the checker reads in it: rewording a sentence
         # re-checks nothing
-        formulas = tuple((f.latex, f.span, f.section, prose.context(f)) for f in c.formulas)
+        formulas = tuple((f.latex, f.span, f.section, context(f)) for f in c.formulas)
         parts.append(repr((formulas, c.checks, c.inline, c.check_display)))
     if unknown:  # the hint for an unknown id names the closest known one
         parts.append(repr(sorted(by_id)))
