@@ -10,6 +10,7 @@ a check block is a claim (checkblock.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -337,8 +338,8 @@ def _defined_through(state: _Card, target, value, section: int) -> bool:
     """`q = \\mathrm{round}(r / S) + Z` after `r = S (q - Z)`: the value needs the name it defines,
     through the card's definitions. Two formulas that define each other are a relation to check."""
     definitions = {d.target: d.value for d in state.out.definitions if d.section in (0, section)}
-    if not definitions:
-        return False
+    if not definitions or not (value.free_symbols & set(definitions) or state.out.sequences):
+        return False  # nothing in the value is defined: it cannot lead back to the name
     try:
         resolved = resolve(value, definitions, state.out.sequences)
     except (TooLarge, Circular):
@@ -487,11 +488,17 @@ def _probabilities(state: _Card, named: tuple[str, ...]) -> tuple:
 
 
 def _tokens(text: str) -> list[Tok]:
+    return list(_token_tuple(text))  # a copy: the parser may rewrite its list (log written bare)
+
+
+@functools.lru_cache(maxsize=512)
+def _token_tuple(text: str) -> tuple[Tok, ...]:
+    """The tokens of one statement in prose math (`$P = 1$` recurs on card after card)."""
     try:
         found = statements(text)
     except MathError:
-        return []
-    return list(found[0].toks) if len(found) == 1 else []
+        return ()
+    return tuple(found[0].toks) if len(found) == 1 else ()
 
 
 def _free(expr: sp.Expr) -> set:

@@ -258,6 +258,8 @@ def inside(interval: tuple, rng: random.Random) -> sp.Rational:
 def _jets(expr: sp.Expr) -> sp.Expr:
     """σ'(z) of a function the card does not define, as a function of its own: at a point the values
     of a smooth function and of its derivatives can be anything, so each is drawn like a value of σ."""
+    if not expr.has(sp.Derivative):  # atoms walks the whole tree; has is cached
+        return expr
     swaps = {}
     for node in expr.atoms(sp.Derivative):
         call = node.expr
@@ -299,6 +301,8 @@ class _Values:
 
     def _functions(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(8):
+            if not expr.has(sp.core.function.AppliedUndef):
+                return expr
             calls = [c for c in expr.atoms(sp.core.function.AppliedUndef) if all(a.is_number for a in c.args)]
             if not calls:
                 return expr

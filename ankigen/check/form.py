@@ -73,7 +73,7 @@ def effective(expr, every: set) -> set:
 
 def _unknown_calls(expr) -> list:
     """Applications of functions the card does not define (its own functions are put in when read)."""
-    if expr is None:
+    if expr is None or not expr.has(sp.core.function.AppliedUndef):
         return []
     return list(expr.atoms(sp.core.function.AppliedUndef))
 

@@ -95,6 +95,8 @@ class Names:
         """The rest of a symbol's name: subscript, labels and primes, as in K_{n}' or h^{(t)}_i."""
         name = base
         for _ in range(3):
+            if self.peek().text not in ("_", "^", "'"):
+                break  # most names have no decoration: say so at once
             sub = self.subscript()
             if sub is not None:
                 text, toks = sub
@@ -126,8 +128,7 @@ class Names:
     def _bound_label(self) -> list[Tok] | None:
         """The index tokens of a superscript `^{(i)}` whose i is a bound summation index (consumed),
         or None (nothing consumed)."""
-        texts = [self.peek(k).text for k in range(3)]
-        if texts != ["^", "{", "("] or not self.bound:
+        if not self.bound or [self.peek(k).text for k in range(3)] != ["^", "{", "("]:
             return None
         k, inner = 3, []
         while self.peek(k).kind != "end" and self.peek(k).text != ")":

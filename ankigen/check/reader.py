@@ -28,6 +28,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
 
 # Function names people write as plain letters; "sin" and "tan" are left out: s·i·n and t·a·n happen.
 _BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min")
+_BARE_STARTS = frozenset(name[0] for name in _BARE_FUNCTIONS)
 
 
 class Parser(Names, Commands, Calculus, Notation, Vectors):
@@ -40,13 +41,14 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         self.depth = 0
         self.bound: dict[str, sp.Symbol] = {}  # summation indices, function parameters, recurrence index
         self.end_offset = toks[-1].end if toks else end
+        self._end = Tok("end", "", self.end_offset, self.end_offset)
         self.in_e_power = False  # inside e^{…} or \exp(…): where i is usually the imaginary unit
         self._closing_bar = False
 
     # -- token helpers -------------------------------------------------------------------
     def peek(self, k: int = 0) -> Tok:
         j = self.i + k
-        return self.toks[j] if j < len(self.toks) else Tok("end", "", self.end_offset, self.end_offset)
+        return self.toks[j] if j < len(self.toks) else self._end
 
     def next(self) -> Tok:
         t = self.peek()
@@ -302,6 +304,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         """`log(xy)`, `exp(x)`, `ln x` written without the backslash: letter by letter it would be the
         product l·o·g, which no author means. A run of exactly the name becomes the function (its
         tokens are replaced by the command); a longer run (`logy_j`, `logit`) cannot be split safely."""
+        if t.text not in _BARE_STARTS:
+            return False  # the first letter of no function name: the common case, decided at once
         run, k = t.text, 1
         while len(run) < 6 and self.peek(k).kind == "letter" and self.peek(k).start == self.peek(k - 1).end:
             run += self.peek(k).text

@@ -111,6 +111,8 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
 def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
     """`\\frac{\\partial L}{\\partial \\hat{y}}` where the card defines ŷ: the derivative of L by ŷ held as
     a variable, taken before ŷ's own definition is put in (else the variable would become σ(z))."""
+    if not expr.has(sp.Derivative):
+        return expr
     nodes = [d for d in expr.atoms(sp.Derivative) if any(v in values for v in d.variables)]
     if not nodes:
         return expr

@@ -545,7 +545,8 @@ def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:
                 pending.append(definitions[s])
             if family in sequences:
                 pending.append(sequences[family].body)
-        names |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
+        if expr.has(sp.IndexedBase):
+            names |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
     return names
 
 
