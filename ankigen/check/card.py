@@ -250,6 +250,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
              for step in steps]
     given = state.substituted.setdefault(section, set())
     said = prose.substituted(formula)
+    varied = _varied(steps)
     for j, step in enumerate(steps):
         # "substituting x_k and d_k": the names one side has and the other lacks were given values in
         # the prose, and keep them for the rest of the worked example ("进而有 ∂f(x_k + αd_k)/∂α = …")
@@ -265,9 +266,19 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            conditions=state.conditions, declared=state.declared(),
                            symmetric=prose.symmetric(formula) or _stated_symmetric(formula.near),
                            substituted=substituted,
-                           elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)))
+                           elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied)
         if claim is not None:
             state.out.claims.append(claim)
+
+
+def _varied(steps) -> frozenset:
+    """The names a formula differentiates by, in any of its steps."""
+    found = set()
+    for step in steps:
+        for side in (step.lhs, step.rhs):
+            if side is not None and side.has(sp.Derivative):
+                found |= {str(v) for d in side.atoms(sp.Derivative) for v in d.variables}
+    return frozenset(found)
 
 
 def _one_sided(step) -> set:

@@ -70,6 +70,7 @@ class Claim:
     symmetric: bool = False  # its heading or the sentence before it speaks of symmetric matrices
     substituted: bool = False  # the sentence before it says values are put in ("代入", "substituting")
     elsewhere: frozenset = frozenset()  # names written in the other steps of its chain
+    varied: frozenset = frozenset()  # names its formula differentiates by: variables, never given a value
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,15 @@ class CardReading:
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
 
-    def visible(self, section: int, imported: list[Definition], defs_at: int = -1) -> dict:
+    def visible(self, section: int, imported: list[Definition], defs_at: int = -1,
+                varied: frozenset = frozenset()) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of
         the cards it uses, then the card's own (before any sub-heading, or in the same one) that
-        precede it, the latest of a name winning: a name defined anew is the new one from there on."""
+        precede it, the latest of a name winning: a name defined anew is the new one from there on.
+        An inline value of a name the claim's formula differentiates by is left out: it is what the
+        derivation solves for ("令导数为 0, 即 $p = k/n$"), not what it starts from."""
         here = (0, section)
-        found = {d.target: d for d in self.assumptions if d.section in here}
+        found = {d.target: d for d in self.assumptions if d.section in here and str(d.target) not in varied}
         found.update({d.target: d for d in imported})
         own = self.definitions if defs_at < 0 else self.definitions[:defs_at]
         found.update({d.target: d for d in own if d.section in here})
@@ -136,7 +140,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
                consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
                called: bool = False, conditions: tuple = (), declared: tuple = (),
-               symmetric: bool = False, substituted: bool = False, elsewhere=frozenset()) -> Claim | None:
+               symmetric: bool = False, substituted: bool = False, elsewhere=frozenset(),
+               varied=frozenset()) -> Claim | None:
     """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
@@ -154,7 +159,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
                  rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
-                 substituted, frozenset(elsewhere))
+                 substituted, frozenset(elsewhere), frozenset(varied))
 
 
 def _decimal_side(text: str) -> bool:

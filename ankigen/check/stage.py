@@ -341,7 +341,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         written = put_in(claim.lhs, given), put_in(claim.rhs, given)
         if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
-    visible = read.visible(claim.section, imported, claim.defs_at)
+    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
     definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()
