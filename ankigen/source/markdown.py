@@ -150,6 +150,8 @@ def _dry_run_safe(rule):
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if not silent:
             return rule(state, start, end, silent)
+        if _display_left_open(state, start):
+            return False  # this `$$` closes one the paragraph opened: it ends no paragraph or quote
         line, count = state.line, len(state.tokens)
         matched = rule(state, start, end, False)
         state.line = line
@@ -157,6 +159,20 @@ def _dry_run_safe(rule):
         return matched
 
     return wrapped
+
+
+def _display_left_open(state: StateBlock, start: int) -> bool:
+    """Whether the lines of prose just above `start` (back to a blank one) open a `$$` they do not
+    close: `> $$`, a formula on lines without `>`, then `$$`, as notes quote a textbook's steps."""
+    opened, line = 0, start - 1
+    while line >= 0:
+        text = state.src[state.bMarks[line]:state.eMarks[line]]
+        text = text.lstrip(" >")
+        if not text.strip():
+            break
+        opened += text.count("$$")
+        line -= 1
+    return opened % 2 == 1
 
 
 TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # the checker reads `% check` from it too
