@@ -25,7 +25,7 @@ def _size(expr: sp.Expr, limit: int) -> int:
 
 
 def has_operators(expr) -> bool:
-    return expr is not None and (expr.has(sp.Derivative, sp.Integral, sp.Limit, sp.Subs) or _infinite_sums(expr))
+    return expr is not None and (expr.has(sp.Derivative, sp.Integral, sp.Limit, sp.Subs) or bool(_infinite_sums(expr)))
 
 
 def _infinite_sums(expr) -> list:
@@ -103,6 +103,8 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
         return None
     if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Limit, sp.Sum):
         return None
+    if any(v._prec < 20 for v in value.atoms(sp.Float)):
+        return None  # quadrature that did not converge (∫₀¹ x⁻² dx comes back as 0.e+105): no value
     return value
 
 
