@@ -41,8 +41,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "decide": (
         ["ankigen/check/claims.py", "ankigen/check/decide.py", "ankigen/check/operators.py",
          "ankigen/check/form.py"],
-        ["tests/check/test_decide.py", "tests/check/test_form.py", "tests/check/test_operators.py", "tests/check/test_check_fixtures.py", "tests/check/test_locations.py",
-         "tests/check/test_methods.py"],
+        ["tests/check/test_decide.py", "tests/check/test_form.py", "tests/check/test_operators.py",
+         "tests/check/test_check_fixtures.py", "tests/check/test_locations.py", "tests/check/test_methods.py"],
     ),
     "reader": (
         ["ankigen/check/tokens.py", "ankigen/check/reader.py", "ankigen/check/names.py",
