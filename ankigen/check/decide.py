@@ -236,8 +236,8 @@ def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None
                 point[s] = inside(ranges[s], rng)
             elif s in small:
                 point[s] = sp.Integer(rng.randint(1, 6))
-            elif s in integers or k < SAMPLES // 3:
-                point[s] = sp.Integer(rng.randint(1, 40 if s in integers else 12))
+            elif k < SAMPLES // 3:  # (a whole-number symbol is among the small ones above)
+                point[s] = sp.Integer(rng.randint(1, 12))
             elif k >= 2 * SAMPLES // 3:  # probabilities and rates: log(1 - p) is defined only below 1
                 point[s] = sp.Rational(rng.randint(1, 96), 97)
             else:

@@ -916,3 +916,60 @@ def test_visible_definitions_latest_wins_within_the_section() -> None:
     assert {t: v.value for t, v in read.visible(1, [], defs_at=1).items()} == {x: 1, b: 5}
     assert {t: v.value for t, v in read.visible(0, []).items()} == {x: 1, b: 5}
     assert {t: v.value for t, v in read.visible(2, []).items()} == {x: 1, a: 4, b: 5, c: 6}
+
+
+# --- the sampler's distributions, over many seeds ---------------------------------------------------
+
+
+def _drawn(k: int, seeds: int = 60) -> list:
+    """The value of x at random point k (after the three fixed ones), for many seeds."""
+    return [list(D._points([x], set(), f"s{m}"))[3 + k][x] for m in range(seeds)]
+
+
+def test_points_first_third_are_whole_numbers_one_to_twelve() -> None:
+    first = [v for k in range(D.SAMPLES // 3) for v in _drawn(k, 20)]
+    assert all(v.is_Integer for v in first) and set(first) == set(range(1, 13))
+
+
+def test_points_middle_third_are_fractions_above_and_below_one() -> None:
+    middle = [v for k in range(D.SAMPLES // 3, 2 * D.SAMPLES // 3) for v in _drawn(k, 20)]
+    assert any(not v.is_Integer for v in _drawn(D.SAMPLES // 3))  # the third starts right there
+    assert all(v.is_Rational and 0 < v <= 100 and v.q <= 17 for v in middle)
+    assert any(v > 1 for v in middle) and any(v < 1 for v in middle)
+    assert not all(v.q == 97 for v in middle)
+
+
+def test_points_last_third_are_fractions_below_one() -> None:
+    last = [v for k in range(2 * D.SAMPLES // 3, D.SAMPLES - 3) for v in _drawn(k, 30)]
+    assert all(0 < v < 1 and v.q == 97 for v in last)
+    assert not all(v.q == 97 for v in _drawn(2 * D.SAMPLES // 3 - 1))
+
+
+def test_points_small_whole_numbers_reach_one_and_six_at_random() -> None:
+    random_values = {p[n] for m in range(20) for p in list(D._points([n], {n}, f"s{m}"))[3:]}
+    assert random_values == {1, 2, 3, 4, 5, 6}
+    six = [symbol(f"m_{{{i}}}") for i in range(7)]
+    third = list(D._points(six, set(six), "seed"))[2]
+    assert [third[s] for s in six] == [1, 2, 3, 4, 5, 1, 2]
+
+
+def test_values_draw_fractions_from_one_seventeenth_to_two_hundred() -> None:
+    drawn = [D._Values(f"d{m}", {})._draw("x") for m in range(3000)]
+    assert all(v.is_Rational and sp.Rational(1, 17) <= v <= 200 for v in drawn)
+    assert max(drawn) > 190 and min(drawn) < sp.Rational(1, 15)
+    assert any(not v.is_Integer for v in drawn) and any(v.is_Integer and v > 100 for v in drawn)
+
+
+def test_show_switches_to_a_decimal_at_64_bits_and_writes_complex_values_to_ten_digits() -> None:
+    assert D.show(sp.Integer(2**63 - 1)) == "9223372036854775807"
+    assert D.show(sp.Integer(2**63)) == "9.223372037e+18"
+    assert D.show(sp.sqrt(2) * sp.I) == "1.414213562*I"
+
+
+def test_vanishes_by_the_digits_evalf_can_vouch_for() -> None:
+    assert bool(D._vanishes(sp.log(8) - 3 * sp.log(2), sp.Integer(1))) is True  # zero: no digit survives
+    assert bool(D._vanishes(sp.exp(-200), sp.exp(-200))) is False  # tiny, but known to every digit
+    assert bool(D._vanishes(sp.Rational(5, 10**46), sp.Integer(1))) is True  # below 1e-45 of the scale
+    assert bool(D._vanishes(sp.Rational(1, 10**40), sp.Integer(1))) is False
+    assert bool(D._vanishes(sp.I, sp.Integer(1))) is False
+    assert bool(D._vanishes(sp.Integer(0), sp.Integer(1))) is True
