@@ -249,3 +249,64 @@ def test_matrix_identities() -> None:
 
 def test_sums_of_matrices_are_not_decided() -> None:
     assert kind(claim(sp.Sum(x * W, (i, 1, n)), W))[0] == F.STATEMENT
+
+
+# --- each reason as the author reads it -----------------------------------------------------------
+
+Y = sp.IndexedBase("y")
+X = sp.IndexedBase("x")
+
+
+def test_a_sum_integral_or_limit_of_matrices_is_not_decided() -> None:
+    why = (F.STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
+    assert kind(claim(sp.Sum(x * W, (i, 1, n)), W)) == why
+    assert kind(claim(W, sp.Sum(x * W, (i, 1, n)))) == why  # on either side
+    assert kind(claim(sp.Product(W, (i, 1, n)), W)) == why
+    assert kind(claim(sp.Integral(x * W, (x, 0, 1)), W / 2)) == why
+    assert kind(claim(sp.Limit(x * W, x, 0), W)) == why
+    assert kind(claim(sp.Sum(x * W, (i, 1, n)), sp.Integer(0)))[1] == why[1]  # one side a matrix
+
+
+def test_opaque_notation_says_why() -> None:
+    assert kind(claim(Opaque(x), y)) == (F.STATEMENT, "it uses notation whose value is not known here (an "
+                                                      "operator over a set, a distribution the card does not give)")
+    assert kind(claim(x, y), Opaque(x), y)[0] == F.STATEMENT  # brought in by a definition
+
+
+def test_a_number_on_the_left_and_an_unknown_on_the_right_is_an_equation() -> None:
+    assert kind(claim(sp.Integer(4), x**2 - 5 * x)) == (F.STATEMENT, "an equation to solve or a condition")
+
+
+def test_an_example_with_numbers_where_the_symbols_were() -> None:
+    general = (a / b - c / y) ** n
+    assert kind(claim(general, (sp.Rational(5, 8) - sp.Rational(3, 7)) ** n)) == (F.STATEMENT, F.EXAMPLE)
+    assert kind(claim((sp.Rational(5, 8) - sp.Rational(3, 7)) ** n, general)) == (F.STATEMENT, F.EXAMPLE)
+
+
+def test_the_equation_names_the_first_symbol_it_is_for() -> None:
+    assert kind(claim(x + y + c, x)) == (F.STATEMENT, "an equation for c, on one side only")
+
+
+def test_sums_of_values_nobody_gives_are_doubtful() -> None:
+    assert kind(claim(sp.Sum(Y[j] * x, (j, 1, n)), x * sp.Sum(Y[j], (j, 1, n)))) == \
+        (F.DOUBTFUL, "a relation between sums of values the card does not give")
+    # given values, the sums are an identity like any other over symbols nobody defined
+    assert kind(claim(sp.Sum(Y[j] * x, (j, 1, n)), x * sp.Sum(Y[j], (j, 1, n))), families={"y"}) == \
+        (F.DOUBTFUL, "an identity over symbols the card does not define")
+
+
+def test_a_derivative_by_an_element_of_the_family_it_sums_is_certain() -> None:
+    softmax_sum = sp.Derivative(sp.log(sp.Sum(sp.exp(X[j]), (j, 1, n))), X[i])
+    assert kind(claim(softmax_sum, sp.exp(X[i]) / sp.Sum(sp.exp(X[j]), (j, 1, n))))[0] == F.CERTAIN
+
+
+def test_an_integral_or_limit_of_data_the_other_side_is_written_in_is_certain() -> None:
+    total = sp.Sum(Y[i], (i, 1, n))
+    assert kind(claim(sp.Integral(x * total, (x, 0, 1)), total / 2))[0] == F.CERTAIN
+    assert kind(claim(sp.Limit((1 + 1 / x) * total, x, sp.oo), total))[0] == F.CERTAIN
+    assert kind(claim(total, n * y)) == (F.STATEMENT, "an operator over values or a function the card does not give")
+
+
+def test_an_inequality_between_equal_symbols_is_a_statement_and_a_negation_an_identity() -> None:
+    assert kind(claim(a * b, b * a, rel="<")) == (F.STATEMENT, "a relation between symbols the card does not define")
+    assert kind(claim(a * b, b * a + 1, rel="!=")) == (F.DOUBTFUL, "an identity over symbols the card does not define")
