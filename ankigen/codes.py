@@ -381,7 +381,11 @@ CHECKER = (
          md("## A layer {#layer}\n\nLet $\\mathbf{W} \\in \\mathbb{R}^{m \\times n}$ and "
             "$\\mathbf{x} \\in \\mathbb{R}^{n}$.\n\n$$\\mathbf{W}^\\top \\mathbf{x} \\in \\mathbb{R}^{m}$$\n"),
          md("## A layer {#layer}\n\nLet $\\mathbf{W} \\in \\mathbb{R}^{m \\times n}$ and "
-            "$\\mathbf{x} \\in \\mathbb{R}^{n}$.\n\n$$\\mathbf{W} \\mathbf{x} \\in \\mathbb{R}^{m}$$\n")),
+            "$\\mathbf{x} \\in \\mathbb{R}^{n}$.\n\n$$\\mathbf{W} \\mathbf{x} \\in \\mathbb{R}^{m}$$\n"),
+         severity_note="a warning where the shapes fit only if an undeclared vector had one entry (a column "
+                       "times a column: a transpose lost), since its size is not written down",
+         other_bad=md("## A distance {#distance}\n\nSquared.\n\n"
+                      "$$\\|\\mathbf{u} - \\mathbf{v}\\|^2 = (\\mathbf{u} - \\mathbf{v})(\\mathbf{u} - \\mathbf{v})$$\n")),
 )
 
 OUTPUTS = (
