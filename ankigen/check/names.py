@@ -9,8 +9,8 @@ import sympy as sp
 from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
-from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, symbol,
-                                      unsupported)
+from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, no_tuple,
+                                      symbol, unsupported)
 
 
 
@@ -403,9 +403,7 @@ class Names:
         while self._continues_argument():
             t = self.peek()
             right = self.power()
-            if isinstance(right, sp.Tuple):
-                raise MathError("arithmetic on a tuple is not read", t.start, t.end - t.start,
-                                construct="tuple arithmetic")
+            no_tuple(t, right)
             arg = arg * right
         return arg
 

@@ -20,7 +20,7 @@ from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
-                                      safe_pow, symbol)
+                                      no_tuple, safe_pow, symbol)
 
 __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scope", "family", "parse_expression",
            "symbol"]
@@ -101,7 +101,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             while self.at("+", "-"):
                 op = self.next()
                 rhs = self.term()
-                _no_tuple(op, node, rhs)
+                no_tuple(op, node, rhs)
                 node = node + rhs if op.text == "+" else node - rhs
             return node
         finally:
@@ -136,7 +136,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             if t.text in ("\\times", "\\cdot", "*", "\\ast") and t.kind in ("op", "cmd"):
                 self.next()
                 right = self.unary()
-                _no_tuple(t, node, right)
+                no_tuple(t, node, right)
                 node = self.dot(node, right) if t.text == "\\cdot" else node * right
             elif t.text == "\\odot" and t.kind == "cmd":
                 self.next()
@@ -147,11 +147,11 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 if t.text == "/" and self.starts_atom(self.peek()) and self.flipped("slash"):
                     while self.starts_atom(self.peek()):  # a/b c read as a/(b c)
                         divisor = divisor * self.power()
-                _no_tuple(t, node, divisor)
+                no_tuple(t, node, divisor)
                 node = node / self._nonzero(divisor, t)
             elif self.starts_atom(t):
                 right = self.power()
-                _no_tuple(t, node, right)
+                no_tuple(t, node, right)
                 node = node * right
             elif t.kind == "num":
                 raise MathError("a number cannot follow here without an operator", t.start, t.end - t.start,
@@ -201,7 +201,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 t = self.peek()
                 raise MathError("double superscript", t.start, 1, hint="use braces: a^{b^c}")
             end = self.toks[self.i - 1].end
-            _no_tuple(caret, base, exp)
+            no_tuple(caret, base, exp)
             if _entrywise_power(base, exp):  # \\mathbf{g}_t^2 in Adagrad or Adam: squared entry by entry
                 squared = base
                 for _ in range(int(exp) - 1):
@@ -376,12 +376,6 @@ def _entrywise_power(base: sp.Expr, exp: sp.Expr) -> bool:
     no product)."""
     return (isinstance(base, sp.Symbol) and base.is_commutative is False and is_vector_name(base.name)
             and exp.is_Integer and 2 <= exp <= 12)
-
-
-def _no_tuple(t: Tok, *values) -> None:
-    """A tuple is compared item by item; arithmetic on one (sympy would join two) is not read."""
-    if any(isinstance(v, sp.Tuple) for v in values):
-        raise MathError("arithmetic on a tuple is not read", t.start, t.end - t.start, construct="tuple arithmetic")
 
 
 def parse_expression(text: str, scope: Scope | None = None, base: int = 0) -> sp.Expr:

@@ -114,6 +114,12 @@ def safe_pow(base: sp.Expr, exp: sp.Expr, offset: int, length: int) -> sp.Expr:
     return sp.Pow(base, exp)
 
 
+def no_tuple(t: Tok, *values) -> None:
+    """A tuple is compared item by item; arithmetic on one (sympy would join two) is not read."""
+    if any(isinstance(v, sp.Tuple) for v in values):
+        raise MathError("arithmetic on a tuple is not read", t.start, t.end - t.start, construct="tuple arithmetic")
+
+
 def unsupported(t: Tok, construct: str | None = None) -> MathError:
     return MathError(f"'{t.text}' is not read in checked formulas", t.start, t.end - t.start,
                      hint="see 'Checked formulas' in the docs for what is read", construct=construct or t.text)
