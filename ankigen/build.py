@@ -170,34 +170,34 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
 
     sink = Sink()
     now = build_time()
-    pdf = _Background() if config.pdf else None
-    cards, stats = load_cards(src, config, sink, pdf and (lambda cards: pdf.start(_pdf_job(cards, config, now))))
-    summary = _summary(cards, stats, sink)
-    if sink.errors or (config.strict and sink.warnings) or not cards:
-        return Report(tuple(cards), tuple(sink.sorted()), summary)
+    with _Background(config.pdf) as pdf:
+        cards, stats = load_cards(src, config, sink, lambda cards: pdf.start(_pdf_job(cards, config, now)))
+        summary = _summary(cards, stats, sink)
+        if sink.errors or (config.strict and sink.warnings) or not cards:
+            return Report(tuple(cards), tuple(sink.sorted()), summary)
 
-    lock, history = _last_build(lock_file, targets[0])
-    notes = make_notes(cards, src, config, stats, known_guids(lock))
-    gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
-    notes = stamp_notes(notes + gone, lock, now)
-    names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, notes)}
-    changes = compare(lock, notes, kept, names)
-    if dry_run:
-        return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
-                      history=history)
-    type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
-                   "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
-    media = [m for card in cards for m in card.media]
+        lock, history = _last_build(lock_file, targets[0])
+        notes = make_notes(cards, src, config, stats, known_guids(lock))
+        gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
+        notes = stamp_notes(notes + gone, lock, now)
+        names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, notes)}
+        changes = compare(lock, notes, kept, names)
+        if dry_run:
+            return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
+                          history=history)
+        type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
+                       "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
+        media = [m for card in cards for m in card.media]
 
-    written = _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink)
-    # The lock describes the .apkg just written, whatever became of the PDF.
-    new_lock = lock_text(notes, type_stamps, kept)
-    if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
-        write_text_atomic(lock_file, new_lock)
-    summary = _summary(cards, stats, sink)
-    if written == targets:  # a build with a failed PDF is tried again next time, never replayed
-        stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
-    return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes, history=history)
+        written = _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink)
+        # The lock describes the .apkg just written, whatever became of the PDF.
+        new_lock = lock_text(notes, type_stamps, kept)
+        if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
+            write_text_atomic(lock_file, new_lock)
+        summary = _summary(cards, stats, sink)
+        if written == targets:  # a build with a failed PDF is tried again next time, never replayed
+            stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
+        return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes, history=history)
 
 
 def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
@@ -214,19 +214,34 @@ def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
 class _Background:
     """The PDF, typeset in a thread while the claims are checked: Typst lets go of the GIL."""
 
-    def __init__(self) -> None:
+    def __init__(self, wanted: bool) -> None:
+        self.wanted = wanted
         self.thread: threading.Thread | None = None
         self.value = None
         self.error: BaseException | None = None
+        self.stopping = threading.Event()
+
+    def __enter__(self) -> _Background:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # No Typst job outlives its build: the PDF's temporary folder is gone when build() returns.
+        if self.thread is not None and self.thread.is_alive():
+            self.stopping.set()
+            with stage("pdf (stopping)"):
+                self.thread.join()
 
     def start(self, job) -> None:
+        if not self.wanted:
+            return
+
         def run() -> None:
             try:
-                self.value = job()
+                self.value = job(self.stopping)
             except BaseException as exc:  # noqa: BLE001 — handed to the main thread by result()
                 self.error = exc
 
-        # A daemon thread: Ctrl-C must not wait for Typst to finish.
+        # A daemon thread: a second Ctrl-C, while the build waits for the current Typst job, still exits.
         self.thread = threading.Thread(target=run, name="ankigen-pdf", daemon=True)
         self.thread.start()
 
@@ -241,7 +256,7 @@ class _Background:
 
 
 def _pdf_job(cards: list[Card], config: Config, now: int):
-    def job() -> tuple[bytes | None, Sink]:
+    def job(stopping: threading.Event) -> tuple[bytes | None, Sink]:
         sink = Sink()
         cols, rows = parse_grid(config.cards_per_page)
         opts = PdfOptions(config.paper, cols, rows, config.pdf_font, font_place(config),
@@ -249,7 +264,7 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
         cache = config.resolve(config.cache) if config.cache else None
         with stage("pdf"):
             try:
-                return render_pdf(cards, config.root_deck, opts, now, sink, cache), sink
+                return render_pdf(cards, config.root_deck, opts, now, sink, cache, stopping), sink
             except PdfError as exc:
                 sink.error(Span(config.root_deck, 1, 1), "O020", f"the PDF could not be typeset: {exc}",
                            hint="build with --no-pdf to get the Anki deck meanwhile; please report this")
@@ -257,12 +272,12 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
     return job
 
 
-def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtimes: dict[str, int], pdf: _Background | None,
+def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtimes: dict[str, int], pdf: _Background,
                    sink: Sink) -> list[Path]:
     """The outputs written, each to a temporary file renamed into place. The PDF stands alone: when
     it cannot be typeset, the .apkg is still written and the previous PDF is left as it was."""
     data = None
-    if len(targets) > 1 and pdf is not None:
+    if len(targets) > 1:
         # Waited for before anything is renamed: Ctrl-C meanwhile leaves every output as it was.
         data, pdf_sink = pdf.result()
         sink.items.extend(pdf_sink.items)

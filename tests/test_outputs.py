@@ -46,3 +46,22 @@ def test_a_pdf_failure_still_writes_the_deck_and_keeps_the_old_pdf(project: Path
     assert fixed.exit_code == 0, fixed.output
     assert "0 new, 0 changed, 2 unchanged notes" in fixed.output  # the deck was already right
     assert (dist / "Test deck.pdf").read_bytes() != old_pdf
+
+
+def test_a_build_stopped_by_an_error_leaves_no_typst_job_or_temporary_folder(project: Path, tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    import tempfile
+    import threading
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # The PDF starts as soon as the cards are parsed; the false claim in the last card stops the
+    # build while it is still being typeset.
+    cards = "".join(f"## 第 {i} 题 {{#q{i}}}\n\n答案 {i}：$x^{i}$\n\n" for i in range(60))
+    write(project / "cards_src/a.md", cards + "## 错的 {#wrong}\n\n$$2 + 2 = 5$$\n")
+    failed = run("build")
+    assert failed.exit_code == 1 and "error[C001]" in failed.output
+    assert not [t for t in threading.enumerate() if t.name.startswith(("ankigen-pdf", "ankigen-typst"))]
+    assert list(temp.iterdir()) == []
+    assert not (project / "dist").exists()

@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 import threading
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -94,12 +94,14 @@ def split(keys: list[str]) -> list[range]:
 class Typesetter:
     """Compiles Typst documents, reusing the PDFs of earlier builds, in workers when there are many."""
 
-    def __init__(self, folder: Path, store: Path | None, salt: str) -> None:
+    def __init__(self, folder: Path, store: Path | None, salt: str, stop: threading.Event | None = None) -> None:
         self.folder = folder  # sources, drawings and images: the root of every document
         self.store = store if store is not None else folder / "chunks"
         self.salt = salt
         self.used: set[Path] = set()
-        self._workers = _Workers(min(2, os.cpu_count() or 1))
+        # Set when the build no longer wants the PDF: each job not yet started raises CancelledError.
+        self.stop = stop or threading.Event()
+        self._workers = _Workers(min(2, os.cpu_count() or 1), self.stop)
         self._queries = 0
 
     def __enter__(self) -> Typesetter:
@@ -162,8 +164,14 @@ class Typesetter:
 
     def _run(self, jobs: list[tuple]) -> list[str | Refusal]:
         if len(jobs) < POOL_FROM or self._workers.count < 2:
-            return [self.answer((_done(run(*job)), job[1])) for job in jobs]
+            return [self.answer((_done(self._here(job)), job[1])) for job in jobs]
         return [self.answer(pending) for pending in [(self._workers.submit(job), job[1]) for job in jobs]]
+
+
+    def _here(self, job: tuple) -> tuple[bool, str, str]:
+        if self.stop.is_set():
+            raise CancelledError
+        return run(*job)
 
 
 def _done(result: tuple[bool, str, str]) -> Future:
@@ -177,8 +185,9 @@ class _Workers:
     is replaced once it has grown past WORKER_MB: Typst frees what it memoised only when its
     process ends."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, stop: threading.Event) -> None:
         self.count = count
+        self.stop = stop
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
         self.peak_mb = 0  # of any worker, for the benchmark
@@ -209,6 +218,8 @@ class _Workers:
         proc: subprocess.Popen | None = None
         while (item := self.jobs.get()) is not None:
             job, future = item
+            if self.stop.is_set():
+                future.cancel()
             if not future.set_running_or_notify_cancel():
                 continue
             if proc is None:

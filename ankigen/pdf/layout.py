@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -416,9 +417,10 @@ def _side_key(blocks: list[str]) -> str:
 
 
 def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int, sink: Sink,
-               cache: Path | None) -> bytes | None:
+               cache: Path | None, stop: threading.Event | None = None) -> bytes | None:
     """The study sheet and the cut-out cards as a PDF; None (with diagnostics) on failure. A formula
-    or a card Typst refuses is shown another way, with a warning at its card."""
+    or a card Typst refuses is shown another way, with a warning at its card. Once `stop` is set,
+    the next Typst job raises CancelledError, after which nothing is left in the temporary folder."""
     fonts = check_fonts(cards, opts.font, sink, cache / "fonts.json" if cache else None, opts.font_place)
     if fonts is None:
         return None
@@ -427,7 +429,7 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
     salt = f"{code_digest()}|typst {version('typst')}|{fonts.key}"
     with tempfile.TemporaryDirectory(prefix="ankigen-pdf-") as tmp:
         folder = Path(tmp)
-        with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt) as ts:
+        with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt, stop) as ts:
             pdf = _Layout(cards, title, opts, sink, folder, ts, cache, fonts.fallback).pdf(build_time)
             if cache is not None:
                 ts.prune()
