@@ -8,14 +8,14 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ankigen.anki.apkg import write_apkg
-from ankigen.anki.changes import Changes, compare, removed_notes
+from ankigen.anki.apkg import carried_media, write_apkg
+from ankigen.anki.changes import Broken, Changes, compare, held_notes, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS, Labels, deck_language
 from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
-from ankigen.model import Card, Diagnostic, Note, Span, Summary
+from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
 from ankigen.anki.notes import make_note
 from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
 from ankigen.run.output import atomic_path, write_text_atomic
@@ -88,7 +88,7 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
         sources = read_sources(src, sink, config.max_cards)
     with stage("parse"):
         cards = parse_sources(sources, config, sink)
-    if meanwhile is not None and not sink.errors and cards:
+    if meanwhile is not None and cards:
         meanwhile(cards)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
@@ -135,10 +135,7 @@ def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
     words = LABELS[deck_language(config.language, cards)]
     notes = []
     for card, holding in zip(cards, stats.per_card):
-        try:
-            ref = Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            ref = card.span.path
+        ref = source_ref(card, root)
         # File and id, never the line: a line moves with every edit above the card, and a field
         # that changes while the note's content does not would go stale in Anki.
         source = f"{ref}#{card.id}" if card.id else ref
@@ -171,33 +168,90 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
     sink = Sink()
     now = build_time()
     with _Background(config.pdf) as pdf:
-        cards, stats = load_cards(src, config, sink, lambda cards: pdf.start(_pdf_job(cards, config, now)))
+        # The PDF starts on the cards parsed without an error, and starts again without those the
+        # check then finds wrong (Typst's chunks are cached, so only theirs are typeset again).
+        typeset: set[int] = set()
+
+        def start_pdf(cards: list[Card]) -> None:
+            broken, _ = broken_cards(cards, failing(sink, config))
+            typeset.clear()
+            typeset.update(i for i in range(len(cards)) if i not in broken)
+            pdf.start(_pdf_job([cards[i] for i in sorted(typeset)], config, now))
+
+        cards, stats = load_cards(src, config, sink, start_pdf)
         summary = _summary(cards, stats, sink)
-        if sink.errors or (config.strict and sink.warnings) or not cards:
+        broken, stray = broken_cards(cards, failing(sink, config))
+        if not cards or stray or (broken and config.on_error == "stop"):
             return Report(tuple(cards), tuple(sink.sorted()), summary)
+        good = [c for i, c in enumerate(cards) if i not in broken]
+        if config.pdf and len(good) != len(typeset):
+            start_pdf(cards)
 
         lock, history = _last_build(lock_file, targets[0])
-        notes = make_notes(cards, src, config, stats, known_guids(lock))
-        gone, kept = removed_notes(lock, notes, targets[0], lock_file, sink)
-        notes = stamp_notes(notes + gone, lock, now)
-        names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, notes)}
-        changes = compare(lock, notes, kept, names)
+        all_notes = make_notes(cards, src, config, stats, known_guids(lock))
+        names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, all_notes)}
+        notes = [n for i, n in enumerate(all_notes) if i not in broken]
+        held = held_notes(lock, notes, _broken(cards, all_notes, broken, names, src), targets[0])
+        gone, kept = removed_notes(lock, notes + held.notes, targets[0], lock_file, sink, held)
+        notes = stamp_notes(notes + held.notes + gone, lock, now)
+        changes = compare(lock, notes, kept, names, held)
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
                           history=history)
         type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
                        "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
-        media = [m for card in cards for m in card.media]
+        media = [m for card in good for m in card.media]
+        carried = carried_media(targets[0], held.notes + gone) if held.notes or gone else {}
 
-        written = _write_outputs(targets, notes, media, {k: v.mtime for k, v in type_stamps.items()}, pdf, sink)
+        written = _write_outputs(targets, notes, (media, carried), {k: v.mtime for k, v in type_stamps.items()},
+                                 pdf, sink)
         # The lock describes the .apkg just written, whatever became of the PDF.
-        new_lock = lock_text(notes, type_stamps, kept)
+        new_lock = lock_text(notes, type_stamps, kept, held.stamps)
         if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
             write_text_atomic(lock_file, new_lock)
         summary = _summary(cards, stats, sink)
         if written == targets:  # a build with a failed PDF is tried again next time, never replayed
             stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
         return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes, history=history)
+
+
+def failing(sink: Sink, config: Config) -> list[Diagnostic]:
+    """The diagnostics that keep a card out of the deck: errors, and warnings under --strict."""
+    return [d for d in sink.items if d.severity is Severity.ERROR or (config.strict and d.severity is Severity.WARNING)]
+
+
+def broken_cards(cards: list[Card], diagnostics: list[Diagnostic]) -> tuple[set[int], list[Diagnostic]]:
+    """The indexes of the cards a diagnostic falls in, and the diagnostics that fall in no source
+    file of a card (settings, the lock, a file without cards), which stop the build. One outside
+    every card of its file (front matter, text before the first card) counts against each card of
+    that file."""
+    by_file: dict[str, list[int]] = {}
+    for i, card in enumerate(cards):
+        by_file.setdefault(card.span.path, []).append(i)
+    hit: set[int] = set()
+    stray = []
+    for d in diagnostics:
+        in_file = by_file.get(d.span.path)
+        if in_file is None:
+            stray.append(d)
+            continue
+        inside = [i for i in in_file if cards[i].span.line <= d.span.line <= max(cards[i].end_line, cards[i].span.line)]
+        hit.update(inside or in_file)
+    return hit, stray
+
+
+def _broken(cards: list[Card], notes: list[Note], broken: set[int], names: dict[str, str], src: Path) -> Broken:
+    root = src if src.is_dir() else src.parent
+    return Broken({notes[i].guid: names[notes[i].guid] for i in broken},
+                  frozenset(source_ref(cards[i], root) for i in broken))
+
+
+def source_ref(card: Card, root: Path) -> str:
+    """The card's file as its Source field names it: relative to the sources' root."""
+    try:
+        return Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return card.span.path
 
 
 def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
@@ -226,18 +280,26 @@ class _Background:
 
     def __exit__(self, *exc) -> None:
         # No Typst job outlives its build: the PDF's temporary folder is gone when build() returns.
+        self._stop()
+
+    def _stop(self) -> None:
         if self.thread is not None and self.thread.is_alive():
             self.stopping.set()
             with stage("pdf (stopping)"):
                 self.thread.join()
+        self.thread, self.value, self.error = None, None, None
+        self.stopping = threading.Event()
 
     def start(self, job) -> None:
+        """Typeset in the background; a PDF already under way is stopped first."""
         if not self.wanted:
             return
+        self._stop()
+        stopping = self.stopping
 
         def run() -> None:
             try:
-                self.value = job(self.stopping)
+                self.value = job(stopping)
             except BaseException as exc:  # noqa: BLE001 — handed to the main thread by result()
                 self.error = exc
 
@@ -272,17 +334,18 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
     return job
 
 
-def _write_outputs(targets: list[Path], notes: list[Note], media, type_mtimes: dict[str, int], pdf: _Background,
-                   sink: Sink) -> list[Path]:
+def _write_outputs(targets: list[Path], notes: list[Note], media: tuple, type_mtimes: dict[str, int],
+                   pdf: _Background, sink: Sink) -> list[Path]:
     """The outputs written, each to a temporary file renamed into place. The PDF stands alone: when
-    it cannot be typeset, the .apkg is still written and the previous PDF is left as it was."""
+    it cannot be typeset, the .apkg is still written and the previous PDF is left as it was.
+    `media`: the cards' files, and those the last package's notes carried over need."""
     data = None
     if len(targets) > 1:
         # Waited for before anything is renamed: Ctrl-C meanwhile leaves every output as it was.
         data, pdf_sink = pdf.result()
         sink.items.extend(pdf_sink.items)
     with atomic_path(targets[0]) as apkg_tmp, stage("apkg"):
-        write_apkg(apkg_tmp, notes, media, type_mtimes)
+        write_apkg(apkg_tmp, notes, media[0], type_mtimes, media[1])
     written = [targets[0]]
     if data is not None:
         with atomic_path(targets[1]) as pdf_tmp:

@@ -147,6 +147,11 @@ def _change_lines(c, counts: bool = True) -> str:
                      f"the sources; Anki keeps them, with their history): {ids(c.removed)}")
     if c.still_removed and counts:
         lines.append(f"  leave {c.still_removed} earlier removed note{'s' * (c.still_removed != 1)} as they are")
+    if c.kept_as_built:
+        lines.append(f"  kept as last built (errors above; the note and its history stay as they were): "
+                     f"{ids(c.kept_as_built)}")
+    if c.left_out:
+        lines.append(f"  left out (errors above; no earlier build packaged them): {ids(c.left_out)}")
     return "\n".join(lines)
 
 
@@ -259,7 +264,8 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
         "outputs": [display_path(p) for p in report.outputs], "up_to_date": report.up_to_date, "dry_run": dry_run,
         "history": report.history,
         "changes": {"new": list(c.new), "changed": list(c.updated), "unchanged": c.unchanged,
-                    "removed": list(c.removed), "still_removed": c.still_removed}})
+                    "removed": list(c.removed), "still_removed": c.still_removed,
+                    "kept_as_built": list(c.kept_as_built), "left_out": list(c.left_out)}})
     if fmt == "text" and not quiet and dry_run:
         if not report.summary.errors:
             click.echo("dry run: nothing written. Importing the deck built now would:")
@@ -274,9 +280,11 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
             detail = (f": {len(c.new)} new, {len(c.updated)} changed, {c.unchanged} unchanged notes"
                       + (f", {len(c.removed)} removed from the sources (tagged ankigen::removed)"
                          if c.removed else "")
+                      + (f", {len(c.kept_as_built)} kept as last built" if c.kept_as_built else "")
+                      + (f", {len(c.left_out)} left out" if c.left_out else "")
                       if path.suffix == ".apkg" else "")
             click.echo(f"wrote {display_path(path)}{detail}")
-        if report.outputs and (c.new or c.updated or c.removed):
+        if report.outputs and (c.new or c.updated or c.removed or c.kept_as_built or c.left_out):
             click.echo(_change_lines(c, counts=False))
         if report.outputs:
             _history_line(report.history, pipeline.lock_path(source, config))

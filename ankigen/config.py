@@ -11,6 +11,7 @@ import click
 
 DEFAULT_ROOT_DECK = "ankigen"
 LANGUAGES = ("zh", "en")  # of what the learner reads that ankigen writes (labels.py)
+ON_ERROR = ("keep", "stop")  # what a build does with a card that has an error
 FOOTER_PARTS = ("checks", "source")  # what card_footer may show, in the order it shows them
 
 
@@ -31,6 +32,9 @@ class Config:
     # The build manifest that keeps note mtimes stable. Empty: `ankigen.lock` beside the sources.
     lock: str = ""
     strict: bool = False
+    # A card with an error: "keep" leaves it out of this build (its last good note is packaged
+    # unchanged) and writes the rest of the deck; "stop" writes nothing while any error is left.
+    on_error: str = "keep"
     # Verdicts of decided claims and drawn formulas, by content; empty disables the cache.
     cache: str = ".ankigen-cache"
     pdf: bool = True
@@ -134,6 +138,10 @@ def load_config(start: Path | None = None) -> Config:
         raise ConfigError(f"{setting_place(pyproject, 'language')}: [tool.ankigen] language must be one of "
                           f"auto, {', '.join(LANGUAGES)}, not {config.language!r} (auto: zh when most of the "
                           "cards' text is Chinese, else en)")
+    if config.on_error not in ON_ERROR:
+        raise ConfigError(f"{setting_place(pyproject, 'on_error')}: [tool.ankigen] on_error must be one of "
+                          f"{', '.join(ON_ERROR)}, not {config.on_error!r} (keep: a card with an error keeps its "
+                          "last good version and the rest of the deck is written; stop: nothing is written)")
     if not all(part.strip() for part in config.root_deck.split("::")):
         raise ConfigError(f"{setting_place(pyproject, 'root_deck')}: root_deck must be a deck name such as 'My deck' "
                           "or 'A::B'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def test_malformed_source_gives_located_diagnostics_and_exit_1(project: Path) ->
     assert lines[-1] == "3 cards, 0 claims checked. Found 1 error and 1 warning."
 
 
-def test_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -> None:
+def test_with_on_error_stop_a_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -> None:
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('on_error = "stop"\n')
     write(project / "cards_src/a.md", GOOD)
     assert run("build").exit_code == 0
     apkg, pdf = project / "dist/Test deck.apkg", project / "dist/Test deck.pdf"
@@ -77,6 +80,16 @@ def test_failed_build_writes_nothing_and_keeps_previous_outputs(project: Path) -
     assert apkg.read_bytes() == before and pdf.read_bytes() == pdf_before
     assert (project / "cards_src/ankigen.lock").read_text(encoding="utf-8") == lock_before
     assert sorted(p.name for p in (project / "dist").iterdir()) == ["Test deck.apkg", "Test deck.pdf"]
+    assert "nothing written: fix the errors above; previous outputs are untouched" in result.output
+
+
+def test_on_error_takes_keep_or_stop(project: Path) -> None:
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('on_error = "skip"\n')
+    write(project / "cards_src/a.md", GOOD)
+    result = run("check")
+    assert result.exit_code == 2
+    assert "on_error must be one of keep, stop, not 'skip'" in result.output
 
 
 def test_check_json_format(project: Path) -> None:
@@ -98,11 +111,19 @@ def test_build_json_says_what_was_written_and_what_an_import_will_do(project: Pa
     first = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert first["outputs"] == ["dist/Test deck.apkg"] and first["up_to_date"] is False
     assert first["changes"] == {"new": ["one", "two"], "changed": [], "unchanged": 0, "removed": [],
-                                "still_removed": 0}
+                                "still_removed": 0, "kept_as_built": [], "left_out": []}
     write(project / "cards_src/a.md", "## One {#one}\n\na, edited\n")
     second = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert second["changes"] == {"new": [], "changed": ["one"], "unchanged": 0, "removed": ["two"],
-                                 "still_removed": 0}
+                                 "still_removed": 0, "kept_as_built": [], "left_out": []}
+    write(project / "cards_src/a.md", "## One {#one}\n\n$$1 + 1 = 3$$\n\n## New {#new}\n\n$$2 = 3$$\n")
+    broken = json.loads(run("build", "--no-pdf", "--format", "json").output)
+    assert broken["changes"] == {"new": [], "changed": [], "unchanged": 0, "removed": [], "still_removed": 1,
+                                 "kept_as_built": ["one"], "left_out": ["new"]}
+    assert broken["summary"]["errors"] == 2
+    write(project / "cards_src/a.md", "## One {#one}\n\na, edited\n")
+    fixed = json.loads(run("build", "--no-pdf", "--format", "json").output)
+    assert fixed["changes"]["unchanged"] == 1 and fixed["up_to_date"] is False  # as kept: nothing to update
     third = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert third["up_to_date"] is True
 
@@ -114,6 +135,12 @@ def test_warnings_pass_unless_strict(project: Path) -> None:
     assert result.exit_code == 1
     assert "warning[S025]" in result.output
     assert "--strict: the warnings above count as errors" in result.output
+    built = run("build", "--strict", "--no-pdf")
+    assert built.exit_code == 1  # the card counts as broken: left out, since no build packaged it
+    assert "0 new, 0 changed, 0 unchanged notes, 1 left out" in built.output
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('on_error = "stop"\n')
+    shutil.rmtree(project / "dist")
     built = run("build", "--strict", "--no-pdf")
     assert built.exit_code == 1 and not (project / "dist").exists()
     assert "nothing written: --strict counts the warnings above as errors" in built.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import AnkiCollection, run, write
 
 DECK = "## 步幅是什么？ {#stride}\n\n窗口每次移动的距离。\n\n## 填充呢？ {#padding}\n\n在边缘补零。\n"
@@ -48,20 +50,30 @@ def test_a_pdf_failure_still_writes_the_deck_and_keeps_the_old_pdf(project: Path
     assert (dist / "Test deck.pdf").read_bytes() != old_pdf
 
 
-def test_a_build_stopped_by_an_error_leaves_no_typst_job_or_temporary_folder(project: Path, tmp_path: Path,
-                                                                               monkeypatch) -> None:
+@pytest.mark.parametrize("on_error", ["stop", "keep"])
+def test_no_typst_job_or_temporary_folder_outlives_a_build_with_an_error(project: Path, tmp_path: Path, monkeypatch,
+                                                                         on_error: str) -> None:
     import tempfile
     import threading
+
+    from pypdf import PdfReader
 
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    # The PDF starts as soon as the cards are parsed; the false claim in the last card stops the
-    # build while it is still being typeset.
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write(f'on_error = "{on_error}"\n')
+    # The PDF starts as soon as the cards are parsed; the false claim in the last card is found
+    # while it is being typeset, which stops it (and, under "keep", starts it again without that card).
     cards = "".join(f"## 第 {i} 题 {{#q{i}}}\n\n答案 {i}：$x^{i}$\n\n" for i in range(60))
-    write(project / "cards_src/a.md", cards + "## 错的 {#wrong}\n\n$$2 + 2 = 5$$\n")
+    write(project / "cards_src/a.md", cards + "## 错在哪一题 {#wrong}\n\n$$2 + 2 = 5$$\n")
     failed = run("build")
     assert failed.exit_code == 1 and "error[C001]" in failed.output
     assert not [t for t in threading.enumerate() if t.name.startswith(("ankigen-pdf", "ankigen-typst"))]
     assert list(temp.iterdir()) == []
-    assert not (project / "dist").exists()
+    if on_error == "stop":
+        assert not (project / "dist").exists()
+        return
+    assert "60 new, 0 changed, 0 unchanged notes, 1 left out" in failed.output
+    text = "".join(p.extract_text() for p in PdfReader(project / "dist/Test deck.pdf").pages)
+    assert "第 59 题" in text and "错在哪一题" not in text

@@ -14,7 +14,7 @@ from pathlib import Path
 import genanki
 
 from ankigen.anki.identity import deck_id, note_type_id
-from ankigen.anki.lock import Kept, Lock, Stamp
+from ankigen.anki.lock import REMOVED_TAG, Kept, Lock, Stamp
 from ankigen.model import MediaFile, Note
 from ankigen.anki.notetype import basic_note_type, basic_note_type_hash, cloze_note_type, cloze_note_type_hash
 
@@ -100,7 +100,6 @@ def read_notes(package: Path) -> dict[str, Kept]:
 def lock_from_package(package: Path) -> Lock | None:
     """The lock the build that wrote this package left, as far as the package tells (None if no
     package): content hashes from its fields, its mtimes, and the notes it carried as removed."""
-    from ankigen.anki.changes import REMOVED_TAG
     from ankigen.anki.notes import content_hash, fields_of
 
     found = _read_package(package)
@@ -133,17 +132,32 @@ def _shown(model: dict) -> tuple:
             [(t.get("name"), t.get("qfmt"), t.get("afmt")) for t in model.get("tmpls", [])], model.get("css"))
 
 
-def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int]) -> None:
+def carried_media(package: Path, notes: list[Note]) -> dict[str, bytes]:
+    """The files of the last package that these notes (carried over from it) show, by name: a
+    note kept as it was must arrive with its images, also in a collection that never had them."""
+    try:
+        with zipfile.ZipFile(package) as z:
+            names = json.loads(z.read("media"))
+            shown = "\x1f".join(f for n in notes for f in n.fields)
+            return {name: z.read(number) for number, name in names.items() if name in shown}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
+        return {}
+
+
+def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int],
+               carried: dict[str, bytes] | None = None) -> None:
     """Write the package to target (a temporary path the caller renames into place)."""
     with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp:
         db_path = Path(tmp) / "collection.anki2"
         _collection(db_path, notes, note_type_mtimes)
-        ordered = sorted({m.name: m for m in media}.values(), key=lambda m: m.name)
+        files = {name: (lambda data=data: data) for name, data in (carried or {}).items()}
+        files.update({m.name: m.path.read_bytes for m in media})
+        ordered = sorted(files)
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
             _add(z, "collection.anki2", db_path.read_bytes())
-            _add(z, "media", json.dumps({str(i): m.name for i, m in enumerate(ordered)}).encode())
-            for i, m in enumerate(ordered):
-                _add(z, str(i), m.path.read_bytes())
+            _add(z, "media", json.dumps({str(i): name for i, name in enumerate(ordered)}).encode())
+            for i, name in enumerate(ordered):
+                _add(z, str(i), files[name]())
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:

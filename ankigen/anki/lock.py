@@ -18,6 +18,8 @@ from ankigen.config import ConfigError
 from ankigen.model import Note
 
 LOCK_FORMAT = 1
+# On the note of a card that left the sources: one search in Anki then finds every such card.
+REMOVED_TAG = "ankigen::removed"
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,11 @@ def stamp_note_type(kind: str, type_hash: str, lock: Lock, now: int) -> Stamp:
     return _stamp(lock.note_types.get(kind), type_hash, now)
 
 
-def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str, Kept]) -> str:
-    """The manifest; a removed note also keeps its fields, to stay in every later package."""
-    entries = {}
+def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str, Kept],
+              carried: dict[str, Stamp] | None = None) -> str:
+    """The manifest; a removed note also keeps its fields, to stay in every later package. `carried`:
+    the stamps of notes this build could not package (cards with errors), kept as they were."""
+    entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id} for g, s in (carried or {}).items()}
     for n in sorted(notes, key=lambda n: n.guid):
         entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1]}  # Id is every type's last field
         kept = removed.get(n.guid)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from pathlib import Path
 
 import pytest
 
-from conftest import PNG, only_apkg, run, write
+from conftest import PNG, AnkiCollection, only_apkg, run, write
 
 DECK_FILE = """\
 ---
@@ -422,3 +423,64 @@ def test_reverse_front_matter_must_be_boolean(project: Path) -> None:
     write(project / "cards_src/a.md", "---\nreverse: sometimes\n---\n\n## Q {#q}\n\nA\n")
     result = run("check")
     assert result.exit_code == 1 and "error[S027]" in result.output
+
+
+@pytest.mark.parametrize("fixed_clock", [False, True], ids=["clock", "SOURCE_DATE_EPOCH"])
+def test_a_card_with_an_error_keeps_its_last_good_note_and_history(project: Path, anki, fixed_clock: bool,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    if fixed_clock:  # every build in the same second: mtimes must still tell Anki the truth
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    before = anki.notes()
+    reviewed = {}
+    for key in ("derivative-x2", "stride"):
+        card_id = before[key].cards()[0].id
+        _review(anki, card_id)
+        reviewed[key] = anki.col.get_card(card_id)
+
+    # One card gets a false claim, the other an image that is not one; a third is edited, a fourth added.
+    math = DECK_FILE.replace("= 2x$$", "= 3x$$").replace("e.g. 55", "e.g. 55 (ten terms)")
+    write(project / "cards_src/math.md", math)
+    (project / "cards_src/img/note.png").write_text("not a picture", encoding="utf-8")
+    write(project / "cards_src/topics/words.md", PLAIN_FILE + "\n![](../img/note.png)\n\n## New? {#new}\n\nyes\n")
+    result = run("build")
+    assert result.exit_code == 1
+    assert "error[C001]" in result.output and "error[S034]" in result.output
+    assert "1 new, 1 changed, 0 unchanged notes, 2 kept as last built" in result.output
+    assert "kept as last built (errors above; the note and its history stay as they were): derivative-x2, stride" \
+        in result.output
+    assert (project / "dist/Test deck.pdf").is_file()
+
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.new) == 1 and len(log.updated) == 1 and len(log.duplicate) == 2 and not log.conflicting
+    after = anki.notes()
+    for key in ("derivative-x2", "stride"):
+        assert after[key].mod == before[key].mod and after[key].fields == before[key].fields
+        assert after[key].tags == before[key].tags  # nothing tagged removed
+        card = anki.col.get_card(reviewed[key].id)
+        assert (card.ivl, card.due, card.queue) == (reviewed[key].ivl, reviewed[key].due, reviewed[key].queue)
+        assert anki.col.db.scalar("select count() from revlog where cid = ?", card.id) == 1
+    assert "ten terms" in after["sum-first-n"]["Back"] and "yes" in after["new"]["Back"]
+    # The kept note brings its picture along, also into a collection that never had it.
+    fresh = AnkiCollection(tmp_path / "fresh.anki2")
+    try:
+        fresh.import_apkg(only_apkg(project / "dist"))
+        [picture] = re.findall(r'src="([^"]+)"', fresh.notes()["derivative-x2"]["Back"])
+        assert (Path(fresh.col.media.dir()) / picture).read_bytes() == PNG
+    finally:
+        fresh.close()
+
+    # Fixed: both are updated in place, with their history.
+    write(project / "cards_src/math.md", math.replace("= 3x$$", "= 2x$$ (the power rule)"))
+    write(project / "cards_src/topics/words.md", PLAIN_FILE.replace("How far", "The step") + "\n## New? {#new}\n\nyes\n")
+    fixed = run("build")
+    assert fixed.exit_code == 0, fixed.output
+    assert "0 new, 2 changed, 2 unchanged notes" in fixed.output
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 2 and not log.new and not log.conflicting
+    assert "The step" in anki.notes()["stride"]["Back"]
+    for key in ("derivative-x2", "stride"):
+        assert anki.col.db.scalar("select count() from revlog where cid = ?", reviewed[key].id) == 1

@@ -164,7 +164,8 @@ def test_compare_sorts_notes_by_what_the_import_does() -> None:
     changes = compare(lock, notes, kept)
     assert changes == Changes(new=("fresh-id", "nameless-Source"), updated=("edited-id",), unchanged=1,
                               removed=("gone-Source",), still_removed=1)
-    assert changes.counts() == {"new": 2, "changed": 1, "unchanged": 1, "removed": 1, "still_removed": 1}
+    assert changes.counts() == {"new": 2, "changed": 1, "unchanged": 1, "removed": 1, "still_removed": 1,
+                                "kept_as_built": 0, "left_out": 0}
 
 
 def test_the_report_names_cards_as_the_build_knows_them() -> None:
