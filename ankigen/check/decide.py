@@ -109,6 +109,9 @@ def _size(expr: sp.Expr, limit: int) -> int:
     return n
 
 
+_ORDER = {"<": (-1,), ">": (1,), "<=": (-1, 0), ">=": (0, 1)}  # the orders of two numbers each relation admits
+
+
 def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_name: str,
              complex_ok: bool = False, approximate: bool = False) -> bool | None:
     """Whether `a rel b` holds for these numbers; None when a side is undefined (or, unless
@@ -141,21 +144,14 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
         if small and not approximate and max(abs(av), abs(bv)) < sp.Float(10) ** -20:
             # sides this small agree to 25 digits only by the absolute threshold: ask evalf
             small = _vanishes(a - b, max(abs(av), abs(bv)))
-    if rel == "=":
-        return bool(small)
-    if rel == "!=":
-        return not small
+    if rel in ("=", "!="):  # the only relations of complex sides
+        return bool(small) == (rel == "=")
     if rel == "~":
         return bool(abs(diff) <= tol)
-    if rel == "<":
-        return bool(diff < 0 and not small)
-    if rel == ">":
-        return bool(diff > 0 and not small)
-    if rel == "<=":
-        return bool(diff < 0 or small)
-    if rel == ">=":
-        return bool(diff > 0 or small)
-    raise ValueError(rel)
+    if rel not in _ORDER:
+        raise ValueError(rel)
+    order = 0 if small else (-1 if diff < 0 else 1)  # sides within the tolerance are equal
+    return order in _ORDER[rel]
 
 
 def _vanishes(diff: sp.Expr, scale: sp.Expr) -> bool:
@@ -334,10 +330,12 @@ def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:
             return False
         if sp.cancel(sp.together(diff)) == 0:
             return True
-        if diff.has(sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.Pow):
-            rewritten = diff.rewrite(sp.exp)
-            if _size(rewritten, PROOF_NODES) <= PROOF_NODES and sp.cancel(sp.together(sp.expand(rewritten))) == 0:
-                return True
+        # Hyperbolic and circular functions, and powers, in exponentials: sin 2x = 2 sin x cos x,
+        # cosh² − sinh² = 1 and 2^x·2^x = 4^x cancel there.
+        rewritten = diff.rewrite(sp.exp)
+        if rewritten != diff and _size(rewritten, PROOF_NODES) <= PROOF_NODES \
+                and sp.cancel(sp.together(sp.expand(rewritten))) == 0:
+            return True
     except (RecursionError, TypeError, ValueError, NotImplementedError, AttributeError):
         return False
     return False

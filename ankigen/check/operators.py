@@ -101,7 +101,8 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
         value = sp.N(expr, 30)
     except _SYMPY_FAILURES:
         return None
-    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Limit, sp.Sum):
+    # (A limit never gets here, and sp.N makes none.)
+    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Sum):
         return None
     if any(v._prec < 20 for v in value.atoms(sp.Float)):
         return None  # quadrature that did not converge (∫₀¹ x⁻² dx comes back as 0.e+105): no value

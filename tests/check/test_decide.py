@@ -973,3 +973,44 @@ def test_vanishes_by_the_digits_evalf_can_vouch_for() -> None:
     assert bool(D._vanishes(sp.Rational(1, 10**40), sp.Integer(1))) is False
     assert bool(D._vanishes(sp.I, sp.Integer(1))) is False
     assert bool(D._vanishes(sp.Integer(0), sp.Integer(1))) is True
+
+
+# --- _compare: one relation between two numbers -----------------------------------------------------
+
+
+def test_compare_refuses_each_undefined_number() -> None:
+    for undefined in (sp.zoo, sp.nan, sp.oo, -sp.oo):
+        assert D._compare(undefined, sp.Integer(1), "<", None, "") is None, undefined
+        assert D._compare(sp.Integer(1), undefined, ">", None, "") is None, undefined
+        assert D._compare(undefined, None, "in", None, "N") is None, undefined
+
+
+def test_compare_membership_of_a_whole_number_in_disguise() -> None:
+    zero = sp.sin(sp.pi / 7) ** 2 + sp.cos(sp.pi / 7) ** 2 - 1  # sympy cannot tell its sign
+    assert zero.is_integer is None
+    assert D._compare(zero, None, "in", None, "N") is True
+    three = sp.log(8) / sp.log(2)
+    assert D._compare(three, None, "in", None, "N") is True and D._compare(-three, None, "in", None, "N") is False
+    assert D._compare(-three, None, "in", None, "Z") is True
+    assert D._compare(sp.log(3) / sp.log(2), None, "in", None, "Z") is False
+
+
+def test_compare_tolerances_exact_and_approximate() -> None:
+    one = sp.Integer(1)
+    near = sp.Float("1.0000000000005", 60)  # 5e-13 off
+    assert D._compare(near, one, "=", None, "", approximate=True) is True
+    assert D._compare(sp.Float("1.000000000002", 60), one, "=", None, "", approximate=True) is False
+    assert D._compare(sp.Float("1." + "0" * 45 + "5", 70), one, "=", None, "") is True  # 5e-46: exact to 45 digits
+    assert D._compare(sp.Float("1." + "0" * 43 + "5", 70), one, "=", None, "") is False
+    # tiny sides of an approximate claim are compared at its tolerance, not asked to vanish
+    assert D._compare(sp.Float("1e-30", 30), sp.Float("2e-30", 30), "=", None, "", approximate=True) is True
+    assert D._compare(sp.Float("1e-30", 30), sp.Float("2e-30", 30), "=", None, "") is False
+
+
+def test_proven_by_exponentials_for_each_function() -> None:
+    assert D._proven(sp.sin(2 * x), 2 * sp.sin(x) * sp.cos(x)) is True
+    assert D._proven(sp.sin(x + y), sp.sin(x) * sp.cos(y) + sp.cos(x) * sp.sin(y)) is True
+    assert D._proven(sp.sinh(x + y), sp.sinh(x) * sp.cosh(y) + sp.cosh(x) * sp.sinh(y)) is True
+    assert D._proven(sp.cosh(x + y), sp.cosh(x) * sp.cosh(y) + sp.sinh(x) * sp.sinh(y)) is True
+    assert D._proven(sp.tanh(2 * x), 2 * sp.tanh(x) / (1 + sp.tanh(x) ** 2)) is True
+    assert D._proven(sp.sin(2 * x), sp.sin(x) * sp.cos(x)) is False

@@ -114,3 +114,50 @@ def test_needed_conditions_are_the_branches_that_give_a_value() -> None:
     assert O.needed_conditions(x + 1) == []
     plain = sp.Piecewise((x, x > 1), (y, True))
     assert O.needed_conditions(plain) == [x > 1]
+
+
+def test_numeric_refuses_each_kind_of_non_number() -> None:
+    for undefined in (sp.zoo, sp.nan, sp.oo, -sp.oo):
+        assert O.numeric(undefined) is None, undefined
+    # sympy can neither integrate nor approximate Γ across its pole: the integral comes back as it is
+    assert O.numeric(sp.Integral(sp.gamma(x), (x, -1, 1))) is None
+    # a derivative at a point is taken by closed_form, never approximated here
+    assert O.numeric(sp.Subs(sp.Derivative(sp.sin(x), x), x, 2)) is None
+
+
+def test_numeric_values_have_thirty_digits() -> None:
+    value = O.numeric(sp.Integral(sp.exp(-(x**2)), (x, 0, 1)))
+    assert value._prec == sp.Float(1, 30)._prec
+
+
+def test_evaluate_takes_only_the_outer_derivative() -> None:
+    # the integral inside stays for the next round, innermost first, and is not done here
+    assert O._evaluate(sp.Derivative(sp.Integral(x * y, (y, 0, 1)), x)) == sp.Integral(y, (y, 0, 1))
+
+
+def test_evaluate_takes_an_operator_of_exactly_the_counted_size() -> None:
+    terms = [symbol(f"a_{i}") * x for i in range(24)] + [symbol("b_1"), symbol("b_2")]
+    integral = sp.Integral(sp.Add(*terms), (x, 0, 1))
+    assert O._size(integral, 200) == O.SYMBOLIC_NODES
+    expected = sum(symbol(f"a_{i}") for i in range(24)) / 2 + symbol("b_1") + symbol("b_2")
+    assert sp.expand(O._evaluate(integral) - expected) == 0
+
+
+def test_evaluate_refuses_an_undefined_limit() -> None:
+    assert O._evaluate(sp.Limit(sp.nan, x, 0)) is None
+
+
+def test_a_substitution_alone_is_an_operator() -> None:
+    assert O.has_operators(sp.Subs(x**2 + f(x), x, 2)) is True
+
+
+def test_a_series_with_a_condition_is_summed_once() -> None:
+    series = sp.Sum(gamma**k, (k, 0, sp.oo))
+    # its closed form holds the series itself in the other branch, which is not summed again
+    assert O.closed_form(series) == series.doit()
+
+
+def test_a_branch_that_is_still_an_operator_needs_no_condition() -> None:
+    for unevaluated in (sp.Integral(f(x), (x, 0, 1)), sp.Sum(f(k), (k, 0, sp.oo)),
+                        sp.Product(f(k), (k, 1, sp.oo))):
+        assert O.needed_conditions(sp.Piecewise((unevaluated, x > 1), (y, True))) == []
