@@ -18,7 +18,7 @@ from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_loc
 from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
 from ankigen.anki.notes import make_note
 from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
-from ankigen.run.output import atomic_path, write_text_atomic
+from ankigen.run.output import fault, staged, sweep
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
@@ -203,12 +203,15 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
         media = [m for card in good for m in card.media]
         carried = carried_media(targets[0], held.notes + gone) if held.notes or gone else {}
 
-        written = _write_outputs(targets, notes, (media, carried), {k: v.mtime for k, v in type_stamps.items()},
-                                 pdf, sink)
-        # The lock describes the .apkg just written, whatever became of the PDF.
+        # The lock describes the .apkg written with it, whatever became of the PDF.
         new_lock = lock_text(notes, type_stamps, kept, held.stamps)
-        if not lock_file.exists() or lock_file.read_text(encoding="utf-8") != new_lock:
-            write_text_atomic(lock_file, new_lock)
+        try:
+            written = _write_outputs(targets, notes, (media, carried), {k: v.mtime for k, v in type_stamps.items()},
+                                     pdf, sink, (lock_file, new_lock))
+        except OSError as exc:
+            where, message, hint = fault(exc, targets[0])
+            sink.error(Span(where, 1, 1), "B002", message, hint=hint + "; the previous outputs are untouched")
+            return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), history=history)
         summary = _summary(cards, stats, sink)
         if written == targets:  # a build with a failed PDF is tried again next time, never replayed
             stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
@@ -335,20 +338,25 @@ def _pdf_job(cards: list[Card], config: Config, now: int):
 
 
 def _write_outputs(targets: list[Path], notes: list[Note], media: tuple, type_mtimes: dict[str, int],
-                   pdf: _Background, sink: Sink) -> list[Path]:
-    """The outputs written, each to a temporary file renamed into place. The PDF stands alone: when
-    it cannot be typeset, the .apkg is still written and the previous PDF is left as it was.
-    `media`: the cards' files, and those the last package's notes carried over need."""
+                   pdf: _Background, sink: Sink, lock: tuple[Path, str]) -> list[Path]:
+    """The outputs, written as one set: each to a temporary file, then all renamed into place
+    (run/output.py), so a failed or interrupted build leaves the previous set. The PDF stands
+    alone: when it cannot be typeset, the .apkg and the lock are still written and the previous
+    PDF is left as it was. `media`: the cards' files, and those of notes carried over from the
+    last package. The lock is written only when it changed (it is committed with the sources)."""
     data = None
     if len(targets) > 1:
-        # Waited for before anything is renamed: Ctrl-C meanwhile leaves every output as it was.
         data, pdf_sink = pdf.result()
         sink.items.extend(pdf_sink.items)
-    with atomic_path(targets[0]) as apkg_tmp, stage("apkg"):
-        write_apkg(apkg_tmp, notes, media[0], type_mtimes, media[1])
-    written = [targets[0]]
-    if data is not None:
-        with atomic_path(targets[1]) as pdf_tmp:
-            pdf_tmp.write_bytes(data)
-        written.append(targets[1])
+    written = targets[:1] + (targets[1:] if data is not None else [])
+    lock_file, lock = lock
+    lock_changed = not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock
+    sweep(targets[0].parent, [t.name for t in targets])
+    with staged(written + ([lock_file] if lock_changed else [])) as temps:
+        with stage("apkg"):
+            write_apkg(temps[0], notes, media[0], type_mtimes, media[1])
+        if data is not None:
+            temps[1].write_bytes(data)
+        if lock_changed:
+            temps[-1].write_text(lock, encoding="utf-8")
     return written

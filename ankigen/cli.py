@@ -16,6 +16,7 @@ from ankigen.diagnostics import format_json, format_summary, format_text
 
 EXIT_FINDINGS = 1
 EXIT_FAILURE = 2
+ENVIRONMENT_CODES = {"B002"}  # errors of the machine, which exit like a configuration problem
 
 
 class InternalError(click.ClickException):
@@ -23,6 +24,15 @@ class InternalError(click.ClickException):
 
     def format_message(self) -> str:
         return f"internal error: {self.message}\nThis is a bug in ankigen; please report it with the source that caused it."
+
+
+class EnvironmentFault(click.ClickException):
+    """The file system refused ankigen (B002 outside the writing of outputs): exit code 2, located."""
+
+    exit_code = EXIT_FAILURE
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
 
 
 def _guarded(func):
@@ -55,8 +65,18 @@ def _run(func, args, kwargs):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C ends at once, without a traceback
         click.echo("interrupted; previous outputs are untouched", err=True)
         sys.exit(130)
+    except OSError as exc:  # the machine's fault (a full disk, a read-only cache): said where, not a bug
+        if _debug():
+            traceback.print_exc()
+        from ankigen.run.output import fault
+
+        where, message, hint = fault(exc, Path("."))
+        raise EnvironmentFault(f"{where}:1:1: error[B002]: {message}\n  = help: {hint}") from None
     except Exception as exc:  # noqa: BLE001 — the one place that catches everything
         if _debug():
             traceback.print_exc()
@@ -179,6 +199,8 @@ def _trim(diags) -> tuple[list, dict[str, int]]:
 
 
 def _exit_code(report, strict: bool) -> int:
+    if any(d.code in ENVIRONMENT_CODES for d in report.diagnostics):
+        return EXIT_FAILURE  # the machine's fault, not the sources'
     if report.summary.errors or (strict and report.summary.warnings):
         return EXIT_FINDINGS
     return 0

@@ -450,6 +450,15 @@ BUILD = (
          "keep the output folder (`dist/`) between builds",
          Example((File(SOURCE, _CARD),), command="build", first=md(_TWO, "", "build"), remove=("dist",)),
          Example((File(SOURCE, _CARD),), command="build", first=md(_TWO, "", "build"))),
+    Code("B002", ERROR, "an output cannot be written",
+         "The file system refused to write the package, the PDF or the lock: a read-only or full disk, "
+         "a folder you may not write, a file where a folder should be. The message gives the path and "
+         "the system's reason. Nothing is replaced: the outputs of one build are written to temporary "
+         "files and renamed together only once all of them are written, so the previous set stays "
+         "as it was. The build exits 2, as for a configuration problem: the sources are not at fault.",
+         "choose a writable folder (`--out`, or the `out`, `lock` and `cache` settings), or free some space",
+         md(_CARD, "", "build", File("dist", "a file, where the output folder should be\n")),
+         md(_CARD, "", "build")),
 )
 
 GROUPS = (

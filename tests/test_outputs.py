@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,74 @@ def test_no_typst_job_or_temporary_folder_outlives_a_build_with_an_error(project
     assert "60 new, 0 changed, 0 unchanged notes, 1 left out" in failed.output
     text = "".join(p.extract_text() for p in PdfReader(project / "dist/Test deck.pdf").pages)
     assert "第 59 题" in text and "错在哪一题" not in text
+
+
+# --- outputs are one set ------------------------------------------------------------------------
+
+
+def test_a_set_whose_last_file_fails_replaces_none_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from ankigen.run.output import staged
+
+    first, second = tmp_path / "deck.apkg", tmp_path / "ankigen.lock"
+    first.write_text("old package", encoding="utf-8")
+    second.write_text("old lock", encoding="utf-8")
+    with pytest.raises(OSError):
+        with staged([first, second]) as (a, b):
+            a.write_text("new package", encoding="utf-8")
+            raise OSError(28, "No space left on device", str(b))
+    assert first.read_text(encoding="utf-8") == "old package" and second.read_text(encoding="utf-8") == "old lock"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ankigen.lock", "deck.apkg"]
+
+
+def test_ctrl_c_during_the_renames_waits_for_the_whole_set(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import signal
+
+    from ankigen.run import output
+
+    targets = [tmp_path / "a", tmp_path / "b", tmp_path / "c"]
+    renamed = []
+    real_replace = os.replace
+
+    def replace_then_interrupt(src, dst):
+        real_replace(src, dst)
+        renamed.append(Path(dst).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives between the first rename and the second
+
+    monkeypatch.setattr(output.os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        with output.staged(targets) as temps:
+            for tmp in temps:
+                tmp.write_text("new", encoding="utf-8")
+    assert renamed == ["a", "b", "c"]  # the interruption took effect only after the last
+    assert all(t.read_text(encoding="utf-8") == "new" for t in targets)
+
+
+def test_a_build_removes_what_a_killed_build_left_beside_its_outputs(project: Path) -> None:
+    write(project / "cards_src/a.md", DECK)
+    assert run("build", "--no-pdf").exit_code == 0
+    stale = project / "dist/.Test deck.apkg.x1y2z3.tmp"
+    stale.write_bytes(b"")  # what SIGKILL leaves: no cleanup ran
+    other = project / "dist/.notes.txt.tmp"
+    other.write_text("not ours", encoding="utf-8")
+    write(project / "cards_src/a.md", DECK.replace("补零", "补上零"))
+    assert run("build", "--no-pdf").exit_code == 0
+    assert not stale.exists() and other.exists()
+
+
+def test_an_output_folder_that_is_a_file_is_a_located_fault(project: Path) -> None:
+    write(project / "cards_src/a.md", DECK)
+    (project / "dist").write_text("a file\n", encoding="utf-8")
+    result = run("build")
+    assert result.exit_code == 2
+    assert "dist:1:1: error[B002]: cannot write: File exists (errno 17)" in result.output
+    assert "a file stands where a folder is needed" in result.output
+    assert "This is a bug" not in result.output
+    (project / "dist").unlink()
+    shutil.rmtree(project / ".ankigen-cache")  # the first build made it
+    (project / ".ankigen-cache").write_text("a file\n", encoding="utf-8")  # the cache, not an output
+    result = run("build")
+    assert result.exit_code == 2, result.output
+    assert "error[B002]: cannot write: Not a directory (errno 20)" in result.output
+    assert "This is a bug" not in result.output

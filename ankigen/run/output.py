@@ -1,9 +1,13 @@
-"""Writing outputs so that a failed or interrupted build never leaves a half-written file."""
+"""Writing outputs so that a failed or interrupted build never leaves a half-written file, and the
+outputs of one build (package, PDF, lock) replace the previous ones together."""
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,17 +16,59 @@ from typing import Iterator
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside target; on success it replaces target, on failure it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    with staged([target]) as (tmp,):
+        yield tmp
+
+
+@contextmanager
+def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
+    """Temporary paths beside each target, for the caller to write. When the block ends without an
+    exception they replace their targets one after another, with Ctrl-C held back meanwhile, so
+    that the previous set and the new one are never mixed by an interruption; on any failure every
+    temporary file is removed and every target is left as it was."""
+    temps: list[Path] = []
     try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp_path, target)
-    except BaseException:  # Ctrl-C included: never leave the temporary file behind
-        tmp_path.unlink(missing_ok=True)
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            temps.append(Path(tmp))
+        yield tuple(temps)
+        with _held_interrupt():
+            for tmp, target in zip(temps, targets):
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+                os.replace(tmp, target)
+    except BaseException:  # Ctrl-C included: never leave a temporary file behind
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _held_interrupt() -> Iterator[None]:
+    """SIGINT waits until the block is done (a few renames), then takes effect."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
+
+
+def sweep(folder: Path, names: list[str]) -> None:
+    """Remove the temporary files a killed build left beside these outputs (SIGKILL runs no cleanup)."""
+    for name in names:
+        for stale in folder.glob(f".{glob_escape(name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _umask() -> int:
@@ -34,3 +80,29 @@ def _umask() -> int:
 def write_text_atomic(target: Path, text: str, newline: str | None = None) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8", newline=newline)
+
+
+# What the file system said, as a reader can act on it.
+_FAULT_HINTS = {
+    errno.EROFS: "the file system is read-only: choose a writable folder (`--out`, `cache`, `lock` settings)",
+    errno.EACCES: "you may not write there: choose another folder, or change its permissions",
+    errno.EPERM: "you may not write there: choose another folder, or change its permissions",
+    errno.ENOSPC: "the disk is full: free some space and build again",
+    errno.EDQUOT: "the disk quota is used up: free some space and build again",
+    errno.ENOTDIR: "a file stands where a folder is needed: move it, or choose another path",
+    errno.EEXIST: "a file stands where a folder is needed: move it, or choose another path",
+    errno.EISDIR: "a folder stands where a file is needed: move it, or choose another path",
+    errno.ENOENT: "a folder on the way does not exist: create it, or choose another path",
+}
+
+
+def fault(exc: OSError, fallback: Path) -> tuple[str, str, str]:
+    """(path, message, hint) for a file-system error met while reading or writing outputs."""
+    from ankigen.source.sources import display_path
+
+    path = display_path(Path(exc.filename)) if exc.filename else display_path(fallback)
+    reason = exc.strerror or str(exc)
+    hint = _FAULT_HINTS.get(exc.errno or 0, "check the path and the disk, then build again")
+    return path, f"cannot write: {reason} (errno {exc.errno})", hint
+
+
