@@ -149,3 +149,34 @@ def test_an_output_folder_that_is_a_file_is_a_located_fault(project: Path) -> No
     assert result.exit_code == 2, result.output
     assert "error[B002]: cannot write: Not a directory (errno 20)" in result.output
     assert "This is a bug" not in result.output
+
+
+def test_a_replaced_file_keeps_its_mode_and_owner_and_a_link_keeps_its_target(tmp_path: Path) -> None:
+    import os
+
+    from ankigen.run.output import write_text_atomic
+
+    private = tmp_path / "private.md"
+    private.write_text("old", encoding="utf-8")
+    os.chmod(private, 0o600)
+    if os.geteuid() == 0:
+        os.chown(private, 12345, 12345)
+    write_text_atomic(private, "new")
+    st = private.stat()
+    assert private.read_text(encoding="utf-8") == "new" and st.st_mode & 0o777 == 0o600
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (12345, 12345)
+
+    target = tmp_path / "notes/real.md"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+
+    fresh = tmp_path / "fresh.txt"
+    write_text_atomic(fresh, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -26,6 +26,9 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
     exception they replace their targets one after another, with Ctrl-C held back meanwhile, so
     that the previous set and the new one are never mixed by an interruption; on any failure every
     temporary file is removed and every target is left as it was."""
+    # A file replaced is replaced as an editor saving it would: a symbolic link keeps pointing at
+    # its target, which gets the new content, and the file keeps its permissions and owner.
+    targets = [t.resolve() if t.is_symlink() else t for t in targets]
     temps: list[Path] = []
     try:
         for target in targets:
@@ -34,9 +37,10 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
             os.close(fd)
             temps.append(Path(tmp))
         yield tuple(temps)
+        for tmp, target in zip(temps, targets):
+            _take_mode(tmp, target)
         with _held_interrupt():
             for tmp, target in zip(temps, targets):
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
                 os.replace(tmp, target)
     except BaseException:  # Ctrl-C included: never leave a temporary file behind
         for tmp in temps:
@@ -58,6 +62,19 @@ def _held_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if caught:
             raise KeyboardInterrupt
+
+
+def _take_mode(tmp: Path, target: Path) -> None:
+    try:
+        old = target.stat()
+    except FileNotFoundError:  # a new file: an ordinary one (mkstemp makes 0600)
+        os.chmod(tmp, 0o666 & ~_umask())
+        return
+    os.chmod(tmp, old.st_mode & 0o7777)
+    try:
+        os.chown(tmp, old.st_uid, old.st_gid)
+    except PermissionError:  # another user's file: only its owner or root may give it back
+        pass
 
 
 def sweep(folder: Path, names: list[str]) -> None:
