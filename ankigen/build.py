@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen.anki.apkg import carried_media, write_apkg
-from ankigen.anki.changes import Broken, Changes, compare, held_notes, removed_notes
+from ankigen.anki.changes import Broken, Changes, compare, held_notes, import_surprises, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
@@ -195,6 +195,10 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
         gone, kept = removed_notes(lock, notes + held.notes, targets[0], lock_file, sink, held)
         notes = stamp_notes(notes + held.notes + gone, lock, now)
         changes = compare(lock, notes, kept, names, held)
+        spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
+        for guid, code, message, hint in import_surprises(lock, notes, targets[0]):
+            if guid in spans:  # not a note carried over from the last package
+                sink.warning(spans[guid], code, message, hint=hint)
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
                           history=history)

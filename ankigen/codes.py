@@ -459,6 +459,23 @@ BUILD = (
          "choose a writable folder (`--out`, or the `out`, `lock` and `cache` settings), or free some space",
          md(_CARD, "", "build", File("dist", "a file, where the output folder should be\n")),
          md(_CARD, "", "build")),
+    Code("B003", WARNING, "a card changed between basic and cloze, which an import cannot apply",
+         "A note's type is fixed once it is in a collection: Anki imports a note whose type changed as "
+         "*conflicting* and skips it, so the edit would never arrive, while the build would report an "
+         "update. The card is named with the type it had and the one it has now.",
+         "keep the card's kind, or give it a new id (it becomes a new note, and the old one is tagged "
+         "`ankigen::removed` with its history)",
+         Example((File(SOURCE, "## What is 2 + 2? {#two-plus-two}\n\n{{c1::Four}}.\n"),), command="build",
+                 first=md(_CARD, "", "build")),
+         Example((File(SOURCE, "## What is 2 + 2? {#two-plus-two}\n\n{{c1::Four}}.\n"),), command="build",
+                 first=md("## What is 2 + 2? {#two-plus-two}\n\n{{c1::4}}.\n", "", "build"))),
+    Code("B004", WARNING, "a card moved to another deck, where an import will not move it",
+         "An import updates a note in place but never moves its cards between decks, so a card whose "
+         "deck changed (moved to another file or folder, or given another `deck:`) stays in its old "
+         "deck in Anki while the report says it was updated.",
+         "move its cards once in Anki's browser (Change Deck)",
+         Example((File("cards_src/other/notes.md", _CARD),), command="build", first=md(_CARD, "", "build")),
+         Example((File(SOURCE, _CARD.replace("Four", "4")),), command="build", first=md(_CARD, "", "build"))),
 )
 
 GROUPS = (

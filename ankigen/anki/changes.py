@@ -146,3 +146,27 @@ def compare(lock: Lock, notes: list[Note], kept: dict[str, Kept], names: dict[st
             unchanged += 1
     return Changes(tuple(new), tuple(updated), unchanged, tuple(removed), still, tuple(kept_as_built),
                    tuple(held.left_out))
+
+
+def import_surprises(lock: Lock, notes: list[Note], previous: Path) -> list[tuple[str, str, str, str]]:
+    """(GUID, code, message, hint) for each note an import will not take as the report says: Anki
+    cannot change a note's type (basic ↔ cloze: it skips the note as conflicting, so the edit never
+    arrives), and never moves a card to another deck."""
+    found = []
+    for n in notes:
+        old = lock.notes.get(n.guid)
+        if old is not None and old.deck and old.deck != n.deck and n.guid not in lock.removed:
+            found.append((n.guid, "B004", f"this card moved from deck '{old.deck}' to '{n.deck}': an import "
+                          "never moves cards between decks, so in Anki it stays in "
+                          f"'{old.deck}'", "move it once in Anki's browser (Change Deck)"))
+    changed = [n for n in notes if n.guid in lock.notes and lock.notes[n.guid].hash != n.content_hash]
+    package = read_notes(previous) if changed else {}
+    for n in changed:
+        k = package.get(n.guid)
+        if k is not None and k.kind != n.kind and REMOVED_TAG not in k.tags:
+            found.append((n.guid, "B003", f"this card changed from {k.kind} to {n.kind}: Anki cannot change a "
+                          "note's type on import, so it will skip this note as conflicting and the edit "
+                          "will not arrive",
+                          f"keep it {k.kind}, or give it a new id: it then becomes a new note, and the old one "
+                          f"is tagged {REMOVED_TAG} with its history"))
+    return found

@@ -27,6 +27,7 @@ class Stamp:
     hash: str
     mtime: int
     id: str = ""  # the card's id; `ankigen ids` may give one to a note built without
+    deck: str = ""  # where the last build put it (not in the hash: a move changes nothing Anki applies)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def read_lock(path: Path) -> Lock:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != LOCK_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
-        notes = {g: Stamp(v["hash"], int(v["mtime"]), str(v.get("id", ""))) for g, v in data["notes"].items()}
+        notes = {g: Stamp(v["hash"], int(v["mtime"]), str(v.get("id", "")), str(v.get("deck", "")))
+                 for g, v in data["notes"].items()}
         types = {k: Stamp(v["hash"], int(v["mtime"])) for k, v in data.get("note_types", {}).items()}
         removed = {g: Kept(v.get("id", ""), r["deck"], tuple(r["tags"]), tuple(r["fields"]), r.get("kind", "basic"))
                    for g, v in data["notes"].items() if (r := v.get("removed"))}
@@ -106,9 +108,9 @@ def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str
               carried: dict[str, Stamp] | None = None) -> str:
     """The manifest; a removed note also keeps its fields, to stay in every later package. `carried`:
     the stamps of notes this build could not package (cards with errors), kept as they were."""
-    entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id} for g, s in (carried or {}).items()}
+    entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id, "deck": s.deck} for g, s in (carried or {}).items()}
     for n in sorted(notes, key=lambda n: n.guid):
-        entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1]}  # Id is every type's last field
+        entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1], "deck": n.deck}  # Id: every type's last field
         kept = removed.get(n.guid)
         if kept is not None:
             entry["removed"] = {"deck": kept.deck, "tags": list(kept.tags), "fields": list(kept.fields),

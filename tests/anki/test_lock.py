@@ -83,8 +83,8 @@ def test_lock_text_is_sorted_readable_json() -> None:
         "format": 1,
         "note_types": {"basic": {"hash": "tb", "mtime": 5}},
         "notes": {
-            "a": {"hash": "ha", "mtime": 10, "id": ""},
-            "b": {"hash": "hb", "mtime": 20, "id": "id-b",
+            "a": {"hash": "ha", "mtime": 10, "id": "", "deck": "Deck"},
+            "b": {"hash": "hb", "mtime": 20, "id": "id-b", "deck": "Deck",
                   "removed": {"deck": "Deck::甲", "tags": ["x", "y"], "fields": ["F", "B"], "kind": "basic"}},
         },
     }
@@ -97,7 +97,7 @@ def test_the_lock_reads_back_what_was_written(tmp_path: Path) -> None:
     path.write_text(lock_text([note("a", "ha", "id-a", 10), note("b", "hb", "id-b", 20)],
                               {"cloze": Stamp("tc", 7)}, kept), encoding="utf-8")
     lock = read_lock(path)
-    assert lock.notes == {"a": Stamp("ha", 10, "id-a"), "b": Stamp("hb", 20, "id-b")}
+    assert lock.notes == {"a": Stamp("ha", 10, "id-a", "Deck"), "b": Stamp("hb", 20, "id-b", "Deck")}
     assert lock.note_types == {"cloze": Stamp("tc", 7)}
     assert lock.removed == kept
 
