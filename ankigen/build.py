@@ -18,7 +18,7 @@ from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_loc
 from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
 from ankigen.anki.notes import make_note
 from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
-from ankigen.run.output import fault, staged, sweep
+from ankigen.run.output import fault, one_build_at_a_time, staged, sweep
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
@@ -153,6 +153,11 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
         config = replace(config, pdf=False)
     _require_whole_project(src, config)
     _require_sources(src)
+    with one_build_at_a_time(config.resolve(config.cache) if config.cache else None):
+        return _build_project(src, out, config, dry_run)
+
+
+def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Report:
     lock_file = lock_path(src, config)
     stem = output_stem(config.root_deck)
     targets = [out / f"{stem}.apkg"] + ([out / f"{stem}.pdf"] if config.pdf else [])

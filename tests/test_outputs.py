@@ -180,3 +180,24 @@ def test_a_replaced_file_keeps_its_mode_and_owner_and_a_link_keeps_its_target(tm
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_second_build_of_a_project_waits_for_the_first(project: Path) -> None:
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    write(project / "cards_src/a.md", DECK)
+    (project / ".ankigen-cache").mkdir()
+    with open(project / ".ankigen-cache/build.lock", "a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build under way holds it
+        proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--no-pdf"], cwd=project,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert proc.poll() is None and not (project / "dist").exists()
+        fcntl.flock(held, fcntl.LOCK_UN)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "waiting for another build of this project to finish" in err
+    assert "wrote dist/Test deck.apkg" in out

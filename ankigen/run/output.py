@@ -123,3 +123,30 @@ def fault(exc: OSError, fallback: Path) -> tuple[str, str, str]:
     return path, f"cannot write: {reason} (errno {exc.errno})", hint
 
 
+
+
+@contextmanager
+def one_build_at_a_time(folder: Path | None) -> Iterator[None]:
+    """An exclusive lock on `folder/build.lock` (the project's cache) for the whole build: a second
+    build of the project waits for the first, so that the later edit is the one left in `dist/`.
+    Without a cache folder, or on a system without flock, builds are not serialised."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        fcntl = None
+    if folder is None or fcntl is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "build.lock", "a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            import sys
+
+            sys.stderr.write("waiting for another build of this project to finish…\n")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
