@@ -147,7 +147,7 @@ def test_an_output_folder_that_is_a_file_is_a_located_fault(project: Path) -> No
     (project / ".ankigen-cache").write_text("a file\n", encoding="utf-8")  # the cache, not an output
     result = run("build")
     assert result.exit_code == 2, result.output
-    assert "error[B002]: cannot write: Not a directory (errno 20)" in result.output
+    assert ".ankigen-cache:1:1: error[B002]: cannot write: File exists (errno 17)" in result.output
     assert "This is a bug" not in result.output
 
 
@@ -201,3 +201,22 @@ def test_a_second_build_of_a_project_waits_for_the_first(project: Path) -> None:
     assert proc.returncode == 0, err
     assert "waiting for another build of this project to finish" in err
     assert "wrote dist/Test deck.apkg" in out
+
+
+def test_scratch_folders_of_killed_builds_are_removed_by_the_next(tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    from ankigen.run.output import scratch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    dead = tmp_path / f"ankigen-pdf-{gone}-abc123"
+    (dead / "chunks").mkdir(parents=True)
+    live = tmp_path / "ankigen-pdf-1-xyz"  # pid 1 is always running
+    live.mkdir()
+    with scratch("pdf") as folder:
+        assert folder.parent == tmp_path and folder.name.startswith("ankigen-pdf-")
+    assert not dead.exists() and live.exists() and not folder.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-import tempfile
 import warnings
 import zipfile
 from dataclasses import replace
@@ -16,6 +15,7 @@ import genanki
 from ankigen.anki.identity import deck_id, note_type_id
 from ankigen.anki.lock import REMOVED_TAG, Kept, Lock, Stamp
 from ankigen.model import MediaFile, Note
+from ankigen.run.output import scratch
 from ankigen.anki.notetype import basic_note_type, basic_note_type_hash, cloze_note_type, cloze_note_type_hash
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
@@ -63,8 +63,8 @@ def _read_package(package: Path) -> tuple[list[tuple], dict[int, str], dict[int,
     """(rows of guid, note type id, fields, tags, mtime, deck id; deck names; note types by id) of
     an earlier package, or None when it is missing or unreadable."""
     try:
-        with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp, zipfile.ZipFile(package) as z:
-            db_path = Path(tmp) / "collection.anki2"
+        with scratch("read") as tmp, zipfile.ZipFile(package) as z:
+            db_path = tmp / "collection.anki2"
             db_path.write_bytes(z.read("collection.anki2"))
             conn = sqlite3.connect(db_path)
             try:
@@ -147,8 +147,8 @@ def carried_media(package: Path, notes: list[Note]) -> dict[str, bytes]:
 def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int],
                carried: dict[str, bytes] | None = None) -> None:
     """Write the package to target (a temporary path the caller renames into place)."""
-    with tempfile.TemporaryDirectory(prefix="ankigen-") as tmp:
-        db_path = Path(tmp) / "collection.anki2"
+    with scratch("apkg") as tmp:
+        db_path = tmp / "collection.anki2"
         _collection(db_path, notes, note_type_mtimes)
         files = {name: (lambda data=data: data) for name, data in (carried or {}).items()}
         files.update({m.name: m.path.read_bytes for m in media})

@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import re
 import shutil
-import tempfile
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ankigen import code_digest
+from ankigen.run.output import scratch
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS
 from ankigen.source.markdown import shown_math
@@ -427,8 +427,7 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
     from importlib.metadata import version
 
     salt = f"{code_digest()}|typst {version('typst')}|{fonts.key}"
-    with tempfile.TemporaryDirectory(prefix="ankigen-pdf-") as tmp:
-        folder = Path(tmp)
+    with scratch("pdf") as folder:
         with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt, stop) as ts:
             pdf = _Layout(cards, title, opts, sink, folder, ts, cache, fonts.fallback).pdf(build_time)
             if cache is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -150,3 +151,26 @@ def one_build_at_a_time(folder: Path | None) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def scratch(kind: str) -> Iterator[Path]:
+    """A temporary folder `ankigen-KIND-PID-…` in the system's temporary directory, removed at the
+    end; those a killed ankigen left (their process gone) are removed first."""
+    base = Path(tempfile.gettempdir())
+    for stale in base.glob("ankigen-*-*-*"):
+        pid = stale.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"ankigen-{kind}-{os.getpid()}-") as tmp:
+        yield Path(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
