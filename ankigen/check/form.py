@@ -285,6 +285,5 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
         return Form(CERTAIN)
     if not (claim.single or claim.chain):
         return Form(CERTAIN)
-    if left == right or not right or not left:
-        return Form(DOUBTFUL, "an identity over vectors and matrices the card does not declare")
-    return Form(STATEMENT, "a relation between vectors the card does not declare")
+    # Here both sides hold the same letters (or there is one side): an identity, if a doubtful one.
+    return Form(DOUBTFUL, "an identity over vectors and matrices the card does not declare")
