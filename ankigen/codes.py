@@ -150,11 +150,12 @@ SOURCES = (
          "close the fence with a line of the same backticks",
          md(_CARD + "\n```python\nprint(2 + 2)\n"), md(_CARD + "\n```python\nprint(2 + 2)\n```\n")),
     Code("S017", ERROR, "display math is never closed",
-         "A `$$` (or `\\[`) block needs its closing `$$`. A blank line inside display math also ends "
-         "it, so the later `$$` would open a new block instead; when that happens the message names "
-         "the blank line.",
-         "close the block, and remove blank lines inside it",
-         md(_CARD + "\n$$\n2 + 2 = 4\n\n3 + 3 = 6\n$$\n"), md(_CARD + "\n$$\n2 + 2 = 4\n3 + 3 = 6\n$$\n")),
+         "A `$$` (or `\\[`) block needs its closing `$$`. A line holding only `$$` opens a block that "
+         "runs to the next line holding only `$$`, blank lines included, as Typora and Obsidian read it; "
+         "where a `$$` that starts a paragraph is closed only after a blank line (inside a list or a "
+         "quote, say), the message names the blank line.",
+         "close the block with a line `$$`",
+         md(_CARD + "\n$$\n2 + 2 = 4\n"), md(_CARD + "\n$$\n2 + 2 = 4\n\n3 + 3 = 6\n$$\n")),
     Code("S018", WARNING, "an underlined heading starts a new card",
          "In Markdown, a line followed directly by `---` is a heading, not a line and a rule. That "
          "heading starts a card, which is rarely what was meant when `---` was to separate a question "

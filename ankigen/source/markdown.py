@@ -143,19 +143,25 @@ def _no_code_in_math(rule):
     return wrapped
 
 
+# Blank lines may stand inside display math (Typora, Obsidian), but a heading may not: a block
+# that would swallow one is a `$$` never closed.
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}[ \t]", re.M)
+
+
 def _dry_run_safe(rule):
     """dollarmath's block rule pushes its token even when only asked whether it would match (as a
     rule that ends a paragraph is): asked so, it leaves no trace."""
 
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        if not silent:
-            return rule(state, start, end, silent)
-        if _display_left_open(state, start):
+        if silent and _display_left_open(state, start):
             return False  # this `$$` closes one the paragraph opened: it ends no paragraph or quote
         line, count = state.line, len(state.tokens)
         matched = rule(state, start, end, False)
-        state.line = line
-        del state.tokens[count:]
+        if matched and _HEADING_LINE.search(state.tokens[-1].content):
+            matched = False  # a `$$` left open ran on to the next block's: it is not closed (S017)
+        if silent or not matched:
+            state.line = line
+            del state.tokens[count:]
         return matched
 
     return wrapped
@@ -409,7 +415,7 @@ def markdown() -> MarkdownIt:
     # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space
     # nor precede a digit.
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
-           allow_blank_lines=False, double_inline=True)
+           allow_blank_lines=True, double_inline=True)
     # `$$` on the line right after text starts display math, as it does in Pandoc, Obsidian and
     # Typora; otherwise a line `=` inside it made a heading and `+ x` a list item.
     block_rule = next(r.fn for r in md.block.ruler.__rules__ if r.name == "math_block")

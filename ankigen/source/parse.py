@@ -252,8 +252,13 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
                 if closer in rest:
                     continue  # `$$x$$ where …`: closed, with text after it on the line
                 blank = t.map[1] + 1  # the line that ended the paragraph
-                later = next((n for n in range(blank + 1, min(total, blank + 40) + 1)
-                              if f.line(n).rstrip().endswith(closer) or f.line(n).lstrip().startswith(closer)), None)
+                later = None
+                for n in range(blank + 1, min(total, blank + 40) + 1):
+                    if _HEADING.match(f.line(n)):
+                        break  # a `$$` past the next heading is that section's own
+                    if f.line(n).rstrip().endswith(closer) or f.line(n).lstrip().startswith(closer):
+                        later = n
+                        break
                 if later is not None and not f.line(blank).strip():
                     f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
                             f"display math '{opener}' is cut by the blank line {blank}, so its '{closer}' on line "
@@ -262,7 +267,7 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
                     continue
                 f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
                         f"display math '{opener}' is never closed",
-                        hint=f"end it with '{closer}' (a blank line inside display math also ends it)", length=2)
+                        hint=f"end it with a line '{closer}'", length=2)
 
 
 def _split_attrs(f: _File, raw: str, line: int) -> tuple[str, str | None, tuple[str, ...]]:
@@ -414,6 +419,27 @@ def _sections(body: list[Token]) -> list[int]:
     return out
 
 
+_HEADING = re.compile(r" {0,3}#{1,6}[ \t]")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
+
+
+def _blank_separated(content: str, line: int, col: int) -> list[tuple[str, int, int]]:
+    """A display block written Typora's way, with blank lines inside, as the formulas they separate
+    (each with its own line and column), since each is written as a formula of its own."""
+    parts, start = [], 0
+    for gap in _BLANK_LINES.finditer(content):
+        parts.append((start, content[start:gap.start()]))
+        start = gap.end()
+    parts.append((start, content[start:]))
+    out = []
+    for offset, part in parts:
+        if not part.strip() and len(parts) > 1:
+            continue
+        before = content[:offset]
+        out.append((part, line + before.count("\n"), col if "\n" not in before else 1))
+    return out
+
+
 def _math(f: _File, body: list[Token], sections: list[int], question: str = "") -> tuple[list[Formula], list[Formula]]:
     """The card's display formulas, each with the prose that leads into it and the inline formulas
     of the paragraphs around it (its conditions: "其中 $0 < \\gamma < 1$"); and its inline formulas
@@ -428,10 +454,11 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
             ln = t.map[0] + 1
             col = f.line(ln).find(t.markup) + 1 + len(t.markup)
             before, after = _paragraph(body, k, -1), _paragraph(body, k, 1)
-            display.append(Formula(blank_clozes(t.content), f.span(ln, max(col, 1), len(t.content)), section,
-                                   _lead(before.children if before else [], None),
-                                   _near(_paragraph(body, k, -1, across_math=True), after), heading,
-                                   _tail(after.children if after else [], None)))
+            for part, line, column in _blank_separated(t.content, ln, max(col, 1)):
+                display.append(Formula(blank_clozes(part), f.span(line, column, len(part)), section,
+                                       _lead(before.children if before else [], None),
+                                       _near(_paragraph(body, k, -1, across_math=True), after), heading,
+                                       _tail(after.children if after else [], None)))
         elif t.type == "inline" and t.map:
             for child in t.children or []:
                 if child.type == "math_inline_double":
