@@ -191,9 +191,11 @@ SOURCES = (
          "rename one of the ids",
          md(_CARD + "\n## What is 3 + 3? {#two-plus-two}\n\nSix.\n"),
          md(_CARD + "\n## What is 3 + 3? {#three-plus-three}\n\nSix.\n")),
-    Code("S024", ERROR, "two cards without ids have the same deck and question",
+    Code("S024", WARNING, "two cards without ids have the same deck and question",
          "A card without an id is known to Anki by its deck and question. Two such cards with the same "
-         "question would be one note in Anki.",
+         "question (repeated `### 参考资料` sections, say) are still two notes: each later one is known by "
+         "its place among them. That identity holds while they stay in order; move one above the other "
+         "and their review histories swap.",
          "give each card an id (`ankigen ids` adds them)",
          md("## What is 2 + 2?\n\nFour.\n\n## What is 2 + 2?\n\nStill four.\n", also=("S025",)),
          md("## What is 2 + 2? {#two-plus-two}\n\nFour.\n\n## What is 2 + 2? {#two-plus-two-again}\n\nStill four.\n")),

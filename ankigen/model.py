@@ -91,6 +91,7 @@ class Card:
     reverse: bool = False  # also ask the answer → question card
     inline: tuple[Formula, ...] = ()  # inline equations: base cases and symbolic definitions, never claims
     check_display: bool = True  # `check: off` turns display-math claims off; check blocks still count
+    twin: int = 0  # without an id: how many cards before it have the same deck and question (S024)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def guid_of(card: Card, config: Config, known: dict[str, str] | None = None) -> 
     """known: id -> GUID from the lock, which wins (see ids.py)."""
     if card.id is not None:
         return (known or {}).get(card.id) or guid_for_id(config.id_namespace, card.id)
-    return guid_for_text(config.id_namespace, card.deck, card.question)
+    # The second card of a twin pair is told apart by its place; the first keeps the plain GUID.
+    return guid_for_text(config.id_namespace, card.deck, card.question + (f"\x1f{card.twin}" if card.twin else ""))
 
 
 def content_hash(fields: dict[str, str], tags: tuple[str, ...], kind: str = "basic") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 import yaml
@@ -71,8 +71,7 @@ def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list
     for source in sources:
         cards.extend(parse_file(source, config, sink, media))
     lines = {s.rel: s.text.split("\n") for s in sources}
-    _check_unique_ids(cards, sink, lambda span: lines[span.path][span.line - 1])
-    return cards
+    return _check_unique_ids(cards, sink, lambda span: lines[span.path][span.line - 1])
 
 
 def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResolver | None = None) -> list[Card]:
@@ -552,7 +551,9 @@ def _check_lines(f: _File, body: list[Token], sections: list[int]) -> list[Check
     return found
 
 
-def _check_unique_ids(cards: list[Card], sink: Sink, line_of) -> None:
+def _check_unique_ids(cards: list[Card], sink: Sink, line_of) -> list[Card]:
+    """The cards, each twin numbered: a card without an id whose deck and question an earlier one
+    has is a card of its own (its identity is its place among them), with a warning."""
     seen: dict[str, Card] = {}
     for card in cards:
         key = card.id
@@ -563,12 +564,21 @@ def _check_unique_ids(cards: list[Card], sink: Sink, line_of) -> None:
             sink.error(card.span, "S023", f"duplicate card id '{key}'",
                        hint="ids are unique across the whole source tree; rename one of them",
                        source_line=line_of(card.span), notes=(f"first used at {first.span.path}:{first.span.line}",))
-    texts: dict[tuple[str, str], Card] = {}
+    texts: dict[tuple[str, str], list[Card]] = {}
+    out = []
     for card in cards:
         if card.id is not None:
+            out.append(card)
             continue
-        first = texts.setdefault((card.deck, card.question), card)
-        if first is not card:
-            sink.error(card.span, "S024", "two cards without ids have the same deck and question",
-                       hint="give each an id, e.g. '## … {#my-id}', so Anki keeps them apart",
-                       source_line=line_of(card.span), notes=(f"the other is at {first.span.path}:{first.span.line}",))
+        twins = texts.setdefault((card.deck, card.question), [])
+        if twins:
+            first = twins[0]
+            sink.warning(card.span, "S024", "two cards without ids have the same deck and question",
+                         hint="give each an id (`ankigen ids` adds them): until then each is known by its "
+                              "place among them, and moving one above the other swaps their histories",
+                         source_line=line_of(card.span),
+                         notes=(f"the other is at {first.span.path}:{first.span.line}",))
+            card = replace(card, twin=len(twins))
+        twins.append(card)
+        out.append(card)
+    return out

@@ -268,30 +268,34 @@ def test_removed_card_without_the_last_package_is_a_warning(project: Path) -> No
 
 
 def test_ids_command_keeps_already_imported_cards_as_the_same_notes(project: Path, anki) -> None:
+    # Two id-less cards with the same question are two notes (S024 warns), each kept by `ids`.
     write(project / "cards_src/a.md", "## Why ReLU? {.act}\n\nCheap.\n\n## Why ReLU?\n\nTwice asked.\n\n"
           "## Sigmoid range?\n\n(0, 1)\n")
-    assert run("build").exit_code == 1  # two id-less cards with the same question: S024
-    write(project / "cards_src/a.md", "## Why ReLU? {.act}\n\nCheap.\n\n## Sigmoid range?\n\n(0, 1)\n")
-    assert run("build").exit_code == 0
+    first = run("build")
+    assert first.exit_code == 0 and "warning[S024]" in first.output
+    assert "3 new" in first.output
     anki.import_apkg(only_apkg(project / "dist"))
-    relu = next(n for n in map(anki.col.get_note, anki.col.find_notes("")) if "Cheap" in n["Back"])
+    notes = list(map(anki.col.get_note, anki.col.find_notes("")))
+    relu = next(n for n in notes if "Cheap" in n["Back"])
+    twin = next(n for n in notes if "Twice asked" in n["Back"])
     card_id = relu.cards()[0].id
     _review(anki, card_id)
 
     result = run("ids")
     assert result.exit_code == 0, result.output
-    assert "{#why-relu}" in result.output and "2 already built cards keep their note" in result.output
+    assert "{#why-relu}" in result.output and "3 already built cards keep their note" in result.output
     text = (project / "cards_src/a.md").read_text(encoding="utf-8")
-    assert "## Why ReLU? {#why-relu .act}" in text and "## Sigmoid range? {#sigmoid-range}" in text
+    assert "## Why ReLU? {#why-relu .act}" in text and "## Why ReLU? {#why-relu-2}" in text
+    assert "## Sigmoid range? {#sigmoid-range}" in text
 
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert "warning[S025]" not in result.output
+    assert "warning[S025]" not in result.output and "warning[S024]" not in result.output
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert not log.new and not log.conflicting
     after = anki.notes()
-    assert set(after) == {"why-relu", "sigmoid-range"} and len(anki.col.find_notes("")) == 2
-    assert after["why-relu"].id == relu.id
+    assert set(after) == {"why-relu", "why-relu-2", "sigmoid-range"} and len(anki.col.find_notes("")) == 3
+    assert after["why-relu"].id == relu.id and after["why-relu-2"].id == twin.id
     assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
 
 
