@@ -274,6 +274,14 @@ SOURCES = (
          "Levels 5 and 6 are left for structure inside an answer.",
          "write a level from 1 to 4",
          md(_front("card_heading: 5\n")), md(_front("card_heading: 2\n"))),
+    Code("S038", WARNING, "an absolute image path names a file inside the source folder",
+         "Notes written on one machine often link images by absolute paths (`F:/book/docs/imgs/a.png`, "
+         "`/home/me/notes/img/a.png`), or by a site's root (`/assets/a.png`). When the last parts of "
+         "such a path name a file inside the source folder, that file is used, and the message says "
+         "which; nothing outside the source folder is ever read (else it is `S035`).",
+         "write the path relative to the card's file, as the message gives it",
+         md(_CAT + "![a cat](/home/me/notes/cards_src/cat.png)\n", "", "check", _PNG_FILE),
+         md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
 )
 
 _SUM = "## The sum {#sum}\n\n$$s = a + b$$\n\n"

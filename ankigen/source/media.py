@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ankigen.diagnostics import Sink
 from ankigen.model import MediaFile, SourceFile, Span
@@ -60,8 +61,7 @@ class MediaResolver:
         """A MediaFile for a local image, the URL itself for a remote one, None when it is refused.
         by_name: an Obsidian embed (`![[x.png]]`), whose bare name is looked up in the whole tree."""
         if _WINDOWS_ABSOLUTE.match(unquote(src)):  # Markdown hands `C:\x` over as `C:%5Cx`
-            self._absolute(span, unquote(src), line_text)
-            return None
+            return self._absolute(span, unquote(src), line_text, source)
         parts = urlsplit(src)
         if parts.scheme in ("http", "https"):
             self.sink.warning(span, "S030", f"remote image is not packed: {src}",
@@ -78,8 +78,7 @@ class MediaResolver:
             self.sink.error(span, "S032", "image has an empty path", source_line=line_text)
             return None
         if raw.startswith(("/", "~")):
-            self._absolute(span, raw, line_text)
-            return None
+            return self._absolute(span, raw, line_text, source)
         rel = Path(raw.replace("\\", "/"))  # notes written on Windows: `img\ch1\a.png`
         root = source.root.resolve() if source.root.is_dir() else source.root.resolve().parent
         target = (source.path.parent / rel)
@@ -133,10 +132,28 @@ class MediaResolver:
             suffix = kind
         return f"ankigen-{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
 
-    def _absolute(self, span: Span, raw: str, line_text: str) -> None:
+    def _absolute(self, span: Span, raw: str, line_text: str, source: SourceFile) -> MediaFile | None:
+        """An absolute path (`F:/book/docs/imgs/a.png`, `/assets/a.png` of a site's root) whose last
+        components name a file inside the source folder is that file, with a warning; nothing
+        outside the source folder is ever read."""
+        root = source.root.resolve() if source.root.is_dir() else source.root.resolve().parent
+        parts = [p for p in re.split(r"[\\/]+", raw) if p and not p.endswith(":") and p not in (".", "..", "~")]
+        for k in range(len(parts), 0, -1):
+            candidate = root.joinpath(*parts[-k:])
+            try:
+                found = candidate.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if found.is_file() and _is_within(found, root):
+                rel = os.path.relpath(found, source.path.parent.resolve()).replace(os.sep, "/")
+                self.sink.warning(span, "S038", f"image path is absolute: {raw}; used {rel}, the file it names "
+                                  "inside the source folder", hint=f"write the path relative to the card's file: {rel}",
+                                  source_line=line_text)
+                return self.resolve(quote(rel), source, span, line_text)
         self.sink.error(span, "S035", f"image path is absolute: {raw}",
                         hint="copy the image into the source folder and link it with a path relative to "
                              "the card's file", source_line=line_text)
+        return None
 
     def _outside(self, span: Span, raw: str, line_text: str) -> None:
         self.sink.error(span, "S035", f"image path leaves the source folder: {raw}",

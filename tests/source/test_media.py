@@ -74,6 +74,23 @@ def test_absolute_paths_are_named_as_such(tree: Path, src: str) -> None:
                       "and link it with a path relative to the card's file")]
 
 
+@pytest.mark.parametrize("src", ["F:/Projects/book/cards_src/notes/img/ch14/x.png", "F:\\book\\notes\\img\\ch14\\x.png",
+                                 "/home/me/book/notes/img/ch14/x.png", "/notes/img/ch14/x.png"])
+def test_an_absolute_path_whose_end_names_a_file_inside_is_that_file(tree: Path, src: str) -> None:
+    result, diags = resolve(tree, src)
+    assert isinstance(result, MediaFile) and result.path == (tree / "notes/img/ch14/x.png").resolve()
+    [(severity, code, message, hint)] = diags
+    assert (severity, code) == ("warning", "S038")
+    assert message.endswith("used img/ch14/x.png, the file it names inside the source folder")
+    assert hint == "write the path relative to the card's file: img/ch14/x.png"
+
+
+def test_an_absolute_path_never_reaches_outside_through_a_link_inside(tree: Path) -> None:
+    (tree / "notes/img/out.png").symlink_to(tree.parent / "cards_src_evil/secret.png")
+    result, diags = resolve(tree, "/srv/site/notes/img/out.png")
+    assert result is None and [d[1] for d in diags] == ["S035"]
+
+
 @pytest.mark.parametrize("src", ["../../cards_src_evil/secret.png", "..\\..\\cards_src_evil\\secret.png",
                                  "../../cards_src_evil/missing.png"])
 def test_paths_that_leave_the_tree_are_refused_whether_or_not_they_exist(tree: Path, src: str) -> None:
