@@ -241,9 +241,10 @@ SOURCES = (
          "use a relative path to an image below the source folder",
          md(_CAT + "![a cat](ftp://example.com/cat.png)\n"),
          md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
-    Code("S032", ERROR, "an image has an empty path",
-         "`![alt]()` or `![alt](<>)` names no file at all, so there is nothing to show.",
-         "write the image's path between the parentheses",
+    Code("S032", WARNING, "an image has an empty path",
+         "`![alt]()` or `![alt](<>)` names no file at all, so there is nothing to show: the card keeps "
+         "the alt text, and the rest of it is built as usual (a placeholder nobody filled in).",
+         "write the image's path between the parentheses, or delete the image",
          md(_CAT + "![a cat](<>)\n"), md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
     Code("S033", WARNING, "an image is not found, so it is left out",
          "The path names no file (or a folder). A missing picture costs its card the picture, not the "

@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ankigen.diagnostics import Sink
 from ankigen.model import MediaFile, SourceFile, Span
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".jfif", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 # `C:\x`, `C:/x`, `\\server\share`: absolute on Windows, where other people's notes were written.
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:[\\/]|[\\/]{2})")
 _SVG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S | re.I)
@@ -74,8 +74,9 @@ class MediaResolver:
                             source_line=line_text)
             return None
         raw = unquote(parts.path)
-        if not raw:
-            self.sink.error(span, "S032", "image has an empty path", source_line=line_text)
+        if not raw:  # `![]()`: a placeholder nobody filled in costs nothing but the picture
+            self.sink.warning(span, "S032", "image has an empty path; it is left out of the card",
+                              hint="fill in the path, or delete the image", source_line=line_text)
             return None
         if raw.startswith(("/", "~")):
             return self._absolute(span, raw, line_text, source)

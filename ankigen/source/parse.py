@@ -264,6 +264,8 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
                             f"{later} closes nothing", hint="remove the blank line: display math may not hold one",
                             length=2)
                     continue
+                if opener == "\\[":
+                    continue  # `\[toc]`, `\[1] [ref](…)`: an escaped bracket in Markdown, not math
                 f.error(t.map[0] + 1, f.line(t.map[0] + 1).find(opener) + 1, "S017",
                         f"display math '{opener}' is never closed",
                         hint=f"end it with a line '{closer}'", length=2)

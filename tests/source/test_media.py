@@ -131,7 +131,8 @@ def test_other_schemes_are_refused(tree: Path, src: str, scheme: str) -> None:
 
 
 def test_empty_missing_and_folder_paths(tree: Path) -> None:
-    assert resolve(tree, "") == (None, [("error", "S032", "image has an empty path", None)])
+    assert resolve(tree, "") == (None, [("warning", "S032", "image has an empty path; it is left out of the card",
+                                         "fill in the path, or delete the image")])
     result, diags = resolve(tree, "img/none.png")
     assert result is None
     assert diags == [("warning", "S033", "image not found: img/none.png; it is left out of the card",
@@ -151,7 +152,7 @@ def test_only_image_types_are_packed(tree: Path) -> None:
     (tree / "notes/img/notes.txt").write_bytes(PNG)
     result, diags = resolve(tree, "img/notes.txt")
     assert result is None and diags[0][:3] == ("error", "S034", "not an image file type: img/notes.txt")
-    assert diags[0][3] == "supported: .avif .bmp .gif .jpeg .jpg .png .svg .webp"
+    assert diags[0][3] == "supported: .avif .bmp .gif .jfif .jpeg .jpg .png .svg .webp"
 
 
 def test_a_text_file_named_png_is_not_packed(tree: Path) -> None:
@@ -199,3 +200,9 @@ def test_an_obsidian_embed_is_found_by_its_name_anywhere_in_the_tree(tree: Path)
                                             "looked for beside notes/a.md and by name in the whole source folder"]
     near = resolver.resolve("img/ch14/x.png", source, SPAN, "![[img/ch14/x.png]]", by_name=True)
     assert isinstance(near, MediaFile)  # a path in an embed is relative, as in Markdown
+
+
+def test_a_jfif_is_a_jpeg(tree: Path) -> None:
+    (tree / "notes/img/photo.jfif").write_bytes(JPEG)
+    result, diags = resolve(tree, "img/photo.jfif")
+    assert diags == [] and isinstance(result, MediaFile) and result.name.endswith(".jpg")
