@@ -85,15 +85,32 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
     starts = [i for i, t in enumerate(tokens) if _is_boundary(t, meta.card_heading)]
     cards = []
     for n, start in enumerate(starts):
-        if tokens[start].tag != level:
-            continue
         end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        if tokens[start].tag != level:
+            _warn_outside(f, tokens, start, end, meta.card_heading)
+            continue
         card = _card(f, tokens, start, end, meta, env)
         if card is not None:
             cards.append(card)
     if not any(tokens[i].tag == level for i in starts):
         _warn_no_cards(f, tokens, meta.card_heading)
     return cards
+
+
+def _warn_outside(f: _File, tokens: list[Token], start: int, end: int, card_heading: int) -> None:
+    """Text under a heading above the cards' level, before the next heading, reaches no card: said,
+    with its lines, rather than dropped in silence (a worked example under a `##` of `###` cards)."""
+    content = [t for t in tokens[start + 3:end] if t.level == 0 and t.map and t.type not in ("hr", "html_block")]
+    if not content or not any(t.map for t in tokens[start + 3:end] if t.type != "hr"):
+        return
+    first, last = content[0].map[0] + 1, max(t.map[1] for t in content)
+    formulas = sum(1 for t in tokens[start + 3:end] if t.type == "math_block")
+    what = (f"lines {first}–{last}" if last > first else f"line {first}") + (f", with {formulas} display formula{'s' * (formulas != 1)}," if formulas else "")
+    title = tokens[start + 1].content if start + 1 < len(tokens) else ""
+    f.warning(tokens[start].map[0] + 1, 1, "S039", f"{what} under '{title}' {'reach' if last > first else 'reaches'} no card: cards start at "
+              f"'{'#' * card_heading} ' headings",
+              hint=f"give this text a '{'#' * card_heading} ' heading of its own to make it a card, or move it "
+                   "into the card it belongs to")
 
 
 def _warn_no_cards(f: _File, tokens: list[Token], card_heading: int) -> None:
