@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen.anki.apkg import carried_media, write_apkg
-from ankigen.anki.changes import Broken, Changes, compare, held_notes, import_surprises, removed_notes
+from ankigen.anki.changes import Broken, Changes, Held, compare, held_notes, import_surprises, removed_notes
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
@@ -193,24 +193,15 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
             start_pdf(cards)
 
         lock, history = _last_build(lock_file, targets[0])
-        all_notes = make_notes(cards, src, config, stats, known_guids(lock))
-        names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, all_notes)}
-        notes = [n for i, n in enumerate(all_notes) if i not in broken]
-        held = held_notes(lock, notes, _broken(cards, all_notes, broken, names, src), targets[0])
-        gone, kept = removed_notes(lock, notes + held.notes, targets[0], lock_file, sink, held)
-        notes = stamp_notes(notes + held.notes + gone, lock, now)
-        changes = compare(lock, notes, kept, names, held)
-        spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
-        for guid, code, message, hint in import_surprises(lock, notes, targets[0]):
-            if guid in spans:  # not a note carried over from the last package
-                sink.warning(spans[guid], code, message, hint=hint)
+        plan = _plan_notes(cards, broken, src, config, stats, lock, (targets[0], lock_file), sink, now)
+        notes, kept, held, changes = plan.notes, plan.kept, plan.held, plan.changes
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
                           history=history)
         type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
                        "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
         media = [m for card in good for m in card.media]
-        carried = carried_media(targets[0], held.notes + gone) if held.notes or gone else {}
+        carried = carried_media(targets[0], plan.carried) if plan.carried else {}
 
         # The lock describes the .apkg written with it, whatever became of the PDF.
         new_lock = lock_text(notes, type_stamps, kept, held.stamps)
@@ -225,6 +216,35 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         if written == targets:  # a build with a failed PDF is tried again next time, never replayed
             stamp.record(with_lock(sources_seen, lock_file), targets, sink.sorted(), summary, len(notes))
         return Report(tuple(cards), tuple(sink.sorted()), summary, tuple(written), changes, history=history)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The notes of the package, with their mtimes, and what importing it does."""
+
+    notes: list[Note]
+    kept: dict  # removed notes the lock keeps
+    held: Held  # last good notes of cards with errors
+    carried: list[Note]  # notes taken from the last package (held or removed): their images too
+    changes: Changes
+
+
+def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, stats: CheckStats, lock: Lock,
+                last: tuple[Path, Path], sink: Sink, now: int) -> _Plan:
+    """Notes for the cards without errors; the last good notes of those with errors; the removed
+    ones, tagged. `last`: the last package and the lock file."""
+    package, lock_file = last
+    all_notes = make_notes(cards, src, config, stats, known_guids(lock))
+    names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, all_notes)}
+    notes = [n for i, n in enumerate(all_notes) if i not in broken]
+    held = held_notes(lock, notes, _broken(cards, all_notes, broken, names, src), package)
+    gone, kept = removed_notes(lock, notes + held.notes, package, lock_file, sink, held)
+    notes = stamp_notes(notes + held.notes + gone, lock, now)
+    spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
+    for guid, code, message, hint in import_surprises(lock, notes, package):
+        if guid in spans:  # not a note carried over from the last package
+            sink.warning(spans[guid], code, message, hint=hint)
+    return _Plan(notes, kept, held, held.notes + gone, compare(lock, notes, kept, names, held))
 
 
 def failing(sink: Sink, config: Config) -> list[Diagnostic]:
