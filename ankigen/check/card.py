@@ -61,6 +61,7 @@ class _Card:
     section: int = 0  # the sub-heading of the formula being read
     bold: dict = field(default_factory=dict)  # letters the formula being read also writes in bold
     substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
+    symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
 
     def declared(self) -> tuple:
         return tuple(sorted(self.matrices.get(self.section, self.matrices.get(0, {})).items()))
@@ -250,6 +251,10 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
              for step in steps]
     given = state.substituted.setdefault(section, set())
     said = prose.substituted(formula)
+    # Symmetric matrices spoken of once (a domain \mathbb{S}_{++}^n, "A is symmetric") stay so for the
+    # rest of the part of the card, as the derivation that follows takes them.
+    if prose.symmetric(formula) or _stated_symmetric(formula.near):
+        state.symmetric.add(section)
     varied = _varied(steps)
     for j, step in enumerate(steps):
         # "substituting x_k and d_k": the names one side has and the other lacks were given values in
@@ -264,7 +269,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            marked=marked, single=single, chain=derivation and not after_definition,
                            defs_at=len(state.out.definitions), inverse=inverse, called=bool(scope.called),
                            conditions=state.conditions, declared=state.declared(),
-                           symmetric=prose.symmetric(formula) or _stated_symmetric(formula.near),
+                           symmetric=section in state.symmetric,
                            substituted=substituted,
                            elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied)
         if claim is not None:

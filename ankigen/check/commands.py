@@ -218,7 +218,12 @@ class Commands:
         if head in ("\\in",) and len(rest) > 1:
             return names, None, "".join(u.text for u in rest[1:]), None
         if head in ("\\ne", "\\neq") and len(names) == 1 and len(rest) > 1:
-            return names, None, None, self._sub_expression(rest[1:], t)
+            excluded = self._sub_expression(rest[1:], t)
+            if any(str(s) not in self.bound for s in excluded.free_symbols):
+                # `\sum_{i \ne k}` with k no outer sum binds: k is the index of an element written
+                # elsewhere as `x_k`, a link this reading cannot make, so it would misread the claim.
+                raise unsupported(t, f"{t.text} over every index but a free one")
+            return names, None, None, excluded
         raise unsupported(t, f"{t.text} over a set")
 
     def _sub_expression(self, toks: list[Tok], t: Tok) -> sp.Expr:

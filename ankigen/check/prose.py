@@ -10,7 +10,11 @@ import re
 from ankigen.model import Formula
 
 INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^.。;；]{0,20}[:：,，]?\s*$", re.I)
-SYMMETRIC = re.compile(r"对称|symmetric|\\mathbb\s*\{?S\}?\^", re.I)
+# \mathbb{S}^n, \mathbb{S}_{+}^n, \mathbb{S}_{++}^{n}: the symmetric (semidefinite, definite) matrices, also
+# where the sentence kept before a formula starts inside the command; positive definite matrices are
+# symmetric ones in the notes' own definitions.
+SYMMETRIC = re.compile(r"对称|正定|symmetric|positive\s+(?:semi-?)?definite|"
+                       r"(?:\\mathbb|bb)\s*\{?S\}?\s*(?:_\s*\{?\s*\+*\s*\}?\s*)?\^", re.I)
 CONTRAST = re.compile(r"only|unless|\bnot\b|仅|只有|除非|不是|否则", re.I)
 SUBSTITUTED = re.compile(r"代入|带入|substitut|plug(?:ging)? in|put(?:ting)? in the values", re.I)
 PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"
@@ -27,9 +31,11 @@ def substituted(formula: Formula) -> bool:
 
 def symmetric(formula: Formula) -> bool:
     """The heading or the sentence before speaks of symmetric matrices, or the one after does
-    without a contrast ("… because A is symmetric", not "only when A is symmetric")."""
+    without a contrast ("… because A is symmetric", not "only when A is symmetric"), or a formula
+    in the paragraphs around gives a domain of symmetric matrices (`f : \mathbb{S}_{++}^n \to \mathbb{R}`)."""
     return bool(SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
-        SYMMETRIC.search(formula.tail) and not CONTRAST.search(formula.tail))
+        SYMMETRIC.search(formula.tail) and not CONTRAST.search(formula.tail)) or any(
+        "mathbb" in near and SYMMETRIC.search(near) for near in formula.near)
 
 
 def probabilities(formula: Formula) -> tuple[str, ...]:

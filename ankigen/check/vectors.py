@@ -388,7 +388,12 @@ def symmetrized(expr, shapes: dict, only: set | None = None):
     for sym, (rows, cols) in shapes.items():
         if rows == cols and rows != 1 and (only is None or sym in only):
             swaps[sym] = (sym + Transpose(sym)) / 2
-    return expr.xreplace(swaps) if expr is not None and swaps else expr
+    if expr is None or not swaps:
+        return expr
+    # ∇_A f(A): the function is taken at the symmetric matrix, the gradient still by A itself.
+    held = {g: sp.Dummy() for g in expr.atoms(Grad)}
+    back = {d: g.func(g.args[0].xreplace(swaps), *g.args[1:]) for g, d in held.items()}
+    return expr.xreplace(held).xreplace(swaps).xreplace(back)
 
 
 def quadratic_forms(*exprs) -> set:
