@@ -107,6 +107,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.functions.update(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = tuple(sorted({k: v for part in state.matrices.values() for k, v in part.items()}.items()))
+    state.out.declared_in = {section: tuple(sorted(part.items())) for section, part in state.matrices.items()}
     state.out.distributions = _distributed(state, formulas, inline)
     # in the order written: notes redefine f from example to example, inline as often as displayed
     order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]

@@ -95,6 +95,7 @@ class CardReading:
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
     distributions: dict = field(default_factory=dict)  # by sub-heading: variable's name → (distribution, parameters)
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
+    declared_in: dict = field(default_factory=dict)  # sub-heading -> what holds there (`declared`, per part)
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1,

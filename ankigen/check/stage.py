@@ -214,12 +214,15 @@ def _report_shapes(sink: Sink, read) -> None:
 
     from ankigen.check.matrices import ShapeError, Unsupported, infer_shapes, is_matrix
 
-    declared = {sp.Symbol(name, commutative=False): dims for name, dims in read.declared}
     from ankigen.check.vocabulary import Opaque
 
     for d in read.definitions:
         if not is_matrix(d.value) and not is_matrix(d.target):
             continue
+        # the shapes declared in the definition's own part of the card: a later part may give
+        # the same letters other sizes (A of m×n for least squares, n×n for a determinant)
+        here = read.declared_in.get(d.section, read.declared_in.get(0, ()))
+        declared = {sp.Symbol(name, commutative=False): dims for name, dims in here}
         if d.value.has(Opaque) or d.target.is_commutative:  # C = AB: a plain C takes AB's shape
             continue
         if any(name.isalpha() for name in read.declared_anywhere) and any(
