@@ -219,9 +219,10 @@ class Commands:
             return names, None, "".join(u.text for u in rest[1:]), None
         if head in ("\\ne", "\\neq") and len(names) == 1 and len(rest) > 1:
             excluded = self._sub_expression(rest[1:], t)
-            if any(str(s) not in self.bound for s in excluded.free_symbols):
-                # `\sum_{i \ne k}` with k no outer sum binds: k is the index of an element written
-                # elsewhere as `x_k`, a link this reading cannot make, so it would misread the claim.
+            if isinstance(excluded, sp.Symbol) and str(excluded) not in self.bound and len(str(excluded)) == 1:
+                # `\sum_{i \ne k}` with a letter k no outer sum binds: k indexes elements written
+                # elsewhere as `x_k`, a link this reading cannot make, so it would misread the claim
+                # (`\sum_{j \ne y_i}` leaves out a value, and is read).
                 raise unsupported(t, f"{t.text} over every index but a free one")
             return names, None, None, excluded
         raise unsupported(t, f"{t.text} over a set")
