@@ -124,8 +124,9 @@ def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool
     return True
 
 
-def _no_code_in_math(rule):
-    """Wrap dollarmath's inline rule: a `$` span that swallows a backtick is not math.
+def _inline_math_guard(rule):
+    """Wrap dollarmath's inline rule: a `$` span that swallows a backtick is not math, nor one
+    that reads like prices (`$5 or$10`).
 
     Without this, `costs $10 and `$x$`` reads from the price's `$` into the code span.
     """
@@ -134,7 +135,11 @@ def _no_code_in_math(rule):
         start, count, pending = state.pos, len(state.tokens), state.pending
         if not rule(state, silent):
             return False
-        if "`" in state.src[start:state.pos]:
+        span = state.src[start:state.pos]
+        # A closing `$` right before a digit closes `$-$1` and `$\sim$6000` (as Typora reads them),
+        # but not a price: `$5 or$10` is text, as Pandoc has it.
+        price = state.pos < len(state.src) and state.src[state.pos].isdigit() and span[1:2].isdigit()
+        if "`" in span or price:
             state.pos, state.pending = start, pending  # push() had flushed pending text into a token
             del state.tokens[count:]
             return False
@@ -412,16 +417,16 @@ def markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
-    # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space
-    # nor precede a digit.
-    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
+    # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space; one
+    # before a digit closes only what is no price (_inline_math_guard).
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=True,
            allow_blank_lines=True, double_inline=True)
     # `$$` on the line right after text starts display math, as it does in Pandoc, Obsidian and
     # Typora; otherwise a line `=` inside it made a heading and `+ x` a list item.
     block_rule = next(r.fn for r in md.block.ruler.__rules__ if r.name == "math_block")
     md.block.ruler.at("math_block", _dry_run_safe(block_rule), {"alt": ["paragraph", "reference", "blockquote", "list"]})
     dollar_rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "math_inline")
-    md.inline.ruler.at("math_inline", _no_code_in_math(dollar_rule))
+    md.inline.ruler.at("math_inline", _inline_math_guard(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("math_inline", "math_padded", _padded_math)
