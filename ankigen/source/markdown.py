@@ -38,11 +38,12 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
     return True
 
 
-# `$ W_1 = 5 $`: padded inside, as many Chinese notes write inline math. Pandoc's rule (no space
-# inside) keeps prices out of math; a padded span is math only when it reads as math: a command,
-# a script, a brace or an `=`, or a single letter.
-_PADDED = re.compile(r"\$[ \t]+([^$\n`]*?[^\s$\\])[ \t]+\$(?!\d)")
-_MATH_LIKE = re.compile(r"[\\^_={}]|^[A-Za-z]'*$")
+# `$ W_1 = 5 $`, `$β $`: padded inside (on either side), as many Chinese notes write inline math.
+# Pandoc's rule (no space inside) keeps prices out of math; a padded span is math only when it
+# reads as math: a command, a script, a brace or an `=`, or a single letter (Greek included).
+_PADDED = re.compile(r"\$([^$\n`]+)\$(?!\d)")
+_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
 def _padded_math(state: StateInline, silent: bool) -> bool:
@@ -51,11 +52,15 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
     if src[pos] != "$" or src.startswith("$$", pos) or (pos and src[pos - 1] in "\\$"):
         return False
     m = _PADDED.match(src, pos)
-    if m is None or not _MATH_LIKE.search(m.group(1)):
+    if m is None:
+        return False
+    inside = m.group(1).strip()
+    if not inside or inside == m.group(1) or inside.endswith("\\") or _CJK.search(inside) \
+            or not _MATH_LIKE.search(inside):
         return False
     if not silent:
         token = state.push("math_inline", "math", 0)
-        token.content = m.group(1)
+        token.content = inside
         token.markup = "$"
     state.pos = m.end()
     return True
@@ -138,7 +143,8 @@ def _inline_math_guard(rule):
         span = state.src[start:state.pos]
         # A closing `$` right before a digit closes `$-$1` and `$\sim$6000` (as Typora reads them),
         # but not a price: `$5 or$10` is text, as Pandoc has it.
-        price = state.pos < len(state.src) and state.src[state.pos].isdigit() and span[1:2].isdigit()
+        price = span[1:2].isdigit() and (state.pos < len(state.src) and state.src[state.pos].isdigit()
+                                         or bool(_CJK.search(span)))  # `$10 元，$`: prose between prices
         if "`" in span or price:
             state.pos, state.pending = start, pending  # push() had flushed pending text into a token
             del state.tokens[count:]
