@@ -66,3 +66,17 @@ def test_the_quick_start_is_the_same_in_the_readme_and_the_docs() -> None:
     assert quick_start.start() == readme.index("\n## Quick start\n") + len("\n## Quick start\n") + 1
     page = (REPO / "docs" / "getting-started.md").read_text(encoding="utf-8")
     assert quick_start[1] in SH_BLOCK.findall(page, page.index("### As a developer"))
+
+
+def test_no_page_shows_comment_markup_as_text(site: Path) -> None:
+    """An HTML comment the Markdown did not take as one (in a code span it is meant; in prose,
+    half-closed, it leaks) must not reach a reader as `-->` or `<!--` text."""
+    import html as html_lib
+
+    for page in nav_pages():
+        built = site / ("index.html" if page == "index.md" else f"{page.removesuffix('.md')}/index.html")
+        text = built.read_text(encoding="utf-8")
+        text = re.sub(r"<(code|pre|script|style)\b.*?</\1>", "", text, flags=re.S)  # meant to be shown
+        text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # real comments are hidden
+        shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+        assert "-->" not in shown and "<!--" not in shown, page
