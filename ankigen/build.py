@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -193,7 +194,9 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
             start_pdf(cards)
 
         lock, history = _last_build(lock_file, targets[0])
-        plan = _plan_notes(cards, broken, src, config, stats, lock, (targets[0], lock_file), sink, now)
+        package = _package_ref(targets[0], lock_file)
+        plan = _plan_notes(cards, broken, src, config, stats, lock, (targets[0], lock_file), sink, now,
+                           _seen_there(lock, package, targets[0]))
         notes, kept, held, changes = plan.notes, plan.kept, plan.held, plan.changes
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
@@ -204,7 +207,7 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         carried = carried_media(targets[0], plan.carried) if plan.carried else {}
 
         # The lock describes the .apkg written with it, whatever became of the PDF.
-        new_lock = lock_text(notes, type_stamps, kept, held.stamps)
+        new_lock = lock_text(notes, type_stamps, kept, held.stamps, package)
         try:
             written = _write_outputs(targets, notes, (media, carried), {k: v.mtime for k, v in type_stamps.items()},
                                      pdf, sink, (lock_file, new_lock))
@@ -230,9 +233,10 @@ class _Plan:
 
 
 def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, stats: CheckStats, lock: Lock,
-                last: tuple[Path, Path], sink: Sink, now: int) -> _Plan:
+                last: tuple[Path, Path], sink: Sink, now: int, seen: Lock | None = None) -> _Plan:
     """Notes for the cards without errors; the last good notes of those with errors; the removed
-    ones, tagged. `last`: the last package and the lock file."""
+    ones, tagged. `last`: the last package and the lock file; `seen`: what the package in this
+    output folder holds, when the lock describes another one (the report compares with it)."""
     package, lock_file = last
     all_notes = make_notes(cards, src, config, stats, known_guids(lock))
     names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, all_notes)}
@@ -244,7 +248,21 @@ def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, 
     for guid, code, message, hint in import_surprises(lock, notes, package):
         if guid in spans:  # not a note carried over from the last package
             sink.warning(spans[guid], code, message, hint=hint)
-    return _Plan(notes, kept, held, held.notes + gone, compare(lock, notes, kept, names, held))
+    return _Plan(notes, kept, held, held.notes + gone, compare(seen or lock, notes, kept, names, held))
+
+
+def _package_ref(package: Path, lock_file: Path) -> str:
+    return Path(os.path.relpath(package.resolve(), lock_file.resolve().parent)).as_posix()
+
+
+def _seen_there(lock: Lock, package_ref: str, package: Path) -> Lock | None:
+    """After `build --out OTHER`, the lock describes OTHER's package: a build into this folder
+    reports what importing its package changes against the package already here."""
+    if not lock.package or lock.package == package_ref:
+        return None
+    from ankigen.anki.apkg import lock_from_package
+
+    return lock_from_package(package) or Lock()
 
 
 def failing(sink: Sink, config: Config) -> list[Diagnostic]:

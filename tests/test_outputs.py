@@ -220,3 +220,23 @@ def test_scratch_folders_of_killed_builds_are_removed_by_the_next(tmp_path: Path
     with scratch("pdf") as folder:
         assert folder.parent == tmp_path and folder.name.startswith("ankigen-pdf-")
     assert not dead.exists() and live.exists() and not folder.exists()
+
+
+def test_after_a_build_elsewhere_the_report_compares_with_the_package_here(project: Path, tmp_path: Path) -> None:
+    write(project / "cards_src/a.md", DECK)
+    assert run("build", "--no-pdf").exit_code == 0
+    anki = AnkiCollection(tmp_path / "c.anki2")
+    try:
+        anki.import_apkg(project / "dist/Test deck.apkg")
+        write(project / "cards_src/a.md", DECK.replace("补零", "补上零"))
+        other = run("build", "--no-pdf", "--out", "other")
+        assert other.exit_code == 0 and "wrote other/Test deck.apkg" in other.output
+        lock = (project / "cards_src/ankigen.lock").read_text(encoding="utf-8")
+        assert '"package": "../other/Test deck.apkg"' in lock
+        here = run("build", "--no-pdf")
+        # dist/ still holds the package from before the edit: importing the new one updates a note
+        assert "wrote dist/Test deck.apkg: 0 new, 1 changed, 1 unchanged notes" in here.output, here.output
+        log = anki.import_apkg(project / "dist/Test deck.apkg")
+        assert len(log.updated) == 1 and not log.new and "补上零" in anki.notes()["padding"]["Back"]
+    finally:
+        anki.close()

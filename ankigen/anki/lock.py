@@ -46,6 +46,7 @@ class Lock:
     notes: dict[str, Stamp] = field(default_factory=dict)
     note_types: dict[str, Stamp] = field(default_factory=dict)
     removed: dict[str, Kept] = field(default_factory=dict)
+    package: str = ""  # the package the last build wrote, relative to the lock's folder
 
 
 def build_time() -> int:
@@ -79,7 +80,7 @@ def read_lock(path: Path) -> Lock:
             f"{path}: the build manifest is damaged ({exc}); restore it from version control, "
             "or delete it to start afresh (every note then counts as changed once)"
         ) from None
-    return Lock(notes, types, removed)
+    return Lock(notes, types, removed, str(data.get("package", "")))
 
 
 def _stamp(old: Stamp | None, new_hash: str, now: int) -> Stamp:
@@ -105,7 +106,7 @@ def stamp_note_type(kind: str, type_hash: str, lock: Lock, now: int) -> Stamp:
 
 
 def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str, Kept],
-              carried: dict[str, Stamp] | None = None) -> str:
+              carried: dict[str, Stamp] | None = None, package: str = "") -> str:
     """The manifest; a removed note also keeps its fields, to stay in every later package. `carried`:
     the stamps of notes this build could not package (cards with errors), kept as they were."""
     entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id, "deck": s.deck} for g, s in (carried or {}).items()}
@@ -118,6 +119,7 @@ def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str
         entries[n.guid] = entry
     data = {
         "format": LOCK_FORMAT,
+        **({"package": package} if package else {}),
         "note_types": {k: {"hash": s.hash, "mtime": s.mtime} for k, s in sorted(note_types.items())},
         "notes": entries,
     }
