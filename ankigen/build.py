@@ -312,7 +312,9 @@ def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:
     from ankigen.anki.apkg import lock_from_package
 
     rebuilt = lock_from_package(package)
-    return (rebuilt, "package") if rebuilt is not None else (Lock(), "none")
+    if rebuilt is None:
+        return Lock(), "none"
+    return replace(rebuilt, package=_package_ref(package, lock_file)), "package"
 
 
 class _Background:

@@ -7,6 +7,7 @@ a wrong mtime either loses an edit (not newer) or wipes the learner's tags (newe
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -233,7 +234,8 @@ def test_the_lock_rebuilt_from_a_package_is_the_lock_that_build_wrote(project: P
     (project / "cards_src/b.md").unlink()
     assert run("build", "--no-pdf").exit_code == 0
     package = project / "dist/Test deck.apkg"
-    assert lock_from_package(package) == read_lock(project / "cards_src/ankigen.lock")
+    # all but which package the lock describes, which only the lock's place can say
+    assert lock_from_package(package) == replace(read_lock(project / "cards_src/ankigen.lock"), package="")
     assert lock_from_package(project / "dist/none.apkg") is None
 
     # A package whose note type differs from today's: its hash is unknown, so it is sent again.
