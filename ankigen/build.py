@@ -19,7 +19,7 @@ from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_loc
 from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
 from ankigen.anki.notes import make_note
 from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
-from ankigen.run.output import fault, one_build_at_a_time, staged, sweep
+from ankigen.run.output import fault, finish_renames, one_build_at_a_time, staged, sweep
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
@@ -159,6 +159,7 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
 
 
 def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Report:
+    finish_renames(out)  # a build killed while renaming its set: that set, whole
     lock_file = lock_path(src, config)
     stem = output_stem(config.root_deck)
     targets = [out / f"{stem}.apkg"] + ([out / f"{stem}.pdf"] if config.pdf else [])

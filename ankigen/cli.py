@@ -64,11 +64,14 @@ def _run(func, args, kwargs):
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         import signal
 
+        from ankigen.run.output import WRITTEN
+
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C ends at once, without a traceback
-        click.echo("interrupted; previous outputs are untouched", err=True)
+        said = "interrupted after " + WRITTEN if exc.args == (WRITTEN,) else "interrupted; previous outputs are untouched"
+        click.echo(said, err=True)
         sys.exit(130)
     except OSError as exc:  # the machine's fault (a full disk, a read-only cache): said where, not a bug
         if _debug():

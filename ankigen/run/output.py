@@ -4,6 +4,7 @@ outputs of one build (package, PDF, lock) replace the previous ones together."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
     # its target, which gets the new content, and the file keeps its permissions and owner.
     targets = [t.resolve() if t.is_symlink() else t for t in targets]
     temps: list[Path] = []
+    journal = _journal(targets[0].parent)
     try:
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -40,13 +42,25 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
         yield tuple(temps)
         for tmp, target in zip(temps, targets):
             _take_mode(tmp, target)
+        several = len(targets) > 1
+        if several:
+            pause("renaming")
         with _held_interrupt():
-            for tmp, target in zip(temps, targets):
+            if several:  # a SIGKILL between two renames: the next build finishes them
+                journal.write_text(json.dumps([[str(t), str(d)] for t, d in zip(temps, targets)]), encoding="utf-8")
+            for n, (tmp, target) in enumerate(zip(temps, targets)):
                 os.replace(tmp, target)
+                if several and n == 0:
+                    pause("renamed-one")
+            journal.unlink(missing_ok=True)
     except BaseException:  # Ctrl-C included: never leave a temporary file behind
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
         raise
+
+
+WRITTEN = "the new outputs were written whole"  # a Ctrl-C held back until the set was in place
 
 
 @contextmanager
@@ -62,7 +76,7 @@ def _held_interrupt() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         if caught:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt(WRITTEN)
 
 
 def _take_mode(tmp: Path, target: Path) -> None:
@@ -76,6 +90,37 @@ def _take_mode(tmp: Path, target: Path) -> None:
         os.chown(tmp, old.st_uid, old.st_gid)
     except PermissionError:  # another user's file: only its owner or root may give it back
         pass
+
+
+def _journal(folder: Path) -> Path:
+    return folder / ".ankigen-renames"
+
+
+def finish_renames(folder: Path) -> None:
+    """Complete the renames of a set a killed build had fully written (its journal lists them), so
+    the outputs are the new set, never half of it."""
+    journal = _journal(folder)
+    try:
+        pairs = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for tmp, target in pairs:
+        if Path(tmp).exists():
+            os.replace(tmp, target)
+    journal.unlink(missing_ok=True)
+
+
+def pause(point: str) -> None:
+    """For the fault tests: ANKIGEN_PAUSE_AT=point stops the build here for a while (saying so on
+    stderr), so that a test can interrupt or kill it at that exact step."""
+    if os.environ.get("ANKIGEN_PAUSE_AT") != point:
+        return
+    import sys
+    import time
+
+    sys.stderr.write(f"ankigen: paused at {point}\n")
+    sys.stderr.flush()
+    time.sleep(float(os.environ.get("ANKIGEN_PAUSE_SECONDS", "30")))
 
 
 def sweep(folder: Path, names: list[str]) -> None:
