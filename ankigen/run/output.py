@@ -56,7 +56,10 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
     except BaseException:  # Ctrl-C included: never leave a temporary file behind
         for tmp in temps:
             tmp.unlink(missing_ok=True)
-        journal.unlink(missing_ok=True)
+        try:
+            journal.unlink(missing_ok=True)
+        except OSError:  # its folder is what failed (a file in its place): the first error is the one to tell
+            pass
         raise
 
 
