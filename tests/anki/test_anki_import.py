@@ -488,3 +488,23 @@ def test_a_card_with_an_error_keeps_its_last_good_note_and_history(project: Path
     assert "The step" in anki.notes()["stride"]["Back"]
     for key in ("derivative-x2", "stride"):
         assert anki.col.db.scalar("select count() from revlog where cid = ?", reviewed[key].id) == 1
+
+
+def test_what_an_import_will_not_do_is_said_by_the_build(project: Path, anki) -> None:
+    write(project / "cards_src/a.md", "## What is 2 + 2? {#two}\n\nFour.\n\n## Stride? {#stride}\n\nHow far it moves.\n")
+    assert run("build", "--no-pdf").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    old_deck = anki.col.decks.name(anki.notes()["stride"].cards()[0].did)
+
+    # A basic card turned cloze, another moved to a file of its own (another deck).
+    write(project / "cards_src/a.md", "## What is 2 + 2? {#two}\n\n{{c1::Four}}.\n")
+    write(project / "cards_src/moved/b.md", "## Stride? {#stride}\n\nHow far it moves.\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "warning[B003]: this card changed from basic to cloze" in result.output
+    assert f"warning[B004]: this card moved from deck '{old_deck}' to 'Test deck::moved::b'" in result.output
+
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.conflicting) == 1  # what B003 said: the edit does not arrive
+    assert anki.notes()["two"]["Back"] == "<p>Four.</p>"
+    assert anki.col.decks.name(anki.notes()["stride"].cards()[0].did) == old_deck  # what B004 said
