@@ -191,7 +191,9 @@ def test_a_second_build_of_a_project_waits_for_the_first(project: Path) -> None:
     write(project / "cards_src/a.md", DECK)
     (project / ".ankigen-cache").mkdir()
     with open(project / ".ankigen-cache/build.lock", "a", encoding="utf-8") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)  # as a build under way holds it
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a build under way holds it, with its process id
+        held.write("4242")
+        held.flush()
         proc = subprocess.Popen([sys.executable, "-m", "ankigen", "build", "--no-pdf"], cwd=project,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)
@@ -199,7 +201,7 @@ def test_a_second_build_of_a_project_waits_for_the_first(project: Path) -> None:
         fcntl.flock(held, fcntl.LOCK_UN)
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert "waiting for another build of this project to finish" in err
+    assert "waiting for another build of this project (process 4242) to finish" in err
     assert "wrote dist/Test deck.apkg" in out
 
 

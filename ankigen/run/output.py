@@ -187,14 +187,21 @@ def one_build_at_a_time(folder: Path | None) -> Iterator[None]:
         yield
         return
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "build.lock", "a", encoding="utf-8") as handle:
+    with open(folder / "build.lock", "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             import sys
 
-            sys.stderr.write("waiting for another build of this project to finish…\n")
+            handle.seek(0)
+            holder = handle.read().strip()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            sys.stderr.write(f"waiting for another build of this project{who} to finish…\n")
             fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         try:
             yield
         finally:
