@@ -12,7 +12,7 @@ from html import unescape
 from markdown_it.token import Token
 
 from ankigen.source import rawhtml
-from ankigen.source.markdown import CHECK_INFO, OPTION, is_cjk, markdown, option_lines
+from ankigen.source.markdown import CHECK_INFO, OPTION, display_parts, is_cjk, markdown, option_lines
 
 # Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
 # braces and `;` too: text right after `#strong[…]` or `#raw(…)` would otherwise continue that
@@ -168,7 +168,7 @@ class _Converter:
         if kind == "code_block":
             return f"#code-block(raw({string(t.content.rstrip())}, block: true))", i + 1
         if kind == "math_block":
-            return self.math(t.content, True), i + 1
+            return "\n\n".join(self.math(part, True) for part in display_parts(t.content)), i + 1
         if kind == "html_block":
             return self.html(t.content).strip() + self.close_open(), i + 1
         if kind == "hr":

@@ -265,7 +265,16 @@ def _render_display_math(self, tokens, idx, options, env) -> str:
         # `… is $$x$$ where …`: a display formula inside a paragraph, in a span that card.css shows
         # as a block, so that a wide one scrolls inside it as any display formula does.
         return _ours(env, _display_block(latex, "span"))
-    return _ours(env, _display_block(latex)) + "\n"
+    return "".join(_ours(env, _display_block(part.strip())) + "\n" for part in display_parts(latex))
+
+
+BLANK_LINES = re.compile(r"\n[ \t]*\n")  # inside a display block: between its formulas
+
+
+def display_parts(latex: str) -> list[str]:
+    """A display block written Typora's way, with blank lines inside, as the formulas it holds:
+    each is shown on a line of its own (MathJax and Typst would run them together)."""
+    return [part for part in BLANK_LINES.split(latex) if part.strip()] or [latex]
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:

@@ -11,7 +11,7 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.source.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html
+from ankigen.source.markdown import BLANK_LINES, CHECK_INFO, WIKI_EMBED, markdown, render_html
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
@@ -438,14 +438,13 @@ def _sections(body: list[Token]) -> list[int]:
 
 
 _HEADING = re.compile(r" {0,3}#{1,6}[ \t]")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 
 
 def _blank_separated(content: str, line: int, col: int) -> list[tuple[str, int, int]]:
     """A display block written Typora's way, with blank lines inside, as the formulas they separate
     (each with its own line and column), since each is written as a formula of its own."""
     parts, start = [], 0
-    for gap in _BLANK_LINES.finditer(content):
+    for gap in BLANK_LINES.finditer(content):
         parts.append((start, content[start:gap.start()]))
         start = gap.end()
     parts.append((start, content[start:]))

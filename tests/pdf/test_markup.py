@@ -65,3 +65,11 @@ def test_options_keep_their_lines_and_cjk_lines_join_on_paper() -> None:
     assert one("哪个对？\nA. 甲\nB、乙") == "哪个对？#linebreak()A\\. 甲#linebreak()B、乙"
     assert one("特征，\n池化。\nThen\nmore") == "特征，池化。 Then more"
     assert one("A. Smith\nwrote") == "A\\. Smith wrote"
+
+
+def test_a_display_block_with_blank_lines_inside_prints_each_formula_on_its_own() -> None:
+    seen = []
+    blocks = to_blocks("$$\nv = \\beta v + g\n\n\\beta = 0.9\n$$\n",
+                       lambda latex, display: seen.append((latex.strip(), display)) or "#box[M]", lambda src: "")
+    assert seen == [("v = \\beta v + g", True), ("\\beta = 0.9", True)]
+    assert blocks == ["#box[M]\n\n#box[M]"]
