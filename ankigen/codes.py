@@ -260,9 +260,11 @@ SOURCES = (
          Example((File(SOURCE, _CAT + "![a cat](cat.png)\n"),
                   File("cards_src/cat.png", "meow\n", note="a text file named .png"))),
          md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
-    Code("S035", ERROR, "the image path is absolute or leaves the source folder",
-         "A deck must build the same on every machine; `/home/me/cat.png` or `../cat.png` point "
-         "outside the sources, where another machine has no such file.",
+    Code("S035", ERROR, "the image path leaves the source folder",
+         "A deck must build the same on every machine, and never read what is not its own: `../cat.png` "
+         "points outside the sources, where another machine has no such file. (An absolute path is "
+         "looked for inside the source folder by its last parts, `S038`; when nothing there has them, "
+         "it is a missing picture, `S033`.)",
          "copy the image into the source folder and link it by a relative path",
          md(_CAT + "![a cat](../cat.png)\n"), md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
     Code("S036", ERROR, "`check` is not on or off",

@@ -151,9 +151,11 @@ class MediaResolver:
                                   "inside the source folder", hint=f"write the path relative to the card's file: {rel}",
                                   source_line=line_text)
                 return self.resolve(quote(rel), source, span, line_text)
-        self.sink.error(span, "S035", f"image path is absolute: {raw}",
-                        hint="copy the image into the source folder and link it with a path relative to "
-                             "the card's file", source_line=line_text)
+        # Nothing inside has that name: a missing picture, which costs its card the picture only.
+        self.sink.warning(span, "S033", f"image not found: {raw} is an absolute path, and no file inside the "
+                          "source folder ends with its last parts; it is left out of the card",
+                          hint="copy the image into the source folder and link it with a path relative to "
+                               "the card's file", source_line=line_text)
         return None
 
     def _outside(self, span: Span, raw: str, line_text: str) -> None:
