@@ -32,7 +32,7 @@ def substituted(formula: Formula) -> bool:
 def symmetric(formula: Formula) -> bool:
     """The heading or the sentence before speaks of symmetric matrices, or the one after does
     without a contrast ("… because A is symmetric", not "only when A is symmetric"), or a formula
-    in the paragraphs around gives a domain of symmetric matrices (`f : \mathbb{S}_{++}^n \to \mathbb{R}`)."""
+    in the paragraphs around gives a domain of symmetric matrices (`f : \\mathbb{S}_{++}^n \\to \\mathbb{R}`)."""
     return bool(SYMMETRIC.search(formula.heading + " " + formula.lead)) or bool(
         SYMMETRIC.search(formula.tail) and not CONTRAST.search(formula.tail)) or any(
         "mathbb" in near and SYMMETRIC.search(near) for near in formula.near)

@@ -23,6 +23,8 @@ NEW = OLD.replace("补零", "补上一圈零")
 
 def _cli(project: Path, *args: str, pause: str = "", seconds: int = 60, limit_bytes: int = 0) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "ANKIGEN_PAUSE_AT": pause, "ANKIGEN_PAUSE_SECONDS": str(seconds)}
+    if limit_bytes:  # coverage's own data file would meet the full disk too, and say so at exit
+        env = {k: v for k, v in env.items() if "COV" not in k.upper()}
 
     def before() -> None:
         interruptible()
