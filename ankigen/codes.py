@@ -281,7 +281,8 @@ SOURCES = (
          "Notes written on one machine often link images by absolute paths (`F:/book/docs/imgs/a.png`, "
          "`/home/me/notes/img/a.png`), or by a site's root (`/assets/a.png`). When the last parts of "
          "such a path name a file inside the source folder, that file is used, and the message says "
-         "which; nothing outside the source folder is ever read (else it is `S035`).",
+         "which; nothing outside the source folder is ever read (when nothing inside has those parts, "
+         "the picture is missing: `S033`).",
          "write the path relative to the card's file, as the message gives it",
          md(_CAT + "![a cat](/home/me/notes/cards_src/cat.png)\n", "", "check", _PNG_FILE),
          md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
