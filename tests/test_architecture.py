@@ -75,6 +75,14 @@ def test_the_checker_has_no_cycle_even_through_imports_inside_functions() -> Non
     assert cycles(check) == []
 
 
+def test_no_cycle_anywhere_even_through_imports_inside_functions() -> None:
+    """A function-level import is a dependency all the same (apkg once imported changes for a tag
+    while changes imported apkg to read notes): no two modules may need each other, in any stage."""
+    edges = graph(inside_functions=True)
+    assert "ankigen.anki.notes" in edges["ankigen.anki.apkg"]  # seen although imported in a function
+    assert cycles(edges) == []
+
+
 def test_the_ground_floor_imports_nothing_above_it() -> None:
     edges = graph()
     for module in GROUND_FLOOR:
