@@ -166,6 +166,9 @@ def _dry_run_safe(rule):
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if silent and _display_left_open(state, start):
             return False  # this `$$` closes one the paragraph opened: it ends no paragraph or quote
+        closing = _closed_before_prose(state, start, end)
+        if closing is not None:
+            return _display_then_prose(state, start, closing, silent)
         line, count = state.line, len(state.tokens)
         matched = rule(state, start, end, False)
         if matched and _HEADING_LINE.search(state.tokens[-1].content):
@@ -176,6 +179,45 @@ def _dry_run_safe(rule):
         return matched
 
     return wrapped
+
+
+def _row(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+
+
+def _closed_before_prose(state: StateBlock, start: int, end: int) -> int | None:
+    """The line of a `$$` that closes the block opened at `start` and is followed by prose on the
+    same line (`$$ 其中 $b_i$ …`), as notes write a formula's conditions; None for any other block.
+    dollarmath closes only at a line ending in `$$`, and so ran on into the next formula."""
+    if state.sCount[start] - state.blkIndent >= 4 or _row(state, start).rstrip() != "$$":
+        return None
+    for line in range(start + 1, end):
+        row = _row(state, line).rstrip()
+        if row.endswith("$$") or _HEADING_LINE.match(row) or state.sCount[line] < state.blkIndent:
+            return None
+        if row.startswith("$$"):
+            return line
+    return None
+
+
+def _display_then_prose(state: StateBlock, start: int, closing: int, silent: bool) -> bool:
+    """The formula up to the closing `$$`; the rest of that line is left to be read as the start
+    of a paragraph."""
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    # As dollarmath has it: from right after the opening `$$` to the closing one, so that offsets
+    # into the formula still point into the source.
+    token.content = state.src[state.bMarks[start] + state.tShift[start] + 2:state.bMarks[closing] + state.tShift[closing]]
+    token.markup = "$$"
+    token.map = [start, closing + 1]
+    rest = state.bMarks[closing] + state.tShift[closing] + 2
+    while rest < state.eMarks[closing] and state.src[rest] in " \t":
+        rest += 1
+    state.bMarks[closing], state.tShift[closing] = rest, 0  # the prose after `$$` begins the line
+    state.line = closing
+    return True
 
 
 def _display_left_open(state: StateBlock, start: int) -> bool:
@@ -268,13 +310,45 @@ def _render_display_math(self, tokens, idx, options, env) -> str:
     return "".join(_ours(env, _display_block(part.strip())) + "\n" for part in display_parts(latex))
 
 
-BLANK_LINES = re.compile(r"\n[ \t]*\n")  # inside a display block: between its formulas
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+_NESTING = re.compile(r"\\begin\{[^{}]*\}|\\end\{[^{}]*\}|\\[{}]|[{}]")
+
+
+def blank_gaps(latex: str) -> list[tuple[int, int]]:
+    """Where a display block written Typora's way separates its formulas: the blank lines outside
+    every environment and group. A blank line inside `cases` or `aligned` is layout, not a gap."""
+    depth, level_at = 0, []  # the nesting depth after each opener or closer, by offset
+    for m in _NESTING.finditer(latex):
+        token = m.group()
+        if token == "{" or token.startswith("\\begin"):
+            depth += 1
+        elif token == "}" or token.startswith("\\end"):
+            depth = max(depth - 1, 0)
+        level_at.append((m.end(), depth))
+    gaps, k, level = [], 0, 0
+    for gap in _BLANK_LINES.finditer(latex):
+        while k < len(level_at) and level_at[k][0] <= gap.start():
+            level = level_at[k][1]
+            k += 1
+        if level == 0:
+            gaps.append(gap.span())
+    return gaps
+
+
+def split_at_gaps(latex: str) -> list[tuple[int, str]]:
+    """The formulas of a display block, each with its offset in the block."""
+    parts, start = [], 0
+    for begin, end in blank_gaps(latex):
+        parts.append((start, latex[start:begin]))
+        start = end
+    parts.append((start, latex[start:]))
+    return parts
 
 
 def display_parts(latex: str) -> list[str]:
     """A display block written Typora's way, with blank lines inside, as the formulas it holds:
     each is shown on a line of its own (MathJax and Typst would run them together)."""
-    return [part for part in BLANK_LINES.split(latex) if part.strip()] or [latex]
+    return [part for _, part in split_at_gaps(latex) if part.strip()] or [latex]
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from urllib.parse import unquote
 
 import yaml
@@ -11,7 +12,7 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.source.markdown import BLANK_LINES, CHECK_INFO, WIKI_EMBED, markdown, render_html
+from ankigen.source.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html, split_at_gaps
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
@@ -31,6 +32,11 @@ class FileMeta:
     reverse: bool = False
     check: bool = True  # display-math claims; `check: off` turns them off for the file
     card_heading: int = 2  # the heading level that starts a card
+
+
+_SINGLE_DOLLAR = re.compile(r"(?<![$\\])\$(?!\$)[^$\s][^$\n]*?(?<![\s\\$])\$(?!\$)")
+_DOUBLE_SPANS = re.compile(r"\$\$.*?\$\$", re.S)
+_MID_LINE_DOUBLE = re.compile(r"\S[ \t]*\$\$[^$\n]+\$\$")
 
 
 class _File:
@@ -55,13 +61,24 @@ class _File:
     def warning(self, line: int, col: int, code: str, msg: str, hint: str | None = None, length: int = 1) -> None:
         self.sink.warning(self.span(line, col, length), code, msg, hint, self.line(line))
 
-    def locate(self, first: int, last: int, needle: str) -> tuple[int, int]:
-        """Line and column of needle within source lines first..last (1-based), or the block start."""
-        for n in range(first, max(first, last) + 1):
-            col = self.line(n).find(needle)
+    def locate(self, first: int, last: int, needle: str, after: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+        """Line and column of needle within source lines first..last (1-based), or the block start;
+        past `after` (a line and column already located), so that a formula written twice on a line
+        is found twice."""
+        for n in range(max(first, after[0]), max(first, last) + 1):
+            col = self.line(n).find(needle, after[1] if n == after[0] else 0)
             if col >= 0:
                 return n, col + 1
         return first, max(1, len(self.line(first)) - len(self.line(first).lstrip()) + 1)
+
+    @cached_property
+    def kramdown(self) -> bool:
+        """Written for kramdown (Jekyll sites), where `$$x$$` inside a sentence is inline math: no
+        `$x$` anywhere, and `$$x$$` with prose before it on its line again and again (once may be an
+        Obsidian author's display formula in a paragraph)."""
+        text = self.source.text
+        # `\text{for some $p(x) \geq 0$}` inside a display is TeX's own inline math, not the dialect's
+        return len(_MID_LINE_DOUBLE.findall(text)) >= 3 and not _SINGLE_DOLLAR.search(_DOUBLE_SPANS.sub("", text))
 
 
 def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list[Card]:
@@ -252,6 +269,8 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
         f.error(deepest.map[0] + 1, 1, "S026",
                 f"lists and quotes nested {depth} deep; lines {deepest.map[0] + 1}–{deepest.map[1]} "
                 "are not read", hint="flatten the nested lists or quotes")
+    # `$$ 其中 …`: a paragraph that starts on the line closing a formula starts after its `$$`
+    after_formula = {t.map[1] - 1 for t in tokens if t.type == "math_block" and t.map}
     for t in tokens:
         if t.type == "fence" and t.map and t.map[1] >= total:
             last = f.line(t.map[1]).strip()
@@ -259,7 +278,7 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
                 f.error(t.map[0] + 1, 1, "S016", "code fence is never closed",
                         hint=f"close it with a line '{t.markup}'; until then the rest of the file is code",
                         length=len(t.markup))
-        elif t.type == "paragraph_open" and t.map:
+        elif t.type == "paragraph_open" and t.map and t.map[0] not in after_formula:
             first = f.line(t.map[0] + 1).lstrip()
             if first.startswith("$$") or first.startswith("\\["):
                 opener = first[:2]
@@ -443,11 +462,7 @@ _HEADING = re.compile(r" {0,3}#{1,6}[ \t]")
 def _blank_separated(content: str, line: int, col: int) -> list[tuple[str, int, int]]:
     """A display block written Typora's way, with blank lines inside, as the formulas they separate
     (each with its own line and column), since each is written as a formula of its own."""
-    parts, start = [], 0
-    for gap in BLANK_LINES.finditer(content):
-        parts.append((start, content[start:gap.start()]))
-        start = gap.end()
-    parts.append((start, content[start:]))
+    parts = split_at_gaps(content)
     out = []
     for offset, part in parts:
         if not part.strip() and len(parts) > 1:
@@ -477,19 +492,36 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                                        _near(_paragraph(body, k, -1, across_math=True), after), heading,
                                        _tail(after.children if after else [], None)))
         elif t.type == "inline" and t.map:
+            cursor = (0, 0)
             for child in t.children or []:
-                if child.type == "math_inline_double":
-                    ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content)
+                if child.type == "math_inline_double" and f.kramdown and _in_sentence(t.children, child):
+                    if _RELATION.search(child.content) and len(child.content) <= 300:
+                        ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content, cursor)
+                        cursor = (ln, col + 1)
+                        inline.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
+                                              section, _lead(t.children, child)))
+                elif child.type == "math_inline_double":
+                    ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content, cursor)
+                    cursor = (ln, col + 1)
                     display.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
                                            section, _lead(t.children, child) or _lead(_children(body, k), None),
                                            _near(_paragraph(body, k, -1, across_math=True), t,
                                                  _paragraph(body, k, 1)), heading,
                                            _tail(t.children, child)))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
-                    ln, col = f.locate(t.map[0] + 1, t.map[1], child.content)
+                    ln, col = f.locate(t.map[0] + 1, t.map[1], child.content, cursor)
+                    cursor = (ln, col + len(child.content))
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
                                           _lead(t.children, child)))
     return display, inline
+
+
+def _in_sentence(children: list[Token], child: Token) -> bool:
+    """Prose before or after the formula in its paragraph line: `… so $$q \\neq p$$ and …`."""
+    k = children.index(child)
+    before = next((c for c in reversed(children[:k]) if c.type != "softbreak"), None)
+    after = next((c for c in children[k + 1:] if c.type != "softbreak"), None)
+    return any(c is not None and c.type == "text" and c.content.strip() for c in (before, after))
 
 
 _RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\in\b|\\neq?\b|\\approx|\\sim\b")
