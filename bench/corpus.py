@@ -1,4 +1,4 @@
-"""Run `ankigen check` over folders of other people's Markdown notes and tabulate what happened.
+r"""Run `ankigen check` over folders of other people's Markdown notes and tabulate what happened.
 
     .venv/bin/python bench/corpus.py DIR [DIR …] [--heading auto|1|2|3|4] [--show C001] [--plant 30]
         [--plant-save FILE | --plant-from FILE] [--json FILE] [--keep DIR] [--only SUB]
@@ -178,7 +178,7 @@ def table(name: str, files: int, rc: int, data: dict | None, seconds: float, pea
     row = {"name": name, "files": files, "exit": rc, "seconds": round(seconds, 1), "peak_mb": round(peak)}
     if rc == 2 or data is None:
         row["crash"] = stderr.strip().splitlines()[-3:] if stderr.strip() else ["no output"]
-    if data is None:
+    if data is None or "summary" not in data:  # no file matched `--only`: nothing was checked
         return row
     s = data["summary"]
     claims = collections.Counter(c["status"] for c in data.get("claims", []))

@@ -28,10 +28,11 @@ from ankigen.check.lines import offset_span
 from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
+from ankigen.check.matrices import Literal
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import bold_letters, consistent, declarations
+from ankigen.check.vectors import WRITTEN, bold_letters, consistent, declarations
 from ankigen.check.vocabulary import RELATIONS, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
@@ -40,7 +41,7 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
     """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually."""
     found = set()
     for f in formulas:
-        for m in re.finditer(r"(?:^|[\s&,;{])([ei])\s*=", masked(f.latex)):
+        for m in re.finditer(r"(?:^|[\s&,;{]|\\\\)([ei])\s*&?\s*:?=", masked(f.latex)):  # `\\ e &= \cos(c)`
             found.add(m.group(1))
     return frozenset(found)
 
@@ -62,9 +63,10 @@ class _Card:
     bold: dict = field(default_factory=dict)  # letters the formula being read also writes in bold
     substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
+    unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
 
     def declared(self) -> tuple:
-        return tuple(sorted(self.matrices.get(self.section, self.matrices.get(0, {})).items()))
+        return _sized(self.matrices.get(self.section, self.matrices.get(0, {})))
 
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
@@ -106,8 +108,8 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state = _Card(reading, references, variables_of(formulas), set(imported or ()))
     state.out.functions.update(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
-    state.out.declared = tuple(sorted({k: v for part in state.matrices.values() for k, v in part.items()}.items()))
-    state.out.declared_in = {section: tuple(sorted(part.items())) for section, part in state.matrices.items()}
+    state.out.declared = _sized({k: v for part in state.matrices.values() for k, v in part.items()})
+    state.out.declared_in = {section: _sized(part) for section, part in state.matrices.items()}
     state.out.distributions = _distributed(state, formulas, inline)
     # in the order written: notes redefine f from example to example, inline as often as displayed
     order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]
@@ -220,7 +222,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
     derivation = len(steps) > 1 and all(step.rel in ("=", "~") for step in steps)
-    inverse = False
+    inverse = restated = False
     if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
             state, first.lhs, section):
         target = first.lhs
@@ -232,7 +234,10 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             after_definition = not inverse
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
+            # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
+            restated = not after_definition and len(steps) == 1 and not formula.lead.strip()
         if after_definition:
+            state.out.functions.pop(str(target), None)  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())
             state.out.definitions.append(Definition(target, first.rhs, offset_span(
                 formula.span, formula.latex, first.start, first.end - first.start), text, section))
@@ -256,6 +261,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     # rest of the part of the card, as the derivation that follows takes them.
     if prose.symmetric(formula) or _stated_symmetric(formula.near):
         state.symmetric.add(section)
+    if prose.unit(formula):
+        state.unit.add(section)
     varied = _varied(steps)
     for j, step in enumerate(steps):
         # "substituting x_k and d_k": the names one side has and the other lacks were given values in
@@ -272,9 +279,14 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            conditions=state.conditions, declared=state.declared(),
                            symmetric=section in state.symmetric,
                            substituted=substituted,
-                           elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied)
+                           elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied,
+                           unit=section in state.unit, restated=restated and j == 0)
         if claim is not None:
             state.out.claims.append(claim)
+    if restated:  # whichever it is, what follows reads y as last written (ln y = ln S + ln T + ln R)
+        state.out.definitions.append(Definition(first.lhs, first.rhs, offset_span(
+            formula.span, formula.latex, first.start, first.end - first.start),
+            " ".join(shown[first.start:first.end].split()), section))
 
 
 def _varied(steps) -> frozenset:
@@ -310,6 +322,8 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
     old = state.visible_value(target, section)
     if old is None:
         return False
+    if isinstance(value, Literal) and isinstance(old, Literal):
+        return True  # A written out anew: the next exercise's matrix, not a claim about the last one
     if _BARE.match(rhs_text) and _BARE.match(state.visible_text(target, section).partition("=")[2]) and \
             state.visible_line(target, section) >= formula.span.line:
         return True  # i = 2 in one row of a table, i = 3 in the next: cases, each with its own value
@@ -371,7 +385,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
     first sub-heading everywhere, the others in their sub-heading; a name declared two ways there
     is not declared."""
     every = list(formulas) + list(inline)
-    if not any("mathbb" in f.latex or "mathbf" in f.latex for f in every):
+    if not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex for f in every):
         return {}
 
     def parse(toks):
@@ -393,6 +407,11 @@ def _declared(state: _Card, formulas, inline) -> dict:
                 merged.setdefault(name, set()).update(shapes)
         out[section] = _sized_specials_checked(consistent(merged))
     return out
+
+
+def _sized(part: dict) -> tuple:
+    """The declarations with a shape, as claims carry them (a matrix written out has its value's)."""
+    return tuple(sorted((name, shape) for name, shape in part.items() if shape != WRITTEN))
 
 
 def _sized_specials_checked(found: dict) -> dict:
@@ -573,11 +592,15 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         if not relations or any(RELATIONS.get(r) == "other" for r in relations):
             return
         head = function_head(toks)
-        if head is not None and relations == ["="] and (not is_operator_name(head[0])
-                                                         or _error_function(head, toks, state.scope())):
+        if head is not None and relations[0] == "=" and all(r == "\\in" for r in relations[1:]) and (
+                not is_operator_name(head[0]) or _error_function(head, toks, state.scope())):
             name, fn, _ = function_def(toks, head, state.scope())
             if set(fn.params) & fn.body.free_symbols:  # g(z) = 0.5 is a value of g, not its definition
                 state.out.functions[name] = fn
+            elif fn.body.free_symbols:
+                # f(x, y) = x_1^2 x_2: f given anew, in letters other than its parameters. What it
+                # is now is unclear, but it is no longer the f defined before.
+                state.out.functions.pop(name, None)
             return
         steps = parse_chain(toks, state.scope(), formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):
@@ -595,11 +618,20 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
     if relations != ["="]:
         return
     lhs, rhs = steps[0].lhs, steps[0].rhs
+    text = " ".join(formula.latex.split())
     for target, value in ((lhs, rhs), (rhs, lhs)):
-        if (isinstance(target, sp.Symbol) and not isinstance(value, sp.Symbol) and _free(value)
-                and target not in value.free_symbols and not state.defined(target, formula.section)):
-            state.out.assumptions.append(Definition(target, value, formula.span,
-                                                    " ".join(formula.latex.split()), formula.section))
+        if not (isinstance(target, sp.Symbol) and _free(value) and target not in value.free_symbols):
+            continue
+        if not state.defined(target, formula.section):
+            if not isinstance(value, sp.Symbol):
+                state.out.assumptions.append(Definition(target, value, formula.span, text, formula.section))
+                break
+            continue
+        if target is lhs and symbols_of(value) and not symbols_of(value) & symbols_of(
+                state.visible_value(target, formula.section)):
+            # `$f = x_D$` after `f = d + e`: the name given anew in other letters, from here on
+            state.out.functions.pop(str(target), None)
+            state.out.definitions.append(Definition(target, value, formula.span, text, formula.section))
             break
 
 

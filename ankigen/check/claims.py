@@ -22,6 +22,9 @@ _APPROX_SIDE = re.compile(
 _POWER_OF_TEN = re.compile(r"^\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|(\d))\s*$")
 
 
+WHERE_LINES = 8  # how far below a claim the inline values its "where" clause gives may stand
+
+
 @dataclass(frozen=True)
 class Definition:
     target: sp.Expr  # a symbol, or an element of a family such as R_{0}
@@ -71,6 +74,8 @@ class Claim:
     substituted: bool = False  # the sentence before it says values are put in ("代入", "substituting")
     elsewhere: frozenset = frozenset()  # names written in the other steps of its chain
     varied: frozenset = frozenset()  # names its formula differentiates by: variables, never given a value
+    unit: bool = False  # its part of the card speaks of unit vectors (an orthonormal basis, 单位向量)
+    restated: bool = False  # a lone `y = …` for a y defined before, with no words between: maybe an alternative
 
 
 @dataclass(frozen=True)
@@ -99,14 +104,17 @@ class CardReading:
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1,
-                varied: frozenset = frozenset()) -> dict:
+                varied: frozenset = frozenset(), line: int = 0) -> dict:
         """The definitions a claim in `section` sees, by target: inline ones first, then those of
         the cards it uses, then the card's own (before any sub-heading, or in the same one) that
         precede it, the latest of a name winning: a name defined anew is the new one from there on.
         An inline value of a name the claim's formula differentiates by is left out: it is what the
-        derivation solves for ("令导数为 0, 即 $p = k/n$"), not what it starts from."""
+        derivation solves for ("令导数为 0, 即 $p = k/n$"), not what it starts from. Given the claim's
+        line, an inline value written further on than its "where" clause (WHERE_LINES) is left out:
+        notes are read in order, and a later example's values are not this one's."""
         here = (0, section)
-        found = {d.target: d for d in self.assumptions if d.section in here and str(d.target) not in varied}
+        found = {d.target: d for d in self.assumptions if d.section in here and str(d.target) not in varied
+                 and not (line and d.span.line > line + WHERE_LINES)}
         found.update({d.target: d for d in imported})
         own = self.definitions if defs_at < 0 else self.definitions[:defs_at]
         found.update({d.target: d for d in own if d.section in here})
@@ -142,7 +150,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
                called: bool = False, conditions: tuple = (), declared: tuple = (),
                symmetric: bool = False, substituted: bool = False, elsewhere=frozenset(),
-               varied=frozenset()) -> Claim | None:
+               varied=frozenset(), unit: bool = False, restated: bool = False) -> Claim | None:
     """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
@@ -160,7 +168,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
                  rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
-                 substituted, frozenset(elsewhere), frozenset(varied))
+                 substituted, frozenset(elsewhere), frozenset(varied), unit, restated)
 
 
 def _decimal_side(text: str) -> bool:

@@ -187,6 +187,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
             return Form(STATEMENT, f"an equation for {author_form(sorted(only, key=str)[0])}, on one side only")
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")
+    if claim.restated:
+        return Form(DOUBTFUL, "a second formula for a name defined just before, with nothing said between: "
+                              "another definition, or a claim about the first")
     if _sums_unknown_values(lhs, rhs, families):  # needs Σ y_j = 1 or the like, said in words
         return Form(DOUBTFUL, "a relation between sums of values the card does not give")
     if _about(written, defined) or claim.called or not (claim.single or claim.chain):
@@ -273,6 +276,8 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     dim_names = {str(s) for s in dims}
     left = {s for s in symbols_of(lhs) if str(s) not in dim_names and not _constant(s)}
     right = {s for s in symbols_of(rhs) if str(s) not in dim_names and not _constant(s)}
+    if not left and not right and not _matrix_symbols(lhs) | _matrix_symbols(rhs):
+        return Form(CERTAIN)  # matrices written out in numbers: a computation, right or wrong
     if rhs is not None and bool(left) != bool(right):
         return Form(STATEMENT, "an equation or a condition on vectors and matrices")
     only = _matrix_symbols(lhs)

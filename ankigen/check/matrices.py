@@ -75,6 +75,14 @@ class ShapeError(Exception):
         self.sides = sides
 
 
+class _NotSquare(ShapeError):
+    """An inverse, power or determinant of a matrix whose rows and columns are two sizes."""
+
+    def __init__(self, message: str, conflict: tuple) -> None:
+        super().__init__(message)
+        self.conflict = conflict
+
+
 class Unsupported(Exception):
     """A construct this module does not give a meaning to (a matrix to a symbolic power, ∂F/∂X of a
     matrix F with respect to a matrix X): the claim is undecided, never wrong."""
@@ -163,11 +171,31 @@ class Grad(_Operation):
     nargs = 2
 
 
+class Literal(_Operation):
+    """A matrix written out entry by entry (`\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}`):
+    Literal(rows, cols, *entries), the entries numbers or scalar expressions, row by row. It never
+    commutes, whatever its entries: [1 2][3 4]ᵀ is not [3 4][1 2]ᵀ."""
+
+    is_commutative = False
+
+    @property
+    def rows(self) -> int:
+        return int(self.args[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def entries(self) -> tuple:
+        return self.args[2:]
+
+
 def is_matrix(expr) -> bool:
-    """Whether the expression involves a vector or matrix (a noncommutative symbol)."""
+    """Whether the expression involves a vector or matrix (a noncommutative symbol or a written matrix)."""
     if not isinstance(expr, sp.Basic):
         return False
-    return any(s.is_commutative is False for s in expr.free_symbols)
+    return any(s.is_commutative is False for s in expr.free_symbols) or expr.has(Literal)
 
 
 def _special(symbol: sp.Symbol) -> str | None:
@@ -303,6 +331,9 @@ _PRINTERS = {
     Hadamard: lambda e: " \\odot ".join(_base(a) for a in e.args),
     Elementwise: _elementwise_latex,
     Softmax: lambda e: rf"\operatorname{{softmax}}({_latex(e.args[0])})",
+    Literal: lambda e: r"\begin{bmatrix} " + r" \\ ".join(
+        " & ".join(_latex(x) for x in e.entries[r * e.cols:(r + 1) * e.cols]) for r in range(e.rows))
+    + r" \end{bmatrix}",
     Grad: lambda e: rf"\nabla_{{{_latex(e.args[1])}}} {_base(e.args[0])}",
 }
 
@@ -503,7 +534,7 @@ class _Shapes:
         if kind:
             shape = self.declared.get(e) or (self.dims.fresh(), _ONE if kind == "ones" else self.dims.fresh())
             if kind == "identity":
-                self._square(e, shape, "use {} as an identity matrix")
+                self._square(e, shape, "use {} as an identity matrix", yielding=False)
             self.at[path] = shape
             return shape
         if e not in self.symbols:
@@ -515,12 +546,14 @@ class _Shapes:
                 self.symbols[e] = (self.dims.fresh(e.name), self.dims.fresh(e.name))
         return self.symbols[e]
 
-    def _square(self, e, shape: tuple, action: str) -> tuple:
-        """`action` names the operand `{}`: "invert {}", "raise {} to the power 2"."""
+    def _square(self, e, shape: tuple, action: str, yielding: bool = True) -> tuple:
+        """`action` names the operand `{}`: "invert {}", "raise {} to the power 2". `yielding`: an
+        operation that shows the author means the matrix square (see _infer)."""
         operand = f"{author_latex(e)} ({self.text(shape)})"
         conflict = self.matches((shape[0],), (shape[1],))
         if conflict:
-            raise ShapeError(f"cannot {action.format(operand)}: it is not square ({_conflict_text(conflict)})")
+            message = f"cannot {action.format(operand)}: it is not square ({_conflict_text(conflict)})"
+            raise _NotSquare(message, conflict) if yielding else ShapeError(message)
         return shape
 
     def _sum(self, e: sp.Add, path: tuple) -> tuple:
@@ -637,6 +670,15 @@ def _transpose_shape(self: _Shapes, e, path) -> tuple:
     return (cols, rows)
 
 
+def _literal_shape(self: _Shapes, e: Literal, path) -> tuple:
+    for k, x in enumerate(e.entries):
+        if not self.is_scalar(self.of(x, path + (k + 2,))):
+            raise Unsupported(f"{author_latex(e)}: a matrix of matrices is not modelled")
+    shape = (sp.Integer(e.rows), sp.Integer(e.cols))
+    self.at[path] = shape
+    return shape
+
+
 def _squared(action: str, result_is_scalar: bool):
     def walk(self: _Shapes, e, path) -> tuple:
         arg = e.args[0]
@@ -656,10 +698,31 @@ _WALKS = (
     (Trace, _squared("take the trace of {}", True)), (Det, _squared("take the determinant of {}", True)),
     (Norm, _norm_shape), (Hadamard, _Shapes._hadamard), (Elementwise, _Shapes._elementwise),
     (Softmax, lambda self, e, path: self.of(e.args[0], path + (0,))), (Grad, _Shapes._grad),
+    (Literal, _literal_shape),
 )
 
 
-def _infer(sides: list, declared: dict) -> _Shapes:
+def _infer(sides: list, declared: dict, equated: int = -1) -> _Shapes:
+    """The shapes of the sides. A claim (equated ≥ 0) that inverts or squares a matrix declared with
+    two letters is about a square one; elsewhere (a definition, a shape asked for) it is a mismatch."""
+    try:
+        return _infer_as_declared(sides, declared)
+    except _NotSquare as exc:
+        if equated < 0:
+            raise
+        a, b = exc.conflict
+        written = {d for shape in declared.values() for d in shape if isinstance(d, sp.Symbol)}
+        if equated >= 3 or not ({a, b} <= {_dim(d) for d in written if not isinstance(d, sp.Dummy)}):
+            raise
+        # `A^{-1}` of an A declared m×n, as a textbook's list of the inverse's properties writes
+        # it under a definition for any matrix: the claim is about a square A (m = n) and is
+        # checked as such. Written numbers (3×2) never give way.
+        equal = {d: a for d in written if not isinstance(d, sp.Dummy) and _dim(d) == b}
+        return _infer(sides, {sym: tuple(d.xreplace(equal) if isinstance(d, sp.Basic) else d for d in shape)
+                              for sym, shape in declared.items()}, equated + 1)
+
+
+def _infer_as_declared(sides: list, declared: dict) -> _Shapes:
     shapes = _Shapes(declared)
     shapes.sides = [shapes.of(side, (i,)) for i, side in enumerate(sides)]
     for i in range(1, len(sides)):
@@ -981,6 +1044,8 @@ _EVALUATIONS = (
     (Trace, _trace), (Det, lambda self, e, path: self._det(self.value(e.args[0], path + (0,)))),
     (Norm, _norm), (Hadamard, _hadamard), (Elementwise, _Evaluator._elementwise), (Softmax, _softmax),
     (Grad, _Evaluator._grad),
+    (Literal, lambda self, e, path: sp.ImmutableMatrix(e.rows, e.cols, [
+        _as_scalar(self.value(x, path + (k + 2,)), "an entry of a matrix") for k, x in enumerate(e.entries)])),
 )
 
 
@@ -1020,13 +1085,13 @@ _ORDER = {"<", ">", "<=", ">="}
 
 
 def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple | None = None,
-                  conditions: tuple = ()) -> Verdict:
+                  conditions: tuple = (), tolerance=None) -> Verdict:
     """Whether a claim about vectors and matrices holds: by shapes for `in` (target = (rows, cols)
     of ℝ^{rows×cols}) and for any mismatch inside the claim; by exact evaluation with explicit
     matrices for `=` and `!=` (and for order relations between 1×1 sides). Never raises: what
     cannot be decided is undecided, with a detail that says why."""
     try:
-        return _decide(lhs, rel, rhs, declared, seed, target, conditions)
+        return _decide(lhs, rel, rhs, declared, seed, target, conditions, tolerance)
     except ShapeError as exc:
         return Verdict(False, "shapes", exc.message, (), *exc.sides)
     except OneEntry as exc:
@@ -1042,7 +1107,7 @@ def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple |
         return Verdict(None, "undecided", f"sympy could not evaluate it ({type(exc).__name__})")
 
 
-def _decide(lhs, rel, rhs, declared, seed, target, conditions=()) -> Verdict:
+def _decide(lhs, rel, rhs, declared, seed, target, conditions=(), tolerance=None) -> Verdict:
     lhs, rhs = _expr(lhs), (None if rhs is None else _expr(rhs))
     sides = [lhs] if rhs is None else [lhs, rhs]
     for side in sides:
@@ -1053,7 +1118,7 @@ def _decide(lhs, rel, rhs, declared, seed, target, conditions=()) -> Verdict:
     if rhs is None:
         return Verdict(None, "undecided", f"the relation {rel} needs two sides")
     try:
-        shapes = _infer(sides, declared)
+        shapes = _infer(sides, declared, equated=0)
     except ShapeError as exc:
         if rel == "!=" and exc.sides != ("", ""):  # unequal, but only because they cannot be compared
             return Verdict(None, "undecided", exc.message, (), *exc.sides)
@@ -1062,10 +1127,12 @@ def _decide(lhs, rel, rhs, declared, seed, target, conditions=()) -> Verdict:
     if too_large:
         return Verdict(None, "undecided", too_large)
     if rel in ("=", "!="):
-        return _sample(shapes, sides, rel, seed, conditions)
+        return _sample(shapes, sides, rel, seed, conditions, tolerance)
     scalars = all(shapes.is_scalar(s) for s in shapes.sides)
     if rel in _ORDER and scalars:
-        return _sample(shapes, sides, rel, seed, conditions)
+        return _sample(shapes, sides, rel, seed, conditions, tolerance)
+    if rel == "~" and tolerance is not None:  # matrices written with rounded decimals, ≈ as = to their rounding
+        return _sample(shapes, sides, "=", seed, conditions, tolerance)
     if rel == "~" and scalars:
         return Verdict(None, "undecided", "\\approx compares numbers; the sides here depend on vectors or matrices")
     shape = shapes.text(shapes.sides[0])
@@ -1186,7 +1253,7 @@ def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str, ranges: di
     return matrices, scalars
 
 
-def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple = ()) -> Verdict:
+def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple = (), tolerance=None) -> Verdict:
     """Both sides at explicit matrices of the sizes that fit; scalars inside the intervals the card
     states (`\\lambda \\in [0, 1]`), and only points that meet every condition count."""
     free = _free_dims(shapes)
@@ -1198,6 +1265,9 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
     budget = [MAX_WORK]
     valid = 0
     points = GRADIENT_POINTS if any(side is not None and side.has(Grad) for side in sides) else POINTS
+    closed = not any(side.free_symbols for side in sides if side is not None)
+    if closed:
+        points = 1  # matrices written out in numbers: one evaluation is the computation
     for n in range(points):
         sizes = assignments[n % len(assignments)]
         values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget, ranges)
@@ -1206,7 +1276,7 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
         matrices, scalars, left, right = values
         if conditions and not meets(scalars, conditions):
             continue
-        result = _holds(left, right, rel)
+        result = _holds(left, right, rel, tolerance)
         if result is None:
             continue
         valid += 1
@@ -1216,6 +1286,9 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
                 return Verdict(None, "undecided", f"fails for some sizes of {unfixed}, which nothing in the claim "
                                                   f"fixes: write its size ({unfixed}_{{n}}) or declare it")
             return _failure(sizes, matrices, scalars, left, right, rel)
+    if closed and valid:
+        return Verdict(True, "exact", "computed with the matrices as written" + (
+            "" if tolerance is None else ", to within the rounding of the decimals written"))
     if valid < min(MIN_VALID, points):
         return Verdict(None, "undecided", f"defined at only {valid} of {points} sampled points (a singular inverse "
                                           "or an undefined value at the others)")
@@ -1249,12 +1322,13 @@ def _point(shapes, sides, sizes, scalar_names, tag, budget, ranges=None):
     return None
 
 
-def _holds(left, right, rel: str) -> bool | None:
-    """Whether left rel right at this point; None when a value is undefined there."""
+def _holds(left, right, rel: str, tolerance=None) -> bool | None:
+    """Whether left rel right at this point; None when a value is undefined there. With a
+    tolerance (entries written as rounded decimals), `=` and `≠` compare entries to within it."""
     a, b = _as_matrix(left), _as_matrix(right)
     if a.shape != b.shape:
         raise ValueError("sides of different sizes")
-    same = [_equal(x, y) for x, y in zip(a, b)]
+    same = [_equal(x, y) if tolerance is None else _near(x, y, tolerance) for x, y in zip(a, b)]
     if any(s is None for s in same):
         return None
     if rel == "=":
@@ -1265,6 +1339,15 @@ def _holds(left, right, rel: str) -> bool | None:
     if same[0]:
         return rel in ("<=", ">=")
     return bool(difference < 0) if rel in ("<", "<=") else bool(difference > 0)
+
+
+def _near(x, y, tolerance) -> bool | None:
+    difference = x - y
+    if not difference.is_Rational:  # exact for rationals: 2 against 2.1 is a tenth apart, not a hair less
+        difference = sp.N(difference, _PRECISION)
+    if not difference.is_real:
+        return None
+    return bool(abs(difference) < tolerance)
 
 
 def _equal(x, y) -> bool | None:

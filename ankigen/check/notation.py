@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ankigen.check.matrices import Det, Literal
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import RELATIONS, Opaque
 
@@ -246,6 +247,8 @@ class Notation:
         """`\\begin{cases} v & \\text{if } c \\\\ … \\end{cases}`: a piecewise value. Other environments
         inside an expression are not read."""
         name, after = self._environment_name(self.i + 1)
+        if name in _MATRICES:
+            return self.matrix(t, name, after)
         if name != "cases":
             raise MathError(f"the '{name}' environment is not read inside an expression", t.start,
                             t.end - t.start, construct=f"\\begin{{{name}}}")
@@ -273,6 +276,45 @@ class Notation:
             return sp.Piecewise(*pieces)
         except (TypeError, ValueError):
             return opaque("cases", *[v for v, _ in pieces])
+
+    def matrix(self, t: Tok, name: str, after: int) -> sp.Expr:
+        """`\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}` (pmatrix, matrix, array, …): a matrix written
+        out, each entry a number or a scalar expression; `vmatrix`, its determinant. A matrix written
+        with dots (`\\cdots`, `\\vdots`) has no size, and is not read."""
+        if name == "array" and after < len(self.toks) and self.toks[after].text == "{":
+            after = self._environment_name(after)[1]  # the column spec `{cc}`
+        end = self._environment_end(after, name)
+        self.i = end
+        self.i = self._environment_name(self.i + 1)[1]
+        construct = f"\\begin{{{name}}}"
+        rows = []
+        for row in _split(self.toks[after:end], "\\\\"):
+            row = [u for u in row if u.text not in ("\\hline",)]
+            if not row:
+                continue
+            if any(u.text in _DOTS for u in row):
+                raise MathError(f"a '{name}' written with dots has no size, and is not read", t.start,
+                                t.end - t.start, construct="a matrix written with dots")
+            rows.append([self._entry(cell, t, construct) for cell in _split(row, "&")])
+        if not rows or any(len(r) != len(rows[0]) for r in rows):
+            raise MathError(f"a '{name}' whose rows have different lengths", t.start, t.end - t.start,
+                            construct=construct)
+        if name == "vmatrix" and len(rows) == len(rows[0]) == 1:
+            return sp.Abs(rows[0][0])  # `\\begin{vmatrix} x \\end{vmatrix}`: bars around one value
+        value = Literal(len(rows), len(rows[0]), *[x for r in rows for x in r])
+        return Det(value) if name == "vmatrix" else value
+
+    def _entry(self, toks: list[Tok], t: Tok, construct: str) -> sp.Expr:
+        if not toks:
+            raise MathError("an empty entry of a matrix", t.start, t.end - t.start, construct=construct)
+        sub = type(self)(toks, self.scope, toks[-1].end)
+        sub.bound = self.bound
+        value = sub.expression()
+        if not sub.done():
+            u = sub.peek()
+            raise MathError(f"unexpected '{u.text}' in an entry of a matrix", u.start, u.end - u.start,
+                            construct=construct)
+        return value
 
     def _environment_name(self, k: int) -> tuple[str, int]:
         """The name in `{name}` starting at toks[k], and the index after the closing brace."""
@@ -332,6 +374,10 @@ class Notation:
                                 construct="\\begin{cases}")
             made.append(op(a, b))
         return sp.And(*made)
+
+
+_MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array", "vmatrix"}
+_DOTS = {"\\cdots", "\\vdots", "\\ddots", "\\ldots", "\\dots", "\\dotsb", "\\dotsc"}
 
 
 def _split(toks: list[Tok], text: str) -> list[list[Tok]]:

@@ -1,5 +1,5 @@
 """What the checker reads in the prose around a formula: whether it is introduced as a definition,
-whether values are said to be substituted, whether symmetric matrices are spoken of, and which
+whether values are said to be substituted, whether symmetric matrices or unit vectors are spoken of, and which
 symbols are called probabilities. Kept free of sympy so that the cache key of a card can be built
 from these facts alone: an edit to a sentence that changes none of them re-checks nothing."""
 
@@ -15,6 +15,9 @@ INTRODUCED = re.compile(r"(defined?|denoted?|\blet\b|定义|记为|记作|令)[^
 # symmetric ones in the notes' own definitions.
 SYMMETRIC = re.compile(r"对称|正定|symmetric|positive\s+(?:semi-?)?definite|"
                        r"(?:\\mathbb|bb)\s*\{?S\}?\s*(?:_\s*\{?\s*\+*\s*\}?\s*)?\^", re.I)
+# Vectors of length one: an orthonormal basis, unit or normalised vectors (bᵀb = 1, ‖b‖ = 1).
+UNIT = re.compile(r"标准正交|规范正交|正交归一|单位向量|单位长度|归一化|orthonormal|unit\s+(?:length\s+)?vectors?|"
+                  r"unit[- ]length|normali[sz]ed\s+vectors?|\bunit\s+norm", re.I)
 CONTRAST = re.compile(r"only|unless|\bnot\b|仅|只有|除非|不是|否则", re.I)
 SUBSTITUTED = re.compile(r"代入|带入|substitut|plug(?:ging)? in|put(?:ting)? in the values", re.I)
 PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|heads|tails|[a-z]+)\s*)?"
@@ -38,6 +41,12 @@ def symmetric(formula: Formula) -> bool:
         "mathbb" in near and SYMMETRIC.search(near) for near in formula.near)
 
 
+def unit(formula: Formula) -> bool:
+    """The heading, the sentence before or the one after (without a contrast) speaks of unit vectors."""
+    return bool(UNIT.search(formula.heading + " " + formula.lead)) or bool(
+        UNIT.search(formula.tail) and not CONTRAST.search(formula.tail))
+
+
 def probabilities(formula: Formula) -> tuple[str, ...]:
     """The inline formulas the sentence before calls a probability ("with probability $p$")."""
     return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
@@ -45,4 +54,5 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
 
 def context(formula: Formula) -> tuple:
     """Everything the checker takes from the prose around a formula."""
-    return (introduced(formula), substituted(formula), symmetric(formula), probabilities(formula), formula.near)
+    return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
+            formula.near)

@@ -87,11 +87,12 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
     raise TooLarge("sums nested too deeply")
 
 
-def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
+def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -> sp.Expr:
     """`expr` with every defined symbol replaced, sequences unrolled to their base cases and sums
-    expanded, until nothing changes."""
+    expanded, until nothing changes. `local`: a partial derivative of a defined name by a name its
+    definition uses holds that definition's other names fixed (see _derivatives_by_defined)."""
     unrolled = 0
-    expr = _derivatives_by_defined(expr, values, sequences)
+    expr = _derivatives_by_defined(expr, values, sequences, local)
     for _ in range(MAX_ROUNDS):
         try:
             new = normalize(expand_sums(normalize(expr.xreplace(values))))
@@ -108,9 +109,11 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
     raise Circular(sorted(expr.free_symbols & set(values), key=str))
 
 
-def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict) -> sp.Expr:
+def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -> sp.Expr:
     """`\\frac{\\partial L}{\\partial \\hat{y}}` where the card defines ŷ: the derivative of L by ŷ held as
-    a variable, taken before ŷ's own definition is put in (else the variable would become σ(z))."""
+    a variable, taken before ŷ's own definition is put in (else the variable would become σ(z)).
+    Locally, as a computation graph's edges are labelled (c = a + b, b = e^a: ∂c/∂a = 1), the
+    other names that L's definition uses are held too."""
     if not expr.has(sp.Derivative):
         return expr
     nodes = [d for d in expr.atoms(sp.Derivative) if any(v in values for v in d.variables)]
@@ -118,7 +121,8 @@ def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict) -> sp.
         return expr
     swaps = {}
     for node in nodes:
-        held = {k: v for k, v in values.items() if k not in node.variables}
+        direct = values[node.expr].free_symbols if local and node.expr in values else set()
+        held = {k: v for k, v in values.items() if k not in node.variables and k not in direct}
         body = resolve(node.expr, held, sequences)
         try:
             swaps[node] = sp.Derivative(body, *node.variable_count).doit()

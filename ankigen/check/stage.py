@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -212,19 +213,22 @@ def _report_shapes(sink: Sink, read) -> None:
         return
     import sympy as sp
 
-    from ankigen.check.matrices import ShapeError, Unsupported, infer_shapes, is_matrix
+    from ankigen.check.matrices import Literal, ShapeError, Unsupported, infer_shapes, is_matrix
 
     from ankigen.check.vocabulary import Opaque
 
     for d in read.definitions:
-        if not is_matrix(d.value) and not is_matrix(d.target):
-            continue
+        if not is_matrix(d.value):
+            continue  # θ = \log\frac{\mu}{1-\mu} for a θ declared a vector: the name given anew, to a number
         # the shapes declared in the definition's own part of the card: a later part may give
         # the same letters other sizes (A of m×n for least squares, n×n for a determinant)
         here = read.declared_in.get(d.section, read.declared_in.get(0, ()))
         declared = {sp.Symbol(name, commutative=False): dims for name, dims in here}
         if d.value.has(Opaque) or d.target.is_commutative:  # C = AB: a plain C takes AB's shape
             continue
+        if isinstance(d.value, Literal) and any(not getattr(x, "is_Integer", True) for name, shape in here
+                                                if name == str(d.target) for x in shape):
+            continue  # A ∈ ℝ^{m×n}, then A written out: an example of sizes the letters left open
         if any(name.isalpha() for name in read.declared_anywhere) and any(
                 s.is_commutative and str(s) not in read.declared_anywhere for s in d.value.free_symbols):
             continue  # a card of plain-letter vectors: an undeclared x̂ may be one
@@ -333,7 +337,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
 
     from ankigen.check.decide import decide, decide_guarded
     from ankigen.check.form import CERTAIN, STATEMENT, classify
-    from ankigen.check.matrices import decide_matrix, is_matrix
+    from ankigen.check.matrices import Grad, decide_matrix, is_matrix
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
@@ -344,12 +348,17 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         written = put_in(claim.lhs, given), put_in(claim.rhs, given)
         if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
-    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied)
+    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
     definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()
                         if s not in bound})
     claim = _primes_of_defined(claim, definitions, read)
+    aliases = _bold_aliases(claim, definitions)
+    definitions.update(aliases)
+    if _order_lost(claim, definitions):
+        return Decision(Verdict(None, "unclaimed", "a product of matrices named by letters declared two ways, "
+                                                   "whose order is not kept"), quiet)
     try:
         lhs, rhs = _resolved(claim, definitions, read, visible)
     except Circular as exc:
@@ -381,7 +390,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             else:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
-               | {name for name, _ in claim.declared} | set(given))
+               | {name for name, _ in claim.declared} | set(given) | {str(s) for s in aliases})
     if is_matrix(lhs) or is_matrix(rhs):
         lhs, rhs = same_letters(lhs, rhs)
         here = {name for name, _ in claim.declared}
@@ -396,24 +405,34 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     matrix = is_matrix(lhs) or is_matrix(rhs)
+    written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "!=", "~") else None
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
-                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric,
+                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric, claim.unit, written_decimals,
                                                        tuple(sorted(read.symmetric_names))) if matrix else ()))
     verdict = cache.get(key)
     if verdict is None:
         if matrix:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
             verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target,
-                                                           claim.conditions), guard)
+                                                           claim.conditions, written_decimals), guard)
             if verdict.method == "shapes" and verdict.holds is False and _plain_unknowns(lhs, rhs, claim, read):
                 # on a card that writes vectors as plain letters, an undeclared x̂ may be one
                 verdict = Verdict(None, "unclaimed", "a plain letter that may be a vector")
+            if (verdict.holds is False or verdict.method == "one entry") and (
+                    lhs.has(Grad) or rhs is not None and rhs.has(Grad)):
+                rows = _as_rows(lhs, claim, rhs, declared, key, guard)
+                if rows is not None:
+                    verdict, lhs, rhs = rows
             if verdict.holds is False and verdict.method != "shapes":
                 stated = claim.symmetric or any(str(x) in read.symmetric_names for side in (lhs, rhs)
                                                 if side is not None for x in side.free_symbols)
                 verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard, stated) or verdict
+            if verdict.holds is False and verdict.method != "shapes" and claim.unit:
+                verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+            if verdict.holds is False and not (claim.bindings or claim.lists):
+                verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
         cache.put(key, verdict)
     certain = form.kind == CERTAIN
 
@@ -525,6 +544,124 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     if verdict.holds:
         return Verdict(None, "ambiguous", "its square matrices are symmetric")
     return None
+
+
+_BOLD_NAME = re.compile(r"^\\(?:mathbf|boldsymbol|bm)\{(\\?[A-Za-z]+)\}$")
+
+
+_DECIMAL = re.compile(r"(?<![\w.])\d*\.(\d+)")
+
+
+def _rounded_entries(claim):
+    """A matrix claim written with rounded decimals (`0.0236`, `-0.980`) holds to within what their
+    rounding explains: less than a unit in the last place of the least precise decimal written
+    (a product of entries rounded to that place can be off by more than half of one)."""
+    import sympy as sp
+
+    places = [len(m.group(1)) for m in _DECIMAL.finditer(claim.text)]
+    return sp.Rational(1, 10 ** min(places)) if places else None
+
+
+def _order_lost(claim, definitions: dict) -> bool:
+    """A product with a plain letter the card gives a matrix written out but does not declare one
+    way (A of 2×2 in one exercise, 3×3 in the next): read as a number, its place in the product
+    was not kept, so the product cannot be computed in the author's order."""
+    import sympy as sp
+
+    from ankigen.check.matrices import is_matrix
+
+    def read_as_number(f) -> bool:
+        f = f.base if isinstance(f, sp.Pow) else f
+        return isinstance(f, sp.Symbol) and f.is_commutative and f in definitions and is_matrix(definitions[f])
+
+    for side in (claim.lhs, claim.rhs):
+        for mul in (side.atoms(sp.Mul) if side is not None else ()):
+            lost = sum(read_as_number(f) for f in mul.args)
+            if lost and lost + sum(f.is_commutative is False for f in mul.args) > 1:
+                return True
+    return False
+
+
+def _bold_aliases(claim, definitions: dict) -> dict:
+    """`\\boldsymbol{A}` in a claim where the card defines only A (or `\\mathbf{A}`) as a matrix written
+    out: one matrix, written once plainly and once in bold, as translated and typed notes do."""
+    import sympy as sp
+
+    by_letter: dict = {}
+    for target in definitions:
+        if isinstance(target, sp.Symbol) and target.is_commutative is False:
+            m = _BOLD_NAME.match(target.name)
+            by_letter.setdefault(m.group(1) if m else target.name, target)
+    out = {}
+    for side in (claim.lhs, claim.rhs):
+        for s in (side.free_symbols if side is not None else ()):
+            m = _BOLD_NAME.match(getattr(s, "name", ""))
+            if s.is_commutative is False and s not in definitions and m and m.group(1) in by_letter:
+                out[s] = definitions[by_letter[m.group(1)]]
+    return out
+
+
+def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):
+    """A claim about ∂u/∂v, u and v both defined and v used in u's definition, that fails once every
+    definition is put in may be a computation graph's local derivative (c = a + b, b = e^a:
+    ∂c/∂a = 1, with b held): read so, it holds as the card means it. A failure stays a failure."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide
+    from ankigen.check.resolve import Circular, TooLarge, resolve
+
+    sides = [s for s in (claim.lhs, claim.rhs) if s is not None]
+    if not any(d.expr in definitions and any(v in definitions and v in definitions[d.expr].free_symbols
+                                             for v in d.variables)
+               for side in sides for d in side.atoms(sp.Derivative)):
+        return None
+    try:
+        lhs, rhs = (resolve(s, definitions, read.sequences, local=True) if s is not None else None
+                    for s in (claim.lhs, claim.rhs))
+    except (Circular, TooLarge):
+        return None
+    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+    if verdict.holds:
+        return Verdict(True, verdict.method, "holds as a local derivative, the definition's other names held")
+    return None
+
+
+def _as_rows(lhs, claim, rhs, declared: dict, key: str, guard: float):
+    """A gradient claim that fails as a column may be written in the numerator layout, where ∂f/∂x
+    of a number by a column vector is a row: read so, its verdict and sides are the claim's. If the
+    shapes still do not fit, the first reading's failure stands (None)."""
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.matrices import decide_matrix
+    from ankigen.check.vectors import row_gradients
+
+    row_lhs, row_rhs = row_gradients(lhs, declared), row_gradients(rhs, declared)
+    if (row_lhs, row_rhs) == (lhs, rhs):
+        return None
+    verdict = decide_guarded(lambda: decide_matrix(row_lhs, claim.rel, row_rhs, declared, key, claim.target), guard)
+    if verdict.method == "shapes" or verdict.holds is None:
+        return None
+    if verdict.holds:
+        verdict = Verdict(True, verdict.method, "holds with the gradient written as a row (the numerator layout)")
+    return verdict, row_lhs, row_rhs
+
+
+def _for_unit(lhs, claim, rhs, declared: dict, key: str, guard: float):
+    """A vector identity that holds when its column vectors have length one, on a part of the card
+    that speaks of an orthonormal basis or unit vectors: it holds as the card means it."""
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.vectors import unit_lengths
+
+    try:
+        shapes = infer_shapes([side for side in (lhs, rhs) if side is not None], declared)
+    except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
+        return None
+    unit_lhs, unit_rhs = unit_lengths(lhs, shapes), unit_lengths(rhs, shapes)
+    if (unit_lhs, unit_rhs) == (lhs, rhs):
+        return None
+    verdict = decide_guarded(lambda: decide_matrix(unit_lhs, claim.rel, unit_rhs, declared, key, claim.target), guard)
+    return Verdict(True, verdict.method, "holds for vectors of length one, as the card speaks of") if verdict.holds \
+        else None
 
 
 def _mentioned(claim, definitions: dict, sequences: dict) -> set[str]:

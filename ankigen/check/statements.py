@@ -51,8 +51,19 @@ def masked(latex: str) -> str:
 
 
 def shown(latex: str) -> str:
-    """The formula as claims quote it: no environments, comments, row breaks or `&`."""
-    text = _ROW_BREAK.sub(lambda m: " " * len(m.group(0)), masked(latex))
+    """The formula as claims quote it: no environments, comments, row breaks or `&`, except those of
+    a matrix or cases written inside it, which are kept as written."""
+    text, out, start = masked(latex), [], 0
+    for m in _INNER_ENV.finditer(text):
+        out.append(_unaligned(text[start:m.start()]))
+        out.append(m.group(0))
+        start = m.end()
+    out.append(_unaligned(text[start:]))
+    return "".join(out)
+
+
+def _unaligned(text: str) -> str:
+    text = _ROW_BREAK.sub(lambda m: " " * len(m.group(0)), text)
     return re.sub(r"(?<!\\)&", " ", text)
 
 

@@ -13,7 +13,7 @@ import re
 import sympy as sp
 
 from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm,
-                                    Softmax, Trace, Transpose, is_matrix)
+                                    ShapeError, Softmax, Trace, Transpose, Unsupported, is_matrix, shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK
 
@@ -23,6 +23,12 @@ _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", 
 _SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}
 _DECLARATION = re.compile(r"\\in\s*\\mathbb\s*\{?\s*([RS])\s*\}?\s*(?:\^|(?=[\s,.;$，。；]|$))")
 SCALAR = ("scalar",)  # `x \\in \\mathbb{R}`: a number, which no vector declaration of x may contradict
+# `A = \\begin{bmatrix} … \\end{bmatrix}`: a matrix, whatever size the next exercise writes it in; its
+# size is its value's, where that definition is seen
+WRITTEN = ("written out",)
+# `A = \begin{bmatrix} … \end{bmatrix}`: a matrix written out declares its name with its size
+_LITERAL = re.compile(r"=\s*(?:\\left\s*[\[(]\s*)?\\begin\{([bpB]?matrix|smallmatrix)\}(.*?)\\end\{\1\}", re.S)
+_DOTTED = re.compile(r"\\[cvd]?dots|\\ldots")
 _SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
 
 
@@ -199,6 +205,11 @@ class Vectors:
         self.expect("\\rangle", "to close the inner product")
         if is_matrix(a) and is_matrix(b):
             return Transpose(a) * b
+        if a.free_symbols or b.free_symbols:
+            # ⟨x, y⟩ of letters the card does not declare as vectors: read as a product of numbers,
+            # ⟨x, y⟩/(‖x‖‖y‖) would be 1, which no cosine of an angle is in general.
+            raise MathError("an inner product of letters not declared as vectors is not read", t.start,
+                            t.end - t.start, construct="\\langle of undeclared vectors")
         return a * b
 
     def matrix_function(self, name: str, t: Tok) -> sp.Expr:
@@ -276,6 +287,7 @@ def declarations(texts: list[str], parse, symmetric: set | None = None) -> dict:
                 continue
             name = f"\\mathbf{{{m.group(1)}}}_{{{size}}}"
             found.setdefault(name, set()).add((n, n) if m.group(1) == "I" else (n, sp.Integer(1)))
+        _literal_declarations(text, parse, found)
         if not _DECLARATION.search(text):
             continue
         for m in _DECLARATION.finditer(text):
@@ -299,6 +311,45 @@ def declarations(texts: list[str], parse, symmetric: set | None = None) -> dict:
                     if m.group(1) == "S" and symmetric is not None:
                         symmetric.add(target.name)
     return found
+
+
+def _literal_declarations(text: str, parse, found: dict) -> None:
+    """`A = \\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}`: A is a matrix wherever its part of the card
+    writes it, so that `AB` keeps its order and `\\det(A)` is a matrix's."""
+    from ankigen.check.tokens import tokenize
+
+    for m in _LITERAL.finditer(text):
+        head = re.split(r"\\quad|\\qquad|;|,|\\\\|&|\\text\{[^}]*\}|[=<>]", text[:m.start()])[-1].strip()
+        body = m.group(2)
+        if not head or _DOTTED.search(body):
+            continue
+        rows = [r for r in _top_split(body, "\\\\") if r.strip()]
+        if not rows:
+            continue
+        try:
+            target = parse(tokenize(head))
+        except MathError:
+            continue
+        if isinstance(target, sp.Symbol):
+            found.setdefault(target.name, set()).add(WRITTEN)
+
+
+def _top_split(text: str, sep: str) -> list[str]:
+    """`text` cut at `sep` outside braces."""
+    out, depth, start, k = [], 0, 0, 0
+    while k < len(text):
+        ch = text[k]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, k):
+            out.append(text[start:k])
+            start = k = k + len(sep)
+            continue
+        k += 1
+    out.append(text[start:])
+    return out
 
 
 def _top_commas(text: str) -> list[str]:
@@ -360,9 +411,16 @@ def _leftmost(e: sp.Expr) -> sp.Expr:
 
 def consistent(found: dict) -> dict:
     """The declarations that say one thing: a name given two shapes, or a shape and a scalar, on the
-    same part of a card (notes reuse letters) is not declared at all."""
-    return {name: next(iter(shapes)) for name, shapes in found.items()
-            if len(shapes) == 1 and next(iter(shapes)) != SCALAR}
+    same part of a card (notes reuse letters) is not declared at all. A name only ever given matrices
+    written out is a matrix (WRITTEN), of no one shape."""
+    out = {}
+    for name, shapes in found.items():
+        sized = shapes - {WRITTEN}
+        if len(sized) == 1 and next(iter(sized)) != SCALAR:
+            out[name] = next(iter(sized))
+        elif not sized:
+            out[name] = WRITTEN
+    return out
 
 
 def same_letters(lhs, rhs):
@@ -394,6 +452,44 @@ def symmetrized(expr, shapes: dict, only: set | None = None):
     held = {g: sp.Dummy() for g in expr.atoms(Grad)}
     back = {d: g.func(g.args[0].xreplace(swaps), *g.args[1:]) for g, d in held.items()}
     return expr.xreplace(held).xreplace(swaps).xreplace(back)
+
+
+def unit_lengths(expr, shapes: dict):
+    """The expression for column vectors of length one: each bᵀb is 1, and so is ‖b‖₂."""
+    vectors = {sym for sym, (rows, cols) in shapes.items() if cols == 1 and rows != 1}
+    if expr is None or not vectors:
+        return expr
+
+    def drop_pairs(mul: sp.Mul) -> sp.Expr:
+        kept: list = []
+        for factor in mul.args:
+            if kept and factor in vectors and kept[-1] == Transpose(factor):
+                kept.pop()
+            else:
+                kept.append(factor)
+        return sp.Mul(*kept)
+
+    def one(e) -> bool:
+        return e.is_commutative and e.is_number
+
+    out = expr.replace(lambda e: isinstance(e, sp.Mul), drop_pairs)
+    out = out.replace(lambda e: isinstance(e, Norm) and e.args[0] in vectors and e.args[1] == 2, lambda e: sp.S.One)
+    return out.replace(lambda e: isinstance(e, Inverse) and one(e.args[0]), lambda e: 1 / e.args[0])
+
+
+def row_gradients(expr, declared: dict):
+    """The expression with each gradient of a number by a column vector written as a row, as
+    texts that use the numerator layout write ∂f/∂x (Deisenroth et al.: ∂(xᵀa)/∂x = aᵀ)."""
+    if expr is None or not expr.has(Grad):
+        return expr
+
+    def row(g: Grad) -> bool:
+        try:
+            return shape_of(g.args[0], declared) == (1, 1) and shape_of(g.args[1], declared)[1] == 1 \
+                and shape_of(g.args[1], declared)[0] != 1
+        except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
+            return False
+    return expr.replace(lambda e: isinstance(e, Grad) and row(e), lambda e: Transpose(e))
 
 
 def quadratic_forms(*exprs) -> set:

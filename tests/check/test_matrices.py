@@ -601,3 +601,45 @@ def test_messages_write_absolute_values_infinity_and_roots_as_latex() -> None:
     assert author_latex(sp.Abs(t)) == r"\lvert t \rvert"
     assert author_latex(sp.oo) == r"\infty"
     assert author_latex(sp.sqrt(t + 1)) == r"\sqrt{t + 1}"
+
+
+def test_matrices_written_out_have_their_size_and_never_commute() -> None:
+    from ankigen.check.matrices import Literal
+
+    left, column = Literal(2, 2, 1, 2, 3, 4), Literal(2, 1, 5, 6)
+    assert is_matrix(left) and shape_of(left * column, {}) == (2, 1)
+    assert left * column != column * left  # a written matrix is never moved past another
+    with pytest.raises(ShapeError, match="cannot multiply"):
+        infer_shapes([column * left], {})
+    with pytest.raises(Unsupported, match="matrix of matrices"):
+        infer_shapes([Literal(1, 2, A, 1)], {A: (2, 2)})
+    assert author_latex(left) == r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"
+
+
+def test_matrices_written_out_are_computed_exactly() -> None:
+    from ankigen.check.matrices import Literal
+
+    left, column = Literal(2, 2, 1, 2, 3, 4), Literal(2, 1, 5, 6)
+    holds = decide_matrix(left * column, "=", Literal(2, 1, 17, 39), {}, "t")
+    assert holds.holds and holds.method == "exact"
+    wrong = decide_matrix(left * column, "=", Literal(2, 1, 17, 38), {}, "t")
+    assert wrong.holds is False and wrong.rhs_value == "[[17], [38]]"
+    assert decide_matrix(Det(left), "=", -2, {}, "t").holds
+    assert decide_matrix(Inverse(left), "=", HALF * Literal(2, 2, -4, 2, 3, -1), {}, "t").holds
+    assert decide_matrix(T(left), "=", left, {}, "t").holds is False
+    # entries rounded to two places: less than a unit in the last place apart holds, a unit apart does not
+    rounded = Literal(1, 1, sp.Rational(295, 1000))
+    product = Literal(1, 1, sp.Rational(31, 100)) * Literal(1, 1, sp.Rational(95, 100))
+    assert decide_matrix(product, "=", rounded, {}, "t", tolerance=sp.Rational(1, 100)).holds
+    assert decide_matrix(product, "=", rounded, {}, "t").holds is False
+    assert decide_matrix(product, "=", Literal(1, 1, sp.Rational(3045, 10000)), {}, "t",
+                         tolerance=sp.Rational(1, 100)).holds is False
+
+
+def test_a_claim_that_inverts_a_matrix_of_two_letters_is_about_a_square_one() -> None:
+    assert decide_matrix(Inverse(T(W)), "=", T(Inverse(W)), LAYER, "t").holds
+    assert decide_matrix(Inverse(T(W)), "=", Inverse(W), LAYER, "t").holds is False
+    with pytest.raises(ShapeError, match="not square"):
+        infer_shapes([Inverse(W)], LAYER)  # a definition or a shape asked for: still a mismatch
+    fixed = {W: (3, 2)}
+    assert decide_matrix(Inverse(T(W)), "=", T(Inverse(W)), fixed, "t").method == "shapes"
