@@ -188,7 +188,8 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         cards, stats = load_cards(src, config, sink, start_pdf)
         summary = _summary(cards, stats, sink)
         broken, stray = broken_cards(cards, failing(sink, config))
-        if not cards or stray or (broken and config.on_error == "stop"):
+        unread, stray = unread_sources(stray, src)
+        if not cards or stray or ((broken or unread) and config.on_error == "stop"):
             return Report(tuple(cards), tuple(sink.sorted()), summary)
         good = [c for i, c in enumerate(cards) if i not in broken]
         if config.pdf and len(good) != len(typeset):
@@ -197,7 +198,7 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         lock, history = _last_build(lock_file, targets[0])
         package = _package_ref(targets[0], lock_file)
         plan = _plan_notes(cards, broken, src, config, stats, lock, (targets[0], lock_file), sink, now,
-                           _seen_there(lock, package, targets[0]))
+                           _seen_there(lock, package, targets[0]), unread)
         notes, kept, held, changes = plan.notes, plan.kept, plan.held, plan.changes
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
@@ -234,15 +235,17 @@ class _Plan:
 
 
 def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, stats: CheckStats, lock: Lock,
-                last: tuple[Path, Path], sink: Sink, now: int, seen: Lock | None = None) -> _Plan:
-    """Notes for the cards without errors; the last good notes of those with errors; the removed
-    ones, tagged. `last`: the last package and the lock file; `seen`: what the package in this
-    output folder holds, when the lock describes another one (the report compares with it)."""
+                last: tuple[Path, Path], sink: Sink, now: int, seen: Lock | None = None,
+                unread: frozenset[str] = frozenset()) -> _Plan:
+    """Notes for the cards without errors; the last good notes of those with errors, and of the
+    files that could not be read (`unread`); the removed ones, tagged. `last`: the last package and
+    the lock file; `seen`: what the package in this output folder holds, when the lock describes
+    another one (the report compares with it)."""
     package, lock_file = last
     all_notes = make_notes(cards, src, config, stats, known_guids(lock))
     names = {n.guid: c.id or f"{c.span.path}:{c.span.line}" for c, n in zip(cards, all_notes)}
     notes = [n for i, n in enumerate(all_notes) if i not in broken]
-    held = held_notes(lock, notes, _broken(cards, all_notes, broken, names, src), package)
+    held = held_notes(lock, notes, _broken(cards, all_notes, broken, names, src, unread), package)
     gone, kept = removed_notes(lock, notes + held.notes, package, lock_file, sink, held)
     notes = stamp_notes(notes + held.notes + gone, lock, now)
     spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
@@ -291,10 +294,31 @@ def broken_cards(cards: list[Card], diagnostics: list[Diagnostic]) -> tuple[set[
     return hit, stray
 
 
-def _broken(cards: list[Card], notes: list[Note], broken: set[int], names: dict[str, str], src: Path) -> Broken:
+def _broken(cards: list[Card], notes: list[Note], broken: set[int], names: dict[str, str], src: Path,
+            unread: frozenset[str] = frozenset()) -> Broken:
     root = src if src.is_dir() else src.parent
     return Broken({notes[i].guid: names[notes[i].guid] for i in broken},
-                  frozenset(source_ref(cards[i], root) for i in broken))
+                  frozenset(source_ref(cards[i], root) for i in broken) | unread)
+
+
+def unread_sources(stray: list[Diagnostic], src: Path) -> tuple[frozenset[str], list[Diagnostic]]:
+    """Of the diagnostics in no card, those in a Markdown file of the sources (one that is not
+    UTF-8, one whose every card is hidden by an error before it) cost only that file's cards: their
+    last good notes are kept. The files as Source fields name them, and what still stops the build
+    (settings, the lock, anything outside the sources)."""
+    root = (src if src.is_dir() else src.parent).resolve()
+    files, rest = set(), []
+    for d in stray:
+        path = Path(d.span.path)
+        try:
+            ref = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            ref = None
+        if ref is not None and path.suffix.lower() in (".md", ".markdown") and path.is_file():
+            files.add(ref)
+        else:
+            rest.append(d)
+    return frozenset(files), rest
 
 
 def source_ref(card: Card, root: Path) -> str:

@@ -429,6 +429,30 @@ def test_reverse_front_matter_must_be_boolean(project: Path) -> None:
     assert result.exit_code == 1 and "error[S027]" in result.output
 
 
+def test_a_file_that_cannot_be_read_keeps_its_cards_as_last_built(project: Path, anki) -> None:
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    card_id = anki.notes()["stride"].cards()[0].id
+    _review(anki, card_id)
+    reviewed = anki.col.get_card(card_id)
+
+    # Saved in another encoding: the file cannot be read at all, so none of its cards is known.
+    (project / "cards_src/topics/words.md").write_bytes(PLAIN_FILE.replace("moves", "m\xf6ves").encode("latin-1"))
+    write(project / "cards_src/math.md", DECK_FILE.replace("e.g. 55", "e.g. 55 (ten terms)"))
+    result = run("build")
+    assert result.exit_code == 1 and "topics/words.md:5:" in result.output and "error[S001]" in result.output
+    assert "0 new, 1 changed, 1 unchanged notes, 1 kept as last built" in result.output
+
+    log = anki.import_apkg(only_apkg(project / "dist"))
+    assert len(log.updated) == 1 and not log.conflicting
+    after = anki.notes()
+    assert "stride" in after and "ten terms" in after["sum-first-n"]["Back"]
+    assert "removed" not in " ".join(after["stride"].tags)
+    card = anki.col.get_card(reviewed.id)
+    assert (card.ivl, card.due, card.queue) == (reviewed.ivl, reviewed.due, reviewed.queue)
+
+
 @pytest.mark.parametrize("fixed_clock", [False, True], ids=["clock", "SOURCE_DATE_EPOCH"])
 def test_a_card_with_an_error_keeps_its_last_good_note_and_history(project: Path, anki, fixed_clock: bool,
                                                                     monkeypatch: pytest.MonkeyPatch,
