@@ -64,7 +64,8 @@ class _File:
     def locate(self, first: int, last: int, needle: str, after: tuple[int, int] = (0, 0)) -> tuple[int, int]:
         """Line and column of needle within source lines first..last (1-based), or the block start;
         past `after` (a line and column already located), so that a formula written twice on a line
-        is found twice."""
+        is found twice. A needle of several lines is found by its first."""
+        needle = needle.split("\n", 1)[0]
         for n in range(max(first, after[0]), max(first, last) + 1):
             col = self.line(n).find(needle, after[1] if n == after[0] else 0)
             if col >= 0:
