@@ -1159,7 +1159,7 @@ def _membership(lhs, rhs, declared, target) -> Verdict:
     conflict = shapes.matches(left, wanted)
     if conflict:
         why = _conflict_text(conflict)
-        if not any(d.is_Integer for d in conflict):
+        if not any(d.is_Integer for d in conflict) and not sp.expand(conflict[0] - conflict[1]).is_number:
             why += ": different letters are different dimensions"
         return Verdict(False, "shapes", f"{author_latex(lhs)} is {before}, not {space} ({why})", (), before, space)
     return Verdict(True, "shapes", f"{author_latex(lhs)} is {shapes.text(left)}", (), shapes.text(left), space)

@@ -415,7 +415,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             declared = {sp.Symbol(name, commutative=False): dims for name, dims in claim.declared}
             verdict = decide_guarded(lambda: decide_matrix(lhs, claim.rel, rhs, declared, key, claim.target,
                                                            claim.conditions, written_decimals), guard)
-            if verdict.method == "shapes" and verdict.holds is False and _plain_unknowns(lhs, rhs, claim, read):
+            if verdict.method == "shapes" and verdict.holds is False and _plain_unknowns(lhs, rhs, claim, read) \
+                    and not _fails_as_vectors(lhs, claim, rhs, read, declared, key, guard):
                 # on a card that writes vectors as plain letters, an undeclared x̂ may be one
                 verdict = Verdict(None, "unclaimed", "a plain letter that may be a vector")
             if (verdict.holds is False or verdict.method == "one entry") and (
@@ -463,6 +464,25 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
+
+
+def _fails_as_vectors(lhs, claim, rhs, read, declared: dict, key: str, guard: float) -> bool:
+    """Whether the shapes still fail with every undeclared plain letter a vector or matrix of any
+    size (`x = Bz + \\mu + \\epsilon \\in \\mathbb{R}^{D+1}` for a B of D×M: whatever ε is)."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.matrices import decide_matrix
+
+    dims = {str(s) for _, shape in claim.declared for d in shape if hasattr(d, "free_symbols") for s in d.free_symbols}
+    plain = {s: sp.Symbol(s.name, commutative=False) for side in (lhs, rhs) if side is not None
+             for s in side.free_symbols if s.is_commutative and str(s) not in dims
+             and str(s) not in read.declared_anywhere and not str(s).startswith("|")}
+    if not plain:
+        return False
+    swapped = [side.xreplace(plain) if side is not None else None for side in (lhs, rhs)]
+    verdict = decide_guarded(lambda: decide_matrix(swapped[0], claim.rel, swapped[1], declared, key, claim.target), guard)
+    return verdict.holds is False and verdict.method == "shapes"
 
 
 def _plain_unknowns(lhs, rhs, claim, read) -> bool:
