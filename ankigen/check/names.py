@@ -376,9 +376,15 @@ class Names:
             if is_matrix(param) and not is_matrix(arg):  # g(x^i) of a g(\\mathbf{x}): one component of it
                 raise MathError(f"'{t.text}' takes a vector, and is given a number", t.start,
                                 self.toks[self.i - 1].end - t.start, construct="a function of a vector at a number")
-        if len(args) == 1 and is_matrix(args[0]) and not is_matrix(fn.params[0]):  # entry by entry
-            return self.entrywise(lambda x: fn.body.xreplace({fn.params[0]: x}), args[0])
-        return fn.body.xreplace(dict(zip(fn.params, args)))
+        try:
+            if len(args) == 1 and is_matrix(args[0]) and not is_matrix(fn.params[0]):  # entry by entry
+                return self.entrywise(lambda x: fn.body.xreplace({fn.params[0]: x}), args[0])
+            return fn.body.xreplace(dict(zip(fn.params, args)))
+        except (ValueError, TypeError) as exc:
+            # f'(0) of an f whose definition keeps a derivative by its parameter (a Taylor series
+            # written with f itself): sympy cannot take a derivative by a number
+            raise MathError(f"'{t.text}' at these arguments cannot be read ({type(exc).__name__})", t.start,
+                            self.toks[self.i - 1].end - t.start, construct="a function applied where it cannot be") from None
 
     def arguments(self, open_: str = "(", what: str = "the argument list") -> list[sp.Expr]:
         """`(a, b)` or `[a, b]`: the expressions between the brackets."""

@@ -31,6 +31,8 @@ _BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min")
 _BARE_STARTS = frozenset(name[0] for name in _BARE_FUNCTIONS)
 
 
+_SET_LETTERS = ("\\mathcal{", "\\mathscr{", "\\mathbb{")
+
 class Parser(Names, Commands, Calculus, Notation, Vectors):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
@@ -361,6 +363,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 finally:
                     self._closing_bar = saved
                 self.expect("|", "to close the absolute value")
+                if isinstance(inner, sp.Symbol) and inner.name.startswith(_SET_LETTERS):
+                    # |\mathcal{H}|: the size of a set, the one a \sum_{h \in \mathcal{H}} runs over
+                    return sp.Symbol(f"|{inner.name}|", integer=True, positive=True)
                 return Det(inner) if is_matrix(inner) else sp.Abs(inner)  # |A| of a matrix: det
         if t.kind == "cmd":
             return self.command(t)
