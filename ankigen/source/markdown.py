@@ -455,12 +455,14 @@ def render_html(tokens: list[Token], env: dict) -> str:
         if t.children:
             balance_inline(t.children)
     kept: list[str] = []
-    html = sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept}))
+    html = _EMPTY_ANCHOR.sub("", sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept})))
     # An author's own \ue000…\ue001 is text like any other: only numbers we handed out are ours.
     html = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
     return glue_punctuation(html)
 
 
+# `<a name="fig-1"></a>` once sanitised: an anchor for a site's own links, nothing on a card
+_EMPTY_ANCHOR = re.compile(r"<p><a></a></p>\n?|<a></a>")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 _MATH_THEN_PUNCT = re.compile(r"(\\\((?:(?!\\\)).)*?\\\))(</span>)?([，。；：、！？）」』,.;:!?)]+)", re.S)
 

@@ -18,7 +18,10 @@ AUTHOR_TAGS = frozenset({"img", "br", "sup", "sub", "b", "i", "u", "em", "strong
                          "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "span", "div",
                          # and the structure real notes write in HTML: lists, paragraphs, struck and
                          # inserted text, centred figures (ml-interviews-book, Md2Anki, a Chinese book)
-                         "ul", "ol", "li", "p", "hr", "s", "del", "ins", "center", "blockquote", "code"})
+                         "ul", "ol", "li", "p", "hr", "s", "del", "ins", "center", "blockquote", "code",
+                         # figures with captions and links, as course sites write them (a link keeps
+                         # only an http(s) target; an anchor's name is dropped, and so the anchor)
+                         "figure", "figcaption", "a"})
 _MARKDOWN_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a"})
 _ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", "title"}, "ol": {"start"},
                "th": {"style"}, "td": {"style"}, "details": {"open"}}
