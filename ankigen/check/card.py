@@ -627,7 +627,7 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
                 state.out.assumptions.append(Definition(target, value, formula.span, text, formula.section))
                 break
             continue
-        if target is lhs and symbols_of(value) and not symbols_of(value) & symbols_of(
+        if target is lhs and prose.introduced(formula) and symbols_of(value) and not symbols_of(value) & symbols_of(
                 state.visible_value(target, formula.section)):
             # `$f = x_D$` after `f = d + e`: the name given anew in other letters, from here on
             state.out.functions.pop(str(target), None)

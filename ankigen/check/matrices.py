@@ -1342,12 +1342,15 @@ def _holds(left, right, rel: str, tolerance=None) -> bool | None:
 
 
 def _near(x, y, tolerance) -> bool | None:
+    """Within the tolerance, relative to the larger side when it is above 1 (3.536 for 5/√2 is
+    off by 0.001 when computed from 0.707)."""
     difference = x - y
     if not difference.is_Rational:  # exact for rationals: 2 against 2.1 is a tenth apart, not a hair less
         difference = sp.N(difference, _PRECISION)
     if not difference.is_real:
         return None
-    return bool(abs(difference) < tolerance)
+    scale = max(sp.Integer(1), abs(sp.N(x, _PRECISION)), abs(sp.N(y, _PRECISION)))
+    return bool(abs(difference) < tolerance * scale)
 
 
 def _equal(x, y) -> bool | None:

@@ -299,6 +299,9 @@ class Notation:
         if not rows or any(len(r) != len(rows[0]) for r in rows):
             raise MathError(f"a '{name}' whose rows have different lengths", t.start, t.end - t.start,
                             construct=construct)
+        if name in ("pmatrix", "matrix", "smallmatrix") and len(rows) == 2 and len(rows[0]) == 1:
+            raise MathError(f"a '{name}' of two entries in one column is a binomial coefficient or a vector, "
+                            "and is not read", t.start, t.end - t.start, construct="a column of two in parentheses")
         if name == "vmatrix" and len(rows) == len(rows[0]) == 1:
             return sp.Abs(rows[0][0])  # `\\begin{vmatrix} x \\end{vmatrix}`: bars around one value
         value = Literal(len(rows), len(rows[0]), *[x for r in rows for x in r])

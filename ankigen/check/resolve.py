@@ -116,7 +116,8 @@ def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict, local:
     other names that L's definition uses are held too."""
     if not expr.has(sp.Derivative):
         return expr
-    nodes = [d for d in expr.atoms(sp.Derivative) if any(v in values for v in d.variables)]
+    nodes = [d for d in expr.atoms(sp.Derivative) if any(v in values for v in d.variables)
+             or local and d.expr in values and any(v in values[d.expr].free_symbols for v in d.variables)]
     if not nodes:
         return expr
     swaps = {}

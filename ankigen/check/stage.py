@@ -405,7 +405,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     matrix = is_matrix(lhs) or is_matrix(rhs)
-    written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "!=", "~") else None
+    written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "~") else None
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
                     (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric, claim.unit, written_decimals,
                                                        tuple(sorted(read.symmetric_names))) if matrix else ()))
@@ -432,9 +432,10 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
-            if verdict.holds is False and not (claim.bindings or claim.lists):
-                verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
         cache.put(key, verdict)
+    if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
+        # not cached under the key: another claim may resolve to the same sides without the graph
+        verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
 
     def report(sink: Sink, claim, read, imported) -> None:
@@ -478,7 +479,10 @@ def _fails_as_vectors(lhs, claim, rhs, read, declared: dict, key: str, guard: fl
     plain = {s: sp.Symbol(s.name, commutative=False) for side in (lhs, rhs) if side is not None
              for s in side.free_symbols if s.is_commutative and str(s) not in dims
              and str(s) not in read.declared_anywhere and not str(s).startswith("|")}
-    if not plain:
+    # a plain letter in a product with a matrix has lost its place in it (sympy put it first)
+    products = [m for side in (lhs, rhs) if side is not None for m in side.atoms(sp.Mul)
+                if any(f.is_commutative is False for f in m.args)]
+    if not plain or any(m.has(s) for m in products for s in plain):
         return False
     swapped = [side.xreplace(plain) if side is not None else None for side in (lhs, rhs)]
     verdict = decide_guarded(lambda: decide_matrix(swapped[0], claim.rel, swapped[1], declared, key, claim.target), guard)
@@ -570,15 +574,18 @@ _BOLD_NAME = re.compile(r"^\\(?:mathbf|boldsymbol|bm)\{(\\?[A-Za-z]+)\}$")
 
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.(\d+)")
+_WRITTEN_MATRIX = re.compile(r"\\begin\{([bpBv]?matrix|smallmatrix|array)\}.*?\\end\{\1\}", re.S)
 
 
 def _rounded_entries(claim):
-    """A matrix claim written with rounded decimals (`0.0236`, `-0.980`) holds to within what their
-    rounding explains: less than a unit in the last place of the least precise decimal written
-    (a product of entries rounded to that place can be off by more than half of one)."""
+    """A matrix claim whose matrices are written with rounded decimals (`0.0236`, `-0.980`) holds
+    to within what their rounding explains: less than a unit in the last place of the least precise
+    decimal in them, relative to the size of the entry (a product of rounded entries can be off by
+    more than half of one). A decimal outside the matrices (`0.5 A`) is exact."""
     import sympy as sp
 
-    places = [len(m.group(1)) for m in _DECIMAL.finditer(claim.text)]
+    places = [len(m.group(1)) for written in _WRITTEN_MATRIX.finditer(claim.text)
+              for m in _DECIMAL.finditer(written.group(0))]
     return sp.Rational(1, 10 ** min(places)) if places else None
 
 
@@ -622,7 +629,7 @@ def _bold_aliases(claim, definitions: dict) -> dict:
 
 
 def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):
-    """A claim about ∂u/∂v, u and v both defined and v used in u's definition, that fails once every
+    """A claim about ∂u/∂v, u defined and v used in u's definition, that fails once every
     definition is put in may be a computation graph's local derivative (c = a + b, b = e^a:
     ∂c/∂a = 1, with b held): read so, it holds as the card means it. A failure stays a failure."""
     import sympy as sp
@@ -631,8 +638,7 @@ def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):
     from ankigen.check.resolve import Circular, TooLarge, resolve
 
     sides = [s for s in (claim.lhs, claim.rhs) if s is not None]
-    if not any(d.expr in definitions and any(v in definitions and v in definitions[d.expr].free_symbols
-                                             for v in d.variables)
+    if not any(d.expr in definitions and any(v in definitions[d.expr].free_symbols for v in d.variables)
                for side in sides for d in side.atoms(sp.Derivative)):
         return None
     try:

@@ -98,7 +98,7 @@ def check_size(value: sp.Expr, offset: int, length: int) -> sp.Expr:
 
 def safe_pow(base: sp.Expr, exp: sp.Expr, offset: int, length: int) -> sp.Expr:
     """base**exp, unless it would build an enormous exact number."""
-    if base.is_number and exp.is_number:
+    if base.is_number and exp.is_number and base.is_commutative is not False:  # a written matrix is no number
         try:
             b = abs(complex(sp.N(base, 15)))
             e = complex(sp.N(exp, 15)).real

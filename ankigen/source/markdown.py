@@ -311,7 +311,7 @@ def _render_display_math(self, tokens, idx, options, env) -> str:
 
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
-_NESTING = re.compile(r"\\begin\{[^{}]*\}|\\end\{[^{}]*\}|\\[{}]|[{}]")
+_NESTING = re.compile(r"\\\\|\\begin\{[^{}]*\}|\\end\{[^{}]*\}|\\[{}]|[{}]")  # `\\{`: a row break, then a group
 
 
 def blank_gaps(latex: str) -> list[tuple[int, int]]:
