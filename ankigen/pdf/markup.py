@@ -50,7 +50,7 @@ class _Converter:
         """Raw HTML (a tag, or a block of them) as Typst markup; inline tags open until closed."""
         out, at = [], 0
         for m in rawhtml.TAGS.finditer(raw):
-            out.append(escape(unescape(raw[at:m.start()])))
+            out.append(self._text(raw[at:m.start()]))
             at = m.end()
             if m.group(0).startswith("<!--"):
                 continue
@@ -72,8 +72,13 @@ class _Converter:
                     out.append("]")
                 self.open.pop()
                 out.append("]")
-        out.append(escape(unescape(raw[at:])))
+        out.append(self._text(raw[at:]))
         return "".join(out)
+
+    def _text(self, text: str) -> str:
+        """The text between raw HTML tags, its math typeset as the card's is."""
+        return "".join(escape(unescape(piece)) if kind == "text" else self.math(unescape(piece), kind == "display")
+                       for kind, piece in rawhtml.math_spans(text))
 
     def close_open(self) -> str:
         closing = "]" * len(self.open)

@@ -17,7 +17,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ankigen.source.media import IMAGE_SUFFIXES as _IMAGE_SUFFIXES
 from ankigen.source import mathfit
-from ankigen.source.rawhtml import sanitize, tag, textify
+from ankigen.source.rawhtml import math_spans, sanitize, tag, textify
 
 CHECK_INFO = "check"
 
@@ -409,7 +409,22 @@ def _cjk_punctuation(ch: str) -> bool:
 
 
 def _render_raw_html(self, tokens, idx, options, env) -> str:
+    if tokens[idx].type == "html_block":
+        return textify(tokens[idx].content, lambda text: _text_with_math(text, env))
     return textify(tokens[idx].content)
+
+
+def _text_with_math(text: str, env: dict) -> str:
+    """The text of an HTML block, its `$…$` and `$$…$$` typeset as everywhere else."""
+    out = []
+    for kind, piece in math_spans(text):
+        if kind == "text":
+            out.append(escape(piece, quote=False))
+        elif kind == "inline":
+            out.append(_ours(env, "\\(" + _math_text(shown_math(piece)) + "\\)"))
+        else:
+            out.append(_ours(env, "\\[" + _math_text(shown_math(piece)) + "\\]"))
+    return "".join(out)
 
 
 def _has_raw_html(tokens: list[Token]) -> bool:

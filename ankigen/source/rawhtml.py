@@ -38,11 +38,30 @@ _IMG_TAG = re.compile(r"<img\b[^>]*>?", re.I)
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""", re.I | re.S)
 
 
-def textify(html: str) -> str:
-    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, other tags as text."""
+# Math in the text of an HTML block (`<center>图 2.4 矩阵 $\boldsymbol{A}$ 的列</center>`), which
+# Typora and MathJax sites typeset: `$$…$$`, or `$…$` by Pandoc's rule (no space inside either
+# dollar, no digit right after the closing one, so `$5 and $10` stay prices).
+_MATH_IN_TEXT = re.compile(r"\$\$(?P<display>[^$]+?)\$\$|(?<![\\$])\$(?P<inline>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?![\d$])")
+
+
+def math_spans(text: str) -> list[tuple[str, str]]:
+    """Text as ("text" | "inline" | "display", content) pieces, in order."""
+    out, at = [], 0
+    for m in _MATH_IN_TEXT.finditer(text):
+        out.append(("text", text[at:m.start()]))
+        out.append(("display", m.group("display")) if m.group("display") is not None else ("inline", m.group("inline")))
+        at = m.end()
+    out.append(("text", text[at:]))
+    return [(kind, piece) for kind, piece in out if piece]
+
+
+def textify(html: str, text: Callable[[str], str] | None = None) -> str:
+    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, other tags as text.
+    `text` renders what lies between the tags (escaped, by default)."""
+    text = text or (lambda s: escape(s, quote=False))
     out, at = [], 0
     for m in TAGS.finditer(html):
-        out.append(escape(html[at:m.start()], quote=False) if at < m.start() else "")
+        out.append(text(html[at:m.start()]) if at < m.start() else "")
         at = m.end()
         if m.group(0).startswith("<!--"):
             continue
@@ -50,7 +69,7 @@ def textify(html: str) -> str:
             out.append(m.group(0))
         else:
             out.append(escape(m.group(0), quote=False))
-    out.append(escape(html[at:], quote=False))
+    out.append(text(html[at:]))
     return "".join(out)
 
 

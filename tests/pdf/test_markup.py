@@ -73,3 +73,18 @@ def test_a_display_block_with_blank_lines_inside_prints_each_formula_on_its_own(
                        lambda latex, display: seen.append((latex.strip(), display)) or "#box[M]", lambda src: "")
     assert seen == [("v = \\beta v + g", True), ("\\beta = 0.9", True)]
     assert blocks == ["#box[M]\n\n#box[M]"]
+
+
+def test_math_inside_an_html_block_is_typeset_on_paper() -> None:
+    seen = []
+    blocks = to_blocks("<center>图 2.4 矩阵 $\\boldsymbol{A}$ 的列，价格 $5 和 $10，$$x^2 < 1$$</center>\n",
+                       lambda latex, display: seen.append((latex, display)) or "M", lambda src: "")
+    assert seen == [("\\boldsymbol{A}", False), ("x^2 < 1", True)]
+    assert blocks == ["图 2\\.4 矩阵 M 的列，价格 \\$5 和 \\$10，M"]
+
+
+def test_a_cases_block_with_a_blank_line_inside_is_one_formula_on_paper() -> None:
+    seen = []
+    to_blocks("$$\nf(x) = \\begin{cases} 1 & x > 0 \\\\\n\n0 & x \\le 0 \\end{cases}\n$$\n",
+              lambda latex, display: seen.append(latex.strip()) or "M", lambda src: "")
+    assert len(seen) == 1 and seen[0].startswith("f(x)") and seen[0].endswith("\\end{cases}")
