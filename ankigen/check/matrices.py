@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -1285,7 +1286,10 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
             if unfixed:
                 return Verdict(None, "undecided", f"fails for some sizes of {unfixed}, which nothing in the claim "
                                                   f"fixes: write its size ({unfixed}_{{n}}) or declare it")
-            return _failure(sizes, matrices, scalars, left, right, rel)
+            failed = _failure(sizes, matrices, scalars, left, right, rel)
+            return replace(failed, method="exact") if closed else failed
+    if closed and not valid:
+        return Verdict(None, "undecided", "a matrix written out here is singular, or a value is undefined")
     if closed and valid:
         return Verdict(True, "exact", "computed with the matrices as written" + (
             "" if tolerance is None else ", to within the rounding of the decimals written"))

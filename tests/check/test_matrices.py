@@ -623,7 +623,9 @@ def test_matrices_written_out_are_computed_exactly() -> None:
     holds = decide_matrix(left * column, "=", Literal(2, 1, 17, 39), {}, "t")
     assert holds.holds and holds.method == "exact"
     wrong = decide_matrix(left * column, "=", Literal(2, 1, 17, 38), {}, "t")
-    assert wrong.holds is False and wrong.rhs_value == "[[17], [38]]"
+    assert wrong.holds is False and wrong.rhs_value == "[[17], [38]]" and wrong.method == "exact"
+    singular = decide_matrix(Inverse(Literal(2, 2, 1, 2, 2, 4)), "=", left, {}, "t")
+    assert singular.holds is None and "singular" in singular.detail
     assert decide_matrix(Det(left), "=", -2, {}, "t").holds
     assert decide_matrix(Inverse(left), "=", HALF * Literal(2, 2, -4, 2, 3, -1), {}, "t").holds
     assert decide_matrix(T(left), "=", left, {}, "t").holds is False
