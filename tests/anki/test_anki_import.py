@@ -45,6 +45,16 @@ def _make_deck(project: Path) -> None:
     write(project / "cards_src/topics/words.md", PLAIN_FILE)
 
 
+def _built_imported_and_reviewed(project: Path, anki, key: str):
+    """The test deck built and imported, its card `key` reviewed once: that card as Anki has it."""
+    _make_deck(project)
+    assert run("build").exit_code == 0
+    anki.import_apkg(only_apkg(project / "dist"))
+    card_id = anki.notes()[key].cards()[0].id
+    _review(anki, card_id)
+    return anki.col.get_card(card_id)
+
+
 def _review(anki, card_id: int) -> None:
     from anki.scheduler.v3 import CardAnswer
 
@@ -215,12 +225,7 @@ def test_removed_card_is_tagged_in_anki_with_its_history(project: Path, anki, fi
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     if fixed_clock:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    _make_deck(project)
-    assert run("build").exit_code == 0
-    anki.import_apkg(only_apkg(project / "dist"))
-    card_id = anki.notes()["stride"].cards()[0].id
-    _review(anki, card_id)
-    reviewed = anki.col.get_card(card_id)
+    reviewed = _built_imported_and_reviewed(project, anki, "stride")
 
     write(project / "cards_src/topics/words.md", "# Words\n")  # the card leaves the sources
     dry = run("build", "--dry-run")
@@ -236,9 +241,9 @@ def test_removed_card_is_tagged_in_anki_with_its_history(project: Path, anki, fi
     assert "ankigen::removed" in note.tags
     assert "How far the window moves" in note["Back"], "the content stays as it was"
     assert anki.col.find_notes("tag:ankigen::removed") == [note.id]
-    card = anki.col.get_card(card_id)
+    card = anki.col.get_card(reviewed.id)
     assert (card.ivl, card.due, card.queue) == (reviewed.ivl, reviewed.due, reviewed.queue)
-    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", reviewed.id) == 1
 
     # The next build keeps it, unchanged: the import skips it.
     write(project / "cards_src/extra.md", "## Another? {#another}\n\nyes\n")
@@ -430,12 +435,7 @@ def test_reverse_front_matter_must_be_boolean(project: Path) -> None:
 
 
 def test_a_file_that_cannot_be_read_keeps_its_cards_as_last_built(project: Path, anki) -> None:
-    _make_deck(project)
-    assert run("build").exit_code == 0
-    anki.import_apkg(only_apkg(project / "dist"))
-    card_id = anki.notes()["stride"].cards()[0].id
-    _review(anki, card_id)
-    reviewed = anki.col.get_card(card_id)
+    reviewed = _built_imported_and_reviewed(project, anki, "stride")
 
     # Saved in another encoding: the file cannot be read at all, so none of its cards is known.
     (project / "cards_src/topics/words.md").write_bytes(PLAIN_FILE.replace("moves", "m\xf6ves").encode("latin-1"))
