@@ -259,7 +259,7 @@ def test_removed_card_is_tagged_in_anki_with_its_history(project: Path, anki, fi
     assert "1 changed" in result.output
     anki.import_apkg(only_apkg(project / "dist"))
     assert "ankigen::removed" not in anki.notes()["stride"].tags
-    assert anki.col.db.scalar("select count() from revlog where cid = ?", card_id) == 1
+    assert anki.col.db.scalar("select count() from revlog where cid = ?", reviewed.id) == 1
 
 
 def test_removed_card_without_the_last_package_is_a_warning(project: Path) -> None:
