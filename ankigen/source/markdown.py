@@ -97,6 +97,29 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# Sphinx roles as d2l-book and MyST notes write them, `:numref:`fig_lenet``: what a reader of the
+# site sees. A label or a width is for the site's own machinery and shows nothing; a reference
+# shows its target's name, an equation's in brackets, a citation in square ones.
+_ROLE = re.compile(r":([a-z]+):`([^`\n]+)`")
+_ROLE_SHOWN = {"label": None, "eqlabel": None, "width": None, "begin_tab": None, "end_tab": None,
+               "numref": "{}", "ref": "{}", "eqref": "({})", "cite": "[{}]", "citet": "[{}]", "citep": "[{}]"}
+
+
+def _role(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != ":":
+        return False
+    m = _ROLE.match(state.src, state.pos)
+    if m is None or m.group(1) not in _ROLE_SHOWN:
+        return False
+    if not silent:
+        shown = _ROLE_SHOWN[m.group(1)]
+        if shown is not None:
+            token = state.push("text", "", 0)
+            token.content = shown.format(m.group(2).strip())
+    state.pos = m.end()
+    return True
+
+
 def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     r"""`\[ ... \]` on their own lines as display math."""
     pos = state.bMarks[start] + state.tShift[start]
@@ -465,7 +488,7 @@ def render_html(tokens: list[Token], env: dict) -> str:
     note changes); with some, the whole of it goes through the sanitiser."""
     md = markdown()
     if not _has_raw_html(tokens):
-        return glue_punctuation(md.renderer.render(tokens, md.options, env))
+        return glue_punctuation(md.renderer.render(tokens, md.options, env).replace(_EMPTY_PARAGRAPH, ""))
     for t in tokens:
         if t.children:
             balance_inline(t.children)
@@ -473,9 +496,10 @@ def render_html(tokens: list[Token], env: dict) -> str:
     html = _EMPTY_ANCHOR.sub("", sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept})))
     # An author's own \ue000…\ue001 is text like any other: only numbers we handed out are ours.
     html = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
-    return glue_punctuation(html)
+    return glue_punctuation(html.replace(_EMPTY_PARAGRAPH, ""))
 
 
+_EMPTY_PARAGRAPH = "<p></p>\n"  # a line of nothing but a label (`:label:`sec_x``) shows nothing
 # `<a name="fig-1"></a>` once sanitised: an anchor for a site's own links, nothing on a card
 _EMPTY_ANCHOR = re.compile(r"<p><a></a></p>\n?|<a></a>")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
@@ -535,6 +559,7 @@ def markdown() -> MarkdownIt:
     md.inline.ruler.at("math_inline", _inline_math_guard(dollar_rule))
     md.inline.ruler.before("escape", "math_paren", _paren_math)
     md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.inline.ruler.before("backticks", "role", _role)
     md.inline.ruler.before("math_inline", "math_padded", _padded_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
