@@ -215,13 +215,18 @@ def test_scratch_folders_of_killed_builds_are_removed_by_the_next(tmp_path: Path
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True).stdout.strip()
-    dead = tmp_path / f"ankigen-pdf-{gone}-abc123"
+    dead = tmp_path / f"ankigen-pdf-{gone}-abc12345"
     (dead / "chunks").mkdir(parents=True)
-    live = tmp_path / "ankigen-pdf-1-xyz"  # pid 1 is always running
+    live = tmp_path / "ankigen-pdf-1-xyz_1234"  # pid 1 is always running
     live.mkdir()
+    # a folder of that shape that ankigen did not make (a benchmark's project, a user's) stays
+    theirs = [tmp_path / f"ankigen-bench-{gone}-abc12345", tmp_path / f"ankigen-pdf-{gone}-my-notes"]
+    for folder in theirs:
+        folder.mkdir()
     with scratch("pdf") as folder:
         assert folder.parent == tmp_path and folder.name.startswith("ankigen-pdf-")
     assert not dead.exists() and live.exists() and not folder.exists()
+    assert all(t.exists() for t in theirs)
 
 
 def test_after_a_build_elsewhere_the_report_compares_with_the_package_here(project: Path, tmp_path: Path) -> None:

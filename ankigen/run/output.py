@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -208,14 +209,21 @@ def one_build_at_a_time(folder: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The folders scratch() makes: `ankigen-KIND-PID-` and tempfile's eight random characters. Only
+# these are ever removed: another folder of that shape (`ankigen-bench-1000-…`) is not ours.
+SCRATCH_KINDS = ("read", "apkg", "pdf")
+_SCRATCH = re.compile(rf"ankigen-(?:{'|'.join(SCRATCH_KINDS)})-(\d+)-[a-z0-9_]{{8}}")
+
+
 @contextmanager
 def scratch(kind: str) -> Iterator[Path]:
     """A temporary folder `ankigen-KIND-PID-…` in the system's temporary directory, removed at the
     end; those a killed ankigen left (their process gone) are removed first."""
+    assert kind in SCRATCH_KINDS
     base = Path(tempfile.gettempdir())
     for stale in base.glob("ankigen-*-*-*"):
-        pid = stale.name.split("-")[2]
-        if pid.isdigit() and not _alive(int(pid)):
+        m = _SCRATCH.fullmatch(stale.name)
+        if m and not _alive(int(m.group(1))):
             shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=f"ankigen-{kind}-{os.getpid()}-") as tmp:
         yield Path(tmp)
