@@ -12,7 +12,7 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
-from ankigen.source.markdown import CHECK_INFO, WIKI_EMBED, markdown, render_html, split_at_gaps
+from ankigen.source.markdown import CHECK_INFO, OPTION, WIKI_EMBED, markdown, option_lines, render_html, split_at_gaps
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
@@ -342,6 +342,31 @@ def _take_reverse(tags: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return tuple(t for t in tags if t != REVERSE_FLAG), REVERSE_FLAG in tags
 
 
+_FRONT_BLOCKS = 12  # a question, up to eight options one per paragraph, a snippet: what a front holds
+_FRONT_PROSE = 400  # characters of prose a front may hold before it reads as the answer itself
+_SNIPPET_BLOCKS = 4  # a question about a snippet: a sentence or two around one block of code
+
+
+def _front_like(blocks: list[Token], rest: list[Token]) -> bool:
+    """Whether what stands before a card's first `---` reads as more of its question: options or a
+    snippet, or a few short blocks; not a sub-heading, not a dozen blocks, not followed by nothing
+    but a quoted remark, and not long prose over a short remark (a credit line), where the `---` is
+    a divider inside the answer."""
+    top = [t for t in blocks if t.level == 0 and t.nesting in (0, 1)]
+    if len(top) > _FRONT_BLOCKS or any(t.type == "heading_open" for t in top):
+        return False
+    after = [t for t in rest if t.level == 0 and t.nesting in (0, 1)]
+    if after and all(t.type == "blockquote_open" for t in after):
+        return False  # `----------` then "> 注：本节参考…": a remark closing the answer, not the answer
+    inlines = [t for t in blocks if t.type == "inline"]
+    options = sum(bool(OPTION.match(t.content)) for t in inlines)  # one per paragraph, or one per line
+    snippet = len(top) <= _SNIPPET_BLOCKS and any(t.type in ("fence", "code_block") for t in top)
+    if snippet or options >= 2 or any(t.children and option_lines(t.children) for t in inlines):
+        return True
+    prose = sum(len(t.content) for t in blocks if t.type == "inline")
+    return prose <= _FRONT_PROSE or prose <= 2 * sum(len(t.content) for t in rest if t.type == "inline")
+
+
 def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
     md = markdown()
     head = tokens[start]
@@ -356,6 +381,8 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
     while body and body[-1].type == "hr" and body[-1].level == 0:
         body = body[:-1]  # a '---' closing the card divides cards, as in most notes: it is not an empty back
     hr = next((i for i, t in enumerate(body) if t.type == "hr" and t.level == 0), None)
+    if hr is not None and not _front_like(body[:hr], body[hr + 1:]):
+        hr = None  # `----------` late in a long answer, before a closing remark: a divider, not a front's end
     front_body, answer = (body[:hr], body[hr + 1:]) if hr is not None else ([], body)
 
     media: list[MediaFile] = []
