@@ -342,6 +342,7 @@ def _take_reverse(tags: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return tuple(t for t in tags if t != REVERSE_FLAG), REVERSE_FLAG in tags
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FRONT_BLOCKS = 12  # a question, up to eight options one per paragraph, a snippet: what a front holds
 _FRONT_PROSE = 400  # characters of prose a front may hold before it reads as the answer itself
 _SNIPPET_BLOCKS = 4  # a question about a snippet: a sentence or two around one block of code
@@ -363,8 +364,13 @@ def _front_like(blocks: list[Token], rest: list[Token]) -> bool:
     snippet = len(top) <= _SNIPPET_BLOCKS and any(t.type in ("fence", "code_block") for t in top)
     if snippet or options >= 2 or any(t.children and option_lines(t.children) for t in inlines):
         return True
-    prose = sum(len(t.content) for t in blocks if t.type == "inline")
-    return prose <= _FRONT_PROSE or prose <= 2 * sum(len(t.content) for t in rest if t.type == "inline")
+    prose = sum(_prose_size(t.content) for t in inlines)
+    return prose <= _FRONT_PROSE or prose <= 2 * sum(_prose_size(t.content) for t in rest if t.type == "inline")
+
+
+def _prose_size(text: str) -> int:
+    """Characters, a Han character counting as three: as much reading as a short English word."""
+    return len(text) + 2 * len(_HAN.findall(text))
 
 
 def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
