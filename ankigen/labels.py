@@ -61,7 +61,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # whatever the deck's language: only the prose around them tells.
 _NOT_PROSE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|\\\(.*?\\\)|\\\[.*?\\\]"
                         r"|<[^>\n]*>|\]\([^)\n]*\)|\{\{c\d+::", re.S)
-_HAN_CHAR = re.compile(f"[{_HAN}]")
+HAN_CHAR = re.compile(f"[{_HAN}]")  # also what parse weighs a front's prose by
 _WORD = re.compile(rf"[^\W\d_{_HAN}]+")  # a run of letters other than Han characters
 # Cards looked at, taken evenly across the deck: as telling as every card, and a 100,000-card
 # deck pays a tenth of a second for them instead of seconds.
@@ -80,6 +80,6 @@ def deck_language(setting: str, cards: list[Card] | tuple[Card, ...]) -> str:
     han = words = 0
     for card in cards[::max(1, len(cards) // SAMPLE)]:
         prose = _NOT_PROSE.sub(" ", "\n".join((card.question, card.front_extra_md, card.back_md)))
-        han += len(_HAN_CHAR.findall(prose))
+        han += len(HAN_CHAR.findall(prose))
         words += len(_WORD.findall(prose))
     return "zh" if han > words else "en"

@@ -172,6 +172,11 @@ class Grad(_Operation):
     nargs = 2
 
 
+# Environments that write a matrix out entry by entry (vmatrix: its determinant).
+WRITTEN_MATRICES = ("bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array", "vmatrix")
+WRITTEN_MATRIX = re.compile(r"\\begin\{(%s)\}.*?\\end\{\1\}" % "|".join(WRITTEN_MATRICES), re.S)
+
+
 class Literal(_Operation):
     """A matrix written out entry by entry (`\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}`):
     Literal(rows, cols, *entries), the entries numbers or scalar expressions, row by row. It never
@@ -196,7 +201,8 @@ def is_matrix(expr) -> bool:
     """Whether the expression involves a vector or matrix (a noncommutative symbol or a written matrix)."""
     if not isinstance(expr, sp.Basic):
         return False
-    return any(s.is_commutative is False for s in expr.free_symbols) or expr.has(Literal)
+    # one walk over the tree for both (this runs for every claim, scalar ones too)
+    return any(isinstance(a, Literal) or a.is_commutative is False for a in expr.atoms(sp.Symbol, Literal))
 
 
 def _special(symbol: sp.Symbol) -> str | None:

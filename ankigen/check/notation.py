@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.matrices import Det, Literal
+from ankigen.check.matrices import WRITTEN_MATRICES, Det, Literal
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import RELATIONS, Opaque
 
@@ -247,7 +247,7 @@ class Notation:
         """`\\begin{cases} v & \\text{if } c \\\\ … \\end{cases}`: a piecewise value. Other environments
         inside an expression are not read."""
         name, after = self._environment_name(self.i + 1)
-        if name in _MATRICES:
+        if name in WRITTEN_MATRICES:
             return self.matrix(t, name, after)
         if name != "cases":
             raise MathError(f"the '{name}' environment is not read inside an expression", t.start,
@@ -379,7 +379,6 @@ class Notation:
         return sp.And(*made)
 
 
-_MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array", "vmatrix"}
 _DOTS = {"\\cdots", "\\vdots", "\\ddots", "\\ldots", "\\dots", "\\dotsb", "\\dotsc"}
 
 

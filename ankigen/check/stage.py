@@ -574,7 +574,6 @@ _BOLD_NAME = re.compile(r"^\\(?:mathbf|boldsymbol|bm)\{(\\?[A-Za-z]+)\}$")
 
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.(\d+)")
-_WRITTEN_MATRIX = re.compile(r"\\begin\{([bpBv]?matrix|smallmatrix|array)\}.*?\\end\{\1\}", re.S)
 
 
 def _rounded_entries(claim):
@@ -584,7 +583,9 @@ def _rounded_entries(claim):
     more than half of one). A decimal outside the matrices (`0.5 A`) is exact."""
     import sympy as sp
 
-    places = [len(m.group(1)) for written in _WRITTEN_MATRIX.finditer(claim.text)
+    from ankigen.check.matrices import WRITTEN_MATRIX
+
+    places = [len(m.group(1)) for written in WRITTEN_MATRIX.finditer(claim.text)
               for m in _DECIMAL.finditer(written.group(0))]
     return sp.Rational(1, 10 ** min(places)) if places else None
 

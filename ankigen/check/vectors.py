@@ -13,7 +13,8 @@ import re
 import sympy as sp
 
 from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm,
-                                    ShapeError, Softmax, Trace, Transpose, Unsupported, is_matrix, shape_of)
+                                    WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported, is_matrix,
+                                    shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK
 
@@ -27,7 +28,8 @@ SCALAR = ("scalar",)  # `x \\in \\mathbb{R}`: a number, which no vector declarat
 # size is its value's, where that definition is seen
 WRITTEN = ("written out",)
 # `A = \begin{bmatrix} … \end{bmatrix}`: a matrix written out declares its name with its size
-_LITERAL = re.compile(r"=\s*(?:\\left\s*[\[(]\s*)?\\begin\{([bpB]?matrix|smallmatrix)\}(.*?)\\end\{\1\}", re.S)
+_LITERAL = re.compile(r"=\s*(?:\\left\s*[\[(]\s*)?\\begin\{(%s)\}(.*?)\\end\{\1\}"  # not a determinant, nor array
+                      % "|".join(n for n in WRITTEN_MATRICES if n not in ("vmatrix", "array")), re.S)
 _DOTTED = re.compile(r"\\[cvd]?dots|\\ldots")
 _SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
 

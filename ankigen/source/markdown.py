@@ -493,7 +493,7 @@ def render_html(tokens: list[Token], env: dict) -> str:
         if t.children:
             balance_inline(t.children)
     kept: list[str] = []
-    html = _EMPTY_ANCHOR.sub("", sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept})))
+    html = sanitize(md.renderer.render(tokens, md.options, {**env, _KEPT: kept})).replace(_EMPTY_ANCHOR, "")
     # An author's own \ue000…\ue001 is text like any other: only numbers we handed out are ours.
     html = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))] if int(m.group(1)) < len(kept) else m.group(0), html)
     return glue_punctuation(html.replace(_EMPTY_PARAGRAPH, ""))
@@ -501,7 +501,7 @@ def render_html(tokens: list[Token], env: dict) -> str:
 
 _EMPTY_PARAGRAPH = "<p></p>\n"  # a line of nothing but a label (`:label:`sec_x``) shows nothing
 # `<a name="fig-1"></a>` once sanitised: an anchor for a site's own links, nothing on a card
-_EMPTY_ANCHOR = re.compile(r"<p><a></a></p>\n?|<a></a>")
+_EMPTY_ANCHOR = "<a></a>"  # its paragraph, if that is all it held, goes with _EMPTY_PARAGRAPH
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 _MATH_THEN_PUNCT = re.compile(r"(\\\((?:(?!\\\)).)*?\\\))(</span>)?([，。；：、！？）」』,.;:!?)]+)", re.S)
 

@@ -12,6 +12,7 @@ from markdown_it.token import Token
 
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
+from ankigen.labels import HAN_CHAR
 from ankigen.source.markdown import CHECK_INFO, OPTION, WIKI_EMBED, markdown, option_lines, render_html, split_at_gaps
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
@@ -342,7 +343,6 @@ def _take_reverse(tags: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return tuple(t for t in tags if t != REVERSE_FLAG), REVERSE_FLAG in tags
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _FRONT_BLOCKS = 12  # a question, up to eight options one per paragraph, a snippet: what a front holds
 _FRONT_PROSE = 400  # characters of prose a front may hold before it reads as the answer itself
 _SNIPPET_BLOCKS = 4  # a question about a snippet: a sentence or two around one block of code
@@ -370,7 +370,7 @@ def _front_like(blocks: list[Token], rest: list[Token]) -> bool:
 
 def _prose_size(text: str) -> int:
     """Characters, a Han character counting as three: as much reading as a short English word."""
-    return len(text) + 2 * len(_HAN.findall(text))
+    return len(text) + 2 * len(HAN_CHAR.findall(text))
 
 
 def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
