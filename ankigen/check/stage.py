@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ankigen.check.prose import context
 from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRow
+from ankigen.check.workers import in_workers, usable
 from ankigen.check.lines import find_uses
 from ankigen.check.messages import (ambiguity_hint, binding_hint, circular_message, doubt_hint, failure_hint,
                                     failure_notes, quiet, reporter, undecided_reporter)
@@ -83,13 +84,26 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     per_card = []
     results: list[tuple[Span, str, Verdict]] = []
     formulas: list[FormulaRow] = []
+    scopes = [_in_scope(i, uses, by_id) for i in range(len(cards))]
+    keys = [_card_key(order, unknown, cards, by_id) for order, unknown in scopes]
+    known = {i: cache.card(key) for i, key in enumerate(keys)}
+    missing = [i for i, outcome in known.items() if outcome is None]
+    jobs = usable(len(missing))
+    forked = set(missing) if jobs else set()
+    if jobs:
+        def work(i: int) -> CardOutcome:
+            return _guarded_check(scopes[i][0], cards, uses, by_id, cache, guard, used_reads)
+
+        for i, outcome in in_workers(missing, work, cache, jobs):
+            known[i] = outcome
+            cache.put_card(keys[i], outcome)
+            if step is not None:  # progress as the workers finish; the report below stays in deck order
+                step()
     for i in range(len(cards)):
-        order, unknown = _in_scope(i, uses, by_id)
-        key = _card_key(order, unknown, cards, by_id)
-        outcome = cache.card(key)
+        outcome = known[i]
         if outcome is None:
-            outcome = _guarded_check(order, cards, uses, by_id, cache, guard, used_reads)
-            cache.put_card(key, outcome)
+            outcome = _guarded_check(scopes[i][0], cards, uses, by_id, cache, guard, used_reads)
+            cache.put_card(keys[i], outcome)
         sink.items.extend(replace(d, source_line=lines_of(d.span)) for d in outcome.diagnostics)
         formulas.extend(f for f in outcome.formulas if f.status != "claimed")
         holding = 0
@@ -104,7 +118,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
                 holding += 1
                 counts[verdict.method] = counts.get(verdict.method, 0) + 1
         per_card.append(holding)
-        if step is not None:
+        if step is not None and i not in forked:
             step()
     cache.save()
     statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)

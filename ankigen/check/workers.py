@@ -1,0 +1,85 @@
+"""Cards checked on every core: forked workers decide the cards the cache does not know.
+
+A card's outcome depends only on the card and the cards it uses, so the cards can be checked in
+any order and in any process; the stage still reports them in deck order. Workers are forked, so
+they start with sympy imported and the cards in memory, and fork is only safe from a process with
+one thread: while the PDF is typeset in a thread beside the check (a build), the check stays in
+this process, and the PDF has the other core anyway.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Iterator
+
+from ankigen.check.cache import CardOutcome, ClaimCache
+
+MIN_CARDS = 24  # below this, forking costs more than it saves
+CHUNK = 4  # cards handed out at a time: small, so that one slow card does not leave a core idle
+
+_work: Callable[[int], CardOutcome] | None = None  # set in this process before the fork
+_cache: ClaimCache | None = None
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def usable(count: int) -> int:
+    """How many workers to fork for `count` cards; 0 to check them here."""
+    if count < MIN_CARDS or sys.platform != "linux" or threading.active_count() > 1:
+        return 0  # fork is reliable on Linux only, and only without other threads
+    if os.environ.get("ANKIGEN_JOBS", "").strip().isdigit():
+        wanted = int(os.environ["ANKIGEN_JOBS"])
+    else:
+        wanted = cores()
+    wanted = min(wanted, count // (MIN_CARDS // 2))
+    return wanted if wanted >= 2 else 0
+
+
+def _quiet() -> None:
+    # Ctrl-C reaches every process of the group: a worker leaves at once and silently, so that the
+    # user sees one message and no worker tracebacks.
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
+
+
+def _run(chunk: list[int]) -> list[tuple[int, CardOutcome, list]]:
+    assert _work is not None and _cache is not None
+    known = len(_cache.entries)
+    done = [(i, _work(i)) for i in chunk]
+    # claims decided here go back to the parent's cache (a dict keeps insertion order)
+    learned = list(_cache.entries.items())[known:]
+    return [(i, outcome, learned if k == len(done) - 1 else []) for k, (i, outcome) in enumerate(done)]
+
+
+def in_workers(indices: list[int], work: Callable[[int], CardOutcome], cache: ClaimCache,
+             jobs: int) -> Iterator[tuple[int, CardOutcome]]:
+    """(index, outcome) for the indices, in the order the workers finish them. A worker that dies
+    (killed, out of memory) leaves its cards out: the caller checks what is missing itself."""
+    global _work, _cache
+    _work, _cache = work, cache
+    chunks = [indices[k:k + CHUNK] for k in range(0, len(indices), CHUNK)]
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+    try:
+        for future in as_completed([pool.submit(_run, chunk) for chunk in chunks]):
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                continue
+            for i, outcome, learned in results:
+                for key, row in learned:
+                    cache.entries[key] = row
+                    cache.dirty = True
+                yield i, outcome
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _work, _cache = None, None
