@@ -32,7 +32,7 @@ from ankigen.check.matrices import Literal
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import WRITTEN, bold_letters, consistent, declarations
+from ankigen.check.vectors import TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, transposed
 from ankigen.check.vocabulary import RELATIONS, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
@@ -378,6 +378,9 @@ def _defined_through(state: _Card, target, value, section: int) -> bool:
     return target in resolved.free_symbols
 
 
+_MAYBE_TRANSPOSED = re.compile(r"\^\s*\{?\s*(?:T|\\top|\\intercal|\\mathsf|\\mathrm|\\rm)")
+
+
 def _declared(state: _Card, formulas, inline) -> dict:
     """The vectors and matrices the card declares (`\\mathbf{W} \\in \\mathbb{R}^{m \\times n}`, in display
     or inline math), by sub-heading: read before its formulas, so that a declared plain `W` is a
@@ -385,7 +388,8 @@ def _declared(state: _Card, formulas, inline) -> dict:
     first sub-heading everywhere, the others in their sub-heading; a name declared two ways there
     is not declared."""
     every = list(formulas) + list(inline)
-    if not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex for f in every):
+    if not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex or _MAYBE_TRANSPOSED.search(f.latex)
+               for f in every):
         return {}
 
     def parse(toks):
@@ -395,8 +399,10 @@ def _declared(state: _Card, formulas, inline) -> dict:
             raise MathError("not a name", toks[0].start if toks else 0, 1)
         return value
     by_section: dict = {}
+    transposes = transposed([f.latex for f in every], parse)
     for f in every:
-        for name, shapes in declarations([f.latex], parse, state.out.symmetric_names).items():
+        found = declarations([f.latex], parse, state.out.symmetric_names)
+        for name, shapes in list(found.items()) + [(n, s) for n, s in transposes.items() if n not in found]:
             by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
             state.out.declared_anywhere.add(name)
     out = {}
@@ -411,7 +417,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
 
 def _sized(part: dict) -> tuple:
     """The declarations with a shape, as claims carry them (a matrix written out has its value's)."""
-    return tuple(sorted((name, shape) for name, shape in part.items() if shape != WRITTEN))
+    return tuple(sorted((name, shape) for name, shape in part.items() if shape not in (WRITTEN, TRANSPOSED)))
 
 
 def _sized_specials_checked(found: dict) -> dict:

@@ -27,6 +27,9 @@ SCALAR = ("scalar",)  # `x \\in \\mathbb{R}`: a number, which no vector declarat
 # `A = \\begin{bmatrix} … \\end{bmatrix}`: a matrix, whatever size the next exercise writes it in; its
 # size is its value's, where that definition is seen
 WRITTEN = ("written out",)
+# `X^\top X`: a plain letter transposed is a matrix of no fixed size; a failing identity about it stays
+# a doubt, since nothing declares it
+TRANSPOSED = ("transposed",)
 # `A = \begin{bmatrix} … \end{bmatrix}`: a matrix written out declares its name with its size
 _LITERAL = re.compile(r"=\s*(?:\\left\s*[\[(]\s*)?\\begin\{(%s)\}(.*?)\\end\{\1\}"  # not a determinant, nor array
                       % "|".join(n for n in WRITTEN_MATRICES if n not in ("vmatrix", "array")), re.S)
@@ -234,7 +237,7 @@ class Vectors:
         var = self._read_variable_tokens(sub, t)
         self.enter(t)
         try:
-            body = self.power() if not self.at("(") else self.group("(", ")")
+            body = self.power()  # ∇_θ (y - θx)^2: the power is the operand's, as in d/dx (x+1)^2
             while self.starts_atom(self.peek()) and not is_matrix(body):
                 body = body * self.power()
         finally:
@@ -312,6 +315,44 @@ def declarations(texts: list[str], parse, symmetric: set | None = None) -> dict:
                     found.setdefault(target.name, set()).add(dims)
                     if m.group(1) == "S" and symmetric is not None:
                         symmetric.add(target.name)
+    return found
+
+
+# `X^\top`, `\Phi^{\mathsf T}`, `S_w^{\mathrm{T}}`: a plain letter (or Greek one), perhaps subscripted, transposed;
+# then perhaps the letter it multiplies (`w^T x`, `x^T A`)
+_SUPER_T = r"\^\s*(?:\{\s*)?(?:\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|\\mathrm\s*\{?\s*T\s*\}?|\\rm\s*T|%s)\s*\}?"
+_PLAIN = r"(?<![\\A-Za-z_^])(?:[A-Za-z]|\\[A-Za-z]+)(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]|\\[A-Za-z]+))?"
+_NEXT = _PLAIN.replace("(?<![\\\\A-Za-z_^])", "")  # after `^T` a letter may follow at once: `X^TX`
+_TRANSPOSE_ONLY = re.compile(rf"({_PLAIN})\s*{_SUPER_T % '(?!)'}\s*(?:({_NEXT})(?!\s*\())?")
+_TRANSPOSE_OR_T = re.compile(rf"({_PLAIN})\s*{_SUPER_T % 'T'}\s*(?:({_NEXT})(?!\s*\())?")
+_T_LETTER = re.compile(r"(?<![\\A-Za-z])T")
+_T_SUPERSCRIPT = re.compile(r"(?<=[A-Za-z])\s*\^\s*(?:T|\{\s*T\s*\})")
+
+
+def transposed(texts: list[str], parse) -> dict:
+    """Plain letters a card transposes (`X^\\top X`, `\\Phi^{\\mathsf T}`, `w^T x`), and the letter right
+    after each such transpose, which it multiplies: matrices of no fixed size. `^T` counts only on a
+    card where T is nothing else (in `\\sum_{t=1}^T` it is a number)."""
+    from ankigen.check.tokens import tokenize
+
+    t_free = all(len(_T_LETTER.findall(t)) == len(_T_SUPERSCRIPT.findall(t)) for t in texts)
+    pattern = _TRANSPOSE_OR_T if t_free else _TRANSPOSE_ONLY
+    found: dict = {}
+    for text in texts:
+        for m in pattern.finditer(text):
+            for k, head in enumerate(m.groups()):
+                if head and head.startswith("\\") and head.split("_")[0].strip()[1:] not in GREEK:
+                    if k == 0:
+                        break  # `\sum_{t=1}^T`: a bound, and what follows is no product with a matrix
+                    continue
+                if not head:
+                    continue
+                try:
+                    target = parse(tokenize(head))
+                except MathError:
+                    continue
+                if isinstance(target, sp.Symbol) and target.is_commutative and not target.name.startswith("\\mathrm"):
+                    found.setdefault(target.name, set()).add(TRANSPOSED)
     return found
 
 
@@ -417,11 +458,11 @@ def consistent(found: dict) -> dict:
     written out is a matrix (WRITTEN), of no one shape."""
     out = {}
     for name, shapes in found.items():
-        sized = shapes - {WRITTEN}
+        sized = shapes - {WRITTEN, TRANSPOSED}
         if len(sized) == 1 and next(iter(sized)) != SCALAR:
             out[name] = next(iter(sized))
         elif not sized:
-            out[name] = WRITTEN
+            out[name] = WRITTEN if WRITTEN in shapes else TRANSPOSED
     return out
 
 
