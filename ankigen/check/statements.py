@@ -97,7 +97,32 @@ def statements(latex: str) -> list[Statement]:
                 pieces.append(list(toks))
     out: list[Statement] = []
     for toks in pieces:
-        out.extend(Statement(tuple(s)) for s in _split(toks) if s)
+        out.extend(Statement(tuple(s)) for s in _without_ranges(_split(toks)) if s)
+    return out
+
+
+_DOTS = {"\\dots", "\\cdots", "\\ldots", "\\dotsc", "\\dotsb", "\\dotso"}
+
+
+def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
+    """`k = 1, 2, \\dots, K`: the values k runs through, neither a definition of k nor a claim that
+    it is 1. A part `name = value` followed by parts without a relation, one of them dots, goes."""
+    out: list[list[Tok]] = []
+    k = 0
+    while k < len(parts):
+        part = parts[k]
+        rest = []
+        for later in parts[k + 1:]:
+            if not later or any(t.kind in ("op", "cmd") and t.text in RELATIONS for t in later):
+                break
+            rest.append(later)
+        relations = [t for t in part if t.kind in ("op", "cmd") and t.text in RELATIONS]
+        if len(relations) == 1 and relations[0].text == "=" and part.index(relations[0]) <= 6 \
+                and any(len(r) == 1 and r[0].text in _DOTS for r in rest):
+            k += 1 + len(rest)
+            continue
+        out.append(part)
+        k += 1
     return out
 
 
