@@ -350,6 +350,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     import sympy as sp
 
     from ankigen.check.decide import decide, decide_guarded
+    from ankigen.check.dependence import abstracted
     from ankigen.check.form import CERTAIN, STATEMENT, classify
     from ankigen.check.matrices import Grad, decide_matrix, is_matrix
     from ankigen.check.vectors import same_letters
@@ -405,6 +406,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
                | {name for name, _ in claim.declared} | set(given) | {str(s) for s in aliases})
+    chained = None if is_matrix(lhs) or is_matrix(rhs) else abstracted(lhs, rhs, defined | {str(s) for s in definitions})
+    if chained is not None:  # ∂f/∂z of an f nobody defines: f's derivative, not 0
+        lhs, rhs = chained
     if is_matrix(lhs) or is_matrix(rhs):
         lhs, rhs = same_letters(lhs, rhs)
         here = {name for name, _ in claim.declared}
@@ -447,7 +451,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
-    if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
+    if verdict.holds is False and not matrix and not (claim.bindings or claim.lists) and chained is None:
         # not cached under the key: another claim may resolve to the same sides without the graph
         verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
