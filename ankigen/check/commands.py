@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.matrices import Det, is_matrix
+from ankigen.check.matrices import IDENTITY, Det, is_matrix
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vectors import BOLD
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
@@ -62,6 +62,8 @@ class Commands:
             value = self.script()
             if name != "\\boxed" and self.at("_" if name == "\\underbrace" else "^"):
                 self.next()
+                if self.at("{") and self.peek(1).text == "=":
+                    return self._annotated(value, self.braced(name)[1:])
                 self._skip_group()
             return value
         if name in DECORATIONS:
@@ -130,6 +132,21 @@ class Commands:
         inner = self.toks[self.i + 1:end]
         self.i = end + 1
         return inner
+
+    def _annotated(self, value: sp.Expr, label: list[Tok]) -> sp.Expr:
+        """`\\underbrace{\\mathbf{B}^\\top\\mathbf{B}}_{=I}`: the author says what the part is worth
+        (an orthonormal basis, a sum that is 1), and the step uses it; a label not read leaves the part."""
+        if not label:
+            return value
+        sub = type(self)(label, self.scope, label[-1].end)
+        sub.bound = dict(self.bound)
+        try:
+            said = sub.expression()
+        except MathError:
+            return value
+        if not sub.done() or is_matrix(said) != is_matrix(value) and not (said == IDENTITY or said == 1):
+            return value
+        return said
 
     def _skip_group(self) -> None:
         if self.at("{"):
