@@ -5,16 +5,16 @@ independent letters it is 0, and every claim that holds it as a factor holds as 
 wrong (`2(f + y)\\frac{\\partial f}{\\partial z}` "held" for `2(f - y)\\frac{\\partial f}{\\partial z}`).
 Here each such name is a function of what the claim differentiates it by, through the other names
 where it can (the chain rule `\\frac{dz}{dt} = \\frac{\\partial z}{\\partial u}\\frac{du}{dt} + …` makes
-z a function of u and v, each a function of t); then the derivatives are taken, and each value
-and derivative left is a number of its own, as it can be for some function at some point: an
-identity that must hold for every function holds for every such number.
+z a function of u and v, each a function of t). Each name's partial derivative by each of its own
+arguments is a number of its own, as it can be for some function at some point; a derivative along
+several links is their product, summed over the paths. An identity that must hold for every
+function then holds for every such number.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.vocabulary import symbol
 
 
 def _graph(sides: list) -> dict | None:
@@ -29,6 +29,18 @@ def _graph(sides: list) -> dict | None:
                     return None
                 edges.setdefault(d.expr, set()).update(v for v in d.variables if v != d.expr)
     return {s: vs for s, vs in edges.items() if vs}
+
+
+def _chained(sides: list) -> set:
+    """(name, variable) of the derivatives written as a factor beside another derivative: a link of a
+    chain, so a direct argument."""
+    out = set()
+    for side in sides:
+        for m in side.atoms(sp.Mul):
+            links = [a for a in m.args if isinstance(a, sp.Derivative) and isinstance(a.expr, sp.Symbol)]
+            if len(links) >= 2:
+                out |= {(d.expr, v) for d in links for v in d.variables}
+    return out
 
 
 def _reach(edges: dict, start) -> set:
@@ -46,67 +58,72 @@ def _written(sides: list, s, v) -> list[bool]:
     return [any(d.expr == s and v in d.variables for d in side.atoms(sp.Derivative)) for side in sides]
 
 
-def _name(d: sp.Derivative, names: dict) -> str:
-    top = names[type(d.expr)]
-    order = sum(n for _, n in d.variable_count)
-    if order == 1:
-        return rf"\frac{{\partial {top}}}{{\partial {names.get(d.variables[0], d.variables[0])}}}"
-    below = " ".join(rf"\partial {names.get(v, v)}" + (f"^{{{n}}}" if n > 1 else "") for v, n in d.variable_count)
-    return rf"\frac{{\partial^{{{order}}} {top}}}{{{below}}}"
-
-
 def abstracted(lhs, rhs, defined: set):
     """The claim with the derivatives of undefined names taken as the chain rule takes them, and
     every value and derivative of those names a symbol of its own; None when this does not apply:
-    no such derivative, a side without the names differentiated (an equation for them), a derivative
-    by a defined name (its dependence is in its definition), a circle of dependence, or a name differentiated by a variable directly on both sides as well as
+    no such derivative, a function written with its arguments, a side without the names
+    differentiated (an equation for them) or without their derivatives (the derivative's value, or
+    another name for it), a derivative by a defined name (its dependence is in its definition), a
+    circle of dependence, or a name differentiated by a variable directly on both sides as well as
     through another name (the total derivative `\\frac{df}{dx} = \\frac{\\partial f}{\\partial x} + …`,
     where d and ∂ differ, which is not read)."""
     sides = [lhs] + ([rhs] if rhs is not None else [])
+    if any(side.has(sp.core.function.AppliedUndef, sp.Subs) for side in sides):
+        return None  # the card's own f(x + ε): a function with arguments written, not read this way
     edges = _graph(sides)
     if not edges:
         return None
+    try:
+        return _abstracted(sides, edges, defined, rhs is not None)
+    except (TypeError, ValueError, KeyError, AttributeError, NotImplementedError):
+        return None  # a form this reading does not cover: the claim is read as before
+
+
+def _abstracted(sides: list, edges: dict, defined: set, two: bool):
     if any(str(v) in defined for vs in edges.values() for v in vs):
         return None
     if any(not side.free_symbols & set(edges) for side in sides):
         return None  # `\frac{d^2 y}{dx^2} = 6x`: an equation for y, not an identity about every y
     if any(s in _reach(edges, s) for s in edges):
         return None
+    kept = _chained(sides)
     direct = {}
     for s, vs in edges.items():
-        through = {v for v in vs if any(v in _reach(edges, u) for u in vs if u != v)}
-        if any(all(_written(sides, s, v)) for v in through) and len(sides) == 2:
+        # ∂f/∂u beside ∂u/∂y in a product is f's own argument u, even where u also reaches f through a
+        through = {v for v in vs if (s, v) not in kept and any(v in _reach(edges, u) for u in vs if u != v)}
+        if any(all(_written(sides, s, v)) for v in through) and two:
             return None
         direct[s] = sorted(vs - through, key=str)
-    functions: dict = {}
-    names: dict = {}
+    values = {(s, v): sp.Symbol(rf"\frac{{\partial {s.name}}}{{\partial {v.name}}}", real=True)
+              for s in direct for v in direct[s]}
+    memo: dict = {}
 
-    def build(s):
-        if s not in direct:
-            return s
-        if s not in functions:
-            f = sp.Function(s.name)
-            names[f] = s.name
-            functions[s] = f(*[build(v) for v in direct[s]])
-        return functions[s]
+    def total(x, t):
+        """dx/dt along every path of the graph."""
+        if x == t:
+            return sp.Integer(1)
+        if (x, t) not in memo:
+            memo[(x, t)] = sp.Add(*[values[(x, v)] * total(v, t) for v in direct.get(x, ())])
+        return memo[(x, t)]
 
-    for s in sorted(direct, key=str):
-        build(s)
-    labels = {**names, **{f: s.name for s, f in functions.items()}}  # f and f(u, v) both read "f"
-    try:
-        out = [side.xreplace(functions).replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
-               for side in sides]
-    except (TypeError, ValueError, NotImplementedError):
+    def derivative(d: sp.Derivative):
+        if len(d.variables) != 1 or d.variable_count[0][1] != 1:
+            raise ValueError("a derivative of higher order of a name nothing defines")
+        expr, t = d.expr, d.variables[0]
+        if expr in direct and t in direct[expr]:
+            return values[(expr, t)]  # a link of the chain: the partial by its own argument
+        out = sp.diff(expr, t)
+        for s in sorted(expr.free_symbols & set(direct), key=str):
+            if s != t:
+                out += sp.diff(expr, s) * total(s, t)
+        return out
+
+    out = [side.replace(lambda e: isinstance(e, sp.Derivative), derivative) for side in sides]
+    if any(side.has(sp.Derivative) for side in out):
         return None
-    values = {}
-    for side in out:
-        for d in side.atoms(sp.Derivative):
-            if not isinstance(d.expr, sp.core.function.AppliedUndef):
-                return None  # a derivative that did not come out in the functions' own terms
-            values[d] = sp.Symbol(_name(d, labels), real=True)
-    out = [side.xreplace(values) for side in out]
-    calls = {f: symbol(names[type(f)]) for side in out for f in side.atoms(sp.core.function.AppliedUndef)}
-    out = [side.xreplace(calls) for side in out]
-    if any(side.has(sp.Derivative, sp.Subs, sp.core.function.AppliedUndef) for side in out):
+    rates = set(values.values())
+    if two and any(not side.free_symbols & rates for side in out):
+        # `2(f - y)\frac{\partial f}{\partial z} = 2(f - y)(1 - f^2)`, `\nabla_x f = D_x f`: the derivative's
+        # value or another name for it, said of one function, not an identity about every function
         return None
-    return out[0], (out[1] if rhs is not None else None)
+    return out[0], (out[1] if two else None)
