@@ -540,6 +540,42 @@ def highlight_code(code: str, lang: str) -> str:
     return f'<pre class="code"{label}><code>{body}</code></pre>'
 
 
+# A `|` inside inline math in a table row is the math's (`$P(Y|X)$`, `$\|x\|$`), as Typora and Obsidian
+# read it, not a cell border: it is hidden from the table rule and given back to the formula.
+_PIPE = "\ue000"
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_ROW_MATH = re.compile(r"(?<![\\$])\$(?![$\s])((?:\\.|[^$\\\n])+?)(?<!\s)\$(?!\$)")
+
+
+def _protect_row(line: str) -> str:
+    return _ROW_MATH.sub(lambda m: m.group(0).replace("|", _PIPE), line) if "$" in line else line
+
+
+def _table_math_pipes(state) -> None:
+    if "|" not in state.src or "$" not in state.src:
+        return
+    lines = state.src.split("\n")
+    in_table = False
+    for i, line in enumerate(lines):
+        if "-" in line and "|" in line and _DELIMITER_ROW.match(line) and i and "|" in lines[i - 1]:
+            lines[i - 1] = _protect_row(lines[i - 1])
+            in_table = True
+        elif in_table and line.strip():
+            lines[i] = _protect_row(line)
+        else:
+            in_table = False
+    state.src = "\n".join(lines)
+
+
+def _give_back_pipes(state) -> None:
+    if _PIPE not in state.src:
+        return
+    for token in state.tokens:
+        for t in [token, *(token.children or [])]:
+            if _PIPE in t.content:
+                t.content = t.content.replace(_PIPE, "|")
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The one parser every stage shares. Raw HTML is read as HTML, then shown through rawhtml's
@@ -547,6 +583,8 @@ def markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
+    md.core.ruler.after("normalize", "table_math_pipes", _table_math_pipes)
+    md.core.ruler.push("give_back_pipes", _give_back_pipes)
     # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space; one
     # before a digit closes only what is no price (_inline_math_guard).
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=True,
