@@ -459,16 +459,30 @@ def _resolve_images(f: _File, tokens: list[Token], first: int, last: int, media:
         return result
 
     for t in tokens:
+        left_out = False
         for child in (t.children or []) if t.type == "inline" else [t]:
             if child.type == "image":
                 by_name = bool(child.meta.get(WIKI_EMBED))
                 packed = resolve(str(child.attrGet("src") or ""), by_name)
                 if packed is None:  # left out (a warning) or refused (an error): its alt text stays
-                    child.type, child.tag, child.children, child.attrs = "text", "", None, {}
+                    left_out = True
+                    child.meta[_LEFT_OUT] = True
                 else:
                     child.attrSet("src", packed)
             elif child.type in ("html_inline", "html_block") and image_sources(child.content):
                 child.content = with_sources(child.content, resolve)
+        if left_out:  # the alt text as the Markdown it is: its formulas typeset, not shown as TeX
+            t.children = [part for child in t.children for part in (
+                _alt_text(child) if child.meta.get(_LEFT_OUT) else [child])]
+
+
+_LEFT_OUT = "ankigen_left_out"
+
+
+def _alt_text(image: Token) -> list[Token]:
+    if image.children:
+        return list(image.children)
+    return [Token("text", "", 0, content=image.content)]
 
 
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
