@@ -21,7 +21,10 @@ the right side's leading number made one more, or a factor 2 put before the righ
 away, or one added to a bold or capital factor, in claims that have one). Subscripts that name a
 symbol (`x_{n-1}`), superscripts that label one (`x^{(i)}`, `f^{\prime}`), `\text{…}` and `% comments`
 are left alone: a change there renames a symbol, which is no mistake in the mathematics. Each edit is
-printed with whether it was found; found/planted is given by kind.
+printed with whether it was found; found/planted is given by kind. An edit that leaves the value of
+its side unchanged (`(1-1)^2` to `(1-1)^3`, the limit of `(1-1/n)^n` to that of `(1-1/n)^{n+1}`: the
+side before and after checked as one identity, `% check`) is no mistake: it is printed as
+EQUIVALENT and left out of found/planted (the row's `equivalent`).
 --plant-save FILE writes the planted edits (path, line, kind, original and new line, by folder) as
 JSON; --plant-from FILE plants exactly those instead of choosing, so that two versions of ankigen
 meet the same mistakes (an edit whose original line is no longer there is skipped and named):
@@ -690,6 +693,64 @@ def show(name: str, data: dict | None, codes: list[str]) -> None:
                 print(f"    note: {note}")
 
 
+_SIDE_STOP = re.compile(r"\$|\\\\|(?<!\\)%|(?<!\\)&|\\tag\b|\\(?:begin|end)\{[^}]*\}|\\q?quad\b")
+
+
+_BARE_DERIVATIVE = re.compile(r"\\frac\s*\{\s*(?:d|\\partial)\s*(?:\^\s*\{?\s*\d\s*\}?)?\s*\\?[A-Za-z]+\s*(?:_\s*\{?[^{}]*\}?)?\s*\}")
+
+
+def changed_side(edit: dict) -> tuple[str, str] | None:
+    """The side of the planted relation that the edit changed, before and after: the text between the
+    top-level relations around it (`\\sqrt{(1-1)^2 + 4}` of `\\sqrt{(1-1)^2 + 4} = 2`). None when the
+    edit touches a relation or its side cannot be cut out of the line."""
+    old, new = edit["original"], edit["new"]
+    a = next((i for i, (x, y) in enumerate(zip(old, new)) if x != y), min(len(old), len(new)))
+    tail = 0
+    while tail < min(len(old), len(new)) - a and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    sides = []
+    for line, b in ((old, len(old) - tail), (new, len(new) - tail)):
+        stops = list(_SIDE_STOP.finditer(line))
+        lo = max((m.end() for m in stops if m.end() <= a), default=0)
+        hi = min((m.start() for m in stops if m.start() >= b), default=len(line))
+        if lo > a or hi < b:
+            return None
+        rels = top_relations(line, lo, hi)
+        if any(m.start() < b and m.end() > a for m in rels):
+            return None
+        left = max((m.end() for m in rels if m.end() <= a), default=lo)
+        right = min((m.start() for m in rels if m.start() >= b), default=hi)
+        side = line[left:right].strip().rstrip(",.;，。")
+        if not side or side.count("{") != side.count("}"):
+            return None
+        sides.append(side)
+    return sides[0], sides[1]
+
+
+def equivalent_edits(planted: list[dict]) -> set[int]:
+    """The planted edits that change nothing the mathematics says: the changed side, before and after,
+    checked as one identity (`(1-1)^2` and `(1-1)^3` are both 0; the limit of (1-1/n)^{n+1} is that of
+    (1-1/n)^n). They are no mistake to find; they are printed, and left out of found/planted."""
+    pairs = {k: changed_side(edit) for k, edit in enumerate(planted)}
+    # a derivative of a bare letter (`\\frac{d^2f}{dx_i dx_j}`) may be read as 0 on both sides: no proof of sameness
+    pairs = {k: p for k, p in pairs.items() if p and p[0] != p[1] and not any(_BARE_DERIVATIVE.search(x) for x in p)}
+    if not pairs:
+        return set()
+    with tempfile.TemporaryDirectory(prefix="ankigen-equivalent-") as tmp:
+        project = Path(tmp)
+        (project / "cards_src").mkdir()
+        (project / "pyproject.toml").write_text('[tool.ankigen]\ncache = ""\n', encoding="utf-8")
+        cards = [f"## edit {k}\n\n$$\n{old} = {new} % check\n$$\n" for k, (old, new) in pairs.items()]
+        (project / "cards_src" / "edits.md").write_text("\n".join(cards), encoding="utf-8")
+        _, data, _, _, _ = run_check(project)
+    lines = {4 + 6 * n: k for n, k in enumerate(pairs)}  # each card is six lines; its formula's is the fourth
+    holding = collections.defaultdict(list)
+    for c in (data or {}).get("claims", []):
+        if c["line"] in lines:
+            holding[lines[c["line"]]].append(c["status"] == "holds")
+    return {k for k, verdicts in holding.items() if verdicts and all(verdicts)}
+
+
 def check_folder(src: Path, project: Path, args: argparse.Namespace) -> dict:
     """The check-only row of one folder (with planted mistakes when asked)."""
     name = folder_name(src)
@@ -727,8 +788,15 @@ def planting(name: str, planted: list[dict], after: dict | None, project: Path) 
         now[(f["path"], f["line"])].append(f["status"] + (f" ({f['reason']})" if f.get("reason") else ""))
     by_kind = collections.defaultdict(lambda: [0, 0])
     in_formula = 0
-    for edit in planted:
+    same = equivalent_edits(planted)
+    for n, edit in enumerate(planted):
         hit = sorted(codes.get((edit["path"], edit["line"]), ()))
+        if n in same:  # reported all the same, it would be a false alarm on a right formula
+            before, changed = changed_part(edit)
+            print(f"planted {name}/{edit['path']}:{edit['line']} [{edit['kind']}] EQUIVALENT (its side has the same "
+                  f"value: no mistake, not counted{'; yet reported ' + ','.join(hit) if hit else ''}): "
+                  f"{before}  →  {changed}")
+            continue
         by_kind[edit["kind"]][0] += bool(hit)
         by_kind[edit["kind"]][1] += 1
         before, changed = changed_part(edit)
@@ -747,7 +815,8 @@ def planting(name: str, planted: list[dict], after: dict | None, project: Path) 
             print(f"    but reported elsewhere in its formula: {', '.join(near)}")
     print(f"planted {name}: " + ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(by_kind.items())) +
           f"; found in their formula (any line) {in_formula}/{len(planted)}")
-    return {"planted": len(planted), "found": sum(f for f, _ in by_kind.values()), "found_in_formula": in_formula,
+    return {"planted": len(planted) - len(same), "equivalent": len(same),
+            "found": sum(f for f, _ in by_kind.values()), "found_in_formula": in_formula,
             "planted_by_kind": {k: f"{f}/{n}" for k, (f, n) in sorted(by_kind.items())}}
 
 
