@@ -105,9 +105,38 @@ def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
 
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
+def _selected(report, select: tuple[str, ...], ignore: tuple[str, ...]):
+    """The report with only the diagnostics `--select`/`--ignore` let through, and its counts
+    to match (so the exit code follows what is left); an environment fault is always reported."""
+    if not select and not ignore:
+        return report
+    from dataclasses import replace
+
+    from ankigen.diagnostics import selected
+    from ankigen.model import Severity
+
+    kept = tuple(d for d in report.diagnostics
+                 if d.code in ENVIRONMENT_CODES or selected(d.code, select, ignore))
+    summary = replace(report.summary, errors=sum(d.severity is Severity.ERROR for d in kept),
+                      warnings=sum(d.severity is Severity.WARNING for d in kept))
+    return replace(report, diagnostics=kept, summary=summary)
+
+
 def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> None:
     if fmt == "json":
         click.echo(format_json(report.diagnostics, report.summary, built))
+        return
+    if fmt == "github":
+        from ankigen.diagnostics import format_github
+
+        text = format_github(report.diagnostics)
+        if text:
+            click.echo(text)
+        click.echo(format_summary(report.summary))
         return
     shown, hidden = _trim(report.diagnostics)
     text = format_text(shown, color=_colour())
@@ -215,8 +244,9 @@ def cli() -> None:
     """Turn Markdown study notes into checked Anki decks."""
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                             show_default=True, help="How to print diagnostics.")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+                             show_default=True,
+                             help="How to print diagnostics (github: workflow commands that annotate a pull request).")
 strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 
 
@@ -225,14 +255,20 @@ strict_option = click.option("--strict", is_flag=True, default=None, help="Treat
 @format_option
 @strict_option
 @click.option("--claims", "list_claims", is_flag=True, help="List every claim with how it was decided.")
+@click.option("--select", "select", multiple=True, metavar="CODES",
+              help="Report only these codes or prefixes (C, S0, C001), comma-separated; repeatable.")
+@click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+              help="Do not report these codes or prefixes; the longest matching prefix wins.")
 @_guarded
-def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool) -> None:
+def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool, select: tuple[str, ...],
+          ignore: tuple[str, ...]) -> None:
     """Parse and check the cards in SRC (default: the configured cards_src/) without writing."""
     from ankigen import build as pipeline
 
     config = _settings()
     strict = config.strict if strict is None else strict
     report = pipeline.check(_source(config, src), config)
+    report = _selected(report, _codes(select) or config.select, _codes(ignore) or config.ignore)
     if list_claims and fmt == "text":
         for line in _claim_lines(report):
             click.echo(line)

@@ -56,6 +56,9 @@ class Config:
     # machine's fault). Verdicts come from counted work, never from the clock.
     check_timeout: int = 120
     card_heading: int = 2  # the heading level that starts a card: 1 to 4 (front matter: per file)
+    # What `ankigen check` reports, by code or prefix (C, S0, C001), as ruff's select and ignore.
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     project_dir: Path = Path(".")
 
     @property
@@ -127,6 +130,9 @@ def load_config(start: Path | None = None) -> Config:
         if name == "card_footer":
             values[name] = _footer_parts(value, setting_place(pyproject, key))
             continue
+        if name in ("select", "ignore"):
+            values[name] = _code_list(value, key, setting_place(pyproject, key))
+            continue
         if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 1)):
             kind = "positive integer" if expected is int else expected.__name__
             raise ConfigError(f"{setting_place(pyproject, key)}: [tool.ankigen] {key} must be a {kind}")
@@ -146,6 +152,18 @@ def load_config(start: Path | None = None) -> Config:
         raise ConfigError(f"{setting_place(pyproject, 'root_deck')}: root_deck must be a deck name such as 'My deck' "
                           "or 'A::B'")
     return config
+
+
+_CODE_PREFIX = re.compile(r"[A-Z][0-9]{0,3}")
+
+
+def _code_list(value: object, key: str, place: str) -> tuple[str, ...]:
+    """select or ignore: a list of codes or prefixes ("C", "S0", "C001")."""
+    if isinstance(value, list) and all(isinstance(c, str) and _CODE_PREFIX.fullmatch(c.strip().upper())
+                                       for c in value):
+        return tuple(c.strip().upper() for c in value)
+    raise ConfigError(f"{place}: [tool.ankigen] {key} must be a list of codes or prefixes such as "
+                      f"[\"C\", \"S0\", \"C009\"], not {value!r}")
 
 
 def _footer_parts(value: object, place: str) -> tuple[str, ...]:

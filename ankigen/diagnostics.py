@@ -132,3 +132,36 @@ def format_json(diags: Iterable[Diagnostic], s: Summary, more: dict | None = Non
         **(more or {}),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def _workflow_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _workflow_property(text: str) -> str:
+    return _workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(diags: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one `::error` or `::warning` per diagnostic, located at its
+    file, line and columns and titled with its code, so it shows on the pull request's changed line."""
+    out = []
+    for d in diags:
+        level = "error" if d.severity is Severity.ERROR else "warning"
+        where = (f"file={_workflow_property(d.span.path)},line={d.span.line},endLine={d.span.line},"
+                 f"col={d.span.col},endColumn={d.span.col + max(1, d.span.length) - 1},"
+                 f"title={_workflow_property('ankigen ' + d.code)}")
+        body = "\n".join([d.message, *(f"note: {n}" for n in d.notes), *([f"help: {d.hint}"] if d.hint else [])])
+        out.append(f"::{level} {where}::{_workflow_data(body)}")
+    return "\n".join(out)
+
+
+def selected(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
+    """Whether a code is reported under `--select`/`--ignore` (codes or prefixes: `C`, `S0`, `C009`),
+    as ruff decides: the longest prefix that matches wins, ignore over select at equal length; with
+    no select, everything not ignored."""
+    select, ignore = set(select), set(ignore)
+    matches = [(len(p), p in ignore) for p in select | ignore if code.startswith(p)]
+    if not matches:
+        return not select
+    return not max(matches)[1]

@@ -462,3 +462,43 @@ def test_usage_errors_are_json_in_json_mode(project: Path) -> None:
     assert json.loads(result.output) == {"error": {"message": "source folder not found: no-such-folder",
                                                    "exit_code": 2}}
     assert run("build", "no-such-folder").output.startswith("Error: source folder not found")
+
+
+WRONG = "## Two plus two {#two}\n\n$$2 + 2 = 5$$\n\n## No id here\n\nanswer\n"
+
+
+def test_github_format_annotates_each_diagnostic_at_its_place(project: Path) -> None:
+    write(project / "cards_src/a.md", WRONG)
+    result = run("check", "--format", "github")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert lines[0].startswith("::error file=cards_src/a.md,line=3,endLine=3,col=3,endColumn=11,"
+                               "title=ankigen C001::claim does not hold: 2 + 2 = 5%0Anote: ")
+    assert lines[1].startswith("::warning file=cards_src/a.md,line=5,endLine=5,col=1,")
+    assert "title=ankigen S025::" in lines[1] and "\n" not in lines[1]
+
+
+def test_select_and_ignore_decide_what_is_reported_and_the_exit_code(project: Path) -> None:
+    write(project / "cards_src/a.md", WRONG)
+    assert run("check", "--ignore", "C001").exit_code == 0
+    result = run("check", "--select", "S0", "--format", "json")
+    assert result.exit_code == 0
+    assert [d["code"] for d in json.loads(result.output)["diagnostics"]] == ["S025"]
+    result = run("check", "--select", "C,S", "--ignore", "S025", "--format", "json")
+    assert [d["code"] for d in json.loads(result.output)["diagnostics"]] == ["C001"]
+    assert result.exit_code == 1
+    # the longest prefix wins: C001 is selected although C is ignored
+    assert run("check", "--ignore", "C", "--select", "C001").exit_code == 1
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('ignore = ["C0"]\n')
+    assert run("check").exit_code == 0
+    assert run("check", "--ignore", "S").exit_code == 1  # the command line replaces the setting
+
+
+def test_select_and_ignore_settings_are_lists_of_codes(project: Path) -> None:
+    write(project / "cards_src/a.md", GOOD)
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('select = "C001"\n')
+    result = run("check")
+    assert result.exit_code == 2
+    assert "select must be a list of codes or prefixes" in result.output
