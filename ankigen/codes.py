@@ -272,10 +272,11 @@ SOURCES = (
          "blocks are always checked). Any other value is refused rather than guessed.",
          "write `check: on` or `check: off`",
          md(_front("check: maybe\n")), md(_front("check: off\n"))),
-    Code("S037", ERROR, "`card_heading` is not 1, 2, 3 or 4",
-         "`card_heading` in front matter is the heading level that starts a card in this file. "
-         "Levels 5 and 6 are left for structure inside an answer.",
-         "write a level from 1 to 4",
+    Code("S037", ERROR, "`card_heading` is not 1, 2, 3, 4 or auto",
+         "`card_heading` in front matter is the heading level that starts a card in this file, or `auto` "
+         "(the shallowest level below `#` that the file uses). Levels 5 and 6 are left for structure "
+         "inside an answer.",
+         "write a level from 1 to 4, or auto",
          md(_front("card_heading: 5\n")), md(_front("card_heading: 2\n"))),
     Code("S038", WARNING, "an absolute image path names a file inside the source folder",
          "Notes written on one machine often link images by absolute paths (`F:/book/docs/imgs/a.png`, "

@@ -55,7 +55,9 @@ class Config:
     # A wall-clock guard for one claim, in seconds: only a claim that hangs meets it (C007, the
     # machine's fault). Verdicts come from counted work, never from the clock.
     check_timeout: int = 120
-    card_heading: int = 2  # the heading level that starts a card: 1 to 4 (front matter: per file)
+    # the heading level that starts a card: 1 to 4, or 0 ("auto": per file, the shallowest level below
+    # the title that it uses); front matter sets it per file
+    card_heading: int = 2
     # What `ankigen check` reports, by code or prefix (C, S0, C001), as ruff's select and ignore.
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -103,6 +105,18 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+def configured(start: Path | None = None) -> bool:
+    """Whether a pyproject.toml at or above `start` has a [tool.ankigen] table."""
+    pyproject = find_pyproject((start or Path.cwd()).resolve())
+    if pyproject is None:
+        return False
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return True  # load_config says what is wrong with it
+    return "ankigen" in data.get("tool", {})
+
+
 def load_config(start: Path | None = None) -> Config:
     """Read `[tool.ankigen]` from the nearest pyproject.toml; defaults when there is none."""
     start = (start or Path.cwd()).resolve()
@@ -130,6 +144,9 @@ def load_config(start: Path | None = None) -> Config:
         if name == "card_footer":
             values[name] = _footer_parts(value, setting_place(pyproject, key))
             continue
+        if name == "card_heading" and value == "auto":
+            values[name] = 0
+            continue
         if name in ("select", "ignore"):
             values[name] = _code_list(value, key, setting_place(pyproject, key))
             continue
@@ -138,8 +155,9 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{setting_place(pyproject, key)}: [tool.ankigen] {key} must be a {kind}")
         values[name] = value
     config = replace(Config(project_dir=pyproject.parent), **values)
-    if not 1 <= config.card_heading <= 4:
-        raise ConfigError(f"{setting_place(pyproject, 'card_heading')}: [tool.ankigen] card_heading must be 1, 2, 3 or 4")
+    if not 0 <= config.card_heading <= 4:
+        raise ConfigError(f"{setting_place(pyproject, 'card_heading')}: [tool.ankigen] card_heading must be 1, 2, 3, "
+                          "4 or \"auto\"")
     if config.language not in ("auto", *LANGUAGES):
         raise ConfigError(f"{setting_place(pyproject, 'language')}: [tool.ankigen] language must be one of "
                           f"auto, {', '.join(LANGUAGES)}, not {config.language!r} (auto: zh when most of the "

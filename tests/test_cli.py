@@ -502,3 +502,30 @@ def test_select_and_ignore_settings_are_lists_of_codes(project: Path) -> None:
     result = run("check")
     assert result.exit_code == 2
     assert "select must be a list of codes or prefixes" in result.output
+
+
+def test_check_without_settings_reads_a_strangers_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    notes = tmp_path / "notes"
+    write(notes / "cnn.md", "# CNN\n\n### What size comes out?\n\n"
+                            "$$\\frac{224 - 7 + 2 \\times 3}{2} + 1 = 113$$\n")
+    write(notes / "ok.md", "---\ncard_heading: auto\n---\n\n# A\n\n#### Two\n\n$$1 + 1 = 2$$\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "notes", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    # questions at ### and #### are found without card_heading; no S025 for want of ids
+    assert data["summary"]["cards"] == 2 and data["summary"]["claims"] == 2
+    assert [(d["code"], d["line"]) for d in data["diagnostics"]] == [("C001", 5)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # no cache, no lock
+    monkeypatch.chdir(notes)
+    assert run("check").exit_code == 1  # no cards_src here: the folder itself
+
+
+def test_card_heading_auto_setting(project: Path) -> None:
+    write(project / "cards_src/a.md", "# Chapter\n\n### Two plus two {#two}\n\n$$2 + 2 = 4$$\n")
+    before = json.loads(run("check", "--format", "json").output)
+    assert before["summary"]["claims"] == 0 and "S028" in [d["code"] for d in before["diagnostics"]]
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write('card_heading = "auto"\n')
+    result = run("check", "--format", "json")
+    assert json.loads(result.output)["summary"]["claims"] == 1

@@ -54,7 +54,7 @@ def test_bad_front_matter_values_are_located_errors(project: Path) -> None:
     write(project / "cards_src/a.md", "---\ncard_heading: 7\ncheck: maybe\n---\n\n## Q {#q}\n\nA\n")
     result = run("check")
     assert result.exit_code == 1
-    assert "cards_src/a.md:2:1: error[S037]: card_heading must be 1, 2, 3 or 4, not 7" in result.output
+    assert "cards_src/a.md:2:1: error[S037]: card_heading must be 1, 2, 3, 4 or auto, not 7" in result.output
     assert "cards_src/a.md:3:1: error[S036]: check must be on or off, not 'maybe'" in result.output
 
 
@@ -72,7 +72,7 @@ def test_check_off_keeps_check_blocks(project: Path) -> None:
 def test_bad_project_settings_are_usage_errors(project: Path) -> None:
     write(project / "cards_src/a.md", "## Q {#q}\n\nA\n")
     base = (project / "pyproject.toml").read_text(encoding="utf-8")
-    for extra, message in [("card_heading = 7\n", "card_heading must be 1, 2, 3 or 4"),
+    for extra, message in [("card_heading = 7\n", "card_heading must be 1, 2, 3, 4 or \"auto\""),
                            ("check_timeout = 0\n", "check_timeout must be a positive integer"),
                            ('paper = "a3"\n', "paper must be one of"),
                            ("nonsense = 1\n", "unknown setting 'nonsense'")]:

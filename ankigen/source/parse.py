@@ -149,6 +149,14 @@ def _warn_no_cards(f: _File, tokens: list[Token], card_heading: int) -> None:
               f"('{'#' * card_heading} '){found}", hint=hint)
 
 
+def _question_level(tokens: list[Token]) -> int:
+    """card_heading "auto": the shallowest heading level below the title that the file uses (2
+    when it uses none), as notes that ask at `###` under `##` chapters are written."""
+    levels = {int(t.tag[1]) for t in tokens if t.type == "heading_open" and t.level == 0}
+    below = sorted(level for level in levels if 1 < level <= 4)
+    return below[0] if below else 2
+
+
 def _is_boundary(t: Token, card_heading: int) -> bool:
     return t.type == "heading_open" and t.level == 0 and int(t.tag[1]) <= card_heading
 
@@ -160,7 +168,7 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
     tags: tuple[str, ...] = ()
     reverse = False
     check = config.check
-    card_heading = config.card_heading
+    card_heading = config.card_heading or _question_level(tokens)
     if not tokens or tokens[0].type != "front_matter":
         return FileMeta(deck, tags, check=check, card_heading=card_heading)
     fm = tokens[0]
@@ -202,9 +210,11 @@ def _file_meta(f: _File, tokens: list[Token], config: Config) -> FileMeta:
                 f.error(line, col, "S036", f"check must be on or off, not {value!r}", length=len(key))
             else:
                 check = value in (True, "on")
+        elif key == "card_heading" and value == "auto":
+            card_heading = _question_level(tokens)
         elif key == "card_heading":
             if value not in (1, 2, 3, 4) or isinstance(value, bool):
-                f.error(line, col, "S037", f"card_heading must be 1, 2, 3 or 4, not {value!r}", length=len(key))
+                f.error(line, col, "S037", f"card_heading must be 1, 2, 3, 4 or auto, not {value!r}", length=len(key))
             else:
                 card_heading = value
     return FileMeta(deck, tags, reverse, check, card_heading)
