@@ -130,6 +130,12 @@ def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> N
     if fmt == "json":
         click.echo(format_json(report.diagnostics, report.summary, built))
         return
+    if fmt == "sarif":
+        from ankigen.codes import sarif_rule
+        from ankigen.diagnostics import format_sarif
+
+        click.echo(format_sarif(report.diagnostics, __version__, sarif_rule))
+        return
     if fmt == "github":
         from ankigen.diagnostics import format_github
 
@@ -244,9 +250,10 @@ def cli() -> None:
     """Turn Markdown study notes into checked Anki decks."""
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text",
                              show_default=True,
-                             help="How to print diagnostics (github: workflow commands that annotate a pull request).")
+                             help="How to print diagnostics (github: workflow commands that annotate a pull request; "
+                                  "sarif: SARIF 2.1.0 for code scanning).")
 strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 
 

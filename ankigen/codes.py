@@ -514,3 +514,15 @@ GROUPS = (
 )
 
 CODES = {c.code: c for _, _, _, group in GROUPS for c in group}
+
+
+def sarif_rule(code: str) -> dict:
+    """A code as a SARIF reportingDescriptor: its summary, explanation and help, and its page."""
+    known = CODES.get(code)
+    if known is None:
+        return {"id": code}
+    level = "error" if known.severity is Severity.ERROR else "warning"
+    page = f"docs/diagnostics.md#{code.lower()}"
+    return {"id": code, "shortDescription": {"text": known.summary}, "fullDescription": {"text": known.explanation},
+            "help": {"text": f"{known.hint} ({page})", "markdown": f"{known.hint}. See [{code}]({page})."},
+            "defaultConfiguration": {"level": level}}

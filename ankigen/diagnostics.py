@@ -165,3 +165,31 @@ def selected(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
     if not matches:
         return not select
     return not max(matches)[1]
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _sarif_level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _sarif_result(d: Diagnostic, index: int) -> dict:
+    text = "\n".join([d.message, *(f"note: {n}" for n in d.notes), *([f"help: {d.hint}"] if d.hint else [])])
+    region = {"startLine": d.span.line, "startColumn": d.span.col, "endLine": d.span.line,
+              "endColumn": d.span.col + max(1, d.span.length)}
+    return {"ruleId": d.code, "ruleIndex": index, "level": _sarif_level(d.severity), "message": {"text": text},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.span.path.replace("\\", "/")},
+                                                "region": region}}]}
+
+
+def format_sarif(diags: Iterable[Diagnostic], version: str, rule) -> str:
+    """SARIF 2.1.0, the format code-scanning tools read: one run of ankigen whose rules are the codes
+    found (`rule(code)` describes one, from the diagnostics registry), one result per diagnostic."""
+    diags = list(diags)
+    codes = sorted({d.code for d in diags})
+    index = {code: n for n, code in enumerate(codes)}
+    run = {"tool": {"driver": {"name": "ankigen", "version": version, "semanticVersion": version,
+                               "rules": [rule(code) for code in codes]}},
+           "results": [_sarif_result(d, index[d.code]) for d in diags]}
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, ensure_ascii=False, indent=2)

@@ -529,3 +529,26 @@ def test_card_heading_auto_setting(project: Path) -> None:
         f.write('card_heading = "auto"\n')
     result = run("check", "--format", "json")
     assert json.loads(result.output)["summary"]["claims"] == 1
+
+
+def test_sarif_output_is_valid_sarif_with_rules_from_the_registry(project: Path) -> None:
+    from pydantic import ValidationError
+    from sarif_pydantic import Sarif
+
+    write(project / "cards_src/a.md", WRONG)
+    result = run("check", "--format", "sarif")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    log = Sarif.model_validate(data)  # SARIF 2.1.0's object model, from PyPI
+    assert log.version == "2.1.0"
+    driver = log.runs[0].tool.driver
+    assert driver.name == "ankigen" and [r.id for r in driver.rules] == ["C001", "S025"]
+    assert driver.rules[0].short_description.text == "a claim does not hold"
+    first = log.runs[0].results[0]
+    assert (first.rule_id, first.level.value, first.rule_index) == ("C001", "error", 0)
+    place = first.locations[0].physical_location
+    assert (place.artifact_location.uri, place.region.start_line, place.region.start_column) == ("cards_src/a.md", 3, 3)
+    assert first.message.text.startswith("claim does not hold: 2 + 2 = 5\nnote: ")
+    data["runs"][0]["results"][0]["level"] = "fatal"  # the validator is no rubber stamp
+    with pytest.raises(ValidationError):
+        Sarif.model_validate(data)
