@@ -16,7 +16,6 @@ from __future__ import annotations
 import sympy as sp
 
 
-
 def _graph(sides: list) -> dict | None:
     """What each undefined name is differentiated by; None when a derivative is of another kind."""
     edges: dict = {}
@@ -59,8 +58,9 @@ def _written(sides: list, s, v) -> list[bool]:
 
 
 def abstracted(lhs, rhs, defined: set):
-    """The claim with the derivatives of undefined names taken as the chain rule takes them, and
-    every value and derivative of those names a symbol of its own; None when this does not apply:
+    """The claim with the derivatives of undefined names taken as the chain rule takes them, each
+    partial derivative of those names by its own arguments a symbol of its own; None when this does
+    not apply:
     no such derivative, a function written with its arguments, a side without the names
     differentiated (an equation for them) or without their derivatives (the derivative's value, or
     another name for it), a derivative by a defined name (its dependence is in its definition), a

@@ -16,12 +16,16 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
 
 
-def _report(project: Path, seed: str) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=seed)
+def claims_report(project: Path, **env: str) -> str:
+    """`ankigen check --claims --format json` in a fresh process, with these environment variables."""
     proc = subprocess.run([sys.executable, "-m", "ankigen", "check", "--claims", "--format", "json"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=project, env=dict(os.environ, **env), capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.stdout
+
+
+def _report(project: Path, seed: str) -> str:
+    return claims_report(project, PYTHONHASHSEED=seed)
 
 
 def test_verdicts_do_not_depend_on_the_hash_seed(tmp_path):

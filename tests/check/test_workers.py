@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from ankigen.check import workers
 from ankigen.check.cache import CardOutcome, ClaimCache
+from test_determinism import claims_report
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
 
 
 def _report(project: Path, jobs: str) -> str:
-    env = dict(os.environ, ANKIGEN_JOBS=jobs)
-    proc = subprocess.run([sys.executable, "-m", "ankigen", "check", "--claims", "--format", "json"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode in (0, 1), proc.stderr
-    return proc.stdout
+    return claims_report(project, ANKIGEN_JOBS=jobs)
 
 
 def test_workers_report_what_one_process_reports(tmp_path):
