@@ -24,13 +24,19 @@ def claims_report(project: Path, **env: str) -> str:
     return proc.stdout
 
 
+def fixture_project(path: Path, cache: str = "") -> Path:
+    """A project of every check fixture, with this cache setting."""
+    shutil.copytree(FIXTURES, path / "cards_src")
+    (path / "pyproject.toml").write_text(f'[tool.ankigen]\ncache = "{cache}"\n', encoding="utf-8")
+    return path
+
+
 def _report(project: Path, seed: str) -> str:
     return claims_report(project, PYTHONHASHSEED=seed)
 
 
 def test_verdicts_do_not_depend_on_the_hash_seed(tmp_path):
-    shutil.copytree(FIXTURES, tmp_path / "cards_src")
-    (tmp_path / "pyproject.toml").write_text('[tool.ankigen]\ncache = ""\n', encoding="utf-8")
+    fixture_project(tmp_path)
     first = _report(tmp_path, "0")
     assert '"holds"' in first or "holds" in first
     # seed 5 walked the sum inside a derivative of data before the derivative, once

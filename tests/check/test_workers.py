@@ -8,9 +8,8 @@ from pathlib import Path
 
 from ankigen.check import workers
 from ankigen.check.cache import CardOutcome, ClaimCache
-from test_determinism import claims_report
+from test_determinism import claims_report, fixture_project
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
 
 
 def _report(project: Path, jobs: str) -> str:
@@ -18,8 +17,7 @@ def _report(project: Path, jobs: str) -> str:
 
 
 def test_workers_report_what_one_process_reports(tmp_path):
-    shutil.copytree(FIXTURES, tmp_path / "cards_src")
-    (tmp_path / "pyproject.toml").write_text('[tool.ankigen]\ncache = ".cache"\n', encoding="utf-8")
+    fixture_project(tmp_path, cache=".cache")
     alone = _report(tmp_path, "1")
     shutil.rmtree(tmp_path / ".cache")
     forked = _report(tmp_path, "2")
