@@ -11,7 +11,6 @@ from ankigen.check.cache import CardOutcome, ClaimCache
 from test_determinism import claims_report, fixture_project
 
 
-
 def _report(project: Path, jobs: str) -> str:
     return claims_report(project, ANKIGEN_JOBS=jobs)
 
