@@ -104,9 +104,18 @@ def statements(latex: str) -> list[Statement]:
 _DOTS = {"\\dots", "\\cdots", "\\ldots", "\\dotsc", "\\dotsb", "\\dotso"}
 
 
+def _counting(part: list[Tok], rest: list[list[Tok]]) -> bool:
+    """`i = 1, 2, 3, 4`: whole numbers counting up by one from the value, at least two of them after it."""
+    values = [part[-1], *(r[0] for r in rest if len(r) == 1)]
+    if len(rest) < 2 or len(values) != len(rest) + 1 or not all(t.kind == "num" and t.text.isdigit() for t in values):
+        return False
+    return all(int(b.text) == int(a.text) + 1 for a, b in zip(values, values[1:]))
+
+
 def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
-    """`k = 1, 2, \\dots, K`: the values k runs through, neither a definition of k nor a claim that
-    it is 1. A part `name = value` followed by parts without a relation, one of them dots, goes."""
+    """`k = 1, 2, \\dots, K`, `i = 1, 2, 3, 4`: the values k runs through, neither a definition of k nor a
+    claim that it is 1. A part `name = value` followed by parts without a relation, one of them dots
+    or all counting up from the value, goes."""
     out: list[list[Tok]] = []
     k = 0
     while k < len(parts):
@@ -118,7 +127,7 @@ def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
             rest.append(later)
         relations = [t for t in part if t.kind in ("op", "cmd") and t.text in RELATIONS]
         if len(relations) == 1 and relations[0].text == "=" and part.index(relations[0]) <= 6 \
-                and any(len(r) == 1 and r[0].text in _DOTS for r in rest):
+                and (any(len(r) == 1 and r[0].text in _DOTS for r in rest) or _counting(part, rest)):
             k += 1 + len(rest)
             continue
         out.append(part)
