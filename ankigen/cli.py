@@ -105,6 +105,27 @@ def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
 
+def _merged(reports: list):
+    """The reports of several paths as one: each path is read as a project of its own (a card's
+    `use` reaches cards under the same path)."""
+    if len(reports) == 1:
+        return reports[0]
+    from dataclasses import replace
+
+    from ankigen.model import Summary
+
+    extra: dict = {}
+    for r in reports:
+        for key, value in r.summary.extra.items():
+            extra[key] = extra.get(key, 0) + value
+    summary = Summary(**{name: sum(getattr(r.summary, name) for r in reports)
+                         for name in ("cards", "claims", "failed", "errors", "warnings")}, extra=extra)
+    return replace(reports[0], cards=tuple(c for r in reports for c in r.cards),
+                   diagnostics=tuple(d for r in reports for d in r.diagnostics), summary=summary,
+                   claims=tuple(c for r in reports for c in r.claims),
+                   formulas=tuple(f for r in reports for f in r.formulas))
+
+
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
 
@@ -258,7 +279,7 @@ strict_option = click.option("--strict", is_flag=True, default=None, help="Treat
 
 
 @cli.command()
-@click.argument("src", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True))
 @format_option
 @strict_option
 @click.option("--claims", "list_claims", is_flag=True, help="List every claim with how it was decided.")
@@ -267,9 +288,10 @@ strict_option = click.option("--strict", is_flag=True, default=None, help="Treat
 @click.option("--ignore", "ignore", multiple=True, metavar="CODES",
               help="Do not report these codes or prefixes; the longest matching prefix wins.")
 @_guarded
-def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool, select: tuple[str, ...],
+def check(paths: tuple[str, ...], fmt: str, strict: bool | None, list_claims: bool, select: tuple[str, ...],
           ignore: tuple[str, ...]) -> None:
-    """Parse and check the cards in SRC (default: the configured cards_src/) without writing."""
+    """Parse and check the cards in PATHS, files or folders (default: the configured cards_src/),
+    without writing."""
     from ankigen import build as pipeline
 
     config = _settings()
@@ -279,10 +301,11 @@ def check(src: str | None, fmt: str, strict: bool | None, list_claims: bool, sel
 
         # (an id matters to a deck's review history, not to a formula: S025 is not reported)
         config = replace(config, card_heading=0, cache="", ignore=("S025",))
-        if src is None and not config.resolve(config.src).exists():
-            src = "."
+        if not paths and not config.resolve(config.src).exists():
+            paths = (".",)
     strict = config.strict if strict is None else strict
-    report = pipeline.check(_source(config, src), config)
+    sources = [_source(config, p) for p in paths] or [_source(config, None)]
+    report = _merged([pipeline.check(source, config) for source in dict.fromkeys(sources)])
     report = _selected(report, _codes(select) or config.select, _codes(ignore) or config.ignore)
     if list_claims and fmt == "text":
         for line in _claim_lines(report):

@@ -552,3 +552,16 @@ def test_sarif_output_is_valid_sarif_with_rules_from_the_registry(project: Path)
     data["runs"][0]["results"][0]["level"] = "fatal"  # the validator is no rubber stamp
     with pytest.raises(ValidationError):
         Sarif.model_validate(data)
+
+
+def test_check_takes_several_files_and_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "a/x.md", "# T\n\n### One\n\n$$1 + 1 = 3$$\n")
+    write(tmp_path / "b/y.md", "# T\n\n### Two\n\n$$2 + 2 = 4$$\n")
+    write(tmp_path / "c/z.md", "# T\n\n### Three\n\n$$3 + 3 = 7$$\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "a/x.md", "b", "--format", "json")
+    data = json.loads(result.output)
+    assert result.exit_code == 1
+    assert (data["summary"]["cards"], data["summary"]["claims"], data["summary"]["failed"]) == (2, 2, 1)
+    assert [(d["path"], d["code"]) for d in data["diagnostics"]] == [("a/x.md", "C001")]  # c/ is not read
+    assert run("check", "b").exit_code == 0
