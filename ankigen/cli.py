@@ -105,6 +105,44 @@ def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
 
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _only(report, parts: list[Path]):
+    """The report of the whole project cut down to the files under `parts` (the summary counts too)."""
+    from dataclasses import replace
+
+    from ankigen.model import Severity, Summary
+
+    def inside(shown: str) -> bool:
+        where = Path(shown).resolve()
+        return any(_within(where, part) for part in parts)
+
+    diags = tuple(d for d in report.diagnostics if inside(d.span.path))
+    claims = tuple(c for c in report.claims if inside(c[0].path))
+    cards = tuple(c for c in report.cards if inside(c.span.path))
+    formulas = tuple(f for f in report.formulas if inside(f.span.path))
+    summary = Summary(cards=len(cards), claims=len(claims), failed=sum(v.holds is False for _, _, v in claims),
+                      errors=sum(d.severity is Severity.ERROR for d in diags),
+                      warnings=sum(d.severity is Severity.WARNING for d in diags), extra=_counts(claims, formulas))
+    return replace(report, cards=cards, diagnostics=diags, claims=claims, summary=summary, formulas=formulas)
+
+
+def _counts(claims, formulas) -> dict:
+    """The summary's counts by method and by status, as the check stage gives them for a whole project."""
+    methods = {"symbolic": "proven", "sampled": "sampled", "exact": "exact"}
+    extra = {"proven": 0, "sampled": 0, "exact": 0}
+    for _, _, verdict in claims:
+        key = methods.get(verdict.method) if verdict.holds else "undecided" if verdict.holds is None else None
+        if key:
+            extra[key] = extra.get(key, 0) + 1
+    statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)
+    unreadable = sum(f.status == "unreadable" for f in formulas)
+    return {**extra, **({"statements": statements} if statements else {}),
+            **({"unreadable": unreadable} if unreadable else {})}
+
+
 def _merged(reports: list):
     """The reports of several paths as one: each path is read as a project of its own (a card's
     `use` reaches cards under the same path)."""
@@ -305,7 +343,13 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool | None, list_claims: bo
             paths = (".",)
     strict = config.strict if strict is None else strict
     sources = [_source(config, p) for p in paths] or [_source(config, None)]
-    report = _merged([pipeline.check(source, config) for source in dict.fromkeys(sources)])
+    tree = config.resolve(config.src).resolve()
+    if paths and tree.is_dir() and all(_within(p.resolve(), tree) for p in sources):
+        # parts of the project: read it whole, so that a card's `use` reaches any other card,
+        # and report only what is in the parts named
+        report = _only(pipeline.check(tree, config), [p.resolve() for p in sources])
+    else:
+        report = _merged([pipeline.check(source, config) for source in dict.fromkeys(sources)])
     report = _selected(report, _codes(select) or config.select, _codes(ignore) or config.ignore)
     if list_claims and fmt == "text":
         for line in _claim_lines(report):

@@ -565,3 +565,13 @@ def test_check_takes_several_files_and_folders(tmp_path: Path, monkeypatch: pyte
     assert (data["summary"]["cards"], data["summary"]["claims"], data["summary"]["failed"]) == (2, 2, 1)
     assert [(d["path"], d["code"]) for d in data["diagnostics"]] == [("a/x.md", "C001")]  # c/ is not read
     assert run("check", "b").exit_code == 0
+
+
+def test_check_of_one_file_reads_the_project_it_uses(project: Path) -> None:
+    write(project / "cards_src/sizes.md", "## Input size {#sizes}\n\n$$W = 224$$\n\n## Bad {#bad}\n\n$$2 + 2 = 5$$\n")
+    write(project / "cards_src/out.md", "## Output {#out}\n\n$$N = W - 1$$\n\n```check\nuse sizes\nN = 223\n```\n")
+    result = run("check", "cards_src/out.md", "--format", "json")
+    data = json.loads(result.output)
+    assert result.exit_code == 0, result.output  # `use sizes` is found; sizes.md's error is not reported
+    assert data["diagnostics"] == [] and data["summary"]["cards"] == 1 and data["summary"]["claims"] == 1
+    assert run("check").exit_code == 1
