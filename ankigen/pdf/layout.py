@@ -131,6 +131,16 @@ def _date(build_time: int) -> str:
     return dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("%Y-%m-%d")
 
 
+def _formula_span(card: Card, latex: str):
+    """Where the card writes this formula (a display formula, or an inline equation); the card's
+    heading when it is neither."""
+    wanted = " ".join(latex.split())
+    for f in (*card.formulas, *card.inline):
+        if " ".join(shown_math(f.latex).split()) == wanted:
+            return f.span
+    return card.span
+
+
 @dataclass(frozen=True)
 class _Marked:
     """A card in Typst markup, with the formulas it uses and what became of those Typst could not take."""
@@ -140,7 +150,7 @@ class _Marked:
     back: tuple[str, ...]
     formulas: dict[str, str]  # its display formulas, by key (they are measured)
     natives: dict[str, str]  # every translated formula it uses, by key (they are validated)
-    notes: tuple[tuple[str, str], ...] = ()  # (code, message) of each formula shown another way
+    notes: tuple[tuple[str, str, str], ...] = ()  # (code, message, LaTeX) of each formula shown another way
 
 
 class _Renderer:
@@ -157,7 +167,7 @@ class _Renderer:
         self.rejected: set[str] = set()  # digests of the translations Typst refused
         self.memo_used: set[str] = set()
         self._used: dict[str, str] = {}  # of the card being rendered
-        self._notes: dict[tuple[str, str], None] = {}
+        self._notes: dict[tuple[str, str, str], None] = {}
         self._drew = False
 
     def math(self, latex: str, display: bool) -> str:
@@ -176,10 +186,11 @@ class _Renderer:
         shown = latex.strip().replace("\n", " ")[:80]
         if drawing is None:  # ziamath could not draw it either: show the source rather than nothing
             why = ("Typst refused its translation, and " if refused else "") + self.drawer.problem(latex, display)
-            self._notes[("O004", f"formula printed as LaTeX source ({why}): {shown}")] = None
+            self._notes[("O004", f"formula printed as LaTeX source ({why}): {shown}", latex)] = None
             return f"#raw({string(latex)}, block: {'true' if display else 'false'})"
         if refused:
-            self._notes[("O021", f"Typst refused the translation of a formula; it is drawn as an image: {shown}")] = None
+            self._notes[("O021", f"Typst refused the translation of a formula; it is drawn as an image: {shown}",
+                         latex)] = None
         if display:
             return f"#md({string(drawing.name)}, {drawing.width:.3f})"
         return f"#mi({string(drawing.name)}, {drawing.width:.3f}, {drawing.depth:.3f})"
@@ -471,10 +482,10 @@ class _Layout:
             marked = [r.card(c, self.measured.markup) if set(m.natives) & r.rejected else m
                       for c, m in zip(cards, marked)]
         for card, m in zip(cards, marked):
-            for code, message in m.notes:
+            for code, message, latex in m.notes:
                 hint = ("it is printed as LaTeX source instead" if code == "O004" else
                         "please report this: ankigen's LaTeX-to-Typst translation is wrong for it")
-                sink.warning(card.span, code, message, hint=hint)
+                sink.warning(_formula_span(card, latex), code, message, hint=hint)
         self.fronts = [(m.question, list(m.extra)) for m in marked]
         self.backs = [list(m.back) for m in marked]
         self.front_sides = [[f"#strong[{m.question}]", *m.extra] for m in marked]

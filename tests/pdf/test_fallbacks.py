@@ -33,7 +33,7 @@ def test_a_formula_nothing_can_draw_is_printed_as_source_with_a_warning(project:
           "## 别的卡 {#other}\n\n$$a^2 + b^2$$\n")
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert ("op.md:1:1: warning[O004]: formula printed as LaTeX source (ziamath drew it with a negative size): "
+    assert ("op.md:5:3: warning[O004]: formula printed as LaTeX source (ziamath drew it with a negative size): "
             "\\mathop{\\text{}}") in result.output
     assert "op.md:7" not in result.output
     assert "\\mathop{\\text{}}" in _text(project)
