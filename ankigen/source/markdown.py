@@ -41,7 +41,7 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
 # `$ W_1 = 5 $`, `$β $`: padded inside (on either side), as many Chinese notes write inline math.
 # Pandoc's rule (no space inside) keeps prices out of math; a padded span is math only when it
 # reads as math: a command, a script, a brace or an `=`, or a single letter (Greek included).
-_PADDED = re.compile(r"\$([^$\n`]+)\$(?!\d)")
+_PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the start of the next line
 _MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
