@@ -52,7 +52,11 @@ class _Converter:
         for m in rawhtml.TAGS.finditer(raw):
             out.append(self._text(raw[at:m.start()]))
             at = m.end()
-            if m.group(0).startswith("<!--"):
+            if m.group(0).startswith("<!--") or rawhtml.dressing(m):
+                continue
+            url = rawhtml.embedded(m)
+            if url is not None:  # a video or another page: where it lives, as the card says
+                out.append(escape(url))
                 continue
             if not rawhtml.is_allowed(m):
                 out.append(escape(m.group(0)))

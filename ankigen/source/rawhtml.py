@@ -55,15 +55,33 @@ def math_spans(text: str) -> list[tuple[str, str]]:
     return [(kind, piece) for kind, piece in out if piece]
 
 
+# Tags that only dress their text (`<font color>`, `<big>`), and the shapes of an inline drawing
+# (`<svg>`, which cannot be shown safely in a field): the text stays, the tags go.
+_DRESSING = frozenset({"font", "big", "small", "mark", "tt", "kbd", "var", "cite", "abbr", "dfn", "q", "time",
+                       "nobr", "wbr", "section", "article", "aside", "header", "footer", "main", "nav", "address",
+                       "svg", "g", "rect", "circle", "ellipse", "line", "path", "polygon", "polyline", "text",
+                       "tspan", "defs", "marker", "use", "symbol", "title", "desc", "lineargradient",
+                       "radialgradient", "stop", "clippath", "mask", "pattern"})
+# What plays or shows another page (a video, a slide deck): neither Anki offline nor paper can, so
+# it becomes a link to where it lives.
+_EMBEDS = frozenset({"iframe", "embed", "video", "audio", "object", "source"})
+_EMBED_URL = re.compile(r"""\b(?:src|data)\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
+
+
 def textify(html: str, text: Callable[[str], str] | None = None) -> str:
-    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, other tags as text.
+    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, dressing tags and
+    inline drawings as their text, an embedded player as a link, other tags as text.
     `text` renders what lies between the tags (escaped, by default)."""
     text = text or (lambda s: escape(s, quote=False))
     out, at = [], 0
     for m in TAGS.finditer(html):
         out.append(text(html[at:m.start()]) if at < m.start() else "")
         at = m.end()
-        if m.group(0).startswith("<!--"):
+        if m.group(0).startswith("<!--") or dressing(m):
+            continue
+        url = embedded(m)
+        if url is not None:
+            out.append(f'<a href="{escape(url)}">{escape(url, quote=False)}</a>' if url else "")
             continue
         if is_allowed(m):
             out.append(m.group(0))
@@ -71,6 +89,20 @@ def textify(html: str, text: Callable[[str], str] | None = None) -> str:
             out.append(escape(m.group(0), quote=False))
     out.append(text(html[at:]))
     return "".join(out)
+
+
+def dressing(m: re.Match) -> bool:
+    """A tag that only dresses its text, or a shape of an inline drawing: dropped, its text kept."""
+    return (m.group(2) or "").lower() in _DRESSING and m.group(0).endswith(">")
+
+
+def embedded(m: re.Match) -> str | None:
+    """For a tag that plays or shows another page: the http(s) address it shows ("" when it has
+    none, or when it is the closing tag); None for any other tag."""
+    if (m.group(2) or "").lower() not in _EMBEDS or not m.group(0).endswith(">"):
+        return None
+    url = _EMBED_URL.search(m.group(3) or "") if not m.group(1) else None
+    return url.group(1) if url else ""
 
 
 def is_allowed(m: re.Match) -> bool:

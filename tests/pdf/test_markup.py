@@ -54,7 +54,11 @@ def test_raw_html_on_paper_is_what_the_card_shows() -> None:
     assert one("a <!--ID: 17--> b") == "a  b"
     assert one("<b>open <i>both</b> after") == "#strong[open #emph[both]] after"
     assert one("<u>left open") == "#underline[left open]"
-    assert one('<img src="f.png" onerror="x"> and <iframe src="y">') == "IMG(f.png) and \\<iframe src\\=\\\"y\\\"\\>"
+    assert one('<img src="f.png" onerror="x"> and <marquee behavior="y">') == \
+        "IMG(f.png) and \\<marquee behavior\\=\\\"y\\\"\\>"
+    # as on the card: a player is the address it plays, dressing and drawings their text
+    assert one('<iframe src="https://v.example.org/1"></iframe> <font color="red">红</font><svg><text>字</text></svg>') == \
+        "https\\:\\/\\/v\\.example\\.org\\/1 红字"
     assert one("<details><summary>Why</summary>\nA &amp; B\n</details>") == "Why\nA & B"
 
 

@@ -83,7 +83,7 @@ def test_textify_keeps_allowed_tags_drops_comments_and_shows_the_rest() -> None:
     assert textify("a<!-- x -->b") == "ab"
     assert textify("<!-- open comment") == ""
     assert textify("<br><BR/><b class=\"x\">") == "<br><BR/><b class=\"x\">"
-    assert textify("<iframe>&") == "&lt;iframe&gt;&amp;"
+    assert textify("<marquee>&") == "&lt;marquee&gt;&amp;"
     assert textify("<b and c> <b") == "&lt;b and c&gt; &lt;b"
     assert textify("</b extra>") == "&lt;/b extra&gt;"
     assert textify("<details open>") == "<details open>"
@@ -124,6 +124,14 @@ def test_sanitize_itself_allows_only_the_list() -> None:
     assert sanitize('<img src=" data:image/png;base64,AA"><img src="ankigen-1.png">') == '<img><img src="ankigen-1.png">'
 
 
+def test_textify_unwraps_dressing_and_drawings_and_links_what_plays_elsewhere() -> None:
+    assert textify('<font color="red"><big>标题</big></font>') == "标题"
+    assert textify('<svg width="9"><rect width="5"/><text x="1">输入</text></svg>') == "输入"
+    assert textify('<iframe src="https://v.example.org/e/1" allowfullscreen></iframe>') == \
+        '<a href="https://v.example.org/e/1">https://v.example.org/e/1</a>'
+    assert textify('<iframe src="javascript:alert(1)"></iframe><video src="clip.mp4"></video>') == ""
+
+
 def test_textify_leaves_quotes_in_text_alone() -> None:
-    assert textify('say "hi" <iframe src="x">') == 'say "hi" &lt;iframe src="x"&gt;'
+    assert textify('say "hi" <marquee behavior="x">') == 'say "hi" &lt;marquee behavior="x"&gt;'
     assert textify("it's <b>ok</b>") == "it's <b>ok</b>"
