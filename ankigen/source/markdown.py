@@ -100,7 +100,7 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
 # Sphinx roles as d2l-book and MyST notes write them, `:numref:`fig_lenet``: what a reader of the
 # site sees. A label or a width is for the site's own machinery and shows nothing; a reference
 # shows its target's name, an equation's in brackets, a citation in square ones.
-_ROLE = re.compile(r":([a-z]+):`([^`\n]+)`")
+_ROLE = re.compile(r":([a-z_]+):(?:`([^`\n]+)`|(?<=:end_tab:))")  # `:end_tab:` closes a tab with no argument
 _ROLE_SHOWN = {"label": None, "eqlabel": None, "width": None, "begin_tab": None, "end_tab": None,
                "numref": "{}", "ref": "{}", "eqref": "({})", "cite": "[{}]", "citet": "[{}]", "citep": "[{}]"}
 
@@ -115,7 +115,7 @@ def _role(state: StateInline, silent: bool) -> bool:
         shown = _ROLE_SHOWN[m.group(1)]
         if shown is not None:
             token = state.push("text", "", 0)
-            token.content = shown.format(m.group(2).strip())
+            token.content = shown.format((m.group(2) or "").strip())
     state.pos = m.end()
     return True
 
