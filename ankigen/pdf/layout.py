@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
 from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
                                 start_pages)
 from ankigen.pdf.fonts import check_fonts
+from ankigen.pdf.images import place
 from ankigen.pdf.measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
                                  read_answers)
 from ankigen.pdf.markup import escape, inline, string, to_blocks
@@ -157,10 +157,11 @@ class _Renderer:
     """Turns cards into Typst markup, collecting formula drawings and images in one folder. Each
     formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
 
-    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink) -> None:
+    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None) -> None:
         self.folder = folder
         self.drawer = drawer
         self.sink = sink
+        self.image_cache = image_cache  # images scaled to what a page prints, by content
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
         self.formulas: dict[str, str] = {}  # digest -> Typst display equation
         self.natives: dict[str, str] = {}  # digest -> every translation used, inline ones too
@@ -204,7 +205,7 @@ class _Renderer:
             import typst
 
             name = f"media-{media.name}"
-            shutil.copyfile(media.path, self.folder / name)
+            place(media.path, self.folder / name, self.image_cache)
             probe = self.folder / "probe.typ"
             probe.write_text(f"#image({string(name)})", encoding="utf-8")
             try:  # one bad file would otherwise fail the whole document
@@ -466,7 +467,7 @@ class _Layout:
                  ts: Typesetter, cache: Path | None, fallback: tuple[str, ...] = ()) -> None:
         self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
-        r = _Renderer(folder, drawer, sink)
+        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
         self.words = LABELS[opts.language]
         self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE,

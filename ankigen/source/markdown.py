@@ -42,8 +42,8 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
 # Pandoc's rule (no space inside) keeps prices out of math; a padded span is math only when it
 # reads as math: a command, a script, a brace or an `=`, or a single letter (Greek included).
 _PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the start of the next line
-# … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`)
-_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z ,.()]{0,38}[A-Za-z.)]$")
+# … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`, `$ h1 $`)
+_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()]{0,38}[A-Za-z0-9.)]$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 _PROSE_WORDS = frozenset({"and", "or", "to", "the", "is", "in", "of", "for", "with", "per", "an", "as", "at", "by",
                           "on", "from", "each", "and the", "or the", "to the"})  # `between $ and $ signs`
