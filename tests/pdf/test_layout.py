@@ -202,9 +202,9 @@ def test_images_are_drawn_in_the_pdf(project: Path) -> None:
     assert "[图片" not in "".join(p.extract_text() for p in reader.pages)
 
 
-def test_a_translation_typst_refuses_is_drawn_alone_with_a_warning_at_its_card(project, monkeypatch):
+def test_a_translation_typst_refuses_is_drawn_alone_with_a_warning_at_the_formula(project, monkeypatch):
     """Simulates a translation bug in one formula: that formula is drawn, every other one stays
-    Typst math, and the warning names the formula at its card's line."""
+    Typst math, and the warning stands at the formula."""
     import ankigen.pdf.layout
     from ankigen.pdf.texmath import to_typst
 
@@ -215,7 +215,7 @@ def test_a_translation_typst_refuses_is_drawn_alone_with_a_warning_at_its_card(p
     write(project / "cards_src" / "a.md", "## 质能？ {#f}\n\n$$E = mc^2$$\n\n## 平方？ {#g}\n\n行内 $x^2$。\n")
     result = run("build")
     assert result.exit_code == 0, result.output
-    assert ("a.md:1:1: warning[O021]: Typst refused the translation of a formula; it is drawn as an image: "
+    assert ("a.md:3:3: warning[O021]: Typst refused the translation of a formula; it is drawn as an image: "
             "E = mc^2") in result.output
     assert "a.md:5:1" not in result.output
     reader = PdfReader(_pdf(project))
