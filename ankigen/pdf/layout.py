@@ -19,7 +19,7 @@ from ankigen import code_digest
 from ankigen.run.output import scratch
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS
-from ankigen.source.markdown import shown_math
+from ankigen.source.markdown import clozes, shown_math
 from ankigen.model import Card
 from ankigen.source.parse import CLOZE
 from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
@@ -267,11 +267,18 @@ class _Renderer:
 
 def _cloze_sides(card: Card) -> Card:
     """On paper a cloze card shows its deletions as [hint] or […] in front, filled in on the back."""
+    def each(text: str, as_written) -> str:
+        out, at = [], 0
+        for start, end, _, body, hint in clozes(text):  # a deletion ends where its braces close
+            out += [text[at:start], as_written(body, hint)]
+            at = end
+        return "".join(out) + text[at:]
+
     def hidden(text: str) -> str:
-        return CLOZE.sub(lambda m: f"[{m.group(3) or '…'}]", text)
+        return each(text, lambda body, hint: f"[{hint or '…'}]")
 
     def shown(text: str) -> str:
-        return CLOZE.sub(lambda m: m.group(2), text)
+        return each(text, lambda body, hint: body)
 
     filled = f"**{shown(card.question)}**\n\n{shown(card.front_extra_md)}\n\n{shown(card.back_md)}"
     # Deletions in the answer make the whole card the question, as in Anki's `Text` field.

@@ -289,7 +289,44 @@ WIDER_INLINE_EM = 40.0
 LONG_DISPLAY_EM = (17.0, 21.0)
 
 
-_MATH_CLOZE = re.compile(r"\{\{c(\d+)::.*?\}\}", re.S)
+_CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
+
+
+def clozes(text: str) -> list[tuple[int, int, str, str, str | None]]:
+    """(start, end, number, text, hint) of each cloze deletion. A deletion ends at the `}}` that
+    closes its own braces: `{{c1::\\frac{a}{e^{x}}}}` holds the whole fraction, where a first `}}`
+    (inside `e^{x}}`) would cut it, as Anki itself does."""
+    out, at = [], 0
+    while (m := _CLOZE_OPEN.search(text, at)) is not None:
+        depth, j, hint_at = 0, m.end(), None
+        while j < len(text):
+            if text[j] == "\\":
+                j += 2
+                continue
+            if depth == 0 and text.startswith("}}", j):
+                break
+            if depth == 0 and hint_at is None and text.startswith("::", j):
+                hint_at = j
+            depth += (text[j] == "{") - (text[j] == "}" and depth > 0)
+            j += 1
+        else:
+            break  # never closed: not a deletion
+        body_end = hint_at if hint_at is not None else j
+        hint = text[hint_at + 2:j] if hint_at is not None else None
+        out.append((m.start(), j + 2, m.group(1), text[m.end():body_end], hint))
+        at = j + 2
+    return out
+
+
+def anki_cloze(number: str, body: str, hint: str | None) -> str:
+    """A deletion Anki ends where it should: a `}}` inside it is written `} }`, and a `}` that ends
+    it is followed by a space (TeX reads both the same), since Anki ends a deletion at its first `}}`."""
+    while "}}" in body:
+        body = body.replace("}}", "} }")
+    tail = f"::{hint}" if hint is not None else ""
+    if (tail or body).endswith("}"):
+        tail += " "  # a last `}` beside the closing `}}` would be taken for it
+    return f"{{{{c{number}::{body}{tail}}}}}"
 
 
 def _math_text(latex: str) -> str:
@@ -299,7 +336,13 @@ def _math_text(latex: str) -> str:
     text = escape(latex, quote=False)
     if "{{c" not in text:
         return text
-    return _MATH_CLOZE.sub(lambda m: f"\\class{{ag-c{m.group(1)}}}{{ {m.group(0)} }}", text)
+    out, at = [], 0
+    for start, end, number, body, hint in clozes(text):
+        out.append(text[at:start])
+        out.append(f"\\class{{ag-c{number}}}{{ {anki_cloze(number, body, hint)} }}")
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _render_inline_math(self, tokens, idx, options, env) -> str:

@@ -13,7 +13,8 @@ from markdown_it.token import Token
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.labels import HAN_CHAR
-from ankigen.source.markdown import CHECK_INFO, OPTION, WIKI_EMBED, markdown, option_lines, render_html, split_at_gaps
+from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, markdown, option_lines, render_html,
+                                     split_at_gaps)
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
@@ -499,9 +500,15 @@ CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
 
 def blank_clozes(latex: str) -> str:
-    """A formula with cloze markup turned into spaces of the same length: the deleted text is
-    checked like any other, and offsets in diagnostics still point at the source."""
-    return CLOZE.sub(lambda m: " " * (m.start(2) - m.start()) + m.group(2) + " " * (m.end() - m.end(2)), latex)
+    """A formula with cloze markup (and hints) turned into spaces of the same length: the deleted
+    text is checked like any other, and offsets in diagnostics still point at the source."""
+    out, at = [], 0
+    for start, end, number, body, _ in clozes(latex):
+        lead = len(f"{{{{c{number}::")
+        out += [latex[at:start], " " * lead, body, " " * (end - start - lead - len(body))]
+        at = end
+    out.append(latex[at:])
+    return "".join(out)
 
 
 def _sections(body: list[Token]) -> list[int]:

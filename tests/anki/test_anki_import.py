@@ -359,6 +359,26 @@ def test_a_heading_that_is_all_cloze_is_a_card(project: Path, anki) -> None:
     assert "Paris" in paris.cards()[0].answer()
 
 
+def test_a_deletion_of_a_fraction_inside_a_formula_stays_whole_in_anki(project: Path, anki) -> None:
+    write(project / "cards_src/cloze.md", "## The sigmoid rewritten {#sig}\n\n"
+          "$$\\frac{1}{1+e^{-x}} = {{c1::\\frac{e^{x}}{1+e^{x}}}} = {{c2::\\sigma(x)::a name}}$$\n")
+    result = run("build", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "1 claim checked (1 proven symbolically)" in result.output  # the deletion is read whole
+    anki.import_apkg(only_apkg(project / "dist"))
+    note = anki.notes()["sig"]
+    assert len(note.cards()) == 2
+    first, second = (c.question().split("</style>")[-1] for c in note.cards())
+    answer = note.cards()[0].answer().split("</style>")[-1]
+    # Anki ends a deletion at its first `}}`: the fraction must not be cut inside `e^{x}}`
+    assert "[...]" in first and "e^{x}" not in first.split("[...]")[1].split("=")[0]
+    assert "\\frac{e^{x} }{1+e^{x} }" in answer and "}}}}" not in answer
+    assert "a name" in second and "\\frac{e^{x} }{1+e^{x} }" in second
+    write(project / "cards_src/cloze.md", "## The sigmoid rewritten {#sig}\n\n"
+          "$$\\frac{1}{1+e^{-x}} = {{c1::\\frac{e^{x}}{1-e^{x}}}}$$\n")
+    assert "warning[C009]: does not hold" in run("build", "--no-pdf").output  # and a wrong one is caught
+
+
 def _built_back(project: Path, anki, card_id: str) -> str:
     """Build, import, and the card's Back field, after checking that it shows images and that each
     one's file is in the collection's media."""
