@@ -57,13 +57,14 @@ def _written(sides: list, s, v) -> list[bool]:
     return [any(d.expr == s and v in d.variables for d in side.atoms(sp.Derivative)) for side in sides]
 
 
-def abstracted(lhs, rhs, defined: set):
+def abstracted(lhs, rhs, defined: set, value_of=lambda name: None):
     """The claim with the derivatives of undefined names taken as the chain rule takes them, each
     partial derivative of those names by its own arguments a symbol of its own; None when this does
     not apply:
     no such derivative, a function written with its arguments, a side without the names
     differentiated (an equation for them) or without their derivatives (the derivative's value, or
-    another name for it), a derivative by a defined name (its dependence is in its definition), a
+    another name for it), a derivative by a defined name whose value `value_of(name)` cannot give
+    (with it, the name is a link whose own derivatives come from its definition: `y = wx + b`), a
     circle of dependence, or a name differentiated by a variable directly on both sides as well as
     through another name (the total derivative `\\frac{df}{dx} = \\frac{\\partial f}{\\partial x} + …`,
     where d and ∂ differ, which is not read)."""
@@ -74,14 +75,20 @@ def abstracted(lhs, rhs, defined: set):
     if not edges:
         return None
     try:
-        return _abstracted(sides, edges, defined, rhs is not None)
+        return _abstracted(sides, edges, defined, rhs is not None, value_of)
     except (TypeError, ValueError, KeyError, AttributeError, NotImplementedError):
         return None  # a form this reading does not cover: the claim is read as before
 
 
-def _abstracted(sides: list, edges: dict, defined: set, two: bool):
-    if any(str(v) in defined for vs in edges.values() for v in vs):
-        return None
+def _abstracted(sides: list, edges: dict, defined: set, two: bool, value_of):
+    given = {}  # defined names a derivative is taken by: their values, whose derivatives are known
+    for v in {v for vs in edges.values() for v in vs if str(v) in defined}:
+        value = value_of(str(v))
+        if value is None or value.has(sp.Derivative) or any(str(s) in defined for s in value.free_symbols):
+            return None
+        given[v] = value
+    for v, value in given.items():
+        edges.setdefault(v, set()).update(s for s in value.free_symbols if isinstance(s, sp.Symbol))
     if any(not side.free_symbols & set(edges) for side in sides):
         return None  # `\frac{d^2 y}{dx^2} = 6x`: an equation for y, not an identity about every y
     if any(s in _reach(edges, s) for s in edges):
@@ -95,7 +102,7 @@ def _abstracted(sides: list, edges: dict, defined: set, two: bool):
             return None
         direct[s] = sorted(vs - through, key=str)
     values = {(s, v): sp.Symbol(rf"\frac{{\partial {s.name}}}{{\partial {v.name}}}", real=True)
-              for s in direct for v in direct[s]}
+              for s in direct if s not in given for v in direct[s]}
     memo: dict = {}
 
     def total(x, t):
@@ -103,14 +110,20 @@ def _abstracted(sides: list, edges: dict, defined: set, two: bool):
         if x == t:
             return sp.Integer(1)
         if (x, t) not in memo:
-            memo[(x, t)] = sp.Add(*[values[(x, v)] * total(v, t) for v in direct.get(x, ())])
+            if x in given:  # a defined name: its definition says how it changes
+                value = given[x]
+                memo[(x, t)] = sp.diff(value, t) + sp.Add(*[sp.diff(value, s) * total(s, t) for s in
+                                                            sorted(value.free_symbols & set(direct), key=str)
+                                                            if s != t])
+            else:
+                memo[(x, t)] = sp.Add(*[values[(x, v)] * total(v, t) for v in direct.get(x, ())])
         return memo[(x, t)]
 
     def derivative(d: sp.Derivative):
         if len(d.variables) != 1 or d.variable_count[0][1] != 1:
             raise ValueError("a derivative of higher order of a name nothing defines")
         expr, t = d.expr, d.variables[0]
-        if expr in direct and t in direct[expr]:
+        if (expr, t) in values:
             return values[(expr, t)]  # a link of the chain: the partial by its own argument
         out = sp.diff(expr, t)
         for s in sorted(expr.free_symbols & set(direct), key=str):

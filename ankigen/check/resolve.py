@@ -109,6 +109,12 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -
     raise Circular(sorted(expr.free_symbols & set(values), key=str))
 
 
+def held_variable(v: sp.Symbol) -> sp.Symbol:
+    """A defined name standing as a derivative's variable: the same name, another symbol, so that
+    its definition is not put in there."""
+    return sp.Symbol(v.name, real=True, positive=None)
+
+
 def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -> sp.Expr:
     """`\\frac{\\partial L}{\\partial \\hat{y}}` where the card defines ŷ: the derivative of L by ŷ held as
     a variable, taken before ŷ's own definition is put in (else the variable would become σ(z)).
@@ -122,6 +128,12 @@ def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict, local:
         return expr
     swaps = {}
     for node in nodes:
+        if isinstance(node.expr, sp.Symbol) and node.expr not in values and not local:
+            # ∂L/∂y of an L nobody defines, by a defined y: a link of a chain rule, kept for
+            # dependence.py (y's own value is put in only where y is not a derivative's variable)
+            swaps[node] = sp.Derivative(node.expr, *[(held_variable(v) if v in values else v, n)
+                                                     for v, n in node.variable_count])
+            continue
         direct = values[node.expr].free_symbols if local and node.expr in values else set()
         held = {k: v for k, v in values.items() if k not in node.variables and k not in direct}
         body = resolve(node.expr, held, sequences)

@@ -406,7 +406,15 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
                 return Decision(Verdict(None, "undecided", p.message), reporter("C008", p.message))
     defined = ({str(t) for t in visible if visible[t] not in read.assumptions} | set(read.sequences)
                | {name for name, _ in claim.declared} | set(given) | {str(s) for s in aliases})
-    chained = None if is_matrix(lhs) or is_matrix(rhs) else abstracted(lhs, rhs, defined | {str(s) for s in definitions})
+    by_name = {str(s): s for s in definitions}
+
+    def value_of(name: str):
+        try:
+            return resolve(definitions[by_name[name]], definitions, read.sequences) if name in by_name else None
+        except (TooLarge, Circular):
+            return None
+
+    chained = None if is_matrix(lhs) or is_matrix(rhs) else abstracted(lhs, rhs, defined | set(by_name), value_of)
     if chained is not None:  # ∂f/∂z of an f nobody defines: f's derivative, not 0
         lhs, rhs = chained
     if is_matrix(lhs) or is_matrix(rhs):
