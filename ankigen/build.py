@@ -98,16 +98,29 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     return cards, stats
 
 
+_METHODS = {"symbolic": "proven", "sampled": "sampled", "exact": "exact"}
+
+
+def summarize(cards, claims, formulas, diagnostics) -> Summary:
+    """The counts a report ends with, from its cards, decided claims, unclaimed formulas and
+    diagnostics (so that any part of a report, or what --select leaves of it, is counted alike)."""
+    extra = {"proven": 0, "sampled": 0, "exact": 0}
+    undecided = 0
+    for _, _, verdict in claims:
+        if verdict.holds and verdict.method in _METHODS:
+            extra[_METHODS[verdict.method]] += 1
+        undecided += verdict.holds is None
+    statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)
+    unreadable = sum(f.status == "unreadable" for f in formulas)
+    extra.update({k: v for k, v in (("undecided", undecided), ("statements", statements),
+                                    ("unreadable", unreadable)) if v})
+    return Summary(cards=len(cards), claims=len(claims), failed=sum(v.holds is False for _, _, v in claims),
+                   errors=sum(d.severity is Severity.ERROR for d in diagnostics),
+                   warnings=sum(d.severity is Severity.WARNING for d in diagnostics), extra=extra)
+
+
 def _summary(cards: list[Card], stats: CheckStats, sink: Sink) -> Summary:
-    extra = {"proven": stats.proven, "sampled": stats.sampled, "exact": stats.exact}
-    if stats.undecided:
-        extra["undecided"] = stats.undecided
-    if stats.statements:
-        extra["statements"] = stats.statements
-    if stats.unreadable:
-        extra["unreadable"] = stats.unreadable
-    return Summary(cards=len(cards), claims=stats.claims, failed=stats.failed, errors=sink.errors,
-                   warnings=sink.warnings, extra=extra)
+    return summarize(cards, stats.results, stats.formulas, sink.items)
 
 
 def check(src: Path, config: Config) -> Report:

@@ -105,42 +105,21 @@ def _source(config: Config, src: str | None) -> Path:
     return Path(src) if src else config.resolve(config.src)
 
 
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def _only(report, parts: list[Path]):
-    """The report of the whole project cut down to the files under `parts` (the summary counts too)."""
+    """The report of the whole project cut down to the files under `parts` (its counts too)."""
     from dataclasses import replace
 
-    from ankigen.model import Severity, Summary
+    from ankigen.build import summarize
 
     def inside(shown: str) -> bool:
-        where = Path(shown).resolve()
-        return any(_within(where, part) for part in parts)
+        return any(Path(shown).resolve().is_relative_to(part) for part in parts)
 
-    diags = tuple(d for d in report.diagnostics if inside(d.span.path))
-    claims = tuple(c for c in report.claims if inside(c[0].path))
     cards = tuple(c for c in report.cards if inside(c.span.path))
+    claims = tuple(c for c in report.claims if inside(c[0].path))
     formulas = tuple(f for f in report.formulas if inside(f.span.path))
-    summary = Summary(cards=len(cards), claims=len(claims), failed=sum(v.holds is False for _, _, v in claims),
-                      errors=sum(d.severity is Severity.ERROR for d in diags),
-                      warnings=sum(d.severity is Severity.WARNING for d in diags), extra=_counts(claims, formulas))
-    return replace(report, cards=cards, diagnostics=diags, claims=claims, summary=summary, formulas=formulas)
-
-
-def _counts(claims, formulas) -> dict:
-    """The summary's counts by method and by status, as the check stage gives them for a whole project."""
-    methods = {"symbolic": "proven", "sampled": "sampled", "exact": "exact"}
-    extra = {"proven": 0, "sampled": 0, "exact": 0}
-    for _, _, verdict in claims:
-        key = methods.get(verdict.method) if verdict.holds else "undecided" if verdict.holds is None else None
-        if key:
-            extra[key] = extra.get(key, 0) + 1
-    statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)
-    unreadable = sum(f.status == "unreadable" for f in formulas)
-    return {**extra, **({"statements": statements} if statements else {}),
-            **({"unreadable": unreadable} if unreadable else {})}
+    diags = tuple(d for d in report.diagnostics if inside(d.span.path))
+    return replace(report, cards=cards, diagnostics=diags, claims=claims, formulas=formulas,
+                   summary=summarize(cards, claims, formulas, diags))
 
 
 def _merged(reports: list):
@@ -150,18 +129,12 @@ def _merged(reports: list):
         return reports[0]
     from dataclasses import replace
 
-    from ankigen.model import Summary
+    from ankigen.build import summarize
 
-    extra: dict = {}
-    for r in reports:
-        for key, value in r.summary.extra.items():
-            extra[key] = extra.get(key, 0) + value
-    summary = Summary(**{name: sum(getattr(r.summary, name) for r in reports)
-                         for name in ("cards", "claims", "failed", "errors", "warnings")}, extra=extra)
-    return replace(reports[0], cards=tuple(c for r in reports for c in r.cards),
-                   diagnostics=tuple(d for r in reports for d in r.diagnostics), summary=summary,
-                   claims=tuple(c for r in reports for c in r.claims),
-                   formulas=tuple(f for r in reports for f in r.formulas))
+    cards, claims, formulas, diags = (tuple(x for r in reports for x in getattr(r, name))
+                                      for name in ("cards", "claims", "formulas", "diagnostics"))
+    return replace(reports[0], cards=cards, diagnostics=diags, claims=claims, formulas=formulas,
+                   summary=summarize(cards, claims, formulas, diags))
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -175,14 +148,12 @@ def _selected(report, select: tuple[str, ...], ignore: tuple[str, ...]):
         return report
     from dataclasses import replace
 
+    from ankigen.build import summarize
     from ankigen.diagnostics import selected
-    from ankigen.model import Severity
 
     kept = tuple(d for d in report.diagnostics
                  if d.code in ENVIRONMENT_CODES or selected(d.code, select, ignore))
-    summary = replace(report.summary, errors=sum(d.severity is Severity.ERROR for d in kept),
-                      warnings=sum(d.severity is Severity.WARNING for d in kept))
-    return replace(report, diagnostics=kept, summary=summary)
+    return replace(report, diagnostics=kept, summary=summarize(report.cards, report.claims, report.formulas, kept))
 
 
 def _emit(report, fmt: str, quiet: bool = False, built: dict | None = None) -> None:
@@ -344,7 +315,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool | None, list_claims: bo
     strict = config.strict if strict is None else strict
     sources = [_source(config, p) for p in paths] or [_source(config, None)]
     tree = config.resolve(config.src).resolve()
-    if paths and tree.is_dir() and all(_within(p.resolve(), tree) for p in sources):
+    if paths and tree.is_dir() and all(p.resolve().is_relative_to(tree) for p in sources):
         # parts of the project: read it whole, so that a card's `use` reaches any other card,
         # and report only what is in the parts named
         report = _only(pipeline.check(tree, config), [p.resolve() for p in sources])

@@ -29,14 +29,6 @@ _RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": 
 
 @dataclass(frozen=True)
 class CheckStats:
-    claims: int = 0
-    failed: int = 0
-    proven: int = 0
-    sampled: int = 0
-    exact: int = 0
-    undecided: int = 0
-    statements: int = 0  # display formulas not claimed: equations, conditions, examples …
-    unreadable: int = 0  # display formulas the checker cannot read (not marked % check)
     per_card: tuple[int, ...] = ()  # claims that hold, per card
     results: tuple[tuple[Span, str, Verdict], ...] = ()  # every decided claim, for `check --claims`
     formulas: tuple[FormulaRow, ...] = ()  # every display formula not claimed, for `check --claims`
@@ -80,7 +72,6 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     uses = [find_uses(card.checks) for card in cards]
     used_reads: dict = {}  # (card index, reading) → what a used card defines
-    counts = {"claims": 0, "failed": 0, "symbolic": 0, "sampled": 0, "exact": 0, "undecided": 0}
     per_card = []
     results: list[tuple[Span, str, Verdict]] = []
     formulas: list[FormulaRow] = []
@@ -106,25 +97,12 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
             cache.put_card(keys[i], outcome)
         sink.items.extend(replace(d, source_line=lines_of(d.span)) for d in outcome.diagnostics)
         formulas.extend(f for f in outcome.formulas if f.status != "claimed")
-        holding = 0
-        for span, text, verdict in outcome.results:
-            results.append((span, text, verdict))
-            counts["claims"] += 1
-            if verdict.holds is None:
-                counts["undecided"] += 1
-            elif not verdict.holds:
-                counts["failed"] += 1
-            else:
-                holding += 1
-                counts[verdict.method] = counts.get(verdict.method, 0) + 1
-        per_card.append(holding)
+        results.extend(outcome.results)
+        per_card.append(sum(verdict.holds is True for _, _, verdict in outcome.results))
         if step is not None and i not in forked:
             step()
     cache.save()
-    statements = sum(f.status in ("statement", "nocheck", "off") for f in formulas)
-    unreadable = sum(f.status == "unreadable" for f in formulas)
-    return CheckStats(counts["claims"], counts["failed"], counts["symbolic"], counts["sampled"], counts["exact"],
-                      counts["undecided"], statements, unreadable, tuple(per_card), tuple(results), tuple(formulas))
+    return CheckStats(tuple(per_card), tuple(results), tuple(formulas))
 
 
 def _guarded_check(order, cards, uses, by_id, cache, guard, used_reads: dict) -> CardOutcome:
