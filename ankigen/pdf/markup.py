@@ -48,19 +48,15 @@ class _Converter:
 
     def html(self, raw: str) -> str:
         """Raw HTML (a tag, or a block of them) as Typst markup; inline tags open until closed."""
-        out, at = [], 0
-        for m in rawhtml.TAGS.finditer(raw):
-            out.append(self._text(raw[at:m.start()]))
-            at = m.end()
-            if m.group(0).startswith("<!--") or rawhtml.dressing(m):
+        out = []
+        for kind, value in rawhtml.pieces(raw):
+            if kind == "text":
+                out.append(self._text(value))
                 continue
-            url = rawhtml.embedded(m)
-            if url is not None:  # a video or another page: where it lives, as the card says
-                out.append(escape(url))
+            if kind != "tag":  # a player's address, as the card shows it, or a tag shown as text
+                out.append(escape(value))
                 continue
-            if not rawhtml.is_allowed(m):
-                out.append(escape(m.group(0)))
-                continue
+            m = value
             name, closing = m.group(2).lower(), bool(m.group(1))
             if name == "br":
                 out.append("#linebreak()")  # not ` \\`: stripped at a block's end, that escapes what follows
@@ -76,7 +72,6 @@ class _Converter:
                     out.append("]")
                 self.open.pop()
                 out.append("]")
-        out.append(self._text(raw[at:]))
         return "".join(out)
 
     def _text(self, text: str) -> str:

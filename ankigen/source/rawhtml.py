@@ -9,7 +9,7 @@ http(s) and local media; comments are dropped; any other tag is shown as the tex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html import escape
 
 # What authors may write. Markdown's own output (p, ul, h1 …) is sanitised with the same call,
@@ -68,27 +68,37 @@ _EMBEDS = frozenset({"iframe", "embed", "video", "audio", "object", "source"})
 _EMBED_URL = re.compile(r"""\b(?:src|data)\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
 
 
-def textify(html: str, text: Callable[[str], str] | None = None) -> str:
-    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, dressing tags and
-    inline drawings as their text, an embedded player as a link, other tags as text.
-    `text` renders what lies between the tags (escaped, by default)."""
-    text = text or (lambda s: escape(s, quote=False))
-    out, at = [], 0
+def pieces(html: str) -> Iterator[tuple[str, object]]:
+    """Raw HTML as its parts, in order: ("text", the text between tags), ("tag", the match of an
+    allowed tag), ("link", the address of an embedded player) and ("shown", the source of any
+    other tag, which is shown as text); comments, dressing tags and empty players give nothing."""
+    at = 0
     for m in TAGS.finditer(html):
-        out.append(text(html[at:m.start()]) if at < m.start() else "")
+        if at < m.start():
+            yield "text", html[at:m.start()]
         at = m.end()
         if m.group(0).startswith("<!--") or dressing(m):
             continue
         url = embedded(m)
         if url is not None:
-            out.append(f'<a href="{escape(url)}">{escape(url, quote=False)}</a>' if url else "")
-            continue
-        if is_allowed(m):
-            out.append(m.group(0))
+            if url:
+                yield "link", url
+        elif is_allowed(m):
+            yield "tag", m
         else:
-            out.append(escape(m.group(0), quote=False))
-    out.append(text(html[at:]))
-    return "".join(out)
+            yield "shown", m.group(0)
+    if at < len(html):
+        yield "text", html[at:]
+
+
+def textify(html: str, text: Callable[[str], str] | None = None) -> str:
+    """Raw HTML as the card keeps it: allowed tags as they are, comments gone, dressing tags and
+    inline drawings as their text, an embedded player as a link, other tags as text.
+    `text` renders what lies between the tags (escaped, by default)."""
+    text = text or (lambda s: escape(s, quote=False))
+    shown = {"text": text, "tag": lambda m: m.group(0), "shown": lambda s: escape(s, quote=False),
+             "link": lambda url: f'<a href="{escape(url)}">{escape(url, quote=False)}</a>'}
+    return "".join(shown[kind](value) for kind, value in pieces(html))
 
 
 def dressing(m: re.Match) -> bool:
