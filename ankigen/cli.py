@@ -308,8 +308,10 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool | None, list_claims: bo
         # a stranger's notes: questions at whatever level each file asks them, and nothing written
         from dataclasses import replace
 
-        # (an id matters to a deck's review history, not to a formula: S025 is not reported)
+        # (an id matters to a deck's review history, not to a formula: S025 is not reported, whatever
+        # --ignore adds)
         config = replace(config, card_heading=0, cache="", ignore=("S025",))
+        ignore = (*ignore, "S025")
         if not paths and not config.resolve(config.src).exists():
             paths = (".",)
     strict = config.strict if strict is None else strict

@@ -517,6 +517,8 @@ def test_check_without_settings_reads_a_strangers_notes(tmp_path: Path, monkeypa
     assert data["summary"]["cards"] == 2 and data["summary"]["claims"] == 2
     assert [(d["code"], d["line"]) for d in data["diagnostics"]] == [("C001", 5)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]  # no cache, no lock
+    ignoring = json.loads(run("check", "notes", "--ignore", "C009", "--format", "json").output)
+    assert "S025" not in [d["code"] for d in ignoring["diagnostics"]]  # --ignore adds to it
     monkeypatch.chdir(notes)
     assert run("check").exit_code == 1  # no cards_src here: the folder itself
 
