@@ -392,10 +392,12 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         except (TooLarge, Circular):
             return None
 
-    chained = None if is_matrix(lhs) or is_matrix(rhs) else abstracted(lhs, rhs, defined | set(by_name), value_of)
+    # is_matrix walks the whole tree: asked once (what follows keeps a matrix claim one, and a number one)
+    matrix = is_matrix(lhs) or is_matrix(rhs)
+    chained = None if matrix else abstracted(lhs, rhs, defined | set(by_name), value_of)
     if chained is not None:  # ∂f/∂z of an f nobody defines: f's derivative, not 0
         lhs, rhs = chained
-    if is_matrix(lhs) or is_matrix(rhs):
+    if matrix:
         lhs, rhs = same_letters(lhs, rhs)
         here = {name for name, _ in claim.declared}
         unsure = {s for side in (lhs, rhs) if side is not None for s in side.free_symbols
@@ -408,7 +410,6 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
-    matrix = is_matrix(lhs) or is_matrix(rhs)
     written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "~") else None
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
                     (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric, claim.unit, written_decimals,

@@ -8,10 +8,10 @@ scaled copy is kept in the cache by the image's content, so the next build does 
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from ankigen.run.output import atomic_path
 
 MAX_SIDE = 2400  # pixels, on the longer side
 _FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG"}  # MPO: a camera's JPEG with a second frame
@@ -28,11 +28,8 @@ def place(source: Path, dest: Path, cache: Path | None) -> None:
         return
     if kept is not None:
         try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=kept.parent, suffix=".tmp")
-            os.close(fd)
-            shutil.copyfile(dest, tmp)
-            os.replace(tmp, kept)
+            with atomic_path(kept) as tmp:
+                shutil.copyfile(dest, tmp)
         except OSError:
             pass  # the cache is an optimisation: an unwritable one costs the next build the scaling
 
