@@ -40,7 +40,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CARDS = ["sigmoid-derivative", "gan-objective", "conv-params-flops"]
+DEFAULT_CARDS = ["sigmoid-derivative", "gan-objective", "conv-params-flops", "vgg16-params", "mcq-accelerators",
+                 "log-uniform-sampling"]
 WIDTHS = {"phone": 360, "desktop": 1000}
 APT_PACKAGES = (
     "xvfb libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 "

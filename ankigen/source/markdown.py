@@ -103,7 +103,8 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
 # Sphinx roles as d2l-book and MyST notes write them, `:numref:`fig_lenet``: what a reader of the
 # site sees. A label or a width is for the site's own machinery and shows nothing; a reference
 # shows its target's name, an equation's in brackets, a citation in square ones.
-_ROLE = re.compile(r":([a-z_]+):(?:`([^`\n]+)`|(?<=:end_tab:))")  # `:end_tab:` closes a tab with no argument
+# `:end_tab:` closes a tab with no argument; d2lbook also writes ``:numref:``sec_x```` with two backticks.
+_ROLE = re.compile(r":([a-z_]+):(?:(`{1,2})([^`\n]+?)\2(?!`)|(?<=:end_tab:))")
 _ROLE_SHOWN = {"label": None, "eqlabel": None, "width": None, "begin_tab": None, "end_tab": None,
                "numref": "{}", "ref": "{}", "eqref": "({})", "cite": "[{}]", "citet": "[{}]", "citep": "[{}]"}
 
@@ -118,7 +119,7 @@ def _role(state: StateInline, silent: bool) -> bool:
         shown = _ROLE_SHOWN[m.group(1)]
         if shown is not None:
             token = state.push("text", "", 0)
-            token.content = shown.format((m.group(2) or "").strip())
+            token.content = shown.format((m.group(3) or "").strip())
     state.pos = m.end()
     return True
 
@@ -287,6 +288,7 @@ def _ours(env: dict, html: str) -> str:
 WIDE_INLINE_EM = 15.0
 WIDER_INLINE_EM = 40.0
 LONG_DISPLAY_EM = (17.0, 21.0)
+PHONE_ROW_EM = 17.0  # the rows a formula too wide for a phone is broken into
 
 
 _CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
@@ -349,24 +351,46 @@ def _render_inline_math(self, tokens, idx, options, env) -> str:
     latex = shown_math(tokens[idx].content)
     html = "\\(" + _math_text(latex) + "\\)"
     w = mathfit.width(latex, display=False)
-    if w > WIDER_INLINE_EM:  # on any screen: a line of its own that scrolls
-        html = f'<span class="math-wide math-wider">{html}</span>'
-    elif w > WIDE_INLINE_EM:
-        html = f'<span class="math-wide">{html}</span>'  # on a phone: a line of its own that scrolls
-    return _ours(env, html)
+    if w <= WIDE_INLINE_EM:
+        return _ours(env, html)
+    # Too wide for a phone's line: there it stands on a line of its own, in display style, broken
+    # into rows where it can be; a desktop's line holds it, unless it is wider than even that.
+    wider = " math-wider" if w > WIDER_INLINE_EM else ""
+    return _ours(env, f'<span class="math-wide ag-wide{wider}">{html}</span>' + _display_formula(latex, "span", "math ag-narrow"))
 
 
-def _fit_class(latex: str) -> str:
+def _fit_class(w: float, long: tuple[float, float] = LONG_DISPLAY_EM) -> str:
+    return " longer" if w > long[1] else " long" if w > long[0] else ""
+
+
+# Rows packed to PHONE_ROW_EM run over it only by a term that cannot break: a step smaller only
+# when that is clearly too wide, so that the rows of one card keep one size.
+_ROWS_FIT = (PHONE_ROW_EM + 1.5, (PHONE_ROW_EM + 1.5) / 0.88)
+
+
+def _display_formula(latex: str, tag: str, classes: str) -> str:
+    """One display formula. Too wide for a phone, it is written twice: as the author wrote it for a
+    wide screen (in rows too if even that is too narrow), and broken into rows at its relations
+    for a phone (card.css shows one of the two); what cannot break is set a step smaller there."""
     w = mathfit.width(latex)
-    return " longer" if w > LONG_DISPLAY_EM[1] else " long" if w > LONG_DISPLAY_EM[0] else ""
+    narrow = mathfit.rows(latex, PHONE_ROW_EM) if w > LONG_DISPLAY_EM[0] else None
+    if classes.endswith("ag-narrow"):  # an inline formula's phone line: nothing else to show there
+        tex, fit = narrow or (latex, w)
+        return f'<{tag} class="{classes}{_fit_class(fit, _ROWS_FIT if narrow else LONG_DISPLAY_EM)}">\\[{_math_text(tex)}\\]</{tag}>'
+    if narrow is None:
+        return f'<{tag} class="{classes}{_fit_class(w)}">\\[{_math_text(latex)}\\]</{tag}>'
+    wide = mathfit.rows(latex, WIDER_INLINE_EM) if w > WIDER_INLINE_EM else None
+    wide_tex = wide[0] if wide else latex
+    return (f'<{tag} class="{classes} ag-wide">\\[{_math_text(wide_tex)}\\]</{tag}>'
+            f'<{tag} class="{classes} ag-narrow{_fit_class(narrow[1], _ROWS_FIT)}">\\[{_math_text(narrow[0])}\\]</{tag}>')
 
 
 def _display_block(latex: str, tag: str = "div") -> str:
     pieces = mathfit.statements(latex)
     if len(pieces) == 1:
-        return f'<{tag} class="math{_fit_class(latex)}">\\[{_math_text(latex)}\\]</{tag}>'
+        return _display_formula(latex, tag, "math")
     # One formula per statement, side by side: a narrow screen wraps them instead of cutting them.
-    inner = "".join(f'<span class="statement{_fit_class(p)}">\\[{_math_text(p)}\\]</span>' for p in pieces)
+    inner = "".join(_display_formula(p, "span", "statement") for p in pieces)
     return f'<{tag} class="math statements">{inner}</{tag}>'
 
 
@@ -443,12 +467,26 @@ def option_lines(children: list[Token]) -> bool:
     return sum(t.type == "text" and bool(OPTION.match(t.content)) for t in starts) >= 2
 
 
+def option_letter(text: str) -> str | None:
+    """The letter of the option a line starts with (`B.`, `（b）`, full-width `Ｂ、`), as `A`–`H`."""
+    m = OPTION.match(text)
+    if m is None:
+        return None
+    letter = next(c for c in m.group() if c.isalpha())
+    return chr(ord(letter) - ord("Ａ") + ord("A")) if letter >= "Ａ" else letter
+
+
+def _option_class(text: str) -> str:
+    letter = option_letter(text)
+    return f" opt-{letter}" if letter else ""
+
+
 def _render_softbreak(self, tokens, idx, options, env) -> str:
     """A line break as the author meant it: none between two CJK characters (a browser would show
     a space), a real one before each option of a multiple-choice question, a space otherwise."""
     after = tokens[idx + 1] if idx + 1 < len(tokens) else None
     if after is not None and after.type == "text" and OPTION.match(after.content) and option_lines(tokens):
-        return '</span>\n<span class="option">'
+        return f'</span>\n<span class="option{_option_class(after.content)}">'
     before = tokens[idx - 1] if idx else None
     last = before.content[-1:] if before is not None and before.type == "text" else ""
     first = after.content[:1] if after is not None and after.type == "text" else ""
@@ -462,8 +500,32 @@ def _render_paragraph_open(self, tokens, idx, options, env) -> str:
     line hangs under its text and not under its letter (card.css)."""
     after = tokens[idx + 1] if idx + 1 < len(tokens) else None
     if after is not None and after.type == "inline" and after.children and option_lines(after.children):
-        return '<p class="options"><span class="option">'
+        return f'<p class="options"><span class="option{_option_class(after.children[0].content)}">'
+    letter = _lone_option(tokens, idx)
+    if letter and not tokens[idx].hidden and not (idx and tokens[idx - 1].type == "list_item_open"):
+        return f'<p class="option opt-{letter}">'  # options written one paragraph each
     return self.renderToken(tokens, idx, options, env)
+
+
+def _lone_option(tokens: list[Token], idx: int) -> str | None:
+    """The option letter a paragraph (or a list item, at idx) opens with when it is one of two or
+    more such blocks in a row: options written one per paragraph or one per list item."""
+    def letter_at(i: int) -> str | None:
+        inline = next((t for t in tokens[i + 1:i + 3] if t.type == "inline"), None)
+        return option_letter(inline.content) if inline is not None and "\n" not in inline.content.strip() else None
+
+    own = letter_at(idx)
+    if own is None:
+        return None
+    kind, level = tokens[idx].type, tokens[idx].level
+    siblings = [i for i, t in enumerate(tokens) if t.type == kind and t.level == level and i != idx]
+    near = [i for i in siblings if abs(i - idx) <= 5]  # the block just before or after this one
+    return own if any(letter_at(i) for i in near) else None
+
+
+def _render_list_item_open(self, tokens, idx, options, env) -> str:
+    letter = _lone_option(tokens, idx)
+    return f'<li class="option opt-{letter}">' if letter else self.renderToken(tokens, idx, options, env)
 
 
 def _render_paragraph_close(self, tokens, idx, options, env) -> str:
@@ -563,7 +625,22 @@ def glue_punctuation(html: str) -> str:
     if "\\(" not in html:  # most cards: no inline formula, nothing to glue
         return html
     parts = _PRE.split(html)
-    return "".join(p if p.startswith("<pre") else _MATH_THEN_PUNCT.sub(glue, p) for p in parts)
+    return "".join(p if p.startswith("<pre") else _MATH_THEN_PUNCT.sub(glue, _WIDE_THEN_PUNCT.sub(_glue_both, p))
+                   for p in parts)
+
+
+# A wide inline formula and its phone line (_render_inline_math), then punctuation.
+_WIDE_THEN_PUNCT = re.compile(r'(\\\((?:(?!\\\)).)*?\\\))(</span><span class="math ag-narrow[^"]*">\\\[)'
+                              r"((?:(?!\\\]).)*?)(\\\]</span>)([，。；：、！？）」』,.;:!?)]+)", re.S)
+
+
+def _glue_both(m: re.Match) -> str:
+    """The punctuation inside the wide formula's span, and inside the phone's display formula (a
+    block: after it, the punctuation would start a line of its own)."""
+    tex, mark = m.group(3), f"\\,\\text{{{m.group(5)}}}"
+    end = "\\end{aligned}"
+    tex = tex[:-len(end)] + mark + end if tex.endswith(end) else tex + mark  # after the last row, not beside them all
+    return f"{m.group(1)}{m.group(5)}{m.group(2)}{tex}{m.group(4)}"
 
 
 def highlight_code(code: str, lang: str) -> str:
@@ -654,6 +731,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("code_block", lambda self, t, i, o, e: _ours(e, highlight_code(t[i].content, "")) + "\n")
     md.add_render_rule("softbreak", _render_softbreak)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("list_item_open", _render_list_item_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
     md.add_render_rule("html_inline", _render_raw_html)
     md.add_render_rule("html_block", _render_raw_html)

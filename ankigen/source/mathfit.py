@@ -199,3 +199,127 @@ def _atom(toks: list[str], i: int, display: bool) -> tuple[float, int]:
     if ord(tok[0]) > 0x2E80:
         return 1.0, i + 1
     return (0.8 if tok.isupper() else 0.58), i + 1
+
+
+# Where a typesetter breaks a display formula too wide for its line: before a top-level relation,
+# then, in a piece still too wide, before a top-level `+` or `-`.
+_BREAK_BEFORE = {"=", "<", ">", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq", "\\approx", "\\equiv",
+                 "\\propto", "\\simeq", "\\cong", "\\sim", "\\leqslant", "\\geqslant", "\\triangleq",
+                 "\\doteq", "\\coloneqq", "\\Rightarrow", "\\Leftarrow", "\\Leftrightarrow", "\\implies",
+                 "\\iff", "\\lt", "\\gt"}
+_STACKED = {"\\overset", "\\stackrel", "\\underset"}  # `\overset{(a)}{=}`: a relation with a label
+_BINARY = {"+", "-", "\\pm", "\\mp"}
+_HANG = "\\quad "  # how far a row continuing a term stands in from the rows of relations
+
+
+def _group_end(toks: list[str], i: int) -> int:
+    """The index past the argument starting at toks[i] (a `{…}` group or one token)."""
+    while i < len(toks) and toks[i].isspace():
+        i += 1
+    if i >= len(toks) or toks[i] != "{":
+        return min(i + 1, len(toks))
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += (toks[j] == "{") - (toks[j] == "}")
+        if depth == 0:
+            return j + 1
+    return len(toks)
+
+
+_PLAIN = {"(", ")", "[", "]"}  # TeX does not pair them: an `aligned` row may end inside them
+
+
+def _top_level(toks: list[str], starts: set[str], in_parentheses: bool = False) -> list[str]:
+    """The formula cut before each top-level token of `starts` (a relation: also `\\overset{…}{=}`
+    and the `:` of `:=`). A binary sign right after the start of a piece or another sign is unary.
+    With `in_parentheses`, inside plain parentheses and brackets counts as the top level too."""
+    pieces, current, depth, i = [], [], 0, 0
+    while i < len(toks):
+        tok = toks[i]
+        if depth == 0:
+            ahead = i
+            if tok in _STACKED and starts is _BREAK_BEFORE:
+                end = _group_end(toks, _group_end(toks, i + 1))
+                label = "".join(toks[_group_end(toks, i + 1):end]).strip().strip("{}").strip()
+                ahead = i if label in _BREAK_BEFORE else -1
+                if ahead == i:
+                    if any(t.strip() for t in current):
+                        pieces.append(current)
+                    current = toks[i:end]
+                    i = end
+                    continue
+            shown = [t for t in current if t.strip()]
+            if tok in starts and shown and not (tok in _BINARY and shown[-1] in _BINARY | _BREAK_BEFORE):
+                colon = starts is _BREAK_BEFORE and shown[-1] == ":"
+                if colon:
+                    current = current[:len(current) - current[::-1].index(":") - 1]
+                pieces.append(current)
+                current = [":"] if colon else []
+        if in_parentheses and tok in _PLAIN:
+            pass
+        elif tok in _OPEN:
+            depth += 1
+        elif tok in _CLOSE:
+            depth = max(0, depth - 1)
+        current.append(tok)
+        i += 1
+    pieces.append(current)
+    return ["".join(p).strip() for p in pieces if "".join(p).strip()]
+
+
+def _starts_with_relation(piece: str) -> bool:
+    toks = [t for t in _tokens(piece) if t.strip()]
+    return bool(toks) and (toks[0] in _BREAK_BEFORE or toks[0] in _STACKED or toks[0] == ":")
+
+
+@lru_cache(maxsize=4096)
+def rows(latex: str, limit: float) -> tuple[str, float] | None:
+    """The formula as `aligned` rows no wider than `limit` em where it can break, and the width of
+    the widest row; None when it has nothing to break at, or is already in rows of its author's.
+
+    The left side stays on the first row when it is short, and the rows that follow line up on
+    their relation signs; a long left side stands alone and the rows below it are indented."""
+    if _WHOLE.search(latex):
+        return None
+    pieces = _top_level(_tokens(latex), _BREAK_BEFORE)
+    lhs = "" if pieces and _starts_with_relation(pieces[0]) else pieces.pop(0) if pieces else ""
+    lhs_width = width(lhs) if lhs else 0.0
+    # Left-aligned rows when there is no left side to line up against: a long one, or none.
+    left = lhs_width > 0.5 * limit or not pieces or not lhs
+    indent = 1.0 if left and pieces else 0.0 if left else lhs_width
+    # Each relation's piece, and the terms a piece too wide is cut into (hung a quad further in).
+    parts: list[tuple[str, bool]] = []
+    for piece in ([lhs] if left and lhs else []) + pieces:
+        if width(piece) + indent <= limit:
+            parts.append((piece, False))
+            continue
+        terms = _top_level(_tokens(piece), _BINARY)
+        if any(width(t) + indent + 1.0 > limit for t in terms):  # a product of long sums: break inside
+            terms = _top_level(_tokens(piece), _BINARY, in_parentheses=True)
+        parts.append((terms[0], False))
+        parts.extend(("{}" + t, True) for t in terms[1:])
+    lines: list[list[tuple[str, bool]]] = []
+    for k, part in enumerate(parts):
+        # a long left side stands on a row of its own, its relation below it
+        new = not lines or (left and bool(pieces) and bool(lhs) and k == 1)
+        if not new:
+            new = indent + sum(width(p) for p, _ in lines[-1]) + width(part[0]) > limit
+        if new:
+            lines.append([part])
+        else:
+            lines[-1].append(part)
+    if len(lines) < 2:
+        return None
+    rows_tex, widest = [], 0.0
+    for n, line in enumerate(lines):
+        text = " ".join(p for p, _ in line)
+        if left:
+            lead = "" if n == 0 else (_HANG if pieces else "") + (_HANG if line[0][1] else "")
+            # `{}`: a relation or sign after the indent keeps the space it has between two terms
+            rows_tex.append("&" + lead + ("{}" if lead and not text.startswith("{}") else "") + text)
+            widest = max(widest, width(text) + (lead.count("quad") * 1.0))
+        else:
+            lead = _HANG if line[0][1] else ""
+            rows_tex.append((lhs + " " if n == 0 else "") + "&" + lead + text)
+            widest = max(widest, indent + width(text) + (1.0 if lead else 0.0))
+    return "\\begin{aligned}" + " \\\\ ".join(rows_tex) + "\\end{aligned}", round(widest, 2)

@@ -423,6 +423,7 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
                   hint="write the answer below the heading, before the next heading of its level, or delete "
                        "the heading", length=len(f.line(line)))
         return None
+    back_html = _answer_key(question_html + front_html, answer) + back_html
     if card_id is None:
         f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
                   hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
@@ -448,6 +449,26 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
         end_line=last_line,
         reverse=reverse or meta.reverse,
     )
+
+
+# How an answer names the correct options: `**B**。…`, `答案：A、C`, `Answer: B and D`.
+_KEY = re.compile(r"^(?:(?:正确)?答案(?:是|为|选)?|(?i:(?:the\s+)?(?:correct\s+)?answers?(?:\s+is|\s+are)?))?"
+                  r"\s*[:：]?\s*([A-H](?:\s*(?:[,，、/&]|and|和|与)\s*[A-H])*)(?![A-Za-z])(?!\s+[a-z])")
+
+
+def _answer_key(front: str, answer: list[Token]) -> str:
+    """An empty mark naming the options the answer gives, on a card whose front has options, for
+    card.css to highlight them on the back (the front has none: nothing is given away)."""
+    if 'class="option' not in front:
+        return ""
+    first = next((t for t in answer if t.type == "inline"), None)
+    m = _KEY.match(re.sub(r"[*_`]", "", first.content).strip()) if first is not None else None
+    if m is None:
+        return ""
+    letters = dict.fromkeys(c for c in re.findall(r"(?<![A-Za-z])[A-H](?![A-Za-z])", m.group(1)))
+    options = set(re.findall(r'class="option opt-([A-H])"', front))
+    shown = [c for c in letters if c in options]
+    return f'<span class="ag-key {" ".join(f"ag-key-{c}" for c in shown)}"></span>' if shown else ""
 
 
 def _source_text(f: _File, body: list[Token]) -> str:

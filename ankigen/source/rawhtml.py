@@ -27,7 +27,9 @@ _ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", 
                "th": {"style"}, "td": {"style"}, "details": {"open"}}
 
 # Classes of ours that must survive when a card with raw HTML is sanitised as a whole.
-_OUR_CLASSES = {"p": {"class": {"options"}}, "span": {"class": {"option"}}}
+_OPTION_CLASSES = {"option"} | {f"opt-{c}" for c in "ABCDEFGH"}
+_OUR_CLASSES = {"p": {"options"} | _OPTION_CLASSES, "li": _OPTION_CLASSES,
+                "span": _OPTION_CLASSES | {"ag-key"} | {f"ag-key-{c}" for c in "ABCDEFGH"}}
 
 TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", re.S)
 # Attributes as HTML writes them (name="value", name='value', name=value); a bare word is taken
@@ -153,7 +155,8 @@ def sanitize(html: str) -> str:
     """The card's HTML with only allowed tags and attributes, comments dropped."""
     import nh3
 
-    return nh3.clean(html, tags=set(AUTHOR_TAGS | _MARKDOWN_TAGS), attributes=_ATTRIBUTES,
-                     url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
-                     tag_attribute_values=_OUR_CLASSES,
-                     clean_content_tags={"script", "style"}, filter_style_properties={"text-align"})
+    clean = nh3.clean(html, tags=set(AUTHOR_TAGS | _MARKDOWN_TAGS), attributes=_ATTRIBUTES,
+                      url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
+                      allowed_classes=_OUR_CLASSES,
+                      clean_content_tags={"script", "style"}, filter_style_properties={"text-align"})
+    return clean.replace(' class=""', "")  # what is left of an author's classes once ours are kept

@@ -53,6 +53,7 @@
 
   // Content cut off: a box narrower than what it holds, unless it scrolls and shows that it does.
   const hidden = [];
+  const scrolling = [];  // boxes that scroll sideways, with a cue: what a swipe is needed for
   for (const el of qa.querySelectorAll("*")) {
     // MathJax clips its stretchy pieces (mjx-ext) on purpose; only the formula's own box counts.
     if (!visible(el) || el.closest("mjx-assistive-mml") || (el.tagName.startsWith("MJX-") && el.tagName !== "MJX-CONTAINER")) continue;
@@ -61,6 +62,7 @@
     const scrolls = s.overflowX === "auto" || s.overflowX === "scroll";
     const cue = /gradient/.test(s.backgroundImage) || el.hasAttribute("data-scroll-cue");
     if (!scrolls || !cue) hidden.push(describe(el) + ` holds ${el.scrollWidth} px in ${el.clientWidth} px` + (scrolls ? " with no cue" : ", cut off"));
+    else scrolling.push({ what: describe(el), math: !!el.querySelector("mjx-container"), more: el.scrollWidth - el.clientWidth });
   }
 
   // Words broken inside: a Latin word spread over two lines although it fits on one.
@@ -105,8 +107,12 @@
       const rect = r.getClientRects()[0];
       if (!rect) continue;
       const block = node.parentElement.closest("p, li, div") || qa;
-      const left = block.getBoundingClientRect().left + parseFloat(getComputedStyle(block).paddingLeft);
-      options.push({ marker: m[0], starts_line: Math.abs(rect.left - left) < 3 });
+      const bs = getComputedStyle(block);  // an option block hangs its first line (text-indent)
+      const left = block.getBoundingClientRect().left + parseFloat(bs.paddingLeft) + (parseFloat(bs.textIndent) || 0);
+      // Marked as the answer: a tinted band behind the option (card.css), seen as a learner sees it.
+      const band = node.parentElement.closest(".option");
+      const tint = band ? parseColor(getComputedStyle(band).backgroundColor) : null;
+      options.push({ marker: m[0], starts_line: Math.abs(rect.left - left) < 3, marked: !!(tint && tint.a > 0.05) });
       expect = String.fromCharCode(expect.charCodeAt(0) + 1);
     }
   }
@@ -156,7 +162,11 @@
   });
   const text_color = getComputedStyle(qa.querySelector(".ankigen") || qa).color;
   return {
-    viewport, document_width: document.documentElement.scrollWidth, hidden, broken, stacked, options, orphans,
+    viewport, document_width: document.documentElement.scrollWidth, hidden, scrolling,
+    // A formula written twice (as written, and in rows for a phone): each screen shows one of them.
+    twins_shown: Array.from(qa.querySelectorAll(".ag-wide")).filter((el) => visible(el) && el.nextElementSibling
+      && el.nextElementSibling.classList.contains("ag-narrow") && visible(el.nextElementSibling)).length,
+    display_math: Array.from(qa.querySelectorAll("mjx-container[display='true']")).filter(visible).length, broken, stacked, options, orphans,
     footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
     dividers, code_px: minCode, clozes, text_color,

@@ -70,7 +70,8 @@ def _problems(rendered, check) -> list[str]:
 
 def test_every_card_side_was_rendered(rendered) -> None:
     hard = {s.name for s in rendered["hard"]}
-    for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options",
+    for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options", "derivation-chain",
+                 "options-paragraphs", "options-list",
                  "cloze-formula/1", "cloze-formula/2", "reversed/2", "image", "display-in-sentence",
                  "wider-inline", "array-in-line", "assistive-mml"):
         assert any(n.startswith(case) for n in hard), case
@@ -105,6 +106,17 @@ def test_options_each_start_a_line(rendered) -> None:
     assert any(s.name.startswith("options") for s in fronts)
     assert sum(s.name.startswith("mcq") for s in fronts) >= 4 * 4, "the bundled multiple-choice cards"
     assert [f"{s.where()}: {o['marker']}" for s in fronts for o in s.facts["options"] if not o["starts_line"]] == []
+
+
+def test_the_answer_marks_its_options_on_the_back_only(rendered) -> None:
+    sides = [s for s in _all(rendered) if s.name.split("/")[0].startswith(("mcq", "options")) and s.facts["options"]]
+    marked = {s.where(): [o["marker"][0] for o in s.facts["options"] if o["marked"]] for s in sides}
+    fronts = {w: m for w, m in marked.items() if " front " in w}
+    backs = {w: m for w, m in marked.items() if " back " in w}
+    assert fronts and all(m == [] for m in fronts.values()), fronts
+    assert len(backs) >= 4 * 7 and all(backs.values()), {w: m for w, m in backs.items() if not m}
+    assert all(m == ["A", "C"] for w, m in backs.items() if w.startswith("options-paragraphs")), backs
+    assert all(m == ["C"] for w, m in backs.items() if w.startswith(("options-list", "options/"))), backs
 
 
 def test_footer_is_readable_and_aligned_with_the_text(rendered) -> None:
@@ -156,3 +168,31 @@ def test_images_load_and_fit(rendered) -> None:
     assert {s.name.split("/")[0] for s in with_images} >= {"image", "stacked-3x3"}
     assert _problems(rendered, lambda f: [f"{i['src']} not shown" for i in f["images"] if not i["loaded"]]
                      + [f"{i['src']} past the edge" for i in f["images"] if i["right"] > f["viewport"]]) == []
+
+
+
+def _swipes(side: Side) -> list[str]:
+    return [f"{side.where()}: {box['what']} hides {box['more']} px" for box in side.facts["scrolling"] if box["math"]
+            and not box["what"].startswith("table")]
+
+
+def test_results_of_formulas_are_in_view_on_a_phone(rendered) -> None:
+    phone = [s for s in _all(rendered) if s.facts["viewport"] < 500]
+    # A derivation chain, a long sum, a long objective written inline: rows, no swipe.
+    hard = [p for s in phone if s.name.split("/")[0] in ("derivation-chain", "long-inline", "long-display", "statements")
+            for p in _swipes(s)]
+    assert hard == []
+    # In the whole bundled deck, only what cannot break (a single long term) may scroll.
+    bundled = {s.name for s in rendered["bundled"] if s.facts["viewport"] < 500 and _swipes(s)}
+    assert len(bundled) <= 2, sorted(p for s in rendered["bundled"] for p in _swipes(s))
+
+
+def test_an_inline_formula_on_a_line_of_its_own_is_display_style(rendered) -> None:
+    sides = [s for s in rendered["hard"] if s.name == "long-inline/1 back"]
+    assert len(sides) == 4
+    for s in sides:
+        assert (s.facts["display_math"] > 0) == (s.facts["viewport"] < 500), s.where()
+
+
+def test_a_formula_written_twice_is_shown_once(rendered) -> None:
+    assert _problems(rendered, lambda f: [f"{f['twins_shown']} formulas shown twice"] if f["twins_shown"] else []) == []

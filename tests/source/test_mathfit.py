@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ankigen.source.mathfit import statements, width
+from ankigen.source.mathfit import rows, statements, width
 from ankigen.source.markdown import glue_punctuation
 
 
@@ -52,8 +52,70 @@ def test_gan_objective_is_too_wide_for_a_phone_line() -> None:
     (r"<p>是 \(x\)；然后</p>", r'<p>是 <span class="nobr">\(x\)；</span>然后</p>'),
     (r'<span class="math-wide">\(x\)</span>。', r'<span class="math-wide">\(x\)。</span>'),
     (r"<p>\(a\) 和 \(b\)</p>", r"<p>\(a\) 和 \(b\)</p>"),
+    # A wide formula's phone line is a display block: its punctuation goes inside, after the last row.
+    (r'<span class="math-wide ag-wide">\(x\)</span><span class="math ag-narrow">\[\begin{aligned}a \\ b\end{aligned}\]</span>，然后',
+     r'<span class="math-wide ag-wide"><span class="nobr">\(x\)，</span></span><span class="math ag-narrow">'
+     r'\[\begin{aligned}a \\ b\,\text{，}\end{aligned}\]</span>然后'),
     # Code shows what was written.
     (r"<pre><code>\(x\)；</code></pre>", r"<pre><code>\(x\)；</code></pre>"),
 ])
 def test_punctuation_stays_with_its_formula(html: str, glued: str) -> None:
     assert glue_punctuation(html) == glued
+
+
+def _rows(latex: str, limit: float = 17.0) -> list[str]:
+    found = rows(latex, limit)
+    assert found is not None, latex
+    tex, widest = found
+    assert tex.startswith("\\begin{aligned}") and tex.endswith("\\end{aligned}")
+    assert widest <= limit + 1.5, (latex, widest)
+    return [r.strip() for r in tex[len("\\begin{aligned}"):-len("\\end{aligned}")].split("\\\\")]
+
+
+def test_a_derivation_breaks_before_each_relation_and_lines_up_on_it() -> None:
+    assert _rows(r"\frac{d\sigma}{dx} = \frac{e^{-x}}{(1+e^{-x})^2} = \frac{1}{1+e^{-x}} \cdot \frac{e^{-x}}{1+e^{-x}}"
+                 r" = \sigma(x)(1-\sigma(x))") == [
+        r"\frac{d\sigma}{dx} &= \frac{e^{-x}}{(1+e^{-x})^2}",
+        r"&= \frac{1}{1+e^{-x}} \cdot \frac{e^{-x}}{1+e^{-x}}",
+        r"&= \sigma(x)(1-\sigma(x))"]
+
+
+def test_a_sum_too_wide_for_its_row_continues_hung_under_it() -> None:
+    got = _rows(r"P = 2{,}469{,}696 + 58{,}631{,}144 + 16{,}781{,}312 + 4{,}097{,}000 = 81{,}979{,}152")
+    assert got[0].startswith("P &= 2{,}469{,}696")
+    assert any(r.startswith(r"&\quad {}+") for r in got)
+    assert got[-1] == r"&= 81{,}979{,}152"
+    # A product of long sums breaks inside its plain parentheses (TeX does not pair them).
+    got = _rows(r"M = 9 \times (112^2 \times 32 + 56^2 \times (64 + 128) + 28^2 \times (128 + 256) + 7^2 \times 1024)")
+    assert len(got) >= 3 and got[0].startswith(r"M &= 9 \times (")
+
+
+def test_a_long_left_side_stands_alone() -> None:
+    got = _rows(r"\text{Attention}(Q, K, V) = \text{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
+    assert got == [r"&\text{Attention}(Q, K, V)", r"&\quad {}= \text{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V"]
+
+
+@pytest.mark.parametrize("latex", [
+    r"a = b",  # fits
+    r"\begin{aligned} a &= b + c + d + e + f + g + h + i + j + k + l + m \\ &= 1 \end{aligned}",  # the author's rows
+    r"\sqrt{(1-(-1))^2 + (-1-1)^2 + (1-1)^2 + (-1-(-1))^2 + (1-(-1))^2 + (-1-1)^2 + (1-1)^2}",  # one term
+])
+def test_what_cannot_or_need_not_break_stays_whole(latex: str) -> None:
+    assert rows(latex, 17.0) is None
+
+
+@pytest.mark.parametrize("latex, inside", [
+    # Relations inside groups, \left…\right and deletions are not the formula's own.
+    (r"\sum_{i=1}^{n} x_i + \left(a = b + c\right) = {{c1::y = z + w + v}} + q + r + s + t + u", None),
+    (r"x \overset{(a)}{=} y_1 + y_2 + y_3 + y_4 + y_5 \le z_1 + z_2 + z_3 + z_4 + z_5 + z_6", r"&\overset{(a)}{=}"),
+    (r"f(x) := a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11}", None),
+])
+def test_breaks_only_at_the_formulas_own_relations(latex: str, inside: str | None) -> None:
+    got = _rows(latex)
+    joined = " ".join(got)
+    assert "{{c1::y = z + w + v}}" in joined or "{{c1" not in latex
+    assert "\\left(a = b + c\\right)" in joined or "\\left(" not in latex
+    assert "_{i=1}" in joined or "_{i=1}" not in latex
+    if inside:
+        assert any(r.lstrip("x ").startswith(inside) for r in got), got
+    assert ":=" in joined or ":=" not in latex
