@@ -64,12 +64,22 @@ class _Card:
     substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
+    function_sections: dict = field(default_factory=dict)  # the sub-heading each function was defined under
+
+    def define_function(self, name: str, fn) -> None:
+        self.out.functions[name] = fn
+        self.function_sections[name] = self.section
+
+    def functions(self) -> dict:
+        """The functions a formula in the current sub-heading sees: those defined before any sub-heading
+        or under this one (a construction's f in one sub-heading is not the next one's)."""
+        return {k: v for k, v in self.out.functions.items() if self.function_sections.get(k, 0) in (0, self.section)}
 
     def declared(self) -> tuple:
         return _sized(self.matrices.get(self.section, self.matrices.get(0, {})))
 
     def scope(self, values: dict | None = None) -> Scope:
-        return Scope(functions=dict(self.out.functions), references=self.references, values=values or {},
+        return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold)
 
@@ -140,7 +150,11 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
             _probabilities(state, prose.probabilities(formula))
+        # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
+        condition = (prose.condition(formula) or prose.scaled(formula)) and mark != "check"
         for k, stmt in enumerate(found):
+            if (stmt.condition or condition) and mark != "check":
+                continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
             _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)
     except MathError as exc:
         span = offset_span(formula.span, latex, exc.offset, exc.length)
@@ -178,13 +192,21 @@ def _chain_function(state: _Card, step):
         return None
     name = call.func.__name__
     params = call.args
-    if name in state.out.functions or is_operator_name(name) or len(set(params)) != len(params) or \
+    if name in state.functions() or is_operator_name(name) or len(set(params)) != len(params) or \
             not all(isinstance(a, sp.Symbol) for a in params) or not set(params) & step.rhs.free_symbols or \
             any(c.func == call.func for c in step.rhs.atoms(sp.core.function.AppliedUndef)):
         return None
     real = {a: sp.Symbol(a.name, commutative=False) if not a.is_commutative else sp.Symbol(a.name, real=True)
             for a in params}
     return name, FunctionDef(tuple(real[a] for a in params), step.rhs.xreplace(real))
+
+
+def _parameter_symbols(head) -> list:
+    """The parameters of a function head as the card's names would be written (A, \\mathbf{A}, x_1)."""
+    out = []
+    for p in head[1]:
+        out += [sp.Symbol(p), sp.Symbol(p, commutative=False)]
+    return out
 
 
 def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula, shown: str, marked: bool,
@@ -203,10 +225,13 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         head = None  # σ'(x) = σ(x)(1 - σ(x)) for a card function σ: a claim about its derivative
     if head is not None and is_operator_name(head[0]) and not _error_function(head, toks, scope):
         head = None  # Var(X) = E[X^2] - E[X]^2 says something of Var, it does not define it
+    if head is not None and any(p in state.defined_names(section) or p in state.matrices.get(section, {})
+                                or p in state.matrices.get(0, {}) for p in _parameter_symbols(head)):
+        head = None  # \text{tr}(\mathbf{A}) = 1 + 4 of the card's A: a value, not what tr means
     after_definition = False
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = function_def(toks, head, scope)
-        state.out.functions[name] = fn
+        state.define_function(name, fn)
         toks = toks[head[2] + 1:]
         if not any(is_relation(t) for t in toks):
             return
@@ -222,7 +247,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
     derivation = len(steps) > 1 and all(step.rel in ("=", "~") for step in steps)
-    inverse = restated = False
+    inverse = restated = revalued = False
     if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
             state, first.lhs, section):
         target = first.lhs
@@ -234,8 +259,9 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             after_definition = not inverse
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
+            revalued = not after_definition and _literal_again(state, target, first.rhs_text, section)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
-            restated = not after_definition and len(steps) == 1 and not formula.lead.strip()
+            restated = not after_definition and len(steps) == 1 and (not formula.lead.strip() or revalued)
         if after_definition:
             state.out.functions.pop(str(target), None)  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())
@@ -244,7 +270,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             steps = steps[1:]
             named = _chain_function(state, steps[0]) if steps else None
             if named is not None:  # ŷ = σ(z) = 1/(1 + e^{-z}): the second step says what σ is
-                state.out.functions[named[0]] = named[1]
+                state.define_function(named[0], named[1])
                 last = state.out.definitions[-1]
                 state.out.definitions[-1] = replace(last, value=last.value.xreplace({steps[0].lhs: steps[0].rhs}))
                 steps = steps[1:]
@@ -280,7 +306,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            symmetric=section in state.symmetric,
                            substituted=substituted,
                            elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied,
-                           unit=section in state.unit, restated=restated and j == 0)
+                           unit=section in state.unit, restated=restated and j == 0,
+                           revalued=revalued and j == 0)
         if claim is not None:
             state.out.claims.append(claim)
     if restated:  # whichever it is, what follows reads y as last written (ln y = ln S + ln T + ln R)
@@ -308,6 +335,17 @@ def _one_sided(step) -> set:
 
 
 _BARE = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+# A value written as a number (`69.5`, `2^{20}`, `1.5 \times 10^{-7}`, `61{,}100`), no computation.
+_LITERAL = re.compile(r"^\s*-?\d+(?:\{,\}\d{3})*(?:\.\d+)?(?:\s*\^\s*\{?\s*-?\d+(?:\.\d+)?\s*\}?)?"
+                      r"(?:\s*\\times\s*10\s*\^\s*\{?\s*-?\d+\s*\}?)?\s*(?:\\%)?\s*$")
+
+
+def _literal_again(state: _Card, target, rhs_text: str, section: int) -> bool:
+    """`h_T = 78` after `h_T = 69.5`: a name given a number, then another number. A second example's
+    parameters (KLEIN-96 after KLEIN-64), or the first value restated wrongly: a doubt, not a certainty.
+    A number after a computation (`N = 113` after `N = 4 \\times 28`) stays a claim."""
+    old = state.visible_text(target, section).partition("=")[2]
+    return bool(_LITERAL.match(rhs_text) and _LITERAL.match(old))
 
 
 def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool,
@@ -591,8 +629,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         return  # read with the sequences, at the end
     try:
         found = statements(formula.latex)
-        if len(found) != 1:
-            return
+        if len(found) != 1 or found[0].condition or prose.condition(formula) or prose.scaled(formula):
+            return  # a condition, or a value in units written after it ("≈ 25.7$ million")
         toks = list(found[0].toks)
         relations = [t.text for t in top_relations(toks)]
         if not relations or any(RELATIONS.get(r) == "other" for r in relations):
@@ -602,7 +640,7 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
                 not is_operator_name(head[0]) or _error_function(head, toks, state.scope())):
             name, fn, _ = function_def(toks, head, state.scope())
             if set(fn.params) & fn.body.free_symbols:  # g(z) = 0.5 is a value of g, not its definition
-                state.out.functions[name] = fn
+                state.define_function(name, fn)
             elif fn.body.free_symbols:
                 # f(x, y) = x_1^2 x_2: f given anew, in letters other than its parameters. What it
                 # is now is unclear, but it is no longer the f defined before.

@@ -76,6 +76,7 @@ class Claim:
     varied: frozenset = frozenset()  # names its formula differentiates by: variables, never given a value
     unit: bool = False  # its part of the card speaks of unit vectors (an orthonormal basis, 单位向量)
     restated: bool = False  # a lone `y = …` for a y defined before, with no words between: maybe an alternative
+    revalued: bool = False  # a number for a name first given another number: maybe the next example's
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
                called: bool = False, conditions: tuple = (), declared: tuple = (),
                symmetric: bool = False, substituted: bool = False, elsewhere=frozenset(),
-               varied=frozenset(), unit: bool = False, restated: bool = False) -> Claim | None:
+               varied=frozenset(), unit: bool = False, restated: bool = False,
+               revalued: bool = False) -> Claim | None:
     """A step as a claim; None for an \\approx without a decimal side. An `=` gets a tolerance only
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
@@ -168,7 +170,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
                  rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
-                 substituted, frozenset(elsewhere), frozenset(varied), unit, restated)
+                 substituted, frozenset(elsewhere), frozenset(varied), unit, restated, revalued)
 
 
 def _decimal_side(text: str) -> bool:

@@ -145,6 +145,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
     if claim.in_check_block or claim.marked:
         return Form(CERTAIN)
+    if claim.revalued:
+        return Form(DOUBTFUL, "a number for a name first given another number: the next example's value, "
+                              "or a claim about the first")
     written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
     if any(side.has(Opaque) for side in written + [lhs, rhs] if side is not None):
         return Form(STATEMENT, "it uses notation whose value is not known here (an operator over a set, a "
@@ -155,6 +158,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a property of a function the card does not define")
     if claim.substituted and rhs is not None and symbols_of(claim.lhs) ^ symbols_of(claim.rhs):
         return Form(STATEMENT, EXAMPLE)  # "substituting x_k and d_k": the values are in the prose
+    if _normalisation(claim.lhs, claim.rhs):
+        return Form(STATEMENT, "an integral without bounds set equal to a value: over a domain the card does not give")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _operator_form(claim.lhs, claim.rhs):
@@ -201,6 +206,19 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if same and claim.rel in ("=", "!="):
         return Form(DOUBTFUL, "an identity over symbols the card does not define")
     return Form(STATEMENT, "a relation between symbols the card does not define")
+
+
+def _normalisation(lhs, rhs) -> bool:
+    """`\\int p \\, d\\mu = 1`: an integral without bounds against a side free of its variable. An
+    antiderivative (`\\int x \\, dx = \\frac{x^2}{2} + C`) has the variable on the other side."""
+    if rhs is None:
+        return False
+    for side, other in ((lhs, rhs), (rhs, lhs)):
+        for integral in side.atoms(sp.Integral) if isinstance(side, sp.Basic) else ():
+            unbounded = [lim[0] for lim in integral.limits if len(lim) == 1]
+            if unbounded and not any(other.has(v) for v in unbounded):
+                return True
+    return False
 
 
 def _operations(expr) -> tuple:

@@ -79,7 +79,7 @@ class Names:
         texts = [u.text for u in inner]
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
-        elif _bracketed(texts) or texts == ["T"] or (
+        elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it
                 len(inner) >= 2 and all(u.kind == "letter" for u in inner)
                 and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))) or (
                 len(inner) == 1 and inner[0].kind == "word"):
@@ -256,12 +256,20 @@ class Names:
         """`f(x)` for an undefined f: an application or a product, by the reading."""
         nxt = self.peek()
         bracket = nxt.text == "[" and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        if nxt.text == "[" and nxt.kind == "op" and not bracket and isinstance(value, sp.Symbol) and \
+                adjacent(self.toks[self.i - 1], nxt) and len(name) == 1:
+            # x[n], I[i + m]: an element of a signal or array, as code and signal processing write it
+            name, args = self.given_arguments(f"{name}[·]", "[")
+            return sp.Function(name)(*args)
         if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
             return value
         base = name.split("_")[0].split("^")[0].rstrip("'")
         if not (self.conditional_group() or self.integrand_argument()):
+            # s'(0), a(0): a derivative's value, a function at a number (nobody writes a times 0)
+            at_number = self.peek(1).kind == "num" and self.peek(2).text == ")"
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
-                base in FUNCTION_LETTERS or bracket or base in self.scope.applied)
+                base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number
+                or name.endswith("'") or name.endswith("\\prime}"))
             if usual_apply == self.flipped("apply"):
                 return value
         name, args = self.given_arguments(name, "[" if bracket else "(")

@@ -24,6 +24,24 @@ PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|h
                          r"(?:is|为|是|=)?\s*\$([^$]{1,20})\$", re.I)
 
 
+# The words right before a formula that make it a condition: "if $\alpha = 1$", "当 $x = 0$ 时".
+CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming|provided(?:\s+that)?|iff)|若|如果|假如|假设|当"
+                       r"|\bH_?\{?[0-9aA]\}?\$?\s*[:：])\s*$", re.I)  # … or a hypothesis named just before: "$H_1$："
+
+
+# A scale written after the formula, outside it: "$25{,}088 \times 1{,}024 \approx 25.7$ million".
+SCALED = re.compile(r"^\s*(?:(?:million|billion|thousand|trillion|hundred)s?\b|[KMGBT]\b|[kKMGT]i?B\b|"
+                    r"[kKMGT]?FLOPs?\b|万|亿|千|百万|千万)")
+
+
+def scaled(formula: Formula) -> bool:
+    return bool(SCALED.match(formula.tail))
+
+
+def condition(formula: Formula) -> bool:
+    return bool(CONDITION.search(formula.lead))
+
+
 def introduced(formula: Formula) -> bool:
     return bool(INTRODUCED.search(formula.lead))
 
@@ -55,4 +73,4 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
 def context(formula: Formula) -> tuple:
     """Everything the checker takes from the prose around a formula."""
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
-            formula.near)
+            formula.near, condition(formula), scaled(formula))

@@ -18,7 +18,7 @@ from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import BOLD, Vectors
 from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
+from ankigen.check.vocabulary import (DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
                                       no_tuple, safe_pow, symbol)
 
@@ -139,6 +139,10 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 self.next()
                 right = self.unary()
                 no_tuple(t, node, right)
+                if t.text in ("*", "\\ast") and not (node.is_number or right.is_number):
+                    # I * K of two signals or functions: a convolution as often as a product; not read
+                    raise MathError(f"'{t.text}' between two symbols (a convolution or a product)", t.start,
+                                    t.end - t.start, construct="* between symbols")
                 node = self.dot(node, right) if t.text == "\\cdot" else node * right
             elif t.text == "\\odot" and t.kind == "cmd":
                 self.next()
@@ -204,6 +208,11 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 raise MathError("double superscript", t.start, 1, hint="use braces: a^{b^c}")
             end = self.toks[self.i - 1].end
             no_tuple(caret, base, exp)
+            if exp == -1 and isinstance(base, sp.Symbol) and base.is_commutative and self.at("(") and \
+                    self.peek().start == end and (base.name in FUNCTION_LETTERS or base.name in self.scope.applied):
+                # g^{-1}(\eta): the inverse of a function, applied; not 1/g times \eta
+                name, args = self.given_arguments(f"{base.name}^{{-1}}", "(")
+                return sp.Function(name)(*args)
             if _entrywise_power(base, exp):  # \\mathbf{g}_t^2 in Adagrad or Adam: squared entry by entry
                 squared = base
                 for _ in range(int(exp) - 1):
@@ -328,6 +337,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             self.next()
             return self.number(t)
         if t.kind == "letter":
+            if t.text in _ASYMPTOTIC and self.peek(1).text in ("(", "\\left", "\\big", "\\Big", "\\bigl"):
+                self.next()  # O(N^2 \log N): an order of growth, not O times N^2 log N
+                return opaque(f"{t.text}(…)", self.atom())
             if self._bare_function(t):
                 return self.atom()
             return self.named(t)
@@ -374,6 +386,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         if t.kind in ("sep", "text"):
             raise MathError("text inside a formula", t.start, t.end - t.start, construct="prose in a formula")
         raise MathError(f"unexpected '{t.text}'", t.start, t.end - t.start)
+
+
+_ASYMPTOTIC = {"O", "o"}  # Landau's symbols; \Theta( and \Omega( in commands, \mathcal{O}( as a call
 
 
 def _entrywise_power(base: sp.Expr, exp: sp.Expr) -> bool:

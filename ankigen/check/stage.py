@@ -322,6 +322,10 @@ class Decision:
     rhs: Any = None
 
 
+_SIGN_SENSITIVE = re.compile(r"\||\\[lr]vert|\\max|\\min|relu|\\operatorname\{sgn\}|\\mathrm\{sgn\}|\(\s*\)_\+",
+                             re.I)
+
+
 def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     """The claim's verdict, and how to report it. Whether it is meant as a claim is decided from its
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
@@ -335,6 +339,10 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
     given = read.distributions.get(claim.section, read.distributions.get(0, {}))
+    if given and _SIGN_SENSITIVE.search(claim.text):
+        # |z|, max(0, z), ReLU(z) of a normal z: read with the positive letters every claim uses, they
+        # would be z itself (E[|z|] = E[z] = 0). Not computed: left a function of unknown value.
+        given = {}
     if given:  # E[X], Var(X) of variables the card gives a distribution: computed first
         from ankigen.check.probability import put_in
 

@@ -33,6 +33,14 @@ _SEPARATING_COMMANDS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow"
 @dataclass(frozen=True)
 class Statement:
     toks: tuple[Tok, ...]
+    # A condition, not a fact: a hypothesis (`H_1: \mu_1 \neq \mu_2`), or a step of solving joined to
+    # the next by an implication (`1 - 2\sigma(x) = 0 \implies \sigma(x) = 0.5 \implies x = 0`).
+    condition: bool = False
+
+
+_IMPLICATIONS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
+                 "\\Longleftrightarrow", "\\therefore"}
+_HYPOTHESIS = re.compile(r"^H_?\{?[0-9aA]\}?$")
 
 
 def marker(latex: str) -> str:
@@ -97,8 +105,33 @@ def statements(latex: str) -> list[Statement]:
                 pieces.append(list(toks))
     out: list[Statement] = []
     for toks in pieces:
-        out.extend(Statement(tuple(s)) for s in _without_ranges(_split(toks)) if s)
+        parts = _split(toks)
+        conditions = _conditions(toks, parts)
+        kept = _without_ranges(parts)
+        out.extend(Statement(tuple(s), any(s is p for p in conditions)) for s in kept if s)
     return out
+
+
+def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
+    """The parts that are conditions: after a hypothesis label, or on either side of an implication."""
+    found = []
+    for k, part in enumerate(parts):
+        if not part:
+            continue
+        before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
+        after = _separator(toks, part[-1], parts[k + 1][0] if k + 1 < len(parts) and parts[k + 1] else None)
+        label = "".join(t.text for t in parts[k - 1]) if k else ""
+        if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)):
+            found.append(part)
+    return found
+
+
+def _separator(toks: list[Tok], left: Tok | None, right: Tok | None) -> str:
+    """The token that separated two parts (`:`, `\\implies` …), or ''."""
+    if left is None or right is None:
+        return ""
+    between = [t for t in toks if left.end <= t.start and t.end <= right.start and t.kind != "sep"]
+    return between[0].text if len(between) == 1 else ""
 
 
 _DOTS = {"\\dots", "\\cdots", "\\ldots", "\\dotsc", "\\dotsb", "\\dotso"}

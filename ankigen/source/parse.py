@@ -585,7 +585,7 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                         ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content, cursor)
                         cursor = (ln, col + 1)
                         inline.append(Formula(blank_clozes(child.content), f.span(ln, col + 2, len(child.content)),
-                                              section, _lead(t.children, child)))
+                                              section, _lead(t.children, child), tail=_tail(t.children, child)))
                 elif child.type == "math_inline_double":
                     ln, col = f.locate(t.map[0] + 1, t.map[1], "$$" + child.content, cursor)
                     cursor = (ln, col + 1)
@@ -598,7 +598,7 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content, cursor)
                     cursor = (ln, col + len(child.content))
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
-                                          _lead(t.children, child)))
+                                          _lead(t.children, child), tail=_tail(t.children, child)))
     return display, inline
 
 
