@@ -11,7 +11,7 @@ from ankigen.check.matrices import is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.reader import Parser
 from ankigen.check.tokens import MathError, Tok, closing
-from ankigen.check.vocabulary import GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
+from ankigen.check.vocabulary import DECORATIONS, GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
 
 
 def applied_names(toks: list[Tok]) -> frozenset[str]:
@@ -231,6 +231,11 @@ def _name(p: Parser) -> str | None:
             return None
         p.i += 4
         return p.decorated(f"\\mathcal{{{letter.text}}}")
+    if t.kind == "cmd" and t.text in DECORATIONS and p.peek(1).text == "{" and p.peek(3).text == "}" and (
+            p.peek(2).kind == "letter" or p.peek(2).text[1:] in GREEK):
+        inner = p.peek(2).text  # \tilde{\chi}(\Delta) = …, \hat{f}(x) = …: a decorated function's head
+        p.i += 4
+        return p.decorated(f"{t.text}{{{inner}}}")
     if t.kind == "cmd" and t.text in BOLD and p.peek(1).text == "{" and p.peek(3).text == "}":
         letter = p.peek(2).text
         p.i += 4  # f(\\mathbf{Q}, \\mathbf{K}): a function of matrices

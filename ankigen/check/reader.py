@@ -150,6 +150,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             elif t.text in ("/", "\\div") and t.kind in ("op", "cmd"):
                 self.next()
                 divisor = self.unary()
+                if t.text == "\\div" and self.at("/") and self.peek(1).kind == "num" and divisor.is_number:
+                    self.next()  # 10/3 \div 4/3: a fraction divided by a fraction, as written inline
+                    divisor = divisor / self._nonzero(self.unary(), t)
                 if t.text == "/" and self.starts_atom(self.peek()) and self.flipped("slash"):
                     while self.starts_atom(self.peek()):  # a/b c read as a/(b c)
                         divisor = divisor * self.power()

@@ -41,6 +41,9 @@ class Statement:
 _IMPLICATIONS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
                  "\\Longleftrightarrow", "\\therefore"}
 _HYPOTHESIS = re.compile(r"^H_?\{?[0-9aA]\}?$")
+# `\text{Rank of } C = 2`: words ending in a preposition make what follows their object (the rank of
+# C is 2), not a statement about C.
+_OF = re.compile(r"(?:\b(?:of|for|in|on|at|from|with|by|over|per)|的|对于|关于)\s*$", re.I)
 
 
 def marker(latex: str) -> str:
@@ -121,7 +124,10 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
         before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
         after = _separator(toks, part[-1], parts[k + 1][0] if k + 1 < len(parts) and parts[k + 1] else None)
         label = "".join(t.text for t in parts[k - 1]) if k else ""
-        if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)):
+        words = [t for t in toks if t.end <= part[0].start and t.kind == "sep"]
+        phrase = bool(words) and words[-1].end == max((t.end for t in toks if t.end <= part[0].start), default=-1) \
+            and bool(_OF.search(words[-1].text))
+        if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) or phrase:
             found.append(part)
     return found
 
