@@ -657,10 +657,36 @@ def highlight_code(code: str, lang: str) -> str:
     except ClassNotFound:
         lexer = None
     if lexer is None:
-        return f'<pre class="code"{label}><code>{escape(code)}</code></pre>'
+        return f'<pre class="code"{label}><code>{_code_lines(escape(code))}</code></pre>'
     # The prefix is code.css's: Pygments' bare classes (`.k`, `.c1`) could meet Anki's or a card's own.
     body = highlight(code, lexer, HtmlFormatter(nowrap=True, classprefix="tok-"))
-    return f'<pre class="code"{label}><code>{body}</code></pre>'
+    return f'<pre class="code"{label}><code>{_code_lines(body)}</code></pre>'
+
+
+_SPAN = re.compile(r'<span class="[^"]*">|</span>')
+MAX_INDENT = 24  # card.css has a class for each indent up to this many spaces
+
+
+def _code_lines(html: str) -> str:
+    """Each line of code in a span of its own, classed by its indent (`ln i4`), so that a phone can
+    wrap a long line under its own text, hung further in, and never back at column 0 where it would
+    read as a dedented statement (card.css). Pygments' spans are flat: one still open at a line's end
+    is closed there and opened again on the next line."""
+    out, carried = [], ""
+    lines = html.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
+        text = carried + line
+        opened = ""
+        for m in _SPAN.finditer(text):
+            opened = "" if m.group() == "</span>" else m.group()
+        plain = _SPAN.sub("", line)
+        indent = min(len(plain) - len(plain.lstrip(" ")), MAX_INDENT)
+        # the line's newline inside its span: between block spans it would be an empty line of its own
+        out.append(f'<span class="ln i{indent}">{text}{"</span>" if opened else ""}\n</span>')
+        carried = opened
+    return "".join(out)
 
 
 # A `|` inside inline math in a table row is the math's (`$P(Y|X)$`, `$\|x\|$`), as Typora and Obsidian

@@ -152,7 +152,28 @@
       if (parseFloat(s["border" + side + "Width"]) > 0 && s["border" + side + "Style"] !== "none" && s["border" + side + "Style"] !== "hidden") dividers++;
     }
   }
-  const minCode = Array.from(qa.querySelectorAll("pre")).filter(visible).map((el) => parseFloat(getComputedStyle(el).fontSize));
+  const minCode = Array.from(qa.querySelectorAll("pre, pre code, pre .ln")).filter(visible).map((el) => parseFloat(getComputedStyle(el).fontSize));
+  // A wrapped line of code: where its continuation starts against where its own text starts.
+  const codeWraps = [];
+  for (const ln of qa.querySelectorAll("pre .ln")) {
+    if (!visible(ln)) continue;
+    const all = document.createRange();
+    all.selectNodeContents(ln);
+    const rects = Array.from(all.getClientRects()).filter((r) => r.width > 0.5);
+    if (!rects.length) continue;
+    const top = Math.min(...rects.map((r) => r.top));
+    const later = rects.filter((r) => r.top > top + 2);
+    if (!later.length) continue;
+    const walk = document.createTreeWalker(ln, NodeFilter.SHOW_TEXT);
+    let first = null;
+    for (let n = walk.nextNode(); n && !first; n = walk.nextNode()) {
+      const k = n.data.search(/\S/);
+      if (k >= 0) { const r = document.createRange(); r.setStart(n, k); r.setEnd(n, k + 1); first = r.getClientRects()[0]; }
+    }
+    if (!first) continue;
+    codeWraps.push({ text: clip(ln.textContent.trim(), 30), own: first.left, continued: Math.min(...later.map((r) => r.left)),
+                     ch: parseFloat(getComputedStyle(ln).fontSize) * 0.5 });
+  }
   // Deletions: Anki's own spans in text, and ours (class ag-cN) inside formulas.
   const ordinal = (document.body.className.match(/\bcard(\d+)\b/) || [])[1];
   const clozes = Array.from(qa.querySelectorAll(".cloze:not(.ankigen), [class*='ag-c']")).filter(visible).map((el) => {
@@ -169,7 +190,7 @@
     display_math: Array.from(qa.querySelectorAll("mjx-container[display='true']")).filter(visible).length, broken, stacked, options, orphans,
     footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
-    dividers, code_px: minCode, clozes, text_color,
+    dividers, code_px: minCode, code_wraps: codeWraps, clozes, text_color,
     images: Array.from(qa.querySelectorAll("img")).map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0, right: img.getBoundingClientRect().right })), text: clip(qa.innerText, 200),
   };
 }

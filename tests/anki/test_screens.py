@@ -142,6 +142,13 @@ def test_code_is_at_least_14_px(rendered) -> None:
     assert _problems(rendered, lambda f: [f"code at {px} px" for px in f["code_px"] if px < 14]) == []
 
 
+def test_a_wrapped_line_of_code_hangs_under_its_own_text(rendered) -> None:
+    wraps = [(s, w) for s in _all(rendered) for w in s.facts["code_wraps"]]
+    assert any(s.name.startswith("long-code") for s, _ in wraps), "the hard case's long comment must wrap on a phone"
+    assert [f"{s.where()}: {w['text']!r} continues at {w['continued']:.0f}, its text starts at {w['own']:.0f}"
+            for s, w in wraps if w["continued"] < w["own"] + w["ch"]] == []
+
+
 def test_deletions_in_formulas_are_highlighted_on_their_own_card(rendered) -> None:
     sides = [s for s in rendered["hard"] if s.name.startswith("cloze-formula")]
     in_math = [(s, c) for s in sides for c in s.facts["clozes"] if c["in_math"] and c["text"]]
