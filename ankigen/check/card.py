@@ -261,7 +261,10 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
             revalued = not after_definition and _literal_again(state, target, first.rhs_text, section)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
-            restated = not after_definition and len(steps) == 1 and (not formula.lead.strip() or revalued)
+            # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
+            # same doubt; only a bare number after a computation (N = 113 after 4 × 28) is surely a claim.
+            restated = not after_definition and len(steps) == 1 and (
+                not formula.lead.strip() or revalued or not _LITERAL.match(first.rhs_text))
         if after_definition:
             state.out.functions.pop(str(target), None)  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())

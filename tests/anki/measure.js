@@ -190,7 +190,10 @@
     display_math: Array.from(qa.querySelectorAll("mjx-container[display='true']")).filter(visible).length, broken, stacked, options, orphans,
     footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
-    dividers, code_px: minCode, code_wraps: codeWraps, clozes, text_color,
+    dividers, code_px: minCode, code_wraps: codeWraps,
+    headings: Array.from(qa.querySelectorAll(".ankigen h1, .ankigen h2, .ankigen h3, .ankigen h4, .ankigen h5, .ankigen h6"))
+      .filter(visible).map((h) => ({ tag: h.tagName.toLowerCase(), px: parseFloat(getComputedStyle(h).fontSize) })),
+    text_px: (() => { const p = qa.querySelector(".ankigen.back p"); return p ? parseFloat(getComputedStyle(p).fontSize) : null; })(), clozes, text_color,
     images: Array.from(qa.querySelectorAll("img")).map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0, right: img.getBoundingClientRect().right })), text: clip(qa.innerText, 200),
   };
 }

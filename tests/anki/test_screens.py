@@ -138,6 +138,13 @@ def test_one_divider_between_question_and_answer(rendered) -> None:
     assert _problems(rendered, lambda f: [f"{f['dividers']} divider lines"] if f["dividers"] > 1 else []) == []
 
 
+def test_headings_inside_an_answer_are_never_smaller_than_its_text(rendered) -> None:
+    sides = [s for s in rendered["hard"] if s.name == "headings/1 back"]
+    assert len(sides) == 4 and all({h["tag"] for h in s.facts["headings"]} >= {"h4", "h5", "h6"} for s in sides)
+    assert _problems(rendered, lambda f: [f"{h['tag']} at {h['px']} px under {f['text_px']} px text"
+                                          for h in f["headings"] if f["text_px"] and h["px"] < f["text_px"] - 0.5]) == []
+
+
 def test_code_is_at_least_14_px(rendered) -> None:
     assert _problems(rendered, lambda f: [f"code at {px} px" for px in f["code_px"] if px < 14]) == []
 
