@@ -71,7 +71,8 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
 
 # Obsidian's `[[Note]]`, `[[Note#Part|shown]]` and `![[figure.png|300]]`: a link shows its text
 # (paper and Anki cannot follow it), an embedded image is an image found by its name in the tree.
-_WIKI = re.compile(r"(!?)\[\[([^\[\]|\n]+)(?:\|([^\[\]\n]*))?\]\]")
+# The alias may hold a bracketed citation (`[[Paper|Sanders et al. [24]]]`) and math (`… $J$ …`).
+_WIKI = re.compile(r"(!?)\[\[([^\[\]|\n]+)(?:\|((?:[^\[\]\n]|\[[^\[\]\n]*\])*))?\]\]")
 WIKI_EMBED = "ankigen.wiki_embed"  # token.meta key: an image named the Obsidian way
 
 
@@ -93,9 +94,16 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
             token.children = [alt] if alt.content else []
             token.content = alt.content
             token.meta = {WIKI_EMBED: True}
+        elif shown:
+            # the alias as the vault shows it: Markdown, its math typeset, read like a link's text
+            end, most = m.end(), state.posMax
+            state.pos, state.posMax = m.start(3), m.end(3)
+            state.md.inline.tokenize(state)
+            state.pos, state.posMax = end, most
+            return True
         else:
             token = state.push("text", "", 0)
-            token.content = shown or target.split("#")[0].split("/")[-1].removesuffix(".md") or target
+            token.content = target.split("#")[0].split("/")[-1].removesuffix(".md") or target
     state.pos = m.end()
     return True
 
@@ -239,6 +247,7 @@ def _display_then_prose(state: StateBlock, start: int, closing: int, silent: boo
     token.content = state.src[state.bMarks[start] + state.tShift[start] + 2:state.bMarks[closing] + state.tShift[closing]]
     token.markup = "$$"
     token.map = [start, closing + 1]
+    token.meta["prose_after"] = True  # its last line goes on as prose
     rest = state.bMarks[closing] + state.tShift[closing] + 2
     while rest < state.eMarks[closing] and state.src[rest] in " \t":
         rest += 1
@@ -251,7 +260,11 @@ def _display_left_open(state: StateBlock, start: int) -> bool:
     """Whether the lines of prose just above `start` (back to a blank one) open a `$$` they do not
     close: `> $$`, a formula on lines without `>`, then `$$`, as notes quote a textbook's steps."""
     opened, line = 0, start - 1
-    while line >= 0:
+    # Not past a formula just closed with prose after its `$$` (_display_then_prose): that line's
+    # prose is where the paragraph began, its `$$` the formula's.
+    floor = next((t.map[1] - (1 if t.meta.get("prose_after") else 0) for t in reversed(state.tokens)
+                  if t.type == "math_block" and t.map), 0)
+    while line >= floor:
         text = state.src[state.bMarks[line]:state.eMarks[line]]
         text = text.lstrip(" >")
         if not text.strip():
