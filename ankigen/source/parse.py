@@ -104,12 +104,19 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
     level = f"h{meta.card_heading}"
     starts = [i for i, t in enumerate(tokens) if _is_boundary(t, meta.card_heading)]
     cards = []
+    parents: dict[int, str] = {}  # the latest heading at each level above the cards'
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
         if tokens[start].tag != level:
+            depth = int(tokens[start].tag[1])
+            parents = {k: v for k, v in parents.items() if k < depth}
+            parents[depth] = _ATTRS_AT_END.sub("", tokens[start + 1].content).strip()
             _warn_outside(f, tokens, start, end, meta.card_heading)
             continue
-        card = _card(f, tokens, start, end, meta, env)
+        # A card asked by a ### heading of a book stands under its ## chapter: shown above the
+        # question ("（1）Encoder 模块" alone says little). A file's # title is its deck already.
+        crumb = " › ".join(parents[k] for k in sorted(parents) if 2 <= k < meta.card_heading and parents[k])
+        card = _card(f, tokens, start, end, meta, env, crumb)
         if card is not None:
             cards.append(card)
     if not any(tokens[i].tag == level for i in starts):
@@ -384,7 +391,11 @@ def _prose_size(text: str) -> int:
     return len(text) + 2 * len(HAN_CHAR.findall(text))
 
 
-def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict) -> Card | None:
+_ATTRS_AT_END = re.compile(r"\s*\{[^{}]*\}\s*$")
+
+
+def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, env: dict,
+          crumb: str = "") -> Card | None:
     md = markdown()
     head = tokens[start]
     line = head.map[0] + 1
@@ -433,7 +444,9 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
     return Card(
         id=card_id,
         question=question,
-        front_html=(f'<div class="question">{question_html}</div>'
+        front_html=((f'<div class="crumb">{render_html(md.parseInline(crumb, env), env).strip()}</div>\n'
+                     if crumb else "")
+                    + f'<div class="question">{question_html}</div>'
                     + (f'\n<div class="front-more">{front_html}</div>' if front_html else "")),
         back_html=back_html,
         deck=meta.deck,
