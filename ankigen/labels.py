@@ -31,7 +31,9 @@ class Labels:
 
 LABELS = {
     "zh": Labels(
-        checked=("✓ {n} 处公式已验算", "✓ {n} 处公式已验算"),
+        # what was checked, as a learner counts it: steps of working, not "formulas" (a card
+        # showing two formulas may hold five checked steps)
+        checked=("✓ 本卡 {n} 处计算与推导已验算", "✓ 本卡 {n} 处计算与推导已验算"),
         reverse_prompt="这是哪个问题的答案？",
         cards=("{n} 张卡片", "{n} 张卡片"),
         contents="目录",
@@ -42,7 +44,7 @@ LABELS = {
         typst_lang='lang: "zh", region: "cn"',
     ),
     "en": Labels(
-        checked=("✓ {n} formula checked", "✓ {n} formulas checked"),
+        checked=("✓ {n} step of working on this card checked", "✓ {n} steps of working on this card checked"),
         reverse_prompt="Which question does this answer?",
         cards=("{n} card", "{n} cards"),
         contents="Contents",

@@ -47,7 +47,7 @@ def test_bundled_deck_imports_into_anki(bundled: Path, anki) -> None:
     conv = notes["conv-output-size"]
     assert "\\lfloor" in conv["Back"] and conv["Source"] == "03-卷积.md#conv-output-size"
     # language = "zh" in the project, and card_footer's default shows the checks only.
-    assert re.fullmatch(r'<span class="checks">✓ \d+ 处公式已验算</span>', conv["Checks"]), conv["Checks"]
+    assert re.fullmatch(r'<span class="checks">✓ 本卡 \d+ 处计算与推导已验算</span>', conv["Checks"]), conv["Checks"]
     assert "rnn" in notes["bert-sizes"].tags
     # Multiple-choice questions carry their options on the front.
     assert "A. YOLO" in notes["mcq-seq2seq"]["Front"] and "A. YOLO" not in notes["mcq-seq2seq"]["Back"]

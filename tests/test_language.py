@@ -54,8 +54,8 @@ def _settings(project: Path, *lines: str) -> None:
 def test_the_table_has_every_language_and_nothing_else() -> None:
     assert tuple(LABELS) == LANGUAGES == ("zh", "en")
     en, zh = LABELS["en"], LABELS["zh"]
-    assert (en.checked_text(1), en.checked_text(4)) == ("✓ 1 formula checked", "✓ 4 formulas checked")
-    assert (zh.checked_text(1), zh.checked_text(4)) == ("✓ 1 处公式已验算", "✓ 4 处公式已验算")
+    assert (en.checked_text(1), en.checked_text(4)) == ("✓ 1 step of working on this card checked", "✓ 4 steps of working on this card checked")
+    assert (zh.checked_text(1), zh.checked_text(4)) == ("✓ 本卡 1 处计算与推导已验算", "✓ 本卡 4 处计算与推导已验算")
     assert (en.cards_text(1), en.cards_text(2), zh.cards_text(2)) == ("1 card", "2 cards", "2 张卡片")
 
 
@@ -156,8 +156,8 @@ def test_english_deck_fields_in_anki(project: Path, tmp_path: Path) -> None:
     _settings(project, "pdf = false")
     assert run("build").exit_code == 0
     notes = _fields(project, tmp_path, "en")
-    assert notes["sum"]["Checks"] == '<span class="checks">✓ 2 formulas checked</span>'
-    assert notes["product"]["Checks"] == '<span class="checks">✓ 1 formula checked</span>'
+    assert notes["sum"]["Checks"] == '<span class="checks">✓ 2 steps of working on this card checked</span>'
+    assert notes["product"]["Checks"] == '<span class="checks">✓ 1 step of working on this card checked</span>'
     assert notes["stride"]["Checks"] == ""  # nothing checked, no source asked for: no footer
     assert {k: n["Source"] for k, n in notes.items()} == {k: f"words.md#{k}" for k in ("sum", "product", "stride")}
     assert notes["stride"]["Reverse"] == "Which question does this answer?" and notes["stride"]["cards"] == 2
@@ -169,21 +169,21 @@ def test_chinese_deck_fields_in_anki(project: Path, tmp_path: Path) -> None:
     _settings(project, "pdf = false")
     assert run("build").exit_code == 0
     notes = _fields(project, tmp_path, "zh")
-    assert notes["sum"]["Checks"] == '<span class="checks">✓ 2 处公式已验算</span>'
+    assert notes["sum"]["Checks"] == '<span class="checks">✓ 本卡 2 处计算与推导已验算</span>'
     assert notes["stride"]["Reverse"] == "这是哪个问题的答案？" and notes["stride"]["cards"] == 2
     assert notes["sum"]["Source"] == "术语.md#sum"
     # The setting wins over the cards' language.
     _settings(project, 'language = "en"')
     assert run("build").exit_code == 0
     notes = _fields(project, tmp_path, "zh-en")
-    assert notes["sum"]["Checks"] == '<span class="checks">✓ 2 formulas checked</span>'
+    assert notes["sum"]["Checks"] == '<span class="checks">✓ 2 steps of working on this card checked</span>'
     assert notes["stride"]["Reverse"] == "Which question does this answer?"
 
 
 @pytest.mark.parametrize("setting, sum_checks, stride_checks", [
-    ("true", '<span class="checks">✓ 2 formulas checked</span>', ""),
+    ("true", '<span class="checks">✓ 2 steps of working on this card checked</span>', ""),
     ("false", "", ""),
-    ('["checks", "source"]', '<span class="checks">✓ 2 formulas checked</span>'
+    ('["checks", "source"]', '<span class="checks">✓ 2 steps of working on this card checked</span>'
                              '<span class="source">Q&amp;A &lt;1&gt;.md#sum</span>',
      '<span class="source">Q&amp;A &lt;1&gt;.md#stride</span>'),
     ('["source"]', '<span class="source">Q&amp;A &lt;1&gt;.md#sum</span>',

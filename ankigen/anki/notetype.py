@@ -24,7 +24,7 @@ FIELDS = (
     "Extra",    # reserved: shown under the answer when non-empty
     "Hint",     # reserved: a tap-to-reveal hint on the front when non-empty
     "Reverse",  # non-empty makes a second, reversed card (Back → Front)
-    "Checks",   # the footer's HTML: "✓ n 处公式已验算" (labels.py), and the source when card_footer asks
+    "Checks",   # the footer's HTML: "✓ 本卡 n 处计算与推导已验算" (labels.py), and the source when card_footer asks
     "Source",   # file#id of the card in the sources (the file alone for a card without an id)
     "Id",       # the card's {#id}, empty when it has none
 )

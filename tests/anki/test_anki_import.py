@@ -331,7 +331,7 @@ def test_cloze_notes_import_with_one_card_per_deletion(project: Path, anki) -> N
     assert "[...]" in first.question() and "几?" in relu.cards()[1].question()
     assert "1" in first.answer()
     assert "112" not in conv.cards()[0].question().split("</style>")[-1]
-    assert conv["Checks"] == '<span class="checks">✓ 1 处公式已验算</span>'  # a Chinese deck: zh
+    assert conv["Checks"] == '<span class="checks">✓ 本卡 1 处计算与推导已验算</span>'  # a Chinese deck: zh
 
     # Rebuilt without changes and re-imported: nothing is touched.
     (project / ".ankigen-cache" / "build.json").unlink()
