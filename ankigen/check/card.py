@@ -229,6 +229,10 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                                 or p in state.matrices.get(0, {}) for p in _parameter_symbols(head)):
         head = None  # \text{tr}(\mathbf{A}) = 1 + 4 of the card's A: a value, not what tr means
     after_definition = False
+    if head is not None:
+        fn = function_def(toks, head, scope)[1]
+        if not set(fn.params) & fn.body.free_symbols and not fn.body.is_number is False:
+            head = None  # tr(B) = 2 + 3 + 6 of a B written out elsewhere: a value of tr, not what tr is
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = function_def(toks, head, scope)
         state.define_function(name, fn)

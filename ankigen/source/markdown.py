@@ -436,9 +436,16 @@ def blank_gaps(latex: str) -> list[tuple[int, int]]:
         while k < len(level_at) and level_at[k][0] <= gap.start():
             level = level_at[k][1]
             k += 1
-        if level == 0:
+        before = TEX_COMMENT.sub("", latex[:gap.start()])  # `\mathbf{B} = % a note`: still open
+        if level == 0 and not _OPEN_END.search(before) and not _CONTINUED.match(latex[gap.end():]):
             gaps.append(gap.span())
     return gaps
+
+
+# A formula that stops at a relation or operator (`\mathbf{B} =`, blank line, the matrix) or one that
+# starts with one goes on across the blank line: Typora authors space out one formula so.
+_OPEN_END = re.compile(r"(?:[=+\-*/<>&(,]|\\\\|\\(?:times|cdot|le|ge|leq|geq|ne|neq|approx|in|to|pm))\s*$")
+_CONTINUED = re.compile(r"\s*(?:[=+\-*/<>&)]|\\(?:times|cdot|le|ge|leq|geq|ne|neq|approx|pm)\b)")
 
 
 def split_at_gaps(latex: str) -> list[tuple[int, str]]:
