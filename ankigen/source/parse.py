@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.labels import HAN_CHAR
-from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, markdown, option_lines, render_html,
+from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, is_cjk, markdown, option_lines, render_html,
                                      split_at_gaps)
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
@@ -434,7 +434,7 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
                   hint="write the answer below the heading, before the next heading of its level, or delete "
                        "the heading", length=len(f.line(line)))
         return None
-    back_html = _answer_key(question_html + front_html, answer) + back_html
+    back_html = _answer_key(question_html + front_html, answer) + _short(answer, back_html)
     if card_id is None:
         f.warning(line, 1, "S025", "card has no id; editing its question will make it a new card in Anki",
                   hint="end the heading with a stable id, e.g. '## … {#my-card}'", length=len(f.line(line)))
@@ -467,6 +467,19 @@ def _card(f: _File, tokens: list[Token], start: int, end: int, meta: FileMeta, e
 # How an answer names the correct options: `**B**。…`, `答案：A、C`, `Answer: B and D`.
 _KEY = re.compile(r"^(?:(?:正确)?答案(?:是|为|选)?|(?i:(?:the\s+)?(?:correct\s+)?answers?(?:\s+is|\s+are)?))?"
                   r"\s*[:：]?\s*([A-H](?:\s*(?:[,，、/&]|and|和|与)\s*[A-H])*)(?![A-Za-z])(?!\s+[a-z])")
+
+
+def _short(answer: list[Token], html: str) -> str:
+    """A one-line answer ("不一定。", "Adam") set larger (card.css): on a card with a long question it
+    was the least visible thing there."""
+    blocks = [k for k, t in enumerate(answer) if t.level == 0 and t.nesting != -1]
+    if len(blocks) != 1 or answer[blocks[0]].type != "paragraph_open" or not html.startswith("<p>"):
+        return html
+    text = answer[blocks[0] + 1].content
+    width = sum(2 if is_cjk(ch) else 1 for ch in text.strip())
+    if width > 24 or "$" in text or "\n" in text.strip():
+        return html
+    return '<p class="short-answer">' + html[len("<p>"):]
 
 
 def _answer_key(front: str, answer: list[Token]) -> str:

@@ -28,7 +28,7 @@ _ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "a": {"href", 
 
 # Classes of ours that must survive when a card with raw HTML is sanitised as a whole.
 _OPTION_CLASSES = {"option"} | {f"opt-{c}" for c in "ABCDEFGH"}
-_OUR_CLASSES = {"p": {"options"} | _OPTION_CLASSES, "li": _OPTION_CLASSES,
+_OUR_CLASSES = {"p": {"options", "short-answer"} | _OPTION_CLASSES, "li": _OPTION_CLASSES,
                 "span": _OPTION_CLASSES | {"ag-key"} | {f"ag-key-{c}" for c in "ABCDEFGH"}}
 
 TAGS = re.compile(r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9-]*)\b([^>]*)>?", re.S)

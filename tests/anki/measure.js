@@ -193,6 +193,7 @@
     dividers, code_px: minCode, code_wraps: codeWraps,
     headings: Array.from(qa.querySelectorAll(".ankigen h1, .ankigen h2, .ankigen h3, .ankigen h4, .ankigen h5, .ankigen h6"))
       .filter(visible).map((h) => ({ tag: h.tagName.toLowerCase(), px: parseFloat(getComputedStyle(h).fontSize) })),
+    short_px: Array.from(qa.querySelectorAll(".short-answer")).filter(visible).map((el) => parseFloat(getComputedStyle(el).fontSize)),
     text_px: (() => { const p = qa.querySelector(".ankigen.back p"); return p ? parseFloat(getComputedStyle(p).fontSize) : null; })(), clozes, text_color,
     images: Array.from(qa.querySelectorAll("img")).map((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0, right: img.getBoundingClientRect().right })), text: clip(qa.innerText, 200),
   };

@@ -550,5 +550,5 @@ def test_what_an_import_will_not_do_is_said_by_the_build(project: Path, anki) ->
 
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert len(log.conflicting) == 1  # what B003 said: the edit does not arrive
-    assert anki.notes()["two"]["Back"] == "<p>Four.</p>"
+    assert anki.notes()["two"]["Back"] == '<p class="short-answer">Four.</p>'
     assert anki.col.decks.name(anki.notes()["stride"].cards()[0].did) == old_deck  # what B004 said

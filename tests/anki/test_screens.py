@@ -71,7 +71,7 @@ def _problems(rendered, check) -> list[str]:
 def test_every_card_side_was_rendered(rendered) -> None:
     hard = {s.name for s in rendered["hard"]}
     for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options", "derivation-chain",
-                 "options-paragraphs", "options-list",
+                 "options-paragraphs", "options-list", "short-answer", "headings",
                  "cloze-formula/1", "cloze-formula/2", "reversed/2", "image", "display-in-sentence",
                  "wider-inline", "array-in-line", "assistive-mml"):
         assert any(n.startswith(case) for n in hard), case
@@ -143,6 +143,14 @@ def test_headings_inside_an_answer_are_never_smaller_than_its_text(rendered) -> 
     assert len(sides) == 4 and all({h["tag"] for h in s.facts["headings"]} >= {"h4", "h5", "h6"} for s in sides)
     assert _problems(rendered, lambda f: [f"{h['tag']} at {h['px']} px under {f['text_px']} px text"
                                           for h in f["headings"] if f["text_px"] and h["px"] < f["text_px"] - 0.5]) == []
+
+
+def test_a_one_line_answer_is_set_larger_than_the_text(rendered) -> None:
+    sides = [s for s in rendered["hard"] if s.name == "short-answer/1 back"]
+    assert len(sides) == 4
+    for s in sides:
+        body = 17 if s.facts["viewport"] < 500 else 19  # card.css: the text's size on a phone and a desktop
+        assert s.facts["short_px"] and min(s.facts["short_px"]) >= 1.15 * body, (s.where(), s.facts["short_px"])
 
 
 def test_code_is_at_least_14_px(rendered) -> None:
