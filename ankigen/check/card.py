@@ -151,7 +151,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
             _probabilities(state, prose.probabilities(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
-        condition = (prose.condition(formula) or prose.scaled(formula)) and mark != "check"
+        condition = prose.condition(formula) or prose.scaled(formula)
         for k, stmt in enumerate(found):
             if (stmt.condition or condition) and mark != "check":
                 continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
@@ -229,12 +229,11 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                                 or p in state.matrices.get(0, {}) for p in _parameter_symbols(head)):
         head = None  # \text{tr}(\mathbf{A}) = 1 + 4 of the card's A: a value, not what tr means
     after_definition = False
-    if head is not None:
-        fn = function_def(toks, head, scope)[1]
-        if not set(fn.params) & fn.body.free_symbols and not fn.body.is_number is False:
-            head = None  # tr(B) = 2 + 3 + 6 of a B written out elsewhere: a value of tr, not what tr is
+    defined = function_def(toks, head, scope) if head is not None else None
+    if defined is not None and not set(defined[1].params) & defined[1].body.free_symbols and defined[1].body.is_number:
+        head = None  # tr(B) = 2 + 3 + 6 of a B written out elsewhere: a value of tr, not what tr is
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
-        name, fn, _ = function_def(toks, head, scope)
+        name, fn, _ = defined
         state.define_function(name, fn)
         toks = toks[head[2] + 1:]
         if not any(is_relation(t) for t in toks):

@@ -8,7 +8,7 @@ import sympy as sp
 from ankigen.check.matrices import IDENTITY, Det, is_matrix
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vectors import BOLD
-from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS, Opaque,
+from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
                                       safe_pow, symbol, unsupported)
 
 
@@ -25,9 +25,9 @@ class Commands:
             return sp.pi
         if name in ("\\Delta", "\\delta") and self._starts_name(self.peek(1)):
             return self.difference(t)
-        if name in ("\\Theta", "\\Omega") and self.peek(1).text in ("(", "\\left"):
-            self.next()  # \Theta(n \log n): an order of growth
-            return Opaque(sp.Symbol(f"{name}(…)"), self.atom())
+        growth = self.order_of_growth(name, 1, ("(", "\\left")) if name in ("\\Theta", "\\Omega") else None
+        if growth is not None:
+            return growth
         if name[1:] in GREEK:
             return self.named(t)
         if name == "\\infty":

@@ -9,7 +9,7 @@ import sympy as sp
 from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
-from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, Opaque, family, no_tuple,
+from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, no_tuple,
                                       symbol, unsupported)
 
 
@@ -450,12 +450,11 @@ class Names:
         matrix's when it decorates one); of an expression (\\hat{x + y}), not read."""
         self.next()
         inner = self.braced("decoration") if self.at("{") else [self.next()]
-        if len(inner) == 1 and inner[0].text in ("O", "o", "\\Theta", "\\Omega") and \
-                self.peek().text in ("(", "\\left", "\\!"):
-            while self.at("\\!"):
-                self.next()
+        if len(inner) == 1 and inner[0].text in ("O", "o", "\\Theta", "\\Omega"):
             # \tilde{O}(n), \tilde{\Theta}(…): an order of growth up to log factors
-            return Opaque(sp.Symbol(f"{t.text}{{{inner[0].text}}}(…)"), self.atom())
+            growth = self.order_of_growth(f"{t.text}{{{inner[0].text}}}", 0, ("(", "\\left", "\\!"))
+            if growth is not None:
+                return growth
         if len(inner) == 1 and (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
             name = f"{t.text}{{{inner[0].text}}}"
             try:

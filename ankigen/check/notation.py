@@ -26,6 +26,17 @@ def opaque(name: str, *args: sp.Expr) -> sp.Expr:
 class Notation:
     """The part of the Parser that reads this notation; mixed into it, so `self` is the Parser."""
 
+    def order_of_growth(self, label: str, ahead: int, openers: tuple[str, ...]) -> sp.Expr | None:
+        """`O(N^2 \\log N)`, `\\Theta(…)`, `\\tilde{O}(…)`: an order of growth, opaque, when the token
+        `ahead` of here opens its argument (the `ahead` tokens before it, the symbol, are consumed);
+        None, with nothing consumed, when it does not (O times N^2 is then read as written)."""
+        if self.peek(ahead).text not in openers:
+            return None
+        self.i += ahead
+        while self.at("\\!"):
+            self.next()
+        return opaque(f"{label}(…)", self.atom())
+
     def calligraphic(self, t: Tok) -> sp.Expr:
         """`\\mathcal{L}`, `\\mathscr{D}`: a name of its own (a loss, a data set), applied when called."""
         self.next()

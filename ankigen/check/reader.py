@@ -340,9 +340,10 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             self.next()
             return self.number(t)
         if t.kind == "letter":
-            if t.text in _ASYMPTOTIC and self.peek(1).text in ("(", "\\left", "\\big", "\\Big", "\\bigl"):
-                self.next()  # O(N^2 \log N): an order of growth, not O times N^2 log N
-                return opaque(f"{t.text}(…)", self.atom())
+            growth = self.order_of_growth(t.text, 1, ("(", "\\left", "\\big", "\\Big", "\\bigl")) \
+                if t.text in _ASYMPTOTIC else None
+            if growth is not None:
+                return growth
             if self._bare_function(t):
                 return self.atom()
             return self.named(t)

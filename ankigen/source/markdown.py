@@ -369,7 +369,7 @@ def _render_inline_math(self, tokens, idx, options, env) -> str:
     # Too wide for a phone's line: there it stands on a line of its own, in display style, broken
     # into rows where it can be; a desktop's line holds it, unless it is wider than even that.
     wider = " math-wider" if w > WIDER_INLINE_EM else ""
-    return _ours(env, f'<span class="math-wide ag-wide{wider}">{html}</span>' + _display_formula(latex, "span", "math ag-narrow"))
+    return _ours(env, f'<span class="math-wide ag-wide{wider}">{html}</span>' + _display_formula(latex, "span", "math ag-narrow", phone_only=True))
 
 
 def _fit_class(w: float, long: tuple[float, float] = LONG_DISPLAY_EM) -> str:
@@ -381,13 +381,14 @@ def _fit_class(w: float, long: tuple[float, float] = LONG_DISPLAY_EM) -> str:
 _ROWS_FIT = (PHONE_ROW_EM + 1.5, (PHONE_ROW_EM + 1.5) / 0.88)
 
 
-def _display_formula(latex: str, tag: str, classes: str) -> str:
+def _display_formula(latex: str, tag: str, classes: str, phone_only: bool = False) -> str:
     """One display formula. Too wide for a phone, it is written twice: as the author wrote it for a
     wide screen (in rows too if even that is too narrow), and broken into rows at its relations
-    for a phone (card.css shows one of the two); what cannot break is set a step smaller there."""
+    for a phone (card.css shows one of the two); what cannot break is set a step smaller there.
+    `phone_only`: an inline formula's phone line, the only version there is to write."""
     w = mathfit.width(latex)
     narrow = mathfit.rows(latex, PHONE_ROW_EM) if w > LONG_DISPLAY_EM[0] else None
-    if classes.endswith("ag-narrow"):  # an inline formula's phone line: nothing else to show there
+    if phone_only:
         tex, fit = narrow or (latex, w)
         return f'<{tag} class="{classes}{_fit_class(fit, _ROWS_FIT if narrow else LONG_DISPLAY_EM)}">\\[{_math_text(tex)}\\]</{tag}>'
     if narrow is None:
@@ -538,8 +539,8 @@ def _lone_option(tokens: list[Token], idx: int) -> str | None:
     if own is None:
         return None
     kind, level = tokens[idx].type, tokens[idx].level
-    siblings = [i for i, t in enumerate(tokens) if t.type == kind and t.level == level and i != idx]
-    near = [i for i in siblings if abs(i - idx) <= 5]  # the block just before or after this one
+    near = [i for i in range(max(0, idx - 5), min(len(tokens), idx + 6))  # the block just before or after
+            if i != idx and tokens[i].type == kind and tokens[i].level == level]
     return own if any(letter_at(i) for i in near) else None
 
 
