@@ -442,7 +442,9 @@ OUTPUTS = (
          md(_CAT + "![a cat](cat.png)\n", "", "build", _PNG_FILE)),
     Code("O010", WARNING, "an answer continues on further cut-out cards",
          "A cut-out card of the PDF holds a fixed amount; a longer answer continues on the next cards, "
-         "which is harder to study from.",
+         "which is harder to study from. A block taller than a card is divided (code by lines, a table by "
+         "rows under its header, a list by items, a paragraph by sentences); one that cannot be (a formula "
+         "or an image) is printed only on the study sheet, with a pointer on the card, and the message says so.",
          "shorten the answer, or choose fewer, larger cards per page (`--cards-per-page`)",
          md("## A long answer {#long}\n\n"
             + "\n\n".join(f"Point {n}: " + "a few more words " * 20 for n in range(1, 11)) + "\n", "", "build"),

@@ -20,6 +20,7 @@ class Labels:
     cut_out: str  # the heading (and bookmark) of the cut-out cards
     cut_out_intro: str  # how to print them; plain text, escaped where it is typeset
     continued: str  # after the question of a cut-out card whose answer goes on over {total}
+    too_big: str  # instead of a part of an answer no cut-out card can hold at a readable size
     typst_lang: str  # Typst's text settings: line breaking and quotation marks follow them
 
     def checked_text(self, n: int) -> str:
@@ -41,6 +42,7 @@ LABELS = {
         cut_out_intro="正面在奇数页、背面在其后的偶数页。双面打印时选择“长边翻转”，沿虚线裁开后，"
                       "每张卡片的背面恰好是它的答案。",
         continued="（续 {n}/{total}）",
+        too_big="（这一部分放不进卡片，见学习页上的卡片 {id}）",
         typst_lang='lang: "zh", region: "cn"',
     ),
     "en": Labels(
@@ -53,6 +55,7 @@ LABELS = {
                       "double-sided, flipping on the long edge, and cut along the dashed lines: the back "
                       "of every card is its answer.",
         continued="(continued {n}/{total})",
+        too_big="(This part does not fit on a card: see card {id} on the study sheet.)",
         typst_lang='lang: "en"',
     ),
 }

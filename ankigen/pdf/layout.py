@@ -20,6 +20,7 @@ from ankigen.run.output import scratch
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS
 from ankigen.source.markdown import clozes, shown_math
+from ankigen.source.mathfit import rows, width
 from ankigen.model import Card
 from ankigen.source.parse import CLOZE
 from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
@@ -29,7 +30,7 @@ from ankigen.pdf.fonts import check_fonts
 from ankigen.pdf.images import place
 from ankigen.pdf.measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
                                  read_answers)
-from ankigen.pdf.markup import escape, inline, string, to_blocks
+from ankigen.pdf.markup import FILLED_CLOSE, FILLED_MATH_OPEN, FILLED_OPEN, Split, escape, inline, string, to_split_blocks
 from ankigen.pdf.options import PAPERS, PdfOptions
 from ankigen.pdf.texmath import to_typst
 
@@ -37,6 +38,7 @@ MIN_SIZE_PT = SIZES_PT[-1]
 CARD_MARGIN_MM = 10.0
 CELL_INSET_MM = 4.5
 CONTINUATION_RESERVE_PT = 12.0
+ROWS_FROM = 0.85  # a display formula is shrunk to at most this, and not below MIN_SIZE_PT, before it breaks into rows
 BLOCK_GAP_EM = 0.65
 
 
@@ -52,7 +54,9 @@ _PREAMBLE = """
 #set text(font: ("Libertinus Serif", {font}), size: 10.5pt, {lang})
 #set par(spacing: {gap}em, leading: 0.6em, justify: false)
 #set block(spacing: {gap}em)
-#show raw: set text(font: ("DejaVu Sans Mono", "Noto Sans Mono CJK SC", {font}))
+#show raw: set text(font: ("DejaVu Sans Mono", "Noto Sans Mono CJK SC", {font}), size: 1.25em)
+#let opt(letter, body) = body
+#let optkey(letter, body) = highlight(fill: rgb("#d3ecd3"), extent: 1.5pt, [#body ✓])
 #let code-block(body) = block(fill: luma(244), inset: 5pt, radius: 2pt, width: 100%, body)
 #let quote-block(body) = block(inset: (left: 7pt), stroke: (left: 1.5pt + luma(170)), body)
 #show math.equation: set text(font: ("New Computer Modern Math", {font}))
@@ -95,15 +99,16 @@ _FRONT = """
 _STUDY_CARD = """
 #let study-card(id, q, front, answer) = block(breakable: true, below: 1.4em, width: 100%)[
   #text(weight: "bold", size: 11pt)[#q]
-  #front
+  #if front != [] { block(width: 100%, front) }
   #block(width: 100%, inset: (left: 1em), answer)
   #align(right, text(6.5pt, fill: luma(130), raw(id)))
 ]
 """
 
+# How to print the cards, in the top margin of their first page (a page of its own would need a
+# blank page after it, so that the fronts stay on odd pages).
 _INTRO = """
-#heading(level: 1)[{heading}]
-{text}
+#place(top + left, dy: -{lift}mm, block(width: 100%, text(7.5pt, fill: luma(90))[#strong[{heading}.] {text}]))
 """
 
 _CARDS = """
@@ -151,14 +156,17 @@ class _Marked:
     formulas: dict[str, str]  # its display formulas, by key (they are measured)
     natives: dict[str, str]  # every translated formula it uses, by key (they are validated)
     notes: tuple[tuple[str, str, str], ...] = ()  # (code, message, LaTeX) of each formula shown another way
+    splits: tuple[tuple[int, Split], ...] = ()  # how the answer's long blocks divide (markup.Split)
 
 
 class _Renderer:
     """Turns cards into Typst markup, collecting formula drawings and images in one folder. Each
     formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
 
-    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None) -> None:
+    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None,
+                 rows_limit: float | None = None) -> None:
         self.folder = folder
+        self.rows_limit = rows_limit  # in em: what a cut-out card holds at the smallest size
         self.drawer = drawer
         self.sink = sink
         self.image_cache = image_cache  # images scaled to what a page prints, by content
@@ -180,6 +188,9 @@ class _Renderer:
             self._used[key] = native
             if display:
                 self.formulas[key] = native
+                rows = self._rows(latex)
+                if rows is not None:
+                    return f'#dm("{key}", alt: "{rows[0]}", rows: [{rows[1]}])[{native}]'
                 return f'#dm("{key}")[{native}]'
             return native
         drawing = self.drawer.draw(latex, display)
@@ -196,8 +207,24 @@ class _Renderer:
             return f"#md({string(drawing.name)}, {drawing.width:.3f})"
         return f"#mi({string(drawing.name)}, {drawing.width:.3f}, {drawing.depth:.3f})"
 
+    def _rows(self, latex: str) -> tuple[str, str] | None:
+        """The key and Typst math of the formula broken into aligned rows at its relation signs,
+        for a cell too narrow for it at the smallest size (dm() chooses); None when it cannot break."""
+        if self.rows_limit is None or width(latex) <= self.rows_limit * ROWS_FROM:
+            return None
+        broken = rows(latex, self.rows_limit * 0.9)  # mathfit measures as MathJax does, roughly
+        native = to_typst(broken[0], True) if broken is not None else None
+        if native is None or digest(native) in self.rejected:
+            return None
+        key = digest(native)
+        self._used[key] = self.formulas[key] = native
+        return key, native
+
     def side(self, card: Card, md_text: str) -> list[str]:
-        return to_blocks(md_text, self.math, self._image_for(card))
+        return self.split_side(card, md_text)[0]
+
+    def split_side(self, card: Card, md_text: str) -> tuple[list[str], dict[int, Split]]:
+        return to_split_blocks(md_text, self.math, self._image_for(card))
 
     def _usable_image(self, media, card: Card) -> str | None:
         """The image's name in the Typst folder, or None when Typst cannot decode it."""
@@ -225,24 +252,26 @@ class _Renderer:
         self.memo_used.add(key)
         kept = memo.get(key) if not card.media else None  # images must be copied into the folder
         if kept is not None and not set(kept[4]) & self.rejected:
-            q, extra, back, formulas, natives = kept
+            q, extra, back, formulas, natives, splits = kept
             self.formulas.update(formulas)
             self.natives.update(natives)
-            return _Marked(q, tuple(extra), tuple(back), formulas, natives)
+            return _Marked(q, tuple(extra), tuple(back), formulas, natives,
+                           splits=tuple((int(i), Split(a, tuple(p), j, z)) for i, a, p, j, z in splits))
         self._used, self._notes, self._drew = {}, {}, False
         q = self.question(card)
         extra = self.side(card, card.front_extra_md) if card.front_extra_md else []
-        back = self.side(card, card.back_md)
+        back, splits = self.split_side(card, card.back_md)
         formulas = {k: self.formulas[k] for k in _DM_KEY.findall("".join([q, *extra, *back]))}
         natives = dict(self._used)
         self.natives.update(natives)
         # Drawings must be written into this build's folder, and their warnings given every build:
         # a card with one is rendered afresh each time.
         if not card.media and not self._drew:
-            memo[key] = [q, extra, back, formulas, natives]
+            memo[key] = [q, extra, back, formulas, natives,
+                         [[i, sp.prefix, list(sp.parts), sp.joiner, sp.suffix] for i, sp in splits.items()]]
         else:
             memo.pop(key, None)
-        return _Marked(q, tuple(extra), tuple(back), formulas, natives, tuple(self._notes))
+        return _Marked(q, tuple(extra), tuple(back), formulas, natives, tuple(self._notes), tuple(splits.items()))
 
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
@@ -265,6 +294,9 @@ class _Renderer:
         return image
 
 
+_MATH_SPAN = re.compile(r"\$\$[\s\S]*?\$\$|\$[^$\n]+\$")
+
+
 def _cloze_sides(card: Card) -> Card:
     """On paper a cloze card shows its deletions as [hint] or […] in front, filled in on the back."""
     def each(text: str, as_written) -> str:
@@ -280,10 +312,67 @@ def _cloze_sides(card: Card) -> Card:
     def shown(text: str) -> str:
         return each(text, lambda body, hint: body)
 
-    filled = f"**{shown(card.question)}**\n\n{shown(card.front_extra_md)}\n\n{shown(card.back_md)}"
+    def marked(text: str) -> str:  # the filled-in words marked, except inside a formula
+        maths = [m.span() for m in _MATH_SPAN.finditer(text)]
+        out, at = [], 0
+        for start, end, _, body, hint in clozes(text):
+            inside = any(a < start < b for a, b in maths)
+            opening = FILLED_MATH_OPEN if "$" in body else FILLED_OPEN
+            out += [text[at:start], body if inside else f"{opening}{body}{FILLED_CLOSE}"]
+            at = end
+        return "".join(out) + text[at:]
+
+    filled = f"**{marked(card.question)}**\n\n{marked(card.front_extra_md)}\n\n{marked(card.back_md)}"
     # Deletions in the answer make the whole card the question, as in Anki's `Text` field.
     front = card.front_extra_md + (f"\n\n{card.back_md}" if CLOZE.search(card.back_md) else "")
     return replace(card, question=hidden(card.question), front_extra_md=hidden(front), back_md=filled)
+
+
+_OPT = re.compile(r'#opt\("([A-H])"\)\[')
+
+
+def _answer_key(card: Card) -> list[str]:
+    """The letters of the options the answer names, as the parse stage found them for Anki."""
+    return re.findall(r"ag-key-([A-H])", card.back_html)
+
+
+def _keyed(blocks: list[str], card: Card) -> str:
+    """The front's options with the correct ones marked (the study sheet shows question and answer)."""
+    key = _answer_key(card)
+    return _OPT.sub(lambda m: f'#optkey("{m.group(1)}")[' if m.group(1) in key else m.group(0), _join(blocks))
+
+
+def _correct_options(blocks: list[str], card: Card) -> str | None:
+    """The options the answer names, marked, for the back of a cut-out card (its front lists them)."""
+    key, found = _answer_key(card), {}
+    text = _join(blocks)
+    for m in _OPT.finditer(text):
+        if m.group(1) in key and m.group(1) not in found:
+            found[m.group(1)] = f'#optkey("{m.group(1)}")[{text[m.end():_closing(text, m.end())]}]'
+    return "#linebreak()".join(found[c] for c in key if c in found) or None
+
+
+def _closing(markup: str, at: int) -> int:
+    """The index of the `]` that closes the content opened just before `at` (markup is ours:
+    a bracket of the text is escaped)."""
+    depth, i = 1, at
+    while i < len(markup):
+        ch = markup[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == '"':  # a string literal: its brackets are text
+            i += 1
+            while i < len(markup) and markup[i] != '"':
+                i += 2 if markup[i] == "\\" else 1
+        elif ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(markup)
 
 
 def _join(blocks: list[str]) -> str:
@@ -324,14 +413,20 @@ def _dm(widths: dict[str, float], body: str) -> str:
     table = ", ".join(f'"{k}": {widths.get(k, 0.0):.4f}' for k in used) or ":"
     return f"""
 #let widths = ({table})
-#let dm(key, body) = layout(size => {{
+#let shrunk(factor, body) = align(center, scale(factor * 100%, reflow: true, body))
+#let dm(key, body, alt: none, rows: none) = layout(size => {{
   let natural = widths.at(key, default: 0) * text.size
-  if natural > size.width {{ align(center, scale(size.width / natural * 100%, reflow: true, body)) }} else {{ body }}
+  if natural <= size.width {{ return body }}
+  let factor = size.width / natural
+  if rows == none or (factor >= {ROWS_FROM} and text.size * factor >= {MIN_SIZE_PT}pt) {{ return shrunk(factor, body) }}
+  let broken = widths.at(alt, default: 0) * text.size
+  if broken <= size.width {{ rows }} else {{ shrunk(size.width / broken, rows) }}
 }})
 """
 
 
-_DM_KEY = re.compile(r'#dm\("([0-9a-f]+)"\)')
+# The keys of display formulas in markup: `#dm("key")[…]`, and `alt: "key"` of their rows.
+_DM_KEY = re.compile(r'(?:#dm\(|alt: )"([0-9a-f]+)"')
 MEASURE_BATCH = 300  # questions per measuring document
 
 
@@ -455,6 +550,23 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
 
 
 @dataclass(frozen=True)
+class _Unit:
+    """A block of an answer on its way onto cut-out cards, with how it divides (or None)."""
+
+    markup: str
+    split: Split | None = None
+    pointer: bool = False  # stands for a block no card can hold, printed only on the study sheet
+
+
+def _markup(piece: list[_Unit]) -> list[str]:
+    return [u.markup for u in piece]
+
+
+CUT_ROUNDS = 4  # rounds of measuring the continuation cards and cutting those that still overflow
+CUT_FILL = 0.85  # a divided block aims below the card's height: its parts differ in height
+
+
+@dataclass(frozen=True)
 class _Piece:
     """One cut-out card: a card, or part of one whose answer continues on the next."""
 
@@ -468,18 +580,18 @@ class _Piece:
 
 
 class _Layout:
-    """The document in chunks: title and contents, study sheet, introduction, cut-out cards."""
+    """The document in chunks: title and contents, study sheet, cut-out cards."""
 
     def __init__(self, cards: list[Card], title: str, opts: PdfOptions, sink: Sink, folder: Path,
                  ts: Typesetter, cache: Path | None, fallback: tuple[str, ...] = ()) -> None:
         self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
-        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None)
+        inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
+        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
         self.words = LABELS[opts.language]
         self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE,
                                          lang=self.words.typst_lang)
-        inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
         # The language is in the key: Typst breaks Chinese and English lines by different rules.
         frame = Frame(inner_w, inner_h,
                       f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}|{opts.language}")
@@ -496,24 +608,94 @@ class _Layout:
                 sink.warning(_formula_span(card, latex), code, message, hint=hint)
         self.fronts = [(m.question, list(m.extra)) for m in marked]
         self.backs = [list(m.back) for m in marked]
+        # A cut-out card's back begins with the correct options, marked: its front lists them.
+        self.card_backs, self.card_splits = [], []
+        for card, m in zip(cards, marked):
+            correct = _correct_options(list(m.extra), card)
+            self.card_backs.append(([correct] if correct else []) + list(m.back))
+            self.card_splits.append({i + bool(correct): split for i, split in m.splits})
         self.front_sides = [[f"#strong[{m.question}]", *m.extra] for m in marked]
         self.broken: set[int] = set()
         measurer = _Measurer(ts, self.preamble, frame, self.measured)
         for k, m in enumerate(marked):
             if _surely_fits(self.front_sides[k], frame):
                 self.measured.sides[_side_key(self.front_sides[k])] = SideFit(SIZES_PT[0])
-            measurer.add(m.formulas, [self.front_sides[k], self.backs[k]])
+            measurer.add(m.formulas, [self.front_sides[k], self.card_backs[k]])
         refused = measurer.finish()
         for k, m in enumerate(marked):
-            keys = [*m.formulas, _side_key(self.front_sides[k]), _side_key(self.backs[k])]
+            keys = [*m.formulas, _side_key(self.front_sides[k]), _side_key(self.card_backs[k])]
             reason = next((refused[key] for key in keys if key in refused), None)
             if reason is not None:
                 self.print_plain(k, reason)
-        sides = {_side_key(b) for b in self.front_sides + self.backs if b}
-        self.measured.save(set(r.formulas), sides, r.memo_used, set(r.natives))
         self.limit = inner_h - CONTINUATION_RESERVE_PT
+        self.continued = self.continuations(marked, frame)
+        sides = {_side_key(b) for b in self.front_sides + self.card_backs if b}
+        sides |= self.cut_keys
+        self.measured.save(set(r.formulas), sides, r.memo_used, set(r.natives))
         self.paper = string(PAPERS[opts.paper][0])
         self.study_page = _STUDY_PAGE.format(paper=self.paper, margin=STUDY_MARGIN, title_text=escape(title))
+
+    def continuations(self, marked: list[_Marked], frame: Frame) -> dict[int, list[list[_Unit]]]:
+        """The cut-out cards of each answer too long for one: its blocks packed by their heights
+        at the smallest size, a block taller than a card divided where it may (code by lines,
+        tables by rows under their header, lists by items, paragraphs by sentences) and otherwise
+        replaced by a pointer to the study sheet. Each card is measured again, and cut again while
+        it does not fit, so that none prints below the smallest size."""
+        todo: dict[int, list[list[_Unit]]] = {}
+        self.cut_keys: set[str] = set()  # every card measured here, kept in the cache
+        for k, m in enumerate(marked):
+            fit = self.measured.sides.get(_side_key(self.card_backs[k])) if self.card_backs[k] else None
+            if k in self.broken or fit is None or fit.size is not None:
+                continue
+            units = [_Unit(b, self.card_splits[k].get(i)) for i, b in enumerate(self.card_backs[k])]
+            todo[k] = self._cut(k, units, list(fit.blocks))
+        done: dict[int, list[list[_Unit]]] = {}
+        for _ in range(CUT_ROUNDS):
+            measurer = _Measurer(self.ts, self.preamble, frame, self.measured)
+            for pieces in todo.values():
+                measurer.add({}, [_markup(piece) for piece in pieces])
+            refused = measurer.finish()
+            for k, pieces in list(todo.items()):
+                out, cut = [], False
+                for piece in pieces:
+                    key = _side_key(_markup(piece))
+                    self.cut_keys.add(key)
+                    fit = self.measured.sides.get(key)
+                    if fit is not None and fit.size is None and key not in refused:
+                        out += self._cut(k, piece, list(fit.blocks))
+                        cut = True
+                    else:
+                        out.append(piece)
+                if cut:
+                    todo[k] = out
+                else:
+                    done[k] = out
+                    del todo[k]
+            if not todo:
+                break
+        return {**done, **todo}  # what is still too tall after every round: fit() scales it
+
+    def _cut(self, k: int, units: list[_Unit], heights: list[float]) -> list[list[_Unit]]:
+        """Units packed into cards by height, each unit taller than a card divided first."""
+        room = self.limit * CUT_FILL
+        sized: list[tuple[_Unit, float]] = []
+        for unit, h in zip(units, heights):
+            parts = unit.split.parts if unit.split is not None else ()
+            if h <= self.limit:
+                sized.append((unit, h))
+            elif len(parts) > 1:
+                runs = min(len(parts), max(2, -(-int(h) // int(room))))
+                per = -(-len(parts) // runs)
+                for start in range(0, len(parts), per):
+                    run = parts[start:start + per]
+                    sub = replace(unit.split, parts=run)
+                    sized.append((_Unit(sub.block(run), sub), h * len(run) / len(parts)))
+            else:
+                card = self.cards[k]
+                text = escape(self.words.too_big.format(id=card.id or card.question[:30]))
+                sized.append((_Unit(f"#emph[{text}]", pointer=True), 3 * MIN_SIZE_PT))
+        gap = BLOCK_GAP_EM * MIN_SIZE_PT
+        return [[sized[i][0] for i in chunk] for chunk in _pack([h for _, h in sized], self.limit, gap)]
 
     def validate(self, natives: dict[str, str]) -> set[str]:
         """The translated formulas Typst refuses. Each validating document holds bare formulas;
@@ -551,20 +733,19 @@ class _Layout:
         q = escape(card.question)
         self.broken.add(k)
         self.fronts[k] = (q, _plain(card.front_extra_md))
-        self.backs[k] = _plain(card.back_md)
+        self.backs[k] = self.card_backs[k] = _plain(card.back_md)
+        self.card_splits[k] = {}
         self.front_sides[k] = [f"#strong[{q}]", *self.fronts[k][1]]
 
     def compiled(self) -> tuple[list[Path], int]:
-        """The PDFs of the study chunks, the introduction and the cut-out chunks, and how many
+        """The PDFs of the study chunks and the cut-out chunks, and how many
         study chunks there are. Each card Typst refuses is printed plain and its chunk compiled again."""
         for _ in range(RETRIES):
             study, study_starts = self.study_sources()
             cut_out, card_starts = self.card_sources()
-            intro = "".join([self.preamble, self.study_page, _INTRO.format(heading=escape(self.words.cut_out),
-                                                                           text=escape(self.words.cut_out_intro))])
-            starts = [*study_starts, [], *card_starts]
+            starts = [*study_starts, *card_starts]
             try:
-                return self.ts.pdfs(study + [intro] + cut_out), len(study)
+                return self.ts.pdfs(study + cut_out), len(study)
             except PdfError as exc:
                 failed = {}
                 for i, refusal in exc.refusals.items():
@@ -579,24 +760,25 @@ class _Layout:
 
     def pdf(self, build_time: int) -> bytes:
         paths, n = self.compiled()
-        study_paths, intro_path, card_paths = paths[:n], paths[n], paths[n + 1:]
-        outlines = [outline(p) for p in study_paths + [intro_path]]
+        study_paths, card_paths = paths[:n], paths[n:]
+        outlines = [outline(p) for p in study_paths]
         counts = [n for n, _ in outlines]
         front_pages = 2  # the title page and one page of contents: a guess, corrected below when wrong
         for _ in range(3):  # the contents' length decides where everything starts, and so its numbers
-            starts = start_pages([front_pages, *counts], [False] * len(counts) + [True])
+            # the cut-out cards (one page here: only where they start matters) begin on a recto
+            starts = start_pages([front_pages, *counts, 1], [False] * (len(counts) + 1) + [True])
             marks = [(name, starts[1 + i] + page) for i, (_, found) in enumerate(outlines) for name, page in found]
+            marks += [(self.words.cut_out, starts[-1])] if card_paths else []
             [front_path] = self.ts.pdfs([self.front_source(marks, build_time)])
             pages, _ = outline(front_path)
             if pages == front_pages:
                 break
             front_pages = pages
-        numbered = starts[-1] + counts[-1]  # the study sheet and the introduction
+        numbered = starts[-2] + counts[-1]  # the study sheet
         numbers_source = _NUMBERS.format(paper=self.paper, margin=STUDY_MARGIN, font=string(self.opts.font),
                                          count=numbered)
         [numbers] = self.ts.pdfs([numbers_source])
-        parts = [Part(front_path), *(Part(p) for p in study_paths), Part(intro_path, recto=True),
-                 *(Part(p, recto=True) for p in card_paths)]
+        parts = [Part(front_path), *(Part(p) for p in study_paths), *(Part(p, recto=True) for p in card_paths)]
         return merge(parts, numbers, range(1, numbered), [(self.words.contents, 1), *marks], self.title, build_time)
 
     def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
@@ -617,9 +799,12 @@ class _Layout:
             for k in indices:
                 card = self.cards[k]
                 q, extra = self.fronts[k]
+                front, back = _keyed(extra, card), _join(self.backs[k])
+                if CLOZE.search(card.question + card.front_extra_md + card.back_md) and k not in self.broken:
+                    # the text once, filled in and marked: its answer side opens with the question
+                    q, front, back = self.backs[k][0], "", _join(self.backs[k][1:])
                 entries.append((_chunk_key(card),
-                                heading + f"#study-card({string(card.id or '')}, [{q}], [{_join(extra)}], "
-                                          f"[{_join(self.backs[k])}])\n"))
+                                heading + f"#study-card({string(card.id or '')}, [{q}], [{front}], [{back}])\n"))
                 owners.append(k)
                 heading = ""
         sources, starts = [], []
@@ -640,10 +825,12 @@ class _Layout:
                               inset_half=CELL_INSET_MM / 2, cols=opts.cols, rows=opts.rows)
         pieces = self.pieces()
         sources, starts = [], []
-        for chunk in split([p.key for p in pieces]):
+        intro = _INTRO.format(lift=CARD_MARGIN_MM - 1.5, heading=escape(self.words.cut_out),
+                              text=escape(self.words.cut_out_intro))
+        for n, chunk in enumerate(split([p.key for p in pieces])):
             lines = self.card_pages([pieces[i] for i in chunk])
             body = "".join(text for text, _ in lines)
-            head = "".join([self.preamble, _dm(self.measured.widths, body), setup])
+            head = "".join([self.preamble, _dm(self.measured.widths, body), setup, intro if n == 0 else ""])
             sources.append(head + body)
             starts.append(_starts(head, lines))
         return sources, starts
@@ -669,33 +856,34 @@ class _Layout:
         return out
 
     def pieces(self) -> list[_Piece]:
-        gap = BLOCK_GAP_EM * MIN_SIZE_PT
         out = []
         for k, card in enumerate(self.cards):
             q, extra = self.fronts[k]
             key, cid = _chunk_key(card), card.id or ""
             if k in self.broken:  # not measured: fit() sizes it, scaling it down if need be
-                out.append(_Piece(key, cid, "none", _join(self.front_sides[k]), "none", _join(self.backs[k]), k))
+                out.append(_Piece(key, cid, "none", _join(self.front_sides[k]), "none", _join(self.card_backs[k]), k))
                 continue
             front_fit = self.measured.sides.get(_side_key(self.front_sides[k]), SideFit(None))
-            back = self.backs[k]
+            back = self.card_backs[k]
             back_fit = self.measured.sides.get(_side_key(back), SideFit(None)) if back else SideFit(MIN_SIZE_PT)
             if back_fit.size is not None:
                 out.append(_Piece(key, cid, _size(front_fit.size), _join(self.front_sides[k]),
                                   _size(back_fit.size), _join(back), k))
                 continue
-            chunks = _pack(list(back_fit.blocks), self.limit, gap)
+            chunks = self.continued.get(k) or [[_Unit(b) for b in back]]
+            pointers = sum(u.pointer for piece in chunks for u in piece)
+            done = ([f"continued on {len(chunks)} cards"] if len(chunks) > 1 else []) + (
+                [f"{pointers} part(s) too big for any card printed only on the study sheet"] if pointers else [])
             self.sink.warning(card.span, "O010",
                               f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
-                              f"continued on {len(chunks)} cards",
+                              + ("; ".join(done) or "printed smaller than the smallest size"),
                               hint="shorten the answer, or choose fewer cards per page (--cards-per-page)")
-            for n, chunk in enumerate(chunks):
+            for n, piece in enumerate(chunks):
                 shown = escape(self.words.continued.format(n=n + 1, total=len(chunks)))
                 label = f" #text(fill: luma(110))[{shown}]" if len(chunks) > 1 else ""
                 front = f"#strong[{q}]{label}" + ("\n\n" + _join(extra) if extra and n == 0 else "")
-                single = len(chunk) == 1 and back_fit.blocks[chunk[0]] > self.limit
-                out.append(_Piece(f"{key}\x1e{n}", cid, "none", front,
-                                  "none" if single else _size(MIN_SIZE_PT), _join([back[i] for i in chunk]), k))
+                fit = self.measured.sides.get(_side_key(_markup(piece)), SideFit(None))
+                out.append(_Piece(f"{key}\x1e{n}", cid, "none", front, _size(fit.size), _join(_markup(piece)), k))
         return out
 
 

@@ -6,18 +6,30 @@ Math goes through a callback that returns the markup of a drawn formula.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import unescape
 
 from markdown_it.token import Token
 
 from ankigen.source import rawhtml
-from ankigen.source.markdown import CHECK_INFO, OPTION, display_parts, is_cjk, markdown, option_lines
+from ankigen.source.markdown import CHECK_INFO, OPTION, display_parts, is_cjk, markdown, option_letter, option_lines
 
 # Characters with a meaning in Typst markup; a backslash makes each one literal. Brackets,
 # braces and `;` too: text right after `#strong[…]` or `#raw(…)` would otherwise continue that
 # call (`**术语**(term)` was "expected function, found content").
 _SPECIAL = set("\\#$*_`<>@[]~=-+/\"'.:(){};")
+
+# What a cloze card's answer side marks as filled in (layout._cloze_sides puts them around each
+# deletion): private-use characters, which no note writes, so that a mark survives Markdown.
+FILLED_OPEN, FILLED_CLOSE = "\ue010", "\ue011"
+FILLED_MATH_OPEN = "\ue012"  # a filled deletion with a formula: highlight() skips equations, a box does not
+_FILLED = re.compile(f"([{FILLED_OPEN}{FILLED_MATH_OPEN}{FILLED_CLOSE}])")
+_FILL = 'fill: rgb("#fde9a8")'
+
+# Where a long paragraph may continue on the next cut-out card: after a sentence.
+_SENTENCE_END = re.compile(r"(?<=[。！？；])|(?<=[.!?;] )")
 
 MathRenderer = Callable[[str, bool], str]  # (latex, display) -> Typst markup
 ImageRenderer = Callable[[str], str]  # media src -> Typst markup
@@ -40,11 +52,28 @@ _INLINE_OPEN = {"b": "#strong[", "strong": "#strong[", "i": "#emph[", "em": "#em
                 "ins": "#underline[", "code": "#["}
 
 
+@dataclass(frozen=True)
+class Split:
+    """A block that may continue on the next cut-out card: its markup is
+    `prefix + joiner.join(parts) + suffix`, and any run of its parts makes a block too (a table's
+    prefix holds its header, so each run repeats it)."""
+
+    prefix: str
+    parts: tuple[str, ...]
+    joiner: str
+    suffix: str
+
+    def block(self, parts: tuple[str, ...] | list[str]) -> str:
+        return self.prefix + self.joiner.join(parts) + self.suffix
+
+
 class _Converter:
     def __init__(self, math: MathRenderer, image: ImageRenderer) -> None:
         self.math = math
         self.image = image
         self.open: list[str] = []  # raw inline HTML tags open in the current paragraph
+        self.filled = 0  # cloze marks open in the current paragraph
+        self.split: Split | None = None  # of the block just converted
 
     def html(self, raw: str) -> str:
         """Raw HTML (a tag, or a block of them) as Typst markup; inline tags open until closed."""
@@ -80,22 +109,59 @@ class _Converter:
                        for kind, piece in rawhtml.math_spans(text))
 
     def close_open(self) -> str:
-        closing = "]" * len(self.open)
-        self.open = []
+        closing = "]" * (len(self.open) + self.filled)
+        self.open, self.filled = [], 0
         return closing
 
+    def _marked_text(self, text: str) -> str:
+        out = []
+        for piece in _FILLED.split(text):
+            if piece == FILLED_OPEN:
+                self.filled += 1
+                out.append(f"#highlight({_FILL})[")
+            elif piece == FILLED_MATH_OPEN:
+                self.filled += 1
+                out.append(f"#box({_FILL}, outset: (y: 2.5pt), radius: 1.5pt)[")
+            elif piece == FILLED_CLOSE:
+                if self.filled:
+                    self.filled -= 1
+                    out.append("]")
+            else:
+                out.append(escape(piece))
+        return "".join(out)
+
     def inline(self, children: list[Token]) -> str:
+        return "".join(self.sentences(children))
+
+    def sentences(self, children: list[Token]) -> list[str]:
+        """The markup of a paragraph in runs that each end after a sentence where nothing is open,
+        so that any run of them is markup too; each option of a multiple-choice question is
+        `#opt(letter)[…]` on its own line."""
+        runs: list[str] = []
         out: list[str] = []
+        depth = 0  # emphasis open at this point
+        options = option_lines(children)
+        in_option = False
+        if options and children and children[0].type == "text" and OPTION.match(children[0].content):
+            out.append(f'#opt("{option_letter(children[0].content)}")[')
+            in_option = True
         for i, t in enumerate(children):
             kind = t.type
             if kind == "text":
-                out.append(escape(t.content))
+                for n, piece in enumerate(_SENTENCE_END.split(t.content)):
+                    if n and out and not (depth or self.open or self.filled or in_option):
+                        runs.append("".join(out))
+                        out = []
+                    out.append(self._marked_text(piece))
             elif kind == "softbreak":
                 before = children[i - 1].content[-1:] if i and children[i - 1].type == "text" else ""
                 nxt = children[i + 1] if i + 1 < len(children) else None
                 after = nxt.content[:1] if nxt is not None and nxt.type == "text" else ""
-                if nxt is not None and nxt.type == "text" and OPTION.match(nxt.content) and option_lines(children):
-                    out.append("#linebreak()")  # each option of a multiple-choice question on its line
+                if options and nxt is not None and nxt.type == "text" and OPTION.match(nxt.content):
+                    # each option of a multiple-choice question on its line
+                    closing = self.close_open() + ("]" if in_option else "")
+                    out.append(closing + f'#linebreak()#opt("{option_letter(nxt.content)}")[')
+                    in_option = True
                 else:
                     out.append("" if is_cjk(before) and is_cjk(after) else " ")
             elif kind == "hardbreak":
@@ -103,8 +169,10 @@ class _Converter:
             elif kind == "code_inline":
                 out.append(f"#raw({string(t.content)})")
             elif kind in ("em_open", "strong_open", "s_open"):
+                depth += 1
                 out.append({"em_open": "#emph[", "strong_open": "#strong[", "s_open": "#strike["}[kind])
             elif kind in ("em_close", "strong_close", "s_close"):
+                depth -= 1
                 out.append("]")
             elif kind == "math_inline":
                 out.append(self.math(t.content, False))
@@ -118,16 +186,24 @@ class _Converter:
                 out.append(self.html(t.content))
             else:
                 out.append(escape(t.content))
-        return "".join(out) + self.close_open()
+        out.append(self.close_open() + ("]" if in_option else ""))
+        return [run for run in [*runs, "".join(out)] if run] or [""]
 
     def blocks(self, tokens: list[Token]) -> list[str]:
         """Top-level blocks of a token stream, each as Typst markup."""
-        out, i = [], 0
+        return self.blocks_and_splits(tokens)[0]
+
+    def blocks_and_splits(self, tokens: list[Token]) -> tuple[list[str], dict[int, Split]]:
+        """The blocks, and how each block that may continue on another cut-out card divides."""
+        out, splits, i = [], {}, 0
         while i < len(tokens):
+            self.split = None
             block, i = self.block(tokens, i)
             if block:
+                if self.split is not None and len(self.split.parts) > 1:
+                    splits[len(out)] = self.split
                 out.append(block)
-        return out
+        return out, splits
 
     def _until_close(self, tokens: list[Token], i: int) -> int:
         """Index just past the token that closes tokens[i]."""
@@ -143,7 +219,12 @@ class _Converter:
         kind = t.type
         if kind == "paragraph_open":
             end = self._until_close(tokens, i)
-            return self.inline(tokens[i + 1].children or []), end
+            runs = self.sentences(tokens[i + 1].children or [])
+            letter = _own_option(tokens[i + 1])
+            if letter:
+                return f'#opt("{letter}")[{"".join(runs)}]', end
+            self.split = Split("", tuple(runs), "", "")
+            return "".join(runs), end
         if kind == "heading_open":
             end = self._until_close(tokens, i)
             return f"#strong[{self.inline(tokens[i + 1].children or [])}]", end
@@ -152,12 +233,15 @@ class _Converter:
             items, j = [], i + 1
             while j < end - 1:
                 close = self._until_close(tokens, j)
-                inner = self.blocks(tokens[j + 1:close - 1])
-                items.append("[" + "\n\n".join(inner) + "]")
+                inner = "\n\n".join(self.blocks(tokens[j + 1:close - 1]))
+                items.append(f"[{inner}]")
                 j = close
             if kind == "ordered_list_open":
-                start = t.attrGet("start") or 1
-                return f"#enum(start: {int(start)}, " + ", ".join(items) + ")", end
+                start = int(t.attrGet("start") or 1)
+                self.split = Split("#enum(", tuple(f"enum.item({start + n}){item}" for n, item in enumerate(items)),
+                                   ", ", ")")
+                return f"#enum(start: {start}, " + ", ".join(items) + ")", end
+            self.split = Split("#list(", tuple(items), ", ", ")")
             return "#list(" + ", ".join(items) + ")", end
         if kind == "blockquote_open":
             end = self._until_close(tokens, i)
@@ -167,10 +251,9 @@ class _Converter:
             lang = t.info.strip().split(maxsplit=1)[0] if t.info.strip() else ""
             if lang == CHECK_INFO:
                 return "", i + 1
-            lang_arg = f", lang: {string(lang)}" if lang else ""
-            return f"#code-block(raw({string(t.content.rstrip())}, block: true{lang_arg}))", i + 1
+            return self.code(t.content, lang), i + 1
         if kind == "code_block":
-            return f"#code-block(raw({string(t.content.rstrip())}, block: true))", i + 1
+            return self.code(t.content, ""), i + 1
         if kind == "math_block":
             return "\n\n".join(self.math(part, True) for part in display_parts(t.content)), i + 1
         if kind == "html_block":
@@ -182,9 +265,16 @@ class _Converter:
             return self.table(tokens[i:end]), end
         return "", i + 1
 
+    def code(self, text: str, lang: str) -> str:
+        lang_arg = f", lang: {string(lang)}" if lang else ""
+        lines = text.rstrip().split("\n")
+        self.split = Split("#code-block(raw((", tuple(string(line) for line in lines), ", ",
+                           f',).join("\\n"), block: true{lang_arg}))')
+        return f"#code-block(raw({string(text.rstrip())}, block: true{lang_arg}))"
+
     def table(self, tokens: list[Token]) -> str:
-        cells, columns = [], 0
-        row: list[str] = []
+        rows: list[list[str]] = []
+        head: list[str] = []
         header = False
         for j, t in enumerate(tokens):
             if t.type == "thead_open":
@@ -192,20 +282,34 @@ class _Converter:
             elif t.type == "thead_close":
                 header = False
             elif t.type == "tr_open":
-                row = []
-            elif t.type == "tr_close":
-                columns = max(columns, len(row))
-                cells.extend(row)
+                rows.append([])
             elif t.type in ("th_open", "td_open"):
                 content = self.inline(tokens[j + 1].children or [])
-                row.append(f"[#strong[{content}]]" if header else f"[{content}]")
-        return f"#table(columns: {max(columns, 1)}, inset: 4pt, stroke: 0.4pt + gray, " + ", ".join(cells) + ")"
+                rows[-1].append(f"[#strong[{content}]]" if header else f"[{content}]")
+                if header:
+                    head.append(rows[-1][-1])
+        columns = max((len(r) for r in rows), default=1) or 1
+        start = f"#table(columns: {columns}, inset: 4pt, stroke: 0.4pt + gray, "
+        body = [", ".join(r) for r in rows[1 if head else 0:] if r]
+        self.split = Split(start + (f"table.header({', '.join(head)}), " if head else ""), tuple(body), ", ", ")")
+        return start + ", ".join(c for r in rows for c in r) + ")"
+
+
+def _own_option(inline: Token) -> str | None:
+    """The letter of a one-line paragraph or list item that is an option (`B. Sigmoid`)."""
+    text = inline.content.strip()
+    return option_letter(text) if text and "\n" not in text else None
 
 
 def to_blocks(md_text: str, math: MathRenderer, image: ImageRenderer) -> list[str]:
     """The Markdown of a card side as a list of Typst blocks."""
+    return to_split_blocks(md_text, math, image)[0]
+
+
+def to_split_blocks(md_text: str, math: MathRenderer, image: ImageRenderer) -> tuple[list[str], dict[int, Split]]:
+    """The blocks of a card side, and how those that may continue on another card divide."""
     tokens = markdown().parse(md_text, {})
-    return _Converter(math, image).blocks(tokens)
+    return _Converter(math, image).blocks_and_splits(tokens)
 
 
 def inline(md_text: str, math: MathRenderer, image: ImageRenderer) -> str:

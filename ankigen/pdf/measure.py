@@ -16,7 +16,8 @@ from ankigen import code_digest
 from ankigen.run.output import write_text_atomic
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
-CACHE_FORMAT = 2  # 2: the markup lists each card's formula translations; translations Typst accepted
+CACHE_FORMAT = 3  # 2: the markup lists each card's formula translations; translations Typst accepted;
+# 3: and how its long blocks divide
 
 
 def digest(text: str) -> str:
@@ -84,7 +85,9 @@ def measure_source(preamble: str, frame: Frame, formulas: dict[str, str], sides:
     sizes = ", ".join(f"{s}pt" for s in SIZES_PT)
     out = [preamble, f"""
 #set page(width: 40cm, height: auto)
-#let dm(key, body) = body
+#let dm(key, body, alt: none, rows: none) = if rows == none {{ body }} else {{
+  layout(size => if measure(body).width > size.width {{ rows }} else {{ body }})
+}}
 #let formula(key, eq) = context [#metadata((t: "f", k: key, w: measure(eq).width / text.size)) <m>]
 #let side(key, blocks) = context {{
   let body = blocks.join(parbreak())

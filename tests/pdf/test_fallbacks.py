@@ -48,13 +48,13 @@ def test_two_cards_typst_refuses_are_both_named_and_the_rest_typesets(project: P
     can cause it): each is printed plain, reported at its own line, and the PDF is written."""
     import ankigen.pdf.layout
 
-    real = ankigen.pdf.layout._Renderer.side
+    real = ankigen.pdf.layout._Renderer.split_side
 
-    def side(self, card, md_text):
-        blocks = real(self, card, md_text)
-        return blocks + ["#no-such-function()"] if "坏的内容" in md_text else blocks
+    def split_side(self, card, md_text):
+        blocks, splits = real(self, card, md_text)
+        return (blocks + ["#no-such-function()"] if "坏的内容" in md_text else blocks), splits
 
-    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "side", side)
+    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "split_side", split_side)
     write(project / "cards_src/b.md", BROKEN)
     result = run("build")
     assert result.exit_code == 0, result.output
@@ -74,13 +74,13 @@ def test_two_broken_cards_in_one_chunk_of_many(project: Path, monkeypatch) -> No
     monkeypatch.setattr(pdf_chunks, "CHUNK_MIN", 3)
     monkeypatch.setattr(pdf_chunks, "CHUNK_SPAN", 4)
     monkeypatch.setattr(pdf_chunks, "CHUNK_MAX", 8)
-    real = ankigen.pdf.layout._Renderer.side
+    real = ankigen.pdf.layout._Renderer.split_side
 
-    def side(self, card, md_text):
-        blocks = real(self, card, md_text)
-        return blocks + ["#panic()"] if "坏" in md_text else blocks
+    def split_side(self, card, md_text):
+        blocks, splits = real(self, card, md_text)
+        return (blocks + ["#panic()"] if "坏" in md_text else blocks), splits
 
-    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "side", side)
+    monkeypatch.setattr(ankigen.pdf.layout._Renderer, "split_side", split_side)
     cards = [f"## 题 {n} {{#q-{n}}}\n\n{'坏' if n in (3, 4) else '好'}答案 {n}。\n" for n in range(20)]
     write(project / "cards_src/many.md", "\n".join(cards))
     result = run("build")

@@ -295,3 +295,79 @@ def test_tables_quotes_links_and_rules_reach_the_pdf(project: Path) -> None:
     for page in reader.pages:
         page.extract_text(visitor_text=visit)
     assert set(rows) == {"函数", "值域"} and abs(rows["函数"] - rows["值域"]) < 1.0
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "pdf"
+
+
+def _sizes(page) -> list[tuple[float, str, str]]:
+    """(size in points as printed, text, font name) of each run of text on a page."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = ((tm[2] * cm[0] + tm[3] * cm[2]) ** 2 + (tm[2] * cm[1] + tm[3] * cm[3]) ** 2) ** 0.5
+            runs.append((size * scale, text.strip(), str(font.get("/BaseFont", "")) if font else ""))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_no_cut_out_card_prints_below_the_floor_and_every_continuation_exists(project: Path) -> None:
+    source = (FIXTURES / "long_cards.md").read_text(encoding="utf-8")
+    write(project / "cards_src/long.md", source)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    ids = re.findall(r"\{#([a-z0-9-]+)\}", source)
+    reader = PdfReader(_pdf(project))
+    marks = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
+    first = marks["裁剪卡片"]
+    assert first % 2 == 0, "fronts on an odd page"
+    pages = reader.pages[first:]
+    texts = [p.extract_text() for p in pages]
+    assert all(t.strip() for t in texts), "no blank page among the cut-out cards"
+    assert "双面打印" in texts[0], "how to print them shares the first page of fronts"
+
+    runs = [run for page in pages for run in _sizes(page) if run[1] not in ids]
+    smallest = min(size for size, text, font in runs if "Math" not in font)
+    assert smallest >= 7.0 - 0.05, smallest
+    # Math has smaller scripts by design; a formula too wide for the card breaks into rows rather
+    # than shrinking, so its base-level symbols keep the floor too.
+    zeta = [size for size, text, font in runs if "Math" in font and "𝜁" in text]
+    assert zeta and min(zeta) >= 7.0 - 0.05, zeta
+
+    fronts = "".join(texts[::2]).replace(" ", "").replace("\n", "")
+    for card in ("code-40", "table-60", "paragraph-70"):
+        total = int(re.search(rf"'{card}' is too long for one cut-out card: continued on (\d+) cards",
+                              result.output).group(1))
+        assert total >= 2, card
+    continued = re.findall(r"([\u4e00-\u9fff]+)（续1/(\d+)）", fronts)
+    assert len(continued) == 3, continued
+    for question, n in continued:
+        for k in range(1, int(n) + 1):
+            assert f"{question}（续{k}/{n}）" in fronts, (question, k, n)
+    backs = "".join(texts[1::2]).replace(" ", "").replace("\n", "")
+    assert "h40=block_40(h39)" in backs and "h1=block_1(h0)" in backs, "every line of the code is printed"
+    assert backs.count("layer") >= 2 and "conv60" in backs, "each part of a long table repeats its header"
+    assert "第70句" in backs
+    assert "见学习页上的卡片tall-formula" in backs and "之后还有一句话" in backs
+    assert ("'tall-formula' is too long for one cut-out card: 1 part(s) too big for any card printed only on "
+            "the study sheet") in result.output
+
+
+def test_cloze_text_once_on_the_study_sheet_and_mcq_answers_marked(project: Path) -> None:
+    source = (FIXTURES / "long_cards.md").read_text(encoding="utf-8")
+    write(project / "cards_src/long.md", source)
+    assert run("build").exit_code == 0
+    reader = PdfReader(_pdf(project))
+    marks = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
+    study = "".join(p.extract_text() for p in reader.pages[:marks["裁剪卡片"]]).replace(" ", "")
+    assert study.count("最大值是") == 1 and "[…]" not in study, "a cloze card's text once, filled in"
+    assert "C.Dropout✓" in study and "A.ReLU✓" not in study, "the correct option is marked on the study sheet"
+    cards = [p.extract_text().replace(" ", "") for p in reader.pages[marks["裁剪卡片"]:]]
+    mcq_front = next(t for t in cards if "以下哪个不是激活函数" in t)
+    assert "✓" not in mcq_front, "a front gives nothing away"
+    assert any("C.Dropout✓" in t and "Dropout是正则化方法" in t for t in cards[1::2]), "the back names the option"
+    # the filled-in words are marked on the answer side: a highlight drawn behind them
+    back = next(p for p in reader.pages[marks["裁剪卡片"]:][1::2] if "0.25" in p.extract_text())
+    assert b"0.99215686 0.9137255 0.65882355 scn" in back.get_contents().get_data(), "the filled-in words are highlighted"

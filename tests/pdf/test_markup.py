@@ -66,7 +66,7 @@ def test_options_keep_their_lines_and_cjk_lines_join_on_paper() -> None:
     def one(md: str) -> str:
         return "\n\n".join(to_blocks(md, lambda latex, display: "M", lambda src: "I"))
 
-    assert one("哪个对？\nA. 甲\nB、乙") == "哪个对？#linebreak()A\\. 甲#linebreak()B、乙"
+    assert one("哪个对？\nA. 甲\nB、乙") == '哪个对？#linebreak()#opt("A")[A\\. 甲]#linebreak()#opt("B")[B、乙]'
     assert one("特征，\n池化。\nThen\nmore") == "特征，池化。 Then more"
     assert one("A. Smith\nwrote") == "A\\. Smith wrote"
 
