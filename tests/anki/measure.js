@@ -131,6 +131,33 @@
     if (p && m && (p.top + p.bottom) / 2 > m.bottom) orphans.push(next.data[0] + " after «" + clip(mjx.textContent, 20) + "»");
   }
 
+  // A heading or question whose last line holds a single character (and its punctuation); a
+  // formula counts as a word of that line.
+  const lone = [];
+  for (const el of qa.querySelectorAll(".question, .ankigen h1, .ankigen h2, .ankigen h3, .ankigen h4, .ankigen h5, .ankigen h6")) {
+    if (!visible(el)) continue;
+    const items = [];  // the middle height of each character and formula, and which it is
+    for (const node of textNodes(el)) {
+      for (let i = 0; i < node.data.length; i++) {
+        if (/[\s，。；：、！？）」』,.;:!?)]/.test(node.data[i])) continue;
+        const r = document.createRange();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        const rect = r.getClientRects()[0];
+        if (rect) items.push({ y: (rect.top + rect.bottom) / 2, char: true });
+      }
+    }
+    for (const mjx of el.querySelectorAll("mjx-container")) {
+      const rects = mjx.getClientRects();
+      if (rects.length) items.push({ y: (rects[rects.length - 1].top + rects[rects.length - 1].bottom) / 2, char: false });
+    }
+    if (items.length < 6) continue;
+    const last = Math.max(...items.map((it) => it.y));
+    const onLast = items.filter((it) => Math.abs(it.y - last) < 6);
+    if (onLast.length === 1 && onLast[0].char && items.some((it) => last - it.y > 6)) lone.push(clip(el.textContent.trim(), 40));
+  }
+  const prompt = qa.querySelector(".ankigen.prompt");
+
   const footer = [];
   for (const el of qa.querySelectorAll(".meta span, .meta")) {
     if (visible(el) && el.textContent.trim()) footer.push({ text: el.textContent.trim(), contrast: contrast(el), left: el.getBoundingClientRect().left });
@@ -188,7 +215,8 @@
     twins_shown: Array.from(qa.querySelectorAll(".ag-wide")).filter((el) => visible(el) && el.nextElementSibling
       && el.nextElementSibling.classList.contains("ag-narrow") && visible(el.nextElementSibling)).length,
     display_math: Array.from(qa.querySelectorAll("mjx-container[display='true']")).filter(visible).length, broken, stacked, options, orphans,
-    footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw,
+    footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw, lone,
+    prompt_left: prompt && visible(prompt) ? prompt.getBoundingClientRect().left : null,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
     dividers, code_px: minCode, code_wraps: codeWraps,
     headings: Array.from(qa.querySelectorAll(".ankigen h1, .ankigen h2, .ankigen h3, .ankigen h4, .ankigen h5, .ankigen h6"))

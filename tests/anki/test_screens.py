@@ -71,7 +71,7 @@ def _problems(rendered, check) -> list[str]:
 def test_every_card_side_was_rendered(rendered) -> None:
     hard = {s.name for s in rendered["hard"]}
     for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options", "derivation-chain",
-                 "options-paragraphs", "options-list", "short-answer", "headings",
+                 "options-paragraphs", "options-list", "short-answer", "headings", "lone-lines",
                  "cloze-formula/1", "cloze-formula/2", "reversed/2", "image", "display-in-sentence",
                  "wider-inline", "array-in-line", "assistive-mml"):
         assert any(n.startswith(case) for n in hard), case
@@ -218,3 +218,14 @@ def test_an_inline_formula_on_a_line_of_its_own_is_display_style(rendered) -> No
 
 def test_a_formula_written_twice_is_shown_once(rendered) -> None:
     assert _problems(rendered, lambda f: [f"{f['twins_shown']} formulas shown twice"] if f["twins_shown"] else []) == []
+
+
+def test_no_question_or_heading_ends_in_a_line_of_one_character(rendered) -> None:
+    assert _problems(rendered, lambda f: [f"lone last character in «{t}»" for t in f["lone"]]) == []
+
+
+def test_the_reversed_cards_prompt_lines_up_with_its_text(rendered) -> None:
+    sides = [s for s in _all(rendered) if s.facts["prompt_left"] is not None]
+    assert sides, "no reversed card was rendered"
+    assert [f"{s.where()}: prompt at {s.facts['prompt_left']:.0f} px, text at {s.facts['body_left']:.0f} px"
+            for s in sides if abs(s.facts["prompt_left"] - s.facts["body_left"]) > 2] == []
