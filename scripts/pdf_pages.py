@@ -8,7 +8,7 @@ It writes docs/screenshots/pdf-study-sheet.png, pdf-cut-out-fronts.png and pdf-c
 The PDF is built first (`ankigen build`) when dist/ has none, or always with --build. The
 study-sheet page is page 6 unless --study-page says otherwise (in the bundled deck: the start of
 the CNN section); the cut-out pages are found from the PDF's bookmarks (the last one is the
-cut-out part, whose fronts start on the next odd page). Pages are drawn by `pdftoppm` from
+cut-out part: its first page of fronts). Pages are drawn by `pdftoppm` from
 Debian's poppler-utils, installed with apt-get when missing and run as root.
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ def find_pdf(build: bool) -> Path:
 
 
 def cut_out_page(pdf: Path) -> tuple[int, int]:
-    """(1-based page of the cut-out part's heading, page count)."""
+    """(1-based first page of the cut-out cards' fronts, page count)."""
     import pikepdf
 
     sys.path.insert(0, str(ROOT))
@@ -98,12 +98,11 @@ def main() -> int:
     try:
         pdftoppm = ensure_pdftoppm()
         pdf = find_pdf(args.build)
-        heading, count = cut_out_page(pdf)
-        fronts = heading + 1 + heading % 2  # the next odd page after the heading
-        if not 1 <= args.study_page < heading:
-            raise Failure(f"--study-page {args.study_page}: the study sheet is pages 1 to {heading - 1}")
+        fronts, count = cut_out_page(pdf)
+        if not 1 <= args.study_page < fronts:
+            raise Failure(f"--study-page {args.study_page}: the study sheet is pages 1 to {fronts - 1}")
         if fronts + 1 > count:
-            raise Failure(f"{pdf} has no cut-out cards after page {heading}")
+            raise Failure(f"{pdf} has no page of backs after page {fronts}")
         out = Path(args.out)
         render(pdftoppm, pdf, args.study_page, args.dpi, out / "pdf-study-sheet.png")
         render(pdftoppm, pdf, fronts, args.dpi, out / "pdf-cut-out-fronts.png")
