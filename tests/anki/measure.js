@@ -157,6 +157,17 @@
     if (onLast.length === 1 && onLast[0].char && items.some((it) => last - it.y > 6)) lone.push(clip(el.textContent.trim(), 40));
   }
   const prompt = qa.querySelector(".ankigen.prompt");
+  // Scrolled to its far end, a table still shows its first column (what each row is about).
+  let sticky_first_column = true;
+  for (const table of qa.querySelectorAll("table")) {
+    if (!visible(table) || table.scrollWidth <= table.clientWidth + 1) continue;
+    table.scrollLeft = table.scrollWidth;
+    const cell = table.querySelector("tbody td, td");
+    const t = table.getBoundingClientRect();
+    const c = cell ? cell.getBoundingClientRect() : null;
+    if (!c || c.left < t.left - 1 || c.right > t.right + 1) sticky_first_column = false;
+    table.scrollLeft = 0;
+  }
 
   const footer = [];
   for (const el of qa.querySelectorAll(".meta span, .meta")) {
@@ -216,7 +227,7 @@
       && el.nextElementSibling.classList.contains("ag-narrow") && visible(el.nextElementSibling)).length,
     display_math: Array.from(qa.querySelectorAll("mjx-container[display='true']")).filter(visible).length, broken, stacked, options, orphans,
     footer, body_left: body ? body.getBoundingClientRect().left : null, raw_tex: raw, lone,
-    prompt_left: prompt && visible(prompt) ? prompt.getBoundingClientRect().left : null,
+    prompt_left: prompt && visible(prompt) ? prompt.getBoundingClientRect().left : null, sticky_first_column,
     math_errors: qa.querySelectorAll("mjx-merror, [data-mjx-error]").length,
     dividers, code_px: minCode, code_wraps: codeWraps,
     headings: Array.from(qa.querySelectorAll(".ankigen h1, .ankigen h2, .ankigen h3, .ankigen h4, .ankigen h5, .ankigen h6"))

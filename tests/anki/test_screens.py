@@ -71,7 +71,7 @@ def _problems(rendered, check) -> list[str]:
 def test_every_card_side_was_rendered(rendered) -> None:
     hard = {s.name for s in rendered["hard"]}
     for case in ("wide-table", "long-inline", "long-display", "statements", "long-code", "options", "derivation-chain",
-                 "options-paragraphs", "options-list", "short-answer", "headings", "lone-lines",
+                 "options-paragraphs", "options-list", "short-answer", "headings", "lone-lines", "table-17", "code-40",
                  "cloze-formula/1", "cloze-formula/2", "reversed/2", "image", "display-in-sentence",
                  "wider-inline", "array-in-line", "assistive-mml"):
         assert any(n.startswith(case) for n in hard), case
@@ -229,3 +229,12 @@ def test_the_reversed_cards_prompt_lines_up_with_its_text(rendered) -> None:
     assert sides, "no reversed card was rendered"
     assert [f"{s.where()}: prompt at {s.facts['prompt_left']:.0f} px, text at {s.facts['body_left']:.0f} px"
             for s in sides if abs(s.facts["prompt_left"] - s.facts["body_left"]) > 2] == []
+
+
+def test_a_table_of_short_cells_is_as_narrow_as_its_content(rendered) -> None:
+    sides = [s for s in rendered["hard"] if s.name == "table-17/1 back"]
+    assert len(sides) == 4
+    wide = [s for s in sides if s.facts["viewport"] > 500]
+    assert [f"{s.where()}: {box['what']} hides {box['more']} px" for s in wide for box in s.facts["scrolling"]] == []
+    phone = [s for s in sides if s.facts["viewport"] < 500]
+    assert all(s.facts["sticky_first_column"] for s in phone), "the first column stays in view while the table scrolls"
