@@ -65,6 +65,7 @@ class _Card:
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
     function_sections: dict = field(default_factory=dict)  # the sub-heading each function was defined under
+    rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
 
     def define_function(self, name: str, fn) -> None:
         self.out.functions[name] = fn
@@ -128,7 +129,9 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
         if kind == 0:
             _read_formula(state, n, formulas[n], display)
         else:
+            first = len(state.out.claims)
             _read_inline(state, n, inline[n])
+            _carry_rounding(state, first)
     _read_base_cases(state, inline)
     read_checks(state, check_lines)
     return state.out
@@ -163,10 +166,66 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
                                               span, True, exc.hint))
         state.out.formulas.append(FormulaRow(formula.span, "unreadable", exc.message, exc.construct))
         return
+    _carry_rounding(state, before[0])
     claimed = len(state.out.claims) > before[0]
     defined = len(state.out.definitions) + len(state.out.functions) + len(state.out.sequences) > before[1]
     status = "claimed" if claimed else "definition" if defined else "statement" if display else "off"
     state.out.formulas.append(FormulaRow(formula.span, status, "definition" if claimed and defined else ""))
+
+
+_APPROXIMATED = re.compile(r"\\approx\s*(-?\d+\.\d+)\s*$")
+_DECIMAL_IN = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")
+
+
+def _carry_rounding(state: _Card, first: int) -> None:
+    """A decimal the card wrote as an approximation (`\\sqrt{10} \\approx 3.1623`) carries its
+    rounding into the computations that use it: `\\frac{100}{3.1623 \\times 31.6228} = 1` holds to
+    within what the rounding of 3.1623 and 31.6228 explains (each side computed again with every
+    such decimal half a unit of its last place up or down), and no further. A decimal never
+    written as an approximation (a datum such as 1.44) is exact, as before."""
+    claims = state.out.claims
+    for k in range(first, len(claims)):
+        claim = claims[k]
+        if claim.rel != "=" or not state.rounded:
+            continue
+        used = {m.group(0): len(m.group(2)) for m in _DECIMAL_IN.finditer(claim.text) if m.group(0) in state.rounded}
+        carried = _rounding_spread(state, claim, list(used.items())[:_MOST_ROUNDED]) if used else None
+        if carried is not None and (claim.tolerance is None or carried > claim.tolerance):
+            claims[k] = replace(claim, tolerance=carried)
+    for claim in claims[first:]:
+        m = _APPROXIMATED.search(claim.text) if claim.rel == "~" else None
+        if m is not None:
+            state.rounded.add(m.group(1).lstrip("-"))
+
+
+_MOST_ROUNDED = 4  # rounded decimals varied together in one claim: 16 evaluations of each side
+
+
+def _rounding_spread(state: _Card, claim, used: list[tuple[str, int]]) -> sp.Rational | None:
+    """How far the claim's sides can move apart when each rounded decimal in it takes any value that
+    rounds to it: the claim read again with each one half a unit of its last place up or down (the
+    reader computes numbers as it reads them, so the decimals are varied in the text)."""
+    from itertools import product
+
+    def sides(text: str):
+        found = statements(text)
+        steps = parse_chain(list(found[0].toks), state.scope(), text) if len(found) == 1 else None
+        if not steps or len(steps) != 1 or not (steps[0].lhs.is_number and steps[0].rhs.is_number):
+            raise ValueError(text)
+        return sp.N(steps[0].lhs - steps[0].rhs, 15)
+
+    try:
+        centre = sides(claim.text)
+        spread = sp.Integer(0)
+        for signs in product((-1, 1), repeat=len(used)):
+            text = claim.text
+            for (written, places), sign in zip(used, signs):
+                moved = sp.Rational(written) + sign * sp.Rational(1, 2 * 10 ** places)
+                text = re.sub(rf"(?<![\w.]){re.escape(written)}(?![\w.])", f"{float(moved):.{places + 1}f}", text)
+            spread = max(spread, sp.nsimplify(abs(sides(text) - centre), rational=True))
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return None
+    return spread if spread > 0 else None
 
 
 def _error_function(head, toks: list[Tok], scope) -> bool:
@@ -271,8 +330,10 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         if after_definition:
             state.out.functions.pop(str(target), None)  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())
+            last = steps[-1]
+            written = last.rhs if len(steps) > 1 and last.rel in ("=", "~") and _LITERAL.match(last.rhs_text) else None
             state.out.definitions.append(Definition(target, first.rhs, offset_span(
-                formula.span, formula.latex, first.start, first.end - first.start), text, section))
+                formula.span, formula.latex, first.start, first.end - first.start), text, section, written))
             steps = steps[1:]
             named = _chain_function(state, steps[0]) if steps else None
             if named is not None:  # ŷ = σ(z) = 1/(1 + e^{-z}): the second step says what σ is

@@ -3,7 +3,8 @@ function heads `f(x, y) =`, recurrences `X_n = … X_{n-1} …`, and where the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -67,7 +68,13 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
     p = Parser(toks, scope)
     steps: list[Step] = []
     start = p.peek().start
-    lhs = p.expression()
+    try:
+        lhs = p.expression()
+    except MathError:
+        tail = _headless(toks, scope, text, display_set)
+        if tail is None:
+            raise
+        return tail
     lhs_start, lhs_end = start, p.toks[p.i - 1].end
     while not p.done():
         rel_tok = p.peek()
@@ -98,7 +105,42 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
         lhs_start, lhs_end = rhs_start, end
         # later steps are located at their relation, which is where a reader looks in a long chain
         lhs, start = rhs, (p.peek().start if not p.done() else rhs_start)
-    return [part for step in steps for part in _items(step)]
+    return [_percent_as_unit(part) for step in steps for part in _items(step)]
+
+
+# `\frac{3}{12} \times 100 = 25\%`: the author multiplied by 100 to write a percentage, so the
+# percent sign there is a unit, not a hundredth (`\frac{3}{12} = 25\%` keeps the hundredth).
+_PERCENT = re.compile(r"^\s*-?\d[\d.,]*\s*\\%\s*$")
+_TIMES_100 = re.compile(r"(?:\\times|\\cdot)\s*100(?![\d.])(?!\s*\\%)|^\s*100\s*(?:\\times|\\cdot)")
+
+
+def _percent_as_unit(step: Step) -> Step:
+    if step.rhs is None:
+        return step
+    if _PERCENT.match(step.rhs_text) and _TIMES_100.search(step.lhs_text):
+        return replace(step, rhs=step.rhs * 100)
+    if _PERCENT.match(step.lhs_text) and _TIMES_100.search(step.rhs_text):
+        return replace(step, lhs=step.lhs * 100)
+    return step
+
+
+def _headless(toks: list[Tok], scope: Scope, text: str, display_set: bool) -> list[Step] | None:
+    """`P(\\text{both cards red}) = \\frac{26}{52} \\times \\frac{25}{51} = \\frac{650}{2652}`: a first
+    member that cannot be read (a phrase naming the quantity) before a computation in numbers. What
+    the formula claims is the computation, whatever the phrase says; None when the rest is not
+    numbers only."""
+    relations = top_relations(toks)
+    if len(relations) < 2 or relations[0].text != "=":
+        return None
+    k = toks.index(relations[0])
+    try:
+        steps = parse_chain(toks[k + 1:], scope, text, display_set)
+    except MathError:
+        return None
+    if not steps or any(side is None or not side.is_number or side.free_symbols
+                        for step in steps for side in (step.lhs, step.rhs)):
+        return None
+    return steps
 
 
 def _items(step: Step) -> list[Step]:

@@ -405,6 +405,10 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     integers = bounds | indices | (set(free) if rel == "in" else set())
     conditions = _same_symbols(conditions, set(free) | indices)
     ranges = condition_ranges(conditions)
+    # Both sides written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}): a claim about
+    # complex numbers, compared as such; elsewhere a value off the real line is a point outside
+    # where the formula is meant (\\sqrt{x - 5} at x = 2).
+    complex_claim = rel in ("=", "!=") and rhs is not None and lhs.has(sp.I) and rhs.has(sp.I)
     for n, point in enumerate(_points(free, integers, seed, ranges)):
         if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions):
             continue
@@ -415,7 +419,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
             continue
         if l_val.free_symbols or (r_val is not None and r_val.free_symbols):
             continue
-        result = _compare(l_val, r_val, rel, tolerance, set_name, approximate=values.approximate)
+        result = _compare(l_val, r_val, rel, tolerance, set_name, complex_ok=complex_claim,
+                          approximate=values.approximate)
         if result is None:
             continue
         valid += 1

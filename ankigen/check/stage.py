@@ -449,6 +449,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     if verdict.holds is False and not matrix and not (claim.bindings or claim.lists) and chained is None:
         # not cached under the key: another claim may resolve to the same sides without the graph
         verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
+    if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
+        verdict = _as_written(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
 
     def report(sink: Sink, claim, read, imported) -> None:
@@ -640,6 +642,29 @@ def _bold_aliases(claim, definitions: dict) -> dict:
             if s.is_commutative is False and s not in definitions and m and m.group(1) in by_letter:
                 out[s] = definitions[by_letter[m.group(1)]]
     return out
+
+
+def _as_written(claim, definitions: dict, visible: dict, read, tolerance, guard: float):
+    """A claim that fails only through a name whose defining chain ended in another number than it
+    computes (ρ_1 = 0.5 × 0.9 ≈ 0.6, then ρ_2 = 0.5 ρ_1 ≈ 0.3): computed with the number the author
+    wrote, it holds. The mistake is the earlier line's, reported there; this line carried it on."""
+    from ankigen.check.decide import decide
+    from ankigen.check.resolve import Circular, TooLarge, resolve
+
+    carried = {t: d.written for t, d in visible.items() if t in definitions and d.written is not None
+               and d.written != definitions[t]}
+    if not carried:
+        return None
+    try:
+        lhs, rhs = _resolved(claim, {**definitions, **carried}, read, visible)
+    except (Circular, TooLarge):
+        return None
+    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+    if verdict.holds is not True:
+        return None
+    shown = ", ".join(f"{t} = {float(v):g}" if v.is_number else f"{t} = {v}" for t, v in list(carried.items())[:3])
+    return Verdict(True, verdict.method, f"holds with the value the card wrote ({shown}); that value is "
+                                         "reported where it is written")
 
 
 def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):
