@@ -42,6 +42,9 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
 # Pandoc's rule (no space inside) keeps prices out of math; a padded span is math only when it
 # reads as math: a command, a script, a brace or an `=`, or a single letter (Greek included).
 _PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the start of the next line
+# `$` alone on a line, the formula on the lines below, `$` alone again (Typora, often in a list
+# item): one formula, set apart as display math is.
+_PADDED_LINES = re.compile(r"\$[ \t]*\n((?:[ \t]*[^$\n`]*\S[^$\n`]*\n)+)[ \t]*\$(?!\d)")
 # … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`, `$ h1 $`)
 _MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()]{0,38}[A-Za-z0-9.)]$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -55,6 +58,17 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
     if src[pos] != "$" or src.startswith("$$", pos) or (pos and src[pos - 1] in "\\$"):
         return False
     m = _PADDED.match(src, pos)
+    lines = m is None and _PADDED_LINES.match(src, pos)
+    if lines:
+        inside = lines.group(1).strip()
+        if _CJK.search(inside) or not _MATH_LIKE.search(inside):
+            return False
+        if not silent:
+            token = state.push("math_inline_double", "math", 0)
+            token.content = inside
+            token.markup = "$"
+        state.pos = lines.end()
+        return True
     if m is None:
         return False
     inside = m.group(1).strip()
