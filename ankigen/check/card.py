@@ -186,9 +186,10 @@ def _carry_rounding(state: _Card, first: int) -> None:
     claims = state.out.claims
     for k in range(first, len(claims)):
         claim = claims[k]
-        if claim.rel != "=" or not state.rounded:
+        if claim.rel != "=" or not (state.rounded or claim.roundings):
             continue
-        used = {m.group(0): len(m.group(2)) for m in _DECIMAL_IN.finditer(claim.text) if m.group(0) in state.rounded}
+        rounded = state.rounded | set(claim.roundings)
+        used = {m.group(0): len(m.group(2)) for m in _DECIMAL_IN.finditer(claim.text) if m.group(0) in rounded}
         carried = _rounding_spread(state, claim, list(used.items())[:_MOST_ROUNDED]) if used else None
         if carried is not None and (claim.tolerance is None or carried > claim.tolerance):
             claims[k] = replace(claim, tolerance=carried)

@@ -78,6 +78,9 @@ class Claim:
     unit: bool = False  # its part of the card speaks of unit vectors (an orthonormal basis, 单位向量)
     restated: bool = False  # a lone `y = …` for a y defined before, with no words between: maybe an alternative
     revalued: bool = False  # a number for a name first given another number: maybe the next example's
+    # Decimals on one side of an `=` whose other side has none (1 - \\tanh^2 2 = 1 - 0.964^2): the
+    # author's roundings of what the other side computes exactly (card._carry_rounding).
+    roundings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,10 +171,16 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     else:
         tol = None
     span = offset_span(start, source, step.start, step.end - step.start)
+    written = [_DECIMAL.findall(t) for t in (step.lhs_text, step.rhs_text)]
+    roundings = tuple(dict.fromkeys(written[0] or written[1])) if step.rel == "=" and (
+        bool(written[0]) != bool(written[1])) and not (_decimal_side(step.lhs_text) or _decimal_side(step.rhs_text)) else ()
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
                  rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
-                 substituted, frozenset(elsewhere), frozenset(varied), unit, restated, revalued)
+                 substituted, frozenset(elsewhere), frozenset(varied), unit, restated, revalued, roundings)
+
+
+_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 
 
 def _decimal_side(text: str) -> bool:
