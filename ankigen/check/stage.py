@@ -450,7 +450,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         # not cached under the key: another claim may resolve to the same sides without the graph
         verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
     if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
-        verdict = _as_written(claim, definitions, visible, read, tolerance, guard) or verdict
+        verdict = (_as_written(claim, definitions, visible, read, tolerance, guard)
+                   or _as_solved(claim, definitions, visible, read, tolerance, guard) or verdict)
     certain = form.kind == CERTAIN
 
     def report(sink: Sink, claim, read, imported) -> None:
@@ -665,6 +666,31 @@ def _as_written(claim, definitions: dict, visible: dict, read, tolerance, guard:
     shown = ", ".join(f"{t} = {float(v):g}" if v.is_number else f"{t} = {v}" for t, v in list(carried.items())[:3])
     return Verdict(True, verdict.method, f"holds with the value the card wrote ({shown}); that value is "
                                          "reported where it is written")
+
+
+def _as_solved(claim, definitions: dict, visible: dict, read, tolerance, guard: float):
+    """An equation in a name the card defines anew right after it (`1.0 = w + 0.4 \\cdot 0.5`, then
+    `w = 1.0 - 0.2 = 0.8`, a second pass of an update): a step of solving for the name, so the value
+    it is about is the one that follows. It holds when that value satisfies it."""
+    from ankigen.check.decide import decide
+    from ankigen.check.resolve import Circular, TooLarge
+
+    if claim.rel != "=" or claim.defs_at < 0:
+        return None
+    names = {s for side in (claim.lhs, claim.rhs) if side is not None for s in side.free_symbols}
+    following = next((d for d in read.definitions[claim.defs_at:] if d.target in names
+                      and d.section in (0, claim.section) and d.span.line > claim.span.line), None)
+    if following is None or following.target not in definitions:
+        return None
+    try:
+        lhs, rhs = _resolved(claim, {**definitions, following.target: following.value}, read, visible)
+    except (Circular, TooLarge):
+        return None
+    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+    if verdict.holds is not True:
+        return None
+    return Verdict(True, verdict.method, f"a step of solving for {following.target}, whose value the card gives "
+                                         f"next (line {following.span.line})")
 
 
 def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):
