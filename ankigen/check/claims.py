@@ -78,8 +78,9 @@ class Claim:
     unit: bool = False  # its part of the card speaks of unit vectors (an orthonormal basis, 单位向量)
     restated: bool = False  # a lone `y = …` for a y defined before, with no words between: maybe an alternative
     revalued: bool = False  # a number for a name first given another number: maybe the next example's
-    # Decimals on one side of an `=` whose other side has none (1 - \\tanh^2 2 = 1 - 0.964^2): the
-    # author's roundings of what the other side computes exactly (card._carry_rounding).
+    # Decimals a step of `=` brings in that the other side does not write (1 - \\tanh^2 2 = 1 - 0.964^2,
+    # 1.44 (0.6633/1.44 - π/4) = 1.44 (0.4607 - 0.7854)): the author's roundings of what the other
+    # side computes (card._carry_rounding). A decimal on both sides is a datum, exact.
     roundings: tuple[str, ...] = ()
 
 
@@ -172,8 +173,9 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
         tol = None
     span = offset_span(start, source, step.start, step.end - step.start)
     written = [_DECIMAL.findall(t) for t in (step.lhs_text, step.rhs_text)]
-    roundings = tuple(dict.fromkeys(written[0] or written[1])) if step.rel == "=" and (
-        bool(written[0]) != bool(written[1])) and not (_decimal_side(step.lhs_text) or _decimal_side(step.rhs_text)) else ()
+    new = [d for k in (0, 1) for d in written[k] if d not in written[1 - k]]
+    roundings = tuple(dict.fromkeys(new)) if step.rel == "=" and not (
+        _decimal_side(step.lhs_text) or _decimal_side(step.rhs_text)) else ()
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
                  tuple(bindings), tuple(lists), consumed, marked, single, chain, defs_at, inverse, called,
                  rounding if step.rel == "=" else None, tuple(conditions), step.target, declared, symmetric,
