@@ -562,6 +562,8 @@ def _markup(piece: list[_Unit]) -> list[str]:
     return [u.markup for u in piece]
 
 
+MAX_CONTINUED = 12  # cut-out cards one answer may fill; a longer one is read on the study sheet
+HUGE_SIDE = 60_000  # characters of markup: more than MAX_CONTINUED cards hold at the smallest size
 CUT_ROUNDS = 4  # rounds of measuring the continuation cards and cutting those that still overflow
 CUT_FILL = 0.85  # a divided block aims below the card's height: its parts differ in height
 
@@ -617,10 +619,13 @@ class _Layout:
         self.front_sides = [[f"#strong[{m.question}]", *m.extra] for m in marked]
         self.broken: set[int] = set()
         measurer = _Measurer(ts, self.preamble, frame, self.measured)
+        # An answer longer than MAX_CONTINUED cards could hold is not measured (measuring lays it
+        # out at every size): it is read on the study sheet, and its cut-out card says so.
+        self.too_long = {k for k, back in enumerate(self.card_backs) if sum(map(len, back)) > HUGE_SIDE}
         for k, m in enumerate(marked):
             if _surely_fits(self.front_sides[k], frame):
                 self.measured.sides[_side_key(self.front_sides[k])] = SideFit(SIZES_PT[0])
-            measurer.add(m.formulas, [self.front_sides[k], self.card_backs[k]])
+            measurer.add(m.formulas, [self.front_sides[k]] + ([] if k in self.too_long else [self.card_backs[k]]))
         refused = measurer.finish()
         for k, m in enumerate(marked):
             keys = [*m.formulas, _side_key(self.front_sides[k]), _side_key(self.card_backs[k])]
@@ -644,11 +649,17 @@ class _Layout:
         todo: dict[int, list[list[_Unit]]] = {}
         self.cut_keys: set[str] = set()  # every card measured here, kept in the cache
         for k, m in enumerate(marked):
+            if k in self.too_long and k not in self.broken:
+                todo[k] = [[self._pointer(k)]]
+                continue
             fit = self.measured.sides.get(_side_key(self.card_backs[k])) if self.card_backs[k] else None
             if k in self.broken or fit is None or fit.size is not None:
                 continue
             units = [_Unit(b, self.card_splits[k].get(i)) for i, b in enumerate(self.card_backs[k])]
             todo[k] = self._cut(k, units, list(fit.blocks))
+            if len(todo[k]) > MAX_CONTINUED:  # a book chapter, a table of thousands of rows: not a card
+                self.too_long.add(k)
+                todo[k] = [[self._pointer(k)]]
         done: dict[int, list[list[_Unit]]] = {}
         for _ in range(CUT_ROUNDS):
             measurer = _Measurer(self.ts, self.preamble, frame, self.measured)
@@ -691,11 +702,14 @@ class _Layout:
                     sub = replace(unit.split, parts=run)
                     sized.append((_Unit(sub.block(run), sub), h * len(run) / len(parts)))
             else:
-                card = self.cards[k]
-                text = escape(self.words.too_big.format(id=card.id or card.question[:30]))
-                sized.append((_Unit(f"#emph[{text}]", pointer=True), 3 * MIN_SIZE_PT))
+                sized.append((self._pointer(k), 3 * MIN_SIZE_PT))
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
         return [[sized[i][0] for i in chunk] for chunk in _pack([h for _, h in sized], self.limit, gap)]
+
+    def _pointer(self, k: int) -> _Unit:
+        """What a cut-out card shows of a part no card can hold: where to read it."""
+        card = self.cards[k]
+        return _Unit(f"#emph[{escape(self.words.too_big.format(id=card.id or card.question[:30]))}]", pointer=True)
 
     def validate(self, natives: dict[str, str]) -> set[str]:
         """The translated formulas Typst refuses. Each validating document holds bare formulas;
@@ -872,8 +886,12 @@ class _Layout:
                 continue
             chunks = self.continued.get(k) or [[_Unit(b) for b in back]]
             pointers = sum(u.pointer for piece in chunks for u in piece)
-            done = ([f"continued on {len(chunks)} cards"] if len(chunks) > 1 else []) + (
-                [f"{pointers} part(s) too big for any card printed only on the study sheet"] if pointers else [])
+            if k in self.too_long:
+                done = [f"it would fill more than {MAX_CONTINUED} cards, so it is printed only on the study sheet, "
+                        "and its cut-out card points there"]
+            else:
+                done = ([f"continued on {len(chunks)} cards"] if len(chunks) > 1 else []) + (
+                    [f"{pointers} part(s) too big for any card printed only on the study sheet"] if pointers else [])
             self.sink.warning(card.span, "O010",
                               f"card '{card.id or card.question[:30]}' is too long for one cut-out card: "
                               + ("; ".join(done) or "printed smaller than the smallest size"),

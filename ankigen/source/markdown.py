@@ -213,6 +213,8 @@ def _dry_run_safe(rule):
     rule that ends a paragraph is): asked so, it leaves no trace."""
 
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not _row(state, start).startswith("$$"):
+            return False  # no display math starts here; asked for every line of a long table or list
         if silent and _display_left_open(state, start):
             return False  # this `$$` closes one the paragraph opened: it ends no paragraph or quote
         closing = _closed_before_prose(state, start, end)

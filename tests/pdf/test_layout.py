@@ -371,3 +371,18 @@ def test_cloze_text_once_on_the_study_sheet_and_mcq_answers_marked(project: Path
     # the filled-in words are marked on the answer side: a highlight drawn behind them
     back = next(p for p in reader.pages[marks["裁剪卡片"]:][1::2] if "0.25" in p.extract_text())
     assert b"0.99215686 0.9137255 0.65882355 scn" in back.get_contents().get_data(), "the filled-in words are highlighted"
+
+
+def test_an_answer_no_dozen_cards_could_hold_is_read_on_the_study_sheet(project: Path) -> None:
+    rows = "".join(f"| {i} | {i * i} |\n" for i in range(3000))
+    write(project / "cards_src/table.md", f"## 平方表 {{#squares}}\n\n| n | n² |\n|---|---|\n{rows}")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert ("'squares' is too long for one cut-out card: it would fill more than 12 cards, so it is printed "
+            "only on the study sheet") in result.output
+    reader = PdfReader(_pdf(project))
+    marks = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
+    study = "".join(p.extract_text() for p in reader.pages[:marks["裁剪卡片"]]).replace(" ", "")
+    assert "2999" in study and "8994001" in study, "the whole table is on the study sheet"
+    cards = [p.extract_text().replace(" ", "").replace("\n", "") for p in reader.pages[marks["裁剪卡片"]:]]
+    assert len(cards) == 2 and "见学习页上的卡片squares" in cards[1]
