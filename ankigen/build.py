@@ -167,7 +167,7 @@ def build(src: Path, out: Path, config: Config, dry_run: bool = False) -> Report
         config = replace(config, pdf=False)
     _require_whole_project(src, config)
     _require_sources(src)
-    with one_build_at_a_time(config.resolve(config.cache) if config.cache else None):
+    with one_build_at_a_time(config.resolve(config.cache) if config.cache else None, config.project_dir):
         return _build_project(src, out, config, dry_run)
 
 
@@ -262,10 +262,17 @@ def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, 
     gone, kept = removed_notes(lock, notes + held.notes, package, lock_file, sink, held)
     notes = stamp_notes(notes + held.notes + gone, lock, now)
     spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
+    skipped = []
     for guid, code, message, hint in import_surprises(lock, notes, package):
         if guid in spans:  # not a note carried over from the last package
             sink.warning(spans[guid], code, message, hint=hint)
-    return _Plan(notes, kept, held, held.notes + gone, compare(seen or lock, notes, kept, names, held))
+            if code == "B003":
+                skipped.append(names[guid])
+    changes = compare(seen or lock, notes, kept, names, held)
+    if skipped:  # an import will not update these in place, whatever their content says
+        changes = replace(changes, updated=tuple(x for x in changes.updated if x not in skipped),
+                          conflicting=tuple(skipped))
+    return _Plan(notes, kept, held, held.notes + gone, changes)
 
 
 def _package_ref(package: Path, lock_file: Path) -> str:
@@ -439,6 +446,7 @@ def _write_outputs(targets: list[Path], notes: list[Note], media: tuple, type_mt
     lock_file, lock = lock
     lock_changed = not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock
     sweep(targets[0].parent, [t.name for t in targets])
+    sweep(lock_file.parent, [lock_file.name])  # the lock's, left by a build killed while renaming
     with staged(written + ([lock_file] if lock_changed else [])) as temps:
         with stage("apkg"):
             write_apkg(temps[0], notes, media[0], type_mtimes, media[1])

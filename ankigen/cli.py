@@ -31,6 +31,10 @@ class EnvironmentFault(click.ClickException):
 
     exit_code = EXIT_FAILURE
 
+    def __init__(self, where: str, message: str, hint: str) -> None:
+        super().__init__(f"{where}:1:1: error[B002]: {message}\n  = help: {hint}")
+        self.where, self.text, self.hint = where, message, hint
+
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)
 
@@ -46,6 +50,12 @@ def _guarded(func):
         except click.ClickException as exc:
             if kwargs.get("fmt") != "json":
                 raise
+            if isinstance(exc, EnvironmentFault):  # a located fault: a diagnostic, as every other one
+                click.echo(json.dumps({"diagnostics": [{"path": exc.where, "line": 1, "col": 1, "severity": "error",
+                                                        "code": "B002", "message": exc.text, "hint": exc.hint}],
+                                       "error": {"message": exc.message, "exit_code": exc.exit_code}},
+                                      ensure_ascii=False, indent=2))
+                sys.exit(exc.exit_code)
             # A program reading --format json gets JSON for a usage error too, with the same exit code.
             click.echo(json.dumps({"error": {"message": exc.format_message(), "exit_code": exc.exit_code}},
                                   ensure_ascii=False, indent=2))
@@ -79,7 +89,7 @@ def _run(func, args, kwargs):
         from ankigen.run.output import fault
 
         where, message, hint = fault(exc, Path("."))
-        raise EnvironmentFault(f"{where}:1:1: error[B002]: {message}\n  = help: {hint}") from None
+        raise EnvironmentFault(where, message, hint) from None
     except Exception as exc:  # noqa: BLE001 — the one place that catches everything
         if _debug():
             traceback.print_exc()
@@ -228,6 +238,9 @@ def _change_lines(c, counts: bool = True) -> str:
     if c.updated:
         lines.append(f"  update {len(c.updated)} note{'s' * (len(c.updated) != 1)} in place (history kept): "
                      f"{ids(c.updated)}")
+    if c.conflicting:
+        lines.append(f"  skip {len(c.conflicting)} note{'s' * (len(c.conflicting) != 1)} as conflicting (changed "
+                     f"between basic and cloze, warnings above; Anki keeps the old note): {ids(c.conflicting)}")
     if counts:
         lines.append(f"  leave {c.unchanged} note{'s' * (c.unchanged != 1)} unchanged")
     if c.removed:
@@ -381,7 +394,8 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
         "history": report.history,
         "changes": {"new": list(c.new), "changed": list(c.updated), "unchanged": c.unchanged,
                     "removed": list(c.removed), "still_removed": c.still_removed,
-                    "kept_as_built": list(c.kept_as_built), "left_out": list(c.left_out)}})
+                    "kept_as_built": list(c.kept_as_built), "left_out": list(c.left_out),
+                    "conflicting": list(c.conflicting)}})
     if fmt == "text" and not quiet and dry_run:
         if not report.summary.errors:
             click.echo("dry run: nothing written. Importing the deck built now would:")
@@ -398,9 +412,10 @@ def _build_once(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bo
                          if c.removed else "")
                       + (f", {len(c.kept_as_built)} kept as last built" if c.kept_as_built else "")
                       + (f", {len(c.left_out)} left out" if c.left_out else "")
+                      + (f", {len(c.conflicting)} Anki will skip" if c.conflicting else "")
                       if path.suffix == ".apkg" else "")
             click.echo(f"wrote {display_path(path)}{detail}")
-        if report.outputs and (c.new or c.updated or c.removed or c.kept_as_built or c.left_out):
+        if report.outputs and (c.new or c.updated or c.removed or c.kept_as_built or c.left_out or c.conflicting):
             click.echo(_change_lines(c, counts=False))
         if report.outputs:
             _history_line(report.history, pipeline.lock_path(source, config))

@@ -35,7 +35,7 @@ N = 112 where W = 224, K = 3, P = 1, S = 2
 TABLE = """
 [tool.ankigen]
 root_deck = "{deck}"
-# Mixed into every card's identity: set it once, never change it (see ankigen's README).
+# Mixed into every card's identity: set it once, never change it (see docs/configuration.md).
 namespace = "{namespace}"
 src = "cards_src"
 out = "dist"

@@ -111,15 +111,15 @@ def test_build_json_says_what_was_written_and_what_an_import_will_do(project: Pa
     first = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert first["outputs"] == ["dist/Test deck.apkg"] and first["up_to_date"] is False
     assert first["changes"] == {"new": ["one", "two"], "changed": [], "unchanged": 0, "removed": [],
-                                "still_removed": 0, "kept_as_built": [], "left_out": []}
+                                "still_removed": 0, "kept_as_built": [], "left_out": [], "conflicting": []}
     write(project / "cards_src/a.md", "## One {#one}\n\na, edited\n")
     second = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert second["changes"] == {"new": [], "changed": ["one"], "unchanged": 0, "removed": ["two"],
-                                 "still_removed": 0, "kept_as_built": [], "left_out": []}
+                                 "still_removed": 0, "kept_as_built": [], "left_out": [], "conflicting": []}
     write(project / "cards_src/a.md", "## One {#one}\n\n$$1 + 1 = 3$$\n\n## New {#new}\n\n$$2 = 3$$\n")
     broken = json.loads(run("build", "--no-pdf", "--format", "json").output)
     assert broken["changes"] == {"new": [], "changed": [], "unchanged": 0, "removed": [], "still_removed": 1,
-                                 "kept_as_built": ["one"], "left_out": ["new"]}
+                                 "kept_as_built": ["one"], "left_out": ["new"], "conflicting": []}
     assert broken["summary"]["errors"] == 2
     write(project / "cards_src/a.md", "## One {#one}\n\na, edited\n")
     fixed = json.loads(run("build", "--no-pdf", "--format", "json").output)
@@ -281,6 +281,20 @@ def test_ids_writes_unique_slugs_keeping_bom_line_ends_and_tags(project: Path) -
     assert "## 为什么 ReLU 好？ {#为什么-relu-好-3}\r\n" in text  # -2 was taken
     assert run("check").exit_code == 0
     assert "every card has an id" in run("ids").output
+
+
+def test_ids_edits_a_file_with_two_names_where_it_stands(project: Path) -> None:
+    import os
+
+    path = project / "cards_src/a.md"
+    path.write_bytes("## 步幅是什么？\r\n\r\n窗口每次移动的距离。\r\n".encode("utf-8"))
+    other = project / "notes-copy.md"
+    os.link(path, other)  # the same note under a second name, as a sync tool or a vault link keeps it
+    inode = path.stat().st_ino
+    result = run("ids")
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_ino == inode and path.stat().st_nlink == 2
+    assert other.read_bytes() == path.read_bytes() == "## 步幅是什么？ {#步幅是什么}\r\n\r\n窗口每次移动的距离。\r\n".encode()
 
 
 def test_ids_refuses_to_write_when_sources_are_broken(project: Path) -> None:

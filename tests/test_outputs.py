@@ -127,11 +127,13 @@ def test_a_build_removes_what_a_killed_build_left_beside_its_outputs(project: Pa
     assert run("build", "--no-pdf").exit_code == 0
     stale = project / "dist/.Test deck.apkg.x1y2z3.tmp"
     stale.write_bytes(b"")  # what SIGKILL leaves: no cleanup ran
+    lock_temp = project / "cards_src/.ankigen.lock.k9m8n7p6.tmp"  # the lock's, killed while renaming
+    lock_temp.write_text("{}", encoding="utf-8")
     other = project / "dist/.notes.txt.tmp"
     other.write_text("not ours", encoding="utf-8")
     write(project / "cards_src/a.md", DECK.replace("补零", "补上零"))
     assert run("build", "--no-pdf").exit_code == 0
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and not lock_temp.exists() and other.exists()
 
 
 def test_an_output_folder_that_is_a_file_is_a_located_fault(project: Path) -> None:
@@ -149,6 +151,13 @@ def test_an_output_folder_that_is_a_file_is_a_located_fault(project: Path) -> No
     assert result.exit_code == 2, result.output
     assert ".ankigen-cache:1:1: error[B002]: cannot write: File exists (errno 17)" in result.output
     assert "This is a bug" not in result.output
+    import json
+
+    result = run("build", "--format", "json")  # a program reading JSON gets the same diagnostic
+    assert result.exit_code == 2
+    [diagnostic] = json.loads(result.output)["diagnostics"]
+    assert (diagnostic["path"], diagnostic["code"], diagnostic["severity"]) == (".ankigen-cache", "B002", "error")
+    assert "a file stands where a folder is needed" in diagnostic["hint"]
 
 
 def test_a_replaced_file_keeps_its_mode_and_owner_and_a_link_keeps_its_target(tmp_path: Path) -> None:
@@ -247,3 +256,40 @@ def test_after_a_build_elsewhere_the_report_compares_with_the_package_here(proje
         assert len(log.updated) == 1 and not log.new and "补上零" in anki.notes()["padding"]["Back"]
     finally:
         anki.close()
+
+
+def test_a_fault_names_the_output_and_what_to_do_never_a_temporary_file() -> None:
+    import errno
+
+    from ankigen.run.output import fault
+
+    path, message, hint = fault(OSError(errno.EROFS, "Read-only file system", "/media/ro/.Deck.apkg.ab12cd34.tmp"),
+                                Path("."))
+    assert (path, message) == ("/media/ro/Deck.apkg", "cannot write: Read-only file system (errno 30)")
+    assert "read-only" in hint
+    path, _, hint = fault(OSError(errno.ENOENT, "No such file or directory", "/proc/.x.lock.zz9yy8xx.tmp"), Path("."))
+    assert path == "/proc/x.lock" and "no file can be made in it" in hint  # /proc exists: not a missing folder
+    _, _, hint = fault(OSError(errno.ENOENT, "No such file or directory", "/no/such/folder/.x.lock.zz9yy8xx.tmp"),
+                       Path("."))
+    assert "a folder on the way does not exist" in hint
+
+
+def test_without_a_cache_folder_builds_of_a_project_still_take_turns(tmp_path: Path) -> None:
+    import threading
+
+    from ankigen.run.output import one_build_at_a_time
+
+    entered = threading.Event()
+
+    def second() -> None:
+        with one_build_at_a_time(None, tmp_path):
+            entered.set()
+
+    with one_build_at_a_time(None, tmp_path):
+        other = threading.Thread(target=second)
+        other.start()
+        assert not entered.wait(1.0), "a second build ran while the first held the project"
+        with one_build_at_a_time(None, tmp_path / "elsewhere"):
+            pass  # another project is not held up
+    other.join(30)
+    assert entered.is_set()

@@ -32,11 +32,13 @@ class Changes:
     still_removed: int = 0  # left before; unchanged in the package
     kept_as_built: tuple[str, ...] = ()  # cards with errors: their last good notes, unchanged
     left_out: tuple[str, ...] = ()  # cards with errors that no earlier package holds
+    conflicting: tuple[str, ...] = ()  # changed between basic and cloze: an import skips them (B003)
 
     def counts(self) -> dict[str, int]:
         return {"new": len(self.new), "changed": len(self.updated), "unchanged": self.unchanged,
                 "removed": len(self.removed), "still_removed": self.still_removed,
-                "kept_as_built": len(self.kept_as_built), "left_out": len(self.left_out)}
+                "kept_as_built": len(self.kept_as_built), "left_out": len(self.left_out),
+                "conflicting": len(self.conflicting)}
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ def read_lock(path: Path) -> Lock:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(
             f"{path}: the build manifest is damaged ({exc}); restore it from version control, "
-            "or delete it to start afresh (every note then counts as changed once)"
+            "or delete it: the next build makes it again from the last package in the output folder "
+            "(without that package, every note counts as new, and Anki updates the ones it has)"
         ) from None
     return Lock(notes, types, removed, str(data.get("package", "")))
 

@@ -120,6 +120,8 @@ class Typesetter:
             path = self.store / f"{key}.pdf"
             paths.append(path)
             self.used.add(path)
+            if path.is_file() and not _intact(path):
+                path.unlink(missing_ok=True)  # a damaged cached chunk (a disk fault, an edit): typeset again
             if not path.is_file() and path not in jobs:
                 typ = self.folder / f"{key}.typ"
                 typ.write_text(source, encoding="utf-8")
@@ -264,6 +266,18 @@ class Part:
 
     path: Path
     recto: bool = False  # starts on an odd page: a blank page goes before it when needed
+
+
+def _intact(path: Path) -> bool:
+    """Whether a cached chunk is a whole PDF: its header, and the end-of-file mark near its end."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(5)
+            handle.seek(max(0, path.stat().st_size - 1024))
+            tail = handle.read()
+    except OSError:
+        return False
+    return head == b"%PDF-" and b"%%EOF" in tail
 
 
 def outline(path: Path) -> tuple[int, list[tuple[str, int]]]:

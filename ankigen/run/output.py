@@ -149,6 +149,28 @@ def write_text_atomic(target: Path, text: str, newline: str | None = None) -> No
         tmp.write_text(text, encoding="utf-8", newline=newline)
 
 
+def edit_text(target: Path, text: str, newline: str | None = None) -> None:
+    """Save an author's file as an editor would. Replaced by a whole new file (so that a crash never
+    leaves half of it) unless that would change what the file is to others: a file with more than
+    one name (a hard link) keeps its inode, and a file in a folder no new file may be made in is
+    written over where it stands. Mode, owner and a symbolic link's target are kept either way."""
+    real = target.resolve()
+    try:
+        several_names = real.stat().st_nlink > 1
+    except OSError:
+        several_names = False
+    if several_names or not os.access(real.parent, os.W_OK):
+        # newline as open() takes it: "" and "\n" write the text as it is (None too, on POSIX)
+        data = (text if newline in (None, "", "\n") else text.replace("\n", newline)).encode("utf-8")
+        with open(real, "r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+        return
+    write_text_atomic(target, text, newline)
+
+
 # What the file system said, as a reader can act on it.
 _FAULT_HINTS = {
     errno.EROFS: "the file system is read-only: choose a writable folder (`--out`, `cache`, `lock` settings)",
@@ -163,32 +185,50 @@ _FAULT_HINTS = {
 }
 
 
+_TEMP_NAME = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
+
+
 def fault(exc: OSError, fallback: Path) -> tuple[str, str, str]:
-    """(path, message, hint) for a file-system error met while reading or writing outputs."""
+    """(path, message, hint) for a file-system error met while reading or writing outputs. The
+    path is the output's (`dist/Deck.apkg`), never the temporary file beside it that failed."""
     from ankigen.source.sources import display_path
 
-    path = display_path(Path(exc.filename)) if exc.filename else display_path(fallback)
+    failed = Path(exc.filename) if exc.filename else fallback
+    temp = _TEMP_NAME.match(failed.name)
+    if temp:
+        failed = failed.with_name(temp.group(1))
     reason = exc.strerror or str(exc)
     hint = _FAULT_HINTS.get(exc.errno or 0, "check the path and the disk, then build again")
-    return path, f"cannot write: {reason} (errno {exc.errno})", hint
+    if exc.errno == errno.ENOENT and failed.parent.is_dir():
+        hint = ("the folder exists but no file can be made in it (a special file system such as /proc?): "
+                "choose another path")
+    return display_path(failed), f"cannot write: {reason} (errno {exc.errno})", hint
 
 
 
 
 @contextmanager
-def one_build_at_a_time(folder: Path | None) -> Iterator[None]:
+def one_build_at_a_time(folder: Path | None, project: Path = Path(".")) -> Iterator[None]:
     """An exclusive lock on `folder/build.lock` (the project's cache) for the whole build: a second
     build of the project waits for the first, so that the later edit is the one left in `dist/`.
-    Without a cache folder, or on a system without flock, builds are not serialised."""
+    Without a cache folder (`cache = ""`) the lock is a file in the system's temporary directory
+    named after the project's folder. On a system without flock, builds are not serialised."""
     try:
         import fcntl
     except ImportError:  # Windows
         fcntl = None
-    if folder is None or fcntl is None:
+    if fcntl is None:
         yield
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "build.lock", "a+", encoding="utf-8") as handle:
+    if folder is None:
+        import hashlib
+
+        where = str(project.resolve()).encode()
+        path = Path(tempfile.gettempdir()) / f"ankigen-build-{hashlib.sha256(where).hexdigest()[:16]}.lock"
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "build.lock"
+    with open(path, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

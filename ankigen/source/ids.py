@@ -15,7 +15,7 @@ from pathlib import Path
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.model import Card, SourceFile
-from ankigen.run.output import write_text_atomic
+from ankigen.run.output import edit_text, write_text_atomic
 
 MAX_SLUG = 48
 _ATTRS_AT_END = re.compile(r"\{\s*((?:\.[^\s{}]+\s*)+)\}\s*$")
@@ -79,7 +79,7 @@ def write_ids(sources: list[SourceFile], assigned: list[Assigned]) -> list[Path]
         lines = raw.decode("utf-8-sig").splitlines(keepends=True)
         for a in items:
             lines[a.card.span.line - 1] = _with_id(lines[a.card.span.line - 1], a.id)
-        write_text_atomic(path, ("\ufeff" if bom else "") + "".join(lines), newline="")
+        edit_text(path, ("\ufeff" if bom else "") + "".join(lines), newline="")
         changed.append(path)
     return changed
 

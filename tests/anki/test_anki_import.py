@@ -547,6 +547,9 @@ def test_what_an_import_will_not_do_is_said_by_the_build(project: Path, anki) ->
     assert result.exit_code == 0, result.output
     assert "warning[B003]: this card changed from basic to cloze" in result.output
     assert f"warning[B004]: this card moved from deck '{old_deck}' to 'Test deck::moved::b'" in result.output
+    # the report says what the import will do: not an update in place
+    assert "1 Anki will skip" in result.output and "skip 1 note as conflicting" in result.output
+    assert "in place (history kept): two" not in result.output
 
     log = anki.import_apkg(only_apkg(project / "dist"))
     assert len(log.conflicting) == 1  # what B003 said: the edit does not arrive

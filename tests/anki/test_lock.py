@@ -135,8 +135,9 @@ def test_a_damaged_lock_says_how_to_recover(tmp_path: Path, text: str, why: str)
         read_lock(path)
     message = str(info.value)
     assert message.startswith(f"{path}: the build manifest is damaged (") and why in message
-    assert message.endswith("restore it from version control, or delete it to start afresh "
-                            "(every note then counts as changed once)")
+    assert message.endswith("restore it from version control, or delete it: the next build makes it again "
+                            "from the last package in the output folder (without that package, every note "
+                            "counts as new, and Anki updates the ones it has)")
 
 
 def test_known_guids_are_those_built_with_an_id() -> None:
@@ -166,7 +167,7 @@ def test_compare_sorts_notes_by_what_the_import_does() -> None:
     assert changes == Changes(new=("fresh-id", "nameless-Source"), updated=("edited-id",), unchanged=1,
                               removed=("gone-Source",), still_removed=1)
     assert changes.counts() == {"new": 2, "changed": 1, "unchanged": 1, "removed": 1, "still_removed": 1,
-                                "kept_as_built": 0, "left_out": 0}
+                                "kept_as_built": 0, "left_out": 0, "conflicting": 0}
 
 
 def test_the_report_names_cards_as_the_build_knows_them() -> None:

@@ -126,3 +126,18 @@ def test_questions_assumed_to_fit_do_fit(tmp_path: Path, frame: Frame) -> None:
         rows = typst.query(str(tmp_path / "m.typ"), "<m>", field="value", format="json")
         sizes = {row["k"]: row["s"] for row in json.loads(rows)}
         assert sizes == {key: 14.0 for key in sides}, words.typst_lang
+
+
+def test_a_damaged_cached_chunk_is_typeset_again(project) -> None:
+    from conftest import run, write
+
+    write(project / "cards_src/a.md", "## 步幅是什么？ {#stride}\n\n窗口每次移动的距离。\n")
+    assert run("build").exit_code == 0
+    chunks = list((project / ".ankigen-cache/pdf-chunks").glob("*.pdf"))
+    assert chunks
+    for chunk in chunks:
+        chunk.write_text("x\n", encoding="utf-8")  # a disk fault, a sync tool's half copy
+    write(project / "cards_src/a.md", "## 步幅是什么？ {#stride}\n\n窗口每次移动的像素数。\n")
+    result = run("build")
+    assert result.exit_code == 0 and "O020" not in result.output, result.output
+    assert "像素数" in "".join(p.extract_text() for p in PdfReader(project / "dist/Test deck.pdf").pages)
