@@ -58,25 +58,16 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
     if src[pos] != "$" or src.startswith("$$", pos) or (pos and src[pos - 1] in "\\$"):
         return False
     m = _PADDED.match(src, pos)
-    lines = m is None and _PADDED_LINES.match(src, pos)
-    if lines:
-        inside = lines.group(1).strip()
-        if _CJK.search(inside) or not _MATH_LIKE.search(inside):
-            return False
-        if not silent:
-            token = state.push("math_inline_double", "math", 0)
-            token.content = inside
-            token.markup = "$"
-        state.pos = lines.end()
-        return True
+    block = m is None  # `$` alone on its line, the formula below: set apart, as display math is
+    m = m or _PADDED_LINES.match(src, pos)
     if m is None:
         return False
     inside = m.group(1).strip()
-    if not inside or inside == m.group(1) or inside.endswith("\\") or _CJK.search(inside) \
+    if not inside or (inside == m.group(1) and not block) or inside.endswith("\\") or _CJK.search(inside) \
             or not _MATH_LIKE.search(inside) or inside.lower() in _PROSE_WORDS:
         return False
     if not silent:
-        token = state.push("math_inline", "math", 0)
+        token = state.push("math_inline_double" if block else "math_inline", "math", 0)
         token.content = inside
         token.markup = "$"
     state.pos = m.end()
