@@ -188,7 +188,9 @@ def _carry_rounding(state: _Card, first: int) -> None:
         claim = claims[k]
         if claim.rel != "=" or not (state.rounded or claim.roundings):
             continue
-        rounded = state.rounded | set(claim.roundings)
+        # A step that writes results of its own (78 - 3.785 × 5.2 = 78 - 19.642) is judged by their
+        # rounding alone: the numbers it computes from are exact there, whatever they approximate.
+        rounded = set(claim.roundings) or state.rounded
         used = {m.group(0): len(m.group(2)) for m in _DECIMAL_IN.finditer(claim.text) if m.group(0) in rounded}
         carried = _rounding_spread(state, claim, list(used.items())[:_MOST_ROUNDED]) if used else None
         if carried is not None and (claim.tolerance is None or carried > claim.tolerance):

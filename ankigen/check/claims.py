@@ -78,9 +78,10 @@ class Claim:
     unit: bool = False  # its part of the card speaks of unit vectors (an orthonormal basis, 单位向量)
     restated: bool = False  # a lone `y = …` for a y defined before, with no words between: maybe an alternative
     revalued: bool = False  # a number for a name first given another number: maybe the next example's
-    # Decimals a step of `=` brings in that the other side does not write (1 - \\tanh^2 2 = 1 - 0.964^2,
-    # 1.44 (0.6633/1.44 - π/4) = 1.44 (0.4607 - 0.7854)): the author's roundings of what the other
-    # side computes (card._carry_rounding). A decimal on both sides is a datum, exact.
+    # Decimals the right side of an `=` brings in that the left does not write (1 - \\tanh^2 2 =
+    # 1 - 0.964^2, 1.44 (0.6633/1.44 - π/4) = 1.44 (0.4607 - 0.7854)): the author's roundings of what
+    # the left computes (card._carry_rounding). A decimal on the left (5.2 in 78 - 3.785 × 5.2 =
+    # 78 - 19.642) is a datum the step used, exact.
     roundings: tuple[str, ...] = ()
 
 
@@ -173,7 +174,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
         tol = None
     span = offset_span(start, source, step.start, step.end - step.start)
     written = [_DECIMAL.findall(t) for t in (step.lhs_text, step.rhs_text)]
-    new = [d for k in (0, 1) for d in written[k] if d not in written[1 - k]]
+    new = [d for d in written[1] if d not in written[0]]  # those on the left only were data it used
     roundings = tuple(dict.fromkeys(new)) if step.rel == "=" and not (
         _decimal_side(step.lhs_text) or _decimal_side(step.rhs_text)) else ()
     return Claim(key, step.lhs, step.rel, step.rhs, shown, span, in_block, section, step.set_name, tol,
