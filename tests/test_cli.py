@@ -297,6 +297,20 @@ def test_ids_edits_a_file_with_two_names_where_it_stands(project: Path) -> None:
     assert other.read_bytes() == path.read_bytes() == "## 步幅是什么？ {#步幅是什么}\r\n\r\n窗口每次移动的距离。\r\n".encode()
 
 
+def test_ids_edits_another_users_file_where_it_stands(project: Path) -> None:
+    import os
+
+    path = project / "cards_src/a.md"
+    path.write_text("## 填充是什么？\n\n在边缘补零。\n", encoding="utf-8")
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(path, 65534, 65534)  # a note of the vault's owner, edited by root (or an admin)
+    inode = path.stat().st_ino
+    assert run("ids").exit_code == 0
+    assert (path.stat().st_ino, path.stat().st_uid, path.stat().st_gid) == (inode, 65534, 65534)
+    assert path.read_text(encoding="utf-8").startswith("## 填充是什么？ {#填充是什么}\n")
+
+
 def test_ids_refuses_to_write_when_sources_are_broken(project: Path) -> None:
     write(project / "cards_src/a.md", "## Q\n\n```python\nunclosed\n")
     before = (project / "cards_src/a.md").read_bytes()

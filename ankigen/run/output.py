@@ -152,14 +152,16 @@ def write_text_atomic(target: Path, text: str, newline: str | None = None) -> No
 def edit_text(target: Path, text: str, newline: str | None = None) -> None:
     """Save an author's file as an editor would. Replaced by a whole new file (so that a crash never
     leaves half of it) unless that would change what the file is to others: a file with more than
-    one name (a hard link) keeps its inode, and a file in a folder no new file may be made in is
-    written over where it stands. Mode, owner and a symbolic link's target are kept either way."""
+    one name (a hard link) keeps its inode, and a file in a folder no new file may be made in, or
+    one owned by someone else (a new file would be ours), is written over where it stands. Mode,
+    owner and a symbolic link's target are kept either way."""
     real = target.resolve()
     try:
-        several_names = real.stat().st_nlink > 1
+        info = real.stat()
+        in_place = info.st_nlink > 1 or info.st_uid != os.geteuid()
     except OSError:
-        several_names = False
-    if several_names or not os.access(real.parent, os.W_OK):
+        in_place = False
+    if in_place or not os.access(real.parent, os.W_OK):
         # newline as open() takes it: "" and "\n" write the text as it is (None too, on POSIX)
         data = (text if newline in (None, "", "\n") else text.replace("\n", newline)).encode("utf-8")
         with open(real, "r+b") as handle:
