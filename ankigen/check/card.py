@@ -21,7 +21,7 @@ from ankigen.check.chains import (applied_names, function_def, function_head, is
 import ankigen.check.prose as prose
 from ankigen.check.checkblock import read_checks
 from ankigen.check.cache import FormulaRow
-from ankigen.check.claims import CardReading, Claim, Definition, Problem, Sequence, make_claim
+from ankigen.check.claims import DECIMAL, CardReading, Claim, Definition, Problem, Sequence, make_claim
 from ankigen.check.decide import sampled
 from ankigen.check.form import depends_on, symbols_of
 from ankigen.check.lines import offset_span
@@ -174,7 +174,6 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
 
 
 _APPROXIMATED = re.compile(r"\\approx\s*(-?\d+\.\d+)\s*$")
-_DECIMAL_IN = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")
 
 
 def _carry_rounding(state: _Card, first: int) -> None:
@@ -191,7 +190,7 @@ def _carry_rounding(state: _Card, first: int) -> None:
         # A step that writes results of its own (78 - 3.785 × 5.2 = 78 - 19.642) is judged by their
         # rounding alone: the numbers it computes from are exact there, whatever they approximate.
         rounded = set(claim.roundings) or state.rounded
-        used = {m.group(0): len(m.group(2)) for m in _DECIMAL_IN.finditer(claim.text) if m.group(0) in rounded}
+        used = {m.group(0): len(m.group(2)) for m in DECIMAL.finditer(claim.text) if m.group(0) in rounded}
         carried = _rounding_spread(state, claim, list(used.items())[:_MOST_ROUNDED]) if used else None
         if carried is not None and (claim.tolerance is None or carried > claim.tolerance):
             claims[k] = replace(claim, tolerance=carried)

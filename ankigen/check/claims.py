@@ -173,7 +173,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     else:
         tol = None
     span = offset_span(start, source, step.start, step.end - step.start)
-    written = [_DECIMAL.findall(t) for t in (step.lhs_text, step.rhs_text)]
+    written = [[m.group(0) for m in DECIMAL.finditer(t)] for t in (step.lhs_text, step.rhs_text)]
     new = [d for d in written[1] if d not in written[0]]  # those on the left only were data it used
     roundings = tuple(dict.fromkeys(new)) if step.rel == "=" and not (
         _decimal_side(step.lhs_text) or _decimal_side(step.rhs_text)) else ()
@@ -183,7 +183,7 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
                  substituted, frozenset(elsewhere), frozenset(varied), unit, restated, revalued, roundings)
 
 
-_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")  # a decimal as written: whole part, places
 
 
 def _decimal_side(text: str) -> bool:

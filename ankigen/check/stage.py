@@ -649,32 +649,19 @@ def _as_written(claim, definitions: dict, visible: dict, read, tolerance, guard:
     """A claim that fails only through a name whose defining chain ended in another number than it
     computes (ρ_1 = 0.5 × 0.9 ≈ 0.6, then ρ_2 = 0.5 ρ_1 ≈ 0.3): computed with the number the author
     wrote, it holds. The mistake is the earlier line's, reported there; this line carried it on."""
-    from ankigen.check.decide import decide
-    from ankigen.check.resolve import Circular, TooLarge, resolve
-
     carried = {t: d.written for t, d in visible.items() if t in definitions and d.written is not None
                and d.written != definitions[t]}
     if not carried:
         return None
-    try:
-        lhs, rhs = _resolved(claim, {**definitions, **carried}, read, visible)
-    except (Circular, TooLarge):
-        return None
-    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
-    if verdict.holds is not True:
-        return None
     shown = ", ".join(f"{t} = {float(v):g}" if v.is_number else f"{t} = {v}" for t, v in list(carried.items())[:3])
-    return Verdict(True, verdict.method, f"holds with the value the card wrote ({shown}); that value is "
-                                         "reported where it is written")
+    return _holding_with(claim, {**definitions, **carried}, visible, read, tolerance, guard,
+                         f"holds with the value the card wrote ({shown}); that value is reported where it is written")
 
 
 def _as_solved(claim, definitions: dict, visible: dict, read, tolerance, guard: float):
     """An equation in a name the card defines anew right after it (`1.0 = w + 0.4 \\cdot 0.5`, then
     `w = 1.0 - 0.2 = 0.8`, a second pass of an update): a step of solving for the name, so the value
     it is about is the one that follows. It holds when that value satisfies it."""
-    from ankigen.check.decide import decide
-    from ankigen.check.resolve import Circular, TooLarge
-
     if claim.rel != "=" or claim.defs_at < 0:
         return None
     names = {s for side in (claim.lhs, claim.rhs) if side is not None for s in side.free_symbols}
@@ -682,15 +669,22 @@ def _as_solved(claim, definitions: dict, visible: dict, read, tolerance, guard: 
                       and d.section in (0, claim.section) and d.span.line > claim.span.line), None)
     if following is None or following.target not in definitions:
         return None
+    return _holding_with(claim, {**definitions, following.target: following.value}, visible, read, tolerance,
+                         guard, f"a step of solving for {following.target}, whose value the card gives next "
+                                f"(line {following.span.line})")
+
+
+def _holding_with(claim, definitions: dict, visible: dict, read, tolerance, guard: float, why: str):
+    """The claim decided again with these definitions: a holding verdict that says why, or None."""
+    from ankigen.check.decide import decide
+    from ankigen.check.resolve import Circular, TooLarge
+
     try:
-        lhs, rhs = _resolved(claim, {**definitions, following.target: following.value}, read, visible)
+        lhs, rhs = _resolved(claim, definitions, read, visible)
     except (Circular, TooLarge):
         return None
     verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
-    if verdict.holds is not True:
-        return None
-    return Verdict(True, verdict.method, f"a step of solving for {following.target}, whose value the card gives "
-                                         f"next (line {following.span.line})")
+    return Verdict(True, verdict.method, why) if verdict.holds is True else None
 
 
 def _as_local_partials(claim, definitions: dict, read, tolerance, guard: float):

@@ -302,25 +302,22 @@ def _cloze_sides(card: Card) -> Card:
     def each(text: str, as_written) -> str:
         out, at = [], 0
         for start, end, _, body, hint in clozes(text):  # a deletion ends where its braces close
-            out += [text[at:start], as_written(body, hint)]
+            out += [text[at:start], as_written(body, hint, start)]
             at = end
         return "".join(out) + text[at:]
 
     def hidden(text: str) -> str:
-        return each(text, lambda body, hint: f"[{hint or '…'}]")
-
-    def shown(text: str) -> str:
-        return each(text, lambda body, hint: body)
+        return each(text, lambda body, hint, start: f"[{hint or '…'}]")
 
     def marked(text: str) -> str:  # the filled-in words marked, except inside a formula
         maths = [m.span() for m in _MATH_SPAN.finditer(text)]
-        out, at = [], 0
-        for start, end, _, body, hint in clozes(text):
-            inside = any(a < start < b for a, b in maths)
-            opening = FILLED_MATH_OPEN if "$" in body else FILLED_OPEN
-            out += [text[at:start], body if inside else f"{opening}{body}{FILLED_CLOSE}"]
-            at = end
-        return "".join(out) + text[at:]
+
+        def fill(body: str, hint, start: int) -> str:
+            if any(a < start < b for a, b in maths):
+                return body
+            return f"{FILLED_MATH_OPEN if '$' in body else FILLED_OPEN}{body}{FILLED_CLOSE}"
+
+        return each(text, fill)
 
     filled = f"**{marked(card.question)}**\n\n{marked(card.front_extra_md)}\n\n{marked(card.back_md)}"
     # Deletions in the answer make the whole card the question, as in Anki's `Text` field.
