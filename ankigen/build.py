@@ -25,6 +25,7 @@ from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
 from ankigen.source.parse import parse_sources
 from ankigen.source.sources import discover, read_sources
+from ankigen.run.interrupt import checkpoint
 from ankigen.run.progress import progress
 from ankigen.run.timing import stage
 from ankigen.run.uptodate import Stamp, sources_print, with_lock
@@ -94,7 +95,10 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
     with stage("check"), progress(len(cards), "checking") as step:
-        stats = check_cards(cards, sink, cache, span_line(lines), step, float(config.check_timeout))
+        def step_or_stop() -> None:
+            step()
+            checkpoint()
+        stats = check_cards(cards, sink, cache, span_line(lines), step_or_stop, float(config.check_timeout))
     return cards, stats
 
 

@@ -66,6 +66,9 @@ def _guarded(func):
 
 def _run(func, args, kwargs):
     """func, with every unexpected exception made exit code 2 and a short message, never a traceback."""
+    from ankigen.run.interrupt import install
+
+    install()
     try:
         return func(*args, **kwargs)
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):

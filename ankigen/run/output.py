@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ankigen.run.interrupt import checkpoint
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -46,6 +48,7 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
         several = len(targets) > 1
         if several:
             pause("renaming")
+        checkpoint()  # a Ctrl-C lost earlier still keeps the previous set
         with _held_interrupt():
             if several:  # a SIGKILL between two renames: the next build finishes them
                 journal.write_text(json.dumps([[str(t), str(d)] for t, d in zip(temps, targets)]), encoding="utf-8")
