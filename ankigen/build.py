@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ankigen.anki.apkg import carried_media, write_apkg
-from ankigen.anki.changes import Broken, Changes, Held, compare, held_notes, import_surprises, removed_notes
+from ankigen.anki.changes import (Broken, Changes, Held, anki_kinds, compare, held_notes, import_surprises,
+                                  removed_notes)
 from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
@@ -226,7 +227,7 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         carried = carried_media(targets[0], plan.carried) if plan.carried else {}
 
         # The lock describes the .apkg written with it, whatever became of the PDF.
-        new_lock = lock_text(notes, type_stamps, kept, held.stamps, package)
+        new_lock = lock_text(notes, type_stamps, kept, held.stamps, package, plan.kinds)
         try:
             written = _write_outputs(targets, notes, (media, carried), {k: v.mtime for k, v in type_stamps.items()},
                                      pdf, sink, (lock_file, new_lock))
@@ -249,6 +250,7 @@ class _Plan:
     held: Held  # last good notes of cards with errors
     carried: list[Note]  # notes taken from the last package (held or removed): their images too
     changes: Changes
+    kinds: dict[str, str]  # GUID -> the note type Anki has for it (anki_kinds)
 
 
 def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, stats: CheckStats, lock: Lock,
@@ -267,16 +269,18 @@ def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, 
     notes = stamp_notes(notes + held.notes + gone, lock, now)
     spans = {n.guid: c.span for c, n in zip(cards, all_notes)}
     skipped = []
-    for guid, code, message, hint in import_surprises(lock, notes, package):
+    kinds = anki_kinds(lock, notes, package)
+    for guid, code, message, hint in import_surprises(lock, notes, kinds):
         if guid in spans:  # not a note carried over from the last package
             sink.warning(spans[guid], code, message, hint=hint)
             if code == "B003":
                 skipped.append(names[guid])
     changes = compare(seen or lock, notes, kept, names, held)
     if skipped:  # an import will not update these in place, whatever their content says
-        changes = replace(changes, updated=tuple(x for x in changes.updated if x not in skipped),
-                          conflicting=tuple(skipped))
-    return _Plan(notes, kept, held, held.notes + gone, changes)
+        updated = tuple(x for x in changes.updated if x not in skipped)
+        changes = replace(changes, updated=updated, conflicting=tuple(skipped),
+                          unchanged=changes.unchanged - (len(skipped) - (len(changes.updated) - len(updated))))
+    return _Plan(notes, kept, held, held.notes + gone, changes, kinds)
 
 
 def _package_ref(package: Path, lock_file: Path) -> str:

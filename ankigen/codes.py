@@ -488,7 +488,9 @@ BUILD = (
     Code("B003", WARNING, "a card changed between basic and cloze, which an import cannot apply",
          "A note's type is fixed once it is in a collection: Anki imports a note whose type changed as "
          "*conflicting* and skips it, so the edit would never arrive, while the build would report an "
-         "update. The card is named with the type it had and the one it has now.",
+         "update. The card is named with the type it had and the one it has now. The lock records the "
+         "type each note was first built with, so this is said on every build until the card is "
+         "turned back or given a new id, also when the last package is gone.",
          "keep the card's kind, or give it a new id (it becomes a new note, and the old one is tagged "
          "`ankigen::removed` with its history)",
          Example((File(SOURCE, "## What is 2 + 2? {#two-plus-two}\n\n{{c1::Four}}.\n"),), command="build",

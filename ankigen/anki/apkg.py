@@ -111,7 +111,7 @@ def lock_from_package(package: Path) -> Lock | None:
     for guid, _, _, _, mtime, _ in rows:
         k = kept[guid]
         values = dict(zip(fields_of(k.kind), k.fields))
-        notes[guid] = Stamp(content_hash(values, k.tags, k.kind), int(mtime), k.id, k.deck)
+        notes[guid] = Stamp(content_hash(values, k.tags, k.kind), int(mtime), k.id, k.deck, k.kind)
         if REMOVED_TAG in k.tags:  # the lock keeps a removed card as it was, before the tag
             removed[guid] = replace(k, tags=tuple(t for t in k.tags if t != REMOVED_TAG))
     stamps = {}

@@ -150,10 +150,23 @@ def compare(lock: Lock, notes: list[Note], kept: dict[str, Kept], names: dict[st
                    tuple(held.left_out))
 
 
-def import_surprises(lock: Lock, notes: list[Note], previous: Path) -> list[tuple[str, str, str, str]]:
+def anki_kinds(lock: Lock, notes: list[Note], previous: Path) -> dict[str, str]:
+    """GUID -> the note type the note has in Anki: the one it was first built with, since an import
+    never changes it. The lock records it; a lock written before it did leaves the last package to say."""
+    kinds = {g: s.kind for g, s in lock.notes.items() if s.kind}
+    unknown = [n for n in notes if n.guid in lock.notes and n.guid not in kinds]
+    package = read_notes(previous) if unknown else {}
+    for n in unknown:
+        k = package.get(n.guid)
+        kinds[n.guid] = k.kind if k is not None and REMOVED_TAG not in k.tags else n.kind
+    return kinds
+
+
+def import_surprises(lock: Lock, notes: list[Note], kinds: dict[str, str]) -> list[tuple[str, str, str, str]]:
     """(GUID, code, message, hint) for each note an import will not take as the report says: Anki
-    cannot change a note's type (basic ↔ cloze: it skips the note as conflicting, so the edit never
-    arrives), and never moves a card to another deck."""
+    cannot change a note's type (basic ↔ cloze: it skips the note as conflicting on every import,
+    so the edit never arrives), and never moves a card to another deck (said once: the learner
+    moves it in Anki). `kinds`: anki_kinds()."""
     found = []
     for n in notes:
         old = lock.notes.get(n.guid)
@@ -161,14 +174,12 @@ def import_surprises(lock: Lock, notes: list[Note], previous: Path) -> list[tupl
             found.append((n.guid, "B004", f"this card moved from deck '{old.deck}' to '{n.deck}': an import "
                           "never moves cards between decks, so in Anki it stays in "
                           f"'{old.deck}'", "move it once in Anki's browser (Change Deck)"))
-    changed = [n for n in notes if n.guid in lock.notes and lock.notes[n.guid].hash != n.content_hash]
-    package = read_notes(previous) if changed else {}
-    for n in changed:
-        k = package.get(n.guid)
-        if k is not None and k.kind != n.kind and REMOVED_TAG not in k.tags:
-            found.append((n.guid, "B003", f"this card changed from {k.kind} to {n.kind}: Anki cannot change a "
+    for n in notes:
+        was = kinds.get(n.guid, n.kind)
+        if was != n.kind:
+            found.append((n.guid, "B003", f"this card changed from {was} to {n.kind}: Anki cannot change a "
                           "note's type on import, so it will skip this note as conflicting and the edit "
                           "will not arrive",
-                          f"keep it {k.kind}, or give it a new id: it then becomes a new note, and the old one "
+                          f"keep it {was}, or give it a new id: it then becomes a new note, and the old one "
                           f"is tagged {REMOVED_TAG} with its history"))
     return found

@@ -28,6 +28,7 @@ class Stamp:
     mtime: int
     id: str = ""  # the card's id; `ankigen ids` may give one to a note built without
     deck: str = ""  # where the last build put it (not in the hash: a move changes nothing Anki applies)
+    kind: str = ""  # its note type, basic or cloze ("" in a lock written before ankigen recorded it)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def read_lock(path: Path) -> Lock:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != LOCK_FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
-        notes = {g: Stamp(v["hash"], int(v["mtime"]), str(v.get("id", "")), str(v.get("deck", "")))
+        notes = {g: Stamp(v["hash"], int(v["mtime"]), str(v.get("id", "")), str(v.get("deck", "")),
+                          str(v.get("kind", "")))
                  for g, v in data["notes"].items()}
         types = {k: Stamp(v["hash"], int(v["mtime"])) for k, v in data.get("note_types", {}).items()}
         removed = {g: Kept(v.get("id", ""), r["deck"], tuple(r["tags"]), tuple(r["fields"]), r.get("kind", "basic"))
@@ -107,12 +109,17 @@ def stamp_note_type(kind: str, type_hash: str, lock: Lock, now: int) -> Stamp:
 
 
 def lock_text(notes: list[Note], note_types: dict[str, Stamp], removed: dict[str, Kept],
-              carried: dict[str, Stamp] | None = None, package: str = "") -> str:
+              carried: dict[str, Stamp] | None = None, package: str = "", kinds: dict[str, str] | None = None) -> str:
     """The manifest; a removed note also keeps its fields, to stay in every later package. `carried`:
-    the stamps of notes this build could not package (cards with errors), kept as they were."""
-    entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id, "deck": s.deck} for g, s in (carried or {}).items()}
+    the stamps of notes this build could not package (cards with errors), kept as they were.
+    `kinds`: the note type each note already has in Anki, which an import never changes."""
+    # The note type is recorded so that a change between basic and cloze, which Anki's import
+    # refuses, is reported even when the last package is gone.
+    entries = {g: {"hash": s.hash, "mtime": s.mtime, "id": s.id, "deck": s.deck, **({"kind": s.kind} if s.kind else {})}
+               for g, s in (carried or {}).items()}
     for n in sorted(notes, key=lambda n: n.guid):
-        entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1], "deck": n.deck}  # Id: every type's last field
+        entry = {"hash": n.content_hash, "mtime": n.mtime, "id": n.fields[-1], "deck": n.deck,  # Id: every type's last field
+                 "kind": (kinds or {}).get(n.guid, n.kind)}
         kept = removed.get(n.guid)
         if kept is not None:
             entry["removed"] = {"deck": kept.deck, "tags": list(kept.tags), "fields": list(kept.fields),

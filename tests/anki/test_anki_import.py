@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -555,3 +556,26 @@ def test_what_an_import_will_not_do_is_said_by_the_build(project: Path, anki) ->
     assert len(log.conflicting) == 1  # what B003 said: the edit does not arrive
     assert anki.notes()["two"]["Back"] == '<p class="short-answer">Four.</p>'
     assert anki.col.decks.name(anki.notes()["stride"].cards()[0].did) == old_deck  # what B004 said
+
+
+@pytest.mark.parametrize("known_by", ["lock", "package"])
+def test_a_change_of_note_type_is_said_with_only_the_lock_or_only_the_package(project: Path, known_by: str) -> None:
+    write(project / "cards_src/a.md", "## What is 2 + 2? {#two}\n\nFour.\n")
+    assert run("build", "--no-pdf").exit_code == 0
+    lock_file = project / "cards_src/ankigen.lock"
+    if known_by == "lock":  # the package was deleted (a clean checkout, `rm -r dist`)
+        only_apkg(project / "dist").unlink()
+    else:  # a lock from before ankigen recorded note types
+        lock = json.loads(lock_file.read_text(encoding="utf-8"))
+        for entry in lock["notes"].values():
+            del entry["kind"]
+        lock_file.write_text(json.dumps(lock), encoding="utf-8")
+    for answer in ("{{c1::Four}}.", "{{c1::Four}}!"):  # Anki skips it on every import: said until the author acts
+        write(project / "cards_src/a.md", f"## What is 2 + 2? {{#two}}\n\n{answer}\n")
+        result = run("build", "--no-pdf")
+        assert "warning[B003]: this card changed from basic to cloze" in result.output, result.output
+        assert "0 new, 0 changed, 0 unchanged notes" in result.output and "skip 1 note as conflicting" in result.output
+        # the lock records the type the note has in Anki
+        assert [e["kind"] for e in json.loads(lock_file.read_text(encoding="utf-8"))["notes"].values()] == ["basic"]
+    write(project / "cards_src/a.md", "## What is 2 + 2? {#two}\n\nFour!\n")  # reverted: updated in place
+    assert "0 new, 1 changed" in (result := run("build", "--no-pdf")).output and "B003" not in result.output

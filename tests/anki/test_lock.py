@@ -84,8 +84,8 @@ def test_lock_text_is_sorted_readable_json() -> None:
         "format": 1,
         "note_types": {"basic": {"hash": "tb", "mtime": 5}},
         "notes": {
-            "a": {"hash": "ha", "mtime": 10, "id": "", "deck": "Deck"},
-            "b": {"hash": "hb", "mtime": 20, "id": "id-b", "deck": "Deck",
+            "a": {"hash": "ha", "mtime": 10, "id": "", "deck": "Deck", "kind": "cloze"},
+            "b": {"hash": "hb", "mtime": 20, "id": "id-b", "deck": "Deck", "kind": "basic",
                   "removed": {"deck": "Deck::甲", "tags": ["x", "y"], "fields": ["F", "B"], "kind": "basic"}},
         },
     }
@@ -98,7 +98,7 @@ def test_the_lock_reads_back_what_was_written(tmp_path: Path) -> None:
     path.write_text(lock_text([note("a", "ha", "id-a", 10), note("b", "hb", "id-b", 20)],
                               {"cloze": Stamp("tc", 7)}, kept), encoding="utf-8")
     lock = read_lock(path)
-    assert lock.notes == {"a": Stamp("ha", 10, "id-a", "Deck"), "b": Stamp("hb", 20, "id-b", "Deck")}
+    assert lock.notes == {"a": Stamp("ha", 10, "id-a", "Deck", "basic"), "b": Stamp("hb", 20, "id-b", "Deck", "basic")}
     assert lock.note_types == {"cloze": Stamp("tc", 7)}
     assert lock.removed == kept
 
