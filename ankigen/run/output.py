@@ -157,8 +157,11 @@ def edit_text(target: Path, text: str, newline: str | None = None) -> None:
     leaves half of it) unless that would change what the file is to others: a file with more than
     one name (a hard link) keeps its inode, and a file in a folder no new file may be made in, or
     one owned by someone else (a new file would be ours), is written over where it stands. Mode,
-    owner and a symbolic link's target are kept either way."""
+    owner and a symbolic link's target are kept either way. A file its mode makes read-only is
+    not written: a new file in its place would get round what its owner asked."""
     real = target.resolve()
+    if real.exists() and not os.access(real, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
     try:
         info = real.stat()
         in_place = info.st_nlink > 1 or info.st_uid != os.geteuid()

@@ -5,8 +5,10 @@ and no temporary file behind."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -110,3 +112,76 @@ def test_a_full_disk_leaves_the_old_set_and_says_where(project: Path, built: dic
     assert "error[B002]: cannot write: File too large (errno 27)" in out + err
     assert "Traceback" not in out + err and "bug in ankigen" not in out + err
     assert _outputs(project) == built and _leftovers(project) == []
+
+
+# --- folders and files the system will not let the build use -----------------------------------
+# Root may write anywhere, so the build runs without the capabilities that let it (as a user would).
+
+def _as_a_user() -> None:
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: dropped before exec, so gone after
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _read_only(path: Path) -> None:
+    path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+def _file_in_the_way(path: Path) -> None:
+    shutil.rmtree(path)
+    path.write_text("not a folder", encoding="utf-8")
+
+
+FAULTS = {
+    # name: (what is done to the built project, the command, the path the message names)
+    "output folder read-only": (lambda p: _read_only(p / "dist"), ["build"], "dist/Test deck.apkg"),
+    "sources folder read-only (the lock)": (lambda p: _read_only(p / "cards_src"), ["build"],
+                                            "cards_src/ankigen.lock"),
+    "cache files read-only": (lambda p: [_read_only(f) for f in sorted((p / ".ankigen-cache").rglob("*"), reverse=True)]
+                              + [_read_only(p / ".ankigen-cache")], ["build"], ".ankigen-cache/build.lock"),
+    "a file where the PDF cache should be": (lambda p: _file_in_the_way(p / ".ankigen-cache/pdf-chunks"), ["build"],
+                                             ".ankigen-cache/pdf-chunks"),
+    "a file where the cache should be": (lambda p: _file_in_the_way(p / ".ankigen-cache"), ["build"], ".ankigen-cache"),
+    "a file on the way to --out": (lambda p: write(p / "dist2", "a file"), ["build", "--out", "dist2/sub"], "dist2/sub"),
+    "the lock in /proc": (lambda p: write(p / "pyproject.toml", (p / "pyproject.toml").read_text(encoding="utf-8")
+                                          + 'lock = "/proc/ankigen.lock"\n'), ["build"], "/proc/ankigen.lock"),
+    "ids on a read-only file": (lambda p: _read_only(write(p / "cards_src/b.md", "## No id yet?\n\nNone.\n")), ["ids"],
+                                "cards_src/b.md"),
+}
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_a_fault_of_the_machine_is_located_and_leaves_the_old_set(project: Path, built: dict[str, str], name: str) -> None:
+    damage, command, where = FAULTS[name]
+    damage(project)
+    sources = {p: p.read_bytes() for p in (project / "cards_src").iterdir()}
+    env = {k: v for k, v in os.environ.items() if "COV" not in k.upper()}  # coverage's data file is a write too
+    done = subprocess.run([sys.executable, "-m", "ankigen", *command], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=300, preexec_fn=_as_a_user)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert f"{where}:1:1: error[B002]: cannot write" in said and "= help: " in said, said
+    assert "Traceback" not in said and "bug in ankigen" not in said
+    for path in (project / "dist", project / "cards_src", project / ".ankigen-cache"):
+        if path.is_dir():
+            path.chmod(0o755)
+    assert _outputs(project) == built and _leftovers(project) == []
+    assert {p: p.read_bytes() for p in (project / "cards_src").iterdir()} == sources
+
+
+def test_ids_that_cannot_record_a_built_card_in_the_lock_change_no_source(project: Path) -> None:
+    write(project / "cards_src/a.md", "## Built without an id?\n\nYes.\n")
+    assert _cli(project, "build", "--no-pdf").wait(timeout=300) == 0  # its note's GUID is in the lock
+    before = (project / "cards_src/a.md").read_bytes(), (project / "cards_src/ankigen.lock").read_bytes()
+    _read_only(project / "cards_src")
+    env = {k: v for k, v in os.environ.items() if "COV" not in k.upper()}
+    done = subprocess.run([sys.executable, "-m", "ankigen", "ids"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=300, preexec_fn=_as_a_user)
+    (project / "cards_src").chmod(0o755)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2 and "cards_src/ankigen.lock:1:1: error[B002]: cannot write" in said, said
+    # the id is written only with the lock that keeps the card's note: never one without the other
+    assert ((project / "cards_src/a.md").read_bytes(), (project / "cards_src/ankigen.lock").read_bytes()) == before
