@@ -185,3 +185,30 @@ def test_ids_that_cannot_record_a_built_card_in_the_lock_change_no_source(projec
     assert done.returncode == 2 and "cards_src/ankigen.lock:1:1: error[B002]: cannot write" in said, said
     # the id is written only with the lock that keeps the card's note: never one without the other
     assert ((project / "cards_src/a.md").read_bytes(), (project / "cards_src/ankigen.lock").read_bytes()) == before
+
+
+@pytest.fixture
+def tiny_disk(project: Path):
+    """dist/ on a tmpfs with room for one set of outputs, not two (root may mount one here)."""
+    dist = project / "dist"
+    dist.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(dist)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a tmpfs needs root; test_a_full_disk_… meets the same fault through a file size limit")
+    yield dist
+    subprocess.run(["umount", str(dist)], check=True)
+
+
+def test_a_disk_that_fills_up_on_the_second_build_leaves_the_old_set(project: Path, tiny_disk: Path) -> None:
+    write(project / "cards_src/a.md", OLD)
+    first = _cli(project, "build")
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    old = _outputs(project)
+    write(project / "cards_src/a.md", NEW)
+    proc = _cli(project, "build")
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    assert "error[B002]: cannot write: No space left on device (errno 28)" in out + err
+    assert "the disk is full: free some space and build again" in out + err
+    assert "Traceback" not in out + err and "bug in ankigen" not in out + err
+    assert _outputs(project) == old and _leftovers(project) == []
