@@ -732,6 +732,10 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         return
     lhs, rhs = steps[0].lhs, steps[0].rhs
     text = " ".join(formula.latex.split())
+    if isinstance(lhs, sp.Symbol) and rhs.is_number and rhs.is_real and len(steps) == 1:
+        # `$n = 10$` in a sentence: the value of a worked example, for the display formulas after it
+        state.out.examples.append(Definition(lhs, rhs, formula.span, text, formula.section))
+        return
     for target, value in ((lhs, rhs), (rhs, lhs)):
         if not (isinstance(target, sp.Symbol) and _free(value) and target not in value.free_symbols):
             continue

@@ -98,6 +98,7 @@ class Problem:
 class CardReading:
     definitions: list[Definition] = field(default_factory=list)
     assumptions: list[Definition] = field(default_factory=list)  # inline symbolic definitions
+    examples: list[Definition] = field(default_factory=list)  # inline values (`$n = 10$`), in the order written
     functions: dict[str, FunctionDef] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)

@@ -333,7 +333,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
 
     from ankigen.check.decide import decide, decide_guarded
     from ankigen.check.dependence import abstracted
-    from ankigen.check.form import CERTAIN, STATEMENT, classify
+    from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
     from ankigen.check.matrices import Grad, decide_matrix, is_matrix
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
@@ -414,6 +414,14 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
             return Decision(v, quiet, lhs, rhs)
     form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists})
+    if form.kind == STATEMENT and form.reason in _WORKED and not matrix:
+        worked = _with_examples(claim, lhs, rhs, read)
+        if worked is not None:
+            lhs, rhs = worked
+            form = Form(DOUBTFUL, EXAMPLE)
+            spread = _rounding_spread(claim)
+            if spread is not None and (claim.tolerance is None or spread > claim.tolerance):
+                claim = replace(claim, tolerance=spread)
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
@@ -481,6 +489,73 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
+
+
+# Statements that a worked example makes: evaluated with the values the sentences before them give.
+_WORKED = ("an example whose values the card gives in words", "an equation to solve or a condition",
+           "an equation between different unknowns")
+
+
+def _with_examples(claim, lhs, rhs, read):
+    """Both sides with the values that inline math before the claim gives its letters (`Let $a = 3$
+    and $b = 4$, so $$c = \\sqrt{a^2 + b^2} = 5$$`), or None unless every letter has one. For each
+    letter, the value written last before the claim in its part of the card counts: a second
+    example gives its names new values."""
+    import sympy as sp
+
+    if rhs is None or not read.examples:
+        return None
+    sides = (lhs, rhs)
+    if any(side.atoms(sp.Indexed, sp.core.function.AppliedUndef) for side in sides):
+        return None
+    free = lhs.free_symbols | rhs.free_symbols
+    if not free:
+        return None
+    here, at = (0, claim.section), (claim.span.line, claim.span.col)
+    values = {}
+    for d in read.examples:
+        if d.target in free and d.section in here and (d.span.line, d.span.col) < at:
+            values[d.target] = d.value
+    if set(values) != free:
+        return None
+    worked = tuple(side.xreplace(values) for side in sides)
+    return worked if all(side.is_number for side in worked) else None
+
+
+def _rounding_spread(claim):
+    """How far the right side of a worked example can move when each decimal it brings in (`0.95238`
+    for 1/1.05) takes any value that rounds to it: the right side read again with each one half a
+    unit of its last place up or down (the reader computes numbers as it reads them, so they are
+    varied in the text). None without such decimals, or when that side is not numbers alone."""
+    import sympy as sp
+    from itertools import product
+
+    from ankigen.check.chains import parse_chain
+    from ankigen.check.statements import statements
+    from ankigen.check.tokens import MathError
+    from ankigen.check.vocabulary import Scope
+
+    def right(text: str):
+        found = statements(text)
+        steps = parse_chain(list(found[0].toks), Scope(), text) if len(found) == 1 else None
+        if not steps or len(steps) != 1 or not steps[0].rhs.is_number:
+            raise ValueError(text)
+        return sp.N(steps[0].rhs, 15)
+
+    used = [(d, len(d.partition(".")[2])) for d in claim.roundings[:4]]
+    if not used:
+        return None
+    try:
+        centre, spread = right(claim.text), sp.Integer(0)
+        for signs in product((-1, 1), repeat=len(used)):
+            text = claim.text
+            for (written, places), sign in zip(used, signs):
+                moved = sp.Rational(written) + sign * sp.Rational(1, 2 * 10 ** places)
+                text = re.sub(rf"(?<![\w.]){re.escape(written)}(?![\w.])", f"{float(moved):.{places + 1}f}", text)
+            spread = max(spread, sp.nsimplify(abs(right(text) - centre), rational=True))
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return None
+    return spread if spread > 0 else None
 
 
 def _fails_as_vectors(lhs, claim, rhs, read, declared: dict, key: str, guard: float) -> bool:
