@@ -205,26 +205,34 @@ _MOST_ROUNDED = 4  # rounded decimals varied together in one claim: 16 evaluatio
 
 def _rounding_spread(state: _Card, claim, used: list[tuple[str, int]]) -> sp.Rational | None:
     """How far the claim's sides can move apart when each rounded decimal in it takes any value that
-    rounds to it: the claim read again with each one half a unit of its last place up or down (the
-    reader computes numbers as it reads them, so the decimals are varied in the text)."""
-    from itertools import product
-
+    rounds to it."""
     def sides(text: str):
         found = statements(text)
         steps = parse_chain(list(found[0].toks), state.scope(), text) if len(found) == 1 else None
         if not steps or len(steps) != 1 or not (steps[0].lhs.is_number and steps[0].rhs.is_number):
             raise ValueError(text)
-        return sp.N(steps[0].lhs - steps[0].rhs, 15)
+        return steps[0].lhs - steps[0].rhs
+
+    return rounding_spread(claim.text, used, sides)
+
+
+def rounding_spread(text: str, used: list[tuple[str, int]], measure) -> sp.Rational | None:
+    """How far measure(text) moves when each decimal written in `used` (with its places) takes any
+    value that rounds to it: the text read again with each one half a unit of its last place up or
+    down (the reader computes numbers as it reads them, so the decimals are varied in the text).
+    None when measure refuses a reading (ValueError) or nothing moves."""
+    from itertools import product
 
     try:
-        centre = sides(claim.text)
+        centre = sp.N(measure(text), 15)
         spread = sp.Integer(0)
         for signs in product((-1, 1), repeat=len(used)):
-            text = claim.text
+            moved_text = text
             for (written, places), sign in zip(used, signs):
                 moved = sp.Rational(written) + sign * sp.Rational(1, 2 * 10 ** places)
-                text = re.sub(rf"(?<![\w.]){re.escape(written)}(?![\w.])", f"{float(moved):.{places + 1}f}", text)
-            spread = max(spread, sp.nsimplify(abs(sides(text) - centre), rational=True))
+                moved_text = re.sub(rf"(?<![\w.]){re.escape(written)}(?![\w.])", f"{float(moved):.{places + 1}f}",
+                                    moved_text)
+            spread = max(spread, sp.nsimplify(abs(sp.N(measure(moved_text), 15) - centre), rational=True))
     except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
         return None
     return spread if spread > 0 else None
