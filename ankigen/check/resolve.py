@@ -87,12 +87,43 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
     raise TooLarge("sums nested too deeply")
 
 
+def _circle(expr: sp.Expr, values: dict) -> list:
+    """The names of a circle of definitions that putting them into expr would meet, or []."""
+    uses = {}
+    state: dict = {}  # name -> "open" while its uses are followed, "done" after
+
+    def visit(name, path: list) -> list:
+        state[name] = "open"
+        if name not in uses:
+            uses[name] = sorted(values[name].free_symbols & values.keys(), key=str) if isinstance(
+                values[name], sp.Basic) else []
+        for used in uses[name]:
+            if state.get(used) == "open":
+                return sorted(path[path.index(used):], key=str)
+            if used not in state:
+                found = visit(used, path + [used])
+                if found:
+                    return found
+        state[name] = "done"
+        return []
+
+    for name in sorted(expr.free_symbols & values.keys(), key=str):
+        if name not in state:
+            found = visit(name, [name])
+            if found:
+                return found
+    return []
+
+
 def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -> sp.Expr:
     """`expr` with every defined symbol replaced, sequences unrolled to their base cases and sums
     expanded, until nothing changes. `local`: a partial derivative of a defined name by a name its
     definition uses holds that definition's other names fixed (see _derivatives_by_defined)."""
     unrolled = 0
     expr = _derivatives_by_defined(expr, values, sequences, local)
+    circle = _circle(expr, values)
+    if circle:  # it would never settle, and may double in size each round (a = qs + r, s = 2a, r = a - qs)
+        raise Circular(circle)
     for _ in range(MAX_ROUNDS):
         try:
             new = normalize(expand_sums(normalize(expr.xreplace(values))))
