@@ -236,10 +236,13 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             t = self.peek()
             if self.at("!"):
                 bang = self.next()
+                double = self.at("!") and self.peek().start == bang.end  # 5!! = 5·3·1, not (5!)!
+                if double:
+                    bang = self.next()
                 if node.is_number and not (node.is_Integer and 0 <= node <= MAX_FACTORIAL):
                     raise MathError("factorial of a number too large or not a whole number", start.start,
                                     bang.end - start.start, construct="size")
-                node = sp.factorial(node)
+                node = sp.factorial2(node) if double else sp.factorial(node)
             elif t.kind == "cmd" and t.text == "\\%":
                 self.next()
                 node = node / 100

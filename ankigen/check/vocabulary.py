@@ -39,7 +39,7 @@ UNSUPPORTED = {  # commands that mean something this reader does not model, by c
 }
 KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
-    "tanh": sp.tanh, "arctan": sp.atan, "arcsin": sp.asin, "arccos": sp.acos, "floor": sp.floor,
+    "tanh": sp.tanh, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot, "coth": sp.coth, "arctan": sp.atan, "arcsin": sp.asin, "arccos": sp.acos, "floor": sp.floor,
     "ceil": sp.ceiling, "abs": sp.Abs, "sgn": sp.sign, "sign": sp.sign, "log": sp.log,
     "relu": lambda x: sp.Max(0, x), "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "sqrt": sp.sqrt,
     "max": sp.Max, "min": sp.Min,
