@@ -162,6 +162,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an integral without bounds set equal to a value: over a domain the card does not give")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
+    if _constant_chosen(claim, lhs, rhs):
+        return Form(STATEMENT, "an equation for the constant that makes a sum or an integral equal a number")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
@@ -270,6 +272,25 @@ def _about(written: list, defined: set[str]) -> bool:
         names |= {str(s) for s in side.free_symbols}
         names |= {str(b.label) for b in side.atoms(sp.IndexedBase)}
     return bool(names & defined)
+
+
+def _constant_chosen(claim, lhs, rhs) -> bool:
+    """`\\sum_{x=1}^{3} c x = 1`, `\\int_0^2 k x \\, dx = 1`: a sum or integral of a constant times a
+    function, set equal to a number, is the equation that chooses the constant (a normalisation),
+    as `6c = 1` is. A parameter inside the function too (`\\int_0^\\infty \\lambda e^{-\\lambda x} dx = 1`)
+    leaves it an identity to check."""
+    if rhs is None or claim.rel != "=":
+        return False
+    for written, side, other in ((claim.lhs, lhs, rhs), (claim.rhs, rhs, lhs)):
+        if other.free_symbols or not side.free_symbols or not written.has(sp.Sum, sp.Integral, sp.Product):
+            continue
+        if not side.has(sp.Sum, sp.Integral, sp.Product):  # computed already: 6c
+            return depends_on(side, side.free_symbols, side.free_symbols)
+        for node in side.atoms(sp.Sum, sp.Integral, sp.Product):
+            body = node.function
+            if any(body.has(p) and not (body / p).has(p) for p in node.free_symbols):
+                return True
+    return False
 
 
 def _example(lhs, rhs, left: set, right: set, every: set) -> bool:
