@@ -11,12 +11,14 @@ import sympy as sp
 
 from ankigen.check.matrices import WRITTEN_MATRICES, Det, Literal
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import RELATIONS, Opaque
+from ankigen.check.vocabulary import RELATIONS, Opaque, symbol
 
 _SET_OPERATORS = {"\\max": "max", "\\min": "min", "\\sup": "sup", "\\inf": "inf", "\\argmax": "argmax",
                   "\\argmin": "argmin", "\\limsup": "limsup", "\\liminf": "liminf"}
 _ELLIPSES = ("\\cdots", "\\ldots", "\\dots", "\\vdots", "\\ddots", "\\dotsb", "\\dotsc", "\\cdot\\cdot\\cdot")
 OTHERWISE = {"otherwise", "else", "其他", "其它", "否则", "others", "other", "o.w."}
+# Words that only lead into a condition written in symbols: `\text{if } x < 1`, `\text{当} x > 0`.
+LEADING = {"if", "for", "when", "where", "as", "若", "当", "如果", "其中"}
 
 
 def opaque(name: str, *args: sp.Expr) -> sp.Expr:
@@ -282,7 +284,8 @@ class Notation:
         if not pieces:
             raise MathError("an empty 'cases' environment", t.start, t.end - t.start, construct="\\begin{cases}")
         if any(isinstance(c, Opaque) or not isinstance(c, sp.Basic) or c.has(Opaque) for _, c in pieces):
-            return opaque("cases", *[v for v, _ in pieces])  # a condition in words: the value is not known
+            # a condition in words: the value is not known, and differs with the letters it names
+            return opaque("cases", *[v for v, _ in pieces], *[c for _, c in pieces if isinstance(c, Opaque)])
         try:
             return sp.Piecewise(*pieces)
         except (TypeError, ValueError):
@@ -366,15 +369,18 @@ class Notation:
 
     def _condition(self, toks: list[Tok], t: Tok):
         """`x > 0`, `\\text{if } x \\le 0`, `\\text{otherwise}`, `0 \\le x < 1`: a sympy condition."""
-        words = [u for u in toks if u.kind in ("sep", "word", "text", "cjk")]
+        words = [u for u in toks if u.kind in ("sep", "word", "text", "cjk")
+                 and u.text.strip().lower().strip(",.:：，") not in LEADING]
         rest = [u for u in toks if u.kind not in ("sep", "word", "text", "cjk")]
         if not rest:
             if any(u.text.strip().lower().strip(",.") in OTHERWISE for u in words) or not toks:
                 return sp.true
             return opaque("a condition in words", *[sp.Symbol(u.text) for u in words][:3])
         cuts = [k for k, u in enumerate(rest) if u.kind in ("op", "cmd") and u.text in RELATIONS]
-        if not cuts or words:  # "x 与 y 满足某一事实", "if x > 0 and …": a condition in words
-            return opaque("a condition in words")
+        if not cuts or words:  # "x 与 y 满足某一事实", "x > 0 and …": a condition in words
+            # of the letters it names: F(1) and F(0) of such a piecewise F are two unknown values, not one
+            named = {self.bound.get(u.text, symbol(u.text)) for u in rest if u.kind == "letter"}
+            return opaque("a condition in words", *sorted(named, key=str))
         sides, start = [], 0
         for k in cuts + [len(rest)]:
             sides.append(self._sub(rest[start:k], t))
