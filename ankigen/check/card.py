@@ -554,11 +554,11 @@ _SPECIALS = ("\\mathbf{I}_", "\\mathbf{0}_", "\\mathbf{1}_")
 
 
 def _distributed(state: _Card, formulas, inline) -> dict:
-    """The random variables the card gives a distribution (`X \\sim \\mathrm{Bernoulli}(p)`), by
-    sub-heading as definitions hold: X may be exponential under one and binomial under the next."""
+    """The random variables the card gives a distribution (`X \\sim \\mathrm{Bernoulli}(p)`), where
+    they are given: CardReading.distributions_at() says which hold at a claim."""
     every = list(formulas) + list(inline)
     if not any("\\sim" in f.latex for f in every):
-        return {}
+        return ()
     from ankigen.check.probability import distributions
     from ankigen.check.tokens import tokenize
 
@@ -575,11 +575,12 @@ def _distributed(state: _Card, formulas, inline) -> dict:
         if not p.done():
             raise MathError("not an argument list", 0, 1)
         return args
-    by_section: dict = {}
-    for f in every:
-        by_section.setdefault(f.section, {}).update(distributions([f.latex], name_of, arguments_of))
-    return {section: {**by_section.get(0, {}), **(by_section[section] if section else {})}
-            for section in set(by_section) | {0}}
+    found = []  # (section, line, col, {name: distribution}), in the order written
+    for f in sorted(every, key=lambda f: (f.span.line, f.span.col)):
+        given = distributions([f.latex], name_of, arguments_of)
+        if given:
+            found.append((f.section, f.span.line, f.span.col, given))
+    return tuple(found)
 
 
 _INEQUALITIES = ("<", "<=", ">", ">=", "!=")

@@ -106,10 +106,26 @@ class CardReading:
     problems: list[Problem] = field(default_factory=list)
     met: set[str] = field(default_factory=set)
     declared: tuple = ()  # (name, (rows, cols)) of the vectors and matrices the card declares
-    distributions: dict = field(default_factory=dict)  # by sub-heading: variable's name → (distribution, parameters)
+    distributions: tuple = ()  # (section, line, col, {variable's name: (distribution, parameters)}), as written
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
     declared_in: dict = field(default_factory=dict)  # sub-heading -> what holds there (`declared`, per part)
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
+
+    def distributions_at(self, section: int, line: int) -> dict:
+        """The distributions that hold for a claim on `line` in `section`: of each variable, the last
+        one given before it (in that sub-heading, or before any), or else the first given after it
+        (`… where $X \\sim \\mathrm{Bin}(n, p)$`). A design changed halfway down a card changes
+        only what follows."""
+        here = [(ln, given) for s, ln, _, given in self.distributions if s in (0, section)]
+        found: dict = {}
+        for ln, given in here:
+            if ln > line:
+                break
+            found.update(given)
+        for ln, given in here:
+            if ln > line:
+                found.update({name: d for name, d in given.items() if name not in found})
+        return found
 
     def visible(self, section: int, imported: list[Definition], defs_at: int = -1,
                 varied: frozenset = frozenset(), line: int = 0) -> dict:

@@ -338,7 +338,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
-    given = read.distributions.get(claim.section, read.distributions.get(0, {}))
+    given = read.distributions_at(claim.section, claim.span.line)
     if given and _SIGN_SENSITIVE.search(claim.text):
         # |z|, max(0, z), ReLU(z) of a normal z: read with the positive letters every claim uses, they
         # would be z itself (E[|z|] = E[z] = 0). Not computed: left a function of unknown value.
