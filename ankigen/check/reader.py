@@ -248,7 +248,11 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 node = node / 100
             elif t.kind == "unit":
                 self.next()
-                node = self.unit(node, t)
+                unit = self.unit(sp.Integer(1), t)
+                if self.at("^"):  # 10 \text{ m}^2, 10 \text{ (m)}^2: the unit's power, not the number's
+                    self.next()
+                    unit = unit ** self.script()
+                node = node * unit
             else:
                 return node
 
@@ -256,8 +260,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         """`\\text{…}` after a number: a scale (万), a unit (a symbol of its own), or a label."""
         if t.text in SCALES:
             return node * SCALES[t.text]
-        if t.text.isascii() and t.text.replace(" ", "").isalpha() and len(t.text) <= 6:
-            return node * symbol(f"\\text{{{t.text}}}")
+        name = t.text.strip().removeprefix("(").removesuffix(")").strip()  # \text{ (m)}: a unit in brackets
+        if name.isascii() and name.replace(" ", "").isalpha() and len(name) <= 6:
+            return node * symbol(f"\\text{{{t.text if name == t.text.strip() else name}}}")
         return node  # a label such as \text{（输出边长）}
 
     def script(self, split_digits: bool = False) -> sp.Expr:
