@@ -106,9 +106,13 @@ class _Card:
 
     def visible_value(self, target, section: int):
         """The latest definition of target that a formula in `section` sees, or None."""
+        d = self.visible_definition(target, section)
+        return d.value if d is not None else None
+
+    def visible_definition(self, target, section: int) -> Definition | None:
         for d in reversed(self.out.definitions):
             if d.target == target and d.section in (0, section):
-                return d.value
+                return d
         return None
 
 
@@ -420,9 +424,13 @@ _LITERAL = re.compile(r"^\s*-?\d+(?:\{,\}\d{3})*(?:\.\d+)?(?:\s*\^\s*\{?\s*-?\d+
 def _literal_again(state: _Card, target, rhs_text: str, section: int) -> bool:
     """`h_T = 78` after `h_T = 69.5`: a name given a number, then another number. A second example's
     parameters (KLEIN-96 after KLEIN-64), or the first value restated wrongly: a doubt, not a certainty.
-    A number after a computation (`N = 113` after `N = 4 \\times 28`) stays a claim."""
-    old = state.visible_text(target, section).partition("=")[2]
-    return bool(_LITERAL.match(rhs_text) and _LITERAL.match(old))
+    So is a number after a computation that wrote its own result (`M = 5` after `M = (5 + 7)/2 = 6`:
+    the next data set's median). A number after a computation left open (`N = 113` after
+    `N = 4 \\times 28`) stays a claim."""
+    if not _LITERAL.match(rhs_text):
+        return False
+    old = state.visible_definition(target, section)
+    return old is not None and (bool(_LITERAL.match(old.text.partition("=")[2])) or old.written is not None)
 
 
 def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool,
