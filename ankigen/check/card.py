@@ -327,6 +327,9 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
             state, first.lhs, section):
         target = first.lhs
+        if len(steps) == 1 and not marked and "'" in str(target) and isinstance(first.rhs, sp.Symbol) \
+                and not state.defined(first.rhs, section):
+            return  # y' = p: a new unknown for a derivative (a substitution), which depends on x as y' does
         if target in first.rhs.free_symbols | _elements(first.rhs):
             if len(steps) == 1 and not marked:
                 return  # v = \beta v + (1-\beta) g: an update rule
