@@ -460,6 +460,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
     if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
         verdict = (_as_written(claim, definitions, visible, read, tolerance, guard)
                    or _as_solved(claim, definitions, visible, read, tolerance, guard) or verdict)
+    if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
+        verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
 
     def report(sink: Sink, claim, read, imported) -> None:
@@ -731,6 +733,24 @@ def _as_solved(claim, definitions: dict, visible: dict, read, tolerance, guard: 
     return _holding_with(claim, {**definitions, following.target: following.value}, visible, read, tolerance,
                          guard, f"a step of solving for {following.target}, whose value the card gives next "
                                 f"(line {following.span.line})")
+
+
+def _without_assumptions(claim, definitions: dict, visible: dict, read, tolerance, guard: float):
+    """The verdict without the card's inline symbolic definitions, when with them the claim could not
+    be decided (`$\\sum_{i=1}^{k} f_i = n$` puts an open sum where n was): they may help a claim hold,
+    never make it unknown. None when there are none, or it is still undecided."""
+    from ankigen.check.decide import decide
+    from ankigen.check.resolve import Circular, TooLarge
+
+    shown = {t: v for t, v in definitions.items() if visible.get(t) not in read.assumptions}
+    if len(shown) == len(definitions):
+        return None
+    try:
+        lhs, rhs = _resolved(claim, shown, read, visible)
+    except (Circular, TooLarge):
+        return None
+    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
+    return verdict if verdict.holds is not None else None
 
 
 def _holding_with(claim, definitions: dict, visible: dict, read, tolerance, guard: float, why: str):
