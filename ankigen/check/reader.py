@@ -242,7 +242,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 if node.is_number and not (node.is_Integer and 0 <= node <= MAX_FACTORIAL):
                     raise MathError("factorial of a number too large or not a whole number", start.start,
                                     bang.end - start.start, construct="size")
-                node = sp.factorial2(node) if double else sp.factorial(node)
+                node = _double_factorial(node, start, bang) if double else sp.factorial(node)
             elif t.kind == "cmd" and t.text == "\\%":
                 self.next()
                 node = node / 100
@@ -408,6 +408,23 @@ def _entrywise_power(base: sp.Expr, exp: sp.Expr) -> bool:
     no product)."""
     return (isinstance(base, sp.Symbol) and base.is_commutative is False and is_vector_name(base.name)
             and exp.is_Integer and 2 <= exp <= 12)
+
+
+def _double_factorial(node: sp.Expr, start: Tok, bang: Tok) -> sp.Expr:
+    """n!! of a number; of 2m, 2m + 1 or 2m - 1 in factorials of m, which hold at every m the
+    checker samples (sympy's factorial2 has no meaning between the whole numbers)."""
+    if node.is_number:
+        return sp.factorial2(node)
+    r, even = node.as_coeff_Add()
+    m = even / 2
+    if r in (0, 1, -1) and not (m.is_number or even.as_coeff_Mul()[0] % 2):
+        if r == 0:
+            return 2 ** m * sp.factorial(m)
+        if r == 1:
+            return sp.factorial(2 * m + 1) / (2 ** m * sp.factorial(m))
+        return sp.factorial(2 * m) / (2 ** m * sp.factorial(m))
+    raise MathError("a double factorial of something other than 2m or 2m ± 1", start.start, bang.end - start.start,
+                    construct="n!!")
 
 
 def parse_expression(text: str, scope: Scope | None = None, base: int = 0) -> sp.Expr:
