@@ -307,7 +307,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         head = None  # tr(B) = 2 + 3 + 6 of a B written out elsewhere: a value of tr, not what tr is
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = defined
-        state.define_function(name, fn)
+        state.define_function(name, _by_cases(toks, head, scope, fn))
         toks = toks[head[2] + 1:]
         if not any(is_relation(t) for t in toks):
             return
@@ -398,6 +398,25 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         state.out.definitions.append(Definition(first.lhs, first.rhs, offset_span(
             formula.span, formula.latex, first.start, first.end - first.start),
             " ".join(shown[first.start:first.end].split()), section))
+
+
+def _by_cases(toks: list[Tok], head, scope, fn: FunctionDef) -> FunctionDef:
+    """f(x) = max(αx, x) = {x if x > 0, αx if x ≤ 0}: the form in cases defines f, since it says
+    where each piece holds; the shorter one may hold only for values said in words (α < 1)."""
+    if fn.body.has(sp.Piecewise):
+        return fn
+    begin = next((k for k in range(head[2] + 1, len(toks)) if toks[k].text == "\\begin"), None)
+    if begin is None:
+        return fn
+    rels = top_relations(toks[head[2] + 1:begin])  # those inside the cases are their conditions
+    equals = [k for k in range(head[2] + 1, begin) if any(toks[k] is t for t in rels)]
+    if not equals or any(toks[k].text != "=" for k in equals):
+        return fn
+    try:
+        _, cases, _ = function_def(toks[:head[2] + 1] + toks[equals[-1] + 1:], head, scope)
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return fn
+    return cases if cases.body.has(sp.Piecewise) and cases.params == fn.params else fn
 
 
 def _varied(steps) -> frozenset:
