@@ -109,8 +109,10 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             continue
         s = UNICODE.get(s, s)
         if s in SKIP:
-            if s in _SIZES:
-                glue = start if glue < 0 else glue
+            if s in _SIZES and glue < 0:
+                # `\varphi \left( … \right)`: spaces before a sized delimiter are TeX's to ignore, and
+                # the delimiter counts as written where the last token ended, as `\varphi(` does
+                glue = toks[-1].end if toks and not text[toks[-1].end - base:start - base].strip() else start
             continue
         if glue >= 0:
             start, glue = glue, -1
