@@ -163,7 +163,8 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     read, imported = _read(order, cards, USUAL, used_reads)
     for p in read.problems:
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
-    decided = [(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims]
+    decided = _rows_among_identities([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims],
+                                     read, imported, cache, guard)
     failing = {claim.key for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
@@ -185,6 +186,26 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
     return CardOutcome(_once(sink.items), tuple(results), _formula_rows(read.formulas, decided))
+
+
+def _rows_among_identities(decided: list, read, imported, cache, guard: float) -> list:
+    """A row of a display formula whose other rows are identities that hold (a table of trigonometric
+    identities) is read as one too: `\\sin^2 x - \\cos^2 x = 1` there is a wrong identity, not an
+    equation to solve. Decided again, as a doubt: a failure is a warning."""
+    rows: dict = {}
+    for k, (claim, d) in enumerate(decided):
+        if isinstance(claim.key[0], int):
+            rows.setdefault(claim.key[0], []).append(k)
+    for members in rows.values():
+        holding = [k for k in members if decided[k][1].verdict.holds is True
+                   and decided[k][1].verdict.method in ("symbolic", "sampled")]
+        if len(holding) < 2:
+            continue
+        for k in members:
+            claim, d = decided[k]
+            if d.verdict.method == "unclaimed" and d.verdict.detail == "an equation to solve or a condition":
+                decided[k] = (claim, _decide(claim, read, imported, cache, guard, among_identities=True))
+    return decided
 
 
 def _once(items: list) -> tuple:
@@ -326,7 +347,7 @@ _SIGN_SENSITIVE = re.compile(r"\||\\[lr]vert|\\max|\\min|relu|\\operatorname\{sg
                              re.I)
 
 
-def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
+def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identities: bool = False) -> Decision:
     """The claim's verdict, and how to report it. Whether it is meant as a claim is decided from its
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
@@ -414,6 +435,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float) -> Decision:
             v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
             return Decision(v, quiet, lhs, rhs)
     form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists})
+    if among_identities and form.kind == STATEMENT and form.reason == "an equation to solve or a condition":
+        form = Form(DOUBTFUL, "a row among identities")
     if form.kind == STATEMENT and form.reason in _WORKED and not matrix:
         worked = _with_examples(claim, lhs, rhs, read)
         if worked is not None:
