@@ -134,7 +134,42 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             raise MathError(f"unexpected character '{s}' (U+{ord(s):04X})" if not s.isprintable() else
                             f"unexpected character '{s}'", start, end - start, construct="character " + s)
         toks.append(Tok(kind, s, start, end))
-    return _roles(toks)
+    return _roles(_infix_fractions(toks))
+
+
+_INFIX = {"\\over": "\\frac", "\\choose": "\\binom"}
+
+
+def _infix_fractions(toks: list[Tok]) -> list[Tok]:
+    """`{a \\over b}` and `{n \\choose k}`, plain TeX's infix forms, as `\\frac{a}{b}` and `\\binom{n}{k}`:
+    the braces around them are the fraction's. One outside every brace is left to be reported."""
+    while True:
+        k = next((k for k, t in enumerate(toks) if t.kind == "cmd" and t.text in _INFIX), None)
+        if k is None:
+            return toks
+        depth, open_ = 0, None
+        for j in range(k - 1, -1, -1):
+            if toks[j].kind == "op" and toks[j].text == "}":
+                depth += 1
+            elif toks[j].kind == "op" and toks[j].text == "{":
+                if depth == 0:
+                    open_ = j
+                    break
+                depth -= 1
+        depth, close = 0, None
+        for j in range(k + 1, len(toks)):
+            if toks[j].kind == "op" and toks[j].text == "{":
+                depth += 1
+            elif toks[j].kind == "op" and toks[j].text == "}":
+                if depth == 0:
+                    close = j
+                    break
+                depth -= 1
+        if open_ is None or close is None:
+            return toks
+        t, o, c = toks[k], toks[open_], toks[close]
+        toks = (toks[:open_] + [Tok("cmd", _INFIX[t.text], o.start, o.end), o] + toks[open_ + 1:k]
+                + [Tok("op", "}", t.start, t.start), Tok("op", "{", t.end, t.end)] + toks[k + 1:close + 1] + toks[close + 1:])
 
 
 def _roles(toks: list[Tok]) -> list[Tok]:
