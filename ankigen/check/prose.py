@@ -43,7 +43,28 @@ def condition(formula: Formula) -> bool:
 
 
 def introduced(formula: Formula) -> bool:
-    return bool(INTRODUCED.search(formula.lead))
+    """Said to define what follows ("is defined by", "记为"), or named by a label of its own: the
+    item "Sigmoid" of a list of activations, each giving h anew."""
+    return bool(INTRODUCED.search(formula.lead)) or labelled(formula)
+
+
+# A label: a short name alone before the formula, every word of it capitalised ("Sigmoid", "Leaky ReLU:",
+# "(b) Softplus", "Rectifier Linear Unit: ReLU"), not a sentence ("For the larger variant:") nor a word
+# that leads on from the last formula ("Therefore", "Equivalently", "即").
+_LABEL = re.compile(r"^\s*(?:\(?[a-z0-9]{1,2}[.)]\s*)?[A-Z\u4e00-\u9fff][\w\u4e00-\u9fff\- ]{0,28}[:：]?\s*$")
+_LEADS_ON = re.compile(r"\b(so|then|thus|hence|therefore|equivalently|similarly|finally|also|and|or|where|"
+                       r"gives?|yields?|becomes?|is|are|we|get|have|that|which|i\.e|e\.g|"
+                       r"calculat\w*|comput\w*|solv\w*|solution|answer|proof|result|step\w*|check|verif\w*|"
+                       r"simplif\w*|plug\w*|substitut\w*|expand\w*|rearrang\w*)\b|"
+                       r"即|所以|因此|于是|则|得|有|故|计算|解|证明|答|化简|代入|展开",
+                       re.I)
+
+
+def labelled(formula: Formula) -> bool:
+    lead = formula.lead.strip()
+    words = re.sub(r"^\(?[a-z0-9]{1,2}[.)]\s*", "", lead).split()
+    return (bool(_LABEL.match(lead)) and not _LEADS_ON.search(lead) and len(words) <= 5
+            and all(not w[0].isascii() or w[0].isupper() or not w[0].isalpha() for w in words))
 
 
 def substituted(formula: Formula) -> bool:
