@@ -140,6 +140,21 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
 _INFIX = {"\\over": "\\frac", "\\choose": "\\binom"}
 
 
+def _brace(toks: list[Tok], k: int, step: int) -> int | None:
+    """The index of the brace that encloses toks[k], looking back (step -1, its `{`) or on (1, its `}`)."""
+    inner, outer = ("}", "{") if step < 0 else ("{", "}")
+    depth, j = 0, k + step
+    while 0 <= j < len(toks):
+        if toks[j].kind == "op" and toks[j].text == inner:
+            depth += 1
+        elif toks[j].kind == "op" and toks[j].text == outer:
+            if depth == 0:
+                return j
+            depth -= 1
+        j += step
+    return None
+
+
 def _infix_fractions(toks: list[Tok]) -> list[Tok]:
     """`{a \\over b}` and `{n \\choose k}`, plain TeX's infix forms, as `\\frac{a}{b}` and `\\binom{n}{k}`:
     the braces around them are the fraction's. One outside every brace is left to be reported."""
@@ -147,29 +162,12 @@ def _infix_fractions(toks: list[Tok]) -> list[Tok]:
         k = next((k for k, t in enumerate(toks) if t.kind == "cmd" and t.text in _INFIX), None)
         if k is None:
             return toks
-        depth, open_ = 0, None
-        for j in range(k - 1, -1, -1):
-            if toks[j].kind == "op" and toks[j].text == "}":
-                depth += 1
-            elif toks[j].kind == "op" and toks[j].text == "{":
-                if depth == 0:
-                    open_ = j
-                    break
-                depth -= 1
-        depth, close = 0, None
-        for j in range(k + 1, len(toks)):
-            if toks[j].kind == "op" and toks[j].text == "{":
-                depth += 1
-            elif toks[j].kind == "op" and toks[j].text == "}":
-                if depth == 0:
-                    close = j
-                    break
-                depth -= 1
+        open_, close = _brace(toks, k, -1), _brace(toks, k, 1)
         if open_ is None or close is None:
             return toks
-        t, o, c = toks[k], toks[open_], toks[close]
+        t, o = toks[k], toks[open_]  # {a \over b} → \frac{a}{b}: the group's own braces close it
         toks = (toks[:open_] + [Tok("cmd", _INFIX[t.text], o.start, o.end), o] + toks[open_ + 1:k]
-                + [Tok("op", "}", t.start, t.start), Tok("op", "{", t.end, t.end)] + toks[k + 1:close + 1] + toks[close + 1:])
+                + [Tok("op", "}", t.start, t.start), Tok("op", "{", t.end, t.end)] + toks[k + 1:])
 
 
 def _roles(toks: list[Tok]) -> list[Tok]:
