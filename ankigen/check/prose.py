@@ -51,7 +51,7 @@ def introduced(formula: Formula) -> bool:
 # A label: a short name alone before the formula, every word of it capitalised ("Sigmoid", "Leaky ReLU:",
 # "(b) Softplus", "Rectifier Linear Unit: ReLU"), not a sentence ("For the larger variant:") nor a word
 # that leads on from the last formula ("Therefore", "Equivalently", "即").
-_LABEL = re.compile(r"^\s*(?:\(?[a-z0-9]{1,2}[.)]\s*)?[A-Z\u4e00-\u9fff][\w\u4e00-\u9fff\- ]{0,28}[:：]?\s*$")
+_LABEL = re.compile(r"^\s*(?:\(?[a-z0-9]{1,2}[.)]\s*)?[A-Z\u4e00-\u9fff][\w\u4e00-\u9fff\-:： ]{0,28}$")
 _LEADS_ON = re.compile(r"\b(so|then|thus|hence|therefore|equivalently|similarly|finally|also|and|or|where|"
                        r"gives?|yields?|becomes?|is|are|we|get|have|that|which|i\.e|e\.g|"
                        r"calculat\w*|comput\w*|solv\w*|solution|answer|proof|result|step\w*|check|verif\w*|"
