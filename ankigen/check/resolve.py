@@ -16,6 +16,7 @@ from ankigen.check.vocabulary import symbol
 MAX_ROUNDS = 60  # substitution rounds before definitions are called circular
 MAX_TERMS = 5000  # terms of a sum or product expanded one by one
 MAX_UNROLL = 5000  # sequence terms computed for one claim
+_CIRCLE_AFTER = 3  # rounds before the definitions are searched for a circle: most claims settle sooner
 _ELEMENT = re.compile(r"^(.+)_\{(-?\d+)\}$")
 
 
@@ -89,15 +90,12 @@ def expand_sums(expr: sp.Expr) -> sp.Expr:
 
 def _circle(expr: sp.Expr, values: dict) -> list:
     """The names of a circle of definitions that putting them into expr would meet, or []."""
-    uses = {}
     state: dict = {}  # name -> "open" while its uses are followed, "done" after
 
     def visit(name, path: list) -> list:
         state[name] = "open"
-        if name not in uses:
-            uses[name] = sorted(values[name].free_symbols & values.keys(), key=str) if isinstance(
-                values[name], sp.Basic) else []
-        for used in uses[name]:
+        value = values[name]
+        for used in sorted(value.free_symbols & values.keys(), key=str) if isinstance(value, sp.Basic) else []:
             if state.get(used) == "open":
                 return sorted(path[path.index(used):], key=str)
             if used not in state:
@@ -121,10 +119,11 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -
     definition uses holds that definition's other names fixed (see _derivatives_by_defined)."""
     unrolled = 0
     expr = _derivatives_by_defined(expr, values, sequences, local)
-    circle = _circle(expr, values)
-    if circle:  # it would never settle, and may double in size each round (a = qs + r, s = 2a, r = a - qs)
-        raise Circular(circle)
-    for _ in range(MAX_ROUNDS):
+    for rounds in range(MAX_ROUNDS):
+        if rounds == _CIRCLE_AFTER:
+            circle = _circle(expr, values)
+            if circle:  # it would never settle, and may double in size each round (a = qs + r, s = 2a, r = a - qs)
+                raise Circular(circle)
         try:
             new = normalize(expand_sums(normalize(expr.xreplace(values))))
         except (ValueError, TypeError) as exc:  # a definition put where only a symbol may stand
