@@ -277,9 +277,9 @@ def _plan_notes(cards: list[Card], broken: set[int], src: Path, config: Config, 
                 skipped.append(names[guid])
     changes = compare(seen or lock, notes, kept, names, held)
     if skipped:  # an import will not update these in place, whatever their content says
-        updated = tuple(x for x in changes.updated if x not in skipped)
-        changes = replace(changes, updated=updated, conflicting=tuple(skipped),
-                          unchanged=changes.unchanged - (len(skipped) - (len(changes.updated) - len(updated))))
+        unchanged = [x for x in skipped if x not in changes.updated]  # counted as unchanged: changed last build
+        changes = replace(changes, updated=tuple(x for x in changes.updated if x not in skipped),
+                          conflicting=tuple(skipped), unchanged=changes.unchanged - len(unchanged))
     return _Plan(notes, kept, held, held.notes + gone, changes, kinds)
 
 
