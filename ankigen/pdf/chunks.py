@@ -110,12 +110,16 @@ class Typesetter:
     def __exit__(self, *exc) -> None:
         self._workers.close()
 
-    def pdfs(self, sources: list[str]) -> list[Path]:
+    def pdfs(self, sources: list[str], names: list[str]) -> list[Path]:
         """The compiled PDF of each source (cached by content). Every source is tried before a
-        PdfError names all those Typst refused."""
+        PdfError names all those Typst refused.
+
+        Each source is compiled as the file of its name (a chunk's place in the document, say):
+        Typst keeps what it laid out by file, so in a process that lives on (`build --watch`) a
+        chunk edited under the same name compiles in a fraction of the time."""
         self.store.mkdir(parents=True, exist_ok=True)
         paths, jobs = [], {}
-        for source in sources:
+        for source, name in zip(sources, names, strict=True):
             key = hashlib.sha256(f"{self.salt}\x1e{source}".encode("utf-8")).hexdigest()[:24]
             path = self.store / f"{key}.pdf"
             paths.append(path)
@@ -123,9 +127,9 @@ class Typesetter:
             if path.is_file() and not _intact(path):
                 path.unlink(missing_ok=True)  # a damaged cached chunk (a disk fault, an edit): typeset again
             if not path.is_file() and path not in jobs:
-                typ = self.folder / f"{key}.typ"
+                typ = self.folder / f"{name}.typ"
                 typ.write_text(source, encoding="utf-8")
-                jobs[path] = ("pdf", str(typ), str(self.folder), str(path))
+                jobs[path] = ("pdf", str(typ), str(self.folder), str(path), self.salt)
         outcomes = dict(zip(jobs, self._run(list(jobs.values()))))
         refused = {i: outcomes[path] for i, path in enumerate(paths) if isinstance(outcomes.get(path), Refusal)}
         if refused:
@@ -162,7 +166,7 @@ class Typesetter:
         self._queries += 1
         typ = self.folder / f"query-{self._queries}.typ"
         typ.write_text(source, encoding="utf-8")
-        return "query", str(typ), str(self.folder), None
+        return "query", str(typ), str(self.folder), None, self.salt
 
     def _run(self, jobs: list[tuple]) -> list[str | Refusal]:
         if len(jobs) < POOL_FROM or self._workers.count < 2:

@@ -41,27 +41,16 @@ def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None, pl
     fallback = (EMOJI_FONT,) if EMOJI_FONT in families else ()
     paths = [(f.path, f.index) for f in fonts.fonts()
              if f.family in (font, "DejaVu Sans Mono", "DejaVu Serif", *fallback) and f.weight == 400 and f.path]
-    used = {ch for ch in set("".join(c.question + c.front_extra_md + c.back_md for c in cards)) if not ch.isspace()}
-    known = _known_covered(cache, paths)
-    if used <= known:  # reading the fonts' tables costs a quarter of a second; skip it when we can
-        return FontSet(_fonts_key(paths), fallback)
-    covered: set[int] = set(range(0x20, 0x7F))
-    from fontTools.ttLib import TTCollection, TTFont
-
-    for path, index in dict.fromkeys(paths):
-        try:
-            if str(path).endswith((".ttc", ".otc")):
-                face = TTCollection(path, lazy=True).fonts[index]
-            else:
-                face = TTFont(path, lazy=True, fontNumber=index)
-            covered.update(face.getBestCmap() or {})
-        except Exception:  # noqa: BLE001 — an unreadable font just covers nothing
-            continue
-    _remember_covered(cache, paths, known | {ch for ch in used if ord(ch) in covered})
+    covered = _known_covered(cache, paths)
+    if covered is None:
+        covered = _covered(paths)
+        _remember_covered(cache, paths, covered)
+    texts = [card.question + card.front_extra_md + card.back_md for card in cards]
+    missing = {ch for ch in set().union(*map(set, texts)) if ord(ch) not in covered and not ch.isspace()}
     first_use: dict[str, Card] = {}
-    for card in cards:
-        for ch in card.question + card.front_extra_md + card.back_md:
-            if ord(ch) not in covered and not ch.isspace() and ch not in first_use:
+    for card, text in zip(cards, texts) if missing else ():
+        for ch in dict.fromkeys(text):  # in the order written
+            if ch in missing and ch not in first_use:
                 first_use[ch] = card
     by_card: dict[Card, list[str]] = {}
     for ch, card in first_use.items():
@@ -85,21 +74,47 @@ def _fonts_key(paths) -> str:
     return digest("\n".join(stats))
 
 
-def _known_covered(cache: Path | None, paths) -> set[str]:
-    """Characters an earlier build found in these very font files."""
+def _covered(paths) -> set[int]:
+    """Every code point the fonts have a glyph for."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    covered: set[int] = set(range(0x20, 0x7F))
+    for path, index in dict.fromkeys(paths):
+        try:
+            if str(path).endswith((".ttc", ".otc")):
+                face = TTCollection(path, lazy=True).fonts[index]
+            else:
+                face = TTFont(path, lazy=True, fontNumber=index)
+            covered.update(face.getBestCmap() or {})
+        except Exception:  # noqa: BLE001 — an unreadable font just covers nothing
+            continue
+    return covered
+
+
+def _known_covered(cache: Path | None, paths) -> set[int] | None:
+    """What an earlier build found these very font files to cover. Reading their tables (and
+    importing fontTools) costs most of a second, which an edit that brings one new character
+    must not pay: the whole coverage is kept, as ranges, not just the characters used so far."""
     try:
         data = json.loads(cache.read_text(encoding="utf-8")) if cache else {}
-        return set(data["covered"]) if data.get("fonts") == _fonts_key(paths) else set()
+        if data.get("fonts") != _fonts_key(paths):
+            return None
+        return {point for low, high in data["ranges"] for point in range(int(low), int(high) + 1)}
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        return None
 
 
-def _remember_covered(cache: Path | None, paths, chars: set[str]) -> None:
+def _remember_covered(cache: Path | None, paths, covered: set[int]) -> None:
     if cache is None:
         return
+    ranges: list[list[int]] = []
+    for point in sorted(covered):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
     try:
-        write_text_atomic(cache, json.dumps({"fonts": _fonts_key(paths), "covered": "".join(sorted(chars))},
-                                            ensure_ascii=False))
+        write_text_atomic(cache, json.dumps({"fonts": _fonts_key(paths), "ranges": ranges}))
     except OSError:
         pass
 

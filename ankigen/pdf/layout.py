@@ -27,6 +27,7 @@ from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
 from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
                                 start_pages)
 from ankigen.pdf.fonts import check_fonts
+from ankigen.pdf.worker import installed_fonts
 from ankigen.pdf.images import place
 from ankigen.pdf.measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
                                  read_answers)
@@ -164,8 +165,9 @@ class _Renderer:
     formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
 
     def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None,
-                 rows_limit: float | None = None) -> None:
+                 rows_limit: float | None = None, fonts_key: str = "") -> None:
         self.folder = folder
+        self.fonts_key = fonts_key  # see worker.installed_fonts
         self.rows_limit = rows_limit  # in em: what a cut-out card holds at the smallest size
         self.drawer = drawer
         self.sink = sink
@@ -236,7 +238,7 @@ class _Renderer:
             probe = self.folder / "probe.typ"
             probe.write_text(f"#image({string(name)})", encoding="utf-8")
             try:  # one bad file would otherwise fail the whole document
-                typst.compile(str(probe), root=str(self.folder))
+                typst.compile(str(probe), root=str(self.folder), font_paths=installed_fonts(self.fonts_key))
                 self.images[media.path] = name
             except Exception as exc:  # noqa: BLE001
                 self.images[media.path] = ""
@@ -328,9 +330,12 @@ def _cloze_sides(card: Card) -> Card:
 _OPT = re.compile(r'#opt\("([A-H])"\)\[')
 
 
+_KEY = re.compile(r"ag-key-([A-H])")
+
+
 def _answer_key(card: Card) -> list[str]:
     """The letters of the options the answer names, as the parse stage found them for Anki."""
-    return re.findall(r"ag-key-([A-H])", card.back_html)
+    return _KEY.findall(card.back_html)
 
 
 def _keyed(blocks: list[str], card: Card) -> str:
@@ -586,7 +591,7 @@ class _Layout:
         self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
-        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT)
+        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT, ts.salt)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
         self.words = LABELS[opts.language]
         self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE,
@@ -756,7 +761,8 @@ class _Layout:
             cut_out, card_starts = self.card_sources()
             starts = [*study_starts, *card_starts]
             try:
-                return self.ts.pdfs(study + cut_out), len(study)
+                names = [f"study-{i}" for i in range(len(study))] + [f"cards-{i}" for i in range(len(cut_out))]
+                return self.ts.pdfs(study + cut_out, names), len(study)
             except PdfError as exc:
                 failed = {}
                 for i, refusal in exc.refusals.items():
@@ -780,7 +786,7 @@ class _Layout:
             starts = start_pages([front_pages, *counts, 1], [False] * (len(counts) + 1) + [True])
             marks = [(name, starts[1 + i] + page) for i, (_, found) in enumerate(outlines) for name, page in found]
             marks += [(self.words.cut_out, starts[-1])] if card_paths else []
-            [front_path] = self.ts.pdfs([self.front_source(marks, build_time)])
+            [front_path] = self.ts.pdfs([self.front_source(marks, build_time)], ["front"])
             pages, _ = outline(front_path)
             if pages == front_pages:
                 break
@@ -788,7 +794,7 @@ class _Layout:
         numbered = starts[-2] + counts[-1]  # the study sheet
         numbers_source = _NUMBERS.format(paper=self.paper, margin=STUDY_MARGIN, font=string(self.opts.font),
                                          count=numbered)
-        [numbers] = self.ts.pdfs([numbers_source])
+        [numbers] = self.ts.pdfs([numbers_source], ["numbers"])
         parts = [Part(front_path), *(Part(p) for p in study_paths), *(Part(p, recto=True) for p in card_paths)]
         return merge(parts, numbers, range(1, numbered), [(self.words.contents, 1), *marks], self.title, build_time)
 

@@ -137,6 +137,21 @@ def test_characters_no_font_covers_are_a_warning_and_the_pdf_is_written(project:
     assert (project / "dist/Test deck.apkg").exists()
 
 
+def test_the_fonts_are_read_once_and_their_coverage_kept_for_every_character(project: Path, monkeypatch) -> None:
+    """An edit that brings new characters is judged from the coverage the first build kept
+    (reading the fonts' tables costs most of a second): covered ones pass, a missing one is found."""
+    from ankigen.pdf import fonts as pdf_fonts
+
+    write(project / "cards_src/a.md", "## 问题 {#a}\n\n答案。\n")
+    assert run("build").exit_code == 0
+    monkeypatch.setattr(pdf_fonts, "_covered", lambda paths: pytest.fail("the fonts were read again"))
+    write(project / "cards_src/a.md", "## 问题 {#a}\n\n篇幅与𓀀。\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "a.md:1:1: warning[O003]: no installed font has U+13000 ('𓀀')" in result.output
+    assert "U+7BC7" not in result.output  # 篇, new to the deck, is in the fonts
+
+
 def _emoji_font_installed() -> bool:
     import typst
 
