@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -351,10 +352,17 @@ def unread_sources(stray: list[Diagnostic], src: Path) -> tuple[frozenset[str], 
 
 def source_ref(card: Card, root: Path) -> str:
     """The card's file as its Source field names it: relative to the sources' root."""
+    return _relative(card.span.path, root, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, root: Path, cwd: str) -> str:
+    # per file, not per card: resolving asks the file system about every folder on the way (and
+    # `path` is relative to the working folder, hence it in the key)
     try:
-        return Path(card.span.path).resolve().relative_to(root.resolve()).as_posix()
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return card.span.path
+        return path
 
 
 def _last_build(lock_file: Path, package: Path) -> tuple[Lock, str]:

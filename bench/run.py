@@ -4,6 +4,11 @@ Usage: python bench/run.py [--sizes 1000 10000] [--no-pdf]
 Each run is a fresh process; wall time and peak memory (max RSS) per stage come from
 ANKIGEN_TIMINGS, the total from the process itself. "peak MB" is the largest sum of the resident
 memory of ankigen and its Typst workers, sampled from /proc every 20 ms.
+
+"edit (watch)" is what a learner with `ankigen build --watch` open meets: one process that has
+built the deck, then WATCH_EDITS edits of one card's answer, each timed from the file's write to
+the end of the build it starts (its ANKIGEN_TIMINGS line, printed once the outputs are in place).
+The row is the median edit; its peak is the whole watching process's.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import resource
 import subprocess
 import sys
@@ -87,7 +93,49 @@ def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:
         results = [("cold", run_build(project, pdf)), ("warm (no change)", run_build(project, pdf))]
         edit_one(project / "cards_src")
         results.append(("one-card edit", run_build(project, pdf)))
+        results.append(("edit (watch)", watch_edits(project, pdf)))
         return results
+
+
+WATCH_EDITS = 5
+
+
+def watch_edits(project: Path, pdf: bool) -> dict:
+    env = {**os.environ, "ANKIGEN_TIMINGS": "1"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    cmd = [sys.executable, "-m", "ankigen", "build", "--watch", "-q"] + ([] if pdf else ["--no-pdf"])
+    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    timings: queue.SimpleQueue = queue.SimpleQueue()
+    peak = [0.0]
+
+    def read() -> None:
+        for line in proc.stderr:
+            if line.startswith("ANKIGEN_TIMINGS "):
+                timings.put((time.perf_counter(), json.loads(line.split(" ", 1)[1])))
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            time.sleep(0.02)
+
+    threading.Thread(target=read, daemon=True).start()
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        timings.get(timeout=600)  # the first build (up to date here)
+        path = sorted((project / "cards_src").rglob("*.md"))[-1]
+        edits = []
+        for k in range(WATCH_EDITS):
+            time.sleep(1.0)  # the watcher is waiting, as it is between a learner's edits
+            text = path.read_text(encoding="utf-8")
+            start = time.perf_counter()
+            path.write_text(text.replace("用来模拟", f"用来模拟{k}", 1), encoding="utf-8")
+            end, rows = timings.get(timeout=600)
+            edits.append((end - start, rows))
+    finally:
+        proc.terminate()
+        proc.wait()
+    seconds, rows = sorted(edits, key=lambda e: e[0])[len(edits) // 2]
+    return {"total": seconds, "peak_mb": peak[0], "stages": {row["stage"]: row for row in rows}}
 
 
 def table(count: int, results: list[tuple[str, dict]]) -> str:

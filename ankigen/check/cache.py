@@ -14,6 +14,7 @@ from pathlib import Path
 from ankigen import __version__, code_digest
 from ankigen.diagnostics import diagnostic_from_row, diagnostic_row
 from ankigen.model import Diagnostic, Span, Verdict
+from ankigen.run import memo
 from ankigen.run.output import write_text_atomic
 
 # Bump when the meaning or wording of a cached verdict or diagnostic changes.
@@ -65,6 +66,12 @@ def _outcome(row: list) -> CardOutcome:
                              for s, status, reason, construct in formulas))
 
 
+# Card outcomes decoded in this process, by key. A key names the card's whole content, so what
+# it decodes to never changes; a process that builds again reuses them.
+_decoded: dict[str, CardOutcome] = {}
+DECODED_MAX = 100_000
+
+
 def _cacheable(v: Verdict) -> bool:
     return v.method != "timeout"  # a hang-guard stop may not happen on another machine
 
@@ -83,13 +90,18 @@ class ClaimCache:
     def load(cls, path: Path | None) -> "ClaimCache":
         if path is None or not path.exists():
             return cls(path)
+        kept = memo.recall(path)
+        if kept is not None:
+            return cls(path, dict(kept[0]), dict(kept[1]))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_FORMAT or not isinstance(data.get("claims"), dict):
                 return cls(path)
-            return cls(path, data["claims"], data.get("cards") or {})
+            cache = cls(path, data["claims"], data.get("cards") or {})
         except (OSError, ValueError):
             return cls(path)  # a damaged cache is only a slower build
+        memo.keep(path, (dict(cache.entries), dict(cache.cards)))
+        return cache
 
     @staticmethod
     def key(lhs, rel: str, rhs, set_name: str, tol) -> str:
@@ -113,10 +125,15 @@ class ClaimCache:
         row = self.cards.get(key)
         if row is None:
             return None
-        try:
-            outcome = _outcome(row)
-        except (ValueError, TypeError):
-            return None
+        outcome = _decoded.get(key)
+        if outcome is None:
+            try:
+                outcome = _outcome(row)
+            except (ValueError, TypeError):
+                return None
+            if len(_decoded) > DECODED_MAX:
+                _decoded.clear()
+            _decoded[key] = outcome
         self.used_cards.add(key)
         return outcome
 
@@ -139,4 +156,5 @@ class ClaimCache:
             write_text_atomic(self.path, json.dumps({"version": CACHE_FORMAT, "claims": self.entries,
                                                      "cards": self.cards}, separators=(",", ":")))
         except OSError:
-            pass  # the cache is an optimisation; an unwritable folder must not fail the build
+            return  # the cache is an optimisation; an unwritable folder must not fail the build
+        memo.keep(self.path, (dict(self.entries), dict(self.cards)))

@@ -5,6 +5,7 @@ from these facts alone: an edit to a sentence that changes none of them re-check
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ankigen.model import Formula
@@ -91,7 +92,9 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
     return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def context(formula: Formula) -> tuple:
-    """Everything the checker takes from the prose around a formula."""
+    """Everything the checker takes from the prose around a formula. Every build computes it for
+    every formula (it is part of each card's cache key), so a process that builds again keeps it."""
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ankigen import code_digest
+from ankigen.run import memo
 from ankigen.run.output import write_text_atomic
 
 SIZES_PT = (14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0, 7.0)
@@ -54,6 +55,12 @@ class MeasureCache:
         self.valid: set[str] = set()  # translated formulas Typst accepted (pdf._Layout.validate)
         if path is None:
             return
+        kept = memo.recall(path)
+        if kept is not None:
+            frame_key, widths, sides, markup, valid = kept
+            if frame_key == self.frame_key:
+                self.widths, self.sides, self.markup, self.valid = dict(widths), dict(sides), dict(markup), set(valid)
+            return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("frame") == self.frame_key:
@@ -61,6 +68,8 @@ class MeasureCache:
                 self.sides = {k: SideFit(v[0], tuple(v[1])) for k, v in data["sides"].items()}
                 self.markup = data.get("markup") or {}
                 self.valid = set(data.get("valid") or ())
+            memo.keep(path, (data.get("frame"), dict(self.widths), dict(self.sides), dict(self.markup),
+                             set(self.valid)))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             pass  # a missing or damaged cache only costs time
 
@@ -68,16 +77,19 @@ class MeasureCache:
         """Keep what this build used, so the cache does not grow with every edit."""
         if self.path is None:
             return
-        data = {"frame": self.frame_key,
-                "widths": {k: self.widths[k] for k in sorted(widths) if k in self.widths},
-                "sides": {k: [self.sides[k].size, list(self.sides[k].blocks)] for k in sorted(sides)
-                          if k in self.sides},
-                "markup": {k: self.markup[k] for k in sorted(markup) if k in self.markup},
-                "valid": sorted(self.valid & formulas)}
+        kept = (self.frame_key, {k: self.widths[k] for k in sorted(widths) if k in self.widths},
+                {k: self.sides[k] for k in sorted(sides) if k in self.sides},
+                {k: self.markup[k] for k in sorted(markup) if k in self.markup}, self.valid & formulas)
+        if memo.recall(self.path) == kept:
+            return  # an edit that measured nothing new: the file already says this
+        data = {"frame": self.frame_key, "widths": kept[1],
+                "sides": {k: [fit.size, list(fit.blocks)] for k, fit in kept[2].items()},
+                "markup": kept[3], "valid": sorted(kept[4])}
         try:
             write_text_atomic(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
-            pass
+            return
+        memo.keep(self.path, kept)
 
 
 def measure_source(preamble: str, frame: Frame, formulas: dict[str, str], sides: dict[str, list[str]]) -> str:

@@ -30,7 +30,9 @@ def stage(name: str) -> Iterator[None]:
 
 
 def report() -> None:
-    """Print the recorded stages as one JSON line on stderr."""
+    """Print the stages recorded since the last report as one JSON line on stderr (once per build
+    of `build --watch`)."""
     if enabled():
         print("ANKIGEN_TIMINGS " + json.dumps([{"stage": n, "seconds": round(s, 3), "peak_mb": round(m, 1)}
-                                               for n, s, m in _rows]), file=sys.stderr)
+                                               for n, s, m in _rows]), file=sys.stderr, flush=True)
+    _rows.clear()

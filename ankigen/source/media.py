@@ -41,6 +41,7 @@ class MediaResolver:
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+        self.asked = 0  # references resolved: a file that asked for none depends on its text alone
         self._names: dict[Path, str] = {}
         self._index: dict[Path, dict[str, Path]] = {}
 
@@ -60,6 +61,7 @@ class MediaResolver:
                 by_name: bool = False) -> MediaFile | str | None:
         """A MediaFile for a local image, the URL itself for a remote one, None when it is refused.
         by_name: an Obsidian embed (`![[x.png]]`), whose bare name is looked up in the whole tree."""
+        self.asked += 1
         if _WINDOWS_ABSOLUTE.match(unquote(src)):  # Markdown hands `C:\x` over as `C:%5Cx`
             return self._absolute(span, unquote(src), line_text, source)
         parts = urlsplit(src)

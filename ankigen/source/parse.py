@@ -17,7 +17,7 @@ from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, is_
                                      split_at_gaps)
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
-from ankigen.model import Card, CheckLine, Formula, MediaFile, SourceFile, Span
+from ankigen.model import Card, CheckLine, Diagnostic, Formula, MediaFile, SourceFile, Span
 
 FRONT_MATTER_KEYS = ("deck", "tags", "reverse", "check", "card_heading")
 REVERSE_FLAG = "reverse"  # `{.reverse}` on a heading asks for the reversed card; it is no tag
@@ -84,12 +84,35 @@ class _File:
         return len(_MID_LINE_DOUBLE.findall(text)) >= 3 and not _SINGLE_DOLLAR.search(_DOUBLE_SPANS.sub("", text))
 
 
+# The cards and diagnostics of each file as this process last parsed it, by its text and the
+# settings: a process that builds again (`build --watch`) parses only the files that changed. A file
+# with images is always parsed anew, since an image can change while the file stays the same.
+_last: dict[str, tuple[tuple, list[Card], list[Diagnostic]]] = {}
+
+
 def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list[Card]:
     """Parse every source into cards, then check ids across the whole tree."""
     media = MediaResolver(sink)
     cards: list[Card] = []
+    kept: dict[str, tuple[tuple, list[Card], list[Diagnostic]]] = {}
     for source in sources:
-        cards.extend(parse_file(source, config, sink, media))
+        key = (source.path, source.root, source.text, repr(config))
+        last = _last.get(source.rel)
+        if last is not None and last[0] == key:
+            found, items = last[1], last[2]
+        else:
+            local, asked = Sink(), media.asked
+            media.sink = local
+            found, items = parse_file(source, config, local, media), local.items
+            media.sink = sink
+            if media.asked > asked:
+                key = ()
+        sink.items.extend(items)
+        cards.extend(found)
+        if key:
+            kept[source.rel] = (key, found, items)
+    _last.clear()
+    _last.update(kept)
     lines = {s.rel: s.text.split("\n") for s in sources}
     return _check_unique_ids(cards, sink, lambda span: lines[span.path][span.line - 1])
 
