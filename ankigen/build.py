@@ -92,15 +92,14 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
         sources = read_sources(src, sink, config.max_cards)
     with stage("parse"):
         cards = parse_sources(sources, config, sink)
-    if meanwhile is not None and cards:
-        meanwhile(cards)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
     with stage("check"), progress(len(cards), "checking") as step:
         def step_or_stop() -> None:
             step()
             checkpoint()
-        stats = check_cards(cards, sink, cache, span_line(lines), step_or_stop, float(config.check_timeout))
+        stats = check_cards(cards, sink, cache, span_line(lines), step_or_stop, float(config.check_timeout),
+                            (lambda: meanwhile(cards)) if meanwhile is not None and cards else None)
     return cards, stats
 
 

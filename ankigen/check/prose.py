@@ -97,4 +97,4 @@ def context(formula: Formula) -> tuple:
     """Everything the checker takes from the prose around a formula. Every build computes it for
     every formula (it is part of each card's cache key), so a process that builds again keeps it."""
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
-            formula.near, condition(formula), scaled(formula))
+            formula.near, condition(formula), scaled(formula), not formula.lead.strip())

@@ -67,8 +67,10 @@ def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[st
 
 
 def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step=None,
-                guard: float = 120.0) -> CheckStats:
-    """Decide every claim of every card; report failures to the sink."""
+                guard: float = 120.0, meanwhile=None) -> CheckStats:
+    """Decide every claim of every card; report failures to the sink. `meanwhile()` is called
+    once the work has started: after the workers are forked, since a process may fork only while
+    it has one thread, and `meanwhile` may start another (the PDF's)."""
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     uses = [find_uses(card.checks) for card in cards]
     used_reads: dict = {}  # (card index, reading) → what a used card defines
@@ -81,11 +83,13 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     missing = [i for i, outcome in known.items() if outcome is None]
     jobs = usable(len(missing))
     forked = set(missing) if jobs else set()
+    if not jobs and meanwhile is not None:
+        meanwhile()
     if jobs:
         def work(i: int) -> CardOutcome:
             return _guarded_check(scopes[i][0], cards, uses, by_id, cache, guard, used_reads)
 
-        for i, outcome in in_workers(missing, work, cache, jobs):
+        for i, outcome in in_workers(missing, work, cache, jobs, meanwhile):
             known[i] = outcome
             cache.put_card(keys[i], outcome)
             if step is not None:  # progress as the workers finish; the report below stays in deck order

@@ -2,9 +2,10 @@
 
 A card's outcome depends only on the card and the cards it uses, so the cards can be checked in
 any order and in any process; the stage still reports them in deck order. Workers are forked, so
-they start with sympy imported and the cards in memory, and fork is only safe from a process with
-one thread: while the PDF is typeset in a thread beside the check (a build), the check stays in
-this process, and the PDF has the other core anyway.
+they start with the cards in memory, and fork is only safe from a process with one thread: a
+build forks them first and only then starts the PDF's thread beside them (check_cards'
+`meanwhile`). The PDF's Python then no longer waits for the check's turn at the interpreter:
+1,000 cards cold, 6.8-8.1 s before, 5.7-6.6 s after, on 2 cores.
 """
 
 from __future__ import annotations
@@ -62,15 +63,20 @@ def _run(chunk: list[int]) -> list[tuple[int, CardOutcome, list]]:
 
 
 def in_workers(indices: list[int], work: Callable[[int], CardOutcome], cache: ClaimCache,
-             jobs: int) -> Iterator[tuple[int, CardOutcome]]:
+               jobs: int, started: Callable[[], None] | None = None) -> Iterator[tuple[int, CardOutcome]]:
     """(index, outcome) for the indices, in the order the workers finish them. A worker that dies
-    (killed, out of memory) leaves its cards out: the caller checks what is missing itself."""
+    (killed, out of memory) leaves its cards out: the caller checks what is missing itself.
+    `started()` is called once every worker is forked."""
     global _work, _cache
     _work, _cache = work, cache
     chunks = [indices[k:k + CHUNK] for k in range(0, len(indices), CHUNK)]
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
     try:
-        for future in as_completed([pool.submit(_run, chunk) for chunk in chunks]):
+        # with fork, the first submit starts every worker at once, before the pool's own thread
+        futures = [pool.submit(_run, chunk) for chunk in chunks]
+        if started is not None:
+            started()
+        for future in as_completed(futures):
             try:
                 results = future.result()
             except BrokenProcessPool:

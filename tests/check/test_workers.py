@@ -44,3 +44,38 @@ def test_a_dead_worker_leaves_its_cards_to_the_caller():
     got = dict(workers.in_workers(list(range(40)), _dies_on_seven, ClaimCache(), 2))
     assert 7 not in got  # never a made-up outcome, never a hang
     assert all(outcome == CardOutcome((), ()) for outcome in got.values())
+
+
+def _deck(folder: Path) -> None:
+    (folder / "cards_src").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text('[tool.ankigen]\nroot_deck = "Forked"\ncache = ""\n', encoding="utf-8")
+    cards = "".join(f"## 第 {i} 题：{i} 的平方？ {{#sq-{i}}}\n\n$$s_{{{i}}} = {i}^2 = {i * i}$$\n\n"
+                    f"$$t_{{{i}}} = (a + {i})^2 = a^2 + {2 * i}a + {i * i + (i == 7)}$$\n\n" for i in range(40))
+    (folder / "cards_src/squares.md").write_text(cards, encoding="utf-8")
+
+
+def test_a_build_checks_in_forked_workers_and_writes_what_one_process_writes(tmp_path, monkeypatch):
+    """The workers are forked before the PDF's thread starts; the outputs and the report are the
+    sequential build's, byte for byte (the .apkg) and word for word (the PDF's text)."""
+    from pypdf import PdfReader
+
+    from conftest import run
+
+    calls = []
+    real = workers.in_workers
+    monkeypatch.setattr(workers, "in_workers", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    import ankigen.check.stage as stage
+    monkeypatch.setattr(stage, "in_workers", workers.in_workers)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    seen = {}
+    for jobs in ("1", "2"):
+        _deck(tmp_path / jobs)
+        monkeypatch.chdir(tmp_path / jobs)
+        monkeypatch.setenv("ANKIGEN_JOBS", jobs)
+        result = run("build")
+        pdf = PdfReader(tmp_path / jobs / "dist/Forked.pdf")
+        seen[jobs] = (result.exit_code, result.output, (tmp_path / jobs / "dist/Forked.apkg").read_bytes(),
+                      "".join(page.extract_text() for page in pdf.pages))
+    assert calls == [2]  # one build forked two workers; the other checked here
+    assert "squares.md:47:21: error[C001]" in seen["1"][1]  # the planted wrong claim, reported by both
+    assert seen["2"] == seen["1"]
