@@ -449,6 +449,19 @@ OUTPUTS = (
          md("## A long answer {#long}\n\n"
             + "\n\n".join(f"Point {n}: " + "a few more words " * 20 for n in range(1, 11)) + "\n", "", "build"),
          md("## A short answer {#short}\n\nPoint 1: a few words.\n", "", "build")),
+    Code("O011", WARNING, "an answer is too long to print whole",
+         "The study sheet prints at most 200,000 characters of one answer (some 50 pages): Typst's time and "
+         "memory grow with the text, and a data dump or a pasted log would take minutes and gigabytes to "
+         "typeset. The first part is printed (a table or a list is cut between rows or items), then a line "
+         "saying that the rest is in Anki, where the note is whole.",
+         "divide the answer into several cards, or keep the long part (a data table, a log) out of the notes",
+         Example((File(SOURCE, "## All the squares {#squares}\n\n| n | n² |\n|---|---|\n| 1 | 1 |\n| 2 | 4 |\n"
+                             "…\n| 15000 | 225000000 |\n",
+                       ("## All the squares {#squares}\n\n| n | n² |\n|---|---|\n"
+                        + "".join(f"| {n} | {n * n} |\n" for n in range(1, 15001))).encode("utf-8"),
+                       note="a table of 15,000 rows"),), command="build", also=("O010",)),
+         md("## The first squares {#squares}\n\n| n | n² |\n|---|---|\n"
+            + "".join(f"| {n} | {n * n} |\n" for n in range(1, 11)), "", "build")),
     Code("O020", ERROR, "the PDF could not be typeset",
          "Typst refused the document outside any single card, or still refused it after the refused "
          "cards were printed plain. The PDF is not written; the Anki deck is.",

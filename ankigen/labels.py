@@ -21,6 +21,7 @@ class Labels:
     cut_out_intro: str  # how to print them; plain text, escaped where it is typeset
     continued: str  # after the question of a cut-out card whose answer goes on over {total}
     too_big: str  # instead of a part of an answer no cut-out card can hold at a readable size
+    cut_short: str  # after the part of an answer too long to print that the study sheet prints
     typst_lang: str  # Typst's text settings: line breaking and quotation marks follow them
 
     def checked_text(self, n: int) -> str:
@@ -43,6 +44,7 @@ LABELS = {
                       "每张卡片的背面恰好是它的答案。",
         continued="（续 {n}/{total}）",
         too_big="（这一部分放不进卡片，见学习页上的卡片 {id}）",
+        cut_short="（答案的其余部分太长，没有印出：请在 Anki 中阅读卡片 {id}）",
         typst_lang='lang: "zh", region: "cn"',
     ),
     "en": Labels(
@@ -56,6 +58,7 @@ LABELS = {
                       "of every card is its answer.",
         continued="(continued {n}/{total})",
         too_big="(This part does not fit on a card: see card {id} on the study sheet.)",
+        cut_short="(The rest of this answer is too long to print: read card {id} in Anki.)",
         typst_lang='lang: "en"',
     ),
 }

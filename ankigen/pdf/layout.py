@@ -566,6 +566,7 @@ def _markup(piece: list[_Unit]) -> list[str]:
 
 MAX_CONTINUED = 12  # cut-out cards one answer may fill; a longer one is read on the study sheet
 HUGE_SIDE = 60_000  # characters of markup: more than MAX_CONTINUED cards hold at the smallest size
+STUDY_MAX = 200_000  # characters of markup one answer prints on the study sheet: some 50 pages
 CUT_ROUNDS = 4  # rounds of measuring the continuation cards and cutting those that still overflow
 CUT_FILL = 0.85  # a divided block aims below the card's height: its parts differ in height
 
@@ -611,7 +612,8 @@ class _Layout:
                         "please report this: ankigen's LaTeX-to-Typst translation is wrong for it")
                 sink.warning(_formula_span(card, latex), code, message, hint=hint)
         self.fronts = [(m.question, list(m.extra)) for m in marked]
-        self.backs = [list(m.back) for m in marked]
+        self.capped: set[int] = set()
+        self.backs = [self._printable(k, list(m.back), dict(m.splits)) for k, m in enumerate(marked)]
         # A cut-out card's back begins with the correct options, marked: its front lists them.
         self.card_backs, self.card_splits = [], []
         for card, m in zip(cards, marked):
@@ -708,6 +710,40 @@ class _Layout:
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
         return [[sized[i][0] for i in chunk] for chunk in _pack([h for _, h in sized], self.limit, gap)]
 
+    def _printable(self, k: int, blocks: list[str], splits: dict[int, Split]) -> list[str]:
+        """What the study sheet prints of an answer: at most STUDY_MAX characters of markup (a
+        table or list cut between rows or items), then a line saying the rest is in Anki. Typst's
+        time and memory grow with the text: a 5 MB line took minutes and gigabytes."""
+        total = sum(map(len, blocks))
+        if total <= STUDY_MAX:
+            return blocks
+        kept: list[str] = []
+        room = STUDY_MAX
+        for i, block in enumerate(blocks):
+            if len(block) <= room:
+                kept.append(block)
+                room -= len(block)
+                continue
+            split = splits.get(i)
+            if split is not None:
+                n, used = 0, len(split.prefix) + len(split.suffix)
+                while n < len(split.parts) and used + len(split.parts[n]) + len(split.joiner) <= room:
+                    used += len(split.parts[n]) + len(split.joiner)
+                    n += 1
+                if n:
+                    kept.append(split.block(split.parts[:n]))
+            break
+        card = self.cards[k]
+        name = card.id or card.question[:30]
+        if k not in self.capped:
+            self.capped.add(k)
+            self.sink.warning(card.span, "O011", f"card '{name}' is too long to print whole ({total:,} characters "
+                              f"of text): the study sheet prints {sum(map(len, kept)):,} of them and says the rest "
+                              "is in Anki",
+                              hint="divide it into several cards, or keep the long part (a data table, a log) "
+                                   "out of the notes; Anki shows it whole")
+        return kept + [f"#emph[{escape(self.words.cut_short.format(id=name))}]"]
+
     def _pointer(self, k: int) -> _Unit:
         """What a cut-out card shows of a part no card can hold: where to read it."""
         card = self.cards[k]
@@ -749,7 +785,8 @@ class _Layout:
         q = escape(card.question)
         self.broken.add(k)
         self.fronts[k] = (q, _plain(card.front_extra_md))
-        self.backs[k] = self.card_backs[k] = _plain(card.back_md)
+        self.backs[k] = self._printable(k, _plain(card.back_md), {})
+        self.card_backs[k] = _plain(card.back_md)
         self.card_splits[k] = {}
         self.front_sides[k] = [f"#strong[{q}]", *self.fronts[k][1]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -401,3 +402,19 @@ def test_an_answer_no_dozen_cards_could_hold_is_read_on_the_study_sheet(project:
     assert "2999" in study and "8994001" in study, "the whole table is on the study sheet"
     cards = [p.extract_text().replace(" ", "").replace("\n", "") for p in reader.pages[marks["裁剪卡片"]:]]
     assert len(cards) == 2 and "见学习页上的卡片squares" in cards[1]
+
+
+def test_an_answer_too_long_to_print_is_cut_between_rows_and_says_where_the_rest_is(project: Path) -> None:
+    """A data dump (15,000 rows) costs seconds, not minutes: the study sheet prints its first rows
+    under the header, then a line pointing to Anki; the note itself stays whole."""
+    rows = "".join(f"| {n} | {n * n} |\n" for n in range(1, 15001))
+    write(project / "cards_src/dump.md", "## 平方表 {#squares}\n\n| n | 平方 |\n|---|---|\n" + rows)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "dump.md:1:1: warning[O011]: card 'squares' is too long to print whole" in result.output
+    text = "".join(page.extract_text() for page in PdfReader(_pdf(project)).pages)
+    flat = text.replace("\n", "").replace(" ", "")
+    assert "12321" in flat and "224700100" not in flat  # 111²'s row is printed, 14990²'s is not
+    assert "请在 Anki 中阅读卡片 squares" in text.replace("\n", "")
+    with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
+        assert b"224700100" in z.read("collection.anki2")  # 14990² = 224,700,100: Anki has every row
