@@ -53,7 +53,20 @@ def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int])
 
 
 def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int]) -> str:
-    """The cache key of the first card in `order`, from everything its outcome depends on."""
+    """The cache key of the first card in `order`, from everything its outcome depends on. A
+    process that checks again (`build --watch`) has the same card objects for the files that did
+    not change: their keys are kept, by the cards themselves."""
+    memo = (tuple(cards[j] for j in order), tuple(sorted(by_id)) if unknown else ())
+    key = _keys.get(memo)
+    if key is None:
+        key = _keys[memo] = _computed_key(order, unknown, cards, by_id)
+    return key
+
+
+_keys: dict[tuple, str] = {}
+
+
+def _computed_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int]) -> str:
     parts = [CACHE_FORMAT]
     for j in order:
         c = cards[j]
@@ -78,6 +91,8 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     results: list[tuple[Span, str, Verdict]] = []
     formulas: list[FormulaRow] = []
     scopes = [_in_scope(i, uses, by_id) for i in range(len(cards))]
+    if len(_keys) > 4 * len(cards) + 1000:
+        _keys.clear()  # the keys of cards long gone
     keys = [_card_key(order, unknown, cards, by_id) for order, unknown in scopes]
     known = {i: cache.card(key) for i, key in enumerate(keys)}
     missing = [i for i, outcome in known.items() if outcome is None]
