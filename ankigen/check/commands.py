@@ -3,6 +3,7 @@ products with their bounds, `\\underbrace`, and `@reference(...)` calls."""
 
 from __future__ import annotations
 
+import re
 import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, Det, is_matrix
@@ -290,9 +291,16 @@ class Commands:
             raise MathError(f"{t.text}: {exc}", t.start, close.end - t.start) from None
 
 
+_FONT = re.compile(r"\\(mathcal|mathbb|mathscr|mathfrak|mathrm|mathbf|operatorname)")
+
+
 def _size(body: sp.Expr, index: sp.Symbol, over: str | None) -> sp.Symbol:
     """The unknown number of terms of a sum without bounds: |S| for a set, else |·|, shared by every
-    sum without bounds (they run over the same data: \\sum_j e^{z_j} and \\sum_k z_k)."""
-    if over is None:  # one index set for every sum without bounds: \\sum_i and \\sum_j over the same data
+    sum without bounds (they run over the same data: \\sum_j e^{z_j} and \\sum_k z_k). A set named
+    after its index (`s \\in \\mathcal{S}`, `a \\in A`) is the index's own range, which a sum over s
+    without bounds means too, unless its size is written (`\\frac{1}{|\\mathcal{H}|}`)."""
+    named = over is not None and _FONT.sub("", over).strip("{} ") == str(index).upper() and \
+        f"|{over}|" not in {str(s) for s in body.free_symbols}
+    if over is None or named:
         over = "\\cdot"
     return sp.Symbol(f"|{over}|", integer=True, positive=True)

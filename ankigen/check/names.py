@@ -80,6 +80,8 @@ class Names:
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
         elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it
+                # v^0: the first of a sequence (a power of 0 is rarely written but of e, as e^0 = 1)
+                texts == ["0"] and not (self.i and self.toks[self.i - 1].text == "e")) or (
                 len(inner) >= 2 and all(u.kind == "letter" for u in inner)
                 and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))) or (
                 len(inner) == 1 and inner[0].kind == "word"):
@@ -267,8 +269,10 @@ class Names:
         if not (self.conditional_group() or self.integrand_argument()):
             # s'(0), a(0): a derivative's value, a function at a number (nobody writes a times 0)
             at_number = self.peek(1).kind == "num" and self.peek(2).text == ")"
+            # d(s) inside \sum_s: the value of d at each s (nobody writes d times s so)
+            at_index = self.peek(1).kind == "letter" and self.peek(1).text in self.bound and self.peek(2).text == ")"
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
-                base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number
+                base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number or at_index
                 or name.endswith("'") or name.endswith("\\prime}"))
             if usual_apply == self.flipped("apply"):
                 return value

@@ -127,9 +127,20 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
         words = [t for t in toks if t.end <= part[0].start and t.kind == "sep"]
         phrase = bool(words) and words[-1].end == max((t.end for t in toks if t.end <= part[0].start), default=-1) \
             and bool(_OF.search(words[-1].text))
-        if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) or phrase:
+        # `1 < j < \infty \Rightarrow \text{truncated}`: an implication whose other side is words
+        implied = _adjacent(toks, part[0], -1) in _IMPLICATIONS or _adjacent(toks, part[-1], 1) in _IMPLICATIONS
+        if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \
+                or phrase or implied:
             found.append(part)
     return found
+
+
+def _adjacent(toks: list[Tok], tok: Tok, step: int) -> str:
+    """The text of the token just before (step -1) or after (1) tok, or ''."""
+    k = next((k for k, t in enumerate(toks) if t is tok), None)
+    if k is None or not 0 <= k + step < len(toks):
+        return ""
+    return toks[k + step].text
 
 
 def _separator(toks: list[Tok], left: Tok | None, right: Tok | None) -> str:
