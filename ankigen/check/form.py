@@ -205,9 +205,27 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     same = effective(lhs, every) == effective(rhs, every) if rhs is not None else True
     if claim.chain:
         return Form(CERTAIN) if same else Form(STATEMENT, "a substitution in a chain about nothing defined")
+    if same and claim.rel == "=" and _solved_for(lhs, rhs, every):
+        return Form(STATEMENT, "an equation to solve: linear in its one unknown, with one solution")
     if same and claim.rel in ("=", "!="):
         return Form(DOUBTFUL, "an identity over symbols the card does not define")
     return Form(STATEMENT, "a relation between symbols the card does not define")
+
+
+def _solved_for(lhs, rhs, every) -> bool:
+    """`0.9x + 0.4(1 - x) = x`: both sides of degree at most 1 in the one unknown, which the
+    equation then fixes (x = 0.8), as a step of solving does. A wrong linear identity has no
+    solution (3x + 6 = 3x + 5) or every number (it holds)."""
+    if len(every) != 1:
+        return False
+    x = next(iter(every))
+    try:
+        sides = [sp.Poly(side, x) for side in (lhs, rhs)]
+    except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
+        return False
+    if any(p.degree() > 1 or not all(c.is_number for c in p.all_coeffs()) for p in sides):
+        return False
+    return (sides[0] - sides[1]).degree() == 1
 
 
 def _normalisation(lhs, rhs) -> bool:
