@@ -215,7 +215,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
 def _solved_for(lhs, rhs, every) -> bool:
     """`0.9x + 0.4(1 - x) = x`: both sides of degree at most 1 in the one unknown, which the
     equation then fixes (x = 0.8), as a step of solving does. A wrong linear identity has no
-    solution (3x + 6 = 3x + 5) or every number (it holds)."""
+    solution (3x + 6 = 3x + 5) or every number (it holds), or only 0 (0.9x = 0.8x: nothing to solve)."""
     if len(every) != 1:
         return False
     x = next(iter(every))
@@ -225,7 +225,8 @@ def _solved_for(lhs, rhs, every) -> bool:
         return False
     if any(p.degree() > 1 or not all(c.is_number for c in p.all_coeffs()) for p in sides):
         return False
-    return (sides[0] - sides[1]).degree() == 1
+    difference = sides[0] - sides[1]
+    return difference.degree() == 1 and difference.all_coeffs()[-1] != 0
 
 
 def _normalisation(lhs, rhs) -> bool:
