@@ -335,6 +335,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                 return  # v = \beta v + (1-\beta) g: an update rule
         elif not state.defined(target, section):
             inverse = _defined_through(state, target, first.rhs, section)
+            if inverse and not _defined_through(state, target, first.rhs, section, outside=formula):
+                return  # x_3 = x_2 / 2 beside x_2 = (x_1 + x_3) / 2 in one display: a system to solve
             after_definition = not inverse
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
@@ -510,10 +512,12 @@ def _function_names(expr) -> set:
     return names | {sp.Symbol(str(e.args[0])) for e in expr.atoms(Elementwise)}
 
 
-def _defined_through(state: _Card, target, value, section: int) -> bool:
+def _defined_through(state: _Card, target, value, section: int, outside: Formula | None = None) -> bool:
     """`q = \\mathrm{round}(r / S) + Z` after `r = S (q - Z)`: the value needs the name it defines,
-    through the card's definitions. Two formulas that define each other are a relation to check."""
-    definitions = {d.target: d.value for d in state.out.definitions if d.section in (0, section)}
+    through the card's definitions (those of other displays than `outside`). Two formulas that
+    define each other are a relation to check; rows of one display that do are a system of equations."""
+    definitions = {d.target: d.value for d in state.out.definitions
+                   if d.section in (0, section) and not (outside is not None and _within(d.span, outside))}
     if not definitions or not (value.free_symbols & set(definitions) or state.out.sequences):
         return False  # nothing in the value is defined: it cannot lead back to the name
     try:
@@ -521,6 +525,11 @@ def _defined_through(state: _Card, target, value, section: int) -> bool:
     except (TooLarge, Circular):
         return False
     return target in resolved.free_symbols
+
+
+def _within(span, formula: Formula) -> bool:
+    return span.path == formula.span.path and \
+        formula.span.line <= span.line <= formula.span.line + formula.latex.count("\n")
 
 
 _MAYBE_TRANSPOSED = re.compile(r"\^\s*\{?\s*(?:T|\\top|\\intercal|\\mathsf|\\mathrm|\\rm)")

@@ -212,6 +212,8 @@ class Commands:
                 else:
                     self.bound[name] = value
         cls = sp.Sum if t.text == "\\sum" else sp.Product
+        if _descending(low, high):  # \\sum_{p=M}^{1}: the same terms, counted down
+            low, high = high, low
         for index in reversed(indices):
             first = low if low is not None else sp.Integer(1)
             last = high if high is not None else _size(body, index, over)
@@ -289,6 +291,16 @@ class Commands:
             return fn(**kwargs)
         except (TypeError, ValueError) as exc:
             raise MathError(f"{t.text}: {exc}", t.start, close.end - t.start) from None
+
+
+def _descending(low, high) -> bool:
+    """Bounds written from the top down: `p = M` to 1 (or 0), `i = 5` to 1. (From 1 to 0 is the
+    empty sum, as written.)"""
+    if low is None or high is None:
+        return False
+    if low.is_number and high.is_number:
+        return bool(low > high + 1)
+    return high in (sp.Integer(0), sp.Integer(1)) and not low.is_number
 
 
 _FONT = re.compile(r"\\(mathcal|mathbb|mathscr|mathfrak|mathrm|mathbf|operatorname)")
