@@ -9,8 +9,8 @@ import sympy as sp
 from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
-from ankigen.check.vocabulary import (FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family, no_tuple,
-                                      symbol, unsupported)
+from ankigen.check.vocabulary import (DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
+                                      no_tuple, symbol, unsupported)
 
 
 
@@ -265,7 +265,7 @@ class Names:
             return sp.Function(name)(*args)
         if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
             return value
-        base = name.split("_")[0].split("^")[0].rstrip("'")
+        base = _undecorated(name.split("_")[0].split("^")[0].rstrip("'"))
         if not (self.conditional_group() or self.integrand_argument()):
             # s'(0), a(0): a derivative's value, a function at a number (nobody writes a times 0)
             at_number = self.peek(1).kind == "num" and self.peek(2).text == ")"
@@ -517,3 +517,11 @@ def _tok_text(t: Tok) -> str:
     if t.kind in ("word", "unit"):
         return f"\\text{{{t.text}}}"
     return t.text
+
+
+def _undecorated(name: str) -> str:
+    """`\\bar{y}` → `y`: a decorated name is applied as its letter is (ȳ(s) is a function when y(s) is)."""
+    for mark in DECORATIONS:
+        if name.startswith(mark + "{") and name.endswith("}"):
+            return name[len(mark) + 1:-1]
+    return name

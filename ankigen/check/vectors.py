@@ -16,7 +16,7 @@ from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Gra
                                     WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported, is_matrix,
                                     shape_of)
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import GREEK
+from ankigen.check.vocabulary import GREEK, no_tuple
 
 BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb", "\\overrightarrow")
 _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
@@ -239,7 +239,9 @@ class Vectors:
         try:
             body = self.power()  # ∇_θ (y - θx)^2: the power is the operand's, as in d/dx (x+1)^2
             while self.starts_atom(self.peek()) and not is_matrix(body):
-                body = body * self.power()
+                factor = self.power()
+                no_tuple(t, body, factor)  # ∇_W L_i(x_i, W): a name before a pair, not a product
+                body = body * factor
         finally:
             self.leave()
         if is_matrix(var):
