@@ -96,7 +96,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     keys = [_card_key(order, unknown, cards, by_id) for order, unknown in scopes]
     known = {i: cache.card(key) for i, key in enumerate(keys)}
     missing = [i for i, outcome in known.items() if outcome is None]
-    jobs = usable(len(missing))
+    jobs = usable(len(missing), beside=meanwhile is not None)
     forked = set(missing) if jobs else set()
     if not jobs and meanwhile is not None:
         meanwhile()

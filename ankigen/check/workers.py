@@ -4,8 +4,10 @@ A card's outcome depends only on the card and the cards it uses, so the cards ca
 any order and in any process; the stage still reports them in deck order. Workers are forked, so
 they start with the cards in memory, and fork is only safe from a process with one thread: a
 build forks them first and only then starts the PDF's thread beside them (check_cards'
-`meanwhile`). The PDF's Python then no longer waits for the check's turn at the interpreter:
-1,000 cards cold, 6.8-8.1 s before, 5.7-6.6 s after, on 2 cores.
+`meanwhile`), and leaves the PDF a core: one worker fewer than cores. The PDF's Python then no
+longer waits for the check's turn at the interpreter. On 2 cores, cold: 1,000 cards 6.5 s before,
+5.4-5.6 s after; 10,000 cards 57.5 s before, 57.7 s after (with a worker per core, the PDF lost
+its core: 63.9 s).
 """
 
 from __future__ import annotations
@@ -35,16 +37,17 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def usable(count: int) -> int:
-    """How many workers to fork for `count` cards; 0 to check them here."""
+def usable(count: int, beside: bool = False) -> int:
+    """How many workers to fork for `count` cards; 0 to check them here. `beside`: the PDF will be
+    typeset at the same time, and keeps a core of its own."""
     if count < MIN_CARDS or sys.platform != "linux" or threading.active_count() > 1:
         return 0  # fork is reliable on Linux only, and only without other threads
     if os.environ.get("ANKIGEN_JOBS", "").strip().isdigit():
-        wanted = int(os.environ["ANKIGEN_JOBS"])
+        wanted, least = int(os.environ["ANKIGEN_JOBS"]), 2  # 1: everything in this one process
     else:
-        wanted = cores()
+        wanted, least = cores() - beside, 2 - beside
     wanted = min(wanted, count // (MIN_CARDS // 2))
-    return wanted if wanted >= 2 else 0
+    return wanted if wanted >= least else 0
 
 
 def _quiet() -> None:

@@ -32,6 +32,14 @@ def test_workers_are_used_only_where_they_pay(monkeypatch):
     assert workers.usable(1000) == 2
     monkeypatch.setenv("ANKIGEN_JOBS", "1")
     assert workers.usable(1000) == 0
+    assert workers.usable(1000, beside=True) == 0  # 1 means one process, a build's too
+
+
+def test_a_build_leaves_the_pdf_a_core(monkeypatch):
+    monkeypatch.delenv("ANKIGEN_JOBS", raising=False)
+    for cores, alone, beside in ((2, 2, 1), (8, 8, 7), (1, 0, 0)):
+        monkeypatch.setattr(workers, "cores", lambda cores=cores: cores)
+        assert (workers.usable(1000), workers.usable(1000, beside=True)) == (alone, beside)
 
 
 def _dies_on_seven(i: int) -> CardOutcome:
