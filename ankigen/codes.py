@@ -287,11 +287,12 @@ SOURCES = (
          "write the path relative to the card's file, as the message gives it",
          md(_CAT + "![a cat](/home/me/notes/cards_src/cat.png)\n", "", "check", _PNG_FILE),
          md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
-    Code("S039", WARNING, "text under a heading above the cards' level belongs to no card",
+    Code("S039", WARNING, "text under a heading above the cards' level, or before the first heading, belongs to no card",
          "Cards start at `card_heading` headings (`##` unless set). Text under a heading of a higher "
          "level (a `#` title, or a `##` part when the questions are `###`), before the next heading, "
-         "is in no card: no deck and no PDF show it. It is said, with its lines and how many display "
-         "formulas it holds, instead of being dropped in silence.",
+         "is in no card: no deck and no PDF show it; so is text before a file's first heading (a question "
+         "written above a heading that only says 'Explanation'). It is said, with its lines and how many "
+         "display formulas it holds, instead of being dropped in silence.",
          "give the text a heading of the cards' level to make it a card, or move it into a card",
          md("# Arithmetic\n\nA worked example:\n\n$$2 + 2 = 4$$\n\n" + _CARD),
          md("# Arithmetic\n\n" + _CARD + "\nA worked example:\n\n$$2 + 2 = 4$$\n")),

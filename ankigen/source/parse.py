@@ -127,6 +127,8 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
     level = f"h{meta.card_heading}"
     starts = [i for i, t in enumerate(tokens) if _is_boundary(t, meta.card_heading)]
     cards = []
+    if starts:  # a question written above its heading ("Explanation") is in no card either
+        _unreached(f, tokens[:starts[0]], None, "before the first heading", meta.card_heading)
     parents: dict[int, str] = {}  # the latest heading at each level above the cards'
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
@@ -150,14 +152,20 @@ def parse_file(source: SourceFile, config: Config, sink: Sink, media: MediaResol
 def _warn_outside(f: _File, tokens: list[Token], start: int, end: int, card_heading: int) -> None:
     """Text under a heading above the cards' level, before the next heading, reaches no card: said,
     with its lines, rather than dropped in silence (a worked example under a `##` of `###` cards)."""
-    content = [t for t in tokens[start + 3:end] if t.level == 0 and t.map and t.type not in ("hr", "html_block")]
-    if not content or not any(t.map for t in tokens[start + 3:end] if t.type != "hr"):
+    title = tokens[start + 1].content if start + 1 < len(tokens) else ""
+    _unreached(f, tokens[start + 3:end], tokens[start].map[0] + 1, f"under '{title}'", card_heading)
+
+
+def _unreached(f: _File, region: list[Token], line: int | None, where: str, card_heading: int) -> None:
+    """Say that the text of a region (its lines, its display formulas) is in no card, at `line` or
+    where the text begins."""
+    content = [t for t in region if t.level == 0 and t.map and t.type not in ("hr", "html_block", "front_matter")]
+    if not content:
         return
     first, last = content[0].map[0] + 1, max(t.map[1] for t in content)
-    formulas = sum(1 for t in tokens[start + 3:end] if t.type == "math_block")
+    formulas = sum(1 for t in region if t.type == "math_block")
     what = (f"lines {first}–{last}" if last > first else f"line {first}") + (f", with {formulas} display formula{'s' * (formulas != 1)}," if formulas else "")
-    title = tokens[start + 1].content if start + 1 < len(tokens) else ""
-    f.warning(tokens[start].map[0] + 1, 1, "S039", f"{what} under '{title}' {'reach' if last > first else 'reaches'} no card: cards start at "
+    f.warning(line or first, 1, "S039", f"{what} {where} {'reach' if last > first else 'reaches'} no card: cards start at "
               f"'{'#' * card_heading} ' headings",
               hint=f"give this text a '{'#' * card_heading} ' heading of its own to make it a card, or move it "
                    "into the card it belongs to")
