@@ -107,9 +107,13 @@ def statements(latex: str) -> list[Statement]:
             else:
                 pieces.append(list(toks))
     out: list[Statement] = []
-    for toks in pieces:
+    for k, toks in enumerate(pieces):
         parts = _split(toks)
         conditions = _conditions(toks, parts)
+        if k == 0 and parts and parts[0] and parts[0][0].kind == "op" and parts[0][0].text == "+":
+            # `$$+ 4 + 5 = 15$$` after `$$S = 1 + 2 + 3$$`: the rest of a sum begun in the display
+            # before, which this one cannot see (nobody starts a formula with a plus of its own)
+            conditions.append(parts[0])
         kept = _without_ranges(parts)
         out.extend(Statement(tuple(s), any(s is p for p in conditions)) for s in kept if s)
     return out
