@@ -6,7 +6,7 @@ A colour-emoji font, when installed, is put after the configured fonts, so that 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ankigen.diagnostics import Sink
@@ -24,6 +24,7 @@ class FontSet:
 
     key: str  # a digest of the font files used: compiled chunks are kept only as long as it stays
     fallback: tuple[str, ...] = ()  # installed families tried after the configured ones
+    found: object = field(default=None, compare=False, repr=False)  # the typst.Fonts they were found in
 
 
 def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None, place: Span) -> FontSet | None:
@@ -60,7 +61,7 @@ def check_fonts(cards: list[Card], font: str, sink: Sink, cache: Path | None, pl
         sink.warning(card.span, "O003", f"no installed font has {shown}; the PDF prints a box for each",
                      hint="install a font that covers them (for Chinese: apt-get install fonts-noto-cjk, for "
                           "emoji: fonts-noto-color-emoji), or set pdf_font in [tool.ankigen]")
-    return FontSet(_fonts_key(paths), fallback)
+    return FontSet(_fonts_key(paths), fallback, fonts)
 
 
 def _fonts_key(paths) -> str:

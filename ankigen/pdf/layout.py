@@ -543,6 +543,7 @@ def render_pdf(cards: list[Card], title: str, opts: PdfOptions, build_time: int,
     from importlib.metadata import version
 
     salt = f"{code_digest()}|typst {version('typst')}|{fonts.key}"
+    installed_fonts(salt, fonts.found)  # the fonts were just found: Typst need not search them again
     with scratch("pdf") as folder:
         with Typesetter(folder, cache / "pdf-chunks" if cache else None, salt, stop) as ts:
             pdf = _Layout(cards, title, opts, sink, folder, ts, cache, fonts.fallback).pdf(build_time)

@@ -21,16 +21,17 @@ FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 _fonts: dict[str, object] = {}
 
 
-def installed_fonts(key: str):
-    """The installed fonts, found once per key (the digest of the font files the PDF uses). Left to
-    itself, every compile searches the system's fonts again and parses each face it needs anew: with
-    the fonts kept, a chunk compiles in about half the time, and Typst's memo of laid-out text is
-    reused from one chunk to the next."""
+def installed_fonts(key: str, found=None):
+    """The installed fonts, found once per key (the digest of the font files the PDF uses), or
+    `found` (a `typst.Fonts` the caller already has) for a new key. Left to itself, every compile
+    searches the system's fonts again and parses each face it needs anew: with the fonts kept, a
+    chunk compiles in about half the time, and Typst's memo of laid-out text is reused from one
+    chunk to the next."""
     import typst
 
     if key not in _fonts:
         _fonts.clear()  # a font installed or removed since: a new key
-        _fonts[key] = typst.Fonts()
+        _fonts[key] = found if found is not None else typst.Fonts()
     return _fonts[key]
 
 
