@@ -339,7 +339,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                 return  # x_3 = x_2 / 2 beside x_2 = (x_1 + x_3) / 2 in one display: a system to solve
             after_definition = not inverse
         else:
-            after_definition = _redefines(state, target, first.rhs, section, formula, derivation, first.rhs_text)
+            after_definition = _redefines(state, target, first.rhs, section, formula,
+                                          derivation and not _worked(state, target, steps, formula), first.rhs_text)
             revalued = not after_definition and _literal_again(state, target, first.rhs_text, section)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
             # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
@@ -455,6 +456,21 @@ def _literal_again(state: _Card, target, rhs_text: str, section: int) -> bool:
         return False
     old = state.visible_definition(target, section)
     return old is not None and (bool(_LITERAL.match(old.text.partition("=")[2])) or old.written is not None)
+
+
+def _worked(state: _Card, target, steps, formula: Formula) -> bool:
+    """`$$O = \\lfloor 217/2 \\rfloor + 1 = 109$$` for an O defined by W, K, P and S, each given a
+    value in words before it: the definition worked out for that example, in numbers alone, which
+    claims O's value rather than giving O anew."""
+    if not _closed(steps[1:]) or not steps[0].rhs.is_number:
+        return False
+    old = state.visible_value(target, formula.section)
+    if old is None or not old.free_symbols:
+        return False
+    at = (formula.span.line, formula.span.col)
+    given = {d.target for d in state.out.examples
+             if d.section in (0, formula.section) and (d.span.line, d.span.col) < at}
+    return old.free_symbols <= given | state.defined_names(formula.section) - {target}
 
 
 def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool,
@@ -740,15 +756,24 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
     """An inline formula: `$f(x) = \\tanh(x)$` defines f from here on; a closed numeric relation
     (`$(10 - 3 + 0)/2 + 1 = 4.5$`) is claimed: with no free symbol there is nothing to misread; an
     inline symbolic definition (`$\\bar{x} = \\frac{1}{m}\\sum x_i$`, either way round) may help a claim
-    hold, but never makes a formula a claim. Other inline values are examples."""
+    hold, but never makes a formula a claim. Other inline values are examples, also in a list
+    (`$W = 224, K = 7, P = 3$`)."""
     state.section = formula.section
     if _BASE_CASE.match(formula.latex):
         return  # read with the sequences, at the end
     try:
         found = statements(formula.latex)
-        if len(found) != 1 or found[0].condition or prose.condition(formula) or prose.scaled(formula):
-            return  # a condition, or a value in units written after it ("≈ 25.7$ million")
-        toks = list(found[0].toks)
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return
+    if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula):
+        return  # a condition, or a value in units written after it ("≈ 25.7$ million")
+    for k, stmt in enumerate(found):
+        _read_inline_statement(state, ("inline", n) if len(found) == 1 else ("inline", n, k), formula,
+                               list(stmt.toks))
+
+
+def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: list[Tok]) -> None:
+    try:
         relations = [t.text for t in top_relations(toks)]
         if not relations or any(RELATIONS.get(r) == "other" for r in relations):
             return
@@ -768,35 +793,52 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         return
     if not steps:
         return
-    if _closed(steps):
+    lhs, rhs = steps[0].lhs, steps[0].rhs
+    text = " ".join(formula.latex[toks[0].start:toks[-1].end].split())
+    span = offset_span(formula.span, formula.latex, toks[0].start, toks[-1].end - toks[0].start)
+    worked = len(steps) > 1 and relations[0] == "=" and isinstance(lhs, sp.Symbol) and _closed(steps[1:])
+    if _closed(steps) or worked:
+        # `$r = 1 + 2 + 2 = 5$`: a name's value worked out in a sentence; the working is closed. Its
+        # first step is claimed only of a name the card defines (the value of O = ⌊(W - K + 2P)/S⌋ + 1
+        # for the W, K, P and S given before it), as a display's would be
+        claimed = steps if not worked or state.defined(lhs, formula.section) else steps[1:]
         for j, step in enumerate(steps):
-            claim = make_claim(step, formula.latex, formula.span, formula.latex, False, ("inline", n, j),
+            if step not in claimed:
+                continue
+            claim = make_claim(step, formula.latex, formula.span, formula.latex, False, key + (j,),
                                section=formula.section, single=len(steps) == 1,
                                defs_at=len(state.out.definitions))
             if claim is not None:
                 state.out.claims.append(claim)
+        if worked and not state.defined(lhs, formula.section) and rhs.is_real:
+            state.out.examples.append(Definition(lhs, rhs, span, text, formula.section))
         return
     if relations != ["="]:
         return
-    lhs, rhs = steps[0].lhs, steps[0].rhs
-    text = " ".join(formula.latex.split())
     if isinstance(lhs, sp.Symbol) and rhs.is_number and rhs.is_real and len(steps) == 1:
+        if prose.result(formula) and _worked(state, lhs, steps, formula):
+            # "with $W = 224$, …, we get $O = 112$" for a defined O: its value for that example, claimed
+            claim = make_claim(steps[0], formula.latex, formula.span, formula.latex, False, key + (0,),
+                               section=formula.section, single=True, defs_at=len(state.out.definitions))
+            if claim is not None:
+                state.out.claims.append(claim)
+            return
         # `$n = 10$` in a sentence: the value of a worked example, for the display formulas after it
-        state.out.examples.append(Definition(lhs, rhs, formula.span, text, formula.section))
+        state.out.examples.append(Definition(lhs, rhs, span, text, formula.section))
         return
     for target, value in ((lhs, rhs), (rhs, lhs)):
         if not (isinstance(target, sp.Symbol) and _free(value) and target not in value.free_symbols):
             continue
         if not state.defined(target, formula.section):
             if not isinstance(value, sp.Symbol):
-                state.out.assumptions.append(Definition(target, value, formula.span, text, formula.section))
+                state.out.assumptions.append(Definition(target, value, span, text, formula.section))
                 break
             continue
         if target is lhs and prose.introduced(formula) and symbols_of(value) and not symbols_of(value) & symbols_of(
                 state.visible_value(target, formula.section)):
             # `$f = x_D$` after `f = d + e`: the name given anew in other letters, from here on
             state.out.functions.pop(str(target), None)
-            state.out.definitions.append(Definition(target, value, formula.span, text, formula.section))
+            state.out.definitions.append(Definition(target, value, span, text, formula.section))
             break
 
 

@@ -68,6 +68,16 @@ def labelled(formula: Formula) -> bool:
             and all(not w[0].isascii() or w[0].isupper() or not w[0].isalpha() for w in words))
 
 
+# The sentence before a formula ends on words that announce a result: "we get", "so", "which gives", "得".
+_RESULT = re.compile(r"(?:\b(?:so|thus|hence|therefore|gives?|get|gets|got|yields?|obtain|results?\s+in|equals?|"
+                     r"comes\s+to|is\s+then)|所以|因此|于是|得到?|可得|结果为|等于)[^.。;；$]{0,12}[:：,，]?\s*$", re.I)
+
+
+def result(formula: Formula) -> bool:
+    """The words just before the formula announce its value as the result of what came before."""
+    return bool(_RESULT.search(formula.lead))
+
+
 def substituted(formula: Formula) -> bool:
     return bool(SUBSTITUTED.search(formula.lead))
 
