@@ -318,7 +318,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             _read_sequence(state, toks, rec, formula, shown)
             return
     scope = state.scope()
-    steps = parse_chain(toks, scope, shown, display_set=True)
+    steps = _after_update(parse_chain(toks, scope, shown, display_set=True))
     if not steps:
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
@@ -468,9 +468,15 @@ def _worked(state: _Card, target, steps, formula: Formula) -> bool:
     if old is None or not old.free_symbols:
         return False
     at = (formula.span.line, formula.span.col)
-    given = {d.target for d in state.out.examples
+    given = {d.target: (d.span.line, d.span.col) for d in state.out.examples
              if d.section in (0, formula.section) and (d.span.line, d.span.col) < at}
-    return old.free_symbols <= given | state.defined_names(formula.section) - {target}
+    for name in old.free_symbols | {target}:
+        d = state.visible_definition(name, formula.section)
+        if d is not None and given.get(name, (0, 0)) > (d.span.line, d.span.col):
+            return False  # "now set $\\theta_1 = 0.1$" after $$\\theta_1 = 0.0$$: the next example's values
+    # values given only in displays may have been changed in words the checker does not take as values
+    # ("suppose we now set θ₁ = 0.1"): the chain is then the name given anew, as before
+    return old.free_symbols <= set(given)
 
 
 def _redefines(state: _Card, target, value, section: int, formula: Formula, derivation: bool,
@@ -791,6 +797,10 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         steps = parse_chain(toks, state.scope(), formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):
         return
+    if steps and steps[0].rel == "<-":
+        steps, relations = _after_update(steps), relations[1:]
+        if not _closed(steps):
+            return  # `$w \leftarrow w - \eta g$`: an update, which claims nothing
     if not steps:
         return
     lhs, rhs = steps[0].lhs, steps[0].rhs
@@ -840,6 +850,17 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
             state.out.functions.pop(str(target), None)
             state.out.definitions.append(Definition(target, value, span, text, formula.section))
             break
+
+
+def _after_update(steps) -> list:
+    """`w \\leftarrow w - \\eta(g + \\lambda w) = (1 - \\eta\\lambda) w - \\eta g`: the update gives w a new
+    value, which claims nothing (w is on both sides) and defines nothing the card can use; the working
+    after it is claimed as any chain is. An arrow anywhere else is not read."""
+    if not steps or not any(step.rel == "<-" for step in steps):
+        return steps
+    if steps[0].rel != "<-" or any(step.rel == "<-" for step in steps[1:]):
+        return []
+    return steps[1:]
 
 
 def _closed(steps) -> bool:

@@ -50,11 +50,13 @@ def depends_on(expr, some: set, every: set) -> bool:
     if expr.has(*_OPERATORS):
         return True  # evaluating an operator at two points may take long; assume what it says
     rng = random.Random(sp.srepr(expr))
-    for _ in range(2):
+    # a floor is flat between its steps: a small move of every symbol may stay on one step twice
+    for _ in range(6 if expr.has(sp.floor, sp.ceiling) else 2):
         # small values: at w·x in the hundreds a sigmoid is 1 to thirty digits, and would seem to depend on nothing
         base = {s: sp.Rational(rng.randint(1, 20), rng.randint(4, 9)) for s in sorted(every, key=str)}
         moved = dict(base)
-        moved.update({s: base[s] + sp.Rational(rng.randint(1, 20), rng.randint(4, 9)) for s in some})
+        moved.update({s: base[s] + sp.Rational(rng.randint(1, 20), rng.randint(4, 9))
+                      for s in sorted(some, key=str)})  # in a set's order, the draws would follow the hash seed
         try:
             a, b = sp.N(expr.xreplace(base), 30), sp.N(expr.xreplace(moved), 30)
             if not (a.is_number and b.is_number):

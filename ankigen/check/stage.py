@@ -378,6 +378,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
+    claim = _gradients_alike(claim)
     given = read.distributions_at(claim.section, claim.span.line)
     if given and _SIGN_SENSITIVE.search(claim.text):
         # |z|, max(0, z), ReLU(z) of a normal z: read with the positive letters every claim uses, they
@@ -533,6 +534,24 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
     return Decision(verdict, report, lhs, rhs)
+
+
+def _gradients_alike(claim):
+    """`w - \\eta(\\nabla L + \\lambda w) = (1 - \\eta\\lambda) w - \\eta \\nabla L`: a gradient whose variable is
+    not said is no value the checker knows, but when each side has the same ones and no other such
+    construct, the claim is an identity whatever they are, and is checked with each as a letter."""
+    import sympy as sp
+
+    from ankigen.check.vocabulary import Opaque
+
+    if claim.rhs is None:
+        return claim
+    found = [side.atoms(Opaque) for side in (claim.lhs, claim.rhs)]
+    if not found[0] or found[0] != found[1] or any(str(o.args[0]) != "\\nabla" or len(o.args) != 2
+                                                   for o in found[0]):
+        return claim
+    letters = {o: sp.Symbol(f"\\nabla {o.args[1]}") for o in found[0]}
+    return replace(claim, lhs=claim.lhs.xreplace(letters), rhs=claim.rhs.xreplace(letters))
 
 
 # Statements that a worked example makes: evaluated with the values the sentences before them give.

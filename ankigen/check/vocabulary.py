@@ -22,7 +22,7 @@ GREEK = set(
     "Omega ell".split())
 RELATIONS = {"=": "=", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\ne": "!=", "\\neq": "!=", "\\le": "<=",
              "\\leq": "<=", "\\leqslant": "<=", "\\ge": ">=", "\\geq": ">=", "\\geqslant": ">=", "\\approx": "~",
-             "\\in": "in", "\\coloneqq": ":=", "\\triangleq": ":=", "\\doteq": ":=", "\\equiv": "other",
+             "\\in": "in", "\\leftarrow": "<-", "\\gets": "<-", "\\coloneqq": ":=", "\\triangleq": ":=", "\\doteq": ":=", "\\equiv": "other",
              "\\propto": "other", "\\sim": "other", "\\simeq": "other", "\\cong": "other", "\\to": "other",
              "\\rightarrow": "other", "\\mapsto": "other", "\\ll": "other", "\\gg": "other",
              "\\subset": "other", "\\subseteq": "other", "\\notin": "other", "\\perp": "other",
