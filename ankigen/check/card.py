@@ -66,6 +66,7 @@ class _Card:
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
     function_sections: dict = field(default_factory=dict)  # the sub-heading each function was defined under
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
+    star: bool = False  # `*` between letters is a product on this card
 
     def define_function(self, name: str, fn) -> None:
         self.out.functions[name] = fn
@@ -82,7 +83,8 @@ class _Card:
     def scope(self, values: dict | None = None) -> Scope:
         return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
-                     matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold)
+                     matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
+                     star=self.star)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -126,6 +128,9 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.declared = _sized({k: v for part in state.matrices.values() for k, v in part.items()})
     state.out.declared_in = {section: _sized(part) for section, part in state.matrices.items()}
     state.out.distributions = _distributed(state, formulas, inline)
+    state.star = _star_multiplies(formulas, inline)
+    if _sigmoid_meant(formulas, inline):
+        state.define_function(*_sigmoid())
     # in the order written: notes redefine f from example to example, inline as often as displayed
     order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]
                    + [(f.span.line, f.span.col, 1, n) for n, f in enumerate(inline)])
@@ -139,6 +144,41 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     _read_base_cases(state, inline)
     read_checks(state, check_lines)
     return state.out
+
+
+_SPOKEN_SIGMOID = re.compile(r"sigmoid|logistic|逻辑斯[谛蒂]|S\s?[型形]", re.I)
+# σ applied, or its derivative: σ(z), σ\left(z\right), σ'(z), σ^{\prime}(z)
+_SIGMA_APPLIED = re.compile(r"\\sigma(?![A-Za-z])\s*(?:\(|\\left\s*\(|'|\^\s*\{?\s*(?:'|\\prime))")
+
+
+_CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
+
+
+def _star_multiplies(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:
+    """`net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1`: on a card that never speaks of convolution (nor of
+    signals, filters or kernels), `*` between letters is the product of plain-text notes."""
+    return not any(_CONVOLUTION.search(" ".join((f.heading, f.lead, f.tail, f.latex))) for f in formulas + inline)
+
+
+@functools.cache
+def _sigmoid() -> tuple:
+    toks = list(statements(r"\sigma(x) = \frac{1}{1 + e^{-x}}")[0].toks)
+    name, fn, _ = function_def(toks, function_head(toks), Scope())
+    return name, fn
+
+
+def _sigmoid_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:
+    """A card about the sigmoid (its heading or the sentences around its formulas say so) that applies
+    σ without defining it means the logistic function: `\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))` is
+    then a claim. Not when σ also stands alone (σ², σ_1: a deviation, a singular value), nor when
+    the card gives σ a definition of its own (which replaces this one where it is written)."""
+    every = formulas + inline
+    said = any(_SPOKEN_SIGMOID.search(" ".join((f.heading, f.lead, f.tail, f.latex))) for f in every)
+    if not said:
+        return False
+    uses = [len(re.findall(r"\\sigma(?![A-Za-z])", f.latex)) for f in every]
+    applied = [len(_SIGMA_APPLIED.findall(f.latex)) for f in every]
+    return sum(applied) > 0 and uses == applied
 
 
 def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None:
@@ -765,8 +805,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
     hold, but never makes a formula a claim. Other inline values are examples, also in a list
     (`$W = 224, K = 7, P = 3$`)."""
     state.section = formula.section
-    if _BASE_CASE.match(formula.latex):
-        return  # read with the sequences, at the end
+    # `$R_0 = 1$` is also read with the sequences, at the end: a base case if R is one; until then,
+    # and on a card without a sequence (`$w_1 = 0.15$`), a value like any other
     try:
         found = statements(formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):

@@ -139,7 +139,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 self.next()
                 right = self.unary()
                 no_tuple(t, node, right)
-                if t.text in ("*", "\\ast") and not (node.is_number or right.is_number):
+                if t.text in ("*", "\\ast") and not (node.is_number or right.is_number or self.scope.star):
                     # I * K of two signals or functions: a convolution as often as a product; not read
                     raise MathError(f"'{t.text}' between two symbols (a convolution or a product)", t.start,
                                     t.end - t.start, construct="* between symbols")

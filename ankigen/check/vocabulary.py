@@ -79,6 +79,7 @@ class Scope:
     applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
     matrices: dict = field(default_factory=dict)  # names the card declares in ℝ^{m×n}, with their shapes
     bold: dict = field(default_factory=dict)  # letters the formula also writes in bold: plain A is \\mathbf{A}
+    star: bool = False  # `*` between letters multiplies: the card never speaks of convolution
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -108,7 +109,9 @@ def safe_pow(base: sp.Expr, exp: sp.Expr, offset: int, length: int) -> sp.Expr:
             raise MathError("power too large to check exactly", offset, length, construct="size",
                             hint="keep exponents to numbers of at most a few thousand digits")
         if exp.is_Rational and not exp.is_Integer and exp.q > 1000:
-            raise MathError("root of too high an order", offset, length, construct="size")
+            # e^{-1.105905967}: a decimal exponent, whose exact root (of order 10^9) sympy would try to
+            # build; its value to 30 digits is all a worked example needs
+            return sp.Pow(base, sp.Float(exp, 30))
     elif exp.is_Integer and abs(exp) > 10_000:
         raise MathError("exponent too large to check", offset, length, construct="size")
     return sp.Pow(base, exp)
