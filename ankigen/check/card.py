@@ -847,21 +847,26 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
     text = " ".join(formula.latex[toks[0].start:toks[-1].end].split())
     span = offset_span(formula.span, formula.latex, toks[0].start, toks[-1].end - toks[0].start)
     worked = len(steps) > 1 and relations[0] == "=" and isinstance(lhs, sp.Symbol) and _closed(steps[1:])
-    if _closed(steps) or worked:
-        # `$r = 1 + 2 + 2 = 5$`: a name's value worked out in a sentence; the working is closed. Its
-        # first step is claimed only of a name the card defines (the value of O = ⌊(W - K + 2P)/S⌋ + 1
-        # for the W, K, P and S given before it), as a display's would be
-        claimed = steps if not worked or state.defined(lhs, formula.section) else steps[1:]
-        for j, step in enumerate(steps):
-            if step not in claimed:
-                continue
-            claim = make_claim(step, formula.latex, formula.span, formula.latex, False, key + (j,),
+    closed = [j for j, step in enumerate(steps) if _closed([step])]
+    if len(steps) > 1 and relations[0] == "=" and isinstance(lhs, sp.Symbol) and closed:
+        # `$r = 1 + 2 + 2 = 5$`, `$E = E_1 + E_2 = 0.27 + 0.02 = 0.29$`: a name's value worked out in
+        # a sentence. The steps between numbers are claimed; the first is only of a name the card
+        # defines, worked out in numbers alone (O = ⌊(W - K + 2P)/S⌋ + 1 for the W, K, P and S given
+        # before it), as a display's would be
+        if worked and state.defined(lhs, formula.section):
+            closed = [0] + closed
+        last = steps[-1].rhs
+        if not state.defined(lhs, formula.section) and last.is_number and last.is_real:
+            state.out.examples.append(Definition(lhs, last, span, text, formula.section))
+    elif not _closed(steps):
+        closed = []
+    if closed:
+        for j in closed:
+            claim = make_claim(steps[j], formula.latex, formula.span, formula.latex, False, key + (j,),
                                section=formula.section, single=len(steps) == 1,
                                defs_at=len(state.out.definitions))
             if claim is not None:
                 state.out.claims.append(claim)
-        if worked and not state.defined(lhs, formula.section) and rhs.is_real:
-            state.out.examples.append(Definition(lhs, rhs, span, text, formula.section))
         return
     if relations != ["="]:
         return

@@ -370,6 +370,26 @@ def decide_guarded(run, guard: float = HANG_SECONDS) -> Verdict:
         return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
 
 
+def _cut(lhs, rhs, unit) -> bool:
+    """One side is the other cut to the digits written, as many worked examples cut a long decimal
+    (`\\frac{1}{2}(0.01 - 0.75136507)^2 = 0.274811083` for 0.27481108350…). Only the value on the
+    grid of those digits that is nearer zero qualifies: a last digit one too high is still wrong."""
+    if rhs is None or not unit:
+        return False
+    for written, value in ((rhs, lhs), (lhs, rhs)):
+        try:
+            v = sp.nsimplify(sp.N(value, 40), rational=True) if not value.is_Rational else value
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        if not (written.is_Rational and v.is_Rational):
+            continue
+        steps = v / unit
+        kept = (sp.floor(steps) if steps >= 0 else sp.ceiling(steps)) * unit
+        if kept == written and kept != v:
+            return True
+    return False
+
+
 def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and _size(side, MAX_NODES) > MAX_NODES:
@@ -395,6 +415,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         if result is None:
             return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
         rounded = digits and result and _compare(lhs, rhs, "=", None, set_name, complex_ok=True) is False
+        if digits and result is False and _cut(lhs, rhs, 2 * tolerance):
+            return Verdict(True, "exact", "holds to the digits written, cut rather than rounded", (), *values)
         return Verdict(result, "exact", "holds to the digits written" if rounded else "", (), *values)
     if rel == "~" and free:
         return Verdict(None, "undecided", "\\approx compares numbers; bind every symbol with 'where'")
