@@ -381,7 +381,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula,
                                           derivation and not _worked(state, target, steps, formula), first.rhs_text)
-            revalued = not after_definition and _literal_again(state, target, first.rhs_text, section)
+            revalued = not after_definition and _literal_again(state, target, first.rhs_text, section, first.rhs)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
             # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
             # same doubt; only a bare number after a computation (N = 113 after 4 × 28) is surely a claim.
@@ -486,15 +486,18 @@ _LITERAL = re.compile(r"^\s*-?\d+(?:\{,\}\d{3})*(?:\.\d+)?(?:\s*\^\s*\{?\s*-?\d+
                       r"(?:\s*\\times\s*10\s*\^\s*\{?\s*-?\d+\s*\}?)?\s*(?:\\%)?\s*$")
 
 
-def _literal_again(state: _Card, target, rhs_text: str, section: int) -> bool:
+def _literal_again(state: _Card, target, rhs_text: str, section: int, value=None) -> bool:
     """`h_T = 78` after `h_T = 69.5`: a name given a number, then another number. A second example's
     parameters (KLEIN-96 after KLEIN-64), or the first value restated wrongly: a doubt, not a certainty.
     So is a number after a computation that wrote its own result (`M = 5` after `M = (5 + 7)/2 = 6`:
-    the next data set's median). A number after a computation left open (`N = 113` after
-    `N = 4 \\times 28`) stays a claim."""
+    the next data set's median). So is a computation in numbers after a number (`n = 5 \\cdot 4`
+    after `n = 3 \\cdot 4`: the next layer's). A number after a computation left open (`N = 113`
+    after `N = 4 \\times 28`) stays a claim."""
+    old = state.visible_definition(target, section)
+    if value is not None and not _LITERAL.match(rhs_text) and getattr(value, "is_number", False):
+        return old is not None and getattr(old.value, "is_number", False)
     if not _LITERAL.match(rhs_text):
         return False
-    old = state.visible_definition(target, section)
     return old is not None and (bool(_LITERAL.match(old.text.partition("=")[2])) or old.written is not None)
 
 
@@ -526,7 +529,7 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
     introduced again in words ("is defined by", "记为"), or a value in symbols the old definition
     lacks, or in only some of the symbols it depends on (a simplification stated in words).
     A bare value (`N = 113` after `N = 4 \times 28`) and the same symbols stay a claim."""
-    if derivation or prose.introduced(formula):
+    if derivation or prose.introduced(formula) or prose.anew(formula):
         return True
     old = state.visible_value(target, section)
     if old is None:

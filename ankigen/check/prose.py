@@ -78,6 +78,21 @@ def result(formula: Formula) -> bool:
     return bool(_RESULT.search(formula.lead))
 
 
+# The sentence before a formula opens another case: a sub-question's label ("(b)", "c)"), another
+# example, layer or setting ("for the second layer", "instead", "另一种", "第二层").
+# A second *step* is the same case: only an ordinal before a word for a case counts.
+_ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternatively|another|for\s+the\s+other|new|"
+                   r"(?:second|third|fourth|next)\s+(?:example|case|layer|model|network|circuit|setting|question|part|"
+                   r"problem|sample|data\s*set|scenario|variant|design)s?|case\s+\d+|example\s+\d+)\b|"
+                   r"另一|另外|换成|改为|改成|第[二三四五六七八九十](?:个|种|层|问|题|例|组|类|部分|小题|种情况)|"
+                   r"情况\s*[二三四五2-9]|例\s*[2-9]", re.I)
+
+
+def anew(formula: Formula) -> bool:
+    """The sentence before the formula opens another case, in which a name may mean something else."""
+    return bool(_ANEW.search(formula.lead))
+
+
 def substituted(formula: Formula) -> bool:
     return bool(SUBSTITUTED.search(formula.lead))
 
