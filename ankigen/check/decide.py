@@ -26,7 +26,8 @@ from typing import Iterator
 
 import sympy as sp
 
-from ankigen.check.operators import antiderivatives, closed_form, has_operators, needed_conditions, numeric
+from ankigen.check.operators import (NUMERIC_SECONDS, TooSlow, antiderivatives, closed_form, has_operators,
+                                     needed_conditions, numeric, numeric_budget)
 from ankigen.check.resolve import TooLarge, expand_sums, normalize
 from ankigen.check.vocabulary import family
 from ankigen.model import Verdict
@@ -347,10 +348,12 @@ def decide(lhs: sp.Expr, rel: str, rhs: sp.Expr | None, set_name: str = "",
     `conditions` are relations (lhs, rel, rhs) the card states beside the claim (`0 < \\gamma < 1`):
     the claim is meant where they hold."""
     try:
-        with hang_guard(guard):
+        with hang_guard(guard), numeric_budget():
             return _decide(lhs, rel, rhs, set_name, tolerance, conditions)
     except _Timeout:
         return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
+    except TooSlow:
+        return Verdict(None, "timeout", f"its values took more than {NUMERIC_SECONDS:g} s to compute numerically")
     except TooLarge as exc:
         return Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
     except (RecursionError, MemoryError, OverflowError):

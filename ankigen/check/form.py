@@ -125,6 +125,18 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
     return True
 
 
+def _names_value(claim, lhs, rhs, defined) -> bool:
+    """`\\int_0^1 x^2 \\, dx = c`, `\\sum_{i=1}^{n} i = S`: one side a letter the card does not define and
+    the other side does not contain, beside an integral, sum or limit: it names that value."""
+    if rhs is None or not (claim.lhs.has(*_OPERATORS) or claim.rhs.has(*_OPERATORS)):
+        return False
+    for name, resolved, other in ((claim.rhs, rhs, lhs), (claim.lhs, lhs, rhs)):
+        if isinstance(name, sp.Symbol) and resolved == name and str(name) not in defined \
+                and name not in other.free_symbols:
+            return True
+    return False
+
+
 def _unknown_value(expr) -> bool:
     """A side that is the value of a function the card does not define: `f(2)`, `\\sigma(z)`."""
     return isinstance(expr, sp.core.function.AppliedUndef)
@@ -166,6 +178,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _constant_chosen(claim, lhs, rhs):
         return Form(STATEMENT, "an equation for the constant that makes a sum or an integral equal a number")
+    if _names_value(claim, lhs, rhs, defined):
+        return Form(STATEMENT, "a letter nowhere else, naming the value of the other side")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}

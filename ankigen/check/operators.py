@@ -9,6 +9,12 @@ same path on every machine; what sympy gives only under a condition (`\\sum \\ga
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
 import sympy as sp
 
 SYMBOLIC_NODES = 80  # integrals and limits are tried symbolically up to this size
@@ -80,14 +86,69 @@ def _evaluate(node: sp.Expr) -> sp.Expr | None:
             return node.doit(deep=False)
         if _size(node, SYMBOLIC_NODES) > SYMBOLIC_NODES:
             return None
-        value = node.doit()
-    except _SYMPY_FAILURES:
+        with _within(SYMBOLIC_SECONDS):  # risch on a hard integrand can run for minutes
+            value = node.doit()
+    except (_Slow, *_SYMPY_FAILURES):
         return None
     if value.has(sp.Integral, sp.Limit) or (isinstance(value, (sp.Sum, sp.Product)) and value == node):
         return None
     if value.has(sp.zoo, sp.nan):
         return None
     return value
+
+
+NUMERIC_SECONDS = 10.0  # the numeric values of one claim's sampled points; past this, it is not decided
+SYMBOLIC_SECONDS = 10.0  # one closed form of an integral, sum or limit; past this, it is evaluated numerically
+
+
+class _Slow(Exception):
+    pass
+
+
+_deadline = [0.0]  # when the numeric values of the claim being decided must be done by (0: no claim)
+
+
+@contextmanager
+def numeric_budget() -> Iterator[None]:
+    """The numeric values computed inside share NUMERIC_SECONDS: forty sampled points of an integral
+    that takes two seconds each would otherwise cost the card more than a minute."""
+    _deadline[0] = time.monotonic() + NUMERIC_SECONDS
+    try:
+        yield
+    finally:
+        _deadline[0] = 0.0
+
+
+class TooSlow(Exception):
+    """A value that took longer than NUMERIC_SECONDS to compute: the claim is not decided, rather
+    than sampled at forty such points."""
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[None]:
+    """Stop pure-Python work after `seconds`, inside whatever guard the claim runs under: that
+    guard's timer is put back, less the time spent here. A no-op off the main thread."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    if outer and outer <= seconds:
+        yield  # the claim's own guard comes first
+        return
+
+    def on_alarm(signum, frame):
+        raise _Slow()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    started = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
 
 def numeric(expr: sp.Expr) -> sp.Expr | None:
@@ -97,8 +158,14 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
     on a slow series), and the budget is counted work, not time."""
     if _infinite_sums(expr) or expr.has(sp.Limit, sp.Derivative):
         return None
+    left = _deadline[0] - time.monotonic() if _deadline[0] else NUMERIC_SECONDS
+    if left <= 0:
+        raise TooSlow()
     try:
-        value = sp.N(expr, 30)
+        with _within(left):  # mpmath's quadrature of a hard integral can run for minutes
+            value = sp.N(expr, 30)
+    except _Slow:
+        raise TooSlow() from None
     except _SYMPY_FAILURES:
         return None
     # (A limit never gets here, and sp.N makes none.)

@@ -95,6 +95,9 @@ def _computed(call, declared: tuple):
     each variable's raw moments; anything else goes to sympy.stats, which takes a good part of a
     second for a variance."""
     variables = {sp.Symbol(name, positive=True): (kind, params) for name, kind, params in declared}
+    if any(a.has(sp.Indexed, sp.Sum, sp.Product) for a in call.args):
+        # the sample X_1, …, X_n of a declared X: sympy.stats would build an n-fold integral (minutes)
+        return _of_sample(call, variables)
     fast = _by_moments(call, variables)
     if fast is not None:
         return fast
@@ -112,6 +115,53 @@ def _computed(call, declared: tuple):
     except (ValueError, TypeError, NotImplementedError, AttributeError):
         return None
     return None
+
+
+def _of_sample(call, variables: dict):
+    """E of an expression in a sample X_1, …, X_n of a declared X, each distributed as X: linear over
+    terms and over a sum with one index (E[Σ_i g(X_i)] = Σ_i E[g(X)]), so E(\\frac{1}{n}\\sum X_i) = μ.
+    None for anything else (a product of sums, Var of a sum: they need independence, not said)."""
+    if _kind(call) != "E" or len(call.args) != 1:
+        return None
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(call.args[0])):
+        factors = sp.Mul.make_args(term)
+        carrying = [f for f in factors if f.has(sp.Indexed) or isinstance(f, sp.Sum)]
+        rest = sp.Mul(*[f for f in factors if f not in carrying])
+        if len(carrying) > 1 or rest.has(*variables):
+            return None
+        if not carrying:
+            total += rest
+            continue
+        part = carrying[0]
+        if isinstance(part, sp.Sum):
+            if len(part.limits) != 1:
+                return None
+            value = _of_member(part.function, part.limits[0][0], variables)
+            if value is None:
+                return None
+            total += rest * sp.Sum(value, part.limits).doit()
+        else:
+            value = _of_member(part, None, variables)
+            if value is None:
+                return None
+            total += rest * value
+    return total
+
+
+def _of_member(body, index, variables: dict):
+    """E[g(X_i)] for one member X_i of the sample of a declared X (the index of the sum, when given)."""
+    members = body.atoms(sp.Indexed)
+    by_name = {str(v): v for v in variables}
+    if not members or len({str(m.base.label) for m in members}) != 1 or len({m.indices for m in members}) != 1:
+        return None
+    member = next(iter(members))
+    if str(member.base.label) not in by_name or (index is not None and member.indices != (index,)):
+        return None
+    plain = body.xreplace({member: by_name[str(member.base.label)]})
+    if plain.has(sp.Indexed, sp.Sum) or (index is not None and plain.has(index)):
+        return None
+    return _expectation(plain, variables)
 
 
 def _raw_moment(kind: str, params: tuple, k: int):

@@ -389,7 +389,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
 
         written = put_in(claim.lhs, given), put_in(claim.rhs, given)
         if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
-            claim = replace(claim, lhs=written[0], rhs=written[1], called=True)
+            # m in E(\frac{1}{m}\sum_{j=1}^{m} Y_j) = \frac{\theta}{m} was written on both sides: computing
+            # the expectation takes it from one, which makes no equation for m
+            both = {str(s) for s in claim.lhs.free_symbols} & {str(s) for s in claim.rhs.free_symbols} \
+                if claim.rhs is not None else set()
+            claim = replace(claim, lhs=written[0], rhs=written[1], called=True, elsewhere=claim.elsewhere | both)
     visible = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}

@@ -1018,3 +1018,15 @@ def test_proven_by_exponentials_for_each_function() -> None:
     assert D._proven(sp.cosh(x + y), sp.cosh(x) * sp.cosh(y) + sp.sinh(x) * sp.sinh(y)) is True
     assert D._proven(sp.tanh(2 * x), 2 * sp.tanh(x) / (1 + sp.tanh(x) ** 2)) is True
     assert D._proven(sp.sin(2 * x), sp.sin(x) * sp.cos(x)) is False
+
+
+def test_numeric_values_share_a_budget_per_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An integral without a closed form is sampled numerically; when its values cost more than the
+    budget, the claim is not decided, rather than sampled at forty slow points (minutes per card)."""
+    from ankigen.check import operators
+
+    lhs = sp.Integral(sp.sin(a * x**3) / (1 + x**2), (x, 0, 1))
+    assert D.decide(lhs, "=", a).holds is False
+    monkeypatch.setattr(operators, "NUMERIC_SECONDS", 0.0)
+    v = D.decide(lhs, "=", a)
+    assert (v.holds, v.method) == (None, "timeout") and "to compute numerically" in v.detail

@@ -173,8 +173,10 @@ def test_an_operator_against_a_closed_form_is_certain_over_any_symbols() -> None
 def test_an_operator_over_values_nobody_gives_is_a_statement() -> None:
     r = family("r")
     total = sp.Sum(r[i], (i, 1, n))
-    assert kind(claim(total, y)) == (F.STATEMENT, "an operator over values or a function the card does not give")
-    assert kind(claim(total, y), families={"r"})[0] == F.CERTAIN
+    assert kind(claim(total, n**2)) == (F.STATEMENT, "an operator over values or a function the card does not give")
+    assert kind(claim(total, n**2), families={"r"})[0] == F.CERTAIN
+    # a letter found nowhere else names the value
+    assert kind(claim(total, y), families={"r"}) == (F.STATEMENT, "a letter nowhere else, naming the value of the other side")
     assert kind(claim(sp.Integral(f(x), (x, 0, 1)), sp.Integer(1)))[0] == F.STATEMENT
 
 
