@@ -198,7 +198,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
             _probabilities(state, prose.probabilities(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
-        condition = prose.condition(formula) or prose.scaled(formula)
+        condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula)
         for k, stmt in enumerate(found):
             if (stmt.condition or condition) and mark != "check":
                 continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
@@ -814,7 +814,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         found = statements(formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):
         return
-    if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula):
+    if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula) \
+            or prose.not_claimed(formula):
         return  # a condition, or a value in units written after it ("≈ 25.7$ million")
     for k, stmt in enumerate(found):
         _read_inline_statement(state, ("inline", n) if len(found) == 1 else ("inline", n, k), formula,

@@ -110,7 +110,7 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
 
 # `\frac{3}{12} \times 100 = 25\%`: the author multiplied by 100 to write a percentage, so the
 # percent sign there is a unit, not a hundredth (`\frac{3}{12} = 25\%` keeps the hundredth).
-_PERCENT = re.compile(r"^\s*-?\d[\d.,]*\s*\\%\s*$")
+_PERCENT = re.compile(r"^\s*(?:\\boxed\s*\{)?\s*-?\d[\d.,]*\s*\\%\s*\}?\s*$")  # also boxed: \boxed{37.5\%}
 _TIMES_100 = re.compile(r"(?:\\times|\\cdot)\s*100(?![\d.])(?!\s*\\%)|^\s*100\s*(?:\\times|\\cdot)")
 
 

@@ -145,6 +145,9 @@ class CardReading:
         return found
 
 
+FLOAT_DIGITS = 15  # a decimal with this many significant digits was printed from a double
+
+
 def tolerance_of(text: str) -> sp.Rational | None:
     """Half a unit in the last significant digit written: `9.54 \\times 10^{-7}` → 5e-10, `10^{12}` →
     5e11 (a power of ten alone is a scale, known to one digit)."""
@@ -155,6 +158,10 @@ def tolerance_of(text: str) -> sp.Rational | None:
     if not m:
         return None
     mantissa, exp = m.group(1), int(m.group(2) or m.group(3) or 0)
+    digits = mantissa.replace("-", "").replace(".", "").lstrip("0")
+    if "." in mantissa and len(digits) >= FLOAT_DIGITS:
+        # 0.000197353227109676: a computer's double printed in full, right to about 12 digits only
+        return abs(sp.Rational(mantissa)) * sp.Rational(10) ** exp * sp.Rational(1, 10**12)
     if "." in mantissa:
         place = -len(mantissa.split(".")[1])
     else:  # trailing zeros of a whole number are not significant: 3300 is known to the hundred

@@ -39,6 +39,20 @@ def scaled(formula: Formula) -> bool:
     return bool(SCALED.match(formula.tail))
 
 
+# Said right after to be false on purpose: the last line of a proof by contradiction.
+_ABSURD = re.compile(r"^[\s,.:;!，。：；！)）-]*(?:(?:(?:which|this|that|it)\s+)?is\s+(?:a\s+|an\s+|clearly\s+|obviously\s+)?"
+                     r"(?:false|wrong|impossible|absurd|a\s+contradiction|contradiction)|contradict\w*|impossible|absurd|"
+                     r"矛盾|不可能|这不可能|产生矛盾|与.{0,12}矛盾|不成立)", re.I)
+# The sentence before is only an option's label in a multiple-choice question ("A.", "(c)", "B、"):
+# options are candidates, some of them false by design.
+_OPTION = re.compile(r"^\s*(?:\(?[A-F]\)|[A-F][.、:：])\s*$")
+
+
+def not_claimed(formula: Formula) -> bool:
+    """Said to be false on purpose (a proof's contradiction) or offered as one option of several."""
+    return bool(_ABSURD.search(formula.tail)) or bool(_OPTION.match(formula.lead))
+
+
 def condition(formula: Formula) -> bool:
     return bool(CONDITION.search(formula.lead))
 

@@ -240,7 +240,12 @@ def _product_dot(toks: list[Tok], k: int) -> bool:
 
 
 def _split(toks: list[Tok]) -> list[list[Tok]]:
-    """Top-level `,`, `;`, `\\quad`, prose and implication arrows separate statements."""
+    """Top-level `,`, `;`, `\\quad`, prose and implication arrows separate statements. A ratio
+    (`C : H : O = 3.33 : 6.65 : 3.33 = 1 : 2 : 1`) is none: its colons are not labels, and `3.33 = 1`
+    is not what it says."""
+    if any(t.kind == "op" and t.text == ":" and 0 < k < len(toks) - 1 and toks[k - 1].kind == "num"
+           and toks[k + 1].kind == "num" for k, t in enumerate(toks)):
+        return []
     out: list[list[Tok]] = []
     current: list[Tok] = []
     stack: list[str] = []

@@ -650,7 +650,7 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                                            section, _lead(t.children, child) or _lead(_children(body, k), None),
                                            _near(_paragraph(body, k, -1, across_math=True), t,
                                                  _paragraph(body, k, 1)), heading,
-                                           _tail(t.children, child)))
+                                           _tail(t.children, child) or _tail(_children_after(body, k), None)))
                 elif child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
                     ln, col = f.locate(t.map[0] + 1, t.map[1], child.content, cursor)
                     cursor = (ln, col + len(child.content))
@@ -706,6 +706,12 @@ def _lead(children: list[Token], until: Token | None) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             text += " "
     return " ".join(text.split())[-80:]
+
+
+def _children_after(body: list[Token], k: int) -> list[Token]:
+    """The prose of the paragraph after token k: what a formula that ends its own paragraph is followed by."""
+    after = _paragraph(body, k, 1)
+    return list(after.children or []) if after is not None else []
 
 
 def _tail(children: list[Token], after: Token | None) -> str:
