@@ -66,6 +66,9 @@ class _Card:
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
     function_sections: dict = field(default_factory=dict)  # the sub-heading each function was defined under
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
+    # the last right side of the display formula just read (value, text, its index, section): what a
+    # display that starts with `=` continues
+    last_side: tuple | None = None
     star: bool = False  # `*` between letters is a product on this card
 
     def define_function(self, name: str, fn) -> None:
@@ -191,8 +194,14 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.out.sequences)
     quoted = shown(latex)
     state.section = formula.section
+    head = None
+    if state.last_side is not None and state.last_side[2:] == (n - 1, formula.section):
+        head = state.last_side[:2]
+    state.last_side = None
     try:
         found = statements(latex)
+        if found and found[0].toks and found[0].toks[0].start != len(latex) - len(latex.lstrip()):
+            head = None  # `\text{the z score} = …`: words before the relation, not a display going on
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
@@ -202,7 +211,10 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         for k, stmt in enumerate(found):
             if (stmt.condition or condition) and mark != "check":
                 continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
-            _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display)
+            _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
+                            head if k == 0 else None)
+            if state.last_side is not None:
+                state.last_side = state.last_side[:2] + (n, formula.section)
     except MathError as exc:
         span = offset_span(formula.span, latex, exc.offset, exc.length)
         if mark == "check":
@@ -323,7 +335,7 @@ def _parameter_symbols(head) -> list:
 
 
 def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula, shown: str, marked: bool,
-                    display: bool) -> None:
+                    display: bool, before: tuple | None = None) -> None:
     """One statement's definitions and claims. Whether a claim is meant is decided later, by form
     (form.py); here a relation only becomes a definition, a function, a sequence or a claim."""
     rels = top_relations(toks)
@@ -358,11 +370,16 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             _read_sequence(state, toks, rec, formula, shown)
             return
     scope = state.scope()
-    steps = _after_update(parse_chain(toks, scope, shown, display_set=True))
+    # `$$= a_i - y_i$$`: the chain of the display just before goes on (a rule of the contract's "derivation
+    # chains", across displays); without one to continue, a leading `=` is read as before
+    continued = before is not None and is_relation(toks[0])
+    steps = _after_update(parse_chain(toks, scope, shown, display_set=True, head=before if continued else None))
+    if steps and steps[-1].rel in ("=", "~") and steps[-1].rhs is not None:
+        state.last_side = (steps[-1].rhs, steps[-1].rhs_text, -1, -1)
     if not steps:
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
-    derivation = len(steps) > 1 and all(step.rel in ("=", "~") for step in steps)
+    derivation = (len(steps) > 1 or continued) and all(step.rel in ("=", "~") for step in steps)
     inverse = restated = revalued = False
     if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
             state, first.lhs, section):

@@ -63,19 +63,27 @@ class Step:
     target: tuple | None = None  # (rows, cols) of ℝ^{rows×cols}, for a claim about a shape
 
 
-def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = False) -> list[Step] | None:
-    """`A rel B rel C …` → steps (A rel B), (B rel C), …; None for a set other than ℤ or ℕ in display math."""
+def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = False,
+                head: tuple | None = None) -> list[Step] | None:
+    """`A rel B rel C …` → steps (A rel B), (B rel C), …; None for a set other than ℤ or ℕ in display math.
+    `head` (value, text) is the left side of a chain that starts with its relation (`$$= a_i - y_i$$`
+    after a display ending in that side), located at that relation."""
     p = Parser(toks, scope)
     steps: list[Step] = []
     start = p.peek().start
-    try:
-        lhs = p.expression()
-    except MathError:
-        tail = _headless(toks, scope, text, display_set)
-        if tail is None:
-            raise
-        return tail
-    lhs_start, lhs_end = start, p.toks[p.i - 1].end
+    head_text = None
+    if head is not None and toks and is_relation(toks[0]):
+        lhs, head_text = head
+        lhs_start = lhs_end = start
+    else:
+        try:
+            lhs = p.expression()
+        except MathError:
+            tail = _headless(toks, scope, text, display_set)
+            if tail is None:
+                raise
+            return tail
+        lhs_start, lhs_end = start, p.toks[p.i - 1].end
     while not p.done():
         rel_tok = p.peek()
         rel = p.relation()
@@ -100,7 +108,8 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
             break
         rhs = p.expression()
         end = p.toks[p.i - 1].end
-        steps.append(Step(lhs, rel, rhs, start, end, lhs_text=text[lhs_start:lhs_end] if text else "",
+        written = head_text if head_text is not None and not steps else text[lhs_start:lhs_end] if text else ""
+        steps.append(Step(lhs, rel, rhs, start, end, lhs_text=written,
                           rhs_text=text[rhs_start:end] if text else "", lhs_start=lhs_start))
         lhs_start, lhs_end = rhs_start, end
         # later steps are located at their relation, which is where a reader looks in a long chain

@@ -176,6 +176,9 @@ def approx_tolerance(lhs_text: str, rhs_text: str) -> sp.Rational | None:
     return max(found) if found else None
 
 
+_LEADING_RELATION = re.compile(r"^\s*(?:=|<|>|\\approx|\\le|\\ge|\\ne)")
+
+
 def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool, key: tuple, bindings=(), lists=(),
                consumed=frozenset(), section: int = 0, marked: bool = False, single: bool = False,
                chain: bool = False, defs_at: int = -1, inverse: bool = False,
@@ -187,6 +190,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
     from a side written as a decimal (`= 0.593`): a whole number (`= 112`) is exact."""
     lhs_start = step.lhs_start if step.lhs_start >= 0 else step.start
     shown = " ".join(text[min(step.start, lhs_start):step.end].split())
+    if step.lhs_start == step.start and step.lhs_text and _LEADING_RELATION.match(text[step.start:]):
+        shown = " ".join(step.lhs_text.split()) + " " + shown  # `$$= b + a$$` goes on from the display before
     if step.rel == "~":
         tol = approx_tolerance(step.lhs_text, step.rhs_text)
         if tol is None:

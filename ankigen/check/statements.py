@@ -244,8 +244,8 @@ def _split(toks: list[Tok]) -> list[list[Tok]]:
     (`C : H : O = 3.33 : 6.65 : 3.33 = 1 : 2 : 1`) is none: its colons are not labels, and `3.33 = 1`
     is not what it says."""
     if any(t.kind == "op" and t.text == ":" and 0 < k < len(toks) - 1 and toks[k - 1].kind == "num"
-           and toks[k + 1].kind == "num" for k, t in enumerate(toks)):
-        return []
+           and toks[k + 1].kind == "num" and not (k > 1 and toks[k - 2].text in ("_", "^")) for k, t in enumerate(toks)):
+        return []  # (s_1: 0 + 0.9 × 4 = 3.6 is a label, its 1 a subscript)
     out: list[list[Tok]] = []
     current: list[Tok] = []
     stack: list[str] = []
