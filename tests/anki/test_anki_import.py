@@ -365,7 +365,8 @@ def test_a_deletion_of_a_fraction_inside_a_formula_stays_whole_in_anki(project: 
           "$$\\frac{1}{1+e^{-x}} = {{c1::\\frac{e^{x}}{1+e^{x}}}} = {{c2::\\sigma(x)::a name}}$$\n")
     result = run("build", "--no-pdf")
     assert result.exit_code == 0, result.output
-    assert "1 claim checked (1 proven symbolically)" in result.output  # the deletion is read whole
+    # the deletion is read whole; σ on a card about the sigmoid is the logistic function, so both steps are claims
+    assert "2 claims checked (2 proven symbolically)" in result.output
     anki.import_apkg(only_apkg(project / "dist"))
     note = anki.notes()["sig"]
     assert len(note.cards()) == 2
