@@ -130,6 +130,12 @@ def _percent_as_unit(step: Step) -> Step:
         return replace(step, rhs=step.rhs * 100)
     if _PERCENT.match(step.lhs_text) and _TIMES_100.search(step.rhs_text):
         return replace(step, lhs=step.lhs * 100)
+    # `30 + 45 + 25 = 100\%`: shares written in percent points, added up to a whole written with the
+    # sign. The sign is a unit exactly when the other side is the number it follows (never near it)
+    for percent, other, side in ((step.rhs_text, step.lhs, "rhs"), (step.lhs_text, step.rhs, "lhs")):
+        value = getattr(step, side)
+        if _PERCENT.match(percent) and other.is_number and value.is_number and (other - value * 100).is_zero:
+            return replace(step, **{side: value * 100})
     return step
 
 

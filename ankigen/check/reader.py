@@ -310,6 +310,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             if low is not None and len(variables) == 1:
                 return value.xreplace({variables[0]: high}) - value.xreplace({variables[0]: low})
             return opaque("[…]_a^b", value)
+        if t.text == "(" and [u.text for u in sub] == ["+"] and not is_matrix(value):
+            return sp.Max(0, value)  # (X - 500)_+: the positive part, as insurance and hinge losses write it
         return opaque("(…)_{" + "".join(u.text for u in sub) + "}", value)
 
     def number(self, t: Tok) -> sp.Expr:

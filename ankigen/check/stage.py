@@ -362,7 +362,7 @@ class Decision:
     rhs: Any = None
 
 
-_SIGN_SENSITIVE = re.compile(r"\||\\[lr]vert|\\max|\\min|relu|\\operatorname\{sgn\}|\\mathrm\{sgn\}|\(\s*\)_\+",
+_SIGN_SENSITIVE = re.compile(r"\||\\[lr]vert|\\max|\\min|relu|\\operatorname\{sgn\}|\\mathrm\{sgn\}|\)\s*_\s*\{?\s*\+",
                              re.I)
 
 
