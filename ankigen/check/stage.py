@@ -387,8 +387,13 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     if given:  # E[X], Var(X) of variables the card gives a distribution: computed first
         from ankigen.check.probability import put_in
 
-        written = put_in(claim.lhs, given), put_in(claim.rhs, given)
-        if written != (claim.lhs, claim.rhs):  # it says something of the card's random variables
+        # Y = 10 - X of a declared X, given before: Cov(X, Y) is Cov(X, 10 - X)
+        seen = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
+        through = {t: d.value for t, d in seen.items() if str(t) not in given
+                   and {str(s) for s in d.value.free_symbols} & set(given)}
+        written = put_in(claim.lhs.xreplace(through), given), \
+            put_in(claim.rhs.xreplace(through) if claim.rhs is not None else None, given)
+        if written != tuple(side.xreplace(through) if side is not None else None for side in (claim.lhs, claim.rhs)):  # it says something of the card's random variables
             # m in E(\frac{1}{m}\sum_{j=1}^{m} Y_j) = \frac{\theta}{m} was written on both sides: computing
             # the expectation takes it from one, which makes no equation for m
             both = {str(s) for s in claim.lhs.free_symbols} & {str(s) for s in claim.rhs.free_symbols} \

@@ -114,6 +114,10 @@ def statements(latex: str) -> list[Statement]:
             # `$$+ 4 + 5 = 15$$` after `$$S = 1 + 2 + 3$$`: the rest of a sum begun in the display
             # before, which this one cannot see (nobody starts a formula with a plus of its own)
             conditions.append(parts[0])
+        # `\text{(only A)} + \text{(only B)} + 300 = 600`: a part that starts with a plus after words
+        # had those words as its terms; without them it says something else
+        conditions.extend(part for j, part in enumerate(parts) if (k or j) and part and part[0].kind == "op"
+                          and part[0].text == "+")
         kept = _without_ranges(parts)
         out.extend(Statement(tuple(s), any(s is p for p in conditions)) for s in kept if s)
     return out
