@@ -891,6 +891,12 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         return
     if relations != ["="]:
         return
+    solved = _solved(state, steps, formula)
+    if solved is not None:
+        # "so $e^{-6000\\lambda} = 0.5$": an equation in one unknown, given in a sentence, fixes it for
+        # the worked example that follows, as `$\\lambda = 0.000116$` would
+        state.out.examples.append(Definition(solved[0], solved[1], span, text, formula.section))
+        return
     if isinstance(lhs, sp.Symbol) and rhs.is_number and rhs.is_real and len(steps) == 1:
         if prose.result(formula) and _worked(state, lhs, steps, formula):
             # "with $W = 224$, …, we get $O = 112$" for a defined O: its value for that example, claimed
@@ -927,6 +933,54 @@ def _after_update(steps) -> list:
     if steps[0].rel != "<-" or any(step.rel == "<-" for step in steps[1:]):
         return []
     return steps[1:]
+
+
+def _solved(state: _Card, steps, formula: Formula) -> tuple | None:
+    """(unknown, value) of an inline equation `expression = number` in one unknown the card does not
+    define, with one real solution; None otherwise (a bare name is a value already; x² = 4 has two)."""
+    if len(steps) != 1 or isinstance(steps[0].lhs, sp.Symbol) or not (steps[0].rhs.is_number and steps[0].rhs.is_real):
+        return None
+    lhs = steps[0].lhs
+    unknowns = _free(lhs)
+    if len(unknowns) != 1 or lhs.atoms(sp.Indexed, sp.core.function.AppliedUndef) or _size_over(lhs, 40):
+        return None
+    unknown = next(iter(unknowns))
+    if state.defined(unknown, formula.section) or sum(1 for node in sp.preorder_traversal(lhs) if node == unknown) != 1:
+        return None  # written once, the unknown is found by undoing what is done to it: sympy is quick there
+    value = _undone(lhs, steps[0].rhs, unknown)
+    if value is None or not (value.is_real and value.is_positive):  # the card's letters are positive
+        return None
+    return unknown, value
+
+
+def _undone(expr, value, unknown):
+    """The value of `unknown`, written once in `expr`, that makes expr equal `value`: each operation on
+    it undone in turn (sympy's solve finds all 600 complex roots of e^{-600k} = 0.5, in half a minute)."""
+    try:
+        for _ in range(30):
+            if expr == unknown:
+                return sp.nsimplify(value) if value.is_Float else value
+            if expr.is_Add or expr.is_Mul:
+                known, rest = expr.as_independent(unknown, as_Add=expr.is_Add)
+                value = value - known if expr.is_Add else value / known
+                expr = rest
+            elif isinstance(expr, sp.exp):
+                value, expr = sp.log(value), expr.args[0]
+            elif isinstance(expr, sp.log):
+                value, expr = sp.exp(value), expr.args[0]
+            elif expr.is_Pow and not expr.exp.has(unknown):
+                value, expr = value ** (1 / expr.exp), expr.base
+            elif expr.is_Pow and not expr.base.has(unknown):
+                value, expr = sp.log(value) / sp.log(expr.base), expr.exp
+            else:
+                return None
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    return None
+
+
+def _size_over(expr, limit: int) -> bool:
+    return sum(1 for _ in sp.preorder_traversal(expr)) > limit
 
 
 def _closed(steps) -> bool:

@@ -51,11 +51,14 @@ def depends_on(expr, some: set, every: set) -> bool:
         return True  # evaluating an operator at two points may take long; assume what it says
     rng = random.Random(sp.srepr(expr))
     # a floor is flat between its steps: a small move of every symbol may stay on one step twice
-    for _ in range(6 if expr.has(sp.floor, sp.ceiling) else 2):
-        # small values: at w·x in the hundreds a sigmoid is 1 to thirty digits, and would seem to depend on nothing
-        base = {s: sp.Rational(rng.randint(1, 20), rng.randint(4, 9)) for s in sorted(every, key=str)}
+    tries = 6 if expr.has(sp.floor, sp.ceiling) else 2
+    for k in range(tries + 2):
+        # small values: at w·x in the hundreds a sigmoid is 1 to thirty digits, and would seem to depend on
+        # nothing; the last two tries use thousandths (e^{-600k} is 10^{-260} at k = 1, flat to any digits)
+        scale = 1 if k < tries else 1000
+        base = {s: sp.Rational(rng.randint(1, 20), rng.randint(4, 9) * scale) for s in sorted(every, key=str)}
         moved = dict(base)
-        moved.update({s: base[s] + sp.Rational(rng.randint(1, 20), rng.randint(4, 9))
+        moved.update({s: base[s] + sp.Rational(rng.randint(1, 20), rng.randint(4, 9) * scale)
                       for s in sorted(some, key=str)})  # in a set's order, the draws would follow the hash seed
         try:
             a, b = sp.N(expr.xreplace(base), 30), sp.N(expr.xreplace(moved), 30)
