@@ -29,6 +29,7 @@ from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.matrices import Literal
+from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
@@ -942,7 +943,7 @@ def _solved(state: _Card, steps, formula: Formula) -> tuple | None:
         return None
     lhs = steps[0].lhs
     unknowns = _free(lhs)
-    if len(unknowns) != 1 or lhs.atoms(sp.Indexed, sp.core.function.AppliedUndef) or _size_over(lhs, 40):
+    if len(unknowns) != 1 or lhs.atoms(sp.Indexed, sp.core.function.AppliedUndef) or size(lhs, 40) > 40:
         return None
     unknown = next(iter(unknowns))
     if state.defined(unknown, formula.section) or sum(1 for node in sp.preorder_traversal(lhs) if node == unknown) != 1:
@@ -977,10 +978,6 @@ def _undone(expr, value, unknown):
     except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
         return None
     return None
-
-
-def _size_over(expr, limit: int) -> bool:
-    return sum(1 for _ in sp.preorder_traversal(expr)) > limit
 
 
 def _closed(steps) -> bool:

@@ -19,15 +19,13 @@ import os
 import random
 import re
 import traceback
-import signal
-import threading
 from contextlib import contextmanager
 from typing import Iterator
 
 import sympy as sp
 
-from ankigen.check.operators import (NUMERIC_SECONDS, TooSlow, antiderivatives, closed_form, has_operators,
-                                     needed_conditions, numeric, numeric_budget)
+from ankigen.check.operators import (NUMERIC_SECONDS, TooSlow, alarm, antiderivatives, closed_form, has_operators,
+                                     needed_conditions, numeric, numeric_budget, size)
 from ankigen.check.resolve import TooLarge, expand_sums, normalize
 from ankigen.check.vocabulary import family
 from ankigen.model import Verdict
@@ -49,20 +47,8 @@ class _Timeout(Exception):
 @contextmanager
 def hang_guard(seconds: float) -> Iterator[None]:
     """Interrupt pure-Python work (sympy) after `seconds`; a no-op off the main thread or at 0."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    with alarm(seconds, _Timeout):
         yield
-        return
-
-    def on_alarm(signum, frame):
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _decimal(value: sp.Expr) -> str:
@@ -99,15 +85,6 @@ def author_form(expr) -> str:
         return sp.sstr(normalize(expr)) if isinstance(expr, sp.Basic) else str(expr)
     except Exception:  # noqa: BLE001 — printing must never stop a report
         return str(expr)
-
-
-def _size(expr: sp.Expr, limit: int) -> int:
-    n = 0
-    for _ in sp.preorder_traversal(expr):
-        n += 1
-        if n > limit:
-            break
-    return n
 
 
 _ORDER = {"<": (-1,), ">": (1,), "<=": (-1, 0), ">=": (0, 1)}  # the orders of two numbers each relation admits
@@ -320,7 +297,7 @@ def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:
     diff = lhs - rhs
     if diff == 0:
         return True
-    if _size(diff, PROOF_NODES) > PROOF_NODES or diff.has(sp.Sum, sp.Product):
+    if size(diff, PROOF_NODES) > PROOF_NODES or diff.has(sp.Sum, sp.Product):
         return False
     if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPAND_POWER for p in diff.atoms(sp.Pow)):
         return False
@@ -334,7 +311,7 @@ def _proven(lhs: sp.Expr, rhs: sp.Expr) -> bool:
         # Hyperbolic and circular functions, and powers, in exponentials: sin 2x = 2 sin x cos x,
         # cosh² − sinh² = 1 and 2^x·2^x = 4^x cancel there.
         rewritten = diff.rewrite(sp.exp)
-        if rewritten != diff and _size(rewritten, PROOF_NODES) <= PROOF_NODES \
+        if rewritten != diff and size(rewritten, PROOF_NODES) <= PROOF_NODES \
                 and sp.cancel(sp.together(sp.expand(rewritten))) == 0:
             return True
     except (RecursionError, TypeError, ValueError, NotImplementedError, AttributeError):
@@ -395,7 +372,7 @@ def _cut(lhs, rhs, unit) -> bool:
 
 def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
-        if side is not None and _size(side, MAX_NODES) > MAX_NODES:
+        if side is not None and size(side, MAX_NODES) > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
     lhs = normalize(expand_sums(lhs))
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None

@@ -21,7 +21,8 @@ SYMBOLIC_NODES = 80  # integrals and limits are tried symbolically up to this si
 _CALCULUS = (sp.Integral, sp.Limit)
 
 
-def _size(expr: sp.Expr, limit: int) -> int:
+def size(expr: sp.Expr, limit: int) -> int:
+    """The number of nodes of expr, counted up to limit + 1."""
     n = 0
     for _ in sp.preorder_traversal(expr):
         n += 1
@@ -84,9 +85,9 @@ def _evaluate(node: sp.Expr) -> sp.Expr | None:
     try:
         if isinstance(node, sp.Derivative):
             return node.doit(deep=False)
-        if _size(node, SYMBOLIC_NODES) > SYMBOLIC_NODES:
+        if size(node, SYMBOLIC_NODES) > SYMBOLIC_NODES:
             return None
-        with _within(SYMBOLIC_SECONDS):  # risch on a hard integrand can run for minutes
+        with alarm(SYMBOLIC_SECONDS, _Slow):  # risch on a hard integrand can run for minutes
             value = node.doit()
     except (_Slow, *_SYMPY_FAILURES):
         return None
@@ -125,10 +126,11 @@ class TooSlow(Exception):
 
 
 @contextmanager
-def _within(seconds: float) -> Iterator[None]:
-    """Stop pure-Python work after `seconds`, inside whatever guard the claim runs under: that
-    guard's timer is put back, less the time spent here. A no-op off the main thread."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+def alarm(seconds: float, error: type[Exception]) -> Iterator[None]:
+    """Raise `error` in pure-Python work (sympy) after `seconds`; inside another such alarm, that
+    one's timer is put back, less the time spent here. A no-op at 0, off the main thread, or when
+    the alarm outside rings first."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
     outer = signal.getitimer(signal.ITIMER_REAL)[0]
@@ -137,7 +139,7 @@ def _within(seconds: float) -> Iterator[None]:
         return
 
     def on_alarm(signum, frame):
-        raise _Slow()
+        raise error()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     started = time.monotonic()
@@ -162,7 +164,7 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
     if left <= 0:
         raise TooSlow()
     try:
-        with _within(left):  # mpmath's quadrature of a hard integral can run for minutes
+        with alarm(left, _Slow):  # mpmath's quadrature of a hard integral can run for minutes
             value = sp.N(expr, 30)
     except _Slow:
         raise TooSlow() from None

@@ -379,6 +379,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
     claim = _gradients_alike(claim)
+    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
     given = read.distributions_at(claim.section, claim.span.line)
     if given and _SIGN_SENSITIVE.search(claim.text):
         # |z|, max(0, z), ReLU(z) of a normal z: read with the positive letters every claim uses, they
@@ -388,8 +389,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         from ankigen.check.probability import put_in
 
         # Y = 10 - X of a declared X, given before: Cov(X, Y) is Cov(X, 10 - X)
-        seen = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
-        through = {t: d.value for t, d in seen.items() if str(t) not in given
+        through = {t: d.value for t, d in visible.items() if str(t) not in given
                    and {str(s) for s in d.value.free_symbols} & set(given)}
         written = put_in(claim.lhs.xreplace(through), given), \
             put_in(claim.rhs.xreplace(through) if claim.rhs is not None else None, given)
@@ -399,7 +399,6 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
             both = {str(s) for s in claim.lhs.free_symbols} & {str(s) for s in claim.rhs.free_symbols} \
                 if claim.rhs is not None else set()
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True, elsewhere=claim.elsewhere | both)
-    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
     definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()

@@ -132,7 +132,7 @@ def test_a_claim_too_large_is_undecided_by_counted_size() -> None:
 def test_a_claim_at_the_size_bound_is_decided(monkeypatch) -> None:
     monkeypatch.setattr(D, "MAX_NODES", 40)
     terms = sp.Add(*(symbol(f"x_{{{m}}}") for m in range(39)))
-    assert D._size(terms, D.MAX_NODES) == D.MAX_NODES
+    assert D.size(terms, D.MAX_NODES) == D.MAX_NODES
     assert D.decide(terms, "=", terms).method == "symbolic"
     assert D.decide(terms + a, "=", terms + a).method == "undecided"
     assert D.decide(x, "=", terms + a).method == "undecided"
@@ -349,7 +349,7 @@ def test_proven_stops_past_its_node_budget() -> None:
     many = [symbol(f"t_{{{m}}}") for m in range(D.PROOF_NODES // 4)]
     lhs = sp.Add(*((t + 1) ** 2 for t in many))
     rhs = sp.Add(*(t**2 + 2 * t + 1 for t in many))
-    assert D._size(lhs - rhs, D.PROOF_NODES) > D.PROOF_NODES
+    assert D.size(lhs - rhs, D.PROOF_NODES) > D.PROOF_NODES
     assert D._proven(lhs, rhs) is False
     few = many[: len(many) // 4]
     assert D._proven(sp.Add(*((t + 1) ** 2 for t in few)), sp.Add(*(t**2 + 2 * t + 1 for t in few))) is True
@@ -359,7 +359,7 @@ def test_proven_stops_when_the_exponential_form_is_too_large() -> None:
     many = [symbol(f"u_{{{m}}}") for m in range(20)]
     lhs = sp.Add(*(sp.cosh(u) ** 2 - sp.sinh(u) ** 2 for u in many))
     diff = lhs - len(many)
-    assert D._size(diff, D.PROOF_NODES) <= D.PROOF_NODES < D._size(diff.rewrite(sp.exp), D.PROOF_NODES)
+    assert D.size(diff, D.PROOF_NODES) <= D.PROOF_NODES < D.size(diff.rewrite(sp.exp), D.PROOF_NODES)
     assert D._proven(lhs, sp.Integer(len(many))) is False
     few = many[:4]
     assert D._proven(sp.Add(*(sp.cosh(u) ** 2 - sp.sinh(u) ** 2 for u in few)), sp.Integer(4)) is True
