@@ -510,7 +510,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         verdict = _as_local_partials(claim, definitions, read, tolerance, guard) or verdict
     if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
         verdict = (_as_written(claim, definitions, visible, read, tolerance, guard)
-                   or _as_solved(claim, definitions, visible, read, tolerance, guard) or verdict)
+                   or _as_solved(claim, definitions, visible, read, tolerance, guard)
+                   or (_as_rounded_sum(claim) if not (claim.in_check_block or claim.marked) else None) or verdict)
     if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
         verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
@@ -802,6 +803,35 @@ def _as_solved(claim, definitions: dict, visible: dict, read, tolerance, guard: 
     return _holding_with(claim, {**definitions, following.target: following.value}, visible, read, tolerance,
                          guard, f"a step of solving for {following.target}, whose value the card gives next "
                                 f"(line {following.span.line})")
+
+
+_ROUNDED_TERMS = re.compile(r"\s*\d*\.\d+(?:\s*\+\s*\d*\.\d+)+\s*")
+
+
+def _as_rounded_sum(claim):
+    """Rounded shares that add up to a whole (`0.2571 + 0.1714 + 0.4571 + 0.1143 = 1`, of 90, 60, 160
+    and 40 out of 350): each term is its value to the places written, so their sum may miss the whole
+    by up to half a unit of each term's last place. Only a sum of decimals equal to an integer; a sum
+    written to the terms' own places (0.27 + 0.02 = 0.29) is exact. None unless it holds so."""
+    import sympy as sp
+
+    from ankigen.check.chains import parse_chain
+    from ankigen.check.statements import statements
+    from ankigen.check.tokens import MathError
+    from ankigen.check.vocabulary import Scope
+
+    try:
+        found = statements(claim.text)
+        steps = parse_chain(list(found[0].toks), Scope(), claim.text) if len(found) == 1 else None
+    except MathError:
+        return None
+    if not steps or len(steps) != 1 or steps[0].rel != "=" or not _ROUNDED_TERMS.fullmatch(steps[0].lhs_text) \
+            or not steps[0].rhs_text.strip().isdigit():
+        return None
+    spread = sum(sp.Rational(1, 2 * 10 ** len(t.strip().partition(".")[2])) for t in steps[0].lhs_text.split("+"))
+    if abs(steps[0].lhs - steps[0].rhs) > spread:
+        return None
+    return Verdict(True, "exact", "holds to the rounding of its terms", (), str(steps[0].lhs), str(steps[0].rhs))
 
 
 def _without_assumptions(claim, definitions: dict, visible: dict, read, tolerance, guard: float):

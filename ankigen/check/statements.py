@@ -101,7 +101,8 @@ def statements(latex: str) -> list[Statement]:
                 continue
             first = toks[0]
             continues = pieces and ((first.kind in ("op", "cmd") and first.text in RELATIONS)
-                                    or (first.kind in ("op", "cmd") and first.text in _OPERATORS))
+                                    or (first.kind in ("op", "cmd") and first.text in _OPERATORS
+                                        and not _own_equation(toks, pieces[-1], cuts[base:first.start])))
             if continues:
                 pieces[-1].extend(toks)
             else:
@@ -191,6 +192,13 @@ def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
         out.append(part)
         k += 1
     return out
+
+
+def _own_equation(toks: list[Tok], before: list[Tok], lead: str) -> bool:
+    """`-a + 3b - c &= -1` under `a - b + 2c &= 5`: a row that starts with a sign, not after its `&`,
+    and has a relation of its own is the next equation of a system, not the tail of the one above."""
+    return "&" not in lead and any(t.text in RELATIONS for t in toks[1:]) \
+        and any(t.text in RELATIONS for t in before)
 
 
 def _rows(text: str) -> list[tuple[str, int]]:
