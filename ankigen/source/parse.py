@@ -589,11 +589,24 @@ def blank_clozes(latex: str) -> str:
     return "".join(out)
 
 
+# A paragraph that opens a numbered problem or example ("**Problem 3:**", "Example 2.", "例 3",
+# "习题 2："): its names are its own, as under a sub-heading, unless it goes on with one before
+# ("For the random variable in Problem 1", "上题", "the same").
+_PROBLEM = re.compile(r"\s*(?:\*\*|__)?\s*(?:(?:Problem|Example|Exercise|Question)\s*\d+[a-z]?(?:\.\d+)*"
+                      r"|(?:例题?|习题|练习|题目?)\s*[\d一二三四五六七八九十]+)\s*(?:\*\*|__)?\s*[:：.．)）]", re.I)
+_EARLIER = re.compile(r"\b(?:Problem|Example|Exercise|Question)\s*\d|\b(?:same|previous|above|preceding)\b"
+                      r"|上一?[题例]|同上|前一?[题例]|沿用", re.I)
+
+
 def _sections(body: list[Token]) -> list[int]:
-    """For each token, which sub-heading (###…) of the card it is under; 0 before the first."""
+    """For each token, which sub-heading (###…) or numbered problem of the card it is under; 0 before
+    the first."""
     section, out = 0, []
-    for t in body:
-        if t.type == "heading_open" and t.level == 0:
+    for k, t in enumerate(body):
+        label = _PROBLEM.match(body[k + 1].content) if t.type == "paragraph_open" and t.level == 0 \
+            and k + 1 < len(body) else None
+        problem = label is not None and not _EARLIER.search(body[k + 1].content[label.end():])
+        if (t.type == "heading_open" and t.level == 0) or problem:
             section += 1
         out.append(section)
     return out
