@@ -262,13 +262,20 @@ _MOST_ROUNDED = 4  # rounded decimals varied together in one claim: 16 evaluatio
 
 def _rounding_spread(state: _Card, claim, used: list[tuple[str, int]]) -> sp.Rational | None:
     """How far the claim's sides can move apart when each rounded decimal in it takes any value that
-    rounds to it."""
+    rounds to it. Decimals on the right side only (`\\binom{2}{1} P (1 - P) = 2(0.376)(1 - 0.376)` after
+    `$P \\approx 0.376$`) move that side alone, whatever the left side names."""
+    right_only = {d for d, _ in used} <= set(claim.roundings)
+
     def sides(text: str):
         found = statements(text)
         steps = parse_chain(list(found[0].toks), state.scope(), text) if len(found) == 1 else None
-        if not steps or len(steps) != 1 or not (steps[0].lhs.is_number and steps[0].rhs.is_number):
+        if not steps or len(steps) != 1 or not steps[0].rhs.is_number:
             raise ValueError(text)
-        return steps[0].lhs - steps[0].rhs
+        if steps[0].lhs.is_number:
+            return steps[0].lhs - steps[0].rhs
+        if right_only:
+            return steps[0].rhs
+        raise ValueError(text)
 
     return rounding_spread(claim.text, used, sides)
 
@@ -280,16 +287,22 @@ def rounding_spread(text: str, used: list[tuple[str, int]], measure) -> sp.Ratio
     None when measure refuses a reading (ValueError) or nothing moves."""
     from itertools import product
 
+    def value(text: str):
+        found = measure(text)
+        if found.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Derivative):
+            raise ValueError(text)  # numerical integration, sixteen times over, is not a rounding's measure
+        return sp.N(found, 15)
+
     try:
-        centre = sp.N(measure(text), 15)
+        centre = value(text)
         spread = sp.Integer(0)
         for signs in product((-1, 1), repeat=len(used)):
             moved_text = text
             for (written, places), sign in zip(used, signs):
                 moved = sp.Rational(written) + sign * sp.Rational(1, 2 * 10 ** places)
-                moved_text = re.sub(rf"(?<![\w.]){re.escape(written)}(?![\w.])", f"{float(moved):.{places + 1}f}",
+                moved_text = re.sub(rf"(?<![\d.]){re.escape(written)}(?![\d.])", f"{float(moved):.{places + 1}f}",
                                     moved_text)
-            spread = max(spread, sp.nsimplify(abs(sp.N(measure(moved_text), 15) - centre), rational=True))
+            spread = max(spread, sp.nsimplify(abs(value(moved_text) - centre), rational=True))
     except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
         return None
     return spread if spread > 0 else None
@@ -380,7 +393,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     if not steps:
         return  # `x \in \mathbb{R}`: a condition
     first = steps[0]
-    derivation = (len(steps) > 1 or continued) and all(step.rel in ("=", "~") for step in steps)
+    derivation = (len(steps) > 1 or continued or first.headless) and all(step.rel in ("=", "~") for step in steps)
     inverse = restated = revalued = False
     if not after_definition and first.rel in ("=", ":=") and is_target(toks, first) and not _prime_of_defined(
             state, first.lhs, section):

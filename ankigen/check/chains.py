@@ -61,6 +61,7 @@ class Step:
     rhs_text: str = ""
     lhs_start: int = -1
     target: tuple | None = None  # (rows, cols) of ℝ^{rows×cols}, for a claim about a shape
+    headless: bool = False  # after a first member that cannot be read: a step of a derivation of it
 
 
 def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = False,
@@ -95,6 +96,14 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
             if p.at("="):
                 p.next()
         rhs_start = p.peek().start
+        if rel != "in":
+            try:
+                rhs = p.expression()
+            except MathError as exc:
+                tail = _headless(toks, scope, text, display_set, after=exc.offset)
+                if tail is None:
+                    raise
+                return [_percent_as_unit(part) for step in steps for part in _items(step)] + tail
         if rel == "in":
             shape = _real_space(p, lhs)
             set_name = "R" if shape is not None else _number_set(p, display_set)
@@ -106,7 +115,6 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
                 t = p.peek()
                 raise MathError("nothing may follow '\\in \\mathbb{…}'", t.start, t.end - t.start)
             break
-        rhs = p.expression()
         end = p.toks[p.i - 1].end
         written = head_text if head_text is not None and not steps else text[lhs_start:lhs_end] if text else ""
         steps.append(Step(lhs, rel, rhs, start, end, lhs_text=written,
@@ -139,12 +147,14 @@ def _percent_as_unit(step: Step) -> Step:
     return step
 
 
-def _headless(toks: list[Tok], scope: Scope, text: str, display_set: bool) -> list[Step] | None:
+def _headless(toks: list[Tok], scope: Scope, text: str, display_set: bool, after: int = -1) -> list[Step] | None:
     """`P(\\text{both cards red}) = \\frac{26}{52} \\times \\frac{25}{51} = \\frac{650}{2652}`: a first
-    member that cannot be read (a phrase naming the quantity) before a computation in numbers. What
-    the formula claims is the computation, whatever the phrase says; None when the rest is not
-    numbers only."""
-    relations = top_relations(toks)
+    member that cannot be read (a phrase naming the quantity) before a chain of two members or more
+    (`\\text{return} = \\gamma^3(1 + \\gamma) = \\gamma^3 + \\gamma^4`). What the formula claims is that
+    chain, read as if the phrase were not there; None when the rest cannot be read. With `after`, the
+    same past a member that cannot be read further on (`P(A|B) = \\frac{P(A \\cap B)}{P(B)} = \\frac{0.12}{0.4}
+    = 0.3`): the chain resumes at the first `=` after that offset."""
+    relations = [t for t in top_relations(toks) if t.start >= after]
     if len(relations) < 2 or relations[0].text != "=":
         return None
     k = toks.index(relations[0])
@@ -152,10 +162,7 @@ def _headless(toks: list[Tok], scope: Scope, text: str, display_set: bool) -> li
         steps = parse_chain(toks[k + 1:], scope, text, display_set)
     except MathError:
         return None
-    if not steps or any(side is None or not side.is_number or side.free_symbols
-                        for step in steps for side in (step.lhs, step.rhs)):
-        return None
-    return steps
+    return [replace(step, headless=True) for step in steps] or None
 
 
 def _items(step: Step) -> list[Step]:

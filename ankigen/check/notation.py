@@ -74,7 +74,9 @@ class Notation:
         if self.at("_"):
             self.next()
             under = self.braced("subscript") if self.at("{") else [self.next()]
-        if self.at("[", "(", "\\{"):
+        if self.at("[", "(") and self.conditional_group():  # E[G_t \mid S_t = s]: given what follows the bar
+            name, args = self.given_arguments(name, self.peek().text)
+        elif self.at("[", "(", "\\{"):
             open_ = self.peek().text
             args = self.arguments(open_ if open_ != "\\{" else "(") if open_ != "\\{" else [self.group("\\{", "\\}")]
         else:

@@ -10,8 +10,11 @@ parsing a formula or importing sympy.
 from __future__ import annotations
 
 import difflib
+import os
 import hashlib
 import re
+import sys
+import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -126,14 +129,24 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
 
 def _guarded_check(order, cards, uses, by_id, cache, guard, used_reads: dict) -> CardOutcome:
     """A card's outcome; whatever goes wrong inside the checker stays this card's diagnostic."""
+    import time
+
+    started = time.perf_counter()
     try:
         return _check_card(order, cards, uses, by_id, cache, guard, used_reads)
     except Exception as exc:  # noqa: BLE001 — one card's formulas must never stop the run
+        if os.environ.get("ANKIGEN_DEBUG"):
+            traceback.print_exc()
         card = cards[order[0]]
         sink = Sink()
         sink.warning(card.span, "M003", f"the checker failed on this card's formulas ({type(exc).__name__})",
                      "this is a bug in ankigen; please report it with the card. Its formulas are not checked")
         return CardOutcome(tuple(sink.items), ())
+    finally:
+        seconds = time.perf_counter() - started
+        if os.environ.get("ANKIGEN_DEBUG") and seconds > 1:  # where a slow check goes, for whoever debugs it
+            print(f"ankigen: {cards[order[0]].span.path}:{cards[order[0]].span.line}: checked in {seconds:.1f} s",
+                  file=sys.stderr)
 
 
 def _imports(order: list[int], cards: list[Card], reading, used_reads: dict) -> tuple[set, dict, list, dict]:
@@ -515,6 +528,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
         verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
+    inputs = _rounded_inputs(claim, tolerance) if verdict.holds is False and certain and not matrix \
+        and verdict.method == "exact" and not (claim.in_check_block or claim.marked) else ()
 
     def report(sink: Sink, claim, read, imported) -> None:
         for name in unused:
@@ -524,6 +539,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
             sink.error(claim.span, "C011", f"shapes do not match: {verdict.detail}",
                        "check the order of the factors, a missing transpose, and the declared shapes",
                        notes=failure_notes(claim, verdict, read, imported))
+        elif verdict.holds is False and inputs:
+            sink.warning(claim.span, "C009", f"does not hold with its decimals as written, but does within their "
+                         f"rounding ({', '.join(inputs)}): {claim.text}",
+                         "if they were rounded from more precise values, write those; if not, the result is wrong",
+                         notes=failure_notes(claim, verdict, read, imported))
         elif verdict.holds is False and certain:
             sink.error(claim.span, "C001", f"claim does not hold: {claim.text}", failure_hint(claim, lhs, rhs),
                        notes=failure_notes(claim, verdict, read, imported))
@@ -601,6 +621,7 @@ def _rounding_spread(claim):
     from ankigen.check.card import rounding_spread
     from ankigen.check.chains import parse_chain
     from ankigen.check.statements import statements
+    from ankigen.check.tokens import MathError
     from ankigen.check.vocabulary import Scope
 
     def right(text: str):
@@ -832,6 +853,53 @@ def _as_rounded_sum(claim):
     if abs(steps[0].lhs - steps[0].rhs) > spread:
         return None
     return Verdict(True, "exact", "holds to the rounding of its terms", (), str(steps[0].lhs), str(steps[0].rhs))
+
+
+def _rounded_inputs(claim, tolerance) -> tuple[str, ...]:
+    """The decimals of a computation in numbers that fails as written but holds when they take values
+    that round to them (`\\frac{1}{\\sqrt{2\\pi} \\times 0.129} e^{-\\frac{(0.697 - 0.574)^2}{2 \\times 0.129^2}}
+    \\approx 1.959`, computed from a mean and a deviation the card shows rounded): a doubt, not an error.
+    Only decimals of three places or more and at most four significant digits are varied, at most four
+    of them, and only when the right side is a bare number; () when the rounding does not explain it."""
+    import sympy as sp
+
+    from ankigen.check.card import rounding_spread
+    from ankigen.check.chains import parse_chain
+    from ankigen.check.statements import statements
+    from ankigen.check.tokens import MathError
+    from ankigen.check.vocabulary import Scope
+
+    def sides(text: str):
+        found = statements(text)
+        steps = parse_chain(list(found[0].toks), Scope(), text) if len(found) == 1 else None
+        if not steps or len(steps) != 1 or not (steps[0].lhs.is_number and steps[0].rhs.is_number):
+            raise ValueError(text)
+        return steps[0].lhs - steps[0].rhs
+
+    try:
+        found = statements(claim.text)
+        steps = parse_chain(list(found[0].toks), Scope(), claim.text) if len(found) == 1 else None
+    except MathError:
+        return ()
+    if not steps or len(steps) != 1 or not _NUMBER.fullmatch(steps[0].rhs_text.strip()):
+        return ()  # a step that writes results of its own is judged by their rounding alone
+    decimals = [m.group(0) for m in _LONG_DECIMAL.finditer(steps[0].lhs_text)
+                if len(m.group(0).replace(".", "").lstrip("0")) <= 4]  # as rounded by hand: 0.129, not 0.64313291
+    used = [(d, len(d.partition(".")[2])) for d in dict.fromkeys(decimals)]
+    if not used or len(used) > 4:
+        return ()
+    spread = rounding_spread(claim.text, used, sides)
+    try:
+        missed = abs(sp.N(sides(claim.text), 30))
+    except (MathError, ValueError, TypeError):
+        return ()
+    if spread is None or missed > spread + (tolerance or 0):
+        return ()
+    return tuple(d for d, _ in used)
+
+
+_LONG_DECIMAL = re.compile(r"(?<![\d.])\d*\.\d{3,}(?![\d.])")  # also after a command: \times0.129
+_NUMBER = re.compile(r"-?\d*\.?\d+")
 
 
 def _without_assumptions(claim, definitions: dict, visible: dict, read, tolerance, guard: float):

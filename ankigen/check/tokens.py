@@ -134,7 +134,7 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             raise MathError(f"unexpected character '{s}' (U+{ord(s):04X})" if not s.isprintable() else
                             f"unexpected character '{s}'", start, end - start, construct="character " + s)
         toks.append(Tok(kind, s, start, end))
-    return _roles(_infix_fractions(toks))
+    return _roles(_infix_fractions(_braced_letters(toks)))
 
 
 _INFIX = {"\\over": "\\frac", "\\choose": "\\binom"}
@@ -153,6 +153,21 @@ def _brace(toks: list[Tok], k: int, step: int) -> int | None:
             depth -= 1
         j += step
     return None
+
+
+def _braced_letters(toks: list[Tok]) -> list[Tok]:
+    """`\\mathbb R^m`, `\\mathcal H`: a font's one-letter argument written without braces, braced, so
+    that every reader of `\\mathbb{R}` reads it too."""
+    out: list[Tok] = []
+    for k, t in enumerate(toks):
+        out.append(t)
+        if t.kind == "cmd" and t.text in ("\\mathbb", "\\mathcal") and k + 1 < len(toks) \
+                and toks[k + 1].kind == "letter" and len(toks[k + 1].text) == 1:
+            out.append(Tok("op", "{", toks[k + 1].start, toks[k + 1].start))
+        elif k and toks[k - 1].kind == "cmd" and toks[k - 1].text in ("\\mathbb", "\\mathcal") \
+                and t.kind == "letter" and len(t.text) == 1:
+            out.append(Tok("op", "}", t.end, t.end))
+    return out
 
 
 def _infix_fractions(toks: list[Tok]) -> list[Tok]:
