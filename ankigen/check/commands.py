@@ -18,6 +18,8 @@ class Commands:
 
     def command(self, t: Tok) -> sp.Expr:
         name = t.text
+        if name == "\\pi" and self.peek(1).text == "_":  # \\pi_{k+1}, \\pi_v: a policy's name, not π
+            return self.named(t)
         if name == "\\pi":
             self.next()
             if self.at("(") and self.conditional_group():  # \\pi(a|s): a policy, not π

@@ -47,6 +47,7 @@ SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle",
         "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
         "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
 SEPARATORS = {"\\quad", "\\qquad"}
+_SPACES = {"\\ ", "\\;", "\\:"}
 _SIZES = {"\\left", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\Bigl", "\\biggl", "\\Biggl"}
 TEXT_COMMANDS = ("\\text", "\\textrm", "\\textit", "\\textbf", "\\mbox", "\\textnormal", "\\textsf", "\\texttt")
 OPS = set("+-*/=<>()[]{}^_,!|&';:.")
@@ -85,6 +86,7 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
     depth = 0  # of ( and [: inside them a comma separates items, so `(1,000)` is not a thousand
     pos = 0
     glue = -1  # where a \\left or \\bigl began: the delimiter after it counts as written there
+    gap = []  # a run of spacing commands: three or more (`\\ \\ \\ `) set statements apart, as \\quad does
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         s = m.group(0)
@@ -92,6 +94,12 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
         pos = m.end()
         if s.isspace():
             continue
+        if s in _SPACES:
+            gap.append((start, end))
+            continue
+        if len(gap) >= 3:
+            toks.append(Tok("sep", "\\quad", gap[0][0], gap[-1][1]))
+        gap = []
         if s in TEXT_COMMANDS:
             close = _text_group(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
             if close < 0:
