@@ -47,6 +47,28 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
     return frozenset(found)
 
 
+_STEP_ROW = re.compile(r"(?:^|\\\\|&)\s*(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)\s*&?\s*=([^=]*)")
+_SUPERSCRIPTED = re.compile(r"(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)")
+
+
+def labelled_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
+    """Letters whose superscripts count steps, as in `w^{t+1} = w^t - \\frac{\\eta^t}{\\sigma^t} g^t`: a
+    row that gives a superscripted letter from the same letter with another superscript is a step of
+    a sequence, not a power, and so is every letter in it written with that other superscript."""
+    found = set()
+    for f in formulas:
+        for m in _STEP_ROW.finditer(masked(f.latex)):
+            base, own, rest = m.group(1), m.group(2).strip("{} "), m.group(3)
+            earlier = {s.strip("{} ") for b, s in _SUPERSCRIPTED.findall(rest) if b == base} - {own}
+            # a^{n+1} = a \cdot a^n writes a bare: a power law, not a step
+            bare = re.search(rf"(?<![A-Za-z\\]){re.escape(base)}(?![A-Za-z]|\s*[\^_])", rest)
+            if base[-1:].isalpha() and len(base.lstrip("\\")) <= 1 + 5 * base.startswith("\\") and earlier \
+                    and not bare:
+                found.add(base)
+                found |= {b for b, s in _SUPERSCRIPTED.findall(rest) if s.strip("{} ") in earlier}
+    return frozenset(found)
+
+
 @dataclass
 class _Card:
     """The state of reading one card: what is defined so far, per section."""
@@ -71,6 +93,7 @@ class _Card:
     # display that starts with `=` continues
     last_side: tuple | None = None
     star: bool = False  # `*` between letters is a product on this card
+    labelled: frozenset[str] = frozenset()  # letters whose superscripts count steps (labelled_of)
 
     def define_function(self, name: str, fn) -> None:
         self.out.functions[name] = fn
@@ -88,7 +111,7 @@ class _Card:
         return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
-                     star=self.star)
+                     star=self.star, labelled=self.labelled)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -127,6 +150,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
               imported_functions: dict | None = None) -> CardReading:
     """Everything one card's formulas and check blocks say, read under `reading`."""
     state = _Card(reading, references, variables_of(formulas), set(imported or ()))
+    state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = _sized({k: v for part in state.matrices.values() for k, v in part.items()})

@@ -115,7 +115,7 @@ class Names:
             if "_{" in name and self.at("^") and index.kind == "letter" and index.text in self.bound:
                 self.i += 4 if braced else 2  # Q_t^n inside \\sum_n: the n-step return, an element, not a power
                 raise _FamilyIndex(name + "^{(\\cdot)}", [index])
-            lab = self.label()
+            lab = self.step_label() if base in self.scope.labelled else self.label()
             if lab is not None:
                 name += lab
                 continue
@@ -126,6 +126,14 @@ class Names:
                 continue
             break
         return name
+
+    def step_label(self) -> str | None:
+        """The superscript of a letter the card counts steps with (w^0, w^{t+1}): a label, whatever it is."""
+        if not self.at("^"):
+            return None
+        self.next()
+        inner = self.braced("superscript") if self.at("{") else [self.next()]
+        return "^{" + "".join(_tok_text(u) for u in inner) + "}"
 
     def _bound_label(self) -> list[Tok] | None:
         """The index tokens of a superscript `^{(i)}` whose i is a bound summation index (consumed),

@@ -27,7 +27,7 @@ PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|h
 
 # The words right before a formula that make it a condition: "if $\alpha = 1$", "当 $x = 0$ 时".
 CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming|provided(?:\s+that)?|iff)|若|如果|假如|假设|当"
-                       r"|\bH_?\{?[0-9aA]\}?\$?\s*[:：])\s*$", re.I)  # … or a hypothesis named just before: "$H_1$："
+                       r"|\bH_?\{?[0-9aA]\}?\$?\s*[:：])\s*[:：,，]?\s*$", re.I)  # … or a hypothesis named just before: "$H_1$："; "如果：" too
 
 
 # A scale written after the formula, outside it: "$25{,}088 \times 1{,}024 \approx 25.7$ million".

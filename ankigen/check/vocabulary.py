@@ -80,6 +80,7 @@ class Scope:
     matrices: dict = field(default_factory=dict)  # names the card declares in ℝ^{m×n}, with their shapes
     bold: dict = field(default_factory=dict)  # letters the formula also writes in bold: plain A is \\mathbf{A}
     star: bool = False  # `*` between letters multiplies: the card never speaks of convolution
+    labelled: frozenset[str] = frozenset()  # letters whose superscripts count steps (w^{t+1} = w^t - …)
 
 
 def symbol(name: str) -> sp.Symbol:
