@@ -747,17 +747,22 @@ _INEQUALITIES = ("<", "<=", ">", ">=", "!=")
 
 def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) -> tuple:
     """Inequalities stated with a formula (`\\sum_k \\gamma^k = \\frac{1}{1-\\gamma}, \\quad 0 < \\gamma < 1`)
-    or in the sentences around it ("其中 $x > 0$"): the assumptions its claims are made under."""
+    or in the sentences around it ("其中 $x > 0$"): the assumptions its claims are made under. So is
+    a total (`$\\sum_{k=1}^{K} p_k = 1$`, "s.t. \\sum_j w_j = 1"): the values of a family add up to it."""
     found = []
     for toks in pieces + [_tokens(text) for text in near]:
         rels = top_relations(toks) if toks else []
-        if not rels or any(RELATIONS.get(t.text) not in _INEQUALITIES for t in rels):
+        total = len(rels) == 1 and rels[0].text == "=" and toks[0].text == "\\sum"
+        if not rels or (any(RELATIONS.get(t.text) not in _INEQUALITIES for t in rels) and not total):
             continue
         try:
             steps = parse_chain(toks, state.scope(), "")
         except (MathError, RecursionError, TypeError, ValueError, AttributeError):
             continue
         for step in steps or ():
+            if total and not (isinstance(step.lhs, sp.Sum) and step.lhs.function.has(sp.Indexed)
+                              and step.rhs.is_number):
+                continue
             if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
                 found.append((step.lhs, step.rel, step.rhs))
     for text in near:

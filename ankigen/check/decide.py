@@ -246,11 +246,31 @@ def _jets(expr: sp.Expr) -> sp.Expr:
 class _Values:
     """Values for symbols and undefined functions that appear only while evaluating a point."""
 
-    def __init__(self, seed: str, point: dict) -> None:
+    def __init__(self, seed: str, point: dict, totals: list | None = None) -> None:
         self.seed = seed
         self.point = point
         self.functions: dict[tuple, sp.Expr] = {}
         self.approximate = False  # a value came from numeric integration or series: compare to 1e-12
+        for total, value in totals or ():
+            self._scale(total, value)
+
+    def _scale(self, total: sp.Sum, value: sp.Expr) -> None:
+        """Draw the family elements a stated total adds up (`\\sum_{k=1}^{K} p_k = 1`, at this point's K)
+        and scale them to it: probabilities that sum to one, weights of a convex combination."""
+        (index, low, high), = total.limits if len(total.limits) == 1 else ((None, None, None),)
+        if index is None:
+            return
+        low, high = low.xreplace(self.point), high.xreplace(self.point)
+        if not (low.is_Integer and high.is_Integer and 0 <= high - low < _FUNCTION_VALUES):
+            return
+        elements = [total.function.xreplace({index: k}) for k in range(int(low), int(high) + 1)]
+        if not all(isinstance(e, sp.Indexed) for e in elements):
+            return
+        elements = [normalize(e) for e in elements]  # as a sum expands: p_{1}, not p[1]
+        drawn = [self.point.get(e, self._draw(str(e))) for e in elements]
+        whole = sum(drawn)
+        for e, v in zip(elements, drawn):
+            self.point[e] = v * value / whole
 
     def _draw(self, key: str) -> sp.Expr:
         rng = random.Random(f"{self.seed}|{key}")
@@ -407,6 +427,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     integers = bounds | indices | (set(free) if rel == "in" else set())
     conditions = _same_symbols(conditions, set(free) | indices)
     ranges = condition_ranges(conditions)
+    totals = [(s, c) for s, rel, c in conditions if rel == "=" and isinstance(s, sp.Sum) and c.is_number]
     # Both sides written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}): a claim about
     # complex numbers, compared as such; elsewhere a value off the real line is a point outside
     # where the formula is meant (\\sqrt{x - 5} at x = 2).
@@ -415,7 +436,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions):
             continue
         tried += 1
-        values = _Values(f"{seed}#{n}", dict(point))
+        values = _Values(f"{seed}#{n}", dict(point), totals)
         l_val, r_val = values.at(lhs), values.at(rhs)
         if l_val is None or (rhs is not None and r_val is None):
             continue
