@@ -100,6 +100,13 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
         if len(gap) >= 3:
             toks.append(Tok("sep", "\\quad", gap[0][0], gap[-1][1]))
         gap = []
+        if s in ("\\color", "\\textcolor") and text[pos:].lstrip().startswith("{"):
+            # \\color{red} a highlight, \\textcolor{red}{x} x highlighted: how it looks, not what it says
+            close = _text_group(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+            if close < 0:
+                raise MathError(f"'{s}' needs a braced colour", start, end - start, construct=s)
+            pos = close
+            continue
         if s in TEXT_COMMANDS:
             close = _text_group(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
             if close < 0:
