@@ -48,6 +48,7 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
 
 
 _STEP_ROW = re.compile(r"(?:^|\\\\|&)\s*(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)\s*&?\s*=([^=]*)")
+_COUNTER = re.compile(r"\d|[a-z]|[a-z]\s*[+-]\s*\d")  # what counts steps: 0, t, k+1, n-1
 _SUPERSCRIPTED = re.compile(r"(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)")
 
 
@@ -60,6 +61,8 @@ def labelled_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
         for m in _STEP_ROW.finditer(masked(f.latex)):
             base, own, rest = m.group(1), m.group(2).strip("{} "), m.group(3)
             earlier = {s.strip("{} ") for b, s in _SUPERSCRIPTED.findall(rest) if b == base} - {own}
+            if not _COUNTER.fullmatch(own) or not all(_COUNTER.fullmatch(s) for s in earlier):
+                continue  # Q^T = Q^{-1}: a transpose and an inverse, no steps
             # a^{n+1} = a \cdot a^n writes a bare: a power law, not a step
             bare = re.search(rf"(?<![A-Za-z\\]){re.escape(base)}(?![A-Za-z]|\s*[\^_])", rest)
             if base[-1:].isalpha() and len(base.lstrip("\\")) <= 1 + 5 * base.startswith("\\") and earlier \

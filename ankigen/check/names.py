@@ -104,7 +104,7 @@ class Names:
                 text, toks = sub
                 if any(u.kind == "letter" and u.text in self.bound for u in toks) or (
                         any(u.text in self.bound for u in toks if u.kind == "cmd")):
-                    raise _FamilyIndex(name, toks)
+                    raise _FamilyIndex(name + (self.label() or ""), toks)  # \\alpha_i^* in \\sum_i
                 name += f"_{{{text}}}"
                 continue
             inner = self._bound_label()
@@ -271,6 +271,10 @@ class Names:
             # x[n], I[i + m]: an element of a signal or array, as code and signal processing write it
             name, args = self.given_arguments(f"{name}[·]", "[")
             return sp.Function(name)(*args)
+        if isinstance(value, sp.Indexed) and nxt.text == "(" and nxt.kind == "op" and self.conditional_group():
+            # f_i(x, y) inside \\sum_i: the i-th of a family of functions, applied (a comma makes no product)
+            fn, args = self.given_arguments(f"{name}_{{·}}", "(")
+            return sp.Function(fn)(*value.indices, *args)
         if not ((nxt.text == "(" and nxt.kind == "op") or bracket) or not isinstance(value, (sp.Symbol,)):
             return value
         base = _undecorated(name.split("_")[0].split("^")[0].rstrip("'"))
