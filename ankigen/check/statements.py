@@ -54,8 +54,24 @@ def marker(latex: str) -> str:
     return "nocheck" if m.group(1) else "check"
 
 
+# `\\left[\\begin{array}{cc} 4 & -5 \\\\ -2 & 3 \\end{array}\\right]`: a matrix written as an array in brackets
+_BRACKETED_ARRAY = re.compile(r"\\left\s*(\[|\(|\||\\\||\\vert)\s*\\begin\{array\}\s*\{[^{}]*\}(.*?)\\end\{array\}\s*"
+                              r"\\right\s*(?:\]|\)|\||\\\||\\vert)", re.S)
+_MATRIX_KINDS = {"[": "bmatrix", "(": "pmatrix", "|": "vmatrix", "\\vert": "vmatrix", "\\|": "Vmatrix"}
+
+
+def _as_matrix(m: re.Match) -> str:
+    """The bracketed array as the matrix environment it means, padded to the same length."""
+    kind = _MATRIX_KINDS[m.group(1)]
+    head, tail = f"\\begin{{{kind}}}", f"\\end{{{kind}}}"
+    opening = head + " " * (m.start(2) - m.start() - len(head))
+    closing = tail + " " * (m.end() - m.end(2) - len(tail))
+    return opening + m.group(2) + closing
+
+
 def masked(latex: str) -> str:
     """The formula with environments, tags and TeX comments blanked, offsets unchanged."""
+    latex = _BRACKETED_ARRAY.sub(_as_matrix, latex)
     text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
     return TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
