@@ -265,7 +265,8 @@ class Names:
     def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:
         """`f(x)` for an undefined f: an application or a product, by the reading."""
         nxt = self.peek()
-        bracket = nxt.text == "[" and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        # E[X], and E{\\sum …} as some write an expectation: what follows is its argument
+        bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
         if nxt.text == "[" and nxt.kind == "op" and not bracket and isinstance(value, sp.Symbol) and \
                 adjacent(self.toks[self.i - 1], nxt) and len(name) == 1:
             # x[n], I[i + m]: an element of a signal or array, as code and signal processing write it
@@ -288,7 +289,7 @@ class Names:
                 or name.endswith("'") or name.endswith("\\prime}"))
             if usual_apply == self.flipped("apply"):
                 return value
-        name, args = self.given_arguments(name, "[" if bracket else "(")
+        name, args = self.given_arguments(name, nxt.text if bracket else "(")
         return sp.Function(name)(*args)
 
     def family_element(self, fam: "_FamilyIndex") -> sp.Expr:

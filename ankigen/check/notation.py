@@ -180,7 +180,7 @@ class Notation:
     def given_arguments(self, name: str, open_: str) -> tuple[str, list[sp.Expr]]:
         """`p(a|s)`, `P(A \\mid B, C)`: the arguments before and after the bar; the function's name
         records how many stand before it, so p(a|s) and p(a, s) are different functions."""
-        close = ")" if open_ == "(" else "]"
+        close = {"(": ")", "{": "}"}.get(open_, "]")
         self.expect(open_)
         before: list[sp.Expr] = []
         after: list[sp.Expr] | None = None
