@@ -619,17 +619,12 @@ def _rounding_spread(claim):
     for 1/1.05) takes any value that rounds to it; None without such decimals, or when that side
     is not numbers alone."""
     from ankigen.check.card import rounding_spread
-    from ankigen.check.chains import parse_chain
-    from ankigen.check.statements import statements
-    from ankigen.check.tokens import MathError
-    from ankigen.check.vocabulary import Scope
 
     def right(text: str):
-        found = statements(text)
-        steps = parse_chain(list(found[0].toks), Scope(), text) if len(found) == 1 else None
-        if not steps or len(steps) != 1 or not steps[0].rhs.is_number:
+        step = _one_step(text)
+        if step is None or not step.rhs.is_number:
             raise ValueError(text)
-        return steps[0].rhs
+        return step.rhs
 
     used = [(d, len(d.partition(".")[2])) for d in claim.roundings[:4]]
     return rounding_spread(claim.text, used, right) if used else None
@@ -836,23 +831,14 @@ def _as_rounded_sum(claim):
     written to the terms' own places (0.27 + 0.02 = 0.29) is exact. None unless it holds so."""
     import sympy as sp
 
-    from ankigen.check.chains import parse_chain
-    from ankigen.check.statements import statements
-    from ankigen.check.tokens import MathError
-    from ankigen.check.vocabulary import Scope
-
-    try:
-        found = statements(claim.text)
-        steps = parse_chain(list(found[0].toks), Scope(), claim.text) if len(found) == 1 else None
-    except MathError:
+    step = _one_step(claim.text)
+    if step is None or step.rel != "=" or not _ROUNDED_TERMS.fullmatch(step.lhs_text) \
+            or not step.rhs_text.strip().isdigit():
         return None
-    if not steps or len(steps) != 1 or steps[0].rel != "=" or not _ROUNDED_TERMS.fullmatch(steps[0].lhs_text) \
-            or not steps[0].rhs_text.strip().isdigit():
+    spread = sum(sp.Rational(1, 2 * 10 ** len(t.strip().partition(".")[2])) for t in step.lhs_text.split("+"))
+    if abs(step.lhs - step.rhs) > spread:
         return None
-    spread = sum(sp.Rational(1, 2 * 10 ** len(t.strip().partition(".")[2])) for t in steps[0].lhs_text.split("+"))
-    if abs(steps[0].lhs - steps[0].rhs) > spread:
-        return None
-    return Verdict(True, "exact", "holds to the rounding of its terms", (), str(steps[0].lhs), str(steps[0].rhs))
+    return Verdict(True, "exact", "holds to the rounding of its terms", (), str(step.lhs), str(step.rhs))
 
 
 def _rounded_inputs(claim, tolerance) -> tuple[str, ...]:
@@ -864,26 +850,17 @@ def _rounded_inputs(claim, tolerance) -> tuple[str, ...]:
     import sympy as sp
 
     from ankigen.check.card import rounding_spread
-    from ankigen.check.chains import parse_chain
-    from ankigen.check.statements import statements
-    from ankigen.check.tokens import MathError
-    from ankigen.check.vocabulary import Scope
 
     def sides(text: str):
-        found = statements(text)
-        steps = parse_chain(list(found[0].toks), Scope(), text) if len(found) == 1 else None
-        if not steps or len(steps) != 1 or not (steps[0].lhs.is_number and steps[0].rhs.is_number):
+        step = _one_step(text)
+        if step is None or not (step.lhs.is_number and step.rhs.is_number):
             raise ValueError(text)
-        return steps[0].lhs - steps[0].rhs
+        return step.lhs - step.rhs
 
-    try:
-        found = statements(claim.text)
-        steps = parse_chain(list(found[0].toks), Scope(), claim.text) if len(found) == 1 else None
-    except MathError:
-        return ()
-    if not steps or len(steps) != 1 or not _NUMBER.fullmatch(steps[0].rhs_text.strip()):
+    step = _one_step(claim.text)
+    if step is None or not _NUMBER.fullmatch(step.rhs_text.strip()):
         return ()  # a step that writes results of its own is judged by their rounding alone
-    decimals = [m.group(0) for m in _LONG_DECIMAL.finditer(steps[0].lhs_text)
+    decimals = [m.group(0) for m in _LONG_DECIMAL.finditer(step.lhs_text)
                 if len(m.group(0).replace(".", "").lstrip("0")) <= 4]  # as rounded by hand: 0.129, not 0.64313291
     used = [(d, len(d.partition(".")[2])) for d in dict.fromkeys(decimals)]
     if not used or len(used) > 4:
@@ -891,11 +868,26 @@ def _rounded_inputs(claim, tolerance) -> tuple[str, ...]:
     spread = rounding_spread(claim.text, used, sides)
     try:
         missed = abs(sp.N(sides(claim.text), 30))
-    except (MathError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return ()
     if spread is None or missed > spread + (tolerance or 0):
         return ()
     return tuple(d for d, _ in used)
+
+
+def _one_step(text: str):
+    """A claim's text read again as the one step it is, without the card's scope; None otherwise."""
+    from ankigen.check.chains import parse_chain
+    from ankigen.check.statements import statements
+    from ankigen.check.tokens import MathError
+    from ankigen.check.vocabulary import Scope
+
+    try:
+        found = statements(text)
+        steps = parse_chain(list(found[0].toks), Scope(), text) if len(found) == 1 else None
+    except MathError:
+        return None
+    return steps[0] if steps and len(steps) == 1 else None
 
 
 _LONG_DECIMAL = re.compile(r"(?<![\d.])\d*\.\d{3,}(?![\d.])")  # also after a command: \times0.129
