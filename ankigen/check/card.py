@@ -39,10 +39,11 @@ from ankigen.model import Formula
 
 
 def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
-    """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually."""
+    """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually; so is `\\pi` given
+    a value (`\\pi = [\\ldots]`, a stationary distribution)."""
     found = set()
     for f in formulas:
-        for m in re.finditer(r"(?:^|[\s&,;{]|\\\\)([ei])\s*&?\s*:?=", masked(f.latex)):  # `\\ e &= \cos(c)`
+        for m in re.finditer(r"(?:^|[\s&,;{]|\\\\)([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?=", masked(f.latex)):  # `\\ e &= \cos(c)`
             found.add(m.group(1))
     return frozenset(found)
 

@@ -241,8 +241,8 @@ def is_target(toks: list[Tok], step: Step) -> bool:
         node = p.atom()
     except MathError:
         return False
-    # e or i read here without the card's scope: the step (read with it) says they are variables
-    return p.done() and (isinstance(node, (sp.Symbol, sp.Indexed)) or node in (sp.E, sp.I))
+    # e, i or \\pi read here without the card's scope: the step (read with it) says they are variables
+    return p.done() and (isinstance(node, (sp.Symbol, sp.Indexed)) or node in (sp.E, sp.I, sp.pi))
 
 
 def function_head(toks: list[Tok]) -> tuple[str, list[str], int] | None:

@@ -139,8 +139,10 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 self.next()
                 right = self.unary()
                 no_tuple(t, node, right)
-                if t.text in ("*", "\\ast") and not (node.is_number or right.is_number or self.scope.star):
-                    # I * K of two signals or functions: a convolution as often as a product; not read
+                scalar = (node.is_number and not is_matrix(node)) or (right.is_number and not is_matrix(right))
+                if t.text in ("*", "\\ast") and not (scalar or self.scope.star):
+                    # I * K of two signals, functions or written matrices: a convolution as often as a
+                    # product; not read
                     raise MathError(f"'{t.text}' between two symbols (a convolution or a product)", t.start,
                                     t.end - t.start, construct="* between symbols")
                 node = self.dot(node, right) if t.text == "\\cdot" else node * right
