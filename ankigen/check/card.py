@@ -186,6 +186,35 @@ _SIGMA_APPLIED = re.compile(r"\\sigma(?![A-Za-z])\s*(?:\(|\\left\s*\(|'|\^\s*\{?
 _CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
 
 
+_SATISFIES = re.compile(r"(?:满足|使得|satisf(?:y|ies)|such\s+that)\s*[:：,，]?\s*$", re.I)
+
+
+def _satisfied_by_unknown(state: _Card, formula: Formula) -> bool:
+    """"$d_\\pi$ is the stationary distribution; it satisfies:" before `d_\\pi^T P_\\pi = d_\\pi^T`: an equation
+    that a name the sentence gives and the card does not define satisfies (a distribution, an
+    eigenvector), not an identity. A name the card defines (the sigmoid "satisfies" σ' = σ(1 − σ)) is
+    no unknown, and its formula stays a claim; so does a chain (`\\|e\\|^2 = e^T e = 1` of a unit vector e,
+    whose first step holds for every e)."""
+    if not _SATISFIES.search(formula.lead):
+        return False
+    try:
+        if any(len(top_relations(list(s.toks))) > 1 for s in statements(formula.latex)):
+            return False
+    except MathError:
+        return False
+    for text in re.findall(r"\$([^$]{1,40})\$", formula.lead):
+        if text.strip() not in formula.latex:
+            continue
+        try:
+            name = Parser(_tokens(text), state.scope()).expression()
+        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(name, sp.Symbol) and not state.defined(name, formula.section) \
+                and str(name) not in state.out.functions:
+            return True
+    return False
+
+
 def _star_multiplies(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:
     """`net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1`: on a card that never speaks of convolution (nor of
     signals, filters or kernels), `*` between letters is the product of plain-text notes."""
@@ -236,7 +265,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
             _probabilities(state, prose.probabilities(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
-        condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula)
+        condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
+            or _satisfied_by_unknown(state, formula)
         for k, stmt in enumerate(found):
             if (stmt.condition or condition) and mark != "check":
                 continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
