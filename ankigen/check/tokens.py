@@ -106,6 +106,9 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             if close < 0:
                 raise MathError(f"'{s}' needs a braced colour", start, end - start, construct=s)
             pos = close
+            if glue < 0 and text[pos:].lstrip().startswith("{"):  # E\\color{black}{…} is E{…}: the group
+                # counts as written where E ended
+                glue = toks[-1].end if toks and not text[toks[-1].end - base:start - base].strip() else start
             continue
         if s in TEXT_COMMANDS:
             close = _text_group(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
