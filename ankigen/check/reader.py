@@ -368,7 +368,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             if t.text in "([{":
                 close = {"(": ")", "[": "]", "{": "}"}[t.text]
                 if t.text == "{":
-                    return self.subscripted(self.group("{", "}"), t)
+                    inner = self.group("{", "}")
+                    if isinstance(inner, sp.Symbol) and self.at("(") and self.conditional_group():
+                        # {P}(y|x): a braced name applied, as \\log{P}(y|x) writes it
+                        fn, args = self.given_arguments(str(inner), "(")
+                        return sp.Function(fn)(*args)
+                    return self.subscripted(inner, t)
                 self.next()
                 self.enter(t)
                 try:
