@@ -167,6 +167,9 @@ class Commands:
             self.next()
             base = self.script()
         arg = self.function_argument()
+        if base is None:
+            to_2, to_10 = self.flipped("log2"), self.flipped("log10")
+            base = sp.Integer(10) if to_10 else sp.Integer(2) if to_2 else None
         return sp.log(arg) if base is None else sp.log(arg) / sp.log(self._nonzero(base, t))
 
     def fraction(self, t: Tok) -> sp.Expr:

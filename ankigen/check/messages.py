@@ -37,7 +37,7 @@ def binding_hint(name, free: set) -> str:
 def ambiguity_hint(met) -> str:
     from ankigen.check.reading import DESCRIBE, KINDS
 
-    return "; ".join(DESCRIBE[k][2] for k in KINDS if k in met)
+    return "; ".join(DESCRIBE[k][2] for k in KINDS if k in met and DESCRIBE[k][2])
 
 
 def failure_hint(claim, lhs, rhs) -> str | None:

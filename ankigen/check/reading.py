@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "log2", "log10")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -28,6 +28,11 @@ DESCRIBE = {
     "reach": ("a function's argument without brackets runs over the factors after it (\\log x y is \\log(xy))",
               "a function's argument without brackets is its first factor (\\log x y is y \\log x)",
               "write \\log(x y), or y \\log x"),
+    # Computer science reads a bare \log to base 2 (log 4 = 2 bits), school mathematics often to base 10.
+    "log2": ("\\log without a base is the natural logarithm", "\\log without a base is to base 2",
+             "write \\ln for the natural logarithm, or \\log_2 or \\log_{10}"),
+    "log10": ("\\log without a base is the natural logarithm", "\\log without a base is to base 10",
+              ""),  # said with log2's, which is always met with it
 }
 
 
@@ -54,4 +59,5 @@ USUAL = Reading()
 def alternatives(met: frozenset[str], limit: int = 5) -> list[Reading]:
     """Every other reading of the kinds met, fewest flips first (at most 2**limit - 1 of them)."""
     kinds = [k for k in KINDS if k in met][:limit]
-    return [Reading(frozenset(c)) for n in range(1, len(kinds) + 1) for c in combinations(kinds, n)]
+    return [Reading(frozenset(c)) for n in range(1, len(kinds) + 1) for c in combinations(kinds, n)
+            if not {"log2", "log10"} <= set(c)]  # one base at a time
