@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.check.vocabulary import symbol
+from ankigen.check.vocabulary import family, symbol
 
 MAX_ROUNDS = 60  # substitution rounds before definitions are called circular
 MAX_TERMS = 5000  # terms of a sum or product expanded one by one
@@ -249,4 +249,36 @@ def family_members(sides, definitions: dict) -> dict:
                     swaps[a] = sp.Symbol(f"{a.name[:-len(i) - 2]}{{{k}}}", **a.assumptions0)
             if swaps and k != i:
                 found[s] = value.xreplace(swaps)
+    for side in sides:
+        # `D_i = V_i - V_{i-1}`, then `\\sum_{i=1}^n D_i`: each element the sum adds is the rule at its index
+        for e in (side.atoms(sp.Indexed) if side is not None else ()):
+            rule = general.get(str(e.base.label))
+            if e in definitions or len(e.indices) != 1 or rule is None:
+                continue
+            value = _at_index(str(e.base.label), *rule, e.indices[0])
+            if value is not None:
+                found[e] = value
     return found
+
+
+_OFFSET_ELEMENT = re.compile(r"^(.+)_\{([a-z])\s*([+-])\s*(\d+)\}$")
+
+
+def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr) -> sp.Expr | None:
+    """A family's rule (`D_i = V_i - V_{i-1}`) at an index: i, and the elements of other families at i or
+    a step from it, in terms of index. None for a rule that does not depend on i, or that uses its own family."""
+    swaps = {}
+    for a in value.free_symbols:
+        if not isinstance(a, sp.Symbol):
+            continue
+        at, offset = _LETTER_ELEMENT.match(a.name), _OFFSET_ELEMENT.match(a.name)
+        if a.name == i:
+            swaps[a] = index
+        elif at and at.group(2) == i:
+            swaps[a] = family(at.group(1))[index]
+        elif offset and offset.group(2) == i:
+            step = int(offset.group(4)) * (1 if offset.group(3) == "+" else -1)
+            swaps[a] = family(offset.group(1))[index + step]
+        if (at or offset) and (at or offset).group(1) == name:
+            return None  # w_i = w_i - η g_i: an update, not a rule for w
+    return value.xreplace(swaps) if swaps else None

@@ -475,7 +475,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         if unsure:  # a letter this part of the card does not declare, or declares two ways
             v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
             return Decision(v, quiet, lhs, rhs)
-    form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists})
+    ruled = {str(k.base.label) for k in definitions if isinstance(k, sp.Indexed)}  # D_i = V_i - V_{i-1}
+    form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists} | ruled)
     if among_identities and form.kind == STATEMENT and form.reason == "an equation to solve or a condition":
         form = Form(DOUBTFUL, "a row among identities")
     if form.kind == STATEMENT and form.reason in _WORKED and not matrix:
