@@ -34,7 +34,7 @@ from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, transposed
-from ankigen.check.vocabulary import RELATIONS, FunctionDef, Scope, symbol
+from ankigen.check.vocabulary import RELATIONS, SIGNED, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
 
@@ -91,7 +91,7 @@ class _Card:
     substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
-    function_sections: dict = field(default_factory=dict)  # the sub-heading each function was defined under
+    section_functions: dict = field(default_factory=dict)  # by sub-heading: the functions defined under it
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
     # the last right side of the display formula just read (value, text, its index, section): what a
     # display that starts with `=` continues
@@ -101,12 +101,19 @@ class _Card:
 
     def define_function(self, name: str, fn) -> None:
         self.out.functions[name] = fn
-        self.function_sections[name] = self.section
+        self.section_functions.setdefault(self.section, {})[name] = fn
+
+    def drop_function(self, name: str) -> None:
+        """The name now holds a value (f = d + e after f(x) = …): it is no function anywhere on the card."""
+        self.out.functions.pop(name, None)
+        for found in self.section_functions.values():
+            found.pop(name, None)
 
     def functions(self) -> dict:
         """The functions a formula in the current sub-heading sees: those defined before any sub-heading
-        or under this one (a construction's f in one sub-heading is not the next one's)."""
-        return {k: v for k, v in self.out.functions.items() if self.function_sections.get(k, 0) in (0, self.section)}
+        or under this one (a construction's f in one sub-heading is not the next one's, and what one case
+        says of σ leaves the card's own σ as it was for the next case)."""
+        return {**self.section_functions.get(0, {}), **self.section_functions.get(self.section, {})}
 
     def declared(self) -> tuple:
         return _sized(self.matrices.get(self.section, self.matrices.get(0, {})))
@@ -156,6 +163,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state = _Card(reading, references, variables_of(formulas), set(imported or ()))
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
+    state.section_functions[0] = dict(imported_functions or {})
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = _sized({k: v for part in state.matrices.values() for k, v in part.items()})
     state.out.declared_in = {section: _sized(part) for section, part in state.matrices.items()}
@@ -267,13 +275,17 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
         condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
             or _satisfied_by_unknown(state, formula)
-        for k, stmt in enumerate(found):
-            if (stmt.condition or condition) and mark != "check":
-                continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
-            _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
-                            head if k == 0 else None)
-            if state.last_side is not None:
-                state.last_side = state.last_side[:2] + (n, formula.section)
+        signed = SIGNED.set(_signed(state.conditions))
+        try:
+            for k, stmt in enumerate(found):
+                if (stmt.condition or condition) and mark != "check":
+                    continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
+                _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
+                                head if k == 0 else None)
+                if state.last_side is not None:
+                    state.last_side = state.last_side[:2] + (n, formula.section)
+        finally:
+            SIGNED.reset(signed)
     except MathError as exc:
         span = offset_span(formula.span, latex, exc.offset, exc.length)
         if mark == "check":
@@ -477,7 +489,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             restated = not after_definition and len(steps) == 1 and (
                 not formula.lead.strip() or revalued or not _LITERAL.match(first.rhs_text))
         if after_definition:
-            state.out.functions.pop(str(target), None)  # f = d + e after f(x) = …: f now holds a value
+            state.drop_function(str(target))  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())
             last = steps[-1]
             written = last.rhs if len(steps) > 1 and last.rel in ("=", "~") and _LITERAL.match(last.rhs_text) else None
@@ -804,6 +816,17 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
     return tuple(found)
 
 
+def _signed(conditions: tuple) -> frozenset[str]:
+    """The names the conditions let be zero or negative: `b < 0`, `0 \\ge x`, `x > -1`."""
+    found = set()
+    for left, rel, right in conditions:
+        for name, bound, below in ((left, right, rel in ("<", "<=")), (right, left, rel in (">", ">="))):
+            if isinstance(name, sp.Symbol) and bound.is_number and bound.is_real \
+                    and (bound < 0 or (bound == 0 and below)) and rel in ("<", "<=", ">", ">="):
+                found.add(name.name)
+    return frozenset(found)
+
+
 _INTERVAL = re.compile(r"^\s*(?P<names>[^$]{1,60}?)\s*\\in\s*(?:\\left)?\s*(?P<open>[\[(])(?P<lo>[^,\[\]()]{1,20}),"
                        r"(?P<hi>[^,\[\]()]{1,20}?)\s*(?:\\right)?\s*(?P<close>[\])])\s*$")
 
@@ -930,7 +953,7 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
             elif fn.body.free_symbols:
                 # f(x, y) = x_1^2 x_2: f given anew, in letters other than its parameters. What it
                 # is now is unclear, but it is no longer the f defined before.
-                state.out.functions.pop(name, None)
+                state.drop_function(name)
             return
         steps = parse_chain(toks, state.scope(), formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):
@@ -996,7 +1019,7 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         if target is lhs and prose.introduced(formula) and symbols_of(value) and not symbols_of(value) & symbols_of(
                 state.visible_value(target, formula.section)):
             # `$f = x_D$` after `f = d + e`: the name given anew in other letters, from here on
-            state.out.functions.pop(str(target), None)
+            state.drop_function(str(target))
             state.out.definitions.append(Definition(target, value, span, text, formula.section))
             break
 

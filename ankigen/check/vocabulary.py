@@ -4,6 +4,7 @@ alone, the scope a formula is read in, and the bounds on exact numbers."""
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -83,8 +84,16 @@ class Scope:
     labelled: frozenset[str] = frozenset()  # letters whose superscripts count steps (w^{t+1} = w^t - …)
 
 
+# The names a condition beside the formula lets be negative or zero (`0 > b`, `x \\le 0`, `t \\in [-1, 1]`):
+# read as real numbers, so that `\\max(0, b)` or `|b|` keeps its meaning instead of being folded on a
+# positive b before the condition is met.
+SIGNED: ContextVar[frozenset[str]] = ContextVar("signed", default=frozenset())
+
+
 def symbol(name: str) -> sp.Symbol:
-    """Free symbols are positive reals, as the source format says."""
+    """Free symbols are positive reals, as the source format says, unless a condition says otherwise."""
+    if name in SIGNED.get():
+        return sp.Symbol(name, real=True)
     return sp.Symbol(name, positive=True)
 
 

@@ -598,16 +598,33 @@ _EARLIER = re.compile(r"\b(?:Problem|Example|Exercise|Question)\s*\d|\b(?:same|p
                       r"|上一?[题例]|同上|前一?[题例]|沿用", re.I)
 
 
+# A list item that opens with the case it treats ("**Case 2**:", "**$a \ge 0 > b$** (or the reverse):",
+# "情况二：", "当 $x<0$ 时："): what it says of a name (σ(b) = b when b ≥ 0) holds in that case only.
+_CASE = re.compile(r"\s*(?:\*\*|__)?\s*(?:(?:Case|Subcase|情况|情形|경우)\s*[\w()（）一二三四五六七八九十.]*\s*"
+                   r"(?:\$[^$]*\$)?|(?:if|when|for|当|若|如果)?\s*\$[^$]*(?:[<>=]|\\[gl]eq?\b|\\neq?\b|\\in\b)[^$]*\$)"
+                   r"\s*(?:\*\*|__)?\s*(?:时|일 때|이면)?\s*(?:\([^)]{0,30}\)|（[^）]{0,30}）)?\s*[:：]", re.I)
+
+
 def _sections(body: list[Token]) -> list[int]:
-    """For each token, which sub-heading (###…) or numbered problem of the card it is under; 0 before
-    the first."""
-    section, out = 0, []
+    """For each token, which sub-heading (###…), numbered problem or case of the card it is under; 0
+    before the first. A case is a list item: after it the card is back where it was (0)."""
+    count, section, out = 0, 0, []
+    case = None  # the level of the list item of the case being read
     for k, t in enumerate(body):
+        if case is not None and t.type == "list_item_close" and t.level == case:
+            out.append(section)
+            section, case = 0, None
+            continue
         label = _PROBLEM.match(body[k + 1].content) if t.type == "paragraph_open" and t.level == 0 \
             and k + 1 < len(body) else None
         problem = label is not None and not _EARLIER.search(body[k + 1].content[label.end():])
         if (t.type == "heading_open" and t.level == 0) or problem:
-            section += 1
+            count, case = count + 1, None
+            section = count
+        elif t.type == "list_item_open" and section == 0 and k + 2 < len(body) \
+                and body[k + 1].type == "paragraph_open" and _CASE.match(body[k + 2].content):
+            count, case = count + 1, t.level
+            section = count
         out.append(section)
     return out
 
