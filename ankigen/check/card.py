@@ -980,7 +980,9 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         if not state.defined(lhs, formula.section) and last.is_number and last.is_real:
             state.out.examples.append(Definition(lhs, last, span, text, formula.section))
     elif not _closed(steps):
-        closed = []
+        # `$\mathbb{P}(|\bar{X} - \mu| \ge t) \le \frac{0.25}{1000 \cdot 0.01} = 0.025$`: a bound worked out
+        # in numbers after its symbolic start; the steps between numbers are claimed, as in a display
+        closed = [j for j in closed if j > 0]
     if closed:
         for j in closed:
             claim = make_claim(steps[j], formula.latex, formula.span, formula.latex, False, key + (j,),

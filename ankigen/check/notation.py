@@ -76,6 +76,11 @@ class Notation:
             under = self.braced("subscript") if self.at("{") else [self.next()]
         if self.at("[", "(") and self.conditional_group():  # E[G_t \mid S_t = s]: given what follows the bar
             name, args = self.given_arguments(name, self.peek().text)
+        elif self.at("[", "(") and self._holds_relation():  # \Pr[X \geq a], \mathbb{P}(|X| \ge t): an event
+            open_ = self.peek().text
+            self.next()
+            args = [self.event()]
+            self.expect({"(": ")"}.get(open_, "]"), "to close the argument list")
         elif self.at("[", "(", "\\{"):
             open_ = self.peek().text
             args = self.arguments(open_ if open_ != "\\{" else "(") if open_ != "\\{" else [self.group("\\{", "\\}")]
@@ -175,6 +180,22 @@ class Notation:
                 return True
             k += 1
         return bars % 2 == 1
+
+    def _holds_relation(self) -> bool:
+        """The group opening here holds a relation at its own depth: `(X \\ge a)`, not `(f(x \\ge 0))`."""
+        depth, k = 0, 0
+        while self.peek(k).kind != "end":
+            u = self.peek(k)
+            if u.kind == "op" and u.text in "([{":
+                depth += 1
+            elif u.kind == "op" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (u.kind == "op" and u.text in "<>=" or u.text in RELATIONS):
+                return True
+            k += 1
+        return False
 
     # -- conditionals inside an argument list ---------------------------------------------
     def given_arguments(self, name: str, open_: str) -> tuple[str, list[sp.Expr]]:
