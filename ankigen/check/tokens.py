@@ -44,9 +44,11 @@ UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\
            "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda",
            "...": "\\cdots", "…": "\\cdots", "⋯": "\\cdots"}
 SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
-        "\\nolimits", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
+        "\\nolimits", "\\hfill", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
         "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
 SEPARATORS = {"\\quad", "\\qquad"}
+# The end of a proof, set after its last formula (`… \\le \\frac{1}{t^2}. \\qquad \\square`): not part of it.
+_END_OF_PROOF = {"\\square", "\\blacksquare", "\\qed", "\\Box", "∎", "□"}
 _SPACES = {"\\ ", "\\;", "\\:"}
 _SIZES = {"\\left", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\Bigl", "\\biggl", "\\Biggl"}
 TEXT_COMMANDS = ("\\text", "\\textrm", "\\textit", "\\textbf", "\\mbox", "\\textnormal", "\\textsf", "\\texttt")
@@ -96,6 +98,11 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             continue
         if s in _SPACES:
             gap.append((start, end))
+            continue
+        if s in _END_OF_PROOF and not text[pos:].strip(" \t\n.,;"):
+            gap = []
+            while toks and (toks[-1].kind == "sep" and toks[-1].text in SEPARATORS or toks[-1].text in ".,;"):
+                toks.pop()  # `5. \\qquad \\square`: the sentence ended before the mark
             continue
         if len(gap) >= 3:
             toks.append(Tok("sep", "\\quad", gap[0][0], gap[-1][1]))
