@@ -525,7 +525,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     if verdict.holds is False and not matrix and not (claim.bindings or claim.lists):
         verdict = (_as_written(claim, definitions, visible, read, tolerance, guard)
                    or _as_solved(claim, definitions, visible, read, tolerance, guard)
-                   or (_as_rounded_sum(claim) if not (claim.in_check_block or claim.marked) else None) or verdict)
+                   or (_as_rounded_sum(claim) if not (claim.in_check_block or claim.marked) else None)
+                   or _over_named_size(lhs, claim, rhs, tolerance, guard) or verdict)
     if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
         verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
@@ -705,6 +706,32 @@ def _resolved(claim, definitions: dict, read, visible: dict):
             raise
         return (resolve(claim.lhs, shown, read.sequences),
                 resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
+
+
+def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
+    """A sum or product without bounds runs over a set of unknown size; the other side may name it:
+    `\\sum_l \\sigma^2 = d_k \\sigma^2` over the d_k coordinates, `\\prod_l (1 + c) = (1 + c)^L` over
+    the L layers. The claim holds when it holds with that size, a letter of the other side only."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide
+
+    if rhs is None:
+        return None
+    for size in sorted(lhs.free_symbols | rhs.free_symbols, key=str):
+        if not (size.name.startswith("|") and size.name.endswith("|")):
+            continue
+        own, other = (lhs, rhs) if size in lhs.free_symbols else (rhs, lhs)
+        if size in other.free_symbols:
+            continue
+        for name in sorted(other.free_symbols - own.free_symbols, key=str):
+            if not isinstance(name, sp.Symbol) or not name.is_positive:
+                continue
+            verdict = decide(lhs.xreplace({size: name}), claim.rel, rhs.xreplace({size: name}), claim.set_name,
+                             tolerance, guard, claim.conditions)
+            if verdict.holds:
+                return Verdict(True, verdict.method, f"holds with {name} terms in the sum or product without bounds")
+    return None
 
 
 def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stated: bool):
