@@ -170,7 +170,10 @@ def link_families(expr: sp.Expr | None, integers: set, families: set | None = No
         if not m:
             continue
         letters = m.group(2)
-        if len(letters) > 1:  # w_{hj} beside the family w: the element w[h, j]
+        if m.group(1) == "\\delta" and len(letters) == 2 and letters.islower() and families and not m.group(3):
+            # δ_{jk} between elements of families indexed by j and k: Kronecker's delta, 1 where j = k
+            swaps[s] = sp.KroneckerDelta(*(by_name.get(c) or sp.Symbol(c, integer=True) for c in letters))
+        elif len(letters) > 1:  # w_{hj} beside the family w: the element w[h, j]
             if m.group(1) in families and not m.group(3):
                 swaps[s] = family(m.group(1))[tuple(by_name.get(c) or sp.Symbol(c, integer=True) for c in letters)]
         elif letters in by_name:

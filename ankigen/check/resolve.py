@@ -221,6 +221,7 @@ def bind_lists(lhs: sp.Expr, rhs: sp.Expr | None, lists) -> tuple[dict, list[Lis
 
 
 _LETTER_ELEMENT = re.compile(r"^(.+)_\{([a-z])\}$")
+_LETTERS_ELEMENT = re.compile(r"^(.+)_\{([a-z]{1,2})\}$")
 
 
 def family_members(sides, definitions: dict) -> dict:
@@ -228,32 +229,38 @@ def family_members(sides, definitions: dict) -> dict:
     for a definition that depends on its index, so `p_i = 0.2` stays a value of p_i alone."""
     general = {}
     for target, value in definitions.items():
-        m = _LETTER_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) else None
-        if m:
+        m = _LETTERS_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) else None
+        if m and len(set(m.group(2))) == len(m.group(2)):
             general.setdefault(m.group(1), (m.group(2), value))
     found: dict = {}
     for side in sides:
         for s in (side.free_symbols if side is not None else ()):
-            m = _LETTER_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+            m = _LETTERS_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
             if not m or s in definitions or m.group(1) not in general:
                 continue
             i, value = general[m.group(1)]
             k = m.group(2)
+            if len(k) != len(i):
+                continue
+            # A_{ik} from the rule for A_{ij}: each index letter of the rule for the element's own
+            mapping = dict(zip(i, k))
             swaps = {}
             for a in value.free_symbols:
                 if not isinstance(a, sp.Symbol):
                     continue
-                if a.name == i:
-                    swaps[a] = sp.Symbol(k, **a.assumptions0)
-                elif a.name.endswith(f"_{{{i}}}"):
-                    swaps[a] = sp.Symbol(f"{a.name[:-len(i) - 2]}{{{k}}}", **a.assumptions0)
+                sub = _LETTERS_ELEMENT.match(a.name)
+                if a.name in mapping:
+                    swaps[a] = sp.Symbol(mapping[a.name], **a.assumptions0)
+                elif sub and set(sub.group(2)) <= set(mapping):
+                    renamed = "".join(mapping[c] for c in sub.group(2))
+                    swaps[a] = sp.Symbol(f"{sub.group(1)}_{{{renamed}}}", **a.assumptions0)
             if swaps and k != i:
                 found[s] = value.xreplace(swaps)
     for side in sides:
         # `D_i = V_i - V_{i-1}`, then `\\sum_{i=1}^n D_i`: each element the sum adds is the rule at its index
         for e in (side.atoms(sp.Indexed) if side is not None else ()):
             rule = general.get(str(e.base.label))
-            if e in definitions or len(e.indices) != 1 or rule is None:
+            if e in definitions or len(e.indices) != 1 or rule is None or len(rule[0]) != 1:
                 continue
             value = _at_index(str(e.base.label), *rule, e.indices[0])
             if value is not None:
