@@ -256,9 +256,11 @@ def family_members(sides, definitions: dict) -> dict:
                     swaps[a] = sp.Symbol(f"{sub.group(1)}_{{{renamed}}}", **a.assumptions0)
             if swaps and k != i:
                 found[s] = value.xreplace(swaps)
+    derivatives = any(side is not None and side.has(sp.Derivative) for side in sides)
     for side in sides:
         # `D_i = V_i - V_{i-1}`, then `\\sum_{i=1}^n D_i`: each element the sum adds is the rule at its index
-        for e in (side.atoms(sp.Indexed) if side is not None else ()):
+        # (not in a claim that differentiates: by x̂_j, the rule's element is a variable of its own)
+        for e in (side.atoms(sp.Indexed) if side is not None and not derivatives else ()):
             rule = general.get(str(e.base.label))
             if e in definitions or len(e.indices) != 1 or rule is None or len(rule[0]) != 1:
                 continue

@@ -708,10 +708,14 @@ def _resolved(claim, definitions: dict, read, visible: dict):
                 resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
 
 
+_COUNT = re.compile(r"^[A-Za-z](?:_\{[A-Za-z]+\})?$")
+
+
 def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
-    """A sum or product without bounds runs over a set of unknown size; the other side may name it:
+    """A sum or product without bounds runs over a set of unknown size; the claim may name it:
     `\\sum_l \\sigma^2 = d_k \\sigma^2` over the d_k coordinates, `\\prod_l (1 + c) = (1 + c)^L` over
-    the L layers. The claim holds when it holds with that size, a letter of the other side only."""
+    the L layers, `\\frac{1}{B}\\sum_j x_j` over a batch of B. The claim holds when it holds with that
+    size, a Latin letter it writes (the other side's own first): counts are not named by Greek letters."""
     import sympy as sp
 
     from ankigen.check.decide import decide
@@ -722,11 +726,9 @@ def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
         if not (size.name.startswith("|") and size.name.endswith("|")):
             continue
         own, other = (lhs, rhs) if size in lhs.free_symbols else (rhs, lhs)
-        if size in other.free_symbols:
-            continue
-        for name in sorted(other.free_symbols - own.free_symbols, key=str):
-            if not isinstance(name, sp.Symbol) or not name.is_positive:
-                continue
+        letters = [s for s in sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+                   if isinstance(s, sp.Symbol) and s.is_positive and _COUNT.match(s.name)]
+        for name in sorted(letters, key=lambda s: (s in own.free_symbols, str(s)))[:4]:
             verdict = decide(lhs.xreplace({size: name}), claim.rel, rhs.xreplace({size: name}), claim.set_name,
                              tolerance, guard, claim.conditions)
             if verdict.holds:
