@@ -934,12 +934,35 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
     if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula) \
             or prose.not_claimed(formula):
         return  # a condition, or a value in units written after it ("≈ 25.7$ million")
-    for k, stmt in enumerate(found):
-        _read_inline_statement(state, ("inline", n) if len(found) == 1 else ("inline", n, k), formula,
-                               list(stmt.toks))
+    conditions = _conditions(state, [], _lead_conditions(formula.lead))
+    signed = SIGNED.set(_signed(conditions))
+    try:
+        for k, stmt in enumerate(found):
+            _read_inline_statement(state, ("inline", n) if len(found) == 1 else ("inline", n, k), formula,
+                                   list(stmt.toks), conditions)
+    finally:
+        SIGNED.reset(signed)
 
 
-def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: list[Tok]) -> None:
+_LEAD_MATH = re.compile(r"\$([^$]+)\$")
+_CLAUSE_END = re.compile(r"[.;。；!?！？]\s|[.;。；]$")
+
+
+def _lead_conditions(lead: str) -> tuple[str, ...]:
+    """The inequalities a sentence states just before an inline formula, in its own clause: "if $h < 0$,
+    then", "$h < 0$이면", "当 $h < 0$ 时" — back to the last formula with an equals sign or the end of
+    the last sentence, since "$h > 0$ gives $|h|/h = 1$" before them is another case."""
+    found = []
+    end = len(lead)
+    for m in reversed(list(_LEAD_MATH.finditer(lead))):
+        if _CLAUSE_END.search(lead[m.end():end]) or "=" in m.group(1):
+            break
+        found.append(m.group(1))
+        end = m.start()
+    return tuple(found)
+
+
+def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: list[Tok], conditions: tuple = ()) -> None:
     try:
         relations = [t.text for t in top_relations(toks)]
         if not relations or any(RELATIONS.get(r) == "other" for r in relations):
@@ -987,7 +1010,7 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         for j in closed:
             claim = make_claim(steps[j], formula.latex, formula.span, formula.latex, False, key + (j,),
                                section=formula.section, single=len(steps) == 1,
-                               defs_at=len(state.out.definitions))
+                               defs_at=len(state.out.definitions), conditions=conditions)
             if claim is not None:
                 state.out.claims.append(claim)
         return
@@ -1003,7 +1026,8 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         if prose.result(formula) and _worked(state, lhs, steps, formula):
             # "with $W = 224$, …, we get $O = 112$" for a defined O: its value for that example, claimed
             claim = make_claim(steps[0], formula.latex, formula.span, formula.latex, False, key + (0,),
-                               section=formula.section, single=True, defs_at=len(state.out.definitions))
+                               section=formula.section, single=True, defs_at=len(state.out.definitions),
+                               conditions=conditions)
             if claim is not None:
                 state.out.claims.append(claim)
             return
