@@ -119,6 +119,14 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -
     definition uses holds that definition's other names fixed (see _derivatives_by_defined)."""
     unrolled = 0
     expr = _derivatives_by_defined(expr, values, sequences, local)
+    if expr.has(sp.Indexed) and _rules(values):
+        # ∂L/∂ŷ_k taken by the element ŷ[k] of the family L sums: the family is then ŷ_j's rule at each index
+        rules = _rules(values)
+        variables = {v for d in expr.atoms(sp.Derivative) for v in d.variables}
+        expr = expr.xreplace({e: v for e in expr.atoms(sp.Indexed) if str(e.base.label) in rules and len(e.indices) == 1
+                              and e not in variables
+                              for v in [_at_index(str(e.base.label), *rules[str(e.base.label)], e.indices[0])]
+                              if v is not None})
     for rounds in range(MAX_ROUNDS):
         if rounds == _CIRCLE_AFTER:
             circle = _circle(expr, values)
@@ -167,13 +175,37 @@ def _derivatives_by_defined(expr: sp.Expr, values: dict, sequences: dict, local:
         direct = values[node.expr].free_symbols if local and node.expr in values else set()
         held = {k: v for k, v in values.items() if k not in node.variables and k not in direct}
         body = resolve(node.expr, held, sequences)
+        counts = []
+        for v, n in node.variable_count:
+            element = _element_in(v, body)
+            if element is not None:  # ∂L/∂ŷ_k of an L that sums ŷ_j: by the family's element at k
+                body, v = body.xreplace({v: element}), element
+            counts.append((v, n))
         try:
-            swaps[node] = sp.Derivative(body, *node.variable_count).doit()
+            swaps[node] = sp.Derivative(body, *counts).doit()
         except (ValueError, TypeError, NotImplementedError, AttributeError):
             from ankigen.check.vocabulary import Opaque
 
             swaps[node] = Opaque(sp.Symbol("a derivative sympy cannot take"), body)
     return expr.xreplace(swaps)
+
+
+def _rules(values: dict) -> dict:
+    """The families given by a rule at a letter index (`\\hat{y}_k = e^{z_k} / \\sum_j e^{z_j}`), by name."""
+    return {m.group(1): (m.group(2), v) for k, v in values.items() if isinstance(k, sp.Symbol)
+            for m in [_LETTER_ELEMENT.match(k.name)] if m}
+
+
+def _element_in(var, body: sp.Expr):
+    """`x_{k}` where the body sums the family x (with as many indices): its element x[k]."""
+    m = _LETTERS_ELEMENT.match(var.name) if isinstance(var, sp.Symbol) else None
+    if not m:
+        return None
+    for b in body.atoms(sp.IndexedBase):
+        if str(b.label) == m.group(1) and {len(e.indices) for e in body.atoms(sp.Indexed) if e.base == b} \
+                == {len(m.group(2))}:
+            return b[tuple(sp.Symbol(c, integer=True) for c in m.group(2))]
+    return None
 
 
 def _unroll(expr: sp.Expr, values: dict, sequences: dict) -> tuple[sp.Expr, int]:
