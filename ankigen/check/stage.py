@@ -526,7 +526,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         verdict = (_as_written(claim, definitions, visible, read, tolerance, guard)
                    or _as_solved(claim, definitions, visible, read, tolerance, guard)
                    or (_as_rounded_sum(claim) if not (claim.in_check_block or claim.marked) else None)
-                   or _over_named_size(lhs, claim, rhs, tolerance, guard) or verdict)
+                   or _over_named_size(lhs, claim, rhs, tolerance, guard)
+                   or _as_distribution(lhs, claim, rhs, tolerance, guard) or verdict)
     if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
         verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
@@ -706,6 +707,35 @@ def _resolved(claim, definitions: dict, read, visible: dict):
             raise
         return (resolve(claim.lhs, shown, read.sequences),
                 resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
+
+
+_DISTRIBUTIONS = {"p", "q", "\\pi"}
+
+
+def _as_distribution(lhs, claim, rhs, tolerance, guard: float):
+    """`\\sum_k p_k (1 - p_k) = 1 - \\sum_k p_k^2` (Gini impurity): a family named p, q or π summed over
+    its index is a distribution, as probabilities and class shares are; the claim holds when it holds
+    with the family adding up to 1. Any other family's values are free, and such a claim a doubt (C009)."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide
+
+    if rhs is None:
+        return None
+    totals = []
+    for s in sorted(lhs.atoms(sp.Sum) | rhs.atoms(sp.Sum), key=str):
+        if len(s.limits) != 1:
+            continue
+        for e in sorted(s.function.atoms(sp.Indexed), key=str):
+            total = (sp.Sum(e, s.limits[0]), "=", sp.Integer(1))
+            if str(e.base.label) in _DISTRIBUTIONS and e.indices == (s.limits[0][0],) and total not in totals:
+                totals.append(total)
+    if not totals:
+        return None
+    verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, tuple(claim.conditions) + tuple(totals))
+    if verdict.holds:
+        return Verdict(True, verdict.method, "holds when the family adds up to 1, as probabilities do")
+    return None
 
 
 _COUNT = re.compile(r"^[A-Za-z](?:_\{[A-Za-z]+\})?$")
