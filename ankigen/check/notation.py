@@ -145,6 +145,11 @@ class Notation:
     def integrand_argument(self) -> bool:
         """Whether the parenthesis at peek() holds the variable of an enclosing integral or limit:
         `\\int p(x)\\,dx` applies p to x (a density), whatever the reading."""
+        return any(u.text in self.bound and not self.bound[u.text].is_integer for _, u in self._group_ahead())
+
+    def _group_ahead(self):
+        """The tokens inside the group that opens at peek(), brackets left out, each with its depth (1 at
+        the group's own level)."""
         depth, k = 0, 0
         while self.peek(k).kind != "end":
             u = self.peek(k)
@@ -153,49 +158,26 @@ class Notation:
             elif u.kind == "op" and u.text in ")]}":
                 depth -= 1
                 if depth == 0:
-                    return False
-            elif u.text in self.bound and not self.bound[u.text].is_integer:
-                return True
+                    return
+            else:
+                yield depth, u
             k += 1
-        return False
 
     def conditional_group(self) -> bool:
         """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`), or a comma
         or semicolon (`h(x_1, x_2)`, `p(x; \\theta)`), at its top level: then the name before it is
         applied, whatever the reading (a product holds neither)."""
-        depth, bars, k = 0, 0, 0
-        while self.peek(k).kind != "end":
-            u = self.peek(k)
-            if u.kind == "op" and u.text in "([{":
-                depth += 1
-            elif u.kind == "op" and u.text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif depth == 1 and (u.text == "\\mid" or (u.kind == "op" and u.text == "|")):
-                if u.text == "\\mid":
-                    return True
-                bars += 1
-            elif depth == 1 and u.kind == "op" and u.text in (",", ";"):
+        bars = 0
+        for depth, u in self._group_ahead():
+            if depth == 1 and (u.text == "\\mid" or u.kind == "op" and u.text in (",", ";")):
                 return True
-            k += 1
+            bars += depth == 1 and u.kind == "op" and u.text == "|"
         return bars % 2 == 1
 
     def _holds_relation(self) -> bool:
         """The group opening here holds a relation at its own depth: `(X \\ge a)`, not `(f(x \\ge 0))`."""
-        depth, k = 0, 0
-        while self.peek(k).kind != "end":
-            u = self.peek(k)
-            if u.kind == "op" and u.text in "([{":
-                depth += 1
-            elif u.kind == "op" and u.text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif depth == 1 and (u.kind == "op" and u.text in "<>=" or u.text in RELATIONS):
-                return True
-            k += 1
-        return False
+        return any(depth == 1 and (u.kind == "op" and u.text in "<>=" or u.text in RELATIONS)
+                   for depth, u in self._group_ahead())
 
     # -- conditionals inside an argument list ---------------------------------------------
     def given_arguments(self, name: str, open_: str) -> tuple[str, list[sp.Expr]]:
