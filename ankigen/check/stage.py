@@ -527,7 +527,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                    or _as_solved(claim, definitions, visible, read, tolerance, guard)
                    or (_as_rounded_sum(claim) if not (claim.in_check_block or claim.marked) else None)
                    or _over_named_size(lhs, claim, rhs, tolerance, guard)
-                   or _as_distribution(lhs, claim, rhs, tolerance, guard) or verdict)
+                   or _as_distribution(lhs, claim, rhs, tolerance, guard)
+                   or _over_all_steps(lhs, claim, rhs, tolerance, guard) or verdict)
     if verdict.holds is None and not matrix and not (claim.bindings or claim.lists):
         verdict = _without_assumptions(claim, definitions, visible, read, tolerance, guard) or verdict
     certain = form.kind == CERTAIN
@@ -707,6 +708,32 @@ def _resolved(claim, definitions: dict, read, visible: dict):
             raise
         return (resolve(claim.lhs, shown, read.sequences),
                 resolve(claim.rhs, shown, read.sequences) if claim.rhs is not None else None)
+
+
+def _over_all_steps(lhs, claim, rhs, tolerance, guard: float):
+    """`\\sum_t \\gamma^t = \\frac{1}{1-\\gamma}`: a sum without bounds of powers of its index runs over every
+    step t = 0, 1, 2, … (a discounted return), not over a finite set. The claim read so is decided again;
+    where that holds only under a condition the card does not state, it is undecided and says which."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide
+
+    if rhs is None:
+        return None
+    swaps = {}
+    for s in (lhs.atoms(sp.Sum) | rhs.atoms(sp.Sum)):
+        (index, low, high), = s.limits if len(s.limits) == 1 else ((None, None, None),)
+        if index is not None and low == 1 and isinstance(high, sp.Symbol) and high.name.startswith("|") \
+                and any(isinstance(p, sp.Pow) and p.exp.has(index) and not p.base.has(index)
+                        for p in s.function.atoms(sp.Pow)):
+            swaps[s] = sp.Sum(s.function, (index, 0, sp.oo))
+    if not swaps:
+        return None
+    verdict = decide(lhs.xreplace(swaps), claim.rel, rhs.xreplace(swaps), claim.set_name, tolerance, guard,
+                     claim.conditions)
+    if verdict.holds:
+        return Verdict(True, verdict.method, "holds for the sum over every step t = 0, 1, 2, …")
+    return verdict if verdict.holds is None and verdict.method == "undecided" else None
 
 
 _DISTRIBUTIONS = {"p", "q", "\\pi"}
