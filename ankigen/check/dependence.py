@@ -100,6 +100,11 @@ def _abstracted(sides: list, edges: dict, defined: set, two: bool, value_of):
         through = {v for v in vs if (s, v) not in kept and any(v in _reach(edges, u) for u in vs if u != v)}
         if any(all(_written(sides, s, v)) for v in through) and two:
             return None
+        if any(_written(sides, s, v)[k] and _written(sides, s, u)[k] and v in _reach(edges, u)
+               for v in through for u in vs if u != v for k in range(len(sides))):
+            # ∂F/∂x beside ∂F/∂y on one side, with y a function of x (implicit differentiation): partials
+            # with the other argument held, which the chain rule's reading would take as totals
+            return None
         direct[s] = sorted(vs - through, key=str)
     values = {(s, v): sp.Symbol(rf"\frac{{\partial {s.name}}}{{\partial {v.name}}}", real=True)
               for s in direct if s not in given for v in direct[s]}
