@@ -783,13 +783,59 @@ def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
         if not (size.name.startswith("|") and size.name.endswith("|")):
             continue
         own, other = (lhs, rhs) if size in lhs.free_symbols else (rhs, lhs)
-        letters = [s for s in sorted(lhs.free_symbols | rhs.free_symbols, key=str)
-                   if isinstance(s, sp.Symbol) and s.is_positive and _COUNT.match(s.name)]
+        letters = _count_letters(lhs, rhs)
         for name in sorted(letters, key=lambda s: (s in own.free_symbols, str(s)))[:4]:
             verdict = decide(lhs.xreplace({size: name}), claim.rel, rhs.xreplace({size: name}), claim.set_name,
                              tolerance, guard, claim.conditions)
             if verdict.holds:
                 return Verdict(True, verdict.method, f"holds with {name} terms in the sum or product without bounds")
+    return _over_named_sizes(lhs, claim, rhs, tolerance, guard)
+
+
+def _count_letters(lhs, rhs) -> list:
+    """The Latin letters a claim writes that may count terms: not a family's name (the a of a_u)."""
+    import sympy as sp
+
+    families = {b.label for side in (lhs, rhs) for b in side.atoms(sp.IndexedBase)}
+    return [s for s in sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+            if isinstance(s, sp.Symbol) and s.is_positive and _COUNT.match(s.name) and s not in families]
+
+
+def _over_named_sizes(lhs, claim, rhs, tolerance, guard: float):
+    """Two indices without bounds run over sets the claim may size apart: `\\prod_{i,j} \\alpha_i \\beta_j =
+    (\\prod_i \\alpha_i)^n (\\prod_j \\beta_j)^m` for i up to m and j up to n, where the reader gave both one
+    unknown size. Each index its own size, tried with each pair of the claim's Latin letters."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide
+
+    def unsized(limit) -> bool:
+        return limit[1] == 1 and isinstance(limit[2], sp.Symbol) and limit[2].name.startswith("|")
+
+    def own_size(node):
+        return node.func(node.function, *[(i, low, sp.Symbol(f"|{i}|", integer=True, positive=True))
+                                          if unsized((i, low, high)) else (i, low, high)
+                                          for i, low, high in node.limits])
+
+    def bound_less(node) -> bool:
+        return isinstance(node, (sp.Sum, sp.Product)) and any(unsized(limit) for limit in node.limits)
+
+    split = [side.replace(bound_less, own_size) for side in (lhs, rhs)]
+    sizes = sorted({s for side in split for s in side.free_symbols if s.name.startswith("|")} -
+                   (lhs.free_symbols | rhs.free_symbols), key=str)
+    if len(sizes) != 2:
+        return None
+    letters = _count_letters(lhs, rhs)[:3]
+    for a in letters:
+        for b in letters:
+            if a == b:
+                continue
+            swaps = dict(zip(sizes, (a, b)))
+            verdict = decide(split[0].xreplace(swaps), claim.rel, split[1].xreplace(swaps), claim.set_name,
+                             tolerance, guard, claim.conditions)
+            if verdict.holds:
+                return Verdict(True, verdict.method, f"holds with {a} and {b} terms in the sums or products without "
+                                                     "bounds")
     return None
 
 
