@@ -153,6 +153,20 @@ def _has_values(expr) -> bool:
     return False
 
 
+def _by_parts(written: list, defined: set[str]) -> bool:
+    """`\\int u \\ dv = uv - \\int v \\ du`: an integral without bounds by a name the card does not
+    define, of names it does not define either, none of them the variable itself. Read as letters, u
+    would be a constant; the notes mean it as a function of v."""
+    for side in written:
+        for node in side.atoms(sp.Integral):
+            (var, *bounds), = node.limits if len(node.limits) == 1 else ((None,),)
+            names = {str(s) for s in node.function.free_symbols}
+            if var is not None and not bounds and str(var) not in defined and names \
+                    and var not in node.function.free_symbols and not names & defined:
+                return True
+    return False
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
     names what the card (and the cards it uses) defines, and `families` the indexed families it gives
@@ -175,6 +189,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a property of a function the card does not define")
     if claim.substituted and rhs is not None and symbols_of(claim.lhs) ^ symbols_of(claim.rhs):
         return Form(STATEMENT, EXAMPLE)  # "substituting x_k and d_k": the values are in the prose
+    if _by_parts(written, defined):
+        return Form(STATEMENT, "an integral of a name the card does not define by another (\\int u\\,dv): "
+                               "u is a function of v, which the formula does not give")
     if _normalisation(claim.lhs, claim.rhs):
         return Form(STATEMENT, "an integral without bounds set equal to a value: over a domain the card does not give")
     if _stationary(claim, lhs, rhs):
