@@ -723,7 +723,7 @@ def _over_all_steps(lhs, claim, rhs, tolerance, guard: float):
     swaps = {}
     for s in (lhs.atoms(sp.Sum) | rhs.atoms(sp.Sum)):
         (index, low, high), = s.limits if len(s.limits) == 1 else ((None, None, None),)
-        if index is not None and low == 1 and isinstance(high, sp.Symbol) and high.name.startswith("|") \
+        if index is not None and low == 1 and _unknown_size(high) \
                 and any(isinstance(p, sp.Pow) and p.exp.has(index) and not p.base.has(index)
                         for p in s.function.atoms(sp.Pow)):
             swaps[s] = sp.Sum(s.function, (index, 0, sp.oo))
@@ -779,17 +779,20 @@ def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
 
     if rhs is None:
         return None
-    for size in sorted(lhs.free_symbols | rhs.free_symbols, key=str):
-        if not (size.name.startswith("|") and size.name.endswith("|")):
-            continue
-        own, other = (lhs, rhs) if size in lhs.free_symbols else (rhs, lhs)
-        letters = _count_letters(lhs, rhs)
+    letters = _count_letters(lhs, rhs)
+    for size in sorted(filter(_unknown_size, lhs.free_symbols | rhs.free_symbols), key=str):
+        own = lhs if size in lhs.free_symbols else rhs
         for name in sorted(letters, key=lambda s: (s in own.free_symbols, str(s)))[:4]:
             verdict = decide(lhs.xreplace({size: name}), claim.rel, rhs.xreplace({size: name}), claim.set_name,
                              tolerance, guard, claim.conditions)
             if verdict.holds:
                 return Verdict(True, verdict.method, f"holds with {name} terms in the sum or product without bounds")
     return _over_named_sizes(lhs, claim, rhs, tolerance, guard)
+
+
+def _unknown_size(s) -> bool:
+    """The number of terms the reader gives a sum without bounds: |·|, or |S| for a set S."""
+    return getattr(s, "name", "").startswith("|") and s.name.endswith("|")
 
 
 def _count_letters(lhs, rhs) -> list:
@@ -810,7 +813,7 @@ def _over_named_sizes(lhs, claim, rhs, tolerance, guard: float):
     from ankigen.check.decide import decide
 
     def unsized(limit) -> bool:
-        return limit[1] == 1 and isinstance(limit[2], sp.Symbol) and limit[2].name.startswith("|")
+        return limit[1] == 1 and _unknown_size(limit[2])
 
     def own_size(node):
         return node.func(node.function, *[(i, low, sp.Symbol(f"|{i}|", integer=True, positive=True))
@@ -821,7 +824,7 @@ def _over_named_sizes(lhs, claim, rhs, tolerance, guard: float):
         return isinstance(node, (sp.Sum, sp.Product)) and any(unsized(limit) for limit in node.limits)
 
     split = [side.replace(bound_less, own_size) for side in (lhs, rhs)]
-    sizes = sorted({s for side in split for s in side.free_symbols if s.name.startswith("|")} -
+    sizes = sorted({s for side in split for s in side.free_symbols if _unknown_size(s)} -
                    (lhs.free_symbols | rhs.free_symbols), key=str)
     if len(sizes) != 2:
         return None
