@@ -34,7 +34,7 @@ from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, transposed
-from ankigen.check.vocabulary import RELATIONS, SIGNED, FunctionDef, Scope, symbol
+from ankigen.check.vocabulary import COMPLEX, RELATIONS, SIGNED, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
 
@@ -46,6 +46,27 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
         for m in re.finditer(r"(?:^|[\s&,;{]|\\\\)([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?=", masked(f.latex)):  # `\\ e &= \cos(c)`
             found.add(m.group(1))
     return frozenset(found)
+
+
+# 3 + 4i, 2 - i, (1+3)i, i^2 = -1: complex numbers written as a school writes them
+_COMPLEX = re.compile(r"(?:\d\s*[+-]\s*\d*|\d|\))\s*i(?![A-Za-z_^{])|(?<![A-Za-z\\_])i\s*\^\s*\{?\s*2\s*\}?\s*=\s*-\s*1(?!\d)")
+# i as an index or a counter: x_i, a_{ij}, \sum_{i=1}, i = 1, \dots, n
+_INDEX_I = re.compile(r"_\s*(?:i|\{[^{}]*(?<![A-Za-z\\])i(?![A-Za-z]))|(?:^|[,{(&;]|\\\\)\s*i\s*(?:=|\\in\b|\\le|<|\\ne)")
+
+
+# `z_1 = 2 + i`, `w &= 3 - 4i`: a name and the value it is given, up to the next relation or separator
+_GIVEN = re.compile(r"(?:^|[\s,;&{]|\\\\)([A-Za-z])(?:_\s*\{?\s*(\w+)\s*\}?)?\s*&?\s*=\s*([^=,;&]*)")
+
+
+def imaginary_of(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> frozenset[str] | None:
+    """Whether the card writes complex numbers (`z = 3 + 4i`) and never uses i as an index or a counter:
+    then a bare i is the imaginary unit, as it is inside e^{…} on any card. The names given a complex
+    value, or None for a card without complex numbers."""
+    texts = [masked(f.latex) for f in (*formulas, *inline)]
+    if not any(_COMPLEX.search(t) for t in texts) or any(_INDEX_I.search(t) for t in texts):
+        return None
+    return frozenset(letter + (f"_{{{sub}}}" if sub else "") for t in texts
+                     for letter, sub, value in _GIVEN.findall(t) if _COMPLEX.search(value) and letter != "i")
 
 
 _STEP_ROW = re.compile(r"(?:^|\\\\|&)\s*(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)\s*&?\s*=([^=]*)")
@@ -81,6 +102,7 @@ class _Card:
     references: dict
     variables: frozenset[str]
     imported: set = field(default_factory=set)  # names defined on cards this one uses
+    imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
     out: CardReading = field(default_factory=CardReading)
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
@@ -122,7 +144,7 @@ class _Card:
         return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
-                     star=self.star, labelled=self.labelled)
+                     star=self.star, labelled=self.labelled, imaginary=self.imaginary)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -164,6 +186,16 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
+    complex_names = imaginary_of(formulas, inline)
+    state.imaginary = complex_names is not None
+    complex_token = COMPLEX.set(complex_names or frozenset())
+    try:
+        return _read_all(state, formulas, check_lines, inline, display)
+    finally:
+        COMPLEX.reset(complex_token)
+
+
+def _read_all(state: _Card, formulas, check_lines, inline, display: bool) -> CardReading:
     state.matrices = _declared(state, formulas, inline)
     state.out.declared = _sized({k: v for part in state.matrices.values() for k, v in part.items()})
     state.out.declared_in = {section: _sized(part) for section, part in state.matrices.items()}
@@ -1022,7 +1054,7 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         # the worked example that follows, as `$\\lambda = 0.000116$` would
         state.out.examples.append(Definition(solved[0], solved[1], span, text, formula.section))
         return
-    if isinstance(lhs, sp.Symbol) and rhs.is_number and rhs.is_real and len(steps) == 1:
+    if isinstance(lhs, sp.Symbol) and rhs.is_number and (rhs.is_real or state.imaginary) and len(steps) == 1:
         if prose.result(formula) and _worked(state, lhs, steps, formula):
             # "with $W = 224$, …, we get $O = 112$" for a defined O: its value for that example, claimed
             claim = make_claim(steps[0], formula.latex, formula.span, formula.latex, False, key + (0,),

@@ -35,9 +35,9 @@ def binding_hint(name, free: set) -> str:
 
 
 def ambiguity_hint(met) -> str:
-    from ankigen.check.reading import DESCRIBE, KINDS
+    from ankigen.check.reading import DESCRIBE, INVERTED, KINDS
 
-    return "; ".join(DESCRIBE[k][2] for k in KINDS if k in met and DESCRIBE[k][2])
+    return "; ".join(DESCRIBE[k][2] for k in KINDS if (k in met or k + INVERTED in met) and DESCRIBE[k][2])
 
 
 def failure_hint(claim, lhs, rhs) -> str | None:

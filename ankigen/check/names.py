@@ -9,7 +9,7 @@ import sympy as sp
 from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
-from ankigen.check.vocabulary import (DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
+from ankigen.check.vocabulary import (COMPLEX, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
                                       no_tuple, symbol, unsupported)
 
 
@@ -172,7 +172,7 @@ class Names:
                 self.i += len(run)
                 return self.apply_known(word, run[0])
             usual_word = len(run) >= 3 or word.isupper()
-            if usual_word != self.flipped("words"):
+            if usual_word != self.flipped("words", usual_word):
                 self.i += len(run)
                 return self.word_value(f"\\mathrm{{{word}}}", t)
             value = sp.Integer(1)
@@ -256,10 +256,10 @@ class Names:
             usual_constant = "e" not in self.scope.variables
             if usual_constant and self.at("^"):
                 return sp.E  # e^{…} is the exponential, whatever else e may be on the card
-            return sp.E if usual_constant != self.flipped("e") else symbol("e")
+            return sp.E if usual_constant != self.flipped("e", usual_constant) else symbol("e")
         if name == "i":
-            usual_unit = self.in_e_power and "i" not in self.scope.variables
-            return sp.I if usual_unit != self.flipped("i") else symbol("i")
+            usual_unit = (self.in_e_power or self.scope.imaginary) and "i" not in self.scope.variables
+            return sp.I if usual_unit != self.flipped("i", usual_unit) else symbol("i")
         return symbol(name)
 
     def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:
@@ -287,7 +287,7 @@ class Names:
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
                 base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number or at_index
                 or name.endswith("'") or name.endswith("\\prime}"))
-            if usual_apply == self.flipped("apply"):
+            if usual_apply == self.flipped("apply", usual_apply):
                 return value
         name, args = self.given_arguments(name, nxt.text if bracket else "(")
         return sp.Function(name)(*args)
@@ -472,6 +472,11 @@ class Names:
             growth = self.order_of_growth(f"{t.text}{{{inner[0].text}}}", 0, ("(", "\\left", "\\!"))
             if growth is not None:
                 return growth
+        if t.text in ("\\bar", "\\overline") and self.scope.imaginary:
+            # z̄ of a complex z on a card that writes complex numbers: the conjugate
+            plain = self.conjugated(inner)
+            if plain is not None:
+                return sp.conjugate(plain)
         if len(inner) == 1 and (inner[0].kind == "letter" or inner[0].text[1:] in GREEK):
             name = f"{t.text}{{{inner[0].text}}}"
             try:
@@ -490,6 +495,23 @@ class Names:
             return self.matrix_named(f"{t.text}{{{value.name}}}", t)
         full = self.decorated(f"{t.text}{{{value.name}}}")
         return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
+
+    def conjugated(self, inner: list) -> sp.Expr | None:
+        """The complex name (z, z_1) or number (2 + 3i) under a bar, or None."""
+        if not inner:
+            return None
+        sub = type(self)(inner, self.scope, inner[-1].end)
+        sub.bound = self.bound
+        try:
+            value = sub.expression()
+        except MathError:
+            return None
+        if not sub.done():
+            return None
+        names = COMPLEX.get()
+        if any(s.name in names for s in value.free_symbols) or (value.is_number and not value.is_real):
+            return value
+        return None
 
     def word_command(self, t: Tok) -> sp.Expr:
         """\\mathrm{FLOPs}, \\operatorname{floor}(x): a name, or a function when one is called;

@@ -17,6 +17,7 @@ from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import BOLD, Vectors
 from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
+from ankigen.check.reading import INVERTED
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
                                       SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
@@ -82,8 +83,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
     def done(self) -> bool:
         return self.i >= len(self.toks)
 
-    def flipped(self, kind: str) -> bool:
-        self.scope.met.add(kind)
+    def flipped(self, kind: str, usual: bool = True) -> bool:
+        """Whether this occurrence of `kind` is read against its usual meaning. `usual` says which of the
+        kind's two meanings is usual here (the first, as DESCRIBE lists them, or the second): a letter
+        before a parenthesis usually multiplies unless it is f or g, i is usually a variable unless the
+        card writes complex numbers. The reading's description follows what was usual."""
+        self.scope.met.add(kind if usual else kind + INVERTED)
         return self.scope.reading.flipped(kind)
 
     # -- grammar -------------------------------------------------------------------------

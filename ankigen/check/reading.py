@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
+# Marks a kind met where its second meaning was the usual one (`met` holds "i" or "i~").
+INVERTED = "~"
+
 KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "log2", "log10")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
@@ -47,9 +50,12 @@ class Reading:
         """What this reading means for the kinds a formula contains, in words."""
         parts = []
         for kind in KINDS:
-            if kind in met:
-                usual, other, _ = DESCRIBE[kind]
-                parts.append(other if kind in self.flips else usual)
+            if kind in met or kind + INVERTED in met:
+                first, second, _ = DESCRIBE[kind]
+                # a flip reads the other meaning than the usual one, and the usual one was the second
+                # where only occurrences of that orientation were met (i outside a complex card)
+                first_taken = (kind in self.flips) == (kind not in met)
+                parts.append(first if first_taken else second)
         return "; ".join(parts)
 
 
@@ -58,6 +64,6 @@ USUAL = Reading()
 
 def alternatives(met: frozenset[str], limit: int = 5) -> list[Reading]:
     """Every other reading of the kinds met, fewest flips first (at most 2**limit - 1 of them)."""
-    kinds = [k for k in KINDS if k in met][:limit]
+    kinds = [k for k in KINDS if k in met or k + INVERTED in met][:limit]
     return [Reading(frozenset(c)) for n in range(1, len(kinds) + 1) for c in combinations(kinds, n)
             if not {"log2", "log10"} <= set(c)]  # one base at a time

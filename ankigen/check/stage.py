@@ -21,6 +21,7 @@ from typing import Any, Callable
 from ankigen.check.prose import context
 from ankigen.check.cache import CACHE_FORMAT, CardOutcome, ClaimCache, FormulaRow
 from ankigen.check.workers import in_workers, usable
+from ankigen.check.reading import INVERTED
 from ankigen.check.lines import find_uses
 from ankigen.check.messages import (ambiguity_hint, binding_hint, circular_message, doubt_hint, failure_hint,
                                     failure_notes, quiet, reporter, undecided_reporter)
@@ -355,7 +356,7 @@ def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, al
         by_key = {c.key: c for c in read.claims}
         for key in failing - set(found):
             claim = by_key.get(key)
-            described = reading.describe(met & reading.flips)
+            described = reading.describe(frozenset(k for k in met if k.removesuffix(INVERTED) in reading.flips))
             if claim is None:
                 found[key] = (described, None)
                 continue
@@ -599,10 +600,12 @@ def _with_examples(claim, lhs, rhs, read):
     example gives its names new values."""
     import sympy as sp
 
-    if rhs is None or not read.examples:
+    if rhs is None:
         return None
     sides = (lhs, rhs)
-    if any(side.atoms(sp.Indexed, sp.core.function.AppliedUndef) for side in sides):
+    if all(side.is_number for side in sides):  # the values were given as definitions (`for $z_1 = 2 + i$`)
+        return sides
+    if not read.examples or any(side.atoms(sp.Indexed, sp.core.function.AppliedUndef) for side in sides):
         return None
     free = lhs.free_symbols | rhs.free_symbols
     if not free:

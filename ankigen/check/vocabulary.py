@@ -75,6 +75,7 @@ class Scope:
     consumed: set[sp.Symbol] = field(default_factory=set)  # bindings a reference used up
     reading: Reading = USUAL
     variables: frozenset[str] = frozenset()  # `e` or `i` defined on the card: variables, usually
+    imaginary: bool = False  # the card writes complex numbers (3 + 4i): i is the imaginary unit, usually
     met: set[str] = field(default_factory=set)  # the ambiguity kinds the text contained
     called: set[str] = field(default_factory=set)  # card functions the text applied
     applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
@@ -90,8 +91,15 @@ class Scope:
 SIGNED: ContextVar[frozenset[str]] = ContextVar("signed", default=frozenset())
 
 
+# The names a card that writes complex numbers gives a complex value (`z_1 = 2 + i`): complex symbols,
+# so that |z| and \bar{z} wait for z's value instead of being folded as for a positive z.
+COMPLEX: ContextVar[frozenset[str]] = ContextVar("complex", default=frozenset())
+
+
 def symbol(name: str) -> sp.Symbol:
     """Free symbols are positive reals, as the source format says, unless a condition says otherwise."""
+    if name in COMPLEX.get():
+        return sp.Symbol(name)
     if name in SIGNED.get():
         return sp.Symbol(name, real=True)
     return sp.Symbol(name, positive=True)
