@@ -513,7 +513,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             after_definition = not inverse
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula,
-                                          derivation and not _worked(state, target, steps, formula), first.rhs_text)
+                                          derivation and not _worked(state, target, steps, formula), first.rhs_text) \
+                or _row_case(shown, first.end)
             revalued = not after_definition and _literal_again(state, target, first.rhs_text, section, first.rhs)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
             # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
@@ -677,6 +678,16 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
         return False
     known = symbols_of(old) | _function_names(old)
     return bool(new - known) or (new < known and bool(depends_on(old, known - new, known)))
+
+
+# `d = D n & \text{for } n \in [0, 1]`: the row says for which values it holds, one case of several
+_ROW_CASE = re.compile(r"^[^\\]*?(?:\\[,;:!]|\\q?quad|~|&|\s)*\\(?:text|mathrm|textrm)\s*\{\s*(?:for|if|when|whenever|当|若|如果)(?![A-Za-z])")
+
+
+def _row_case(shown: str, end: int) -> bool:
+    """Whether the row of a definition that ends at `end` goes on with the values it is meant for."""
+    rest = shown[end:]
+    return bool(_ROW_CASE.match(rest.split("\\\\", 1)[0]))
 
 
 _TRANSPOSED = re.compile(r"\^\s*(?:\{\s*)?(?:\\mathrm\{T\}|\\mathsf\{T\}|\\top|T)\s*\}?\s*$")

@@ -210,6 +210,7 @@ class Commands:
         self.enter(t)
         try:
             body = self.term()
+            body = self._terms_of_index(body, set(indices))
         finally:
             self.leave()
             for name, value in saved.items():
@@ -228,6 +229,25 @@ class Commands:
                 keep = 1 - sp.KroneckerDelta(index, excluded)
                 term = body * keep if cls is sp.Sum else body ** keep
             body = cls(term, (index, first, last))
+        return body
+
+    def _terms_of_index(self, body: sp.Expr, indices: set) -> sp.Expr:
+        """`\\prod_{i=0}^{k-1} n - i`, `\\sum_i a_i + b_i`: the terms after the first that use the index
+        are the operator's too (outside it the index means nothing); the first term without it ends it,
+        or, in the other reading, the operator runs over every term after it (`\\sum_{i=1}^n 2i - 1`)."""
+        while self.peek().text in ("+", "-") and self.peek().kind == "op":
+            start = self.i
+            sign = self.next().text
+            try:
+                right = self.term()
+            except MathError:
+                self.i = start
+                break
+            if is_matrix(right) or is_matrix(body) or (
+                    not right.free_symbols & indices and not self.flipped("span")):
+                self.i = start
+                break
+            body = body + right if sign == "+" else body - right
         return body
 
     def _index(self, group: list[Tok], t: Tok):

@@ -14,7 +14,7 @@ from itertools import combinations
 # Marks a kind met where its second meaning was the usual one (`met` holds "i" or "i~").
 INVERTED = "~"
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "log2", "log10")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -31,6 +31,9 @@ DESCRIBE = {
     "reach": ("a function's argument without brackets runs over the factors after it (\\log x y is \\log(xy))",
               "a function's argument without brackets is its first factor (\\log x y is y \\log x)",
               "write \\log(x y), or y \\log x"),
+    "span": ("a sum's terms end at the first term without its index (\\sum_i 2i - 1 is (\\sum_i 2i) - 1)",
+             "a sum runs over every term after it (\\sum_i 2i - 1 is \\sum_i (2i - 1))",
+             "write \\sum_i (2i - 1) with brackets, or -1 + \\sum_i 2i"),
     # Computer science reads a bare \log to base 2 (log 4 = 2 bits), school mathematics often to base 10.
     "log2": ("\\log without a base is the natural logarithm", "\\log without a base is to base 2",
              "write \\ln for the natural logarithm, or \\log_2 or \\log_{10}"),

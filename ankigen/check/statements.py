@@ -44,6 +44,10 @@ _HYPOTHESIS = re.compile(r"^H_?\{?[0-9aA]\}?$")
 # `\text{Rank of } C = 2`: words ending in a preposition make what follows their object (the rank of
 # C is 2), not a statement about C.
 _OF = re.compile(r"(?:\b(?:of|for|in|on|at|from|with|by|over|per)|的|对于|关于)\s*$", re.I)
+# `x \text{ such that } |A| = 5x`, `\min f(x) \text{ s.t. } g(x) = 0`: what follows is an equation to
+# solve or a constraint, whatever the values make of it
+_SPACING = re.compile(r"\\(?:q?quad|[,;:!> ])$|~$")
+_SUCH_THAT = re.compile(r"(?:such\s+that|s\.\s*t\.|subject\s+to|satisf(?:y|ies|ying)|使得|满足)\s*[:：]?\s*$", re.I)
 
 
 def marker(latex: str) -> str:
@@ -149,9 +153,11 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
         before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
         after = _separator(toks, part[-1], parts[k + 1][0] if k + 1 < len(parts) and parts[k + 1] else None)
         label = "".join(t.text for t in parts[k - 1]) if k else ""
-        words = [t for t in toks if t.end <= part[0].start and t.kind == "sep"]
-        phrase = bool(words) and words[-1].end == max((t.end for t in toks if t.end <= part[0].start), default=-1) \
-            and bool(_OF.search(words[-1].text))
+        # the words just before the part, over spacing (`\quad \text{s.t.} \quad`)
+        ahead = [t for t in toks if t.end <= part[0].start and not (t.kind == "sep" and _SPACING.match(t.text))]
+        words = [t for t in ahead if t.kind == "sep"]
+        phrase = bool(words) and words[-1].end == max((t.end for t in ahead), default=-1) \
+            and bool(_OF.search(words[-1].text) or _SUCH_THAT.search(words[-1].text))
         # `1 < j < \infty \Rightarrow \text{truncated}`: an implication whose other side is words
         implied = _adjacent(toks, part[0], -1) in _IMPLICATIONS or _adjacent(toks, part[-1], 1) in _IMPLICATIONS
         if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \
