@@ -43,7 +43,10 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
     a value (`\\pi = [\\ldots]`, a stationary distribution)."""
     found = set()
     for f in formulas:
-        for m in re.finditer(r"(?:^|[\s&,;{]|\\\\)([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?=", masked(f.latex)):  # `\\ e &= \cos(c)`
+        # at the start of a row or after a separator: `\\ e &= \cos(c)`, `\text{where } e = y - \hat{y}`
+        # (not `\frac{-2}{25} i = …`, a term ending in i)
+        for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?=",
+                             masked(f.latex)):
             found.add(m.group(1))
     return frozenset(found)
 

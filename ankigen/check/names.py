@@ -297,8 +297,9 @@ class Names:
         toks = fam.toks
         if len(toks) > 1 and all(u.kind == "letter" or (u.kind == "num" and len(u.text) == 1)
                                  or (u.kind == "cmd" and u.text[1:] in GREEK) for u in toks) and all(
-                adjacent(a, b) or a.kind == "cmd" for a, b in zip(toks, toks[1:])):
-            # A_{ik}, w_{ij}: one index a letter, as matrices are written
+                adjacent(a, b) or a.kind == "cmd" for a, b in zip(toks, toks[1:])) and not (
+                len(toks) == 2 and toks[0].kind == "num" and self._single_indexed(fam.name)):
+            # A_{ik}, w_{ij}: one index a letter, as matrices are written (x_{2n} beside x_n: every other one)
             return family(fam.name)[tuple(self.bound.get(u.text) or (sp.Integer(u.text) if u.kind == "num" else
                                                                    sp.Symbol(u.text, integer=True)) for u in toks)]
         sub = type(self)(toks, self.scope, toks[-1].end)
@@ -311,6 +312,28 @@ class Names:
             u = sub.peek()
             raise MathError(f"cannot read the index '{u.text}'", u.start, u.end - u.start, construct="index")
         return family(fam.name)[tuple(indices)]
+
+    def _single_indexed(self, name: str) -> bool:
+        """Whether the formula also writes the family with one letter for its index (`x_n`, `x_{n}`)
+        and never with two (`a_{ij}`): then `x_{2n}` is the element at 2n."""
+        single = False
+        for k, u in enumerate(self.toks[:-2]):
+            if u.text != name or self.toks[k + 1].text != "_":
+                continue
+            after = self.toks[k + 2]
+            if after.kind == "letter":
+                single = True
+            elif after.text == "{":
+                inner = []
+                for v in self.toks[k + 3:]:
+                    if v.text == "}":
+                        break
+                    inner.append(v)
+                if len(inner) == 1 and inner[0].kind == "letter":
+                    single = True
+                elif len(inner) >= 2 and all(v.kind == "letter" for v in inner):
+                    return False
+        return single
 
     def word_value(self, name: str, t: Tok) -> sp.Expr:
         """A multi-letter name: a known function, a card function, or one symbol."""
