@@ -72,6 +72,25 @@ def imaginary_of(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> 
                      for letter, sub, value in _GIVEN.findall(t) if _COMPLEX.search(value) and letter != "i")
 
 
+# dW = …, dz_2 := …, du' = 1, … =: dz_2: a name made of d and a letter, given a value
+_NAMED_DIFFERENTIAL = re.compile(r"(?:(?:^|[,;&{(]|\\\\|\\q?quad|\\[ ,;])\s*d([A-Za-z])(?:_\s*(?:\{[^{}]*\}|\w))?'*\s*:?=(?!:)"
+                                 r"|=:\s*d([A-Za-z]))")
+# d itself a value: d = 512, d^2, d_k, \sqrt{d}
+_D_ALONE = re.compile(r"(?<![A-Za-z\\])d\s*(?:\^|_|=(?!:)|\})")
+# d as the operator itself: \frac{d}{dx}, \mathrm{d}x
+_D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}")
+
+
+def differentials_of(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> frozenset[str]:
+    """The letters X whose dX the card names (`dW = X^T dZ`, `\\ldots =: dz_2`, `du' = 1`): there dX is
+    one name, a differential or a gradient in backprop's shorthand, never d times X. Not on a card
+    where d is a value of its own (`d = 512`, `d^2`)."""
+    texts = [masked(f.latex) for f in (*formulas, *inline)]
+    if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
+        return frozenset()
+    return frozenset(a or b for t in texts for a, b in _NAMED_DIFFERENTIAL.findall(t))
+
+
 _STEP_ROW = re.compile(r"(?:^|\\\\|&)\s*(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)\s*&?\s*=([^=]*)")
 _COUNTER = re.compile(r"\d|[a-z]|[a-z]\s*[+-]\s*\d")  # what counts steps: 0, t, k+1, n-1
 _SUPERSCRIPTED = re.compile(r"(\\?[A-Za-z]+)\s*\^\s*(\{[^{}]*\}|\w)")
@@ -106,6 +125,7 @@ class _Card:
     variables: frozenset[str]
     imported: set = field(default_factory=set)  # names defined on cards this one uses
     imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
+    differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
     out: CardReading = field(default_factory=CardReading)
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
@@ -147,7 +167,8 @@ class _Card:
         return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
-                     star=self.star, labelled=self.labelled, imaginary=self.imaginary)
+                     star=self.star, labelled=self.labelled, imaginary=self.imaginary,
+                     differentials=self.differentials)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -189,6 +210,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
+    state.differentials = differentials_of(formulas, inline)
     complex_names = imaginary_of(formulas, inline)
     state.imaginary = complex_names is not None
     complex_token = COMPLEX.set(complex_names or frozenset())
@@ -562,6 +584,12 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             given |= gone
         substituted = said or bool(gone and gone <= given)
         if step.rel == ":=":
+            continue
+        if step.rel == "=:":
+            if isinstance(step.rhs, (sp.Symbol, sp.Indexed)) and step.lhs is not None:
+                state.out.definitions.append(Definition(step.rhs, step.lhs, offset_span(
+                    formula.span, formula.latex, step.start, step.end - step.start),
+                    " ".join(shown[step.start:step.end].split()), section))
             continue
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
                            marked=marked, single=single, chain=derivation and not after_definition,

@@ -95,6 +95,8 @@ def parse_chain(toks: list[Tok], scope: Scope, text: str, display_set: bool = Fa
         if rel == ":=":
             if p.at("="):
                 p.next()
+        if rel == "=:":
+            p.next()
         rhs_start = p.peek().start
         if rel != "in":
             try:
@@ -236,6 +238,8 @@ def is_target(toks: list[Tok], step: Step) -> bool:
         return False
     if not isinstance(step.lhs, (sp.Symbol, sp.Indexed)):
         return False
+    if len(head) > 1 and head[0].text == "d" and str(step.lhs).startswith(f"\\mathrm{{d{head[1].text}}}"):
+        return True  # dW, dz_2: a name the card's scope made of d and a letter (differentials_of)
     p = Parser(head)
     try:
         node = p.atom()

@@ -171,7 +171,9 @@ class Names:
             if word in KNOWN_FUNCTIONS and self.peek(len(run)).text != "_":
                 self.i += len(run)
                 return self.apply_known(word, run[0])
-            usual_word = len(run) >= 3 or word.isupper()
+            # dW, dz_2 on a card that names them (backprop's shorthand, du' = 1): one name, not d times W
+            usual_word = len(run) >= 3 or word.isupper() or (
+                len(run) == 2 and run[0].text == "d" and run[1].text in self.scope.differentials)
             if usual_word != self.flipped("words", usual_word):
                 self.i += len(run)
                 return self.word_value(f"\\mathrm{{{word}}}", t)

@@ -96,6 +96,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         t = self.peek()
         if t.kind == "op" and t.text == ":" and self.peek(1).text == "=":
             return ":="
+        if t.kind == "op" and t.text == "=" and self.peek(1).text == ":" and self.peek(1).start == t.end:
+            return "=:"  # `\ldots =: dz_2`: the name on the right is given the value on the left
         if t.kind in ("op", "cmd") and t.text in RELATIONS:
             return RELATIONS[t.text]
         return None

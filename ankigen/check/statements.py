@@ -249,9 +249,10 @@ def _columns(row: str, base: int, eqnarray: bool) -> list[tuple[str, int]]:
 
 
 def _before_equals(toks: list[Tok], t: Tok) -> bool:
-    """`:=` is a relation; any other top-level colon (`\\text{LayerNorm}: y = …`) ends a label."""
+    """`:=` and `=:` are relations; any other top-level colon (`\\text{LayerNorm}: y = …`) ends a label."""
     k = toks.index(t)
-    return k + 1 < len(toks) and toks[k + 1].text == "="
+    return (k + 1 < len(toks) and toks[k + 1].text == "=") or (k > 0 and toks[k - 1].text == "="
+                                                              and toks[k - 1].end == t.start)
 
 
 def _product_dot(toks: list[Tok], k: int) -> bool:

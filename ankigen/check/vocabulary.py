@@ -76,6 +76,7 @@ class Scope:
     reading: Reading = USUAL
     variables: frozenset[str] = frozenset()  # `e` or `i` defined on the card: variables, usually
     imaginary: bool = False  # the card writes complex numbers (3 + 4i): i is the imaginary unit, usually
+    differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (dW = …, =: dz_2)
     met: set[str] = field(default_factory=set)  # the ambiguity kinds the text contained
     called: set[str] = field(default_factory=set)  # card functions the text applied
     applied: frozenset[str] = frozenset()  # names the formula applies to several arguments: functions
