@@ -586,10 +586,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         if step.rel == ":=":
             continue
         if step.rel == "=:":
-            if isinstance(step.rhs, (sp.Symbol, sp.Indexed)) and step.lhs is not None:
-                state.out.definitions.append(Definition(step.rhs, step.lhs, offset_span(
-                    formula.span, formula.latex, step.start, step.end - step.start),
-                    " ".join(shown[step.start:step.end].split()), section))
+            _named_from_right(state, step, formula, shown)
             continue
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
                            marked=marked, single=single, chain=derivation and not after_definition,
@@ -1059,6 +1056,11 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         steps, relations = _after_update(steps), relations[1:]
         if not _closed(steps):
             return  # `$w \leftarrow w - \eta g$`: an update, which claims nothing
+    for step in steps:
+        if step.rel == "=:":
+            _named_from_right(state, step, formula, formula.latex)
+    steps = [step for step in steps if step.rel != "=:"]
+    relations = relations[:len(steps)]  # what `=:` ends the chain with is a name, not a relation
     if not steps:
         return
     lhs, rhs = steps[0].lhs, steps[0].rhs
@@ -1122,6 +1124,14 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
             state.drop_function(str(target))
             state.out.definitions.append(Definition(target, value, span, text, formula.section))
             break
+
+
+def _named_from_right(state: _Card, step, formula: Formula, shown: str) -> None:
+    """`… =: dz_2`: the name on the right is given the value on the left, from here on."""
+    if isinstance(step.rhs, (sp.Symbol, sp.Indexed)) and step.lhs is not None:
+        state.out.definitions.append(Definition(step.rhs, step.lhs, offset_span(
+            formula.span, formula.latex, step.start, step.end - step.start),
+            " ".join(shown[step.start:step.end].split()), formula.section))
 
 
 def _after_update(steps) -> list:
