@@ -518,7 +518,10 @@ class Names:
             raise unsupported(t, t.text + " of an expression")
         if value.is_commutative is False:
             return self.matrix_named(f"{t.text}{{{value.name}}}", t)
-        full = self.decorated(f"{t.text}{{{value.name}}}")
+        try:
+            full = self.decorated(f"{t.text}{{{value.name}}}")
+        except _FamilyIndex as fam:  # \widehat{\mathrm{MMD}}_{b} inside \sum_b: an element of a family
+            return self.family_element(fam)
         return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
 
     def conjugated(self, inner: list) -> sp.Expr | None:

@@ -197,6 +197,7 @@ class Vectors:
             if p is None:
                 raise MathError(f"a norm with subscript '{''.join(texts)}' is not read", t.start, t.end - t.start,
                                 construct="norm")
+        no_tuple(t, inner)  # \|(Ax + b, c)\|: the norm of a stacked vector, not read
         if not is_matrix(inner):
             return sp.Abs(inner)
         return Norm(inner, p)
@@ -235,6 +236,10 @@ class Vectors:
         self.next()
         sub = self.braced("subscript") if self.at("{") else [self.next()]
         var = self._read_variable_tokens(sub, t)
+        if not isinstance(var, (sp.Symbol, sp.Indexed)) and not is_matrix(var):
+            # \nabla_1 k: by the first argument, a slot rather than a variable; not read
+            raise MathError("a gradient by something other than a variable is not read", t.start, t.end - t.start,
+                            construct="gradient variable")
         self.enter(t)
         try:
             body = self.power()  # ∇_θ (y - θx)^2: the power is the operand's, as in d/dx (x+1)^2
@@ -261,7 +266,10 @@ class Vectors:
     def entrywise(self, fn, arg: sp.Expr) -> sp.Expr:
         """A function of numbers applied to a vector or matrix: entry by entry."""
         t = sp.Symbol("t_{entry}", real=True)  # named, not a Dummy: claims are cached by their text
-        return Elementwise(sp.Lambda(t, fn(t)), arg)
+        body = fn(t)
+        if body == t:  # f(x) = x applied to a vector: the vector (sympy's identity Lambda has no body)
+            return arg
+        return Elementwise(sp.Lambda(t, body), arg)
 
     def softmax(self, arg: sp.Expr) -> sp.Expr:
         return Softmax(arg)
