@@ -45,7 +45,9 @@ def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
     for f in formulas:
         # at the start of a row or after a separator: `\\ e &= \cos(c)`, `\text{where } e = y - \hat{y}`
         # (not `\frac{-2}{25} i = …`, a term ending in i)
-        for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?=",
+        # (`\pi = 3.1416`, `e = 2.718` write the constants' values, and leave them constants)
+        for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?="
+                             r"(?!\s*(?:3\.1|2\.7))",
                              masked(f.latex)):
             found.add(m.group(1))
     return frozenset(found)
@@ -206,7 +208,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
               references: dict, display: bool = True, imported: set | None = None,
               imported_functions: dict | None = None) -> CardReading:
     """Everything one card's formulas and check blocks say, read under `reading`."""
-    state = _Card(reading, references, variables_of(formulas), set(imported or ()))
+    state = _Card(reading, references, variables_of(formulas + inline), set(imported or ()))
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})

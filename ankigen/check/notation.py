@@ -11,7 +11,9 @@ import sympy as sp
 
 from ankigen.check.matrices import WRITTEN_MATRICES, Det, Literal
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import RELATIONS, Opaque, symbol
+from ankigen.check.vocabulary import DECORATIONS, GREEK, RELATIONS, Opaque, symbol
+
+_BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb")
 
 _SET_OPERATORS = {"\\max": "max", "\\min": "min", "\\sup": "sup", "\\inf": "inf", "\\argmax": "argmax",
                   "\\argmin": "argmin", "\\limsup": "limsup", "\\liminf": "liminf"}
@@ -173,6 +175,25 @@ class Notation:
                 return True
             bars += depth == 1 and u.kind == "op" and u.text == "|"
         return bars % 2 == 1
+
+    def one_name_group(self) -> bool:
+        """Whether the parenthesis at peek() holds one name and nothing else: `(x)`, `(\\mathbf{x}_i)`,
+        `(\\theta)`, `(z^{(t)})` — a density's argument in p(x), never a factor such as (1 - p)."""
+        names = 0
+        previous = None
+        for depth, u in self._group_ahead():
+            if depth == 1:
+                if u.kind == "letter" or (u.kind == "cmd" and u.text[1:] in GREEK):
+                    if previous not in ("_", "^"):
+                        names += 1
+                elif u.kind == "cmd" and (u.text in _BOLD or u.text in DECORATIONS):
+                    names += 1  # its letter is inside its braces
+                elif u.kind == "num" and previous in ("_", "^"):
+                    pass
+                elif not (u.kind == "op" and u.text in ("_", "^", "'")):
+                    return False
+                previous = u.text
+        return names == 1
 
     def _holds_relation(self) -> bool:
         """The group opening here holds a relation at its own depth: `(X \\ge a)`, not `(f(x \\ge 0))`."""
