@@ -309,6 +309,9 @@ class Notation:
             pieces.append((value, self._condition(condition_toks, t)))
         if not pieces:
             raise MathError("an empty 'cases' environment", t.start, t.end - t.start, construct="\\begin{cases}")
+        indices = self._subscript_letters()
+        pieces = [(v, c.xreplace({s: sp.Symbol(s.name, integer=True) for s in c.free_symbols if s.name in indices})
+                   if isinstance(c, sp.Basic) and not isinstance(c, Opaque) else c) for v, c in pieces]
         if any(isinstance(c, Opaque) or not isinstance(c, sp.Basic) or c.has(Opaque) for _, c in pieces):
             # a condition in words: the value is not known, and differs with the letters it names
             return opaque("cases", *[v for v, _ in pieces], *[c for _, c in pieces if isinstance(c, Opaque)])
@@ -316,6 +319,26 @@ class Notation:
             return sp.Piecewise(*pieces)
         except (TypeError, ValueError):
             return opaque("cases", *[v for v, _ in pieces])
+
+    def _subscript_letters(self) -> set:
+        """The letters the formula writes as subscripts (z_i, a_{ij}): indices, which a condition
+        `i = j` beside them compares as the same integers."""
+        found, depth = set(), 0
+        for k, u in enumerate(self.toks):
+            if u.text == "_" and k + 1 < len(self.toks):
+                nxt = self.toks[k + 1]
+                if nxt.kind == "letter":
+                    found.add(nxt.text)
+                elif nxt.text == "{":
+                    depth = 0
+                    for v in self.toks[k + 1:]:
+                        depth += v.text == "{"
+                        depth -= v.text == "}"
+                        if depth == 0:
+                            break
+                        if v.kind == "letter" and depth == 1:
+                            found.add(v.text)
+        return found
 
     def matrix(self, t: Tok, name: str, after: int) -> sp.Expr:
         """`\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}` (pmatrix, matrix, array, …): a matrix written
