@@ -150,8 +150,12 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
     for k, part in enumerate(parts):
         if not part:
             continue
-        before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
-        after = _separator(toks, part[-1], parts[k + 1][0] if k + 1 < len(parts) and parts[k + 1] else None)
+        # the neighbouring parts with tokens: `a = b \quad\Longrightarrow\quad c = d` leaves empty parts
+        # between them, one for each separator
+        earlier = next((p for p in reversed(parts[:k]) if p), None)
+        later = next((p for p in parts[k + 1:] if p), None)
+        before = _separator(toks, earlier[-1] if earlier else None, part[0])
+        after = _separator(toks, part[-1], later[0] if later else None)
         label = "".join(t.text for t in parts[k - 1]) if k else ""
         # the words just before the part, over spacing (`\quad \text{s.t.} \quad`)
         ahead = [t for t in toks if t.end <= part[0].start and not (t.kind == "sep" and _SPACING.match(t.text))]
