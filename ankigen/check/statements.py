@@ -150,11 +150,10 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
     for k, part in enumerate(parts):
         if not part:
             continue
-        # the neighbouring parts with tokens: `a = b \quad\Longrightarrow\quad c = d` leaves empty parts
-        # between them, one for each separator
-        earlier = next((p for p in reversed(parts[:k]) if p), None)
+        before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
+        # what an implication follows is a premise, also across spacing (`a = b \quad\Longrightarrow\quad`
+        # leaves an empty part for each \quad); what follows it may be the value solved for (w = 1.0)
         later = next((p for p in parts[k + 1:] if p), None)
-        before = _separator(toks, earlier[-1] if earlier else None, part[0])
         after = _separator(toks, part[-1], later[0] if later else None)
         label = "".join(t.text for t in parts[k - 1]) if k else ""
         # the words just before the part, over spacing (`\quad \text{s.t.} \quad`)
