@@ -441,7 +441,11 @@ class Notation:
             if op is None:
                 raise MathError("a case's condition is read with < ≤ > ≥ = ≠ only", rest[0].start, 1,
                                 construct="\\begin{cases}")
-            made.append(op(a, b))
+            try:
+                made.append(op(a, b))
+            except TypeError:  # w \cdot x > 0 of a declared vector w: no order between such values
+                raise MathError("a case's condition on vectors or matrices is not read", rest[0].start, 1,
+                                construct="\\begin{cases}") from None
         return sp.And(*made)
 
 
