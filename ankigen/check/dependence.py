@@ -145,3 +145,30 @@ def _abstracted(sides: list, edges: dict, defined: set, two: bool, value_of):
         # value or another name for it, said of one function, not an identity about every function
         return None
     return out[0], (out[1] if two else None)
+
+
+def missing_link(lhs, rhs, defined: set, value_of=lambda name: None) -> bool:
+    """Whether the claim equates the derivatives of an undefined name by two variables the card never
+    relates: `\\frac{\\partial L}{\\partial W} = \\frac{\\partial L}{\\partial z} a` rests on z = W a,
+    which nothing on the card says (neither a definition nor a derivative of one by the other). Read
+    as two free numbers the sides differ, right or wrong; the claim says how z depends on W, and that
+    is not given, so it is not a claim to decide."""
+    if rhs is None:
+        return False
+    sides = [lhs, rhs]
+    edges = _graph(sides)
+    if not edges:
+        return False
+    for v in {v for vs in edges.values() for v in vs if str(v) in defined}:
+        value = value_of(str(v))
+        if value is not None:
+            edges.setdefault(v, set()).update(s for s in value.free_symbols if isinstance(s, sp.Symbol))
+    for s, vs in edges.items():
+        if str(s) in defined:
+            continue
+        left = {v for v in vs if _written(sides, s, v)[0]}
+        right = {v for v in vs if _written(sides, s, v)[1]}
+        if left and right and not left & right and not any(
+                u in _reach(edges, v) or v in _reach(edges, u) for v in left for u in right):
+            return True
+    return False

@@ -208,11 +208,10 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         if self.at("^") and self.i and self.toks[self.i - 1].text == ")" and base.is_commutative \
                 and [u.text for u in self._superscript_tokens()] == ["T"] and "T" not in self.bound \
                 and not self.scope.matrices:
-            # (a_{l-1})^T, (Wx)^T on a card that declares no vectors: a transpose of a group; T is no
-            # power there
-            t = self.peek()
-            raise MathError("a transpose of letters not declared as vectors is not read", t.start, 2,
-                            construct="transpose of a group")
+            # (a_{l-1})^T, (x - y)^T on a card that declares no vectors: a transpose of a group, T no
+            # power. Its letters are read as numbers, as everywhere on such a card, and the transpose
+            # of a number is itself: what holds of vectors holds of these one-entry ones.
+            self._skip_superscript()
         if self.at("^"):
             caret = self.next()
             self.enter(caret)

@@ -386,7 +386,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     import sympy as sp
 
     from ankigen.check.decide import decide, decide_guarded
-    from ankigen.check.dependence import abstracted
+    from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
     from ankigen.check.matrices import Grad, decide_matrix, is_matrix
     from ankigen.check.vectors import same_letters
@@ -465,6 +465,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
 
     # is_matrix walks the whole tree: asked once (what follows keeps a matrix claim one, and a number one)
     matrix = is_matrix(lhs) or is_matrix(rhs)
+    if not matrix and missing_link(lhs, rhs, defined | set(by_name), value_of):
+        return Decision(Verdict(None, "unclaimed", "derivatives of a name the card does not define, by variables "
+                                                   "it does not relate (the chain rule's missing link)"), quiet)
     chained = None if matrix else abstracted(lhs, rhs, defined | set(by_name), value_of)
     if chained is not None:  # ∂f/∂z of an f nobody defines: f's derivative, not 0
         lhs, rhs = chained
