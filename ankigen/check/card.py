@@ -337,7 +337,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         signed = SIGNED.set(_signed(state.conditions))
         try:
             for k, stmt in enumerate(found):
-                if (stmt.condition or condition) and mark != "check":
+                if (stmt.condition or condition or (stmt.premise and not _names_defined(state, stmt.toks))) \
+                        and mark != "check":
                     continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
                 _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
                                 head if k == 0 else None)
@@ -357,6 +358,13 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     defined = len(state.out.definitions) + len(state.out.functions) + len(state.out.sequences) > before[1]
     status = "claimed" if claimed else "definition" if defined else "statement" if display else "off"
     state.out.formulas.append(FormulaRow(formula.span, status, "definition" if claimed and defined else ""))
+
+
+def _names_defined(state: _Card, toks) -> bool:
+    """Whether the tokens write a letter the card has defined a name with (t for `t_{k+1} = …`)."""
+    letters = {str(d.target).split("_")[0].split("^")[0] for d in state.out.definitions}
+    letters |= {name.split("_")[0] for name in state.out.sequences}
+    return any(t.kind in ("letter", "cmd") and t.text in letters for t in toks)
 
 
 _APPROXIMATED = re.compile(r"\\approx\s*(-?\d+\.\d+)\s*$")

@@ -36,6 +36,9 @@ class Statement:
     # A condition, not a fact: a hypothesis (`H_1: \mu_1 \neq \mu_2`), or a step of solving joined to
     # the next by an implication (`1 - 2\sigma(x) = 0 \implies \sigma(x) = 0.5 \implies x = 0`).
     condition: bool = False
+    # What an implication follows across spacing (`λ^2 = 3λ + 2 \quad\Longrightarrow\quad …`): a
+    # condition when it names nothing the card defines, a step of a derivation otherwise.
+    premise: bool = False
 
 
 _IMPLICATIONS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
@@ -130,7 +133,7 @@ def statements(latex: str) -> list[Statement]:
     out: list[Statement] = []
     for k, toks in enumerate(pieces):
         parts = _split(toks)
-        conditions = _conditions(toks, parts)
+        conditions, premises = _conditions(toks, parts)
         if k == 0 and parts and parts[0] and parts[0][0].kind == "op" and parts[0][0].text == "+":
             # `$$+ 4 + 5 = 15$$` after `$$S = 1 + 2 + 3$$`: the rest of a sum begun in the display
             # before, which this one cannot see (nobody starts a formula with a plus of its own)
@@ -140,21 +143,24 @@ def statements(latex: str) -> list[Statement]:
         conditions.extend(part for j, part in enumerate(parts) if (k or j) and part and part[0].kind == "op"
                           and part[0].text == "+")
         kept = _without_ranges(parts)
-        out.extend(Statement(tuple(s), any(s is p for p in conditions)) for s in kept if s)
+        out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises))
+                   for s in kept if s)
     return out
 
 
-def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
+def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]], list[list[Tok]]]:
     """The parts that are conditions: after a hypothesis label, or on either side of an implication."""
-    found = []
+    found, premises = [], []
     for k, part in enumerate(parts):
         if not part:
             continue
         before = _separator(toks, parts[k - 1][-1] if k and parts[k - 1] else None, part[0])
-        # what an implication follows is a premise, also across spacing (`a = b \quad\Longrightarrow\quad`
-        # leaves an empty part for each \quad); what follows it may be the value solved for (w = 1.0)
+        after = _separator(toks, part[-1], parts[k + 1][0] if k + 1 < len(parts) and parts[k + 1] else None)
+        # what an implication follows across spacing (`a = b \quad\Longrightarrow\quad` leaves an empty
+        # part for each \quad) is a premise
         later = next((p for p in parts[k + 1:] if p), None)
-        after = _separator(toks, part[-1], later[0] if later else None)
+        if _separator(toks, part[-1], later[0] if later else None) in _IMPLICATIONS and after not in _IMPLICATIONS:
+            premises.append(part)
         label = "".join(t.text for t in parts[k - 1]) if k else ""
         # the words just before the part, over spacing (`\quad \text{s.t.} \quad`)
         ahead = [t for t in toks if t.end <= part[0].start and not (t.kind == "sep" and _SPACING.match(t.text))]
@@ -166,7 +172,7 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> list[list[Tok]]:
         if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \
                 or phrase or implied:
             found.append(part)
-    return found
+    return found, premises
 
 
 def _adjacent(toks: list[Tok], tok: Tok, step: int) -> str:
