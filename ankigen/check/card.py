@@ -34,7 +34,7 @@ from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, transposed
-from ankigen.check.vocabulary import COMPLEX, RELATIONS, SIGNED, FunctionDef, Scope, symbol
+from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
 
@@ -337,7 +337,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         signed = SIGNED.set(_signed(state.conditions))
         try:
             for k, stmt in enumerate(found):
-                if (stmt.condition or condition or (stmt.premise and not _names_defined(state, stmt.toks))) \
+                if (stmt.condition or condition or (stmt.premise and _one_unknown(state, stmt.toks))) \
                         and mark != "check":
                     continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
                 _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
@@ -360,11 +360,14 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     state.out.formulas.append(FormulaRow(formula.span, status, "definition" if claimed and defined else ""))
 
 
-def _names_defined(state: _Card, toks) -> bool:
-    """Whether the tokens write a letter the card has defined a name with (t for `t_{k+1} = …`)."""
-    letters = {str(d.target).split("_")[0].split("^")[0] for d in state.out.definitions}
-    letters |= {name.split("_")[0] for name in state.out.sequences}
-    return any(t.kind in ("letter", "cmd") and t.text in letters for t in toks)
+def _one_unknown(state: _Card, toks) -> bool:
+    """Whether a premise is an equation in one unknown the card does not define (`λ^2 = 3λ + 2 ⟹ …`):
+    a condition. A premise about the card's own names (t for `t_{k+1} = …`), or in several letters
+    (`\\log_b p = \\frac{\\log_c p}{\\log_c b} ⟹ …`, an identity), is a step of a derivation."""
+    letters = {t.text for t in toks if t.kind == "letter" or (t.kind == "cmd" and t.text[1:] in GREEK)}
+    defined = {str(d.target).split("_")[0].split("^")[0] for d in state.out.definitions}
+    defined |= {name.split("_")[0] for name in state.out.sequences}
+    return len(letters) == 1 and not letters & defined
 
 
 _APPROXIMATED = re.compile(r"\\approx\s*(-?\d+\.\d+)\s*$")
