@@ -97,7 +97,9 @@ def result(formula: Formula) -> bool:
 # A second *step* is the same case: only an ordinal before a word for a case counts.
 _ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternatively|another|for\s+the\s+other|new|"
                    r"(?:second|third|fourth|next)\s+(?:example|case|layer|model|network|circuit|setting|question|part|"
-                   r"problem|sample|data\s*set|scenario|variant|design)s?|case\s+\d+|example\s+\d+)\b|"
+                   r"problem|sample|data\s*set|scenario|variant|design|try|attempt)s?|case\s+\d+|example\s+\d+|"
+                   # "The right choice is", "a better value": values tried again after one that failed
+                   r"(?:right|correct|better|proper|working)\s+(?:choice|values?|weights?|setting|one)s?)\b|"
                    # "For a multiplicative model:", "for the Poisson case": a kind named by its adjective
                    r"\b(?:for|in)\s+(?:a|an|the)\s+(?!same\b)[\w-]+\s+(?:model|case|version|variant|form|"
                    r"setting|distribution|kernel|loss|network|layer)s?\s*[:：,]?\s*$|"
