@@ -167,6 +167,10 @@ def _by_parts(written: list, defined: set[str]) -> bool:
     return False
 
 
+# `… = -\frac{1}{b}\sum_j |w_j| + \text{const}`: the rest is absorbed into a constant nobody writes out
+_UP_TO_A_CONSTANT = {"\\mathrm{const}", "\\mathrm{constant}", "\\mathrm{const.}", "\\mathrm{cst}"}
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
     names what the card (and the cards it uses) defines, and `families` the indexed families it gives
@@ -176,6 +180,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
     if claim.in_check_block or claim.marked:
         return Form(CERTAIN)
+    if any(s.name in _UP_TO_A_CONSTANT for side in (claim.lhs, claim.rhs) if side is not None
+           for s in side.free_symbols):
+        return Form(STATEMENT, "equal up to a constant the formula does not give (+ const)")
     if claim.revalued:
         return Form(DOUBTFUL, "a number for a name first given another number: the next example's value, "
                               "or a claim about the first")

@@ -288,7 +288,8 @@ class Names:
             at_index = self.peek(1).kind == "letter" and self.peek(1).text in self.bound and self.peek(2).text == ")"
             # p(x), q(z \mid x) is a density of a name; p(1 - p) a product
             density = base in ("p", "q") and self.one_name_group()
-            usual_apply = adjacent(self.toks[self.i - 1], nxt) and (
+            # H(dx) of an H the card transposes or declares (H = H^T): a matrix times a vector
+            usual_apply = adjacent(self.toks[self.i - 1], nxt) and base not in self.scope.matrices and (
                 base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number or at_index or density
                 or name.endswith("'") or name.endswith("\\prime}"))
             if usual_apply == self.flipped("apply", usual_apply):

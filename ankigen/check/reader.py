@@ -209,9 +209,11 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 and [u.text for u in self._superscript_tokens()] == ["T"] and "T" not in self.bound \
                 and not self.scope.matrices:
             # (a_{l-1})^T, (x - y)^T on a card that declares no vectors: a transpose of a group, T no
-            # power. Its letters are read as numbers, as everywhere on such a card, and the transpose
-            # of a number is itself: what holds of vectors holds of these one-entry ones.
-            self._skip_superscript()
+            # power. Not the group itself either: x^T beside it is a label, a name of its own, and
+            # (Hx)^T = x^T H would then fail.
+            t = self.peek()
+            raise MathError("a transpose of letters not declared as vectors is not read", t.start, 2,
+                            construct="transpose of a group")
         if self.at("^"):
             caret = self.next()
             self.enter(caret)
