@@ -429,10 +429,14 @@ def _dm(widths: dict[str, float], body: str) -> str:
 
 # The keys of display formulas in markup: `#dm("key")[…]`, and `alt: "key"` of their rows.
 _DM_KEY = re.compile(r'(?:#dm\(|alt: )"([0-9a-f]+)"')
-# Questions per measuring document. Typst keeps every size it tried for every side until its worker
-# ends: 300 long Korean sides took one worker to 950 MB, and the build of a 407-card deck to 1.5 GB
-# over its processes; at 100 the build peaks under 1 GB and is no slower (more batches share the cores).
-MEASURE_BATCH = 100
+# Questions per measuring document, and the markup they may hold. Typst keeps every size it tried
+# for every side until its worker ends: 300 long Korean sides took one worker to 950 MB, and the build
+# of a 407-card deck to 1.5 GB over its processes; a document holds at most MEASURE_CHARS of side
+# markup (that deck then peaks under 1 GB). Short sides (a synthetic deck's 100 are 23,000 characters)
+# still go 300 questions to a document: documents of 100 made 10,000 cards 25% slower, each worker
+# being replaced after each of them.
+MEASURE_BATCH = 300
+MEASURE_CHARS = 60_000
 
 
 class _Measurer:
@@ -445,6 +449,7 @@ class _Measurer:
         self.sides: dict[str, list[str]] = {}
         self.asked: set[str] = set()
         self.pending: list[tuple[dict, dict, tuple]] = []  # (formulas, sides, query in a worker)
+        self.chars = 0  # of the markup asked about since the last document was sent
 
     def add(self, formulas: dict[str, str], sides: list[list[str]]) -> None:
         for key, eq in formulas.items():
@@ -456,7 +461,8 @@ class _Measurer:
             if blocks and key not in self.cache.sides and key not in self.asked:
                 self.asked.add(key)
                 self.sides[key] = blocks
-        if len(self.formulas) + len(self.sides) >= MEASURE_BATCH:
+                self.chars += sum(len(b) for b in blocks)
+        if len(self.formulas) + len(self.sides) >= MEASURE_BATCH or self.chars >= MEASURE_CHARS:
             self._send()
 
     def finish(self) -> dict[str, str]:
@@ -487,7 +493,7 @@ class _Measurer:
     def _send(self) -> None:
         source = measure_source(self.preamble, self.frame, self.formulas, self.sides)
         self.pending.append((self.formulas, self.sides, self.ts.query_soon(source)))
-        self.formulas, self.sides = {}, {}
+        self.formulas, self.sides, self.chars = {}, {}, 0
 
 
 _VALIDATE = "\n#set page(width: 40cm, height: auto)\n"
