@@ -38,17 +38,16 @@ from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, Function
 from ankigen.model import Formula
 
 
-def variables_of(formulas: tuple[Formula, ...]) -> frozenset[str]:
+def variables_of(texts: list[str]) -> frozenset[str]:
     """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually; so is `\\pi` given
-    a value (`\\pi = [\\ldots]`, a stationary distribution)."""
+    a value (`\\pi = [\\ldots]`, a stationary distribution). `texts` are the card's formulas, masked."""
     found = set()
-    for f in formulas:
+    for text in texts:
         # at the start of a row or after a separator: `\\ e &= \cos(c)`, `\text{where } e = y - \hat{y}`
         # (not `\frac{-2}{25} i = …`, a term ending in i)
         # (`\pi = 3.1416`, `e = 2.718` write the constants' values, and leave them constants)
         for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?="
-                             r"(?!\s*(?:3\.1|2\.7))",
-                             masked(f.latex)):
+                             r"(?!\s*(?:3\.1|2\.7))", text):
             found.add(m.group(1))
     return frozenset(found)
 
@@ -63,11 +62,10 @@ _INDEX_I = re.compile(r"_\s*(?:i|\{[^{}]*(?<![A-Za-z\\])i(?![A-Za-z]))|(?:^|[,{(
 _GIVEN = re.compile(r"(?:^|[\s,;&{]|\\\\)([A-Za-z])(?:_\s*\{?\s*(\w+)\s*\}?)?\s*&?\s*=\s*([^=,;&]*)")
 
 
-def imaginary_of(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> frozenset[str] | None:
+def imaginary_of(texts: list[str]) -> frozenset[str] | None:
     """Whether the card writes complex numbers (`z = 3 + 4i`) and never uses i as an index or a counter:
     then a bare i is the imaginary unit, as it is inside e^{…} on any card. The names given a complex
     value, or None for a card without complex numbers."""
-    texts = [masked(f.latex) for f in (*formulas, *inline)]
     if not any(_COMPLEX.search(t) for t in texts) or any(_INDEX_I.search(t) for t in texts):
         return None
     return frozenset(letter + (f"_{{{sub}}}" if sub else "") for t in texts
@@ -83,11 +81,10 @@ _D_ALONE = re.compile(r"(?<![A-Za-z\\])d\s*(?:\^|_|=(?!:)|\})")
 _D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}")
 
 
-def differentials_of(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> frozenset[str]:
+def differentials_of(texts: list[str]) -> frozenset[str]:
     """The letters X whose dX the card names (`dW = X^T dZ`, `\\ldots =: dz_2`, `du' = 1`): there dX is
     one name, a differential or a gradient in backprop's shorthand, never d times X. Not on a card
     where d is a value of its own (`d = 512`, `d^2`)."""
-    texts = [masked(f.latex) for f in (*formulas, *inline)]
     if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
         return frozenset()
     return frozenset(a or b for t in texts for a, b in _NAMED_DIFFERENTIAL.findall(t))
@@ -208,12 +205,13 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
               references: dict, display: bool = True, imported: set | None = None,
               imported_functions: dict | None = None) -> CardReading:
     """Everything one card's formulas and check blocks say, read under `reading`."""
-    state = _Card(reading, references, variables_of(formulas + inline), set(imported or ()))
+    texts = [masked(f.latex) for f in (*formulas, *inline)]  # what the card-wide readings below scan
+    state = _Card(reading, references, variables_of(texts), set(imported or ()))
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
-    state.differentials = differentials_of(formulas, inline)
-    complex_names = imaginary_of(formulas, inline)
+    state.differentials = differentials_of(texts)
+    complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None
     complex_token = COMPLEX.set(complex_names or frozenset())
     try:

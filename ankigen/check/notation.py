@@ -11,9 +11,7 @@ import sympy as sp
 
 from ankigen.check.matrices import WRITTEN_MATRICES, Det, Literal
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import DECORATIONS, GREEK, RELATIONS, Opaque, symbol
-
-_BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb")
+from ankigen.check.vocabulary import BOLD, DECORATIONS, GREEK, RELATIONS, Opaque, symbol
 
 _SET_OPERATORS = {"\\max": "max", "\\min": "min", "\\sup": "sup", "\\inf": "inf", "\\argmax": "argmax",
                   "\\argmin": "argmin", "\\limsup": "limsup", "\\liminf": "liminf"}
@@ -186,7 +184,7 @@ class Notation:
                 if u.kind == "letter" or (u.kind == "cmd" and u.text[1:] in GREEK):
                     if previous not in ("_", "^"):
                         names += 1
-                elif u.kind == "cmd" and (u.text in _BOLD or u.text in DECORATIONS):
+                elif u.kind == "cmd" and (u.text in BOLD or u.text in DECORATIONS):
                     names += 1  # its letter is inside its braces
                 elif u.kind == "num" and previous in ("_", "^"):
                     pass
@@ -323,7 +321,7 @@ class Notation:
     def _subscript_letters(self) -> set:
         """The letters the formula writes as subscripts (z_i, a_{ij}): indices, which a condition
         `i = j` beside them compares as the same integers."""
-        found, depth = set(), 0
+        found = set()
         for k, u in enumerate(self.toks):
             if u.text == "_" and k + 1 < len(self.toks):
                 nxt = self.toks[k + 1]

@@ -37,7 +37,7 @@ class Statement:
     # the next by an implication (`1 - 2\sigma(x) = 0 \implies \sigma(x) = 0.5 \implies x = 0`).
     condition: bool = False
     # What an implication follows across spacing (`λ^2 = 3λ + 2 \quad\Longrightarrow\quad …`): a
-    # condition when it names nothing the card defines, a step of a derivation otherwise.
+    # condition when it is an equation in one unknown the card does not define, a step otherwise.
     premise: bool = False
 
 
@@ -47,9 +47,9 @@ _HYPOTHESIS = re.compile(r"^H_?\{?[0-9aA]\}?$")
 # `\text{Rank of } C = 2`: words ending in a preposition make what follows their object (the rank of
 # C is 2), not a statement about C.
 _OF = re.compile(r"(?:\b(?:of|for|in|on|at|from|with|by|over|per)|的|对于|关于)\s*$", re.I)
+_SPACING = re.compile(r"\\(?:q?quad|[,;:!> ])$|~$")
 # `x \text{ such that } |A| = 5x`, `\min f(x) \text{ s.t. } g(x) = 0`: what follows is an equation to
 # solve or a constraint, whatever the values make of it
-_SPACING = re.compile(r"\\(?:q?quad|[,;:!> ])$|~$")
 _SUCH_THAT = re.compile(r"(?:such\s+that|s\.\s*t\.|subject\s+to|satisf(?:y|ies|ying)|使得|满足)\s*[:：]?\s*$", re.I)
 
 

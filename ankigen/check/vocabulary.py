@@ -29,6 +29,7 @@ RELATIONS = {"=": "=", "<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\ne": "!=
              "\\subset": "other", "\\subseteq": "other", "\\notin": "other", "\\perp": "other",
              "\\parallel": "other", "\\asymp": "other", "\\models": "other"}
 WORD_COMMANDS = ("\\mathrm", "\\operatorname", "\\mathit", "\\mathsf", "\\mathtt", "\\operatorname*")
+BOLD = ("\\mathbf", "\\boldsymbol", "\\bm", "\\vec", "\\mathbfit", "\\pmb", "\\overrightarrow")  # a vector or matrix name
 DECORATIONS = ("\\hat", "\\widehat", "\\bar", "\\overline", "\\tilde", "\\widetilde", "\\dot", "\\ddot",
                "\\check", "\\breve", "\\acute", "\\grave", "\\mathring")
 UNSUPPORTED = {  # commands that mean something this reader does not model, by construct name
