@@ -84,6 +84,27 @@ class Calculus:
         return value
 
     # -- Leibniz derivatives -------------------------------------------------------------
+    def slash_derivative(self) -> sp.Expr | None:
+        """`d\\eta/d\\theta`, `\\partial L/\\partial w`, `\\mathrm{d}y/\\mathrm{d}x`: a first derivative written
+        inline with a slash (everything consumed), or None when the text at hand is not one. On a card
+        where d is a value of its own (`d = 64`), `dx/dy` is d x over d y, as written."""
+        lead = self.differential_at(0)
+        if not lead or (self.peek().text == "d" and "d" in self.scope.variables):
+            return None
+        num_end = self._variable_end(lead)
+        if num_end == lead or self.peek(num_end).text != "/":
+            return None
+        below = self.differential_at(num_end + 1)
+        den_end = self._variable_end(num_end + 1 + below) if below else 0
+        if den_end <= num_end + 1 + below or self.peek(den_end).text in ("^", "_", "("):
+            return None  # dy/dx^2, dy/dx(t): not the plain derivative read here
+        if (self.peek().kind == "letter") != (self.peek(num_end + 1).kind == "letter"):
+            return None  # ∂L/dx: two operators are no derivative
+        variable = self._read_variable(self.i + num_end + 1 + below, self.i + den_end)
+        body_toks = self.toks[self.i + lead:self.i + num_end]
+        self.i += den_end
+        return self._derivative(self._numerator_body(body_toks, [(variable, 1)]), [(variable, 1)])
+
     def leibniz(self, t: Tok) -> sp.Expr | None:
         """`\\frac{d…}{d…}` read as a derivative (the `\\frac` is consumed), or None when the
         fraction is not one (`\\frac{d}{2}`, `\\frac{d_k}{d_v}`): then nothing is consumed."""

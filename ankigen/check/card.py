@@ -33,14 +33,22 @@ from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, transposed
+from ankigen.check.vectors import (TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, shared_shapes, summed,
+                                   transposed)
 from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Scope, symbol
 from ankigen.model import Formula
 
 
+# d itself a value: d = 512, d^2, d_k, \sqrt{d}
+_D_ALONE = re.compile(r"(?<![A-Za-z\\])d\s*(?:\^|_|=(?!:)|\})")
+# d as the operator itself: \frac{d}{dx}, \mathrm{d}x
+_D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}")
+
+
 def variables_of(texts: list[str]) -> frozenset[str]:
     """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually; so is `\\pi` given
-    a value (`\\pi = [\\ldots]`, a stationary distribution). `texts` are the card's formulas, masked."""
+    a value (`\\pi = [\\ldots]`, a stationary distribution), and d written as a
+    value (`d = 512`, `d^2`). `texts` are the card's formulas, masked."""
     found = set()
     for text in texts:
         # at the start of a row or after a separator: `\\ e &= \cos(c)`, `\text{where } e = y - \hat{y}`
@@ -49,6 +57,8 @@ def variables_of(texts: list[str]) -> frozenset[str]:
         for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?="
                              r"(?!\s*(?:3\.1|2\.7))", text):
             found.add(m.group(1))
+    if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
+        found.add("d")  # d = 512, d^2, d_k: d is a value here, never the operator of dx/dy
     return frozenset(found)
 
 
@@ -75,17 +85,13 @@ def imaginary_of(texts: list[str]) -> frozenset[str] | None:
 # dW = …, dz_2 := …, du' = 1, … =: dz_2: a name made of d and a letter, given a value
 _NAMED_DIFFERENTIAL = re.compile(r"(?:(?:^|[,;&{(]|\\\\|\\q?quad|\\[ ,;])\s*d([A-Za-z])(?:_\s*(?:\{[^{}]*\}|\w))?'*\s*:?=(?!:)"
                                  r"|=:\s*d([A-Za-z]))")
-# d itself a value: d = 512, d^2, d_k, \sqrt{d}
-_D_ALONE = re.compile(r"(?<![A-Za-z\\])d\s*(?:\^|_|=(?!:)|\})")
-# d as the operator itself: \frac{d}{dx}, \mathrm{d}x
-_D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}")
 
 
-def differentials_of(texts: list[str]) -> frozenset[str]:
+def differentials_of(texts: list[str], variables: frozenset[str]) -> frozenset[str]:
     """The letters X whose dX the card names (`dW = X^T dZ`, `\\ldots =: dz_2`, `du' = 1`): there dX is
     one name, a differential or a gradient in backprop's shorthand, never d times X. Not on a card
-    where d is a value of its own (`d = 512`, `d^2`)."""
-    if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
+    where d is a value of its own (`d = 512`, `d^2`: d among the card's `variables`)."""
+    if "d" in variables:
         return frozenset()
     return frozenset(a or b for t in texts for a, b in _NAMED_DIFFERENTIAL.findall(t))
 
@@ -210,7 +216,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
-    state.differentials = differentials_of(texts)
+    state.differentials = differentials_of(texts, state.variables)
     complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None
     complex_token = COMPLEX.set(complex_names or frozenset())
@@ -807,13 +813,14 @@ def _declared(state: _Card, formulas, inline) -> dict:
         for name, shapes in list(found.items()) + [(n, s) for n, s in transposes.items() if n not in found]:
             by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
             state.out.declared_anywhere.add(name)
+    groups = summed([f.latex for f in every], parse)
     out = {}
     for section in set(by_section) | {0}:
         merged: dict = {}
         for part in (by_section.get(0, {}), by_section.get(section, {}) if section else {}):
             for name, shapes in part.items():
                 merged.setdefault(name, set()).update(shapes)
-        out[section] = _sized_specials_checked(consistent(merged))
+        out[section] = _sized_specials_checked(consistent(shared_shapes(merged, groups)))
     return out
 
 

@@ -367,6 +367,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         if t.kind == "num":
             self.next()
             return self.number(t)
+        if t.text in ("d", "\\partial", "\\mathrm") and (derivative := self.slash_derivative()) is not None:
+            return derivative
         if t.kind == "letter":
             growth = self.order_of_growth(t.text, 1, ("(", "\\left", "\\big", "\\Big", "\\bigl")) \
                 if t.text in _ASYMPTOTIC else None

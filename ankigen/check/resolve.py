@@ -132,6 +132,8 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -
             circle = _circle(expr, values)
             if circle:  # it would never settle, and may double in size each round (a = qs + r, s = 2a, r = a - qs)
                 raise Circular(circle)
+        if rounds:  # a derivative a definition put in (J = dη/dθ in J^{-1}) is taken as one written here
+            expr = _derivatives_by_defined(expr, values, sequences, local)
         try:
             new = normalize(expand_sums(normalize(expr.xreplace(values))))
         except (ValueError, TypeError) as exc:  # a definition put where only a symbol may stand

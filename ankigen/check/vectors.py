@@ -365,6 +365,52 @@ def transposed(texts: list[str], parse) -> dict:
     return found
 
 
+# `a = y - x^*`, `\\quad r = b - c`: a name given as a sum of names, between separators
+_SUMMED = re.compile(r"(?:^|[,;&]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([^=<>,;&]+?)\s*&?\s*=\s*([^=<>,;&]+?)\s*"
+                     r"(?=$|[=<>,;&]|\\\\|\\q?quad|\\text)")
+
+
+def summed(texts: list[str], parse) -> list[tuple[sp.Symbol, ...]]:
+    """The names each sum or difference of names the card defines relates (`a = y - x^*`): one shape
+    for all, since only vectors of one size add up to a vector. A term scaled by anything but a
+    number (`a = \\lambda y + b`) says nothing: λ may be the only scalar in it."""
+    from ankigen.check.tokens import tokenize
+
+    groups = []
+    for text in texts:
+        for m in _SUMMED.finditer(text):
+            try:
+                target, value = parse(tokenize(m.group(1))), parse(tokenize(m.group(2)))
+            except MathError:
+                continue
+            if not isinstance(target, sp.Symbol) or not isinstance(value, sp.Add):
+                continue
+            names = [term.as_coeff_Mul()[1] for term in value.args]
+            if all(isinstance(n, sp.Symbol) and not n.name.startswith("\\mathrm") for n in names):
+                groups.append((target, *names))
+    return groups
+
+
+def shared_shapes(found: dict, groups: list[tuple[sp.Symbol, ...]]) -> dict:
+    """`found` (shapes by name) with each name of a group (summed) that has none given the shapes of
+    those that have: `a = y - x^*` beside `a^\\top y` makes y and x^* vectors too. A bold name counts as
+    a vector of no fixed size."""
+    found = {name: set(shapes) for name, shapes in found.items()}
+    for _ in range(len(groups)):  # a = y - x, y = u + v: shapes travel along chains
+        changed = False
+        for group in groups:
+            shapes = set().union(*(found.get(s.name, set()) for s in group))
+            if not shapes and any(s.is_commutative is False for s in group):
+                shapes = {TRANSPOSED}
+            for s in group:
+                if shapes and s.name not in found and s.is_commutative:
+                    found[s.name] = set(shapes)
+                    changed = True
+        if not changed:
+            break
+    return found
+
+
 def _literal_declarations(text: str, parse, found: dict) -> None:
     """`A = \\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}`: A is a matrix wherever its part of the card
     writes it, so that `AB` keeps its order and `\\det(A)` is a matrix's."""
