@@ -45,6 +45,10 @@ _D_ALONE = re.compile(r"(?<![A-Za-z\\])d\s*(?:\^|_|=(?!:)|\})")
 _D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}")
 
 
+# π the number: 2\\pi, \\sqrt{\\pi}, \\frac{\\pi}{2}, \\pi/4, \\sin(\\pi x)
+_PI_NUMBER = re.compile(r"(?:\d|\{)\s*\\pi(?![A-Za-z(_])|\\pi\s*/|\\(?:sin|cos|tan)\s*\(?\s*\\pi")
+
+
 def variables_of(texts: list[str]) -> frozenset[str]:
     """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually; so is `\\pi` given
     a value (`\\pi = [\\ldots]`, a stationary distribution), and d written as a
@@ -54,9 +58,11 @@ def variables_of(texts: list[str]) -> frozenset[str]:
         # at the start of a row or after a separator: `\\ e &= \cos(c)`, `\text{where } e = y - \hat{y}`
         # (not `\frac{-2}{25} i = …`, a term ending in i)
         # (`\pi = 3.1416`, `e = 2.718` write the constants' values, and leave them constants)
-        for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_]))\s*&?\s*:?="
+        for m in re.finditer(r"(?:^|[&,;{]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([ei]|\\pi(?![A-Za-z_])(?:\s*\([^()]*\))?)\s*&?\s*:?="
                              r"(?!\s*(?:3\.1|2\.7))", text):
-            found.add(m.group(1))
+            if "(" in m.group(1) and any(_PI_NUMBER.search(t) for t in texts):
+                continue  # \\pi(x) = \\frac{1}{\\sqrt{2\\pi}} …: π the number is in use beside π the density
+            found.add(m.group(1).split("(")[0].strip())  # \\pi(x) = C e^{-x^2}: a density named π
     if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
         found.add("d")  # d = 512, d^2, d_k: d is a value here, never the operator of dx/dy
     return frozenset(found)
@@ -80,6 +86,23 @@ def imaginary_of(texts: list[str]) -> frozenset[str] | None:
         return None
     return frozenset(letter + (f"_{{{sub}}}" if sub else "") for t in texts
                      for letter, sub, value in _GIVEN.findall(t) if _COMPLEX.search(value) and letter != "i")
+
+
+# a letter on its own (`C(1 - e^{-Kt})`, `K, C > 0`), not subscripted (F_1 is no F), not part of a word
+_ALONE = re.compile(r"(?<![A-Za-z\\])([A-Za-z])(?![A-Za-z]|\s*_)")
+# a run of letters given a value (`TP = 80`, `, net = 3`): a name of its own
+_WORD_GIVEN = re.compile(r"(?:^|[,;&{(]|\\\\|\\q?quad)\s*([A-Za-z]{2,})\s*&?\s*:?=(?!:)")
+
+
+def alone_of(texts: list[str]) -> frozenset[str]:
+    """The letters the card writes on their own (`K, C > 0`, `C(1 - e^{-Kt})`): written together
+    (`KC`, `e^{inx}`) they are a product, not one name. So is i on a card that never makes it an
+    index. A run the card gives a value (`TP = 80`) is a name whatever its letters; it is returned
+    too, as a run, so that the reader keeps it one."""
+    found = {letter for t in texts for letter in _ALONE.findall(t)}
+    if not any(_INDEX_I.search(t) for t in texts):
+        found.add("i")
+    return frozenset(found | {w for t in texts for w in _WORD_GIVEN.findall(t)})
 
 
 # dW = …, dz_2 := …, du' = 1, … =: dz_2: a name made of d and a letter, given a value
@@ -131,6 +154,7 @@ class _Card:
     imported: set = field(default_factory=set)  # names defined on cards this one uses
     imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
+    alone: frozenset[str] = frozenset()  # letters the card writes on their own, and runs it gives values (alone_of)
     out: CardReading = field(default_factory=CardReading)
 
     applied: frozenset[str] = frozenset()  # names the current formula applies more than once
@@ -173,7 +197,7 @@ class _Card:
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
                      star=self.star, labelled=self.labelled, imaginary=self.imaginary,
-                     differentials=self.differentials)
+                     differentials=self.differentials, alone=self.alone)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -217,6 +241,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
     state.differentials = differentials_of(texts, state.variables)
+    state.alone = alone_of(texts)
     complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None
     complex_token = COMPLEX.set(complex_names or frozenset())

@@ -231,11 +231,14 @@ def _number_set(p: Parser, display: bool) -> str | None:
     return letter.text
 
 
+_BARS = ("\\|", "\\lVert", "\\Vert", "\\lvert", "\\vert", "\\left", "\\bigl", "\\Bigl", "\\big", "\\Big")
+
+
 def is_target(toks: list[Tok], step: Step) -> bool:
     """The left side is written as one symbol (not, say, `1 \\times x`, which sympy makes x)."""
     head = toks[:next(i for i, t in enumerate(toks) if is_relation(t) or t.text == ":")]
-    if not head or head[0].kind not in ("letter", "cmd", "word"):
-        return False
+    if not head or head[0].kind not in ("letter", "cmd", "word") or head[0].text in _BARS:
+        return False  # ‖f‖_1 = 0.5 gives f a norm, not a value, though ‖f‖ of a number is f
     if not isinstance(step.lhs, (sp.Symbol, sp.Indexed)):
         return False
     if len(head) > 1 and head[0].text == "d" and str(step.lhs).startswith(f"\\mathrm{{d{head[1].text}}}"):
@@ -308,8 +311,8 @@ def _name(p: Parser) -> str | None:
         letter = p.peek(2).text
         p.i += 4  # f(\\mathbf{Q}, \\mathbf{K}): a function of matrices
         return t.text + "{" + letter + "}"
-    if t.kind != "letter" and not (t.kind == "cmd" and t.text[1:] in GREEK):
-        return None
+    if t.kind != "letter" and not (t.kind == "cmd" and (t.text[1:] in GREEK or t.text == "\\pi")):
+        return None  # \\pi(x) = C e^{-x^2}: a density, a policy, named π
     p.next()
     return p.decorated(t.text)
 

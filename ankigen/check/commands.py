@@ -10,7 +10,7 @@ from ankigen.check.matrices import IDENTITY, Det, is_matrix
 from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.vectors import BOLD
 from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
-                                      safe_pow, symbol, unsupported)
+                                      no_tuple, safe_pow, symbol, unsupported)
 
 
 class Commands:
@@ -183,6 +183,7 @@ class Commands:
             den = self.script(split_digits=True)
         finally:
             self.leave()
+        no_tuple(t, num, den)
         return num / self._nonzero(den, t)
 
     def big_operator(self, t: Tok) -> sp.Expr:

@@ -431,10 +431,11 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     conditions = _same_symbols(conditions, set(free) | indices)
     ranges = condition_ranges(conditions)
     totals = [(s, c) for s, rel, c in conditions if rel == "=" and isinstance(s, sp.Sum) and c.is_number]
-    # Both sides written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}): a claim about
-    # complex numbers, compared as such; elsewhere a value off the real line is a point outside
-    # where the formula is meant (\\sqrt{x - 5} at x = 2).
-    complex_claim = rel in ("=", "!=") and rhs is not None and lhs.has(sp.I) and rhs.has(sp.I)
+    # A side written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}, \\sum_n e^{inx} = a real
+    # kernel): a claim about complex numbers, compared as such; elsewhere a value off the real line is a
+    # point outside where the formula is meant (\\sqrt{x - 5} at x = 2).
+    complex_claim = rel in ("=", "!=") and rhs is not None and (lhs.has(sp.I) and rhs.has(sp.I) or any(
+        e.args[0].has(sp.I) for side in (lhs, rhs) for e in side.atoms(sp.exp)))
     for n, point in enumerate(_points(free, integers, seed, ranges)):
         if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions):
             continue

@@ -97,6 +97,16 @@ def _operator_form(lhs, rhs) -> bool:
     return rhs is not None and any(lhs.has(*group) != rhs.has(*group) for group in _GROUPS)
 
 
+def _beyond_the_operator(written, lhs, rhs) -> bool:
+    """`\\|f - g\\|_1 = \\int_0^{1/2} 1\\,dx + \\int_{1/2}^1 1\\,dx` of an f and g the card describes in words:
+    the operator's side is a number, the other side holds names: an equation in them, no identity."""
+    plain = [k for k, w in enumerate(written) if not _has_operator(w)]
+    if rhs is None or len(plain) != 1:
+        return False
+    sides = (lhs, rhs)
+    return bool(symbols_of(sides[plain[0]])) and not symbols_of(sides[1 - plain[0]])
+
+
 def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str], other: set[str]) -> bool:
     """An operator's body says what it adds up, integrates or differentiates: no function or family
     the card does not give (the family differentiated by is the variable itself), and a derivative
@@ -207,6 +217,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an equation for the constant that makes a sum or an integral equal a number")
     if _names_value(claim, lhs, rhs, defined):
         return Form(STATEMENT, "a letter nowhere else, naming the value of the other side")
+    if _operator_form(claim.lhs, claim.rhs) and _beyond_the_operator(written, lhs, rhs):
+        return Form(STATEMENT, "an integral, sum or limit of numbers set equal to names: an equation in them")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}

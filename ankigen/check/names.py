@@ -83,7 +83,8 @@ class Names:
                 # v^0: the first of a sequence (a power of 0 is rarely written but of e, as e^0 = 1)
                 texts == ["0"] and not (self.i and self.toks[self.i - 1].text == "e")) or (
                 len(inner) >= 2 and all(u.kind == "letter" for u in inner)
-                and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))) or (
+                and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))
+                and not self._each_alone(inner, "".join(texts))) or (
                 len(inner) == 1 and inner[0].kind == "word"):
             ambiguous = True
         else:
@@ -172,7 +173,8 @@ class Names:
                 self.i += len(run)
                 return self.apply_known(word, run[0])
             # dW, dz_2 on a card that names them (backprop's shorthand, du' = 1): one name, not d times W
-            usual_word = len(run) >= 3 or word.isupper() or (
+            usual_word = (len(run) >= 3 or word.isupper()) and (
+                self.peek(len(run)).text == "(" or not self._each_alone(run, word)) or (
                 len(run) == 2 and run[0].text == "d" and run[1].text in self.scope.differentials)
             if usual_word != self.flipped("words", usual_word):
                 self.i += len(run)
@@ -183,6 +185,13 @@ class Names:
                 value = value * self.letter_value(u, u.text)
             return value * self.power()  # the last letter takes its own superscript: ab^2 is a b^2
         return self.named_single(t)
+
+    def _each_alone(self, run: list[Tok], word: str) -> bool:
+        """`KC` where the card writes K and C on their own, `e^{inx}` summed over n: a product of letters
+        each of which is a name here (or an index bound here). Not a run the card gives a value (`TP = 80`)."""
+        if word in self.scope.alone:
+            return False
+        return all(u.text in self.scope.alone or u.text in self.bound for u in run)
 
     def _matrix_letter(self, letter: str) -> sp.Expr | None:
         """A plain letter that is a matrix here: declared so, or I (the identity) on a card that

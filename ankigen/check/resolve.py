@@ -264,7 +264,7 @@ def family_members(sides, definitions: dict) -> dict:
     general = {}
     for target, value in definitions.items():
         m = _LETTERS_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) else None
-        if m and len(set(m.group(2))) == len(m.group(2)):
+        if m and len(set(m.group(2))) == len(m.group(2)) and not _uses_own_family(m.group(1), value):
             general.setdefault(m.group(1), (m.group(2), value))
     found: dict = {}
     for side in sides:
@@ -305,6 +305,12 @@ def family_members(sides, definitions: dict) -> dict:
 
 
 _OFFSET_ELEMENT = re.compile(r"^(.+)_\{([a-z])\s*([+-])\s*(\d+)\}$")
+
+
+def _uses_own_family(name: str, value: sp.Expr) -> bool:
+    """`X_t = 1 + \\int_0^t X_s ds`, `H_s = \\sum_i H_i 1(s)`: an equation the family satisfies, or a
+    family built of another one written with the same letter; no rule that gives X at each index."""
+    return any(str(e.base.label) == name for e in value.atoms(sp.Indexed))
 
 
 def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr) -> sp.Expr | None:

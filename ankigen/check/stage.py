@@ -198,7 +198,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
     decided = _rows_among_identities([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims],
                                      read, imported, cache, guard)
-    failing = {claim.key for claim, d in decided if d.verdict.holds is False}
+    failing = {claim.key: claim.span for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
         other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
@@ -348,24 +348,33 @@ def _formula_rows(rows: list, decided: list) -> tuple:
     return tuple(out)
 
 
-def _other_readings(order, cards, failing: set, met: frozenset, cache, guard, alternatives, used_reads) -> dict:
-    """For each failing claim, the first other reading under which it does not fail."""
+def _other_readings(order, cards, failing: dict, met: frozenset, cache, guard, alternatives, used_reads) -> dict:
+    """For each failing claim (key: span), the first other reading under which it does not fail: one
+    under which it holds, or one under which it is no claim (a definition, a statement). A reading
+    under which its formula cannot be read says nothing of it, and saves nothing."""
     found: dict[tuple, tuple[str, Verdict | None]] = {}
     for reading in alternatives(met):
         read, imported = _read(order, cards, reading, used_reads)
         by_key = {c.key: c for c in read.claims}
-        for key in failing - set(found):
+        for key in set(failing) - set(found):
             claim = by_key.get(key)
             described = reading.describe(frozenset(k for k in met if k.removesuffix(INVERTED) in reading.flips))
             if claim is None:
-                found[key] = (described, None)
+                if not _unreadable_at(read, failing[key]):
+                    found[key] = (described, None)
                 continue
             d = _decide(claim, read, imported, cache, guard)
             if d.verdict.holds:  # only a reading under which it holds, or one with no such claim, saves it
                 found[key] = (described, d.verdict)
-        if failing <= set(found):
+        if set(failing) <= set(found):
             break
     return found
+
+
+def _unreadable_at(read, span) -> bool:
+    """Whether the display formula holding `span` (the one that starts last before it) was unreadable."""
+    before = [r for r in read.formulas if (r.span.line, r.span.col) <= (span.line, span.col)]
+    return bool(before) and max(before, key=lambda r: (r.span.line, r.span.col)).status == "unreadable"
 
 
 @dataclass(frozen=True)
@@ -709,7 +718,8 @@ def _resolved(claim, definitions: dict, read, visible: dict):
         return (resolve(claim.lhs, definitions, read.sequences),
                 resolve(claim.rhs, definitions, read.sequences) if claim.rhs is not None else None)
     except Circular:
-        shown = {t: v for t, v in definitions.items() if visible[t] not in read.assumptions}
+        # a name a sequence defines (X_t = 1 + \\int_0^t X_s ds) is in definitions, not in visible
+        shown = {t: v for t, v in definitions.items() if visible.get(t) not in read.assumptions}
         if len(shown) == len(definitions):
             raise
         return (resolve(claim.lhs, shown, read.sequences),
