@@ -28,14 +28,14 @@ from ankigen.check.lines import offset_span
 from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
-from ankigen.check.matrices import Literal
+from ankigen.check.matrices import Literal, is_matrix
 from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import (TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, shared_shapes, summed,
                                    transposed)
-from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Scope, symbol
+from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Opaque, Scope, symbol
 from ankigen.model import Formula
 
 
@@ -908,12 +908,17 @@ _INEQUALITIES = ("<", "<=", ">", ">=", "!=")
 def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) -> tuple:
     """Inequalities stated with a formula (`\\sum_k \\gamma^k = \\frac{1}{1-\\gamma}, \\quad 0 < \\gamma < 1`)
     or in the sentences around it ("其中 $x > 0$"): the assumptions its claims are made under. So is
-    a total (`$\\sum_{k=1}^{K} p_k = 1$`, "s.t. \\sum_j w_j = 1"): the values of a family add up to it."""
+    a total (`$\\sum_{k=1}^{K} p_k = 1$`, "s.t. \\sum_j w_j = 1"): the values of a family add up to it;
+    and an equation that is no definition (`where $1/p + 1/q = 1$`, `since $\\|u\\| = 1$`), which
+    decide.premises_put_in solves."""
     found = []
-    for toks in pieces + [_tokens(text) for text in near]:
+    for k, toks in enumerate(pieces + [_tokens(text) for text in near]):
         rels = top_relations(toks) if toks else []
-        total = len(rels) == 1 and rels[0].text == "=" and toks[0].text == "\\sum"
-        if not rels or (any(RELATIONS.get(t.text) not in _INEQUALITIES for t in rels) and not total):
+        single = len(rels) == 1 and rels[0].text == "="
+        total = single and toks[0].text == "\\sum"
+        if single and not total and k < len(pieces):
+            continue  # the formula's own equations are its claims, not its premises
+        if not rels or (any(RELATIONS.get(t.text) not in _INEQUALITIES for t in rels) and not single):
             continue
         try:
             steps = parse_chain(toks, state.scope(), "")
@@ -923,6 +928,9 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
             if total and not (isinstance(step.lhs, sp.Sum) and step.lhs.function.has(sp.Indexed)
                               and step.rhs.is_number):
                 continue
+            if single and not total and (is_target(toks, step) or function_head(toks) or is_matrix(step.lhs)
+                                         or step.lhs.has(sp.core.function.AppliedUndef, Opaque)):
+                continue  # x = 3 defines x; f(2) = 4 and a matrix identity are no equation to solve
             if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
                 found.append((step.lhs, step.rel, step.rhs))
     for text in near:

@@ -397,6 +397,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and size(side, MAX_NODES) > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
+    lhs, rhs, conditions = premises_put_in(lhs, rhs, conditions)
     lhs = normalize(expand_sums(lhs))
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
@@ -461,6 +462,65 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     if valid < MIN_VALID_SAMPLES:
         return Verdict(None, "undecided", f"defined at only {valid} of {SAMPLES} sampled points")
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
+
+
+def premises_put_in(lhs, rhs, conditions: tuple):
+    """The claim under the equations stated beside it (`where 1/p + 1/q = 1`, `since \\|u\\| = 1`): each
+    solved for its last letter that has one solution (chosen by the equation alone, so that putting
+    them in twice changes nothing), and put in; a stated value of an expression (`\\sum_k r_{ik} = 1`)
+    replaces it where it is written. The conditions left are returned with the sides."""
+    if rhs is None or not any(rel == "=" for _, rel, _ in conditions):
+        return lhs, rhs, conditions
+    kept = []
+    for left, rel, right in conditions:
+        if rel != "=" or isinstance(left, sp.Sum) and right.is_number:  # a total: _Values draws it
+            kept.append((left, rel, right))
+            continue
+        by_name = {str(s): s for s in lhs.free_symbols | rhs.free_symbols}
+        equation = (left - right).xreplace({s: by_name[str(s)] for s in (left - right).free_symbols
+                                            if str(s) in by_name})
+        if _nilpotent(left, right):  # ε^2 = 0 of dual numbers: ε is no zero, but every higher power is
+            base = by_name.get(str(left.base), left.base)
+            lhs, rhs = _truncated(lhs, base, int(left.exp)), _truncated(rhs, base, int(left.exp))
+            continue
+        swaps = _solved(equation, sorted(equation.free_symbols, key=str))
+        if swaps is None and not isinstance(left, sp.Symbol) and right.is_number:
+            swaps = {left: right}
+        if swaps is None:
+            kept.append((left, rel, right))
+            continue
+        lhs, rhs = lhs.xreplace(swaps), rhs.xreplace(swaps)
+    return lhs, rhs, tuple(kept)
+
+
+def _nilpotent(left, right) -> bool:
+    return isinstance(left, sp.Pow) and isinstance(left.base, sp.Symbol) and left.exp.is_Integer \
+        and left.exp > 1 and right == 0
+
+
+def _truncated(expr, base: sp.Symbol, order: int):
+    """A polynomial in `base` with every term of degree `order` or more left out."""
+    def degree(term) -> int:
+        powers = [f.exp if isinstance(f, sp.Pow) and f.base == base and f.exp.is_Integer else int(f == base)
+                  for f in sp.Mul.make_args(term)]
+        return sum(powers)
+    return sp.Add(*[t for t in sp.Add.make_args(sp.expand(expr)) if degree(t) < order])
+
+
+def _solved(equation: sp.Expr, letters: list) -> dict | None:
+    """{letter: value} for the last of `letters` that a polynomial or rational `equation = 0` gives one
+    real value, or None: t^2 = 9 fixes nothing, though t is read as positive."""
+    for letter in reversed(letters):
+        try:
+            if not equation.is_rational_function(letter) or sp.degree(sp.numer(sp.together(equation)), letter) > 2:
+                continue
+            real = sp.Dummy(real=True)
+            found = [v for v in sp.solve(equation.xreplace({letter: real}), real) if not v.has(real)]
+        except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):
+            continue
+        if len(found) == 1:
+            return {letter: found[0]}
+    return None
 
 
 def _same_symbols(conditions: tuple, symbols: set) -> tuple:

@@ -394,7 +394,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
 
-    from ankigen.check.decide import decide, decide_guarded
+    from ankigen.check.decide import decide, decide_guarded, premises_put_in
     from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
     from ankigen.check.matrices import Grad, decide_matrix, is_matrix
@@ -488,6 +488,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         if unsure:  # a letter this part of the card does not declare, or declares two ways
             v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
             return Decision(v, quiet, lhs, rhs)
+    if rhs is not None:  # since ‖d‖ = 1: the claim's form is that of the claim with d's value in
+        lhs, rhs, _ = premises_put_in(lhs, rhs, claim.conditions)
     ruled = {str(k.base.label) for k in definitions if isinstance(k, sp.Indexed)}  # D_i = V_i - V_{i-1}
     form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists} | ruled)
     if among_identities and form.kind == STATEMENT and form.reason == "an equation to solve or a condition":
