@@ -437,8 +437,10 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     # point outside where the formula is meant (\\sqrt{x - 5} at x = 2).
     complex_claim = rel in ("=", "!=") and rhs is not None and (lhs.has(sp.I) and rhs.has(sp.I) or any(
         e.args[0].has(sp.I) for side in (lhs, rhs) for e in side.atoms(sp.exp)))
+    spans = _spans(lhs, rhs)
     for n, point in enumerate(_points(free, integers, seed, ranges)):
-        if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions):
+        if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions) \
+                or not _forward(point, spans):
             continue
         tried += 1
         values = _Values(f"{seed}#{n}", dict(point), totals)
@@ -557,6 +559,23 @@ def _index_symbols(*exprs) -> set:
             out |= {s for s in element.free_symbols - bound
                     if isinstance(s, sp.Symbol) and s.is_integer and s not in element.base.free_symbols}
     return out
+
+
+def _spans(lhs, rhs) -> tuple:
+    """The (lower, upper) bounds of each sum or product whose bounds are letters (`\\sum_{n=M+1}^{N}`)."""
+    nodes = [node for side in (lhs, rhs) if side is not None for node in side.atoms(sp.Sum, sp.Product)]
+    return tuple((low, high) for node in nodes for _, low, high in node.limits
+                 if (low.free_symbols | high.free_symbols) and not (low - high).is_number)
+
+
+def _forward(point: dict, spans: tuple) -> bool:
+    """Whether every such sum runs forward at the point, or over nothing (\\sum_{n=M+1}^{M}): a formula
+    about \\sum_{n=M+1}^{N} speaks of N ≥ M, whatever convention a backward sum would follow."""
+    for low, high in spans:
+        gap = (high - low).xreplace(point)
+        if gap.is_number and gap < -1:
+            return False
+    return True
 
 
 def _index_in_range(point: dict, indices: set, lhs, rhs) -> bool:

@@ -256,6 +256,8 @@ def bind_lists(lhs: sp.Expr, rhs: sp.Expr | None, lists) -> tuple[dict, list[Lis
 
 _LETTER_ELEMENT = re.compile(r"^(.+)_\{([a-z])\}$")
 _LETTERS_ELEMENT = re.compile(r"^(.+)_\{([a-z]{1,2})\}$")
+# S_N = \\sum_{n=0}^{N} K^n: a partial sum at a capital index, a rule only where its value uses the index
+_CAPITAL_ELEMENT = re.compile(r"^(.+)_\{([A-Z])\}$")
 
 
 def family_members(sides, definitions: dict) -> dict:
@@ -264,12 +266,15 @@ def family_members(sides, definitions: dict) -> dict:
     general = {}
     for target, value in definitions.items():
         m = _LETTERS_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) else None
+        capital = _CAPITAL_ELEMENT.match(target.name) if isinstance(target, sp.Symbol) and not m else None
+        if capital and any(str(s) == capital.group(2) for s in value.free_symbols):
+            m = capital
         if m and len(set(m.group(2))) == len(m.group(2)) and not _uses_own_family(m.group(1), value):
             general.setdefault(m.group(1), (m.group(2), value))
     found: dict = {}
     for side in sides:
         for s in (side.free_symbols if side is not None else ()):
-            m = _LETTERS_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+            m = _LETTERS_ELEMENT.match(s.name) or _CAPITAL_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
             if not m or s in definitions or m.group(1) not in general:
                 continue
             i, value = general[m.group(1)]
