@@ -397,7 +397,6 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and size(side, MAX_NODES) > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
-    lhs, rhs, conditions = premises_put_in(lhs, rhs, conditions)
     lhs = normalize(expand_sums(lhs))
     rhs = normalize(expand_sums(rhs)) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
@@ -466,16 +465,21 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     return Verdict(True, "sampled", f"holds at {valid} sampled points")
 
 
-def premises_put_in(lhs, rhs, conditions: tuple):
+def premises_put_in(lhs, rhs, conditions: tuple, written: set[str]):
     """The claim under the equations stated beside it (`where 1/p + 1/q = 1`, `since \\|u\\| = 1`): each
-    solved for its last letter that has one solution (chosen by the equation alone, so that putting
-    them in twice changes nothing), and put in; a stated value of an expression (`\\sum_k r_{ik} = 1`)
-    replaces it where it is written. The conditions left are returned with the sides."""
+    solved for its last letter that has one solution, and put in; a stated value of an expression
+    (`\\sum_k r_{ik} = 1`) replaces it where it is written. Only an equation in the letters the claim
+    is written in (`written`, by name) is its premise: `(dS_t)^2 = \\sigma^2 S_t^2 dt` beside a claim
+    without σ is a rule of another calculus, not a value of t. The conditions left are returned with
+    the sides."""
     if rhs is None or not any(rel == "=" for _, rel, _ in conditions):
         return lhs, rhs, conditions
     kept = []
     for left, rel, right in conditions:
         if rel != "=" or isinstance(left, sp.Sum) and right.is_number:  # a total: _Values draws it
+            kept.append((left, rel, right))
+            continue
+        if not {str(s) for s in (left - right).free_symbols} <= written:
             kept.append((left, rel, right))
             continue
         by_name = {str(s): s for s in lhs.free_symbols | rhs.free_symbols}
@@ -488,10 +492,16 @@ def premises_put_in(lhs, rhs, conditions: tuple):
         swaps = _solved(equation, sorted(equation.free_symbols, key=str))
         if swaps is None and not isinstance(left, sp.Symbol) and right.is_number:
             swaps = {left: right}
-        if swaps is None:
+        try:
+            if swaps is None:
+                raise ValueError
+            lhs, rhs = lhs.xreplace(swaps), rhs.xreplace(swaps)
+        except (ValueError, TypeError):  # the letter a derivative or integral is taken by: no value to put in
             kept.append((left, rel, right))
             continue
-        lhs, rhs = lhs.xreplace(swaps), rhs.xreplace(swaps)
+        # q = p/(p - 1) for a positive q: only p > 1 is meant
+        kept += [(value, ">", sp.Integer(0)) for letter, value in swaps.items()
+                 if getattr(letter, "is_positive", False) and value.free_symbols]
     return lhs, rhs, tuple(kept)
 
 

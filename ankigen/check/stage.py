@@ -489,7 +489,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
             v = Verdict(None, "unclaimed", f"{sorted(s.name for s in unsure)[0]} has no one shape here")
             return Decision(v, quiet, lhs, rhs)
     if rhs is not None:  # since ‖d‖ = 1: the claim's form is that of the claim with d's value in
-        lhs, rhs, _ = premises_put_in(lhs, rhs, claim.conditions)
+        written = {str(s) for side in (claim.lhs, claim.rhs) for s in side.free_symbols}
+        lhs, rhs, kept = premises_put_in(lhs, rhs, claim.conditions, written)
+        claim = replace(claim, conditions=kept)
     ruled = {str(k.base.label) for k in definitions if isinstance(k, sp.Indexed)}  # D_i = V_i - V_{i-1}
     form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists} | ruled)
     if among_identities and form.kind == STATEMENT and form.reason == "an equation to solve or a condition":
