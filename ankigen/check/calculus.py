@@ -240,6 +240,19 @@ class Calculus:
                             construct="derivative variable") from None
 
     # -- integrals -----------------------------------------------------------------------
+    def _a_path(self, name_toks: list[Tok]) -> bool:
+        """`dB_s` where the formula also writes B_T or B_t: the differential of a path at time s (an Itô or
+        Stieltjes integral), not of a variable named B_s."""
+        if len(name_toks) < 3 or name_toks[1].text != "_" or name_toks[0].kind != "letter":
+            return False
+        index = [u.text for u in name_toks[2:] if u.text not in ("{", "}")]
+        if len(index) != 1 or not index[0].isalpha():
+            return False
+        toks = self.toks
+        return any(toks[k].text == name_toks[0].text and toks[k + 1].text == "_"
+                   and toks[k + 2].text not in (index[0], "{") and toks[k + 2].kind == "letter"
+                   for k in range(len(toks) - 2))
+
     def integral(self, t: Tok) -> sp.Expr:
         """`\\int_a^b f(x)\\,dx` (bounds in either order, the differential first or last, `\\iint`
         as two); without bounds, an antiderivative."""
@@ -318,6 +331,9 @@ class Calculus:
 
     def _integrate(self, t: Tok, name_toks: list[Tok], body_toks: list[Tok] | None, low, high) -> sp.Expr:
         name = "".join(u.text for u in name_toks)
+        if self._a_path(name_toks):
+            raise MathError("an integral against a path (dB_s, dW_t) is not read", t.start, t.end - t.start,
+                            construct="stochastic integral")
         # a definite integral's variable is bound and may be negative; an antiderivative's is the
         # free symbol of the same name, which its closed form is written in
         var = sp.Symbol(name, real=True) if low is not None else symbol(name)

@@ -33,8 +33,8 @@ from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
-from ankigen.check.vectors import (TRANSPOSED, WRITTEN, bold_letters, consistent, declarations, shared_shapes, summed,
-                                   transposed)
+from ankigen.check.vectors import (TRANSPOSED, WRITTEN, beside_identity, bold_letters, consistent, declarations,
+                                   shared_shapes, summed, transposed)
 from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Opaque, Scope, symbol
 from ankigen.model import Formula
 
@@ -821,8 +821,9 @@ def _declared(state: _Card, formulas, inline) -> dict:
     first sub-heading everywhere, the others in their sub-heading; a name declared two ways there
     is not declared."""
     every = list(formulas) + list(inline)
-    if not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex or _MAYBE_TRANSPOSED.search(f.latex)
-               for f in every):
+    operators = beside_identity([f.latex for f in every])
+    if not operators and not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex
+                                 or _MAYBE_TRANSPOSED.search(f.latex) for f in every):
         return {}
 
     def parse(toks):
@@ -832,7 +833,7 @@ def _declared(state: _Card, formulas, inline) -> dict:
             raise MathError("not a name", toks[0].start if toks else 0, 1)
         return value
     by_section: dict = {}
-    transposes = transposed([f.latex for f in every], parse)
+    transposes = {**operators, **transposed([f.latex for f in every], parse)}
     for f in every:
         found = declarations([f.latex], parse, state.out.symmetric_names)
         for name, shapes in list(found.items()) + [(n, s) for n, s in transposes.items() if n not in found]:

@@ -365,6 +365,22 @@ def transposed(texts: list[str], parse) -> dict:
     return found
 
 
+# `I - K`, `T - \\lambda I`, `A + 2I`: a capital letter beside the identity, an operator
+_BESIDE_I = re.compile(r"(?<![A-Za-z\\_^])([A-Z])\s*[-+]\s*(?:\\[a-z]+\s*|[a-z0-9.]+\s*)?I(?![A-Za-z_^(])"
+                       r"|(?<![A-Za-z\\_^])I\s*[-+]\s*(?:\\[a-z]+\s*|[a-z0-9.]+\s*)?([A-Z])(?![A-Za-z_(])")
+_I_GIVEN = re.compile(r"(?<![A-Za-z\\])I\s*(?:_\s*\S+\s*)?=(?!=)")
+
+
+def beside_identity(texts: list[str]) -> dict:
+    """Capital letters a card adds to or takes from I (`(I - K)^{-1}`, `T - \\lambda I`): operators, of
+    no fixed size, so that I is the identity beside them, not a number. Not on a card that gives I a
+    value (`I = 3`, a current or an information)."""
+    if any(_I_GIVEN.search(t) for t in texts):
+        return {}
+    return {name: {TRANSPOSED} for t in texts for pair in _BESIDE_I.findall(t) for name in pair
+            if name and name != "I"}
+
+
 # `a = y - x^*`, `\\quad r = b - c`: a name given as a sum of names, between separators
 _SUMMED = re.compile(r"(?:^|[,;&]|\\\\|\\q?quad|\\text\s*\{[^{}]*\})\s*([^=<>,;&]+?)\s*&?\s*=\s*([^=<>,;&]+?)\s*"
                      r"(?=$|[=<>,;&]|\\\\|\\q?quad|\\text)")
