@@ -495,10 +495,13 @@ def premises_put_in(lhs, rhs, conditions: tuple, written: set[str]):
         try:
             if swaps is None:
                 raise ValueError
-            lhs, rhs = lhs.xreplace(swaps), rhs.xreplace(swaps)
+            put = lhs.xreplace(swaps), rhs.xreplace(swaps)
         except (ValueError, TypeError):  # the letter a derivative or integral is taken by: no value to put in
+            put = lhs, rhs
+        if put == (lhs, rhs):  # nothing of it written in the claim: it stays a condition
             kept.append((left, rel, right))
             continue
+        lhs, rhs = put
         # q = p/(p - 1) for a positive q: only p > 1 is meant
         kept += [(value, ">", sp.Integer(0)) for letter, value in swaps.items()
                  if getattr(letter, "is_positive", False) and value.free_symbols]
@@ -528,7 +531,7 @@ def _solved(equation: sp.Expr, letters: list) -> dict | None:
                 continue
             real = sp.Dummy(real=True)
             found = [v for v in sp.solve(equation.xreplace({letter: real}), real) if not v.has(real)]
-        except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):
+        except (NotImplementedError, ValueError, TypeError, sp.polys.polyerrors.BasePolynomialError):
             continue
         if len(found) == 1:
             return {letter: found[0]}

@@ -1032,3 +1032,16 @@ def test_numeric_values_share_a_budget_per_claim(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(operators, "NUMERIC_SECONDS", 0.0)
     v = D.decide(lhs, "=", a)
     assert (v.holds, v.method) == (None, "timeout") and "to compute numerically" in v.detail
+
+
+def test_a_premise_is_solved_for_one_letter_and_put_in_once() -> None:
+    p, q, u = sp.Symbol("p", positive=True), sp.Symbol("q", positive=True), sp.Symbol("u", positive=True)
+    lhs, rhs, kept = D.premises_put_in(q, p / (p - 1), ((1 / p + 1 / q, "=", sp.Integer(1)),), {"p", "q"})
+    assert (lhs, rhs) == (p / (p - 1), p / (p - 1)) and kept == ((p / (p - 1), ">", 0),)
+    # two real values fix nothing: the premise stays a condition
+    assert D.premises_put_in(u + 1, sp.Integer(4), ((u**2, "=", sp.Integer(9)),), {"u"})[2] == ((u**2, "=", 9),)
+    # an equation in letters the claim is not written in is no premise of it
+    assert D.premises_put_in(u, p, ((u * q, "=", sp.Integer(1)),), {"u", "p"})[:2] == (u, p)
+    # a premise sympy cannot treat as a polynomial (a matrix in it) is kept, not a crash
+    eye = sp.Symbol("\\mathbf{I}", commutative=False)
+    assert D.premises_put_in(u * q, p, ((u * q, "=", eye),), {"u", "q", "p", "\\mathbf{I}"})[2] == ((u * q, "=", eye),)
