@@ -929,14 +929,19 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
             if total and not (isinstance(step.lhs, sp.Sum) and step.lhs.function.has(sp.Indexed)
                               and step.rhs.is_number):
                 continue
-            if single and not total and (is_target(toks, step) or function_head(toks) or is_matrix(step.lhs)
-                                         or step.lhs.has(sp.core.function.AppliedUndef, Opaque)):
+            if single and not total and (is_target(toks, step) or function_head(toks) or _a_call(toks)
+                                         or is_matrix(step.lhs) or step.lhs.has(sp.core.function.AppliedUndef, Opaque)):
                 continue  # x = 3 defines x; f(2) = 4 and a matrix identity are no equation to solve
             if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
                 found.append((step.lhs, step.rel, step.rhs))
     for text in near:
         found += _intervals(state, text)
     return tuple(found)
+
+
+def _a_call(toks: list[Tok]) -> bool:
+    """`I(1) = 0`: the value of a function at a point, an axiom about it, not an equation in its letters."""
+    return len(toks) > 2 and (toks[0].kind == "letter" or toks[0].text[1:] in GREEK) and toks[1].text == "("
 
 
 def _signed(conditions: tuple) -> frozenset[str]:
