@@ -581,7 +581,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         else:
             after_definition = _redefines(state, target, first.rhs, section, formula,
                                           derivation and not _worked(state, target, steps, formula), first.rhs_text) \
-                or _row_case(shown, first.end)
+                or _row_case(shown, first.start, first.end)
             revalued = not after_definition and _literal_again(state, target, first.rhs_text, section, first.rhs)
             # y = S + T + R, then on its own y = S × T × R: a second model of y, or a claim about the first
             # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
@@ -754,10 +754,15 @@ def _redefines(state: _Card, target, value, section: int, formula: Formula, deri
 _ROW_CASE = re.compile(r"^[^\\]*?(?:\\[,;:!]|\\q?quad|~|&|\s)*\\(?:text|mathrm|textrm)\s*\{\s*(?:for|if|when|whenever|当|若|如果)(?![A-Za-z])")
 
 
-def _row_case(shown: str, end: int) -> bool:
-    """Whether the row of a definition that ends at `end` goes on with the values it is meant for."""
+# `\text{Barrier: } & \beta = 1/2`: a row labelled with the case it gives values for
+_ROW_LABEL = re.compile(r"\\(?:text|mathrm|textrm)\s*\{[^{}]*[:：]\s*\}(?:\s|&|\\[,;:! ]|\\q?quad)*$")
+
+
+def _row_case(shown: str, start: int, end: int) -> bool:
+    """Whether the row of a definition at [start, end) is one case of several: it goes on with the
+    values it is meant for, or a label before it names its case."""
     rest = shown[end:]
-    return bool(_ROW_CASE.match(rest.split("\\\\", 1)[0]))
+    return bool(_ROW_CASE.match(rest.split("\\\\", 1)[0]) or _ROW_LABEL.search(shown[:start]))
 
 
 _TRANSPOSED = re.compile(r"\^\s*(?:\{\s*)?(?:\\mathrm\{T\}|\\mathsf\{T\}|\\top|T)\s*\}?\s*$")

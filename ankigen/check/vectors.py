@@ -302,6 +302,8 @@ def declarations(texts: list[str], parse, symmetric: set | None = None) -> dict:
             name = f"\\mathbf{{{m.group(1)}}}_{{{size}}}"
             found.setdefault(name, set()).add((n, n) if m.group(1) == "I" else (n, sp.Integer(1)))
         _literal_declarations(text, parse, found)
+        if symmetric is not None:
+            symmetric.update(_diagonal(text, parse))
         if not _DECLARATION.search(text):
             continue
         for m in _DECLARATION.finditer(text):
@@ -424,6 +426,26 @@ def shared_shapes(found: dict, groups: list[tuple[sp.Symbol, ...]]) -> dict:
                     changed = True
         if not changed:
             break
+    return found
+
+
+# `\\Lambda = \\operatorname{diag}(\\lambda_1, …)`: a name given a diagonal matrix
+_DIAGONAL = re.compile(r"(?:^|[,;&$]|\\q?quad|\\text\s*\{[^{}]*\})\s*([^=,;&$]+?)\s*=\s*"
+                       r"\\(?:operatorname|mathrm|text|textrm)\s*\{\s*diag\s*\}")
+
+
+def _diagonal(text: str, parse) -> set[str]:
+    """The names a formula sets equal to `\\operatorname{diag}(…)`: diagonal, so symmetric."""
+    from ankigen.check.tokens import tokenize
+
+    found = set()
+    for m in _DIAGONAL.finditer(text):
+        try:
+            target = parse(tokenize(m.group(1)))
+        except MathError:
+            continue
+        if isinstance(target, sp.Symbol):
+            found.add(target.name)
     return found
 
 
