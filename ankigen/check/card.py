@@ -362,7 +362,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
             _probabilities(state, prose.probabilities(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
         condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
-            or _satisfied_by_unknown(state, formula)
+            or _satisfied_by_unknown(state, formula) or _impossible(state.conditions)
         signed = SIGNED.set(_signed(state.conditions))
         try:
             for k, stmt in enumerate(found):
@@ -944,6 +944,24 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
     return tuple(found)
 
 
+_ORDERS = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
+
+
+def _impossible(conditions: tuple) -> bool:
+    """A condition the formula's reading makes false (`x^i < 0`, x^i read as a power of positive letters,
+    where the author meant the i-th entry): what is said under it is no claim as read. A letter
+    compared with a number (`x < 0`) is not one: the condition makes that letter signed."""
+    for left, rel, right in conditions:
+        if rel in _ORDERS and not isinstance(left, sp.Symbol) and not isinstance(right, sp.Symbol) \
+                and (left.free_symbols or right.free_symbols):
+            try:
+                if _ORDERS[rel](left, right) is sp.false:
+                    return True
+            except TypeError:
+                continue
+    return False
+
+
 def _a_call(toks: list[Tok]) -> bool:
     """`I(1) = 0`: the value of a function at a point, an axiom about it, not an equation in its letters."""
     return len(toks) > 2 and (toks[0].kind == "letter" or toks[0].text[1:] in GREEK) and toks[1].text == "("
@@ -1068,6 +1086,8 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
             or prose.not_claimed(formula):
         return  # a condition, or a value in units written after it ("≈ 25.7$ million")
     conditions = _conditions(state, [], _lead_conditions(formula.lead))
+    if _impossible(conditions):
+        return
     signed = SIGNED.set(_signed(conditions))
     try:
         for k, stmt in enumerate(found):
@@ -1086,6 +1106,8 @@ def _lead_conditions(lead: str) -> tuple[str, ...]:
     then", "$h < 0$이면", "当 $h < 0$ 时" — back to the last formula with an equals sign or the end of
     the last sentence, since "$h > 0$ gives $|h|/h = 1$" before them is another case."""
     found = []
+    if lead.count("$") % 2:  # the lead is the sentence's last words: it may start inside a formula
+        lead = lead[lead.index("$") + 1:]
     end = len(lead)
     for m in reversed(list(_LEAD_MATH.finditer(lead))):
         if _CLAUSE_END.search(lead[m.end():end]) or "=" in m.group(1):
