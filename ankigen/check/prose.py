@@ -26,7 +26,9 @@ PROBABILITY = re.compile(r"(?:probability|概率)\s*(?:of\s+(?:success|failure|h
 
 
 # The words right before a formula that make it a condition: "if $\alpha = 1$", "当 $x = 0$ 时".
-CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming|provided(?:\s+that)?|iff)|若|如果|假如|假设|当"
+# … or an equation the sentence sets out to solve: "to find the eigenvectors we need to solve", "求解"
+CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming|provided(?:\s+that)?|iff|solve|solving)"
+                       r"|若|如果|假如|假设|当|求解|解方程"
                        r"|\bH_?\{?[0-9aA]\}?\$?\s*[:：])\s*[:：,，]?\s*$", re.I)  # … or a hypothesis named just before: "$H_1$："; "如果：" too
 
 
