@@ -298,9 +298,11 @@ class Names:
             # p(x), q(z \mid x) is a density of a name; p(1 - p) a product
             density = base in ("p", "q") and self.one_name_group()
             # H(dx) of an H the card transposes or declares (H = H^T): a matrix times a vector
+            # \\tilde{\\text{df}}(\\psi): an upright word under an accent is a function, as \\text{df}(\\psi) is
+            word = base.startswith("\\mathrm{") and len(base) > len("\\mathrm{x}")
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and base not in self.scope.matrices and (
                 base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number or at_index or density
-                or name.endswith("'") or name.endswith("\\prime}"))
+                or word or name.endswith("'") or name.endswith("\\prime}"))
             if usual_apply == self.flipped("apply", usual_apply):
                 return value
         name, args = self.given_arguments(name, nxt.text if bracket else "(")
