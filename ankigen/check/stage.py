@@ -867,8 +867,10 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     sentence that speaks of symmetric matrices (对称, symmetric, \\mathbb{S}) it holds as the card
     means it; elsewhere it is a reading the card may take for granted (a covariance, a Hessian, a
     scatter matrix), so it is ambiguous (C006), never an error.""" 
+    import sympy as sp
+
     from ankigen.check.decide import decide_guarded
-    from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.matrices import Det, ShapeError, Unsupported, decide_matrix, infer_shapes
     from ankigen.check.vectors import quadratic_forms, symmetrized
 
     try:
@@ -878,7 +880,10 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     only = None if stated else quadratic_forms(claim.lhs, claim.rhs, lhs, rhs)
     if only is not None and not only:
         return None
-    sym_lhs, sym_rhs = symmetrized(lhs, shapes, only), symmetrized(rhs, shapes, only)
+    # |Σ|^{1/2}: a root of a determinant, which a random symmetric matrix may make imaginary
+    definite = any(isinstance(p.base, Det) and not p.exp.is_integer
+                   for side in (lhs, rhs) if side is not None for p in side.atoms(sp.Pow))
+    sym_lhs, sym_rhs = symmetrized(lhs, shapes, only, definite), symmetrized(rhs, shapes, only, definite)
     if (sym_lhs, sym_rhs) == (lhs, rhs):
         return None
     verdict = decide_guarded(lambda: decide_matrix(sym_lhs, claim.rel, sym_rhs, declared, key, claim.target), guard)

@@ -576,13 +576,18 @@ def same_letters(lhs, rhs):
     return lhs.xreplace(swaps), (rhs.xreplace(swaps) if rhs is not None else None)
 
 
-def symmetrized(expr, shapes: dict, only: set | None = None):
-    """Each square matrix S (of `only`, if given) as (S + S^T)/2: the claim read for symmetric matrices."""
+def symmetrized(expr, shapes: dict, only: set | None = None, definite: bool = False):
+    """Each square matrix S (of `only`, if given) as (S + S^T)/2: the claim read for symmetric matrices.
+    `definite` (a claim that takes a determinant, |Σ|^{1/2} of a Gaussian): as S S^T + I instead, since
+    the symmetric matrices such claims speak of are covariances, positive definite, and a random
+    symmetric one would give a negative determinant a root."""
+    if expr is None:
+        return expr
     swaps = {}
     for sym, (rows, cols) in shapes.items():
         if rows == cols and rows != 1 and (only is None or sym in only):
-            swaps[sym] = (sym + Transpose(sym)) / 2
-    if expr is None or not swaps:
+            swaps[sym] = sym * Transpose(sym) + IDENTITY if definite else (sym + Transpose(sym)) / 2
+    if not swaps:
         return expr
     # ∇_A f(A): the function is taken at the symmetric matrix, the gradient still by A itself.
     held = {g: sp.Dummy() for g in expr.atoms(Grad)}
