@@ -29,6 +29,13 @@ class Commands:
             return sp.pi
         if name in ("\\Delta", "\\delta") and self._starts_name(self.peek(1)):
             return self.difference(t)
+        if name == "\\Delta" and self.peek(1).text == "_":
+            end = self._group_end(2)
+            u = self.peek(end)
+            if u.kind == "letter" and self.peek(end + 1).text not in ("_", "("):
+                # \\Delta_i B: the change of B at step i, read as \\Delta B_i is
+                self.toks[self.i + 1:self.i + end + 1] = [u, *self.toks[self.i + 1:self.i + end]]
+                return self.difference(t)
         growth = self.order_of_growth(name, 1, ("(", "\\left")) if name in ("\\Theta", "\\Omega") else None
         if growth is not None:
             return growth
