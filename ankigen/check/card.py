@@ -358,11 +358,12 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
             head = None  # `\text{the z score} = …`: words before the relation, not a display going on
         state.applied = applied_names([t for stmt in found for t in stmt.toks])
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
-        state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], formula.near) + \
+        around = _conditions(state, [], formula.near)  # a false one of the formula's own is a false claim
+        state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], ()) + around + \
             _probabilities(state, prose.probabilities(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
         condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
-            or _satisfied_by_unknown(state, formula) or _impossible(state.conditions)
+            or _satisfied_by_unknown(state, formula) or _impossible(around)
         signed = SIGNED.set(_signed(state.conditions))
         try:
             for k, stmt in enumerate(found):
