@@ -209,8 +209,9 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 and [u.text for u in self._superscript_tokens()] == ["T"] and "T" not in self.bound \
                 and (not self.scope.matrices or isinstance(base, sp.Symbol)):
             # (a_{l-1})^T, (x - y)^T on a card that declares no vectors, (a^{(l-1)})^T of one name on any
-            # card: a transpose of a group, T no power ((1 + r)^T beside declared vectors may be one). Not the group itself either: x^T beside it is a label, a name of its own, and
-            # (Hx)^T = x^T H would then fail.
+            # card: a transpose of a group, T no power ((1 + r)^T beside declared vectors may be one).
+            # Not the group itself either: x^T beside it is a label, a name of its own, and (Hx)^T = x^T H
+            # would then fail.
             t = self.peek()
             raise MathError("a transpose of letters not declared as vectors is not read", t.start, 2,
                             construct="transpose of a group")
