@@ -949,12 +949,13 @@ _ORDERS = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
 
 
 def _impossible(conditions: tuple) -> bool:
-    """A condition the formula's reading makes false (`x^i < 0`, x^i read as a power of positive letters,
-    where the author meant the i-th entry): what is said under it is no claim as read. A letter
-    compared with a number (`x < 0`) is not one: the condition makes that letter signed."""
+    """A condition the formula's reading makes false: `x^i < 0` with x^i read as a power of a positive
+    letter by a letter, where the author meant the i-th entry. What is said under it is no claim as
+    read. Only such a power: `y (w \\cdot x) \\le 0` is false for positive letters too, but its letters
+    are the author's to be negative, and the claims under it stay claims."""
     for left, rel, right in conditions:
-        if rel in _ORDERS and not isinstance(left, sp.Symbol) and not isinstance(right, sp.Symbol) \
-                and (left.free_symbols or right.free_symbols):
+        if rel in _ORDERS and any(isinstance(side, sp.Pow) and isinstance(side.base, sp.Symbol)
+                                  and isinstance(side.exp, sp.Symbol) for side in (left, right)):
             try:
                 if _ORDERS[rel](left, right) is sp.false:
                     return True
