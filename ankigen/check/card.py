@@ -827,7 +827,8 @@ def _declared(state: _Card, formulas, inline) -> dict:
     first sub-heading everywhere, the others in their sub-heading; a name declared two ways there
     is not declared."""
     every = list(formulas) + list(inline)
-    operators = beside_identity([f.latex for f in every])
+    texts = [f.latex for f in every]
+    operators = beside_identity(texts)
     if not operators and not any("mathbb" in f.latex or "mathbf" in f.latex or "matrix" in f.latex
                                  or _MAYBE_TRANSPOSED.search(f.latex) for f in every):
         return {}
@@ -839,13 +840,13 @@ def _declared(state: _Card, formulas, inline) -> dict:
             raise MathError("not a name", toks[0].start if toks else 0, 1)
         return value
     by_section: dict = {}
-    transposes = {**operators, **transposed([f.latex for f in every], parse)}
+    transposes = {**operators, **transposed(texts, parse)}
     for f in every:
         found = declarations([f.latex], parse, state.out.symmetric_names)
         for name, shapes in list(found.items()) + [(n, s) for n, s in transposes.items() if n not in found]:
             by_section.setdefault(f.section, {}).setdefault(name, set()).update(shapes)
             state.out.declared_anywhere.add(name)
-    groups = summed([f.latex for f in every], parse)
+    groups = summed(texts, parse)
     out = {}
     for section in set(by_section) | {0}:
         merged: dict = {}

@@ -492,12 +492,12 @@ def premises_put_in(lhs, rhs, conditions: tuple, written: set[str]):
         swaps = _solved(equation, sorted(equation.free_symbols, key=str))
         if swaps is None and not isinstance(left, sp.Symbol) and right.is_number:
             swaps = {left: right}
-        try:
-            if swaps is None:
-                raise ValueError
-            put = lhs.xreplace(swaps), rhs.xreplace(swaps)
-        except (ValueError, TypeError):  # the letter a derivative or integral is taken by: no value to put in
-            put = lhs, rhs
+        put = lhs, rhs
+        if swaps is not None:
+            try:
+                put = lhs.xreplace(swaps), rhs.xreplace(swaps)
+            except (ValueError, TypeError):  # the letter a derivative or integral is taken by: no value to put in
+                pass
         if put == (lhs, rhs):  # nothing of it written in the claim: it stays a condition
             kept.append((left, rel, right))
             continue
