@@ -164,7 +164,7 @@ def _headless(toks: list[Tok], scope: Scope, text: str, display_set: bool, after
         steps = parse_chain(toks[k + 1:], scope, text, display_set)
     except MathError:
         return None
-    return [replace(step, headless=True) for step in steps] or None
+    return [replace(step, headless=True) for step in steps or ()] or None  # parse_chain may find no chain
 
 
 def _items(step: Step) -> list[Step]:
