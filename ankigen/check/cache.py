@@ -105,9 +105,12 @@ class ClaimCache:
 
     @staticmethod
     def key(lhs, rel: str, rhs, set_name: str, tol) -> str:
+        """The claim's digest: its cache key, and the seed of its random matrices. Of the claim alone,
+        not of ankigen's version (the file is kept per version): a seed that changed with every edit of
+        ankigen's code would decide a claim one way in one version and another way in the next."""
         import sympy as sp
 
-        blob = "\x1f".join([CACHE_FORMAT, sp.srepr(lhs), rel, sp.srepr(rhs) if rhs is not None else "",
+        blob = "\x1f".join([sp.srepr(lhs), rel, sp.srepr(rhs) if rhs is not None else "",
                             set_name, str(tol)])
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

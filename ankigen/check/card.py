@@ -274,15 +274,8 @@ def _read_all(state: _Card, formulas, check_lines, inline, display: bool) -> Car
     return state.out
 
 
-_SPOKEN_SIGMOID = re.compile(r"sigmoid|logistic|逻辑斯[谛蒂]|S\s?[型形]", re.I)
 # σ applied, or its derivative: σ(z), σ\left(z\right), σ'(z), σ^{\prime}(z)
 _SIGMA_APPLIED = re.compile(r"\\sigma(?![A-Za-z])\s*(?:\(|\\left\s*\(|'|\^\s*\{?\s*(?:'|\\prime))")
-
-
-_CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
-
-
-_SATISFIES = re.compile(r"(?:满足|使得|satisf(?:y|ies)|such\s+that)\s*[:：,，]?\s*$", re.I)
 
 
 def _satisfied_by_unknown(state: _Card, formula: Formula) -> bool:
@@ -291,14 +284,15 @@ def _satisfied_by_unknown(state: _Card, formula: Formula) -> bool:
     eigenvector), not an identity. A name the card defines (the sigmoid "satisfies" σ' = σ(1 − σ)) is
     no unknown, and its formula stays a claim; so does a chain (`\\|e\\|^2 = e^T e = 1` of a unit vector e,
     whose first step holds for every e)."""
-    if not _SATISFIES.search(formula.lead):
+    names = prose.satisfied_by(formula)
+    if names is None:
         return False
     try:
         if any(len(top_relations(list(s.toks))) > 1 for s in statements(formula.latex)):
             return False
     except MathError:
         return False
-    for text in re.findall(r"\$([^$]{1,40})\$", formula.lead):
+    for text in names:
         if text.strip() not in formula.latex:
             continue
         try:
@@ -314,7 +308,7 @@ def _satisfied_by_unknown(state: _Card, formula: Formula) -> bool:
 def _star_multiplies(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:
     """`net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1`: on a card that never speaks of convolution (nor of
     signals, filters or kernels), `*` between letters is the product of plain-text notes."""
-    return not any(_CONVOLUTION.search(" ".join((f.heading, f.lead, f.tail, f.latex))) for f in formulas + inline)
+    return not any(prose.convolution(f) for f in formulas + inline)
 
 
 @functools.cache
@@ -330,7 +324,7 @@ def _sigmoid_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -
     then a claim. Not when σ also stands alone (σ², σ_1: a deviation, a singular value), nor when
     the card gives σ a definition of its own (which replaces this one where it is written)."""
     every = formulas + inline
-    said = any(_SPOKEN_SIGMOID.search(" ".join((f.heading, f.lead, f.tail, f.latex))) for f in every)
+    said = any(prose.sigmoid(f) for f in every)
     if not said:
         return False
     uses = [len(re.findall(r"\\sigma(?![A-Za-z])", f.latex)) for f in every]
@@ -588,7 +582,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             # With words between (Depth = 4k + 3 for one circuit, Depth = 2k + 5 "for the other"), the
             # same doubt; only a bare number after a computation (N = 113 after 4 × 28) is surely a claim.
             restated = not after_definition and len(steps) == 1 and (
-                not formula.lead.strip() or revalued or not _LITERAL.match(first.rhs_text))
+                prose.unled(formula) or revalued or not _LITERAL.match(first.rhs_text))
         if after_definition:
             state.drop_function(str(target))  # f = d + e after f(x) = …: f now holds a value
             text = " ".join(shown[first.start:first.end].split())
@@ -1088,7 +1082,7 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
     if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula) \
             or prose.not_claimed(formula):
         return  # a condition, or a value in units written after it ("≈ 25.7$ million")
-    conditions = _conditions(state, [], _lead_conditions(formula.lead))
+    conditions = _conditions(state, [], prose.lead_conditions(formula))
     if _impossible(conditions):
         return
     signed = SIGNED.set(_signed(conditions))
@@ -1100,24 +1094,6 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         SIGNED.reset(signed)
 
 
-_LEAD_MATH = re.compile(r"\$([^$]+)\$")
-_CLAUSE_END = re.compile(r"[.;。；!?！？]\s|[.;。；]$")
-
-
-def _lead_conditions(lead: str) -> tuple[str, ...]:
-    """The inequalities a sentence states just before an inline formula, in its own clause: "if $h < 0$,
-    then", "$h < 0$이면", "当 $h < 0$ 时" — back to the last formula with an equals sign or the end of
-    the last sentence, since "$h > 0$ gives $|h|/h = 1$" before them is another case."""
-    found = []
-    if lead.count("$") % 2:  # the lead is the sentence's last words: it may start inside a formula
-        lead = lead[lead.index("$") + 1:]
-    end = len(lead)
-    for m in reversed(list(_LEAD_MATH.finditer(lead))):
-        if _CLAUSE_END.search(lead[m.end():end]) or "=" in m.group(1):
-            break
-        found.append(m.group(1))
-        end = m.start()
-    return tuple(found)
 
 
 def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: list[Tok], conditions: tuple = ()) -> None:

@@ -138,9 +138,63 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
     return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
 
 
+_SPOKEN_SIGMOID = re.compile(r"sigmoid|logistic|逻辑斯[谛蒂]|S\s?[型形]", re.I)
+_CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
+_SATISFIES = re.compile(r"(?:满足|使得|satisf(?:y|ies)|such\s+that)\s*[:：,，]?\s*$", re.I)
+_LEAD_MATH = re.compile(r"\$([^$]+)\$")
+_CLAUSE_END = re.compile(r"[.;。；!?！？]\s|[.;。；]$")
+
+
+def unled(formula: Formula) -> bool:
+    """No words before the formula: it follows the last one directly."""
+    return not formula.lead.strip()
+
+
+def _around(formula: Formula) -> str:
+    return " ".join((formula.heading, formula.lead, formula.tail, formula.latex))
+
+
+def sigmoid(formula: Formula) -> bool:
+    """The heading, the sentences around or the formula itself speak of the sigmoid."""
+    return bool(_SPOKEN_SIGMOID.search(_around(formula)))
+
+
+def convolution(formula: Formula) -> bool:
+    """… of convolution, or of signals, filters or kernels: `*` may be a convolution there."""
+    return bool(_CONVOLUTION.search(_around(formula)))
+
+
+def satisfied_by(formula: Formula) -> tuple[str, ...] | None:
+    """The inline formulas of a sentence that ends "… satisfies:" before the formula, else None."""
+    if not _SATISFIES.search(formula.lead):
+        return None
+    return tuple(re.findall(r"\$([^$]{1,40})\$", formula.lead))
+
+
+def lead_conditions(formula: Formula) -> tuple[str, ...]:
+    """The inequalities a sentence states just before an inline formula, in its own clause: "if $h < 0$,
+    then", "$h < 0$이면", "当 $h < 0$ 时" — back to the last formula with an equals sign or the end of
+    the last sentence, since "$h > 0$ gives $|h|/h = 1$" before them is another case."""
+    lead = formula.lead
+    found = []
+    if lead.count("$") % 2:  # the lead is the sentence's last words: it may start inside a formula
+        lead = lead[lead.index("$") + 1:]
+    end = len(lead)
+    for m in reversed(list(_LEAD_MATH.finditer(lead))):
+        if _CLAUSE_END.search(lead[m.end():end]) or "=" in m.group(1):
+            break
+        found.append(m.group(1))
+        end = m.start()
+    return tuple(found)
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def context(formula: Formula) -> tuple:
-    """Everything the checker takes from the prose around a formula. Every build computes it for
-    every formula (it is part of each card's cache key), so a process that builds again keeps it."""
+    """Everything the checker takes from the prose around a formula: the checker reads a formula's
+    lead, tail and heading only through the functions called here (tests/check/test_card_key.py holds
+    that), so a card whose formulas give the same contexts is checked the same. Every build computes
+    it for every formula (it is part of each card's cache key), so a process that builds again keeps it."""
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
-            formula.near, condition(formula), scaled(formula), not formula.lead.strip())
+            formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
+            not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
+            lead_conditions(formula))

@@ -77,7 +77,8 @@ def _computed_key(order: list[int], unknown: bool, cards: list[Card], by_id: dic
         # of the prose around a formula, only what the checker reads in it: rewording a sentence
         # re-checks nothing
         formulas = tuple((f.latex, f.span, f.section, context(f)) for f in c.formulas)
-        parts.append(repr((formulas, c.checks, c.inline, c.check_display)))
+        inline = tuple((f.latex, f.span, f.section, context(f)) for f in c.inline)
+        parts.append(repr((formulas, c.checks, inline, c.check_display)))
     if unknown:  # the hint for an unknown id names the closest known one
         parts.append(repr(sorted(by_id)))
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
@@ -533,6 +534,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 verdict = _for_symmetric(lhs, claim, rhs, declared, key, guard, stated) or verdict
             if verdict.holds is False and verdict.method != "shapes" and claim.unit:
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
+            if verdict.holds is None and verdict.method != "shapes":
+                verdict = _where_definite(lhs, claim, rhs, declared, key, guard) or verdict
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
@@ -892,6 +895,34 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     if verdict.holds:
         return Verdict(None, "ambiguous", "its square matrices are symmetric")
     return None
+
+
+def _where_definite(lhs, claim, rhs, declared: dict, key: str, guard: float):
+    """A claim that takes a root of a determinant (|Σ|^{1/2} of a Gaussian) is real only where the
+    determinant is positive: at random matrices it may be undefined at every point sampled. Its
+    matrices are covariances, so it is decided on positive definite ones (S Sᵀ + I), where it is
+    defined; there it holds or fails as written."""
+    import sympy as sp
+
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.matrices import Det, ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.vectors import symmetrized
+
+    sides = [side for side in (lhs, rhs) if side is not None]
+    if not any(isinstance(p.base, Det) and not p.exp.is_integer for side in sides for p in side.atoms(sp.Pow)):
+        return None
+    try:
+        shapes = infer_shapes(sides, declared)
+    except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
+        return None
+    definite = [symmetrized(side, shapes, None, True) for side in (lhs, rhs)]
+    if definite == [lhs, rhs]:
+        return None
+    verdict = decide_guarded(lambda: decide_matrix(definite[0], claim.rel, definite[1], declared, key, claim.target),
+                             guard)
+    if verdict.holds is None:
+        return None
+    return replace(verdict, detail=verdict.detail or "for positive definite matrices, where it is defined")
 
 
 _BOLD_NAME = re.compile(r"^\\(?:mathbf|boldsymbol|bm)\{(\\?[A-Za-z]+)\}$")

@@ -183,3 +183,61 @@ def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_pat
     card.write_text(text.format(words="put it, where $0 < \\gamma < 1$"), encoding="utf-8")
     stated = check(src, config)
     assert len(checked) == 2 and not [d for d in stated.diagnostics if d.code.startswith("C")]
+
+
+def test_the_checker_reads_prose_only_through_what_the_cache_key_holds() -> None:
+    """A card's cache key holds prose.context of each formula. Were the checker to read a formula's
+    sentences some other way, an edit that changes that reading would replay a stale verdict."""
+    import inspect
+    import re
+
+    from ankigen.check import prose
+
+    read = inspect.getsource(prose.context)
+    for path in sorted((Path(prose.__file__).parent).glob("*.py")):
+        if path.name == "prose.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\.(?:lead|tail|heading)\b", text), f"{path.name} reads a formula's prose itself"
+        for name in set(re.findall(r"\bprose\.(\w+)", text)) - {"context"}:
+            assert f"{name}(formula)" in read, f"{path.name} reads prose.{name}, which the cache key does not hold"
+
+
+GIVEN = "Given $w_1 = 2$ and $i_1 = 3$, as the notes say."
+
+
+@pytest.mark.parametrize("before, after, rechecked", [
+    # rewording the sentence inline formulas stand in, or the one before the claim: nothing the
+    # checker reads changes
+    ((GIVEN, "The input is:"), (GIVEN.replace("say", "put it"), "The input reads:"), False),
+    # now a sentence speaks of convolution: `*` may be one, and the claim is no longer read as a product
+    ((GIVEN, "The input is:"), (GIVEN, "The convolution is:"), True),
+    ((GIVEN, "The input is:"), (GIVEN.replace("notes", "convolution notes"), "The input is:"), True),
+])
+def test_an_edit_rechecks_a_card_only_when_what_the_checker_reads_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: tuple, after: tuple, rechecked: bool) -> None:
+    from ankigen.check import stage
+
+    checked = []
+    real = stage._check_card
+
+    def counting(order, cards, *rest):
+        checked.append(cards[order[0]].question)
+        return real(order, cards, *rest)
+
+    monkeypatch.setattr(stage, "_check_card", counting)
+    src = tmp_path / "src"
+    src.mkdir()
+    card = src / "net.md"
+    text = "## A neuron's input?\n\n{}\n\n{}\n\n$$w_1 * i_1 = 6$$\n"
+    config = Config(root_deck="Fixtures", cache="cache", project_dir=tmp_path)
+    card.write_text(text.format(*before), encoding="utf-8")
+    first = check(src, config)
+    card.write_text(text.format(*after), encoding="utf-8")
+    again = check(src, config)
+    assert len(checked) == 1 + rechecked
+    if rechecked:  # and what it now reads is what a fresh check reads
+        assert first.claims and again.claims != first.claims
+        fresh = check(src, Config(root_deck="Fixtures", cache="", project_dir=tmp_path))
+        assert [(s, t, v.holds, v.method) for s, t, v in again.claims] == \
+               [(s, t, v.holds, v.method) for s, t, v in fresh.claims]
