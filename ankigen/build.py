@@ -25,6 +25,7 @@ from ankigen.run.output import fault, finish_renames, one_build_at_a_time, stage
 from ankigen.pdf.chunks import PdfError
 from ankigen.pdf.layout import render_pdf
 from ankigen.pdf.options import PdfOptions, font_place, parse_grid
+from ankigen.source.kept import ParseStore
 from ankigen.source.parse import parse_sources
 from ankigen.source.sources import discover, read_sources
 from ankigen.run.interrupt import checkpoint
@@ -91,7 +92,10 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     with stage("read"):
         sources = read_sources(src, sink, config.max_cards)
     with stage("parse"):
-        cards = parse_sources(sources, config, sink)
+        store = ParseStore(config.resolve(config.cache) / "parsed" if config.cache else None)
+        cards = parse_sources(sources, config, sink, store)
+        if src.resolve() == config.resolve(config.src).resolve():  # the whole project: the others are gone
+            store.prune(sources)
     cache = ClaimCache.load(config.resolve(config.cache) / "claims.json" if config.cache else None)
     lines = {s.rel: s.text.split("\n") for s in sources}
     with stage("check"), progress(len(cards), "checking") as step:

@@ -15,6 +15,7 @@ from ankigen.diagnostics import Sink
 from ankigen.labels import HAN_CHAR
 from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, is_cjk, markdown, option_lines, render_html,
                                      split_at_gaps)
+from ankigen.source.kept import ParseStore, key as kept_key
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
 from ankigen.model import Card, CheckLine, Diagnostic, Formula, MediaFile, SourceFile, Span
@@ -90,9 +91,11 @@ class _File:
 _last: dict[str, tuple[tuple, list[Card], list[Diagnostic]]] = {}
 
 
-def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list[Card]:
-    """Parse every source into cards, then check ids across the whole tree."""
+def parse_sources(sources: list[SourceFile], config: Config, sink: Sink, store: ParseStore | None = None) -> list[Card]:
+    """Parse every source into cards, then check ids across the whole tree. A file this process
+    parsed before, or `store` kept from an earlier build, is not parsed again."""
     media = MediaResolver(sink)
+    store = store or ParseStore(None)
     cards: list[Card] = []
     kept: dict[str, tuple[tuple, list[Card], list[Diagnostic]]] = {}
     for source in sources:
@@ -100,6 +103,8 @@ def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list
         last = _last.get(source.rel)
         if last is not None and last[0] == key:
             found, items = last[1], last[2]
+        elif (recalled := store.recall(source, digest := kept_key(source, config))) is not None:
+            found, items = recalled
         else:
             local, asked = Sink(), media.asked
             media.sink = local
@@ -107,6 +112,8 @@ def parse_sources(sources: list[SourceFile], config: Config, sink: Sink) -> list
             media.sink = sink
             if media.asked > asked:
                 key = ()
+            else:
+                store.keep(source, digest, found, items)
         sink.items.extend(items)
         cards.extend(found)
         if key:
