@@ -40,7 +40,7 @@ def _all_fields(project: Path) -> str:
 
 
 def test_html_and_script_never_reach_a_field(project: Path) -> None:
-    from test_anki_import import PNG
+    from conftest import PNG
 
     shutil.copy(HOSTILE / "html.md", project / "cards_src/html.md")
     (project / "cards_src/pic.png").write_bytes(PNG)
@@ -96,7 +96,7 @@ def _parsed(html: str) -> tuple[list[tuple[str, list]], list[str]]:
 def _packed_png() -> str:
     import hashlib
 
-    from test_anki_import import PNG
+    from conftest import PNG
 
     return f"ankigen-{hashlib.sha256(PNG).hexdigest()[:20]}.png"
 

@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 import threading
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -169,8 +169,11 @@ class Typesetter:
         return "query", str(typ), str(self.folder), None, self.salt
 
     def _run(self, jobs: list[tuple]) -> list[str | Refusal]:
-        if len(jobs) < POOL_FROM or self._workers.count < 2:
+        if len(jobs) <= 1 or self._workers.count < 2:
             return [self.answer((_done(self._here(job)), job[1])) for job in jobs]
+        if len(jobs) < POOL_FROM:  # an edit's study chunk and cut-out chunk: side by side, here
+            with ThreadPoolExecutor(len(jobs), thread_name_prefix="ankigen-typst-here") as pool:
+                return [self.answer((_done(result), job[1])) for job, result in zip(jobs, pool.map(self._here, jobs))]
         return [self.answer(pending) for pending in [(self._workers.submit(job), job[1]) for job in jobs]]
 
 

@@ -205,7 +205,7 @@ def test_an_undecodable_image_is_left_out_of_the_pdf_with_a_warning(project: Pat
 
 
 def test_images_are_drawn_in_the_pdf(project: Path) -> None:
-    from test_anki_import import PNG
+    from conftest import PNG
 
     write(project / "cards_src/图.md", "## 有图的卡片 {#with-image}\n\n![方块](图片/方块.png)\n")
     (project / "cards_src/图片").mkdir()
