@@ -10,9 +10,7 @@ page numbers, blank pages before rectos, bookmarks and the document's metadata.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import hashlib
-import io
 import json
 import os
 import queue
@@ -315,77 +313,3 @@ def start_pages(counts: list[int], rectos: list[bool]) -> list[int]:
         starts.append(at)
         at += count
     return starts
-
-
-def merge(parts: list[Part], numbers: Path | None, numbered: range, bookmarks: list[tuple[str, int]],
-          title: str, build_time: int) -> bytes:
-    """One PDF of the parts; page i in `numbered` gets page i of `numbers` laid over it."""
-    import pikepdf
-
-    out = pikepdf.new()
-    opened = []
-    try:
-        for part in parts:
-            opened.append(pikepdf.open(part.path))
-        counts = [len(src.pages) for src in opened]  # len() of a page list is not cheap: once each
-        at = 0
-        for src, count, start in zip(opened, counts, start_pages(counts, [p.recto for p in parts])):
-            if start > at:  # a blank page, so that this part begins on a recto
-                box = src.pages[0].mediabox
-                out.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
-            out.pages.extend(src.pages)
-            at = start + count
-        if numbers is not None:
-            nums = pikepdf.open(numbers)
-            opened.append(nums)
-            last = min(at, len(nums.pages))
-            for i in numbered:
-                if i < last:
-                    _overlay(out, out.pages[i], nums.pages[i])
-        _page_links(out, range(counts[0] if counts else 0))
-        with out.open_outline() as tree:
-            tree.root.extend(pikepdf.OutlineItem(name, page) for name, page in bookmarks)
-        stamp = dt.datetime.fromtimestamp(build_time, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
-        out.docinfo["/Title"] = title
-        out.docinfo["/Author"] = "ankigen"
-        out.docinfo["/Creator"] = "ankigen (Typst, pikepdf)"
-        out.docinfo["/CreationDate"] = stamp
-        out.docinfo["/ModDate"] = stamp
-        buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True, compress_streams=True,
-                 min_version=max((src.pdf_version for src in opened), default="1.7"))
-        return buffer.getvalue()
-    except (pikepdf.PdfError, OSError) as exc:  # OSError: another build pruned a chunk meanwhile
-        raise PdfError(f"the chunks could not be joined: {exc}") from None
-    finally:
-        for src in opened:
-            src.close()
-
-
-def _overlay(pdf, page, other) -> None:
-    """Lay another PDF's page over a page of the same size. (pikepdf's add_overlay names the
-    form with random letters, which would make every build's PDF differ.)"""
-    import pikepdf
-
-    form = pdf.copy_foreign(other.as_form_xobject())
-    name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name("/AnkigenNumber"))
-    # the page's own drawing is wrapped in q…Q, so that no state it leaves behind moves the number
-    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, b"\nQ q 1 0 0 1 0 0 cm " + bytes(name.unparse()) + b" Do Q"),
-                      prepend=False)
-
-
-def _page_links(pdf, pages: range) -> None:
-    """Turn the links to PAGE_LINK + number on these pages into jumps within the document."""
-    import pikepdf
-
-    for i in pages:
-        for annot in pdf.pages[i].obj.get("/Annots", []):
-            action = annot.get("/A")
-            uri = str(action.get("/URI", "")) if action is not None else ""
-            if not uri.startswith(PAGE_LINK) or not uri[len(PAGE_LINK):].isdigit():
-                continue
-            target = int(uri[len(PAGE_LINK):]) - 1
-            if 0 <= target < len(pdf.pages):
-                annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo,
-                                             D=pikepdf.Array([pdf.pages[target].obj, pikepdf.Name.Fit]))

@@ -24,9 +24,10 @@ from ankigen.source.mathfit import rows, width
 from ankigen.model import Card
 from ankigen.source.parse import CLOZE
 from ankigen.pdf.drawing import DRAW_SIZE, FormulaDrawer
-from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, merge, outline, split,
+from ankigen.pdf.chunks import (PAGE_LINK, Part, PdfError, Refusal, Typesetter, blame, outline, split,
                                 start_pages)
 from ankigen.pdf.fonts import check_fonts
+from ankigen.pdf.join import merge
 from ankigen.pdf.worker import installed_fonts
 from ankigen.pdf.images import place
 from ankigen.pdf.measure import (SIZES_PT, Frame, MeasureCache, SideFit, digest, entry_starts, measure_source,
@@ -600,6 +601,7 @@ class _Layout:
     def __init__(self, cards: list[Card], title: str, opts: PdfOptions, sink: Sink, folder: Path,
                  ts: Typesetter, cache: Path | None, fallback: tuple[str, ...] = ()) -> None:
         self.cards, self.title, self.opts, self.sink, self.ts = cards, title, opts, sink, ts
+        self.kept = cache / "pdf-joined" if cache else None  # the last joined PDF, joined again after an edit
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
         r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT, ts.salt)
@@ -843,7 +845,8 @@ class _Layout:
                                          count=numbered)
         [numbers] = self.ts.pdfs([numbers_source], ["numbers"])
         parts = [Part(front_path), *(Part(p) for p in study_paths), *(Part(p, recto=True) for p in card_paths)]
-        return merge(parts, numbers, range(1, numbered), [(self.words.contents, 1), *marks], self.title, build_time)
+        return merge(parts, numbers, range(1, numbered), [(self.words.contents, 1), *marks], self.title, build_time,
+                     self.kept)
 
     def front_source(self, marks: list[tuple[str, int]], build_time: int) -> str:
         lines = "".join(f"#toc-line([{escape(name)}], {page + 1})\n" for name, page in marks)

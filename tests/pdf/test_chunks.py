@@ -141,3 +141,49 @@ def test_a_damaged_cached_chunk_is_typeset_again(project) -> None:
     result = run("build")
     assert result.exit_code == 0 and "O020" not in result.output, result.output
     assert "像素数" in "".join(p.extract_text() for p in PdfReader(project / "dist/Test deck.pdf").pages)
+
+
+def _read(path: Path) -> tuple[list[str], list[tuple[str, int]], list[set[int]]]:
+    """Each page's text, the bookmarks with their pages, and the pages each page's links jump to."""
+    reader = PdfReader(path)
+    page_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    links = [{page_of[a.get_object()["/A"]["/D"][0].idnum] for a in page.get("/Annots", [])
+              if "/D" in a.get_object().get("/A", {})} for page in reader.pages]
+    marks = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    return [p.extract_text() for p in reader.pages], marks, links
+
+
+def test_an_edit_swaps_its_pages_into_the_last_pdf_which_reads_as_one_joined_anew(project, small_chunks,
+                                                                                monkeypatch) -> None:
+    """After an edit that moves no page, the kept PDF gets the edited chunks' pages: every page's
+    text, its number, the bookmarks and the contents' links are those of a PDF joined anew."""
+    from ankigen.pdf import join
+
+    joined_anew = []
+    real = join._join
+    monkeypatch.setattr(join, "_join", lambda *args: joined_anew.append(1) or real(*args))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _build_big(project)
+    assert joined_anew == [1]
+    text = (project / "cards_src/1.md").read_text(encoding="utf-8")
+    write(project / "cards_src/1.md", text.replace("卷积网络的第 13 个答案", "卷积网络的第 13 个回答"))
+    assert run("build").exit_code == 0
+    assert joined_anew == [1], "the edit joined every chunk again"
+    swapped = _read(project / "dist/Test deck.pdf")
+    assert "卷积网络的第 13 个回答" in "".join(swapped[0]).replace("\n", "")
+
+    shutil.rmtree(project / ".ankigen-cache")
+    shutil.rmtree(project / "dist")
+    assert run("build").exit_code == 0 and joined_anew == [1, 1]
+    assert swapped == _read(project / "dist/Test deck.pdf")
+
+
+def test_a_kept_pdf_that_is_damaged_is_joined_anew(project, small_chunks) -> None:
+    _build_big(project)
+    kept = project / ".ankigen-cache/pdf-joined/joined.pdf"
+    kept.write_bytes(kept.read_bytes()[:1000])  # a sync tool's half copy
+    text = (project / "cards_src/1.md").read_text(encoding="utf-8")
+    write(project / "cards_src/1.md", text.replace("卷积网络的第 13 个答案", "卷积网络的第 13 个回答"))
+    assert run("build").exit_code == 0
+    pages, marks, _ = _read(project / "dist/Test deck.pdf")
+    assert "卷积网络的第 13 个回答" in "".join(pages).replace("\n", "") and [m for m, _ in marks][0] == "目录"
