@@ -9,29 +9,24 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ankigen.anki.apkg import carried_media, write_apkg
 from ankigen.anki.changes import (Broken, Changes, Held, anki_kinds, compare, held_notes, import_surprises,
                                   removed_notes)
-from ankigen.check import CheckStats, ClaimCache, check_cards, span_line
 from ankigen.config import Config, ConfigError
 from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS, Labels, deck_language
 from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
-from ankigen.anki.notes import make_note
-from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
 from ankigen.run.output import fault, finish_renames, one_build_at_a_time, staged, sweep
-from ankigen.pdf.chunks import PdfError
-from ankigen.pdf.layout import render_pdf
-from ankigen.pdf.options import PdfOptions, font_place, parse_grid
-from ankigen.source.kept import ParseStore
-from ankigen.source.parse import parse_sources
 from ankigen.source.sources import discover, read_sources
 from ankigen.run.interrupt import checkpoint
 from ankigen.run.progress import progress
 from ankigen.run.timing import stage
 from ankigen.run.uptodate import Stamp, sources_print, with_lock
+
+if TYPE_CHECKING:  # the checker, the PDF and genanki are imported when used: an up-to-date build needs none
+    from ankigen.check import CheckStats
 
 
 @dataclass(frozen=True)
@@ -88,6 +83,10 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     `meanwhile(cards)` is called between parsing and checking, to start work that needs the cards
     but not the verdicts.
     """
+    from ankigen.check import ClaimCache, check_cards, span_line
+    from ankigen.source.kept import ParseStore
+    from ankigen.source.parse import parse_sources
+
     _require_sources(src)
     with stage("read"):
         sources = read_sources(src, sink, config.max_cards)
@@ -154,6 +153,8 @@ def footer_html(parts: tuple[str, ...], words: Labels, holding: int, source: str
 
 def make_notes(cards: list[Card], src: Path, config: Config, stats: CheckStats,
                known: dict[str, str] | None = None) -> list[Note]:
+    from ankigen.anki.notes import make_note
+
     root = src if src.is_dir() else src.parent
     words = LABELS[deck_language(config.language, cards)]
     notes = []
@@ -225,6 +226,9 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         if dry_run:
             return Report(tuple(cards), tuple(sink.sorted()), _summary(cards, stats, sink), (), changes,
                           history=history)
+        from ankigen.anki.apkg import carried_media
+        from ankigen.anki.notetype import basic_note_type_hash, cloze_note_type_hash
+
         type_stamps = {"basic": stamp_note_type("basic", basic_note_type_hash(), lock, now),
                        "cloze": stamp_note_type("cloze", cloze_note_type_hash(), lock, now)}
         media = [m for card in good for m in card.media]
@@ -434,6 +438,10 @@ class _Background:
 
 
 def _pdf_job(cards: list[Card], config: Config, now: int):
+    from ankigen.pdf.chunks import PdfError
+    from ankigen.pdf.layout import render_pdf
+    from ankigen.pdf.options import PdfOptions, font_place, parse_grid
+
     def job(stopping: threading.Event) -> tuple[bytes | None, Sink]:
         sink = Sink()
         cols, rows = parse_grid(config.cards_per_page)
@@ -457,6 +465,8 @@ def _write_outputs(targets: list[Path], notes: list[Note], media: tuple, type_mt
     alone: when it cannot be typeset, the .apkg and the lock are still written and the previous
     PDF is left as it was. `media`: the cards' files, and those of notes carried over from the
     last package. The lock is written only when it changed (it is committed with the sources)."""
+    from ankigen.anki.apkg import write_apkg
+
     data = None
     if len(targets) > 1:
         data, pdf_sink = pdf.result()

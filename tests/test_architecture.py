@@ -61,8 +61,23 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycles() -> None:
     edges = graph()
-    assert len(edges) > 40 and {"ankigen.pdf.layout", "ankigen.source.parse"} <= edges["ankigen.build"]
+    assert len(edges) > 40 and {"ankigen.anki.changes", "ankigen.source.sources"} <= edges["ankigen.build"]
     assert cycles(edges) == []
+
+
+def test_a_build_that_is_up_to_date_imports_no_heavy_library() -> None:
+    """`ankigen build` with nothing changed replays the last build: importing the pipeline must not
+    bring in the checker, the PDF, the Markdown parser or genanki (a tenth of a second and more)."""
+    import subprocess
+    import sys
+
+    heavy = ("sympy", "genanki", "markdown_it", "typst", "pikepdf", "yaml", "ankigen.check", "ankigen.pdf")
+    code = ("import sys, ankigen.cli, ankigen.build; "
+            f"print(sorted({{m.split('.')[0] if not m.startswith('ankigen') else m for m in sys.modules}}))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert not [h for h in heavy if f"'{h}" in loaded], loaded
+    edges = graph(inside_functions=True)
+    assert {"ankigen.pdf.layout", "ankigen.source.parse"} <= edges["ankigen.build"]  # imported when used
 
 
 def test_the_checker_has_no_cycle_even_through_imports_inside_functions() -> None:

@@ -182,7 +182,7 @@ def test_internal_errors_are_reported_without_traceback(project: Path, monkeypat
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("ankigen.build.write_apkg", explode)
+    monkeypatch.setattr("ankigen.anki.apkg.write_apkg", explode)
     result = run("build")
     assert result.exit_code == 2
     assert "internal error: RuntimeError: boom" in result.output

@@ -14,11 +14,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ankigen.anki.apkg import read_notes
 from ankigen.diagnostics import Sink
 from ankigen.anki.lock import REMOVED_TAG, Kept, Lock, Stamp
 from ankigen.model import Note, Span
-from ankigen.anki.notes import content_hash, fields_of
+
+
+# genanki and markdown-it come with these: imported when used, not by a build that is up to date
+def read_notes(previous: Path):
+    from ankigen.anki.apkg import read_notes as read
+
+    return read(previous)
+
+
+def fields_of(kind: str) -> tuple[str, ...]:
+    from ankigen.anki.notes import fields_of as fields
+
+    return fields(kind)
+
+
+def content_hash(fields: dict[str, str], tags, kind: str = "basic") -> str:
+    from ankigen.anki.notes import content_hash as digest
+
+    return digest(fields, tags, kind)
 
 
 @dataclass(frozen=True)

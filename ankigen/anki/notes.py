@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
@@ -32,7 +33,13 @@ def guid_of(card: Card, config: Config, known: dict[str, str] | None = None) -> 
 
 def content_hash(fields: dict[str, str], tags: tuple[str, ...], kind: str = "basic") -> str:
     """What the learner sees of a note: a changed hash means a changed note."""
-    shown = {k: v for k, v in fields.items() if k not in _NOT_CONTENT}
+    return _content_hash(tuple(fields.items()), tuple(tags), kind)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _content_hash(fields: tuple[tuple[str, str], ...], tags: tuple[str, ...], kind: str) -> str:
+    # kept by content: a process that builds again (`build --watch`) hashes only the notes that changed
+    shown = {k: v for k, v in fields if k not in _NOT_CONTENT}
     blob = json.dumps([note_type_id(kind), shown, sorted(tags)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -6,6 +6,7 @@ import sympy.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ankigen.source.markdown import TEX_COMMENT
@@ -30,8 +31,10 @@ def check_text(line) -> tuple[str, Span]:
     return text, Span(line.span.path, line.span.line, line.span.col + lead, max(1, len(text)))
 
 
-def find_uses(check_lines) -> list[tuple[str, Span]]:
-    """The card ids named by `use` lines, with where each is named."""
+@functools.lru_cache(maxsize=1 << 15)
+def find_uses(check_lines: tuple) -> tuple[tuple[str, Span], ...]:
+    """The card ids named by `use` lines, with where each is named. Kept by the lines: a process
+    that checks again (`build --watch`) reads only the cards that changed."""
     uses = []
     for line in check_lines:
         text, base = check_text(line)
@@ -39,4 +42,4 @@ def find_uses(check_lines) -> list[tuple[str, Span]]:
         if use:
             for m in re.finditer(r"[^\s,]+", use.group(1)):
                 uses.append((m.group(0), offset_span(base, text, use.start(1) + m.start(), len(m.group(0)))))
-    return uses
+    return tuple(uses)
