@@ -191,8 +191,8 @@ def lead_conditions(formula: Formula) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1 << 16)
 def context(formula: Formula) -> tuple:
     """Everything the checker takes from the prose around a formula: the checker reads a formula's
-    lead, tail and heading only through the functions called here (tests/check/test_card_key.py holds
-    that), so a card whose formulas give the same contexts is checked the same. Every build computes
+    lead, tail and heading only through the functions called here (a test in
+    tests/check/test_check_fixtures.py holds that), so a card whose formulas give the same contexts is checked the same. Every build computes
     it for every formula (it is part of each card's cache key), so a process that builds again keeps it."""
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),

@@ -870,10 +870,8 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     sentence that speaks of symmetric matrices (对称, symmetric, \\mathbb{S}) it holds as the card
     means it; elsewhere it is a reading the card may take for granted (a covariance, a Hessian, a
     scatter matrix), so it is ambiguous (C006), never an error.""" 
-    import sympy as sp
-
     from ankigen.check.decide import decide_guarded
-    from ankigen.check.matrices import Det, ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
     from ankigen.check.vectors import quadratic_forms, symmetrized
 
     try:
@@ -884,8 +882,7 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     if only is not None and not only:
         return None
     # |Σ|^{1/2}: a root of a determinant, which a random symmetric matrix may make imaginary
-    definite = any(isinstance(p.base, Det) and not p.exp.is_integer
-                   for side in (lhs, rhs) if side is not None for p in side.atoms(sp.Pow))
+    definite = _root_of_determinant(lhs, rhs)
     sym_lhs, sym_rhs = symmetrized(lhs, shapes, only, definite), symmetrized(rhs, shapes, only, definite)
     if (sym_lhs, sym_rhs) == (lhs, rhs):
         return None
@@ -897,22 +894,28 @@ def _for_symmetric(lhs, claim, rhs, declared: dict, key: str, guard: float, stat
     return None
 
 
+def _root_of_determinant(lhs, rhs) -> bool:
+    import sympy as sp
+
+    from ankigen.check.matrices import Det
+
+    return any(isinstance(p.base, Det) and not p.exp.is_integer
+               for side in (lhs, rhs) if side is not None for p in side.atoms(sp.Pow))
+
+
 def _where_definite(lhs, claim, rhs, declared: dict, key: str, guard: float):
     """A claim that takes a root of a determinant (|Σ|^{1/2} of a Gaussian) is real only where the
     determinant is positive: at random matrices it may be undefined at every point sampled. Its
     matrices are covariances, so it is decided on positive definite ones (S Sᵀ + I), where it is
     defined; there it holds or fails as written."""
-    import sympy as sp
-
     from ankigen.check.decide import decide_guarded
-    from ankigen.check.matrices import Det, ShapeError, Unsupported, decide_matrix, infer_shapes
+    from ankigen.check.matrices import ShapeError, Unsupported, decide_matrix, infer_shapes
     from ankigen.check.vectors import symmetrized
 
-    sides = [side for side in (lhs, rhs) if side is not None]
-    if not any(isinstance(p.base, Det) and not p.exp.is_integer for side in sides for p in side.atoms(sp.Pow)):
+    if not _root_of_determinant(lhs, rhs):
         return None
     try:
-        shapes = infer_shapes(sides, declared)
+        shapes = infer_shapes([side for side in (lhs, rhs) if side is not None], declared)
     except (ShapeError, Unsupported, TypeError, ValueError, AttributeError):
         return None
     definite = [symmetrized(side, shapes, None, True) for side in (lhs, rhs)]
