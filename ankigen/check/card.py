@@ -88,6 +88,20 @@ def imaginary_of(texts: list[str]) -> frozenset[str] | None:
                      for letter, sub, value in _GIVEN.findall(t) if _COMPLEX.search(value) and letter != "i")
 
 
+# j as engineers write the imaginary unit: e^{-jωt}, jω, j2πf, R + jX, j^2 = -1
+_ENGINEERS_J = re.compile(r"e\s*\^\s*\{?\s*-?\s*j(?![A-Za-z])"
+                          r"|(?<![A-Za-z\\_])j\s*(?:\\omega|\\Omega|\\theta|\\phi|\\varphi|2\s*\\pi)(?![A-Za-z])"
+                          r"|[+-]\s*j\s*(?:[A-Z]|\\frac\b)|(?<![A-Za-z\\_])j\s*\^\s*\{?\s*2\s*\}?\s*=\s*-\s*1(?!\d)")
+# j as an index or a counter: x_j, a_{ij}, \sum_{j=1}, j = 1, \dots, n
+_INDEX_J = re.compile(r"_\s*(?:j|\{[^{}]*(?<![A-Za-z\\])j(?![A-Za-z]))|(?:^|[,{(&;]|\\\\)\s*j\s*(?:=|\\in\b|\\le|<|\\ne)")
+
+
+def engineers_j(texts: list[str]) -> bool:
+    """Whether the card writes j for the imaginary unit, as electrical engineering and signal
+    processing do (`e^{-j\\omega n}`, `R + jX`), and never uses j as an index or a counter."""
+    return any(_ENGINEERS_J.search(t) for t in texts) and not any(_INDEX_J.search(t) for t in texts)
+
+
 # a letter on its own (`C(1 - e^{-Kt})`, `K, C > 0`), not subscripted (F_1 is no F), not part of a word
 _ALONE = re.compile(r"(?<![A-Za-z\\])([A-Za-z])(?![A-Za-z]|\s*_)")
 # a run of letters given a value (`TP = 80`, `, net = 3`): a name of its own
@@ -153,6 +167,7 @@ class _Card:
     variables: frozenset[str]
     imported: set = field(default_factory=set)  # names defined on cards this one uses
     imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
+    unit_j: bool = False  # j is the imaginary unit, as engineers write it (engineers_j)
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
     alone: frozenset[str] = frozenset()  # letters the card writes on their own, and runs it gives values (alone_of)
     out: CardReading = field(default_factory=CardReading)
@@ -196,7 +211,7 @@ class _Card:
         return Scope(functions=self.functions(), references=self.references, values=values or {},
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
-                     star=self.star, labelled=self.labelled, imaginary=self.imaginary,
+                     star=self.star, labelled=self.labelled, imaginary=self.imaginary, unit_j=self.unit_j,
                      differentials=self.differentials, alone=self.alone)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
@@ -241,7 +256,8 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
     state.differentials = differentials_of(texts, state.variables)
-    state.alone = alone_of(texts)
+    state.unit_j = engineers_j(texts)
+    state.alone = alone_of(texts) | ({"j"} if state.unit_j else frozenset())  # jX, jω: j times
     complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None
     complex_token = COMPLEX.set(complex_names or frozenset())
@@ -1161,7 +1177,7 @@ def _read_inline_statement(state: _Card, key: tuple, formula: Formula, toks: lis
         # the worked example that follows, as `$\\lambda = 0.000116$` would
         state.out.examples.append(Definition(solved[0], solved[1], span, text, formula.section))
         return
-    if isinstance(lhs, sp.Symbol) and rhs.is_number and (rhs.is_real or state.imaginary) and len(steps) == 1:
+    if isinstance(lhs, sp.Symbol) and rhs.is_number and (rhs.is_real or state.imaginary or state.unit_j) and len(steps) == 1:
         if prose.result(formula) and _worked(state, lhs, steps, formula):
             # "with $W = 224$, …, we get $O = 112$" for a defined O: its value for that example, claimed
             claim = make_claim(steps[0], formula.latex, formula.span, formula.latex, False, key + (0,),

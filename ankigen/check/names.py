@@ -271,6 +271,8 @@ class Names:
         if name == "i":
             usual_unit = (self.in_e_power or self.scope.imaginary) and "i" not in self.scope.variables
             return sp.I if usual_unit != self.flipped("i", usual_unit) else symbol("i")
+        if name == "j" and self.scope.unit_j and "j" not in self.scope.variables:
+            return sp.I
         return symbol(name)
 
     def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:

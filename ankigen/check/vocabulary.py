@@ -77,6 +77,7 @@ class Scope:
     reading: Reading = USUAL
     variables: frozenset[str] = frozenset()  # `e` or `i` defined on the card: variables, usually
     imaginary: bool = False  # the card writes complex numbers (3 + 4i): i is the imaginary unit, usually
+    unit_j: bool = False  # the card writes j for the imaginary unit (e^{-jωt}, R + jX), as engineers do
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (dW = …, =: dz_2)
     alone: frozenset[str] = frozenset()  # letters the card writes on their own (K, C > 0), runs it gives values
     met: set[str] = field(default_factory=set)  # the ambiguity kinds the text contained
