@@ -154,13 +154,11 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_check(tmp_path: Path) 
     assert report.summary.failed >= 10
 
 
-def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The card cache is keyed on what the checker reads in prose, not on its words: an author
-    polishing an explanation pays no check, while a sentence that now states a condition is heard."""
+def checked_cards(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The questions of the cards the checker reads from now on (those its cache does not know)."""
     from ankigen.check import stage
 
-    checked = []
+    checked: list[str] = []
     real = stage._check_card
 
     def counting(order, cards, *rest):
@@ -168,6 +166,14 @@ def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_pat
         return real(order, cards, *rest)
 
     monkeypatch.setattr(stage, "_check_card", counting)
+    return checked
+
+
+def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card cache is keyed on what the checker reads in prose, not on its words: an author
+    polishing an explanation pays no check, while a sentence that now states a condition is heard."""
+    checked = checked_cards(monkeypatch)
     src = tmp_path / "src"
     src.mkdir()
     card = src / "series.md"
@@ -216,16 +222,7 @@ GIVEN = "Given $w_1 = 2$ and $i_1 = 3$, as the notes say."
 ])
 def test_an_edit_rechecks_a_card_only_when_what_the_checker_reads_changes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: tuple, after: tuple, rechecked: bool) -> None:
-    from ankigen.check import stage
-
-    checked = []
-    real = stage._check_card
-
-    def counting(order, cards, *rest):
-        checked.append(cards[order[0]].question)
-        return real(order, cards, *rest)
-
-    monkeypatch.setattr(stage, "_check_card", counting)
+    checked = checked_cards(monkeypatch)
     src = tmp_path / "src"
     src.mkdir()
     card = src / "net.md"
