@@ -27,6 +27,9 @@ from ankigen.pdf.worker import run
 
 SINGLE_CHUNK = 400  # up to this many items, one chunk: no partly filled page between chunks
 CHUNK_MIN, CHUNK_SPAN, CHUNK_MAX = 64, 192, 512
+# A chunk's markup, at most: Typst's memory grows with the document (course notes full of formulas,
+# 0.8 MB of markup in 300 cards, took a worker to 0.8 GB), and a worker is replaced only between jobs.
+CHUNK_BYTES = 200_000
 POOL_FROM = 3  # fewer documents to compile than this are compiled in this process
 WORKER_MB = 250  # a worker that has grown past this is replaced, which frees what Typst memoised
 
@@ -72,18 +75,21 @@ class PdfError(Exception):
         self.refusals = refusals or {}
 
 
-def split(keys: list[str]) -> list[range]:
+def split(keys: list[str], sizes: list[int] | None = None) -> list[range]:
     """Ranges of items per chunk. A chunk ends after an item whose key hashes to 0 modulo
-    CHUNK_SPAN (content-defined, as in rsync), so a new card changes one chunk, not every later one."""
-    if len(keys) <= SINGLE_CHUNK:
+    CHUNK_SPAN (content-defined, as in rsync), so a new card changes one chunk, not every later one;
+    and once its items' `sizes` (characters of markup) reach CHUNK_BYTES."""
+    sizes = sizes or [0] * len(keys)
+    if len(keys) <= SINGLE_CHUNK and sum(sizes) < CHUNK_BYTES:
         return [range(0, len(keys))] if keys else []
-    ranges, start = [], 0
+    ranges, start, held = [], 0, 0
     for i, key in enumerate(keys):
         size = i + 1 - start
+        held += sizes[i]
         cut = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % CHUNK_SPAN == 0
-        if size >= CHUNK_MAX or (size >= CHUNK_MIN and cut):
+        if size >= CHUNK_MAX or (size >= CHUNK_MIN and cut) or held >= CHUNK_BYTES:
             ranges.append(range(start, i + 1))
-            start = i + 1
+            start, held = i + 1, 0
     if start < len(keys):
         ranges.append(range(start, len(keys)))
     return ranges

@@ -875,7 +875,7 @@ class _Layout:
                 owners.append(k)
                 heading = ""
         sources, starts = [], []
-        for chunk in split([key for key, _ in entries]):
+        for chunk in split([key for key, _ in entries], [len(markup) for _, markup in entries]):
             body = "".join(entries[i][1] for i in chunk)
             head = "".join([self.preamble, _dm(self.measured.widths, body), self.study_page, _STUDY_CARD])
             sources.append(head + body)
@@ -894,7 +894,7 @@ class _Layout:
         sources, starts = [], []
         intro = _INTRO.format(lift=CARD_MARGIN_MM - 1.5, heading=escape(self.words.cut_out),
                               text=escape(self.words.cut_out_intro))
-        for n, chunk in enumerate(split([p.key for p in pieces])):
+        for n, chunk in enumerate(split([p.key for p in pieces], [len(p.front) + len(p.back) for p in pieces])):
             lines = self.card_pages([pieces[i] for i in chunk])
             body = "".join(text for text, _ in lines)
             head = "".join([self.preamble, _dm(self.measured.widths, body), setup, intro if n == 0 else ""])

@@ -187,3 +187,14 @@ def test_a_kept_pdf_that_is_damaged_is_joined_anew(project, small_chunks) -> Non
     assert run("build").exit_code == 0
     pages, marks, _ = _read(project / "dist/Test deck.pdf")
     assert "卷积网络的第 13 个回答" in "".join(pages).replace("\n", "") and [m for m, _ in marks][0] == "目录"
+
+
+def test_a_chunk_ends_once_its_markup_is_large() -> None:
+    """Typst's memory grows with the document: a chunk holds at most CHUNK_BYTES of markup, however
+    few its cards, and cards of ordinary size are cut by their keys alone."""
+    keys = [f"card-{n}" for n in range(30)]
+    third = pdf_chunks.CHUNK_BYTES // 3 + 1
+    assert [len(r) for r in pdf_chunks.split(keys, [third] * 30)] == [3] * 10
+    assert pdf_chunks.split(keys, [100] * 30) == pdf_chunks.split(keys) == [range(0, 30)]
+    big = [f"card-{n}" for n in range(2000)]
+    assert pdf_chunks.split(big, [100] * 2000) == pdf_chunks.split(big)
