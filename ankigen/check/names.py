@@ -280,6 +280,13 @@ class Names:
         nxt = self.peek()
         # E[X], and E{\\sum …} as some write an expectation: what follows is its argument
         bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        if nxt.text == "[" and nxt.kind == "op" and name == "\\delta" and isinstance(value, sp.Symbol) and \
+                adjacent(self.toks[self.i - 1], nxt) and not self.scope.functions.get(name):
+            # δ[n], δ[n - k]: the unit impulse of signal processing, 1 at 0 and 0 elsewhere
+            _, args = self.given_arguments("\\delta[·]", "[")
+            if len(args) == 1:
+                return sp.KroneckerDelta(args[0], 0)
+            return sp.Function("\\delta[·]")(*args)
         if nxt.text == "[" and nxt.kind == "op" and not bracket and isinstance(value, sp.Symbol) and \
                 adjacent(self.toks[self.i - 1], nxt) and len(name) == 1:
             # x[n], I[i + m]: an element of a signal or array, as code and signal processing write it
