@@ -311,7 +311,8 @@ class Names:
             word = base.startswith("\\mathrm{") and len(base) > len("\\mathrm{x}")
             usual_apply = adjacent(self.toks[self.i - 1], nxt) and base not in self.scope.matrices and (
                 base in FUNCTION_LETTERS or bracket or base in self.scope.applied or at_number or at_index or density
-                or word or name.endswith("'") or name.endswith("\\prime}"))
+                or word or name.endswith("'") or name.endswith("\\prime}")
+                or (len(base) == 1 and base.isupper() and self.transform_value()))
             if usual_apply == self.flipped("apply", usual_apply):
                 return value
         name, args = self.given_arguments(name, nxt.text if bracket else "(")

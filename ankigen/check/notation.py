@@ -163,6 +163,27 @@ class Notation:
                 yield depth, u
             k += 1
 
+    def transform_value(self) -> bool:
+        """Whether the parenthesis at peek() is the argument of a transform written as a formula's
+        first side, at a frequency: `X(e^{j\\omega}) = …`, `H(j\\omega) = …` (nobody writes X times e^{jω}
+        first and equates it)."""
+        if any(u.kind != "op" or u.text != "&" for u in self.toks[:self.i - 1]):
+            return False  # not the first thing the formula writes
+        depth, k, frequency = 0, 0, False
+        while self.peek(k).kind != "end":
+            u = self.peek(k)
+            if u.kind == "op" and u.text in "([{":
+                depth += 1
+            elif u.kind == "op" and u.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    after = self.peek(k + 1)
+                    return frequency and after.kind == "op" and after.text == "="
+            elif u.kind == "cmd" and u.text in ("\\omega", "\\Omega"):
+                frequency = True
+            k += 1
+        return False
+
     def conditional_group(self) -> bool:
         """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`), or a comma
         or semicolon (`h(x_1, x_2)`, `p(x; \\theta)`), at its top level: then the name before it is
