@@ -147,9 +147,8 @@ class Notation:
         `\\int p(x)\\,dx` applies p to x (a density), whatever the reading."""
         return any(u.text in self.bound and not self.bound[u.text].is_integer for _, u in self._group_ahead())
 
-    def _group_ahead(self):
-        """The tokens inside the group that opens at peek(), brackets left out, each with its depth (1 at
-        the group's own level)."""
+    def _group_closes(self) -> int:
+        """How far ahead of peek() the group that opens there closes (the end of the text if it never does)."""
         depth, k = 0, 0
         while self.peek(k).kind != "end":
             u = self.peek(k)
@@ -158,10 +157,22 @@ class Notation:
             elif u.kind == "op" and u.text in ")]}":
                 depth -= 1
                 if depth == 0:
-                    return
+                    return k
+            k += 1
+        return k
+
+    def _group_ahead(self):
+        """The tokens inside the group that opens at peek(), brackets left out, each with its depth (1 at
+        the group's own level)."""
+        depth = 0
+        for k in range(self._group_closes()):
+            u = self.peek(k)
+            if u.kind == "op" and u.text in "([{":
+                depth += 1
+            elif u.kind == "op" and u.text in ")]}":
+                depth -= 1
             else:
                 yield depth, u
-            k += 1
 
     def transform_value(self) -> bool:
         """Whether the parenthesis at peek() is the argument of a transform written as a formula's
@@ -169,20 +180,9 @@ class Notation:
         first and equates it)."""
         if any(u.kind != "op" or u.text != "&" for u in self.toks[:self.i - 1]):
             return False  # not the first thing the formula writes
-        depth, k, frequency = 0, 0, False
-        while self.peek(k).kind != "end":
-            u = self.peek(k)
-            if u.kind == "op" and u.text in "([{":
-                depth += 1
-            elif u.kind == "op" and u.text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    after = self.peek(k + 1)
-                    return frequency and after.kind == "op" and after.text == "="
-            elif u.kind == "cmd" and u.text in ("\\omega", "\\Omega"):
-                frequency = True
-            k += 1
-        return False
+        after = self.peek(self._group_closes() + 1)
+        return after.kind == "op" and after.text == "=" and any(
+            u.kind == "cmd" and u.text in ("\\omega", "\\Omega") for _, u in self._group_ahead())
 
     def conditional_group(self) -> bool:
         """Whether the parenthesis at peek() holds a conditional bar (`a|s`, `A \\mid B`), or a comma
