@@ -153,6 +153,7 @@ def _finish(out, pages: list, front: int, moved: dict, bookmarks: list[tuple[str
     """The contents' links, the bookmarks and the metadata; the document's bytes."""
     import pikepdf
 
+    _images_once(pages)
     _page_links(pages, range(front), moved)
     if "/Outlines" in out.Root:
         del out.Root.Outlines
@@ -168,6 +169,69 @@ def _finish(out, pages: list, front: int, moved: dict, bookmarks: list[tuple[str
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True, min_version=version)
     return buffer.getvalue()
+
+
+def _images_once(pages: list) -> None:
+    """Each image in the file once. A chunk embeds the images its pages show, so an image on the
+    study sheet and on its cut-out card (two chunks) came twice, and a photo twice is megabytes.
+    Images alike in pixels and description (its colour profile and transparency compared by
+    their content, as each chunk has its own copies) are made one object; the copies are left
+    unreferenced, and a PDF is saved without what nothing refers to."""
+    import pikepdf
+
+    by_size: dict[tuple, list] = {}  # (width, height, length): the images seen, compared only then
+    prints: dict[tuple, str] = {}
+    chosen: dict[tuple, object] = {}  # an image's objgen -> the one object it is now
+    forms: set[tuple] = set()
+
+    def fingerprint(obj, depth: int = 0) -> str:
+        """What an object holds, with what it refers to resolved (a stream: its raw bytes too)."""
+        if depth > 8:
+            return "…"
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect and obj.objgen in prints:
+            return prints[obj.objgen]
+        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+            inner = repr(sorted((str(k), fingerprint(v, depth + 1)) for k, v in obj.items() if k != "/Length"))
+            if isinstance(obj, pikepdf.Stream):
+                inner += hashlib.sha256(obj.read_raw_bytes()).hexdigest()
+        elif isinstance(obj, pikepdf.Array):
+            inner = repr([fingerprint(v, depth + 1) for v in obj])
+        else:
+            inner = bytes(obj.unparse()).decode("latin-1") if isinstance(obj, pikepdf.Object) else repr(obj)
+        value = hashlib.sha256(inner.encode("utf-8", "surrogatepass")).hexdigest()
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            prints[obj.objgen] = value
+        return value
+
+    def one(image):
+        if image.objgen in chosen:
+            return chosen[image.objgen]
+        key = (image.get("/Width"), image.get("/Height"), image.get("/Length"))
+        same = next((seen for seen in by_size.get(key, ()) if fingerprint(seen) == fingerprint(image)), None)
+        if same is None:
+            by_size.setdefault(key, []).append(image)
+            same = image
+        chosen[image.objgen] = same
+        return same
+
+    def walk(resources) -> None:
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            return
+        for name in list(xobjects.keys()):
+            obj = xobjects[name]
+            if not isinstance(obj, pikepdf.Stream) or not obj.is_indirect:
+                continue
+            if obj.get("/Subtype") == pikepdf.Name.Image:
+                same = one(obj)
+                if same.objgen != obj.objgen:
+                    xobjects[name] = same
+            elif obj.get("/Subtype") == pikepdf.Name.Form and obj.objgen not in forms:
+                forms.add(obj.objgen)
+                walk(obj.get("/Resources"))
+
+    for page in pages:
+        walk(page.get("/Resources"))
 
 
 def _kept(folder: Path) -> tuple[_Joined, bytes] | None:

@@ -69,11 +69,12 @@ _PREAMBLE = """
 }})
 #let img(path) = layout(size => {{
   let natural = measure(image(path))
-  if natural.width > size.width {{ image(path, width: 100%) }} else {{ image(path) }}
+  image(path, width: calc.min(natural.width, size.width, natural.width * (size.height / natural.height)))
 }})
 """
 
-STUDY_MARGIN = "(x: 18mm, top: 22mm, bottom: 20mm)"  # the numbers must sit where the study pages expect them
+STUDY_MARGIN_X_MM = 18
+STUDY_MARGIN = f"(x: {STUDY_MARGIN_X_MM}mm, top: 22mm, bottom: 20mm)"  # the numbers must sit where the study pages expect them
 
 # The study sheet's pages. Page numbers are laid over them when the chunks are joined (no chunk
 # knows on which page it starts); _NUMBERS draws them with the same margins.
@@ -166,13 +167,14 @@ class _Renderer:
     formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
 
     def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None,
-                 rows_limit: float | None = None, fonts_key: str = "") -> None:
+                 rows_limit: float | None = None, fonts_key: str = "", widest_pt: float = 0.0) -> None:
         self.folder = folder
         self.fonts_key = fonts_key  # see worker.installed_fonts
         self.rows_limit = rows_limit  # in em: what a cut-out card holds at the smallest size
         self.drawer = drawer
         self.sink = sink
         self.image_cache = image_cache  # images scaled to what a page prints, by content
+        self.widest_pt = widest_pt  # the widest text an image stands in: the study sheet's
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
         self.formulas: dict[str, str] = {}  # digest -> Typst display equation
         self.natives: dict[str, str] = {}  # digest -> every translation used, inline ones too
@@ -235,7 +237,7 @@ class _Renderer:
             import typst
 
             name = f"media-{media.name}"
-            place(media.path, self.folder / name, self.image_cache)
+            place(media.path, self.folder / name, self.image_cache, self.widest_pt)
             probe = self.folder / "probe.typ"
             probe.write_text(f"#image({string(name)})", encoding="utf-8")
             try:  # one bad file would otherwise fail the whole document
@@ -604,7 +606,11 @@ class _Layout:
         self.kept = cache / "pdf-joined" if cache else None  # the last joined PDF, joined again after an edit
         drawer = FormulaDrawer(folder, cache / "formulas" if cache else None)
         inner_w, inner_h = (v * 72 / 25.4 for v in _cell_inner_mm(opts))
-        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT, ts.salt)
+        # an answer on the study sheet is indented 1em of the body's 10.5pt (_STUDY_CARD): its
+        # images print widest there, and are sharp enough a little wider on a question's side
+        study_w = (PAPERS[opts.paper][1] - 2 * STUDY_MARGIN_X_MM) * 72 / 25.4 - 10.5
+        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT, ts.salt,
+                      study_w)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
         self.words = LABELS[opts.language]
         self.preamble = _PREAMBLE.format(title=string(title), font=fonts, gap=BLOCK_GAP_EM, draw=DRAW_SIZE,
