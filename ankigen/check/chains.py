@@ -16,14 +16,38 @@ from ankigen.check.vocabulary import DECORATIONS, GREEK, RELATIONS, WORD_COMMAND
 
 
 def applied_names(toks: list[Tok]) -> frozenset[str]:
-    """Letters written before `(` with two different arguments, `s(t_0 + \\Delta t) - s(t_0)`:
-    functions, in the usual reading."""
+    """Letters written before `(` with two different arguments, `s(t_0 + \\Delta t) - s(t_0)`, or
+    before the variable of a derivative or an integral, `\\frac{d}{dt} y(t)`, `\\int f(x)\\,dx`:
+    functions, in the usual reading (nobody differentiates y times t written so)."""
     seen: dict[str, set[int]] = {}
+    of_variable = set()
+    variables = differentials(toks)
     for k, (a, b) in enumerate(zip(toks, toks[1:])):
         if (a.kind == "letter" or a.text[1:] in GREEK) and b.kind == "op" and b.text == "(" and a.end == b.start:
-            if a.text not in _group_texts(toks, k + 1):  # m(m - 1) multiplies, as n(n + 1) does
+            inside = [t.text for t in toks[k + 2:k + 4]]
+            if len(inside) == 2 and inside[1] == ")" and inside[0] in variables and inside[0] != a.text:
+                of_variable.add(a.text)
+            elif a.text not in _group_texts(toks, k + 1):  # m(m - 1) multiplies, as n(n + 1) does
                 seen.setdefault(a.text, set()).add(b.start)
-    return frozenset(name for name, places in seen.items() if len(places) > 1)
+    return frozenset(of_variable | {name for name, places in seen.items() if len(places) > 1})
+
+
+def differentials(toks: list[Tok]) -> set[str]:
+    """The letters v of `dv`, `\\partial v`, `\\mathrm{d}v` standing apart (not the end of a word):
+    the variables of derivatives and integrals."""
+    found = set()
+    for k in range(1, len(toks)):
+        t, before = toks[k], toks[k - 1]
+        if t.kind != "letter" or before.end != t.start:
+            continue
+        if before.text == "\\partial" or (before.text == "}" and k >= 3 and toks[k - 2].text == "d"
+                                           and toks[k - 3].text == "{" and k >= 4 and toks[k - 4].text == "\\mathrm"):
+            found.add(t.text)
+        elif before.kind == "letter" and before.text == "d":
+            prior = toks[k - 2] if k >= 2 else None
+            if prior is None or prior.end != before.start or prior.kind not in ("letter", "num"):
+                found.add(t.text)
+    return found
 
 
 def _group_texts(toks: list[Tok], start: int) -> set[str]:

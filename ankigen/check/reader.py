@@ -152,7 +152,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                     # product; not read
                     raise MathError(f"'{t.text}' between two symbols (a convolution or a product)", t.start,
                                     t.end - t.start, construct="* between symbols")
-                node = self.dot(node, right) if t.text == "\\cdot" else node * right
+                crossed = self.cross(node, right, t) if t.text == "\\times" else None
+                node = crossed if crossed is not None else self.dot(node, right) if t.text == "\\cdot" else node * right
             elif t.text == "\\odot" and t.kind == "cmd":
                 self.next()
                 node = self.hadamard(node, self.unary(), t)

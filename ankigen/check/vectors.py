@@ -12,9 +12,9 @@ import re
 
 import sympy as sp
 
-from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Norm,
-                                    WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported, is_matrix,
-                                    shape_of)
+from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Literal,
+                                    Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
+                                    is_matrix, shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import BOLD, GREEK, no_tuple
 
@@ -278,6 +278,19 @@ class Vectors:
         if _vector_name(a) and _vector_name(_leftmost(b)):
             return Transpose(a) * b
         return a * b
+
+    def cross(self, a: sp.Expr, b: sp.Expr, t: Tok) -> sp.Expr | None:
+        """`a \\times b` of two written vectors of one shape: no matrix product exists between them,
+        so it is the cross product (of three entries; other lengths are not read). None when the
+        sides are not two written vectors: then \\times is a product."""
+        if not (isinstance(a, Literal) and isinstance(b, Literal)) or (a.rows, a.cols) != (b.rows, b.cols) \
+                or 1 not in (a.rows, a.cols) or a.rows == a.cols:
+            return None
+        if len(a.entries) != 3:
+            raise MathError("'\\times' between two vectors: a cross product has three entries", t.start,
+                            t.end - t.start, construct="cross product")
+        (a1, a2, a3), (b1, b2, b3) = a.entries, b.entries
+        return Literal(a.rows, a.cols, a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1)
 
     def hadamard(self, a: sp.Expr, b: sp.Expr, t: Tok) -> sp.Expr:
         if not (is_matrix(a) and is_matrix(b)):
