@@ -34,7 +34,7 @@ from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import (TRANSPOSED, WRITTEN, beside_identity, bold_letters, consistent, declarations,
-                                   shared_shapes, summed, transposed)
+                                   only_transposes, shared_shapes, summed, transposed)
 from ankigen.check.vocabulary import COMPLEX, GREEK, RELATIONS, SIGNED, FunctionDef, Opaque, Scope, symbol
 from ankigen.model import Formula
 
@@ -168,6 +168,7 @@ class _Card:
     imported: set = field(default_factory=set)  # names defined on cards this one uses
     imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
     unit_j: bool = False  # j is the imaginary unit, as engineers write it (engineers_j)
+    t_transposes: bool = False  # every T on the card is a superscript: a transpose (only_transposes)
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
     alone: frozenset[str] = frozenset()  # letters the card writes on their own, and runs it gives values (alone_of)
     out: CardReading = field(default_factory=CardReading)
@@ -212,7 +213,7 @@ class _Card:
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
                      star=self.star, labelled=self.labelled, imaginary=self.imaginary, unit_j=self.unit_j,
-                     differentials=self.differentials, alone=self.alone)
+                     differentials=self.differentials, alone=self.alone, t_transposes=self.t_transposes)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
         return any(d.target == target and d.section in (0, section) for d in self.out.definitions)
@@ -257,6 +258,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.section_functions[0] = dict(imported_functions or {})
     state.differentials = differentials_of(texts, state.variables)
     state.unit_j = engineers_j(texts)
+    state.t_transposes = only_transposes(texts)
     state.alone = alone_of(texts) | ({"j"} if state.unit_j else frozenset())  # jX, jω: j times
     complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None

@@ -208,9 +208,10 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             base = marked
         if self.at("^") and self.i and self.toks[self.i - 1].text == ")" and base.is_commutative \
                 and [u.text for u in self._superscript_tokens()] == ["T"] and "T" not in self.bound \
-                and (not self.scope.matrices or isinstance(base, sp.Symbol)):
-            # (a_{l-1})^T, (x - y)^T on a card that declares no vectors, (a^{(l-1)})^T of one name on any
-            # card: a transpose of a group, T no power ((1 + r)^T beside declared vectors may be one).
+                and (not self.scope.matrices or isinstance(base, sp.Symbol) or self.scope.t_transposes):
+            # (a_{l-1})^T, (x - y)^T on a card that declares no vectors or writes T only as a
+            # superscript, (a^{(l-1)})^T of one name on any card: a transpose of a group, T no power
+            # ((1 + r)^T beside declared vectors, T years elsewhere on the card, may be one).
             # Not the group itself either: x^T beside it is a label, a name of its own, and (Hx)^T = x^T H
             # would then fail.
             t = self.peek()

@@ -428,6 +428,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()
                         if s not in bound})
     claim = _primes_of_defined(claim, definitions, read)
+    definitions.update(_bare_functions(claim, read, definitions))
     aliases = _bold_aliases(claim, definitions)
     definitions.update(aliases)
     if _order_lost(claim, definitions):
@@ -713,6 +714,34 @@ def _primes_of_defined(claim, definitions: dict, read):
     if not swaps:
         return claim
     return replace(claim, lhs=claim.lhs.xreplace(swaps), rhs=claim.rhs.xreplace(swaps) if claim.rhs is not None else None)
+
+
+def _bare_functions(claim, read, definitions: dict) -> dict:
+    """`u` written bare in a claim about x that differentiates by u, on a card that defines
+    `u(x) = 1 - x^2`: u(x), as the chain rule writes it (`\\frac{d}{du}[u^{-1}] \\cdot
+    \\frac{d}{dx}[1 - x^2]`), once the derivative by u is taken. Only there: elsewhere a bare f may
+    be another card's f, or the f of a proof further up that this one defines anew."""
+    import sympy as sp
+
+    from ankigen.check.chains import differentials
+    from ankigen.check.tokens import MathError, tokenize
+
+    free = claim.lhs.free_symbols | (claim.rhs.free_symbols if claim.rhs is not None else set())
+    names = {str(s): s for s in free if isinstance(s, sp.Symbol)}
+    if not any(name in read.functions for name in names):
+        return {}
+    try:
+        by = differentials(tokenize(claim.text))
+    except MathError:
+        return {}
+    found = {}
+    for name, fn in read.functions.items():
+        bare = names.get(name)
+        if bare is None or name not in by or bare in definitions or len(fn.params) != 1 \
+                or str(fn.params[0]) not in names or not fn.body.has(fn.params[0]):
+            continue
+        found[bare] = fn.body.xreplace({fn.params[0]: names[str(fn.params[0])]})
+    return found
 
 
 def _resolved(claim, definitions: dict, read, visible: dict):

@@ -350,7 +350,34 @@ _NEXT = _PLAIN.replace("(?<![\\\\A-Za-z_^])", "")  # after `^T` a letter may fol
 _TRANSPOSE_ONLY = re.compile(rf"({_PLAIN})\s*{_SUPER_T % '(?!)'}\s*(?:({_NEXT})(?!\s*\())?")
 _TRANSPOSE_OR_T = re.compile(rf"({_PLAIN})\s*{_SUPER_T % 'T'}\s*(?:({_NEXT})(?!\s*\())?")
 _T_LETTER = re.compile(r"(?<![\\A-Za-z])T")
-_T_SUPERSCRIPT = re.compile(r"(?<=[A-Za-z])\s*\^\s*(?:T|\{\s*T\s*\})")
+_T_SUPERSCRIPT = re.compile(r"\^\s*(?:T|\{\s*T\s*\})")
+_T_AFTER_LETTER = re.compile(r"(?<=[A-Za-z])\s*\^\s*(?:T|\{\s*T\s*\})")
+_BOUNDED = re.compile(r"\\(?:sum|prod|int|lim|max|min|bigcup|bigcap|coprod|oint|iint)\s*(?:\\limits|\\nolimits)?\s*_\s*$")
+
+
+def only_transposes(texts: list[str]) -> bool:
+    """Whether every T the card writes is a superscript on a letter or a group (`x^T`, `u_{i}^{T}`,
+    `(x - \\mu)^T`): then T is the transpose and nothing else; not where T is also a number (`T = 10`,
+    the bound of `\\sum_{t=1}^{T}` or `\\int_0^T`)."""
+    for text in texts:
+        marks = 0
+        for m in _T_SUPERSCRIPT.finditer(text):
+            before = text[:m.start()].rstrip()
+            if before.endswith("}"):
+                depth, k = 0, len(before) - 1
+                while k >= 0:
+                    depth += {"}": 1, "{": -1}.get(before[k], 0)
+                    if depth == 0:
+                        break
+                    k -= 1
+                if _BOUNDED.search(before[:max(k, 0)]):
+                    return False  # the bound of a sum or an integral: T is a number there
+            elif not before or not (before[-1].isalpha() or before[-1] in ")]|"):
+                return False
+            marks += 1
+        if marks != len(_T_LETTER.findall(text)):
+            return False
+    return True
 
 
 def transposed(texts: list[str], parse) -> dict:
@@ -359,7 +386,9 @@ def transposed(texts: list[str], parse) -> dict:
     card where T is nothing else (in `\\sum_{t=1}^T` it is a number)."""
     from ankigen.check.tokens import tokenize
 
-    t_free = all(len(_T_LETTER.findall(t)) == len(_T_SUPERSCRIPT.findall(t)) for t in texts)
+    # T after a letter only: counting `(x - \\mu)^T` too (only_transposes) would make x a matrix on the
+    # whole card, and a card that uses x as a number elsewhere lose those claims
+    t_free = all(len(_T_LETTER.findall(t)) == len(_T_AFTER_LETTER.findall(t)) for t in texts)
     pattern = _TRANSPOSE_OR_T if t_free else _TRANSPOSE_ONLY
     found: dict = {}
     for text in texts:
