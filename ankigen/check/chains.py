@@ -32,16 +32,18 @@ def applied_names(toks: list[Tok]) -> frozenset[str]:
     return frozenset(of_variable | {name for name, places in seen.items() if len(places) > 1})
 
 
+_UPRIGHT_D = (["\\mathrm", "{", "d", "}"], ["\\operatorname", "{", "d", "}"])
+
+
 def differentials(toks: list[Tok]) -> set[str]:
-    """The letters v of `dv`, `\\partial v`, `\\mathrm{d}v` standing apart (not the end of a word):
-    the variables of derivatives and integrals."""
+    """The letters v of `dv`, `\\partial v`, `\\mathrm{d}v` standing apart (not the end of a word): the
+    variables of derivatives and integrals."""
     found = set()
     for k in range(1, len(toks)):
         t, before = toks[k], toks[k - 1]
         if t.kind != "letter" or before.end != t.start:
             continue
-        if before.text == "\\partial" or (before.text == "}" and k >= 3 and toks[k - 2].text == "d"
-                                           and toks[k - 3].text == "{" and k >= 4 and toks[k - 4].text == "\\mathrm"):
+        if before.text == "\\partial" or [u.text for u in toks[max(k - 4, 0):k]] in _UPRIGHT_D:
             found.add(t.text)
         elif before.kind == "letter" and before.text == "d":
             prior = toks[k - 2] if k >= 2 else None
