@@ -159,7 +159,7 @@ def tokenize(text: str, base: int = 0) -> list[Tok]:
             raise MathError(f"unexpected character '{s}' (U+{ord(s):04X})" if not s.isprintable() else
                             f"unexpected character '{s}'", start, end - start, construct="character " + s)
         toks.append(Tok(kind, s, start, end))
-    return _roles(_infix_fractions(_braced_letters(toks)))
+    return _roles(_infix_fractions(_braced_letters(_bare_such_that(toks))))
 
 
 _INFIX = {"\\over": "\\frac", "\\choose": "\\binom"}
@@ -178,6 +178,23 @@ def _brace(toks: list[Tok], k: int, step: int) -> int | None:
             depth -= 1
         j += step
     return None
+
+
+def _bare_such_that(toks: list[Tok]) -> list[Tok]:
+    """`s.t.` typed in math without `\\text` (`\\min_w L(w) \\\\ s.t. \\|w\\|_1 < C`): the words "subject
+    to", as `\\text{s.t.}` is, not s times t."""
+    out: list[Tok] = []
+    k = 0
+    while k < len(toks):
+        run = toks[k:k + 4]
+        if [t.text for t in run] == ["s", ".", "t", "."] and all(a.end == b.start for a, b in zip(run, run[1:])) \
+                and not (out and out[-1].end == run[0].start and out[-1].kind == "letter"):
+            out.append(Tok("text", "s.t.", run[0].start, run[-1].end))
+            k += 4
+            continue
+        out.append(toks[k])
+        k += 1
+    return out
 
 
 def _braced_letters(toks: list[Tok]) -> list[Tok]:
