@@ -352,7 +352,8 @@ _TRANSPOSE_OR_T = re.compile(rf"({_PLAIN})\s*{_SUPER_T % 'T'}\s*(?:({_NEXT})(?!\
 _T_LETTER = re.compile(r"(?<![\\A-Za-z])T")
 _T_SUPERSCRIPT = re.compile(r"\^\s*(?:T|\{\s*T\s*\})")
 _T_AFTER_LETTER = re.compile(r"(?<=[A-Za-z])\s*\^\s*(?:T|\{\s*T\s*\})")
-_BOUNDED = re.compile(r"\\(?:sum|prod|int|lim|max|min|bigcup|bigcap|coprod|oint|iint)\s*(?:\\limits|\\nolimits)?\s*_\s*$")
+_BOUNDED = re.compile(r"\\(?:sum|prod|int|lim|max|min|bigcup|bigcap|coprod|oint|iint)\s*"
+                      r"(?:\\limits|\\nolimits)?\s*_\s*$")
 
 
 def only_transposes(texts: list[str]) -> bool:

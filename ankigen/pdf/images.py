@@ -4,10 +4,11 @@ An image prints at its natural size (its pixels at its own dpi, 72 when it names
 is wider than the text: then at the text's width. The widest text is the study sheet's (about
 174 mm on A4), so 300 dpi there is about 2,050 pixels across, and fewer for an image whose natural
 size is smaller. A larger PNG or JPEG is scaled down before Typst reads it, and its dpi raised by
-the same ratio, so that its natural size, and with it every page it is on, stays as it was (to
-a fraction of a percent: a JPEG's dpi is a whole number). An 8,000-pixel photo costs Typst hundreds of megabytes to decode and the PDF megabytes, for
-nothing a printer can show. The scaled copy is kept in the cache by the image's content and the
-width it was scaled for, so the next build does not scale it again.
+the same ratio, so that its natural size, and with it every page it is on, stays as it was (to a
+fraction of a percent: a JPEG's dpi is a whole number). An 8,000-pixel photo costs Typst hundreds
+of megabytes to decode and the PDF megabytes, for nothing a printer can show. The scaled copy is
+kept in the cache by the image's content and the width it was scaled for, so the next build does
+not scale it again.
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ def _images_once(pages: list) -> None:
             return "…"
         if isinstance(obj, pikepdf.Object) and obj.is_indirect and obj.objgen in prints:
             return prints[obj.objgen]
-        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
             inner = repr(sorted((str(k), fingerprint(v, depth + 1)) for k, v in obj.items() if k != "/Length"))
             if isinstance(obj, pikepdf.Stream):
                 inner += hashlib.sha256(obj.read_raw_bytes()).hexdigest()

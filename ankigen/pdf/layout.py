@@ -74,7 +74,8 @@ _PREAMBLE = """
 """
 
 STUDY_MARGIN_X_MM = 18
-STUDY_MARGIN = f"(x: {STUDY_MARGIN_X_MM}mm, top: 22mm, bottom: 20mm)"  # the numbers must sit where the study pages expect them
+# the numbers must sit where the study pages expect them
+STUDY_MARGIN = f"(x: {STUDY_MARGIN_X_MM}mm, top: 22mm, bottom: 20mm)"
 
 # The study sheet's pages. Page numbers are laid over them when the chunks are joined (no chunk
 # knows on which page it starts); _NUMBERS draws them with the same margins.
