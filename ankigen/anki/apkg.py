@@ -21,7 +21,7 @@ from ankigen.anki.notetype import basic_note_type, basic_note_type_hash, cloze_n
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same notes give the same bytes
 
 
-def _collection(db_path: Path, notes: list[Note], note_type_mtimes: dict[str, int]) -> None:
+def _collection(notes: list[Note], note_type_mtimes: dict[str, int]) -> bytes:
     models = {"basic": basic_note_type(), "cloze": cloze_note_type()}
     note_type_mtime = note_type_mtimes["basic"]
     decks: dict[str, genanki.Deck] = {}
@@ -33,7 +33,9 @@ def _collection(db_path: Path, notes: list[Note], note_type_mtimes: dict[str, in
                                    guid=note.guid))
     # Note and card ids only need to be unique inside the package; Anki matches notes by GUID.
     base = max((n.mtime for n in notes), default=note_type_mtime) * 1000
-    conn = sqlite3.connect(db_path)
+    # In memory, then zipped: no database file on disk (a full disk is an OSError of the zip, which
+    # the build reports, not sqlite's "disk I/O error"), and no scratch folder to write and read back.
+    conn = sqlite3.connect(":memory:")
     try:
         with warnings.catch_warnings():
             # genanki's HTML sniffing flags MathJax such as `\(a<b\)`; our HTML comes from markdown-it.
@@ -45,6 +47,7 @@ def _collection(db_path: Path, notes: list[Note], note_type_mtimes: dict[str, in
         conn.execute("DROP INDEX ankigen_guid")
         _set_model_mtimes(conn, {note_type_id(k): v for k, v in note_type_mtimes.items()})
         conn.commit()
+        return conn.serialize()
     finally:
         conn.close()
 
@@ -147,17 +150,15 @@ def carried_media(package: Path, notes: list[Note]) -> dict[str, bytes]:
 def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_type_mtimes: dict[str, int],
                carried: dict[str, bytes] | None = None) -> None:
     """Write the package to target (a temporary path the caller renames into place)."""
-    with scratch("apkg") as tmp:
-        db_path = tmp / "collection.anki2"
-        _collection(db_path, notes, note_type_mtimes)
-        files = {name: (lambda data=data: data) for name, data in (carried or {}).items()}
-        files.update({m.name: m.path.read_bytes for m in media})
-        ordered = sorted(files)
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            _add(z, "collection.anki2", db_path.read_bytes())
-            _add(z, "media", json.dumps({str(i): name for i, name in enumerate(ordered)}).encode())
-            for i, name in enumerate(ordered):
-                _add(z, str(i), files[name]())
+    collection = _collection(notes, note_type_mtimes)
+    files = {name: (lambda data=data: data) for name, data in (carried or {}).items()}
+    files.update({m.name: m.path.read_bytes for m in media})
+    ordered = sorted(files)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        _add(z, "collection.anki2", collection)
+        _add(z, "media", json.dumps({str(i): name for i, name in enumerate(ordered)}).encode())
+        for i, name in enumerate(ordered):
+            _add(z, str(i), files[name]())
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -26,6 +26,20 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 @contextmanager
+def beside(target: Path) -> Iterator[Path]:
+    """A temporary path beside target, named as staged() names its own (so that sweep() finds it
+    after a crash), written before the set is staged and moved into it; removed if still there."""
+    target = target.resolve() if target.is_symlink() else target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@contextmanager
 def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
     """Temporary paths beside each target, for the caller to write. When the block ends without an
     exception they replace their targets one after another, with Ctrl-C held back meanwhile, so
@@ -259,7 +273,7 @@ def one_build_at_a_time(folder: Path | None, project: Path = Path(".")) -> Itera
 
 # The folders scratch() makes: `ankigen-KIND-PID-` and tempfile's eight random characters. Only
 # these are ever removed: another folder of that shape (`ankigen-bench-1000-…`) is not ours.
-SCRATCH_KINDS = ("read", "apkg", "pdf")
+SCRATCH_KINDS = ("read", "apkg", "pdf")  # "apkg": what versions before 2026-12-06 left, still swept
 _SCRATCH = re.compile(rf"ankigen-(?:{'|'.join(SCRATCH_KINDS)})-(\d+)-[a-z0-9_]{{8}}")
 
 

@@ -114,6 +114,17 @@ def test_a_full_disk_leaves_the_old_set_and_says_where(project: Path, built: dic
     assert _outputs(project) == built and _leftovers(project) == []
 
 
+def test_a_disk_full_while_the_package_is_written_is_a_located_error(project: Path, built: dict[str, str]) -> None:
+    # Without the PDF the package is the first output written: its database once met the full disk
+    # in sqlite ("disk I/O error"), which surfaced as a bug in ankigen.
+    proc = _cli(project, "build", "--no-pdf", limit_bytes=4_000)  # the package is larger than this
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    assert "Test deck.apkg:1:1: error[B002]: cannot write: File too large (errno 27)" in out + err
+    assert "Traceback" not in out + err and "bug in ankigen" not in out + err
+    assert _outputs(project) == built and _leftovers(project) == []
+
+
 # --- folders and files the system will not let the build use -----------------------------------
 # Root may write anywhere, so the build runs without the capabilities that let it (as a user would).
 
