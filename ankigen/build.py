@@ -18,7 +18,7 @@ from ankigen.diagnostics import Sink
 from ankigen.labels import LABELS, Labels, deck_language
 from ankigen.anki.lock import Lock, build_time, known_guids, lock_text, read_lock, stamp_note_type, stamp_notes
 from ankigen.model import Card, Diagnostic, Note, Severity, Span, Summary
-from ankigen.run.output import fault, finish_renames, one_build_at_a_time, staged, sweep
+from ankigen.run.output import beside, fault, finish_renames, one_build_at_a_time, staged, sweep
 from ankigen.source.sources import discover, read_sources
 from ankigen.run.interrupt import checkpoint
 from ankigen.run.progress import progress
@@ -467,20 +467,24 @@ def _write_outputs(targets: list[Path], notes: list[Note], media: tuple, type_mt
     last package. The lock is written only when it changed (it is committed with the sources)."""
     from ankigen.anki.apkg import write_apkg
 
-    data = None
-    if len(targets) > 1:
-        data, pdf_sink = pdf.result()
-        sink.items.extend(pdf_sink.items)
-    written = targets[:1] + (targets[1:] if data is not None else [])
     lock_file, lock = lock
-    lock_changed = not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock
     sweep(targets[0].parent, [t.name for t in targets])
     sweep(lock_file.parent, [lock_file.name])  # the lock's, left by a build killed while renaming
-    with staged(written + ([lock_file] if lock_changed else [])) as temps:
+    # The package is written while Typst finishes the PDF (it is most of an edit's wait), and
+    # joins the set only once the PDF is in.
+    with beside(targets[0]) as package:
         with stage("apkg"):
-            write_apkg(temps[0], notes, media[0], type_mtimes, media[1])
-        if data is not None:
-            temps[1].write_bytes(data)
-        if lock_changed:
-            temps[-1].write_text(lock, encoding="utf-8")
+            write_apkg(package, notes, media[0], type_mtimes, media[1])
+        data = None
+        if len(targets) > 1:
+            data, pdf_sink = pdf.result()
+            sink.items.extend(pdf_sink.items)
+        written = targets[:1] + (targets[1:] if data is not None else [])
+        lock_changed = not lock_file.exists() or lock_file.read_text(encoding="utf-8") != lock
+        with staged(written + ([lock_file] if lock_changed else [])) as temps:
+            os.replace(package, temps[0])
+            if data is not None:
+                temps[1].write_bytes(data)
+            if lock_changed:
+                temps[-1].write_text(lock, encoding="utf-8")
     return written
