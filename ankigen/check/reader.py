@@ -34,6 +34,18 @@ _BARE_STARTS = frozenset(name[0] for name in _BARE_FUNCTIONS)
 
 _SET_LETTERS = ("\\mathcal{", "\\mathscr{", "\\mathbb{")
 
+def _order_in_parentheses(toks: list[Tok]) -> bool:
+    """`{(n)}`, `{(3)}` as a superscript: one parenthesised group, the whole superscript."""
+    if len(toks) < 3 or toks[0].text != "(" or toks[-1].text != ")":
+        return False
+    depth = 0
+    for k, t in enumerate(toks):
+        depth += (t.text == "(") - (t.text == ")")
+        if depth == 0 and k < len(toks) - 1:
+            return False  # {(a)(b)}: two groups
+    return True
+
+
 class Parser(Names, Commands, Calculus, Notation, Vectors):
     """Recursive descent with an explicit depth bound; one instance per token list."""
 
@@ -217,6 +229,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             t = self.peek()
             raise MathError("a transpose of letters not declared as vectors is not read", t.start, 2,
                             construct="transpose of a group")
+        if self.at("^") and self.i and self.toks[self.i - 1].text == ")" and base.is_commutative \
+                and _order_in_parentheses(self._superscript_tokens()):
+            # (\sin kx)^{(n)}, (\ln x)^{(3)}: the n-th derivative (or a rising factorial), never a power
+            t = self.peek()
+            raise MathError("a derivative of order n written as a superscript ^{(n)} is not read", t.start, 1,
+                            construct="derivative ^{(n)}")
         if self.at("^"):
             caret = self.next()
             self.enter(caret)

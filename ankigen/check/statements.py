@@ -142,7 +142,7 @@ def statements(latex: str) -> list[Statement]:
         # had those words as its terms; without them it says something else
         conditions.extend(part for j, part in enumerate(parts) if (k or j) and part and part[0].kind == "op"
                           and part[0].text == "+")
-        kept = _without_ranges(parts)
+        kept = _without_ranges(parts, text)
         out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises))
                    for s in kept if s)
     return out
@@ -195,17 +195,28 @@ _DOTS = {"\\dots", "\\cdots", "\\ldots", "\\dotsc", "\\dotsb", "\\dotso"}
 
 
 def _counting(part: list[Tok], rest: list[list[Tok]]) -> bool:
-    """`i = 1, 2, 3, 4`: whole numbers counting up by one from the value, at least two of them after it."""
+    """`i = 1, 2, 3, 4`: whole numbers counting up by one from the value, at least two of them after
+    it, or one after an index letter (`i = 2, 3`)."""
     values = [part[-1], *(r[0] for r in rest if len(r) == 1)]
-    if len(rest) < 2 or len(values) != len(rest) + 1 or not all(t.kind == "num" and t.text.isdigit() for t in values):
+    least = 1 if len(part) == 3 and part[0].kind == "letter" and part[0].text in _INDEX_LETTERS else 2
+    if len(rest) < least or len(values) != len(rest) + 1 \
+            or not all(t.kind == "num" and t.text.isdigit() for t in values):
         return False
     return all(int(b.text) == int(a.text) + 1 for a, b in zip(values, values[1:]))
 
 
-def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
+# Letters that name an index: `i = 2, 3` lists the places a feature applies, where `x = 1, 2` may
+# be the roots of an equation.
+_INDEX_LETTERS = frozenset("ijklnt")
+
+
+def _without_ranges(parts: list[list[Tok]], text: str) -> list[list[Tok]]:
     """`k = 1, 2, \\dots, K`, `i = 1, 2, 3, 4`: the values k runs through, neither a definition of k nor a
     claim that it is 1. A part `name = value` followed by parts without a relation, one of them dots
-    or all counting up from the value, goes."""
+    (`\\dots, m` or `\\dots m`) or all counting up from the value (from an index letter, one number
+    is enough), goes. So does such a range set apart by spacing after a statement
+    (`\\alpha_i \\geq 0 \\; i = 1, 2, \\dots, m`): the statement stays. `text`: what the offsets of
+    the tokens point into."""
     out: list[list[Tok]] = []
     k = 0
     while k < len(parts):
@@ -216,13 +227,31 @@ def _without_ranges(parts: list[list[Tok]]) -> list[list[Tok]]:
                 break
             rest.append(later)
         relations = [t for t in part if t.kind in ("op", "cmd") and t.text in RELATIONS]
-        if len(relations) == 1 and relations[0].text == "=" and part.index(relations[0]) <= 6 \
-                and (any(len(r) == 1 and r[0].text in _DOTS for r in rest) or _counting(part, rest)):
+        head = _range_start(part, relations, text)
+        if head is not None and (any(r[0].text in _DOTS for r in rest) or _counting(part[head:], rest)):
+            if head:
+                out.append(part[:head])
             k += 1 + len(rest)
             continue
         out.append(part)
         k += 1
     return out
+
+
+_SPACING_COMMAND = re.compile(r"\\(?:[,;:!]|quad|qquad)")
+
+
+def _range_start(part: list[Tok], relations: list[Tok], text: str) -> int | None:
+    """Where `name = value` starts in the part: at its start (a name of up to 6 tokens, the part's one
+    relation), or, for `index = value` ending the part, after spacing that sets it apart from a
+    statement before it."""
+    if len(relations) == 1 and relations[0].text == "=" and part.index(relations[0]) <= 6:
+        return 0
+    name = len(part) - 3
+    if len(relations) < 2 or part[-2] is not relations[-1] or relations[-1].text != "=" or name <= 0 \
+            or part[name].kind != "letter" or part[name].text not in _INDEX_LETTERS:
+        return None
+    return name if _SPACING_COMMAND.search(text[part[name - 1].end:part[name].start]) else None
 
 
 def _own_equation(toks: list[Tok], before: list[Tok], lead: str) -> bool:
