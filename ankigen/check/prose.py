@@ -109,9 +109,14 @@ _ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternative
                    r"情况\s*[二三四五2-9]|例\s*[2-9]", re.I)
 
 
+# "When the two labels agree:", "当 y1 = y2 时：": the sentence before is only the condition of a case.
+_CASE = re.compile(r"^\s*(?:when(?:ever)?|in\s+case)\b[^.。;；]{0,80}[:：]\s*$|^\s*当[^。；;]{0,40}时\s*[:：，,]?\s*$", re.I)
+
+
 def anew(formula: Formula) -> bool:
-    """The sentence before the formula opens another case, in which a name may mean something else."""
-    return bool(_ANEW.search(formula.lead))
+    """The sentence before the formula opens another case, in which a name may mean something else:
+    it says so, or it is nothing but the condition of a case (unless it announces a result)."""
+    return bool(_ANEW.search(formula.lead)) or (bool(_CASE.search(formula.lead)) and not result(formula))
 
 
 def substituted(formula: Formula) -> bool:
