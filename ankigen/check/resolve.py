@@ -275,6 +275,12 @@ def family_members(sides, definitions: dict) -> dict:
     for side in sides:
         for s in (side.free_symbols if side is not None else ()):
             m = _LETTERS_ELEMENT.match(s.name) or _CAPITAL_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+            numbered = _NUMBERED_ELEMENT.match(s.name) if isinstance(s, sp.Symbol) and not m else None
+            if numbered and s not in definitions and numbered.group(1) in general:
+                member = _numbered_member(numbered.group(1), *general[numbered.group(1)], int(numbered.group(2)))
+                if member is not None:
+                    found[s] = member
+                continue
             if not m or s in definitions or m.group(1) not in general:
                 continue
             i, value = general[m.group(1)]
@@ -316,6 +322,32 @@ def _uses_own_family(name: str, value: sp.Expr) -> bool:
     """`X_t = 1 + \\int_0^t X_s ds`, `H_s = \\sum_i H_i 1(s)`: an equation the family satisfies, or a
     family built of another one written with the same letter; no rule that gives X at each index."""
     return any(str(e.base.label) == name for e in value.atoms(sp.Indexed))
+
+
+# z_{1}, a_{0}: an element at a written number
+_NUMBERED_ELEMENT = re.compile(r"^(.+)_\{(\d{1,3})\}$")
+
+
+def _numbered_member(name: str, i: str, value: sp.Expr, index: int) -> sp.Expr | None:
+    """z_1 from the rule `z_j = w_j a_{j-1} + b_j`: w_1 a_0 + b_1, the names as written at that
+    number. None for a rule of several indices, or one that does not depend on its index, or one
+    that speaks of its own family (`S_t = S_0 e^{\mu t}`: a solution from its start S_0, which
+    stays a value of its own)."""
+    if len(i) != 1 or any(str(a).startswith(name + "_") for a in value.free_symbols):
+        return None
+    swaps = {}
+    for a in value.free_symbols:
+        if not isinstance(a, sp.Symbol):
+            continue
+        at, offset = _LETTER_ELEMENT.match(a.name), _OFFSET_ELEMENT.match(a.name)
+        if a.name == i:
+            swaps[a] = sp.Integer(index)
+        elif at and at.group(2) == i:
+            swaps[a] = sp.Symbol(f"{at.group(1)}_{{{index}}}", **a.assumptions0)
+        elif offset and offset.group(2) == i:
+            step = int(offset.group(4)) * (1 if offset.group(3) == "+" else -1)
+            swaps[a] = sp.Symbol(f"{offset.group(1)}_{{{index + step}}}", **a.assumptions0)
+    return value.xreplace(swaps) if swaps else None
 
 
 def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr) -> sp.Expr | None:
