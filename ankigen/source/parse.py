@@ -27,6 +27,8 @@ _LOOKS_LIKE_ATTRS = re.compile(r"\s*\{\s*[#.][^{}]*\}\s*$")
 ID_PATTERN = re.compile(r"^\w[\w.:-]*$")
 _TAG_PATTERN = re.compile(r"^[^\s\"]+$")
 
+_QUOTE_MARKS = re.compile(r"^(?:[ \t]*>)+")
+
 
 @dataclass(frozen=True)
 class FileMeta:
@@ -331,7 +333,7 @@ def _check_unterminated(f: _File, tokens: list[Token]) -> None:
     after_formula = {t.map[1] - 1 for t in tokens if t.type == "math_block" and t.map}
     for t in tokens:
         if t.type == "fence" and t.map and t.map[1] >= total:
-            last = f.line(t.map[1]).strip()
+            last = _QUOTE_MARKS.sub("", f.line(t.map[1])).strip()  # `> ```` closes a fence in a quote
             if t.map[1] - t.map[0] < 2 or not (last.startswith(t.markup) and set(last) <= {t.markup[0]}):
                 f.error(t.map[0] + 1, 1, "S016", "code fence is never closed",
                         hint=f"close it with a line '{t.markup}'; until then the rest of the file is code",
