@@ -24,6 +24,9 @@ _ENDS_ARGUMENT = frozenset({
 })
 
 
+_TRANSPOSES = frozenset({"T", "\\top", "\\intercal"})
+
+
 def _bracketed(texts: list[str]) -> bool:
     """`(t)`, `[l]`, `[l](i)`: groups in brackets, the labels of a time step, a layer, an example."""
     k = 0
@@ -77,6 +80,10 @@ class Names:
         else:
             inner, length = [t], 2
         texts = [u.text for u in inner]
+        if len(texts) > 3 and texts[-1] in _TRANSPOSES and _bracketed(texts[:-1]):
+            # z^{(i)T}: the labelled name z^{(i)}, transposed, as (a^{(l-1)})^T is (reader.power)
+            raise MathError("a transpose of letters not declared as vectors is not read", t.start,
+                            inner[-1].end - t.start, construct="transpose of a group")
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
         elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it
