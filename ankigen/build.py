@@ -81,7 +81,7 @@ def load_cards(src: Path, config: Config, sink: Sink, meanwhile=None) -> tuple[l
     """Stages 1–3: read the sources, parse them into cards, check every claim.
 
     `meanwhile(cards)` is called between parsing and checking, to start work that needs the cards
-    but not the verdicts.
+    but not the verdicts; it may return a `spare()` that tells when that work is done.
     """
     from ankigen.check import ClaimCache, check_cards, span_line
     from ankigen.source.kept import ParseStore
@@ -202,11 +202,12 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         # check then finds wrong (Typst's chunks are cached, so only theirs are typeset again).
         typeset: set[int] = set()
 
-        def start_pdf(cards: list[Card]) -> None:
+        def start_pdf(cards: list[Card]):
             broken, _ = broken_cards(cards, failing(sink, config))
             typeset.clear()
             typeset.update(i for i in range(len(cards)) if i not in broken)
             pdf.start(_pdf_job([cards[i] for i in sorted(typeset)], config, now))
+            return pdf.done  # once it is, the check takes the core the PDF had
 
         cards, stats = load_cards(src, config, sink, start_pdf)
         summary = _summary(cards, stats, sink)
@@ -426,6 +427,10 @@ class _Background:
         # A daemon thread: a second Ctrl-C, while the build waits for the current Typst job, still exits.
         self.thread = threading.Thread(target=run, name="ankigen-pdf", daemon=True)
         self.thread.start()
+
+    def done(self) -> bool:
+        """No PDF is being typeset (none was wanted, or it is finished)."""
+        return self.thread is None or not self.thread.is_alive()
 
     def result(self):
         if self.thread is None:

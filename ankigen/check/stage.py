@@ -88,7 +88,8 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
                 guard: float = 120.0, meanwhile=None) -> CheckStats:
     """Decide every claim of every card; report failures to the sink. `meanwhile()` is called
     once the work has started: after the workers are forked, since a process may fork only while
-    it has one thread, and `meanwhile` may start another (the PDF's)."""
+    it has one thread, and `meanwhile` may start another (the PDF's). It may return `spare()`, true
+    once that work is done: this process then checks cards too (workers.in_workers)."""
     by_id = {card.id: i for i, card in enumerate(cards) if card.id}
     uses = [find_uses(card.checks) for card in cards]
     used_reads: dict = {}  # (card index, reading) → what a used card defines

@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Callable, Iterator
@@ -26,6 +26,7 @@ from ankigen.check.cache import CardOutcome, ClaimCache
 
 MIN_CARDS = 24  # below this, forking costs more than it saves
 CHUNK = 4  # cards handed out at a time: small, so that one slow card does not leave a core idle
+SPARE_POLL = 0.05  # seconds between looks at whether this process has a core to spare
 
 _work: Callable[[int], CardOutcome] | None = None  # set in this process before the fork
 _cache: ClaimCache | None = None
@@ -68,29 +69,43 @@ def _run(chunk: list[int]) -> list[tuple[int, CardOutcome, list]]:
 
 
 def in_workers(indices: list[int], work: Callable[[int], CardOutcome], cache: ClaimCache,
-               jobs: int, started: Callable[[], None] | None = None) -> Iterator[tuple[int, CardOutcome]]:
-    """(index, outcome) for the indices, in the order the workers finish them. A worker that dies
+               jobs: int, started: Callable[[], Callable[[], bool] | None] | None = None
+               ) -> Iterator[tuple[int, CardOutcome]]:
+    """(index, outcome) for the indices, in the order they are finished. A worker that dies
     (killed, out of memory) leaves its cards out: the caller checks what is missing itself.
-    `started()` is called once every worker is forked."""
+    `started()` is called once every worker is forked; it may return `spare()`, which tells when
+    this process has a core to spare (the PDF beside the check is done): from then on this process
+    takes chunks no worker has begun, from the end, and checks them itself."""
     global _work, _cache
     _work, _cache = work, cache
     chunks = [indices[k:k + CHUNK] for k in range(0, len(indices), CHUNK)]
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
     try:
         # with fork, the first submit starts every worker at once, before the pool's own thread
-        futures = [pool.submit(_run, chunk) for chunk in chunks]
-        if started is not None:
-            started()
-        for future in as_completed(futures):
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                continue
-            for i, outcome, learned in results:
-                for key, row in learned:
-                    cache.entries[key] = row
-                    cache.dirty = True
-                yield i, outcome
+        futures = {pool.submit(_run, chunk): chunk for chunk in chunks}
+        spare = started() if started is not None else None
+        pending = set(futures)
+        unclaimed = list(futures)  # the chunks this process may still take, last first
+        while pending:
+            done, _ = wait(pending, timeout=SPARE_POLL if spare is not None else None, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.discard(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    continue
+                for i, outcome, learned in results:
+                    for key, row in learned:
+                        cache.entries[key] = row
+                        cache.dirty = True
+                    yield i, outcome
+            while spare is not None and unclaimed and spare():
+                future = unclaimed.pop()
+                if future in pending and future.cancel():  # no worker has begun it
+                    pending.discard(future)
+                    for i in futures[future]:
+                        yield i, work(i)
+                    break  # then the workers' results again
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _work, _cache = None, None

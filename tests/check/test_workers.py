@@ -87,3 +87,22 @@ def test_a_build_checks_in_forked_workers_and_writes_what_one_process_writes(tmp
     assert calls == [2]  # one build forked two workers; the other checked here
     assert "squares.md:47:21: error[C001]" in seen["1"][1]  # the planted wrong claim, reported by both
     assert seen["2"] == seen["1"]
+
+
+def _where(i: int) -> CardOutcome:
+    return CardOutcome((), ((None, str(os.getpid()), None),))
+
+
+def test_a_spare_core_checks_cards_here_each_once():
+    # Once the PDF beside the check is done, this process takes the chunks no worker has begun.
+    got = list(workers.in_workers(list(range(400)), _where, ClaimCache(), 1, started=lambda: lambda: True))
+    assert sorted(i for i, _ in got) == list(range(400))  # every card once, none twice
+    here = [i for i, outcome in got if outcome.results[0][1] == str(os.getpid())]
+    assert here and len(here) < 400  # both this process and the worker checked cards
+    assert max(here) == 399 and min(here) > 0  # taken from the end, the worker's from the start
+
+
+def test_no_spare_core_leaves_every_card_to_the_workers():
+    got = list(workers.in_workers(list(range(100)), _where, ClaimCache(), 1, started=lambda: lambda: False))
+    assert sorted(i for i, _ in got) == list(range(100))
+    assert all(outcome.results[0][1] != str(os.getpid()) for _, outcome in got)
