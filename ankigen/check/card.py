@@ -21,7 +21,7 @@ from ankigen.check.chains import (applied_names, function_def, function_head, is
 import ankigen.check.prose as prose
 from ankigen.check.checkblock import read_checks
 from ankigen.check.cache import FormulaRow
-from ankigen.check.claims import DECIMAL, CardReading, Claim, Definition, Problem, Sequence, make_claim
+from ankigen.check.claims import DECIMAL, CardReading, Definition, Problem, Sequence, make_claim
 from ankigen.check.decide import sampled
 from ankigen.check.form import depends_on, symbols_of
 from ankigen.check.lines import offset_span

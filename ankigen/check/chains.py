@@ -9,10 +9,9 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ankigen.check.matrices import is_matrix
-from ankigen.check.vectors import BOLD
 from ankigen.check.reader import Parser
 from ankigen.check.tokens import MathError, Tok, closing
-from ankigen.check.vocabulary import DECORATIONS, GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
+from ankigen.check.vocabulary import BOLD, DECORATIONS, GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
 
 
 def applied_names(toks: list[Tok]) -> frozenset[str]:

@@ -8,9 +8,8 @@ import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, Det, is_matrix
 from ankigen.check.tokens import MathError, Tok, closing
-from ankigen.check.vectors import BOLD
-from ankigen.check.vocabulary import (DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
-                                      no_tuple, safe_pow, symbol, unsupported)
+from ankigen.check.vocabulary import (BOLD, DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
+                                      no_tuple, safe_pow, unsupported)
 
 
 class Commands:

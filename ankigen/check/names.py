@@ -7,7 +7,6 @@ from __future__ import annotations
 import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, is_matrix
-from ankigen.check.vectors import BOLD
 from ankigen.check.tokens import MathError, Tok, adjacent
 from ankigen.check.vocabulary import (COMPLEX, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
                                       no_tuple, symbol, unsupported)

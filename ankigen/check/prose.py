@@ -110,7 +110,8 @@ _ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternative
 
 
 # "When the two labels agree:", "当 y1 = y2 时：": the sentence before is only the condition of a case.
-_CASE = re.compile(r"^\s*(?:when(?:ever)?|in\s+case)\b[^.。;；]{0,80}[:：]\s*$|^\s*当[^。；;]{0,40}时\s*[:：，,]?\s*$", re.I)
+_CASE = re.compile(r"^\s*(?:when(?:ever)?|in\s+case)\b[^.。;；]{0,80}[:：]\s*$|"
+                   r"^\s*当[^。；;]{0,40}时\s*[:：，,]?\s*$", re.I)
 
 
 def anew(formula: Formula) -> bool:

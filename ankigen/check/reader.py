@@ -15,13 +15,13 @@ from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
-from ankigen.check.vectors import BOLD, Vectors
+from ankigen.check.vectors import Vectors
 from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
 from ankigen.check.reading import INVERTED
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import (DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH, MAX_FACTORIAL, RELATIONS,
-                                      SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope, check_size, family,
-                                      no_tuple, safe_pow, symbol)
+from ankigen.check.vocabulary import (BOLD, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH,
+                                      MAX_FACTORIAL, RELATIONS, SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope,
+                                      check_size, family, no_tuple, safe_pow, symbol)
 
 __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scope", "family", "parse_expression",
            "symbol"]
@@ -33,6 +33,7 @@ _BARE_STARTS = frozenset(name[0] for name in _BARE_FUNCTIONS)
 
 
 _SET_LETTERS = ("\\mathcal{", "\\mathscr{", "\\mathbb{")
+
 
 def _order_in_parentheses(toks: list[Tok]) -> bool:
     """`{(n)}`, `{(3)}` as a superscript: one parenthesised group, the whole superscript."""

@@ -331,28 +331,19 @@ _NUMBERED_ELEMENT = re.compile(r"^(.+)_\{(\d{1,3})\}$")
 def _numbered_member(name: str, i: str, value: sp.Expr, index: int) -> sp.Expr | None:
     """z_1 from the rule `z_j = w_j a_{j-1} + b_j`: w_1 a_0 + b_1, the names as written at that
     number. None for a rule of several indices, or one that does not depend on its index, or one
-    that speaks of its own family (`S_t = S_0 e^{\mu t}`: a solution from its start S_0, which
+    that speaks of its own family (`S_t = S_0 e^{\\mu t}`: a solution from its start S_0, which
     stays a value of its own)."""
     if len(i) != 1 or any(str(a).startswith(name + "_") for a in value.free_symbols):
         return None
-    swaps = {}
-    for a in value.free_symbols:
-        if not isinstance(a, sp.Symbol):
-            continue
-        at, offset = _LETTER_ELEMENT.match(a.name), _OFFSET_ELEMENT.match(a.name)
-        if a.name == i:
-            swaps[a] = sp.Integer(index)
-        elif at and at.group(2) == i:
-            swaps[a] = sp.Symbol(f"{at.group(1)}_{{{index}}}", **a.assumptions0)
-        elif offset and offset.group(2) == i:
-            step = int(offset.group(4)) * (1 if offset.group(3) == "+" else -1)
-            swaps[a] = sp.Symbol(f"{offset.group(1)}_{{{index + step}}}", **a.assumptions0)
-    return value.xreplace(swaps) if swaps else None
+    return _at_index(name, i, value, sp.Integer(index),
+                     lambda letters, at, a: sp.Symbol(f"{letters}_{{{at}}}", **a.assumptions0))
 
 
-def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr) -> sp.Expr | None:
+def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr, element=None) -> sp.Expr | None:
     """A family's rule (`D_i = V_i - V_{i-1}`) at an index: i, and the elements of other families at i or
-    a step from it, in terms of index. None for a rule that does not depend on i, or that uses its own family."""
+    a step from it, in terms of index. None for a rule that does not depend on i, or that uses its own family.
+    `element(family, index, symbol)` names such an element (by default, an indexed family's)."""
+    element = element or (lambda letters, at, a: family(letters)[at])
     swaps = {}
     for a in value.free_symbols:
         if not isinstance(a, sp.Symbol):
@@ -361,10 +352,10 @@ def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr) -> sp.Expr | No
         if a.name == i:
             swaps[a] = index
         elif at and at.group(2) == i:
-            swaps[a] = family(at.group(1))[index]
+            swaps[a] = element(at.group(1), index, a)
         elif offset and offset.group(2) == i:
             step = int(offset.group(4)) * (1 if offset.group(3) == "+" else -1)
-            swaps[a] = family(offset.group(1))[index + step]
+            swaps[a] = element(offset.group(1), index + step, a)
         if (at or offset) and (at or offset).group(1) == name:
             return None  # w_i = w_i - η g_i: an update, not a rule for w
     return value.xreplace(swaps) if swaps else None

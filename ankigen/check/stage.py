@@ -826,8 +826,6 @@ def _over_named_size(lhs, claim, rhs, tolerance, guard: float):
     `\\sum_l \\sigma^2 = d_k \\sigma^2` over the d_k coordinates, `\\prod_l (1 + c) = (1 + c)^L` over
     the L layers, `\\frac{1}{B}\\sum_j x_j` over a batch of B. The claim holds when it holds with that
     size, a Latin letter it writes (the other side's own first): counts are not named by Greek letters."""
-    import sympy as sp
-
     from ankigen.check.decide import decide
 
     if rhs is None:

@@ -16,7 +16,7 @@ from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Gra
                                     Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
                                     is_matrix, shape_of)
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import BOLD, GREEK, no_tuple
+from ankigen.check.vocabulary import GREEK, no_tuple
 
 _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
               ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
