@@ -109,9 +109,11 @@ _ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternative
                    r"情况\s*[二三四五2-9]|例\s*[2-9]", re.I)
 
 
-# "When the two labels agree:", "当 y1 = y2 时：": the sentence before is only the condition of a case.
+# "When the two labels agree:", "当 y1 = y2 时：", "如果是右图中的情况，我们有：": the sentence before
+# is only the condition of a case.
 _CASE = re.compile(r"^\s*(?:when(?:ever)?|in\s+case)\b[^.。;；]{0,80}[:：]\s*$|"
-                   r"^\s*当[^。；;]{0,40}时\s*[:：，,]?\s*$", re.I)
+                   r"^\s*当[^。；;]{0,40}时\s*[:：，,]?\s*$|"
+                   r"^\s*(?:如果|若|假如)[^。；;]{0,30}(?:情况|情形)[^。；;]{0,12}[:：]\s*$", re.I)
 
 
 def anew(formula: Formula) -> bool:
