@@ -9,7 +9,7 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ankigen.anki.changes import (Broken, Changes, Held, anki_kinds, compare, held_notes, import_surprises,
                                   removed_notes)
@@ -202,7 +202,7 @@ def _build_project(src: Path, out: Path, config: Config, dry_run: bool) -> Repor
         # check then finds wrong (Typst's chunks are cached, so only theirs are typeset again).
         typeset: set[int] = set()
 
-        def start_pdf(cards: list[Card]):
+        def start_pdf(cards: list[Card]) -> Callable[[], bool]:
             broken, _ = broken_cards(cards, failing(sink, config))
             typeset.clear()
             typeset.update(i for i in range(len(cards)) if i not in broken)

@@ -8,6 +8,7 @@ import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, is_matrix
 from ankigen.check.tokens import MathError, Tok, adjacent
+from ankigen.check.vectors import _TRANSPOSE, group_transpose
 from ankigen.check.vocabulary import (COMPLEX, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
                                       no_tuple, symbol, unsupported)
 
@@ -21,9 +22,6 @@ _ENDS_ARGUMENT = frozenset({
     "\\operatorname", "\\operatorname*", "\\mathrm", "\\mathit", "\\mathsf", "\\mathtt", "\\underbrace",
     "\\overbrace", "\\boxed",
 })
-
-
-_TRANSPOSES = frozenset({"T", "\\top", "\\intercal"})
 
 
 def _bracketed(texts: list[str]) -> bool:
@@ -79,10 +77,9 @@ class Names:
         else:
             inner, length = [t], 2
         texts = [u.text for u in inner]
-        if len(texts) > 3 and texts[-1] in _TRANSPOSES and _bracketed(texts[:-1]):
+        if len(texts) > 3 and [texts[-1]] in _TRANSPOSE and _bracketed(texts[:-1]):
             # z^{(i)T}: the labelled name z^{(i)}, transposed, as (a^{(l-1)})^T is (reader.power)
-            raise MathError("a transpose of letters not declared as vectors is not read", t.start,
-                            inner[-1].end - t.start, construct="transpose of a group")
+            raise group_transpose(t.start, inner[-1].end - t.start)
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
         elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it

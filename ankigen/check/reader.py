@@ -15,7 +15,7 @@ from ankigen.check.calculus import Calculus
 from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
-from ankigen.check.vectors import Vectors
+from ankigen.check.vectors import Vectors, group_transpose
 from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
 from ankigen.check.reading import INVERTED
 from ankigen.check.tokens import MathError, Tok
@@ -227,9 +227,7 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             # ((1 + r)^T beside declared vectors, T years elsewhere on the card, may be one).
             # Not the group itself either: x^T beside it is a label, a name of its own, and (Hx)^T = x^T H
             # would then fail.
-            t = self.peek()
-            raise MathError("a transpose of letters not declared as vectors is not read", t.start, 2,
-                            construct="transpose of a group")
+            raise group_transpose(self.peek().start, 2)
         if self.at("^") and self.i and self.toks[self.i - 1].text == ")" and base.is_commutative \
                 and _order_in_parentheses(self._superscript_tokens()):
             # (\sin kx)^{(n)}, (\ln x)^{(3)}: the n-th derivative (or a rising factorial), never a power

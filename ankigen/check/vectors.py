@@ -18,6 +18,12 @@ from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Gra
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, no_tuple
 
+def group_transpose(start: int, length: int) -> MathError:
+    """`(x - y)^T`, `z^{(i)}` transposed as `z^{(i)T}`: letters not declared as vectors, transposed."""
+    return MathError("a transpose of letters not declared as vectors is not read", start, length,
+                     construct="transpose of a group")
+
+
 _TRANSPOSE = (["T"], ["\\top"], ["\\intercal"], ["\\mathsf", "T"], ["\\mathsf", "{", "T", "}"], ["\\mathrm", "{", "T", "}"],
               ["\\mathrm", "T"], ["\\mathsf", "{", "\\top", "}"], ["\\mathbf", "T"], ["\\mathbf", "{", "T", "}"])
 _SPECIAL = {"0": ZEROS, "1": ONES, "I": IDENTITY}

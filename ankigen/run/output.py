@@ -29,14 +29,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def beside(target: Path) -> Iterator[Path]:
     """A temporary path beside target, named as staged() names its own (so that sweep() finds it
     after a crash), written before the set is staged and moved into it; removed if still there."""
-    target = target.resolve() if target.is_symlink() else target
+    tmp = _temporary(target.resolve() if target.is_symlink() else target)
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _temporary(target: Path) -> Path:
+    """A new empty file beside target, `.NAME.….tmp`: the names sweep() removes."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
-    try:
-        yield Path(tmp)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    return Path(tmp)
 
 
 @contextmanager
@@ -52,10 +57,7 @@ def staged(targets: list[Path]) -> Iterator[tuple[Path, ...]]:
     journal = _journal(targets[0].parent)
     try:
         for target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.close(fd)
-            temps.append(Path(tmp))
+            temps.append(_temporary(target))
         yield tuple(temps)
         for tmp, target in zip(temps, targets):
             _take_mode(tmp, target)
