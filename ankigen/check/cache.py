@@ -83,8 +83,10 @@ class ClaimCache:
     path: Path | None = None
     entries: dict[str, list] = field(default_factory=dict)
     cards: dict[str, list] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)  # a card's whole text → its part of a key
     dirty: bool = False
     used_cards: set[str] = field(default_factory=set)
+    used_parts: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path | None) -> "ClaimCache":
@@ -92,15 +94,15 @@ class ClaimCache:
             return cls(path)
         kept = memo.recall(path)
         if kept is not None:
-            return cls(path, dict(kept[0]), dict(kept[1]))
+            return cls(path, dict(kept[0]), dict(kept[1]), dict(kept[2]))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_FORMAT or not isinstance(data.get("claims"), dict):
                 return cls(path)
-            cache = cls(path, data["claims"], data.get("cards") or {})
+            cache = cls(path, data["claims"], data.get("cards") or {}, data.get("parts") or {})
         except (OSError, ValueError):
             return cls(path)  # a damaged cache is only a slower build
-        memo.keep(path, (dict(cache.entries), dict(cache.cards)))
+        memo.keep(path, (dict(cache.entries), dict(cache.cards), dict(cache.parts)))
         return cache
 
     @staticmethod
@@ -147,17 +149,33 @@ class ClaimCache:
         self.used_cards.add(key)
         self.dirty = True
 
+    def part(self, whole: str) -> str | None:
+        part = self.parts.get(whole)
+        if isinstance(part, str):
+            self.used_parts.add(whole)
+            return part
+        return None
+
+    def put_part(self, whole: str, part: str) -> None:
+        if self.parts.get(whole) != part:
+            self.parts[whole] = part
+            self.dirty = True
+        self.used_parts.add(whole)
+
     def save(self) -> None:
         if self.path is None:
             return
         if set(self.cards) != self.used_cards:  # drop outcomes of cards that changed or left
             self.cards = {k: v for k, v in self.cards.items() if k in self.used_cards}
             self.dirty = True
+        if set(self.parts) != self.used_parts:
+            self.parts = {k: v for k, v in self.parts.items() if k in self.used_parts}
+            self.dirty = True
         if not self.dirty:
             return
         try:
             write_text_atomic(self.path, json.dumps({"version": CACHE_FORMAT, "claims": self.entries,
-                                                     "cards": self.cards}, separators=(",", ":")))
+                                                     "cards": self.cards, "parts": self.parts}, separators=(",", ":")))
         except OSError:
             return  # the cache is an optimisation; an unwritable folder must not fail the build
-        memo.keep(self.path, (dict(self.entries), dict(self.cards)))
+        memo.keep(self.path, (dict(self.entries), dict(self.cards), dict(self.parts)))

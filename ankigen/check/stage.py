@@ -15,7 +15,7 @@ import hashlib
 import re
 import sys
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Callable
 
 from ankigen.check.prose import context
@@ -26,7 +26,7 @@ from ankigen.check.lines import find_uses
 from ankigen.check.messages import (ambiguity_hint, binding_hint, circular_message, doubt_hint, failure_hint,
                                     failure_notes, quiet, reporter, undecided_reporter)
 from ankigen.diagnostics import Sink
-from ankigen.model import Card, Span, Verdict
+from ankigen.model import Card, CheckLine, Formula, Span, Verdict
 
 _RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈"}
 
@@ -56,32 +56,51 @@ def _in_scope(i: int, uses: list[list[tuple[str, Span]]], by_id: dict[str, int])
     return order, unknown
 
 
-def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int]) -> str:
+def _card_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int], cache: ClaimCache) -> str:
     """The cache key of the first card in `order`, from everything its outcome depends on. A
     process that checks again (`build --watch`) has the same card objects for the files that did
     not change: their keys are kept, by the cards themselves."""
     memo = (tuple(cards[j] for j in order), tuple(sorted(by_id)) if unknown else ())
-    key = _keys.get(memo)
-    if key is None:
-        key = _keys[memo] = _computed_key(order, unknown, cards, by_id)
+    kept = _keys.get(memo)
+    if kept is not None:
+        key, pairs = kept
+        for whole, part in pairs:  # still in use: the cache keeps them
+            cache.put_part(whole, part)
+        return key
+    pairs = [_part(cards[j], cache) for j in order]
+    parts = [CACHE_FORMAT] + [part for _, part in pairs]
+    if unknown:  # the hint for an unknown id names the closest known one
+        parts.append(repr(sorted(by_id)))
+    key = hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+    _keys[memo] = (key, pairs)
     return key
 
 
-_keys: dict[tuple, str] = {}
+_keys: dict[tuple, tuple[str, list[tuple[str, str]]]] = {}
 
 
-def _computed_key(order: list[int], unknown: bool, cards: list[Card], by_id: dict[str, int]) -> str:
-    parts = [CACHE_FORMAT]
-    for j in order:
-        c = cards[j]
-        # of the prose around a formula, only what the checker reads in it: rewording a sentence
-        # re-checks nothing
-        formulas = tuple((f.latex, f.span, f.section, context(f)) for f in c.formulas)
-        inline = tuple((f.latex, f.span, f.section, context(f)) for f in c.inline)
-        parts.append(repr((formulas, c.checks, inline, c.check_display)))
-    if unknown:  # the hint for an unknown id names the closest known one
-        parts.append(repr(sorted(by_id)))
-    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+def _part(card: Card, cache: ClaimCache) -> tuple[str, str]:
+    """What one card adds to a key: its formulas and check lines, and of the prose around a
+    formula only what the checker reads in it, so that rewording a sentence re-checks nothing.
+    Reading the prose is most of a key's cost, so the part is kept by the card's whole text."""
+    whole = hashlib.sha256(repr(([_plain(f) for f in card.formulas], [_plain(f) for f in card.inline],
+                                 [_plain(k) for k in card.checks], card.check_display)).encode("utf-8")).hexdigest()
+    part = cache.part(whole)
+    if part is None:
+        formulas = tuple((f.latex, f.span, f.section, context(f)) for f in card.formulas)
+        inline = tuple((f.latex, f.span, f.section, context(f)) for f in card.inline)
+        part = hashlib.sha256(repr((formulas, card.checks, inline, card.check_display)).encode("utf-8")).hexdigest()
+        cache.put_part(whole, part)
+    return whole, part
+
+
+def _plain(item: Formula | CheckLine) -> tuple:
+    """Every field, a span as its fields: a dataclass's own repr costs ten times as much."""
+    return tuple((v.path, v.line, v.col, v.length) if isinstance(v, Span) else v
+                 for v in map(item.__getattribute__, _FIELDS[type(item)]))
+
+
+_FIELDS = {t: tuple(f.name for f in fields(t)) for t in (Formula, CheckLine)}
 
 
 def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step=None,
@@ -99,7 +118,7 @@ def check_cards(cards: list[Card], sink: Sink, cache: ClaimCache, lines_of, step
     scopes = [_in_scope(i, uses, by_id) for i in range(len(cards))]
     if len(_keys) > 4 * len(cards) + 1000:
         _keys.clear()  # the keys of cards long gone
-    keys = [_card_key(order, unknown, cards, by_id) for order, unknown in scopes]
+    keys = [_card_key(order, unknown, cards, by_id, cache) for order, unknown in scopes]
     known = {i: cache.card(key) for i, key in enumerate(keys)}
     missing = [i for i, outcome in known.items() if outcome is None]
     jobs = usable(len(missing), beside=meanwhile is not None)

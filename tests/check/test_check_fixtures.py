@@ -191,6 +191,34 @@ def test_rewording_prose_rechecks_nothing_but_changing_what_it_says_does(tmp_pat
     assert len(checked) == 2 and not [d for d in stated.diagnostics if d.code.startswith("C")]
 
 
+def test_a_new_process_reads_the_prose_of_changed_cards_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the prose for a key is most of a key's cost (seconds at 10,000 cards): a one-shot
+    build after an edit reads it for the edited card alone, and the cache keeps no card that left."""
+    import json
+
+    from ankigen.check import stage
+
+    src = tmp_path / "src"
+    src.mkdir()
+    card = "## Card {n}?\n\nThe sum, as the notes {words}:\n\n$$1 + {n} = {m}$$\n\n"
+    (src / "a.md").write_text("".join(card.format(n=n, m=n + 1, words="say") for n in range(3)), encoding="utf-8")
+    config = Config(root_deck="Fixtures", cache="cache", project_dir=tmp_path)
+    first = check(src, config)
+    read: list[str] = []
+    real = stage.context
+    monkeypatch.setattr(stage, "context", lambda f: read.append(f.latex) or real(f))
+    stage._keys.clear()  # as in a new process
+    again = check(src, config)
+    assert read == [] and again.claims == first.claims
+    stage._keys.clear()
+    (src / "a.md").write_text("".join(card.format(n=n, m=n + 1, words="put it" if n == 1 else "say")
+                                      for n in range(2)), encoding="utf-8")
+    edited = check(src, config)
+    assert read == ["1 + 1 = 2"] and len(edited.claims) == 2
+    parts = json.loads((tmp_path / "cache" / "claims.json").read_text(encoding="utf-8"))["parts"]
+    assert len(parts) == 2  # the card that left is forgotten
+
+
 def test_the_checker_reads_prose_only_through_what_the_cache_key_holds() -> None:
     """A card's cache key holds prose.context of each formula. Were the checker to read a formula's
     sentences some other way, an edit that changes that reading would replay a stale verdict."""
