@@ -296,6 +296,13 @@ SOURCES = (
          "give the text a heading of the cards' level to make it a card, or move it into a card",
          md("# Arithmetic\n\nA worked example:\n\n$$2 + 2 = 4$$\n\n" + _CARD),
          md("# Arithmetic\n\n" + _CARD + "\nA worked example:\n\n$$2 + 2 = 4$$\n")),
+    Code("S040", WARNING, "a percent sign after a number in a formula starts a TeX comment",
+         "In TeX, and so in Anki's MathJax and in the PDF, `%` starts a comment that runs to the end of "
+         "the line. `$$\\frac{3}{4} = 75%$$` is shown as `3/4 = 75`, and anything after the `%` on that "
+         "line is gone. The checker does not read such a formula.",
+         "write `75\\%` for a percent sign",
+         md("## What share is three of four? {#share}\n\n$$\\frac{3}{4} = 75%$$\n"),
+         md("## What share is three of four? {#share}\n\n$$\\frac{3}{4} = 75\\%$$\n")),
 )
 
 _SUM = "## The sum {#sum}\n\n$$s = a + b$$\n\n"

@@ -386,6 +386,8 @@ class Notation:
                             "and is not read", t.start, t.end - t.start, construct="a column of two in parentheses")
         if name == "vmatrix" and len(rows) == len(rows[0]) == 1:
             return sp.Abs(rows[0][0])  # `\\begin{vmatrix} x \\end{vmatrix}`: bars around one value
+        if all(isinstance(x, Literal) for r in rows for x in r):
+            rows = _assembled(rows)  # a matrix written as its column (or row) blocks
         value = Literal(len(rows), len(rows[0]), *[x for r in rows for x in r])
         return Det(value) if name == "vmatrix" else value
 
@@ -469,6 +471,17 @@ class Notation:
 
 
 _DOTS = {"\\cdots", "\\vdots", "\\ddots", "\\ldots", "\\dots", "\\dotsb", "\\dotsc"}
+
+
+def _assembled(blocks: list[list[Literal]]) -> list[list[sp.Expr]]:
+    """The entries of a matrix written in blocks, row by row; blocks of sizes that do not fit
+    together are kept as they are (a matrix of matrices, not modelled)."""
+    heights = [r[0].rows for r in blocks]
+    widths = [b.cols for b in blocks[0]]
+    if any(b.rows != h for r, h in zip(blocks, heights) for b in r) or \
+            any(b.cols != w for r in blocks for b, w in zip(r, widths)):
+        return blocks
+    return [[x for b in r for x in b.entries[i * b.cols:(i + 1) * b.cols]] for r in blocks for i in range(r[0].rows)]
 
 
 def _split(toks: list[Tok], text: str) -> list[list[Tok]]:

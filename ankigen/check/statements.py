@@ -20,8 +20,12 @@ _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|g
                   r"|multline\*?|flalign\*?|array|subarray)\}(\{[^{}]*\})?")
 _UNREAD_ENV = re.compile(r"\\begin\{(\w+\*?)\}")
 # Environments read inside an expression, whose rows and columns are not statements.
-_INNER_ENV = re.compile(r"\\begin\{(cases|dcases|[bpvBV]?matrix|smallmatrix)\}.*?\\end\{\1\}", re.S)
+_INNER_ENV = re.compile(r"\\begin\{(cases|dcases|[bpvBV]?matrix|smallmatrix)\}")
+_BEGIN_END = re.compile(r"\\(begin|end)\{[^{}]*\}")
 _TAGS = re.compile(r"\\(tag|label)\*?\{[^{}]*\}")
+# An equation number written by hand at the end of a row, set apart by spacing: `… \ \ (3)`.
+_HAND_TAG = re.compile(r"(?:\\[ ,;:!>]|\\q?quad\b|~|\\hspace\*?\{[^{}]*\})\s*\(\s*\d+(?:[.-]\d+)*[a-z]?\s*\)\s*(?=$|\\\\)",
+                       re.M)
 _ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
 _MARKER = re.compile(r"%\s*(no)?check\s*$")
 _OPERATORS = {"+", "-", "*", "/", "\\times", "\\cdot", "\\div"}
@@ -81,19 +85,43 @@ def masked(latex: str) -> str:
     latex = _BRACKETED_ARRAY.sub(_as_matrix, latex)
     text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
-    return TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    text = TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    return _HAND_TAG.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def shown(latex: str) -> str:
     """The formula as claims quote it: no environments, comments, row breaks or `&`, except those of
     a matrix or cases written inside it, which are kept as written."""
     text, out, start = masked(latex), [], 0
-    for m in _INNER_ENV.finditer(text):
-        out.append(_unaligned(text[start:m.start()]))
-        out.append(m.group(0))
-        start = m.end()
+    for begin, end in _inner_envs(text):
+        out.append(_unaligned(text[start:begin]))
+        out.append(text[begin:end])
+        start = end
     out.append(_unaligned(text[start:]))
     return "".join(out)
+
+
+def _inner_envs(text: str) -> list[tuple[int, int]]:
+    """Where each matrix or cases written inside the formula begins and ends, with the matrices
+    written inside it (a matrix of column blocks): its `&` and `\\\\` are its own."""
+    spans, at = [], 0
+    while (m := _INNER_ENV.search(text, at)) is not None:
+        depth, at = 0, m.end()
+        for k in _BEGIN_END.finditer(text, m.start()):
+            depth += 1 if k.group(1) == "begin" else -1
+            if depth == 0:
+                spans.append((m.start(), k.end()))
+                at = k.end()
+                break
+    return spans
+
+
+def _replaced(text: str, spans: list[tuple[int, int]], how) -> str:
+    out, start = [], 0
+    for begin, end in spans:
+        out += [text[start:begin], how(text[begin:end])]
+        start = end
+    return "".join(out + [text[start:]])
 
 
 def _unaligned(text: str) -> str:
@@ -103,9 +131,13 @@ def _unaligned(text: str) -> str:
 
 def statements(latex: str) -> list[Statement]:
     """The statements of a display formula, in order; a MathError when it cannot be split."""
+    percent = re.search(r"(?<=\d)%", latex)
+    if percent:  # `75%`: the card shows `75`, and the parser says so (S040)
+        raise MathError("'%' after a number starts a TeX comment", percent.start(), 1, construct="a percent sign")
     text = masked(latex)
-    cuts = _INNER_ENV.sub(lambda m: m.group(0).replace("\\\\", "\x00\x00").replace("&", "\x00"), text)
-    other = _UNREAD_ENV.search(_INNER_ENV.sub(lambda m: " " * len(m.group(0)), text))
+    inner = _inner_envs(text)
+    cuts = _replaced(text, inner, lambda env: env.replace("\\\\", "\x00\x00").replace("&", "\x00"))
+    other = _UNREAD_ENV.search(_replaced(text, inner, lambda env: " " * len(env)))
     if other:
         raise MathError(f"the '{other.group(1)}' environment is not read", other.start(), len(other.group(0)),
                         construct=f"\\begin{{{other.group(1)}}}")

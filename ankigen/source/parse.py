@@ -695,7 +695,26 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
                     cursor = (ln, col + len(child.content))
                     inline.append(Formula(blank_clozes(child.content), f.span(ln, col, len(child.content)), section,
                                           _lead(t.children, child), tail=_tail(t.children, child)))
+    for formula in display + inline:
+        _percent_sign(f, formula)
     return display, inline
+
+
+_PERCENT = re.compile(r"(?<=\d)%")
+
+
+def _percent_sign(f: _File, formula: Formula) -> None:
+    """`75%` in a formula: TeX reads `%` as the start of a comment, so the card shows `75` and
+    loses the rest of the line."""
+    m = _PERCENT.search(formula.latex)
+    if m is None:
+        return
+    before = formula.latex[:m.start()]
+    line = formula.span.line + before.count("\n")
+    col = formula.span.col + m.start() if "\n" not in before else m.start() - before.rfind("\n")
+    number = re.search(r"[\d.]*$", before).group(0)
+    f.warning(line, col, "S040", f"'{number}%' in a formula: '%' starts a TeX comment, so the card shows "
+              f"'{number}' and drops the rest of the line", hint=f"write '{number}\\%' for a percent sign")
 
 
 def _in_sentence(children: list[Token], child: Token) -> bool:
