@@ -350,6 +350,19 @@ def _sigmoid_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -
     return sum(applied) > 0 and uses == applied
 
 
+# `\text{where } \phi &= …` on the rows after a claim: names the rows above use
+_WHERE = re.compile(r"\\(?:text|textrm|mathrm|mbox)\s*\{\s*(?:where|with|其中)(?![A-Za-z])[^{}]*\}[\s&]*$", re.I)
+
+
+def _where_first(latex: str, found: list) -> list:
+    """The statements in the order they are read: from the first one led by "where" on, they give
+    the names the statements before them use, and are read first."""
+    at = next((k for k, stmt in enumerate(found) if k and stmt.toks
+               and _WHERE.search(latex, max(0, stmt.toks[0].start - 80), stmt.toks[0].start)), None)
+    pairs = list(enumerate(found))
+    return pairs if at is None else pairs[at:] + pairs[:at]
+
+
 def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None:
     latex = formula.latex
     mark = marker(latex)
@@ -378,7 +391,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
             or _satisfied_by_unknown(state, formula) or _impossible(around)
         signed = SIGNED.set(_signed(state.conditions))
         try:
-            for k, stmt in enumerate(found):
+            for k, stmt in _where_first(latex, found):
                 if (stmt.condition or condition or (stmt.premise and _one_unknown(state, stmt.toks))) \
                         and mark != "check":
                     continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing

@@ -63,7 +63,8 @@ _TOKEN = re.compile(
 _GROUP_SEP = re.compile(r",|\{,\}|\\,")
 # Words that join a formula to a condition or a remark: `x = 1 \text{ if } y > 0`.
 CONNECTIVES = {"if", "for", "when", "where", "and", "or", "otherwise", "with", "s.t.", "st", "since", "so",
-               "then", "else", "iff", "as", "by", "i.e.", "e.g.", "all", "each", "every", "else,", "for all"}
+               "then", "else", "iff", "as", "by", "i.e.", "e.g.", "all", "each", "every", "else,", "for all",
+               "let", "suppose", "assume", "assuming", "given", "hence", "thus", "therefore", "because"}
 
 
 def _text_group(text: str, start: int) -> int:
