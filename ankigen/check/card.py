@@ -68,6 +68,18 @@ def variables_of(texts: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# y', y^{\prime}, \dot{y}, \frac{dy}{dt}: y is a function of a variable (not x' in k(x, x'), another point)
+_FUNCTION_WRITTEN = re.compile(r"(?<![\\A-Za-z(,])([A-Za-z])\s*(?:'|\^\s*\{?\s*\\prime)(?!\s*[,)])"
+                               r"|\\dot\s*\{?\s*([A-Za-z])(?![A-Za-z])"
+                               r"|\\frac\s*\{\s*d\s*([A-Za-z])\s*\}\s*\{\s*d\s*[A-Za-z]\s*\}")
+
+
+def functions_of(texts: list[str]) -> frozenset[str]:
+    """The letters the card writes as functions of a variable, by a derivative of them (`y' - \\frac12 y
+    = 4e^{-t}`): where such a letter stands alone, it is the function written without its argument."""
+    return frozenset(g for t in texts for m in _FUNCTION_WRITTEN.finditer(t) for g in m.groups() if g)
+
+
 # 3 + 4i, 2 - i, (1+3)i, i^2 = -1: complex numbers written as a school writes them
 _COMPLEX = re.compile(r"(?:\d\s*[+-]\s*\d*|\d|\))\s*i(?![A-Za-z_^{])|(?<![A-Za-z\\_])i\s*\^\s*\{?\s*2\s*\}?\s*=\s*-\s*1(?!\d)")
 # i as an index or a counter: x_i, a_{ij}, \sum_{i=1}, i = 1, \dots, n
@@ -170,6 +182,7 @@ class _Card:
     unit_j: bool = False  # j is the imaginary unit, as engineers write it (engineers_j)
     t_transposes: bool = False  # every T on the card is a superscript: a transpose (only_transposes)
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
+    written_functions: frozenset[str] = frozenset()  # letters the card writes as functions (functions_of)
     alone: frozenset[str] = frozenset()  # letters the card writes on their own, and runs it gives values (alone_of)
     out: CardReading = field(default_factory=CardReading)
 
@@ -257,6 +270,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})
     state.differentials = differentials_of(texts, state.variables)
+    state.written_functions = functions_of(texts)
     state.unit_j = engineers_j(texts)
     state.t_transposes = only_transposes(texts)
     state.alone = alone_of(texts) | ({"j"} if state.unit_j else frozenset())  # jX, jω: j times
@@ -666,7 +680,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            unit=section in state.unit, restated=restated and j == 0,
                            revalued=revalued and j == 0)
         if claim is not None:
-            state.out.claims.append(claim)
+            state.out.claims.append(replace(claim, functions=state.written_functions) if state.written_functions
+                                     else claim)
     if restated:  # whichever it is, what follows reads y as last written (ln y = ln S + ln T + ln R)
         state.out.definitions.append(Definition(first.lhs, first.rhs, offset_span(
             formula.span, formula.latex, first.start, first.end - first.start),

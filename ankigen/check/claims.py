@@ -83,6 +83,7 @@ class Claim:
     # the left computes (card._carry_rounding). A decimal on the left (5.2 in 78 - 3.785 × 5.2 =
     # 78 - 19.642) is a datum the step used, exact.
     roundings: tuple[str, ...] = ()
+    functions: frozenset = frozenset()  # names the card writes as functions (y', \\dot{y}, dy/dt), never constants
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,29 @@ def _by_parts(written: list, defined: set[str]) -> bool:
 _UP_TO_A_CONSTANT = {"\\mathrm{const}", "\\mathrm{constant}", "\\mathrm{const.}", "\\mathrm{cst}"}
 
 
+def _function_alone(claim, written: list, defined: set[str]) -> bool:
+    """A letter the card differentiates as a function (`y' - y = e^{t}`) and does not define, standing
+    alone beside an integral or derivative in another variable: read as a constant, the step would
+    be wrong."""
+    if not claim.functions:
+        return False
+    variables = {str(v) for side in written for op in side.atoms(sp.Integral, sp.Derivative)
+                 for v in op.variables}
+    return any(s.name in claim.functions and s.name not in variables and s.name not in defined
+               for side in written for s in side.free_symbols if isinstance(s, sp.Symbol))
+
+
+def _anticommuting(claim, defined: set[str]) -> bool:
+    """`ij = -ji`, `\\sigma_x \\sigma_y = -\\sigma_y \\sigma_x`: a product of names the card does not
+    define, said to be minus itself. Of numbers that says one of them is 0, which nobody writes as a
+    rule; it is the rule of quaternion units or Pauli matrices."""
+    left, right = claim.lhs, claim.rhs
+    if right is None or claim.rel != "=" or not isinstance(left, sp.Mul) or sp.expand(left + right) != 0:
+        return False
+    factors = [f.base if isinstance(f, sp.Pow) else f for f in left.args]
+    return len(factors) >= 2 and all(isinstance(f, sp.Symbol) and f.name not in defined for f in factors)
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
     names what the card (and the cards it uses) defines, and `families` the indexed families it gives
@@ -219,6 +242,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "a letter nowhere else, naming the value of the other side")
     if _operator_form(claim.lhs, claim.rhs) and _beyond_the_operator(written, lhs, rhs):
         return Form(STATEMENT, "an integral, sum or limit of numbers set equal to names: an equation in them")
+    if _operator_form(claim.lhs, claim.rhs) and _function_alone(claim, written, defined):
+        return Form(STATEMENT, "a function of the variable written without its argument (y for y(t))")
     if _operator_form(claim.lhs, claim.rhs):
         variables = {str(v.base.label) if isinstance(v, sp.Indexed) else str(v).partition("_{")[0]
                      for w in written for d in w.atoms(sp.Derivative) for v in d.variables}
@@ -232,6 +257,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an operator over values or a function the card does not give")
     if is_matrix(lhs) or is_matrix(rhs):
         return _matrix_form(claim, written, lhs, rhs, defined)
+    if _anticommuting(claim, defined):
+        return Form(STATEMENT, "a rule of elements that do not commute (ij = -ji): they are not numbers")
     left, right = symbols_of(lhs), symbols_of(rhs)
     if not left and not right:
         return Form(CERTAIN)

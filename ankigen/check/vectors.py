@@ -289,6 +289,9 @@ class Vectors:
         """`a \\times b` of two written vectors of one shape: no matrix product exists between them,
         so it is the cross product (of three entries; other lengths are not read). None when the
         sides are not two written vectors: then \\times is a product."""
+        if _vector_valued(a) and _vector_valued(b):
+            raise MathError("'\\times' between two named vectors: their cross product is not modelled", t.start,
+                            t.end - t.start, construct="cross product of named vectors")
         if not (isinstance(a, Literal) and isinstance(b, Literal)) or (a.rows, a.cols) != (b.rows, b.cols) \
                 or 1 not in (a.rows, a.cols) or a.rows == a.cols:
             return None
@@ -584,6 +587,16 @@ def _vector_name(e: sp.Expr) -> bool:
         return False
     m = re.match(r"\\(?:mathbf|boldsymbol|bm|vec|pmb|overrightarrow)\{\\?([A-Za-z]+)\}", e.name)
     return bool(m) and (m.group(1)[0].islower())
+
+
+def _vector_valued(e: sp.Expr) -> bool:
+    """A named vector, a sum of them, or one times numbers (`\\vec{u} + \\vec{v}`, `2\\vec{w}`)."""
+    if isinstance(e, sp.Add):
+        return all(_vector_valued(a) for a in e.args)
+    if isinstance(e, sp.Mul):
+        vectors = [a for a in e.args if a.is_commutative is False]
+        return len(vectors) == 1 and _vector_valued(vectors[0])
+    return _vector_name(e)
 
 
 def _leftmost(e: sp.Expr) -> sp.Expr:
