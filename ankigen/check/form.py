@@ -405,6 +405,14 @@ def _example(lhs, rhs, left: set, right: set, every: set) -> bool:
     return False
 
 
+def _reversed_products(a, b) -> bool:
+    """`\\mathbf{h}_1 \\mathbf{h}_2` and `\\mathbf{h}_2 \\mathbf{h}_1`: the same factors in the other order."""
+    if not (isinstance(a, sp.Mul) and isinstance(b, sp.Mul)):
+        return False
+    left, right = a.args_cnc(), b.args_cnc()
+    return len(left[1]) >= 2 and left[0] == right[0] and left[1] == right[1][::-1] and left[1] != right[1]
+
+
 def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain. A side without symbols (`= 0`, `= I`,
     `= 1`) makes an equation or a condition (`(A - \\lambda I)v = 0`, `U^T U = I`, `\\|x\\| = 1`), and
@@ -413,6 +421,8 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     letters with the same letters on both sides, and otherwise an equation (`Av = \\lambda v`)."""
     if claim.rel == "in":
         return Form(CERTAIN)
+    if claim.rel == "!=" and _reversed_products(claim.lhs, claim.rhs):
+        return Form(STATEMENT, "a product said not to commute (AB ≠ BA)")
     dims = {s for _, shape in claim.declared for d in shape if isinstance(d, sp.Basic) for s in d.free_symbols}
     dim_names = {str(s) for s in dims}
     left = {s for s in symbols_of(lhs) if str(s) not in dim_names and not _constant(s)}
