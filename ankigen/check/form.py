@@ -183,12 +183,12 @@ _UP_TO_A_CONSTANT = {"\\mathrm{const}", "\\mathrm{constant}", "\\mathrm{const.}"
 
 def _function_alone(claim, written: list, defined: set[str]) -> bool:
     """A letter the card differentiates as a function (`y' - y = e^{t}`) and does not define, standing
-    alone beside an integral or derivative in another variable: read as a constant, the step would
-    be wrong."""
-    if not claim.functions:
+    alone beside an antiderivative in another variable (an integrating factor's step): read as a
+    constant, the step would be wrong."""
+    integrals = [op for side in written for op in side.atoms(sp.Integral) if all(len(lim) == 1 for lim in op.limits)]
+    if not claim.functions or not integrals:
         return False
-    variables = {str(v) for side in written for op in side.atoms(sp.Integral, sp.Derivative)
-                 for v in op.variables}
+    variables = {str(v) for op in integrals for v in op.variables}
     return any(s.name in claim.functions and s.name not in variables and s.name not in defined
                for side in written for s in side.free_symbols if isinstance(s, sp.Symbol))
 
