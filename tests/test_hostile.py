@@ -154,6 +154,26 @@ def test_a_ten_megabyte_line_is_handled(project: Path) -> None:
     assert time.monotonic() - start < 60
 
 
+def test_a_dollar_left_open_above_lines_of_prose_is_parsed(project: Path) -> None:
+    """A `$` alone at a line's end opens a Typora-style formula whose lines follow. Left open above
+    some lines of prose, its pattern once backtracked exponentially: six lines took half a minute,
+    forty never ended (a Marp slide deck hung `ankigen check`)."""
+    write(project / "cards_src/open.md", "## A price? {#price}\n\nIt costs $\n"
+          + "a few words of prose on this line\n" * 40 + "and no closing sign but $5\n")
+    done = subprocess.run([sys.executable, "-m", "ankigen", "check"], cwd=project, capture_output=True,
+                          text=True, timeout=120)  # a hang fails here instead of stalling the suite
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_heading_with_an_unclosed_run_of_classes_is_parsed(project: Path) -> None:
+    """`{.a.a.a…` never closed: the attribute patterns could split the run in every way before
+    failing (22 classes took seconds, 200 forever)."""
+    write(project / "cards_src/classes.md", "## A question {" + ".a" * 200 + " x\n\nAn answer.\n")
+    done = subprocess.run([sys.executable, "-m", "ankigen", "check"], cwd=project, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 _TEXT = st.text(alphabet=st.sampled_from(list("#$`*_[]()!{}<>\\-=|~:%.\n \tabcQ中文1234")), max_size=300)
 
 

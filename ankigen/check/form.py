@@ -198,10 +198,11 @@ def _anticommuting(claim, defined: set[str]) -> bool:
     define, said to be minus itself. Of numbers that says one of them is 0, which nobody writes as a
     rule; it is the rule of quaternion units or Pauli matrices."""
     left, right = claim.lhs, claim.rhs
-    if right is None or claim.rel != "=" or not isinstance(left, sp.Mul) or sp.expand(left + right) != 0:
+    if right is None or claim.rel != "=" or not isinstance(left, sp.Mul):
         return False
     factors = [f.base if isinstance(f, sp.Pow) else f for f in left.args]
-    return len(factors) >= 2 and all(isinstance(f, sp.Symbol) and f.name not in defined for f in factors)
+    return len(factors) >= 2 and all(isinstance(f, sp.Symbol) and f.name not in defined for f in factors) \
+        and -right == left
 
 
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:

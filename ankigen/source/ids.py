@@ -18,7 +18,7 @@ from ankigen.model import Card, SourceFile
 from ankigen.run.output import edit_text, write_text_atomic
 
 MAX_SLUG = 48
-_ATTRS_AT_END = re.compile(r"\{\s*((?:\.[^\s{}]+\s*)+)\}\s*$")
+_ATTRS_AT_END = re.compile(r"\{\s*((?:\.[^\s{}]+(?:\s+|(?=\})))+)\}\s*$")  # one way to split: no backtracking
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
 _PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the start of the next line
 # `$` alone on a line, the formula on the lines below, `$` alone again (Typora, often in a list
 # item): one formula, set apart as display math is.
-_PADDED_LINES = re.compile(r"\$[ \t]*\n((?:[ \t]*[^$\n`]*\S[^$\n`]*\n)+)[ \t]*\$(?!\d)")
+# (each line matched one way only: a line that could split as `[^$]*\S[^$]*` many ways made a `$` left
+# open above a few lines of prose take exponential time)
+_PADDED_LINES = re.compile(r"\$[ \t]*\n((?:(?=[^$\n`]*[^\s$`])[^$\n`]*\n)+)[ \t]*\$(?!\d)")
 # … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`, `$ h1 $`)
 _MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()]{0,38}[A-Za-z0-9.)]$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")

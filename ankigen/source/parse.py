@@ -22,7 +22,7 @@ from ankigen.model import Card, CheckLine, Diagnostic, Formula, MediaFile, Sourc
 
 FRONT_MATTER_KEYS = ("deck", "tags", "reverse", "check", "card_heading")
 REVERSE_FLAG = "reverse"  # `{.reverse}` on a heading asks for the reversed card; it is no tag
-_ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+\s*)+)\}\s*$")
+_ATTRS = re.compile(r"\s*\{\s*((?:[#.][^\s{}]+(?:\s+|(?=\})))+)\}\s*$")  # one way to split: no backtracking
 _LOOKS_LIKE_ATTRS = re.compile(r"\s*\{\s*[#.][^{}]*\}\s*$")
 ID_PATTERN = re.compile(r"^\w[\w.:-]*$")
 _TAG_PATTERN = re.compile(r"^[^\s\"]+$")
