@@ -302,12 +302,19 @@ def _rows(text: str) -> list[tuple[str, int]]:
     return rows
 
 
+_HAS_RELATION = re.compile(r"(?<!\\)(?:=|<|>)|\\(?:le|ge|leq|geq|ne|neq|approx|equiv)(?![A-Za-z])")
+
+
 def _columns(row: str, base: int, eqnarray: bool) -> list[tuple[str, int]]:
     """Pairs of aligned columns (`a &= b & c &= d` → two), each as text and offset."""
     cuts = [m.start() for m in re.finditer(r"(?<!\\)&", row)]
     if not cuts:
         return [(row, base)]
-    if eqnarray:  # a &=& b: one equation in three columns
+    if eqnarray:  # a &=& b: one equation in three columns …
+        starts = [0] + [c + 1 for c in cuts]
+        cells = [(row[a:b], base + a) for a, b in zip(starts, cuts + [len(row)])]
+        if all(_HAS_RELATION.search(text) for text, _ in cells):
+            return cells  # … unless each column is an equation of its own (a table of series)
         return [(re.sub(r"(?<!\\)&", " ", row), base)]
     out, start = [], 0
     for n, cut in enumerate(cuts):
