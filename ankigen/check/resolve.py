@@ -320,8 +320,11 @@ _OFFSET_ELEMENT = re.compile(r"^(.+)_\{([a-z])\s*([+-])\s*(\d+)\}$")
 
 def _uses_own_family(name: str, value: sp.Expr) -> bool:
     """`X_t = 1 + \\int_0^t X_s ds`, `H_s = \\sum_i H_i 1(s)`: an equation the family satisfies, or a
-    family built of another one written with the same letter; no rule that gives X at each index."""
-    return any(str(e.base.label) == name for e in value.atoms(sp.Indexed))
+    family built of another one written with the same letter; no rule that gives X at each index.
+    So is `f_z = f_x x_z + f_y y_z` (partial derivatives written as subscripts): f at x is no rule."""
+    return any(str(e.base.label) == name for e in value.atoms(sp.Indexed)) or any(
+        (m := _LETTERS_ELEMENT.match(s.name)) and m.group(1) == name
+        for s in value.free_symbols if isinstance(s, sp.Symbol))
 
 
 # z_{1}, a_{0}: an element at a written number
