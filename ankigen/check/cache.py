@@ -99,7 +99,8 @@ class ClaimCache:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != CACHE_FORMAT or not isinstance(data.get("claims"), dict):
                 return cls(path)
-            cache = cls(path, data["claims"], data.get("cards") or {}, data.get("parts") or {})
+            parts = data.get("parts")
+            cache = cls(path, data["claims"], data.get("cards") or {}, parts if isinstance(parts, dict) else {})
         except (OSError, ValueError):
             return cls(path)  # a damaged cache is only a slower build
         memo.keep(path, (dict(cache.entries), dict(cache.cards), dict(cache.parts)))
