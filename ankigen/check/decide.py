@@ -101,11 +101,11 @@ def _compare(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_n
     return result
 
 
-_MAXN = 4000  # bits of working precision evalf may take for a side that cancels
+_MAXN = 4000  # bits of working precision evalf may take for a side that cancels (its own default: 100)
 
 
 def _compared(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_name: str,
-              complex_ok: bool = False, approximate: bool = False, maxn: int = 0) -> bool | None:
+              complex_ok: bool = False, approximate: bool = False, maxn: int = 100) -> bool | None:
     if rel == "in":
         if not a.is_number or a.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             return None
@@ -124,8 +124,7 @@ def _compared(a: sp.Expr, b: sp.Expr | None, rel: str, tol: sp.Expr | None, set_
         diff = a - b
         small = diff == 0
     else:
-        av, bv = (sp.N(a, _PRECISION, maxn=maxn), sp.N(b, _PRECISION, maxn=maxn)) if maxn else \
-            (sp.N(a, _PRECISION), sp.N(b, _PRECISION))
+        av, bv = sp.N(a, _PRECISION, maxn=maxn), sp.N(b, _PRECISION, maxn=maxn)
         real = av.is_real and bv.is_real
         if not real and not (complex_ok and rel in ("=", "!=")):
             return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ankigen.check.vocabulary import RELATIONS
 from ankigen.check.tokens import MathError, Tok, tokenize
-from ankigen.source.markdown import TEX_COMMENT
+from ankigen.source.markdown import BARE_PERCENT, TEX_COMMENT
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
                   r"|multline\*?|flalign\*?|array|subarray)\}(\{[^{}]*\})?")
@@ -131,7 +131,7 @@ def _unaligned(text: str) -> str:
 
 def statements(latex: str) -> list[Statement]:
     """The statements of a display formula, in order; a MathError when it cannot be split."""
-    percent = re.search(r"(?<=\d)%", latex)
+    percent = BARE_PERCENT.search(latex)
     if percent:  # `75%`: the card shows `75`, and the parser says so (S040)
         raise MathError("'%' after a number starts a TeX comment", percent.start(), 1, construct="a percent sign")
     text = masked(latex)

@@ -18,6 +18,7 @@ from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Gra
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, no_tuple
 
+
 def group_transpose(start: int, length: int) -> MathError:
     """`(x - y)^T`, `z^{(i)}` transposed as `z^{(i)T}`: letters not declared as vectors, transposed."""
     return MathError("a transpose of letters not declared as vectors is not read", start, length,

@@ -284,6 +284,7 @@ def _display_left_open(state: StateBlock, start: int) -> bool:
 
 
 TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # the checker reads `% check` from it too
+BARE_PERCENT = re.compile(r"(?<=\d)%")  # `75%`: meant as a percent sign, read by TeX as a comment (S040)
 
 
 def shown_math(latex: str) -> str:

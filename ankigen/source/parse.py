@@ -13,8 +13,8 @@ from markdown_it.token import Token
 from ankigen.config import Config
 from ankigen.diagnostics import Sink
 from ankigen.labels import HAN_CHAR
-from ankigen.source.markdown import (CHECK_INFO, OPTION, WIKI_EMBED, clozes, is_cjk, markdown, option_lines, render_html,
-                                     split_at_gaps)
+from ankigen.source.markdown import (BARE_PERCENT, CHECK_INFO, OPTION, WIKI_EMBED, clozes, is_cjk, markdown,
+                                     option_lines, render_html, split_at_gaps)
 from ankigen.source.kept import ParseStore, key as kept_key
 from ankigen.source.media import MediaResolver
 from ankigen.source.rawhtml import image_sources, with_sources
@@ -700,13 +700,10 @@ def _math(f: _File, body: list[Token], sections: list[int], question: str = "") 
     return display, inline
 
 
-_PERCENT = re.compile(r"(?<=\d)%")
-
-
 def _percent_sign(f: _File, formula: Formula) -> None:
     """`75%` in a formula: TeX reads `%` as the start of a comment, so the card shows `75` and
     loses the rest of the line."""
-    m = _PERCENT.search(formula.latex)
+    m = BARE_PERCENT.search(formula.latex)
     if m is None:
         return
     before = formula.latex[:m.start()]
