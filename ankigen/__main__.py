@@ -1,6 +1,9 @@
 def run() -> None:
     """The `ankigen` command. A Ctrl-C while Python is still loading the CLI (click, then the
     stages) ends it quietly, as one later does, not with a traceback."""
+    from ankigen.run.heap import pause
+
+    pause()
     try:
         from ankigen.cli import main
     except KeyboardInterrupt:

@@ -454,10 +454,12 @@ def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -
     import time
 
     from ankigen import build as pipeline
+    from ankigen.run.heap import settle
     from ankigen.run.timing import report
     from ankigen.run.uptodate import sources_print
 
     report()  # the first build's stages
+    settle()
     lock = pipeline.lock_path(source, config)
     seen = sources_print(source, out_dir, config, lock)  # before saying so: a change right after counts
     sys.stdout.flush()
@@ -480,6 +482,7 @@ def _watch(source: Path, out_dir: Path, config: Config, fmt: str, quiet: bool) -
                     exc.show()
                 report()
                 sys.stdout.flush()  # a pipe (an editor, a log) sees each build when it ends
+                settle()
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)
         sys.exit(0)
