@@ -799,11 +799,18 @@ _ROW_CASE = re.compile(r"^[^\\]*?(?:\\[,;:!]|\\q?quad|~|&|\s)*\\(?:text|mathrm|t
 _ROW_LABEL = re.compile(r"\\(?:text|mathrm|textrm)\s*\{[^{}]*[:：]\s*\}(?:\s|&|\\[,;:! ]|\\q?quad)*$")
 
 
+# `A = B + C \quad \text{or} \quad A = B C`: two alternatives offered, not a claim that they agree
+# ("or equivalently" says they agree: a claim)
+_ROW_ALTERNATIVE = re.compile(r"\\(?:text|mathrm|textrm)\s*\{\s*(?:or|或者?)\s*\}(?:\s|&|\\[,;:! ]|\\q?quad)*$")
+
+
 def _row_case(shown: str, start: int, end: int) -> bool:
     """Whether the row of a definition at [start, end) is one case of several: it goes on with the
-    values it is meant for, or a label before it names its case."""
+    values it is meant for, a label before it names its case, or it is offered as an alternative."""
     rest = shown[end:]
-    return bool(_ROW_CASE.match(rest.split("\\\\", 1)[0]) or _ROW_LABEL.search(shown[:start]))
+    before = shown[:start]
+    return bool(_ROW_CASE.match(rest.split("\\\\", 1)[0]) or _ROW_LABEL.search(before)
+                or _ROW_ALTERNATIVE.search(before))
 
 
 _TRANSPOSED = re.compile(r"\^\s*(?:\{\s*)?(?:\\mathrm\{T\}|\\mathsf\{T\}|\\top|T)\s*\}?\s*$")

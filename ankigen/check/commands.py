@@ -17,8 +17,10 @@ class Commands:
 
     def command(self, t: Tok) -> sp.Expr:
         name = t.text
-        if name == "\\pi" and (self.peek(1).text == "_" or "\\pi" in self.scope.variables):
-            # \\pi_{k+1}, \\pi_v, a \\pi the card gives a value: a policy's or a distribution's name, not π
+        if name == "\\pi" and (self.peek(1).text == "_" or "\\pi" in self.scope.variables
+                               or [self.peek(k).text for k in (1, 2, 3)] == ["^", "{", "("]):
+            # \\pi_{k+1}, \\pi_v, a \\pi the card gives a value, \\pi^{(0)} the first iterate: a policy's,
+            # a distribution's or a parameter's name, not π
             return self.named(t)
         if name == "\\pi":
             self.next()

@@ -105,6 +105,9 @@ _ANEW = re.compile(r"^\s*(?:\(?[b-hB-H]\)|[b-hB-H]\.\s)|\b(?:instead|alternative
                    # "For a multiplicative model:", "for the Poisson case": a kind named by its adjective
                    r"\b(?:for|in)\s+(?:a|an|the)\s+(?!same\b)[\w-]+\s+(?:model|case|version|variant|form|"
                    r"setting|distribution|kernel|loss|network|layer)s?\s*[:：,]?\s*$|"
+                   # "the multiplicative model is written as:": a model named by its adjective, introduced
+                   r"\b(?:the|an?)\s+(?!same\b)[\w-]+\s+(?:model|variant|version)\s+(?:is|can\s+be|may\s+be)\s+"
+                   r"(?:written|defined|given|expressed|modell?ed)\b|"
                    r"另一|另外|换成|改为|改成|第[二三四五六七八九十](?:个|种|层|问|题|例|组|类|部分|小题|种情况)|"
                    r"情况\s*[二三四五2-9]|例\s*[2-9]", re.I)
 
