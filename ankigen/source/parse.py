@@ -785,10 +785,26 @@ def _tail(children: list[Token], after: Token | None) -> str:
     return " ".join(text.split())[:80]
 
 
-def _near(*paragraphs: Token | None) -> tuple[str, ...]:
-    """The inline formulas of these paragraphs that hold a relation."""
-    return tuple(child.content for p in paragraphs if p is not None for child in p.children or []
-                 if child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300)
+# "Setting the derivative to zero gives $k - np = 0$": what the formula before leads to, not a
+# condition it was stated under (read as one, it made every step of the derivation 0 = 0)
+_LEADS_TO = re.compile(r"(?:\b(?:gives?|giving|get|gets|got|obtains?|obtained|yields?|yielding|so|thus|hence|"
+                       r"therefore|implies|leads?\s+to|results?\s+in)|得到?|可得|解得|所以|因此|于是|即)"
+                       r"\s*(?:that\s*)?[:：,，]?\s*$", re.I)
+_SENTENCE_END = re.compile(r".*[.。;；!?！？]\s", re.S)
+
+
+def _near(before: Token | None, *after: Token | None) -> tuple[str, ...]:
+    """The inline formulas of these paragraphs that hold a relation, but for those the paragraphs
+    after the formula give as its outcome."""
+    found = []
+    for k, p in enumerate((before, *after)):
+        text = ""
+        for child in p.children or [] if p is not None else []:
+            if child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
+                if not (k and _LEADS_TO.search(_SENTENCE_END.sub("", text))):
+                    found.append(child.content)
+            text += child.content if child.type in ("text", "math_inline") else " "
+    return tuple(found)
 
 
 def _check_lines(f: _File, body: list[Token], sections: list[int]) -> list[CheckLine]:
