@@ -307,9 +307,11 @@ def family_members(sides, definitions: dict) -> dict:
         # (not in a claim that differentiates: by x̂_j, the rule's element is a variable of its own)
         for e in (side.atoms(sp.Indexed) if side is not None and not derivatives else ()):
             rule = general.get(str(e.base.label))
-            if e in definitions or len(e.indices) != 1 or rule is None or len(rule[0]) != 1:
+            if e in definitions or rule is None or len(rule[0]) != len(e.indices):
                 continue
-            value = _at_index(str(e.base.label), *rule, e.indices[0])
+            # `C_{ij} = \sum_k A_{ik} B_{kj}`, then `\sum_i C_{ij}`: the rule at both indices
+            value = _at_index(str(e.base.label), *rule, e.indices[0]) if len(e.indices) == 1 else \
+                _at_indices(str(e.base.label), *rule, e.indices)
             if value is not None:
                 found[e] = value
     return found
@@ -340,6 +342,23 @@ def _numbered_member(name: str, i: str, value: sp.Expr, index: int) -> sp.Expr |
         return None
     return _at_index(name, i, value, sp.Integer(index),
                      lambda letters, at, a: sp.Symbol(f"{letters}_{{{at}}}", **a.assumptions0))
+
+
+def _at_indices(name: str, letters: str, value: sp.Expr, indices: tuple) -> sp.Expr | None:
+    """A rule of several indices (`C_{ij} = \\sum_k A_{ik} B_{kj}`) at these: each letter, and each
+    element of another family written with those letters (`D_{ji}`), at its index. None for a rule
+    that does not depend on its letters, or that uses its own family."""
+    at = dict(zip(letters, indices))
+    swaps = {}
+    for a in value.free_symbols:
+        m = _LETTERS_ELEMENT.match(a.name) if isinstance(a, sp.Symbol) else None
+        if isinstance(a, sp.Symbol) and a.name in at:
+            swaps[a] = at[a.name]
+        elif m and set(m.group(2)) <= set(at):
+            if m.group(1) == name:
+                return None
+            swaps[a] = family(m.group(1))[tuple(at[c] for c in m.group(2))]
+    return value.xreplace(swaps) if swaps else None
 
 
 def _at_index(name: str, i: str, value: sp.Expr, index: sp.Expr, element=None) -> sp.Expr | None:
