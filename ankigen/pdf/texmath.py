@@ -45,9 +45,10 @@ SYMBOLS = {
     "\\sum": "sum", "\\prod": "product", "\\int": "integral", "\\iint": "integral.double",
     "\\oint": "integral.cont", "\\bigcup": "union.big", "\\bigcap": "inter.big",
     "\\,": "thin", "\\:": "med", "\\>": "med", "\\;": "thick", "\\ ": '" "', "~": '" "',
-    "\\quad": "quad", "\\qquad": "wide", "\\!": "",
+    "\\quad": "quad", "\\qquad": "wide", "\\!": "", "\\circledast": "⊛", "\\because": "∵",
+    "\\therefore": "∴",
 }
-IGNORED = {"\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits", "\\nolimits", "\\big",
+IGNORED = {"\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits", "\\nolimits", "\\notag", "\\nonumber", "\\big",
            "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl",
            "\\biggr", "\\Biggl", "\\Biggr"}
 OPERATORS = {name: False for name in (
@@ -225,6 +226,15 @@ class _Reader:
             return f"sqrt({self.arg()})"
         if tok in ACCENTS:
             return f"{ACCENTS[tok]}({self.arg() or EMPTY})"
+        if tok == "\\tag":  # an equation's number, set after it (MathJax sets it at the right margin)
+            starred = self.peek() == "*"
+            if starred:
+                self.take()
+            raw = self.raw_group()
+            if "$" in raw or re.search(r"\\[A-Za-z]", raw):
+                raise Unsupported("commands inside a tag")
+            label = re.sub(r"\s+", " ", re.sub(r"\\(.)", r"\1", raw)).strip()
+            return "wide " + _string(label if starred else f"({label})")
         if tok in TEXTS and (tok not in STYLES or self._plain_word_follows()):
             return self.text_command(tok)
         if tok in STYLES:

@@ -39,6 +39,10 @@ CASES = [
     (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", r"mat(delim: #none, 1, 2; 3, 4)"),  # Typst sets the columns
     (r"\begin{pmatrix} 1 & 2 \\ \end{pmatrix}", r'mat(delim: "(", 1, 2)'),  # a trailing \\ adds no row
     (r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}", r"cases(1 & quad x > 0, 0 & quad x ≤ 0)"),
+    # an equation's number (87 of the 118 formulas a solutions manual had drawn as images)
+    (r"E = mc^2 \tag{1.2}", r'E = m c^(2) wide "(1.2)"'),
+    (r"a = b \tag*{(*)} \notag", r'a = b wide "(*)"'),
+    (r"\because x > 0 \therefore A \circledast B", r"∵ x > 0 ∴ A ⊛ B"),
 ]
 
 
@@ -52,6 +56,7 @@ def test_translation(latex, typst_math):
     r"\unknowncommand{x}",  # not on the list: drawn by ziamath instead
     r"{a+b}^2",  # Typst has no invisible group to carry the script
     r"\text{\alpha}",
+    r"x \tag{\ref{a}}",  # a tag is plain text
     r"\frac{1}{2",
     r"\mathop{\text{a b}}",  # an operator is one word
     r"\operatorname{a-b}(x)",
