@@ -103,13 +103,14 @@ def measure_source(preamble: str, frame: Frame, formulas: dict[str, str], sides:
 #let formula(key, eq) = context [#metadata((t: "f", k: key, w: measure(eq).width / text.size)) <m>]
 #let side(key, blocks) = context {{
   let body = blocks.join(parbreak())
-  let found = none
-  for s in ({sizes}) {{
-    if measure(block(width: {frame.width:.3f}pt, text(size: s, body))).height <= {frame.height:.3f}pt {{
-      found = s.pt()
-      break
-    }}
+  let fits(s) = measure(block(width: {frame.width:.3f}pt, text(size: s, body))).height <= {frame.height:.3f}pt
+  let sizes = ({sizes})
+  // the largest size, then the smallest: a long answer that fits at neither is laid out twice, not
+  // once per size (text only grows taller with its size)
+  let found = if fits(sizes.first()) {{ sizes.first() }} else if not fits(sizes.last()) {{ none }} else {{
+    sizes.slice(1).find(fits)
   }}
+  let found = if found == none {{ none }} else {{ found.pt() }}
   let hs = if found == none {{
     blocks.map(b => measure(block(width: {frame.width:.3f}pt, text(size: {SIZES_PT[-1]}pt, b))).height.pt())
   }} else {{ () }}
