@@ -32,6 +32,9 @@ CHUNK_MIN, CHUNK_SPAN, CHUNK_MAX = 32, 96, 256
 # A chunk's markup, at most: Typst's memory grows with the document (course notes full of formulas,
 # 0.8 MB of markup in 300 cards, took a worker to 0.8 GB), and a worker is replaced only between jobs.
 CHUNK_BYTES = 200_000
+# And its images' pixels, at most: Typst holds each decoded. LLM interview notes with 716 images
+# (430 megapixels) took each worker to 700 MB on one chunk of 96 cards, two of them at once.
+CHUNK_PIXELS = 20_000_000
 POOL_FROM = 3  # fewer documents to compile than this are compiled in this process
 # A worker whose own memory (not the fonts it maps) has grown past this is replaced, which frees
 # what Typst memoised. Measured by its peak, fonts included, every worker of a CJK deck was past it
@@ -82,21 +85,24 @@ class PdfError(Exception):
         self.refusals = refusals or {}
 
 
-def split(keys: list[str], sizes: list[int] | None = None) -> list[range]:
+def split(keys: list[str], sizes: list[int] | None = None, pixels: list[int] | None = None) -> list[range]:
     """Ranges of items per chunk. A chunk ends after an item whose key hashes to 0 modulo
     CHUNK_SPAN (content-defined, as in rsync), so a new card changes one chunk, not every later one;
-    and once its items' `sizes` (characters of markup) reach CHUNK_BYTES."""
+    and once its items' `sizes` (characters of markup) reach CHUNK_BYTES or their images' `pixels`
+    CHUNK_PIXELS."""
     sizes = sizes or [0] * len(keys)
-    if len(keys) <= SINGLE_CHUNK and sum(sizes) < CHUNK_BYTES:
+    pixels = pixels or [0] * len(keys)
+    if len(keys) <= SINGLE_CHUNK and sum(sizes) < CHUNK_BYTES and sum(pixels) < CHUNK_PIXELS:
         return [range(0, len(keys))] if keys else []
-    ranges, start, held = [], 0, 0
+    ranges, start, held, drawn = [], 0, 0, 0
     for i, key in enumerate(keys):
         size = i + 1 - start
         held += sizes[i]
+        drawn += pixels[i]
         cut = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % CHUNK_SPAN == 0
-        if size >= CHUNK_MAX or (size >= CHUNK_MIN and cut) or held >= CHUNK_BYTES:
+        if size >= CHUNK_MAX or (size >= CHUNK_MIN and cut) or held >= CHUNK_BYTES or drawn >= CHUNK_PIXELS:
             ranges.append(range(start, i + 1))
-            start, held = i + 1, 0
+            start, held, drawn = i + 1, 0, 0
     if start < len(keys):
         ranges.append(range(start, len(keys)))
     return ranges

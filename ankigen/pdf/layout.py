@@ -167,16 +167,18 @@ class _Renderer:
     """Turns cards into Typst markup, collecting formula drawings and images in one folder. Each
     formula is Typst math when Typst takes its translation, else a drawing, else its LaTeX source."""
 
-    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, image_cache: Path | None = None,
-                 rows_limit: float | None = None, fonts_key: str = "", widest_pt: float = 0.0) -> None:
+    def __init__(self, folder: Path, drawer: FormulaDrawer, sink: Sink, ts: Typesetter,
+                 image_cache: Path | None = None, rows_limit: float | None = None, widest_pt: float = 0.0) -> None:
         self.folder = folder
-        self.fonts_key = fonts_key  # see worker.installed_fonts
+        self.ts = ts  # tries the images
         self.rows_limit = rows_limit  # in em: what a cut-out card holds at the smallest size
         self.drawer = drawer
         self.sink = sink
         self.image_cache = image_cache  # images scaled to what a page prints, by content
         self.widest_pt = widest_pt  # the widest text an image stands in: the study sheet's
         self.images: dict[Path, str] = {}  # source path -> name in the folder ('' if unusable)
+        self.refused_images: dict[Path, str] = {}  # Typst's message, until a card shows the image
+        self.pixels: dict[str, int] = {}  # an image's name as markup writes it -> its pixels
         self.formulas: dict[str, str] = {}  # digest -> Typst display equation
         self.natives: dict[str, str] = {}  # digest -> every translation used, inline ones too
         self.rejected: set[str] = set()  # digests of the translations Typst refused
@@ -232,22 +234,36 @@ class _Renderer:
     def split_side(self, card: Card, md_text: str) -> tuple[list[str], dict[int, Split]]:
         return to_split_blocks(md_text, self.math, self._image_for(card))
 
+    def place_images(self, cards: list[Card], ts: Typesetter) -> None:
+        """Every image the cards pack, placed in the Typst folder, and those Typst cannot decode
+        found (one bad file would otherwise fail the whole document). Typst tries each in its
+        worker processes: tried here, each decoded image stayed in this process's memory (a deck
+        of 464 images: 700 MB)."""
+        todo: dict[Path, str] = {}
+        for card in cards:
+            for media in card.media:
+                if media.path not in self.images and media.path not in todo:
+                    todo[media.path] = name = f"media-{media.name}"
+                    place(media.path, self.folder / name, self.image_cache, self.widest_pt)
+        for (path, name), refused in zip(todo.items(), ts.checks([f"#image({string(n)})" for n in todo.values()])):
+            self.images[path] = name if refused is None else ""
+            if refused is not None:
+                self.refused_images[path] = refused.message
+            else:
+                self.pixels[string(name)] = _pixels(self.folder / name)
+
+    def pixels_of(self, markup: str) -> int:
+        """The pixels of the images the markup shows: what Typst decodes to typeset it."""
+        return sum(self.pixels.get(name, 0) for name in _IMG.findall(markup)) if "#img(" in markup else 0
+
     def _usable_image(self, media, card: Card) -> str | None:
         """The image's name in the Typst folder, or None when Typst cannot decode it."""
         if media.path not in self.images:
-            import typst
-
-            name = f"media-{media.name}"
-            place(media.path, self.folder / name, self.image_cache, self.widest_pt)
-            probe = self.folder / "probe.typ"
-            probe.write_text(f"#image({string(name)})", encoding="utf-8")
-            try:  # one bad file would otherwise fail the whole document
-                typst.compile(str(probe), root=str(self.folder), font_paths=installed_fonts(self.fonts_key))
-                self.images[media.path] = name
-            except Exception as exc:  # noqa: BLE001
-                self.images[media.path] = ""
-                self.sink.warning(card.span, "O005", f"image cannot be drawn in the PDF: {media.path.name}",
-                                  hint=f"Typst says: {str(exc).splitlines()[0][:160]}")
+            self.place_images([replace(card, media=(media,))], self.ts)
+        message = self.refused_images.pop(media.path, None)
+        if message is not None:  # said once, at the first card that shows it
+            self.sink.warning(card.span, "O005", f"image cannot be drawn in the PDF: {media.path.name}",
+                              hint=f"Typst says: {message.splitlines()[0][:160] if message else ''}")
         return self.images[media.path] or None
 
     def card(self, card: Card, memo: dict[str, list]) -> _Marked:
@@ -301,6 +317,17 @@ class _Renderer:
 
 
 _MATH_SPAN = re.compile(r"\$\$[\s\S]*?\$\$|\$[^$\n]+\$")
+_IMG = re.compile(r'#img\(("(?:[^"\\]|\\.)*")\)')
+
+
+def _pixels(path: Path) -> int:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return img.width * img.height
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return 0  # not one Pillow reads: Typst did, and its cost is not known
 
 
 def _cloze_sides(card: Card) -> Card:
@@ -610,7 +637,7 @@ class _Layout:
         # an answer on the study sheet is indented 1em of the body's 10.5pt (_STUDY_CARD): its
         # images print widest there, and are sharp enough a little wider on a question's side
         study_w = (PAPERS[opts.paper][1] - 2 * STUDY_MARGIN_X_MM) * 72 / 25.4 - 10.5
-        r = _Renderer(folder, drawer, sink, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT, ts.salt,
+        r = _Renderer(folder, drawer, sink, ts, cache / "pdf-images" if cache else None, inner_w / MIN_SIZE_PT,
                       study_w)
         fonts = ", ".join(string(f) for f in (opts.font, *fallback))
         self.words = LABELS[opts.language]
@@ -620,6 +647,8 @@ class _Layout:
         frame = Frame(inner_w, inner_h,
                       f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}|{opts.language}")
         self.measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
+        r.place_images(cards, ts)
+        self.pixels_of = r.pixels_of
         marked = [r.card(card, self.measured.markup) for card in cards]
         r.rejected = self.validate(r.natives)
         if r.rejected:  # those cards again, each refused formula drawn instead
@@ -882,7 +911,8 @@ class _Layout:
                 owners.append(k)
                 heading = ""
         sources, starts = [], []
-        for chunk in split([key for key, _ in entries], [len(markup) for _, markup in entries]):
+        for chunk in split([key for key, _ in entries], [len(markup) for _, markup in entries],
+                           [self.pixels_of(markup) for _, markup in entries]):
             body = "".join(entries[i][1] for i in chunk)
             head = "".join([self.preamble, _dm(self.measured.widths, body), self.study_page, _STUDY_CARD])
             sources.append(head + body)
@@ -901,7 +931,8 @@ class _Layout:
         sources, starts = [], []
         intro = _INTRO.format(lift=CARD_MARGIN_MM - 1.5, heading=escape(self.words.cut_out),
                               text=escape(self.words.cut_out_intro))
-        for n, chunk in enumerate(split([p.key for p in pieces], [len(p.front) + len(p.back) for p in pieces])):
+        for n, chunk in enumerate(split([p.key for p in pieces], [len(p.front) + len(p.back) for p in pieces],
+                                        [self.pixels_of(p.front + p.back) for p in pieces])):
             lines = self.card_pages([pieces[i] for i in chunk])
             body = "".join(text for text, _ in lines)
             head = "".join([self.preamble, _dm(self.measured.widths, body), setup, intro if n == 0 else ""])
