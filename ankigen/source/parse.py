@@ -790,7 +790,6 @@ def _tail(children: list[Token], after: Token | None) -> str:
 _LEADS_TO = re.compile(r"(?:\b(?:gives?|giving|get|gets|got|obtains?|obtained|yields?|yielding|so|thus|hence|"
                        r"therefore|implies|leads?\s+to|results?\s+in)|得到?|可得|解得|所以|因此|于是|即)"
                        r"\s*(?:that\s*)?[:：,，]?\s*$", re.I)
-_SENTENCE_END = re.compile(r".*[.。;；!?！？]\s", re.S)
 
 
 def _near(before: Token | None, *after: Token | None) -> tuple[str, ...]:
@@ -801,9 +800,10 @@ def _near(before: Token | None, *after: Token | None) -> tuple[str, ...]:
         text = ""
         for child in p.children or [] if p is not None else []:
             if child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
-                if not (k and _LEADS_TO.search(_SENTENCE_END.sub("", text))):
+                if not (k and _LEADS_TO.search(text)):
                     found.append(child.content)
-            text += child.content if child.type in ("text", "math_inline") else " "
+            # the words just before the next formula are all that is read: a paragraph of megabytes costs nothing
+            text = (text + (child.content if child.type in ("text", "math_inline") else " "))[-40:]
     return tuple(found)
 
 
