@@ -265,7 +265,8 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
               imported_functions: dict | None = None) -> CardReading:
     """Everything one card's formulas and check blocks say, read under `reading`."""
     texts = [masked(f.latex) for f in (*formulas, *inline)]  # what the card-wide readings below scan
-    state = _Card(reading, references, variables_of(texts), set(imported or ()))
+    named = frozenset().union(*(prose.named(f) for f in (*formulas, *inline)))
+    state = _Card(reading, references, variables_of(texts) | named, set(imported or ()))
     state.labelled = labelled_of(formulas)
     state.out.functions.update(imported_functions or {})
     state.section_functions[0] = dict(imported_functions or {})

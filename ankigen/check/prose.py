@@ -199,6 +199,16 @@ def lead_conditions(formula: Formula) -> tuple[str, ...]:
     return tuple(found)
 
 
+# "the difference for sample i is called $e^i$", "记为 $e_i$": the card names a quantity e (or i)
+_NAMED = re.compile(r"(?:叫做|叫作|称为|称作|记为|记作|called|denoted(?:\s+(?:by|as))?|named)\s*\$\s*([ei])\s*[\^_$]", re.I)
+
+
+def named(formula: Formula) -> frozenset[str]:
+    """e or i that the sentences around the formula name as a quantity: a variable on the card, not
+    Euler's number or the imaginary unit (`\\sum_{i=1}^{10} e^i = 35.0`, the errors of ten samples)."""
+    return frozenset(m.group(1) for m in _NAMED.finditer(f"{formula.lead} {formula.tail}"))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def context(formula: Formula) -> tuple:
     """Everything the checker takes from the prose around a formula: the checker reads a formula's
@@ -208,4 +218,4 @@ def context(formula: Formula) -> tuple:
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
-            lead_conditions(formula))
+            lead_conditions(formula), named(formula))
