@@ -90,12 +90,32 @@ class Unsupported(Exception):
 def to_typst(latex: str, display: bool) -> str | None:
     """Typst markup for the formula (`$ … $` when display), or None when it is not supported."""
     try:
-        body = _Reader(shown_math(latex)).run()
+        body = _Reader(shown_math(latex)).run().replace(_TAG, "wide ")
     except (Unsupported, RecursionError):
         return None
     if not body.strip():
         return None
     return f"$ {body} $" if display else f"${body}$"
+
+
+_TAG = "\x01"  # before an equation number; never read from a formula (a control character is refused)
+
+
+def _tags_in_a_column(rows: list[list[str]]) -> list[list[str]]:
+    """Aligned rows with their numbers in a column of their own after the widest row, as MathJax
+    sets them at the right margin (after each row's own end, they stood at every row's width)."""
+    if not any(row and _TAG in row[-1] for row in rows):
+        return rows
+    width = max(len(row) for row in rows)
+    width += width % 2  # the numbers' column is a left-aligned one, as every second column is
+    out = []
+    for row in rows:
+        row, tag = list(row), ""
+        if row and _TAG in row[-1]:
+            row[-1], tag = row[-1].split(_TAG, 1)
+            row[-1] = row[-1].rstrip()
+        out.append(row + [""] * (width - len(row)) + ["", f"wide {tag}" if tag else ""])
+    return out
 
 
 def _string(text: str) -> str:
@@ -234,7 +254,7 @@ class _Reader:
             if "$" in raw or re.search(r"\\[A-Za-z]", raw):
                 raise Unsupported("commands inside a tag")
             label = re.sub(r"\s+", " ", re.sub(r"\\(.)", r"\1", raw)).strip()
-            return "wide " + _string(label if starred else f"({label})")
+            return _TAG + _string(label if starred else f"({label})")
         if tok in TEXTS and (tok not in STYLES or self._plain_word_follows()):
             return self.text_command(tok)
         if tok in STYLES:
@@ -316,7 +336,7 @@ class _Reader:
         if name in ("cases", "dcases"):
             return "cases(" + ", ".join(" & quad ".join(c or '""' for c in row) for row in rows) + ")"
         if name in ROWS:
-            return " \\\n".join(" & ".join(row) for row in rows)
+            return " \\\n".join(" & ".join(row) for row in _tags_in_a_column(rows))
         raise Unsupported(name)
 
 

@@ -42,6 +42,8 @@ CASES = [
     # an equation's number (87 of the 118 formulas a solutions manual had drawn as images)
     (r"E = mc^2 \tag{1.2}", r'E = m c^(2) wide "(1.2)"'),
     (r"a = b \tag*{(*)} \notag", r'a = b wide "(*)"'),
+    # in aligned rows, the numbers stand in one column after the widest row
+    (r"\begin{aligned} a &= b \tag{1} \\ &= c \end{aligned}", 'a & = b &  & wide "(1)" \\\n & = c &  & '),
     (r"\because x > 0 \therefore A \circledast B", r"∵ x > 0 ∴ A ⊛ B"),
 ]
 
@@ -124,7 +126,8 @@ def test_hostile_text_stays_text(tmp_path):
 @given(st.lists(st.sampled_from(["x", "2", "\\alpha", "+", "=", ",", "(", ")", "[", "]", "|", "^", "_", "{", "}",
                                  "\\frac", "\\sqrt", "\\left(", "\\right)", "\\left.", "\\right|", "\\text{a b}",
                                  "\\mathrm{d}", "\\hat", "\\sum", "\\max", "&", "\\\\", "'", "\\,", "\\{", "\\}",
-                                 "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "字"]),
+                                 "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "字",
+                                 "\\tag{1}", "\\begin{aligned}", "\\end{aligned}"]),
                 max_size=25).map(" ".join))
 def test_typst_accepts_every_translation(tmp_path_factory, latex):
     out = to_typst(latex, True)
