@@ -631,6 +631,8 @@ class _Shapes:
             self.of(exp, path + (1,))
         if e.is_commutative or exp == 1:
             return shape if exp == 1 else _SCALAR
+        if self.is_scalar(shape):  # 1/(1 + e^{-θ^T x}): θ^T x is a number, and so is any power of it
+            return _SCALAR
         if not (exp.is_Integer and exp > 0) and (self.is_one(shape[0]) or self.is_one(shape[1])):
             raise Unsupported(f"a root or a quotient of vectors ({author_latex(e)}) is taken entry by entry in "
                               "notes; it is not read")
