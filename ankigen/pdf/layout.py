@@ -234,7 +234,7 @@ class _Renderer:
     def split_side(self, card: Card, md_text: str) -> tuple[list[str], dict[int, Split]]:
         return to_split_blocks(md_text, self.math, self._image_for(card))
 
-    def place_images(self, cards: list[Card], ts: Typesetter) -> None:
+    def place_images(self, cards: list[Card]) -> None:
         """Every image the cards pack, placed in the Typst folder, and those Typst cannot decode
         found (one bad file would otherwise fail the whole document). Typst tries each in its
         worker processes: tried here, each decoded image stayed in this process's memory (a deck
@@ -245,7 +245,8 @@ class _Renderer:
                 if media.path not in self.images and media.path not in todo:
                     todo[media.path] = name = f"media-{media.name}"
                     place(media.path, self.folder / name, self.image_cache, self.widest_pt)
-        for (path, name), refused in zip(todo.items(), ts.checks([f"#image({string(n)})" for n in todo.values()])):
+        refusals = self.ts.checks([f"#image({string(n)})" for n in todo.values()])
+        for (path, name), refused in zip(todo.items(), refusals):
             self.images[path] = name if refused is None else ""
             if refused is not None:
                 self.refused_images[path] = refused.message
@@ -259,7 +260,7 @@ class _Renderer:
     def _usable_image(self, media, card: Card) -> str | None:
         """The image's name in the Typst folder, or None when Typst cannot decode it."""
         if media.path not in self.images:
-            self.place_images([replace(card, media=(media,))], self.ts)
+            self.place_images([replace(card, media=(media,))])
         message = self.refused_images.pop(media.path, None)
         if message is not None:  # said once, at the first card that shows it
             self.sink.warning(card.span, "O005", f"image cannot be drawn in the PDF: {media.path.name}",
@@ -647,7 +648,7 @@ class _Layout:
         frame = Frame(inner_w, inner_h,
                       f"{opts.font}|{'|'.join(fallback)}|{opts.paper}|{opts.cols}x{opts.rows}|{opts.language}")
         self.measured = MeasureCache(cache / "pdf-measure.json" if cache else None, frame)
-        r.place_images(cards, ts)
+        r.place_images(cards)
         self.pixels_of = r.pixels_of
         marked = [r.card(card, self.measured.markup) for card in cards]
         r.rejected = self.validate(r.natives)
