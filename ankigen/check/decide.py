@@ -414,6 +414,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     bounds = _integer_symbols(lhs, rhs)
     families = {str(b.label) for side in (lhs, rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
     lhs, rhs = link_families(lhs, bounds, families), link_families(rhs, bounds, families)
+    lhs, rhs = _bound_apart(lhs, rhs)
     indices = _index_symbols(lhs, rhs)
     if has_operators(lhs) or has_operators(rhs):
         lhs, rhs = antiderivatives(lhs, rhs)
@@ -571,6 +572,59 @@ def condition_text(cond) -> str:
         word = " and " if isinstance(cond, sp.And) else " or "
         return word.join(condition_text(a) for a in cond.args)
     return author_form(cond)
+
+
+def _bound_apart(lhs, rhs) -> tuple:
+    """A sum's index renamed where the same letter is also free: `\\frac{\\partial y_i}{\\partial x_j}` of
+    `y_i = e^{x_i} / \\sum_{j=1}^{n} e^{x_j}` differentiates by the j-th element, not by the sum's own j,
+    and a value drawn for j must not reach the sum's bounds. The new name is fixed (j', j'', …) so that
+    the sample points, seeded by the claim's text, stay the same on every run."""
+    free = _free_letters(lhs) | _free_letters(rhs)
+    if not free:
+        return lhs, rhs
+    taken = {s.name for side in (lhs, rhs) if side is not None for s in side.atoms(sp.Symbol)}
+
+    def fresh(index: sp.Symbol) -> sp.Symbol:
+        name = index.name + "'"
+        while name in taken:
+            name += "'"
+        taken.add(name)
+        return sp.Symbol(name, **index.assumptions0)
+
+    def apart(node):
+        clashing = [lim[0] for lim in node.limits if lim[0] in free]
+        if not clashing:
+            return node
+        swaps = {i: fresh(i) for i in clashing}
+        return node.xreplace(swaps)
+
+    def walk(expr):
+        if expr is None or not expr.has(sp.Sum, sp.Product):
+            return expr
+        if isinstance(expr, (sp.Sum, sp.Product)):
+            expr = apart(expr)
+        args = [walk(a) for a in expr.args]
+        return expr.func(*args) if any(a is not b for a, b in zip(args, expr.args)) else expr
+
+    return walk(lhs), walk(rhs)
+
+
+def _free_letters(expr, bound: frozenset = frozenset()) -> set:
+    """The symbols an expression uses outside the sums and products that bind them, indices of
+    family elements included (sympy counts `x[i]` of `\\sum_i x_i` among a Sum's free symbols)."""
+    if expr is None:
+        return set()
+    if isinstance(expr, sp.Symbol):
+        return set() if expr in bound else {expr}
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        out = set()
+        inner = set(bound)
+        for index, *ends in expr.limits:
+            for end in ends:
+                out |= _free_letters(end, frozenset(inner))
+            inner.add(index)
+        return out | _free_letters(expr.function, frozenset(inner))
+    return set().union(*(_free_letters(a, bound) for a in expr.args)) if expr.args else set()
 
 
 def _index_symbols(*exprs) -> set:

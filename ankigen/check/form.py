@@ -138,6 +138,40 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
     return True
 
 
+def _identity_in_data(written, lhs, rhs, known: set[str], summed: tuple) -> bool:
+    """`\\sum_i x_i - n\\bar{x} = 0` of `\\bar{x} = \\frac{1}{n}\\sum_i x_i`, a softmax's derivative against
+    `y_i(1 - y_i)`: the data nobody gives (the x_i) is the data the card's own definitions add up, so the
+    relation is an identity over it. `summed` holds, per written side, the families that the definitions
+    of its names add up."""
+    if rhs is None or not any(summed):
+        return False
+    unknown = set()
+    for side in written:
+        for node in side.atoms(*_OPERATORS):
+            if _unknown_calls(node.args[0]):
+                return False
+            unknown |= {str(b.label) for b in node.args[0].atoms(sp.IndexedBase)} - known
+    if not unknown or not unknown <= set().union(*summed):
+        return False
+    if _same_data(written, summed):
+        return True
+    left, right = ({str(b.label) for b in side.atoms(sp.IndexedBase)} for side in (lhs, rhs))
+    return all((f in left) == (f in right) for f in unknown)  # on neither side, once put in: it cancels
+
+
+def _same_data(written, summed: tuple) -> bool:
+    """Both sides are written in one set of data: families they write or add up through the card's
+    definitions (`\\sum_i (x_i - \\bar{x}) = \\sum_i x_i - n\\bar{x}`), or one side is 0 (the deviations from
+    a mean add up to 0). A number like 40 on one side is a worked example's, whose data is in the prose."""
+    if len(written) != 2 or len(summed) != 2:
+        return False
+    data = [{str(b.label) for b in w.atoms(sp.IndexedBase)} | set(s) for w, s in zip(written, summed)]
+    if not any(summed):
+        return False
+    zero = [w == 0 for w in written]
+    return bool(data[0]) and data[0] == data[1] or any(zero) and any(data)
+
+
 def _names_value(claim, lhs, rhs, defined) -> bool:
     """`\\int_0^1 x^2 \\, dx = c`, `\\sum_{i=1}^{n} i = S`: one side a letter the card does not define and
     the other side does not contain, beside an integral, sum or limit: it names that value."""
@@ -205,10 +239,13 @@ def _anticommuting(claim, defined: set[str]) -> bool:
         and -right == left
 
 
-def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset()) -> Form:
+def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(),
+             summed: tuple = ()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
     names what the card (and the cards it uses) defines, and `families` the indexed families it gives
-    values (sequences, lists in `where`): a symbol x defined on the card says nothing of x_i."""
+    values (sequences, lists in `where`): a symbol x defined on the card says nothing of x_i. `summed` names,
+    per written side, the families that the definitions of its names add up (x of
+    `\\bar{x} = \\frac{1}{n}\\sum_i x_i`)."""
     matrices = is_matrix(lhs) or is_matrix(rhs)
     if matrices and any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
         return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
@@ -237,7 +274,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an integral without bounds set equal to a value: over a domain the card does not give")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
-    if _constant_chosen(claim, lhs, rhs):
+    if _constant_chosen(claim, lhs, rhs) and not _same_data(written, summed):
         return Form(STATEMENT, "an equation for the constant that makes a sum or an integral equal a number")
     if _names_value(claim, lhs, rhs, defined):
         return Form(STATEMENT, "a letter nowhere else, naming the value of the other side")
@@ -255,6 +292,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         if all(_operator_bodies_known(w, r, set(families), variables, o)
                for w, r, o in zip(written, (lhs, rhs), others)):
             return Form(CERTAIN)
+        if _identity_in_data(written, lhs, rhs, set(families) | variables, summed):
+            return Form(CERTAIN)
         return Form(STATEMENT, "an operator over values or a function the card does not give")
     if is_matrix(lhs) or is_matrix(rhs):
         return _matrix_form(claim, written, lhs, rhs, defined)
@@ -265,7 +304,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(CERTAIN)
     every = left | right
     if rhs is not None and bool(left) != bool(right):
-        if depends_on(lhs if left else rhs, left or right, every):
+        if depends_on(lhs if left else rhs, left or right, every) and not _same_data(written, summed):
             return Form(STATEMENT, EXAMPLE if _about(written, defined) or claim.chain
                         else "an equation to solve or a condition")
     elif left - right and right - left:
@@ -383,8 +422,10 @@ def _constant_chosen(claim, lhs, rhs) -> bool:
     leaves it an identity to check."""
     if rhs is None or claim.rel != "=":
         return False
-    for written, side, other in ((claim.lhs, lhs, rhs), (claim.rhs, rhs, lhs)):
-        if other.free_symbols or not side.free_symbols or not written.has(sp.Sum, sp.Integral, sp.Product):
+    for written, side, other, other_written in ((claim.lhs, lhs, rhs, claim.rhs), (claim.rhs, rhs, lhs, claim.lhs)):
+        # the number must be written: `\\sum_i (x_i - \\bar{x}) = \\sum_i x_i - n\\bar{x}` is 0 only once x̄ is put in
+        if other.free_symbols or other_written.free_symbols or not side.free_symbols \
+                or not written.has(sp.Sum, sp.Integral, sp.Product):
             continue
         if not side.has(sp.Sum, sp.Integral, sp.Product):  # computed already: 6c
             return depends_on(side, side.free_symbols, side.free_symbols)

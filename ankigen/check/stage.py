@@ -515,7 +515,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         lhs, rhs, kept = premises_put_in(lhs, rhs, claim.conditions, written)
         claim = replace(claim, conditions=kept)
     ruled = {str(k.base.label) for k in definitions if isinstance(k, sp.Indexed)}  # D_i = V_i - V_{i-1}
-    form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists} | ruled)
+    summed = tuple(set().union(*(_summed_data(s, definitions[s]) for s in side.free_symbols & definitions.keys()))
+                   for side in (claim.lhs, claim.rhs) if side is not None)
+    form = classify(claim, lhs, rhs, defined, set(read.sequences) | {name for name, _ in claim.lists} | ruled, summed)
     if among_identities and form.kind == STATEMENT and form.reason == "an equation to solve or a condition":
         form = Form(DOUBTFUL, "a row among identities")
     if form.kind == STATEMENT and form.reason in _WORKED and not matrix:
@@ -835,6 +837,18 @@ def _as_distribution(lhs, claim, rhs, tolerance, guard: float):
     if verdict.holds:
         return Verdict(True, verdict.method, "holds when the family adds up to 1, as probabilities do")
     return None
+
+
+def _summed_data(name, value) -> set[str]:
+    """The families a definition adds up (x of `\\bar{x} = \\frac{1}{n}\\sum_i x_i`), not its own: a family given
+    through itself (`Y_t = 2 + \\int_0^t Y_u du`) is an equation it satisfies."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        return set()
+    own = str(name).partition("_{")[0]
+    return {str(b.label) for node in value.atoms(sp.Sum, sp.Product)
+            for b in node.function.atoms(sp.IndexedBase)} - {own}
 
 
 _COUNT = re.compile(r"^[A-Za-z](?:_\{[A-Za-z]+\})?$")
