@@ -83,7 +83,8 @@ def functions_of(texts: list[str]) -> frozenset[str]:
 # 3 + 4i, 2 - i, (1+3)i, i^2 = -1: complex numbers written as a school writes them
 _COMPLEX = re.compile(r"(?:\d\s*[+-]\s*\d*|\d|\))\s*i(?![A-Za-z_^{])|(?<![A-Za-z\\_])i\s*\^\s*\{?\s*2\s*\}?\s*=\s*-\s*1(?!\d)")
 # i as an index or a counter: x_i, a_{ij}, \sum_{i=1}, i = 1, \dots, n
-_INDEX_I = re.compile(r"_\s*(?:i|\{[^{}]*(?<![A-Za-z\\])i(?![A-Za-z]))|(?:^|[,{(&;]|\\\\)\s*i\s*(?:=|\\in\b|\\le|<|\\ne)")
+_INDEX_I = re.compile(r"_\s*(?:i|\{[^{}]*(?<![A-Za-z\\])i(?![A-Za-z]))"
+                      r"|(?:^|[,{(&;]|\\\\)\s*(?:i|\\mathrm\{i\})\s*(?:=|\\in\b|\\le|<|\\ne)")
 
 
 # `z_1 = 2 + i`, `w &= 3 - 4i`: a name and the value it is given, up to the next relation or separator
@@ -180,6 +181,7 @@ class _Card:
     imported: set = field(default_factory=set)  # names defined on cards this one uses
     imaginary: bool = False  # the card writes complex numbers: i is the imaginary unit (imaginary_of)
     unit_j: bool = False  # j is the imaginary unit, as engineers write it (engineers_j)
+    index_i: bool = False  # the card uses i as an index (_INDEX_I)
     t_transposes: bool = False  # every T on the card is a superscript: a transpose (only_transposes)
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (differentials_of)
     written_functions: frozenset[str] = frozenset()  # letters the card writes as functions (functions_of)
@@ -226,6 +228,7 @@ class _Card:
                      reading=self.reading, variables=self.variables, met=self.out.met, applied=self.applied,
                      matrices=self.matrices.get(self.section, self.matrices.get(0, {})), bold=self.bold,
                      star=self.star, labelled=self.labelled, imaginary=self.imaginary, unit_j=self.unit_j,
+                     index_i=self.index_i,
                      differentials=self.differentials, alone=self.alone, t_transposes=self.t_transposes)
 
     def defined(self, target: sp.Expr, section: int) -> bool:
@@ -277,6 +280,7 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.alone = alone_of(texts) | ({"j"} if state.unit_j else frozenset())  # jX, jω: j times
     complex_names = imaginary_of(texts)
     state.imaginary = complex_names is not None
+    state.index_i = any(_INDEX_I.search(t) for t in texts)
     complex_token = COMPLEX.set(complex_names or frozenset())
     try:
         return _read_all(state, formulas, check_lines, inline, display)

@@ -7,7 +7,7 @@ import re
 import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, Det, is_matrix
-from ankigen.check.tokens import MathError, Tok, closing
+from ankigen.check.tokens import MathError, Tok, closing, primed_names
 from ankigen.check.vocabulary import (BOLD, DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, UNSUPPORTED, WORD_COMMANDS,
                                       no_tuple, safe_pow, unsupported)
 
@@ -260,7 +260,9 @@ class Commands:
         return body
 
     def _index(self, group: list[Tok], t: Tok):
-        """The subscript of a sum: `i=1`, `i`, `i,j`, `i \\in S`, `j \\ne i`."""
+        """The subscript of a sum: `i=1`, `i`, `i,j`, `i \\in S`, `j \\ne i`, `t'=1` (an index of its own,
+        beside a t the sum does not bind)."""
+        group = primed_names(group)
         if not group or not (group[0].kind == "letter" or group[0].text[1:] in GREEK):
             raise unsupported(t, f"{t.text} over a set")
         names, k = [group[0]], 1

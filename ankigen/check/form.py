@@ -12,6 +12,7 @@ prose, or a property of a function the card does not define. Nothing here looks 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 import sympy as sp
@@ -136,6 +137,14 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
         if node.expr.free_symbols and not (names & {str(f) for f in node.expr.free_symbols}):
             return False  # ∂L/∂z of an L the card does not define
     return True
+
+
+_NUMBERED = re.compile(r"^(.+)_\{\d+\}$")
+
+
+def _numbered_families(expr) -> set[str]:
+    """The families a side writes elements of at whole-number indices (a of `a_1 + 2a_2`)."""
+    return {m.group(1) for s in expr.free_symbols if isinstance(s, sp.Symbol) for m in [_NUMBERED.match(s.name)] if m}
 
 
 def _identity_in_data(written, lhs, rhs, known: set[str], summed: tuple) -> bool:
@@ -288,7 +297,10 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         data = [{str(b.label) for b in side.atoms(sp.IndexedBase)} for side in written]
         others = [data[1], data[0]] if len(data) == 2 else [set()]
         if not any(side.has(sp.Derivative, sp.Integral, sp.Limit, Grad) for side in written):
-            others = [set()] * len(others)  # a sum against a closed form: its values must be given
+            # a sum against a closed form: its values must be given, unless the closed form is written
+            # in the same elements (`\\sum_{i=1}^{3} i a_i = a_1 + 2a_2 + 3a_3`)
+            numbered = [_numbered_families(side) for side in written]
+            others = [numbered[1], numbered[0]] if len(numbered) == 2 else [set()]
         if all(_operator_bodies_known(w, r, set(families), variables, o)
                for w, r, o in zip(written, (lhs, rhs), others)):
             return Form(CERTAIN)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ankigen.check.matrices import IDENTITY, is_matrix
-from ankigen.check.tokens import MathError, Tok, adjacent
+from ankigen.check.tokens import MathError, Tok, adjacent, primed_names
 from ankigen.check.vectors import _TRANSPOSE, group_transpose
 from ankigen.check.vocabulary import (COMPLEX, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
                                       no_tuple, symbol, unsupported)
@@ -88,7 +88,10 @@ class Names:
                 len(inner) >= 2 and all(u.kind == "letter" for u in inner)
                 and all(adjacent(a, b) for a, b in zip(inner, inner[1:]))
                 and not self._each_alone(inner, "".join(texts))) or (
-                len(inner) == 1 and inner[0].kind == "word"):
+                len(inner) == 1 and inner[0].kind == "word") or (
+                # x^{j}_0: a superscript written before the subscript names (sample j's feature 0);
+                # a power is written after the name it raises
+                self.peek(length).kind == "op" and self.peek(length).text == "_"):
             ambiguous = True
         else:
             return None
@@ -106,7 +109,7 @@ class Names:
             sub = self.subscript()
             if sub is not None:
                 text, toks = sub
-                if any(u.kind == "letter" and u.text in self.bound for u in toks) or (
+                if any(u.kind == "letter" and u.text in self.bound for u in primed_names(toks)) or (
                         any(u.text in self.bound for u in toks if u.kind == "cmd")):
                     raise _FamilyIndex(name + (self.label() or ""), toks)  # \\alpha_i^* in \\sum_i
                 name += f"_{{{text}}}"
@@ -370,7 +373,9 @@ class Names:
         if plain in ("e",):
             return sp.E
         if plain in ("i",):
-            return sp.I
+            # upright i is the imaginary unit, except where the notes set every letter upright
+            # (`\\mathrm{x}_i`, `\\mathrm{i}=1,2,\\ldots,\\mathrm{N}`) and count with i
+            return symbol("i") if self.scope.index_i and not self.in_e_power else sp.I
         if plain.lower() in KNOWN_FUNCTIONS and self.peek().text != "_":
             return self.apply_known(plain.lower(), t)
         try:

@@ -29,7 +29,8 @@ _HAND_TAG = re.compile(r"(?:\\[ ,;:!>]|\\q?quad\b|~|\\hspace\*?\{[^{}]*\})\s*\(\
 _ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
 _MARKER = re.compile(r"%\s*(no)?check\s*$")
 _OPERATORS = {"+", "-", "*", "/", "\\times", "\\cdot", "\\div"}
-_CLOSING = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil"}
+_CLOSING = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil",
+            "\\langle": "\\rangle"}
 _SEPARATING_COMMANDS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
                         "\\therefore", "\\because", "\\Longleftrightarrow", "\\text", "\\forall", "\\qquad"}
 

@@ -310,6 +310,17 @@ def closing(toks: list[Tok], start: int, open_: str = "{", close: str = "}") -> 
     return -1
 
 
+def primed_names(toks: list[Tok]) -> list[Tok]:
+    """A letter and the primes written right after it (`t'`, `t''`) as one name's token."""
+    out: list[Tok] = []
+    for u in toks:
+        if u.kind == "op" and u.text == "'" and out and out[-1].kind == "letter" and out[-1].end == u.start:
+            out[-1] = Tok("letter", out[-1].text + "'", out[-1].start, u.end)
+        else:
+            out.append(u)
+    return out
+
+
 def adjacent(a: Tok, b: Tok) -> bool:
     """Written with nothing between them: `TP`, not `T P`."""
     return a.end == b.start

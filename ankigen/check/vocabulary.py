@@ -78,6 +78,7 @@ class Scope:
     variables: frozenset[str] = frozenset()  # `e` or `i` defined on the card: variables, usually
     imaginary: bool = False  # the card writes complex numbers (3 + 4i): i is the imaginary unit, usually
     unit_j: bool = False  # the card writes j for the imaginary unit (e^{-jωt}, R + jX), as engineers do
+    index_i: bool = False  # the card counts with i (x_i, i = 1, …, N): an upright \mathrm{i} is that index too
     t_transposes: bool = False  # every T the card writes is a superscript: the transpose, never a power
     differentials: frozenset[str] = frozenset()  # letters X whose dX the card names (dW = …, =: dz_2)
     alone: frozenset[str] = frozenset()  # letters the card writes on their own (K, C > 0), runs it gives values
