@@ -663,6 +663,7 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
     if prose.unit(formula):
         state.unit.add(section)
     varied = _varied(steps)
+    approximated = prose.approximated(formula)
     for j, step in enumerate(steps):
         # "substituting x_k and d_k": the names one side has and the other lacks were given values in
         # the prose, and keep them for the rest of the worked example ("进而有 ∂f(x_k + αd_k)/∂α = …")
@@ -684,6 +685,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            elsewhere=set().union(*(n for k, n in enumerate(names) if k != j)), varied=varied,
                            unit=section in state.unit, restated=restated and j == 0,
                            revalued=revalued and j == 0)
+        if claim is not None and approximated and claim.rel == "=":
+            claim = replace(claim, approximated=True)
         if claim is not None:
             state.out.claims.append(replace(claim, functions=state.written_functions) if state.written_functions
                                      else claim)
@@ -994,7 +997,7 @@ def _conditions(state: _Card, pieces: list[list[Tok]], near: tuple[str, ...]) ->
             if step.rhs is not None and (step.lhs.free_symbols or step.rhs.free_symbols):
                 found.append((step.lhs, step.rel, step.rhs))
     for text in near:
-        found += _intervals(state, text)
+        found += _intervals(state, text) + _whole_numbers(state, text)
     return tuple(found)
 
 
@@ -1053,6 +1056,36 @@ def _intervals(state: _Card, text: str) -> list:
     low = "<=" if m.group("open") == "[" else "<"
     high = "<=" if m.group("close") == "]" else "<"
     return [c for n in names for c in ((lo, low, n), (n, high, hi))]
+
+
+# "for $n = 0, 1, 2, \ldots$", "$k = 1, 2, \dots, K$", "$n \in \mathbb{N}$", "$m, n \in \mathbb{Z}$"
+_COUNTED = re.compile(r"^\s*(?P<name>[A-Za-z])\s*=\s*(?P<first>-?\d+)\s*,\s*-?\d+\s*,.*\\(?:l|c)?dots")
+_WHOLE = re.compile(r"^\s*(?P<names>[A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\\in\s*\\mathbb\s*\{?\s*(?P<set>[NZ])\s*\}?"
+                    r"(?P<plus>\s*(?:_\s*\{?\s*\+|\^\s*\{?\s*\+|\^\s*\{?\s*\*|_\s*\{?\s*>\s*0))?")
+
+
+def _whole_numbers(state: _Card, text: str) -> list:
+    """"for $n = 0, 1, 2, \\ldots$", "$n \\in \\mathbb{N}$": the letter counts, a whole number (at least
+    the first value named), as the bound of a sum is; de Moivre's formula holds for such n only."""
+    m, w = _COUNTED.match(text), _WHOLE.match(text)
+    if m:
+        letters, low = [m.group("name")], sp.Integer(m.group("first"))
+    elif w:
+        letters = [part.strip() for part in w.group("names").split(",")]
+        low = sp.Integer(1) if w.group("plus") else sp.Integer(0) if w.group("set") == "N" else None
+    else:
+        return []
+    found = []
+    for letter in letters:
+        try:
+            name = Parser(_tokens(letter), state.scope()).expression()
+        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(name, sp.Symbol):
+            found.append((name, "in", sp.Integers))
+            if low is not None:
+                found.append((name, ">=", low))
+    return found
 
 
 def _probabilities(state: _Card, named: tuple[str, ...]) -> tuple:

@@ -84,6 +84,7 @@ class Claim:
     # 78 - 19.642) is a datum the step used, exact.
     roundings: tuple[str, ...] = ()
     functions: frozenset = frozenset()  # names the card writes as functions (y', \\dot{y}, dy/dt), never constants
+    approximated: bool = False  # the sentence before calls its derivation an approximation
 
 
 @dataclass(frozen=True)

@@ -442,6 +442,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     seed = f"{sp.srepr(lhs)}{rel}{sp.srepr(rhs) if rhs is not None else set_name}"
     integers = bounds | indices | (set(free) if rel == "in" else set())
     conditions = _same_symbols(conditions, set(free) | indices)
+    integers |= {left for left, how, _ in conditions if how == "in" and left in free}  # "for n = 0, 1, 2, …"
     ranges = condition_ranges(conditions)
     totals = [(s, c) for s, rel, c in conditions if rel == "=" and isinstance(s, sp.Sum) and c.is_number]
     # A side written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}, \\sum_n e^{inx} = a real
@@ -712,6 +713,8 @@ def condition_ranges(conditions: tuple) -> dict:
 def meets(point: dict, conditions: tuple) -> bool:
     """Whether the point satisfies every condition the card states (one it cannot evaluate does not)."""
     for left, rel, right in conditions:
+        if rel == "in":  # a whole number: drawn so
+            continue
         try:
             a, b = sp.N(left.xreplace(point), 30), sp.N(right.xreplace(point), 30)
             if not (a.is_number and b.is_number) or a.free_symbols or b.free_symbols:

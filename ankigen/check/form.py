@@ -439,13 +439,30 @@ def _constant_chosen(claim, lhs, rhs) -> bool:
         if other.free_symbols or other_written.free_symbols or not side.free_symbols \
                 or not written.has(sp.Sum, sp.Integral, sp.Product):
             continue
-        if not side.has(sp.Sum, sp.Integral, sp.Product):  # computed already: 6c
-            return depends_on(side, side.free_symbols, side.free_symbols)
+        if not side.has(sp.Sum, sp.Integral, sp.Product):  # computed already: 6c, and linear in it
+            return depends_on(side, side.free_symbols, side.free_symbols) and any(
+                isinstance(p, sp.Symbol) and _linear_in(side, p) for p in side.free_symbols)
         for node in side.atoms(sp.Sum, sp.Integral, sp.Product):
             body = node.function
             if any(body.has(p) and not (body / p).has(p) for p in node.free_symbols):
                 return True
+        # `\\sum_{t=0}^{T} R^{-t}(\\xi_1 \\phi^t - \\xi_0) = 0`, "we require": linear in the constants it
+        # chooses, as `6c = 1` is; `\\sum_k \\binom{n}{k} p^k (1-p)^{n-k} = 1` is not, and is an identity
+        labels = {b.label for b in side.atoms(sp.IndexedBase)}
+        bounds = {s for node in side.atoms(sp.Sum, sp.Integral, sp.Product) for lim in node.limits
+                  for end in lim[1:] for s in end.free_symbols}
+        if any(isinstance(p, sp.Symbol) and p not in labels and p not in bounds and _linear_in(side, p)
+               for p in side.free_symbols):
+            return True
     return False
+
+
+def _linear_in(expr, p) -> bool:
+    try:
+        first = sp.diff(expr, p)
+        return first != 0 and sp.diff(first, p) == 0
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return False
 
 
 def _example(lhs, rhs, left: set, right: set, every: set) -> bool:

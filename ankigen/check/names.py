@@ -446,7 +446,12 @@ class Names:
         if not (power.is_Integer and 0 < power <= 12):
             raise MathError("a power of a function is read for whole exponents 1 to 12 only", caret.start,
                             self.toks[self.i - 1].end - caret.start, construct="f^{-1} (inverse function)")
-        return self.call(fn, t) ** power
+        value = self.call(fn, t)
+        if len(fn.params) == 1 and self.flipped("iterate"):
+            for _ in range(int(power) - 1):  # f^2(x): f(f(x))
+                value = fn.body.xreplace({fn.params[0]: value})
+            return value
+        return value ** power
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)

@@ -55,8 +55,19 @@ def not_claimed(formula: Formula) -> bool:
     return bool(_ABSURD.search(formula.tail)) or bool(_OPTION.match(formula.lead))
 
 
+# A sentence that opens by assuming what the formula after it says: "We assume that the expected
+# inflation is governed by the following scheme", "假设…服从": a premise of the model, not a claim
+_ASSUMED = re.compile(r"^\s*(?:(?:we\s+(?:will\s+|shall\s+)?|let\s+us\s+|let's\s+)assume\b|assume\s+that\b|"
+                      r"it\s+is\s+assumed\b|假设|假定)", re.I)
+_THEN = re.compile(r"\b(?:then|we\s+(?:get|have|obtain|find)|gives?|hence|therefore|thus)\b|则|得|于是|所以|因此", re.I)
+
+
 def condition(formula: Formula) -> bool:
-    return bool(CONDITION.search(formula.lead))
+    if CONDITION.search(formula.lead):
+        return True
+    sentences = [part for part in re.split(r"(?<=[.!?。！？])\s*", formula.lead.strip()) if part.strip()]
+    last = sentences[-1] if sentences else ""
+    return bool(_ASSUMED.match(last)) and not _THEN.search(last)
 
 
 def introduced(formula: Formula) -> bool:
@@ -156,6 +167,21 @@ _LEAD_MATH = re.compile(r"\$([^$]+)\$")
 _CLAUSE_END = re.compile(r"[.;。；!?！？]\s|[.;。；]$")
 
 
+# The sentence before announces an approximation: "Use this approximation to write $p_0$ as", "近似为"
+_APPROXIMATION = re.compile(r"\b(?:us(?:e|ing)|with|by|apply(?:ing)?|under)\s+(?:this|the|that|these|such\s+an?|an?)\s+"
+                            r"(?:\w+\s+)?approximations?\b|\bwe\s+(?:can\s+|may\s+)?approximate\b|\bapproximately\b|"
+                            r"近似(?:为|地|有|得|计算)|用.{0,10}近似", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|no|without)\b|不是|没有|并非", re.I)
+
+
+def approximated(formula: Formula) -> bool:
+    """The sentence before the formula says it approximates ("Use this approximation to write $p_0$ as"):
+    its `=` steps may be `\\approx` in fact."""
+    sentences = [part for part in re.split(r"(?<=[.!?。！？])\s*", formula.lead.strip()) if part.strip()]
+    last = sentences[-1] if sentences else ""
+    return bool(_APPROXIMATION.search(last)) and not _NEGATED.search(last)
+
+
 def unled(formula: Formula) -> bool:
     """No words before the formula: it follows the last one directly."""
     return not formula.lead.strip()
@@ -218,4 +244,4 @@ def context(formula: Formula) -> tuple:
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
-            lead_conditions(formula), named(formula))
+            lead_conditions(formula), named(formula), approximated(formula))

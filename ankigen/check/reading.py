@@ -14,7 +14,7 @@ from itertools import combinations
 # Marks a kind met where its second meaning was the usual one (`met` holds "i" or "i~").
 INVERTED = "~"
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -39,6 +39,10 @@ DESCRIBE = {
              "write \\ln for the natural logarithm, or \\log_2 or \\log_{10}"),
     "log10": ("\\log without a base is the natural logarithm", "\\log without a base is to base 10",
               ""),  # said with log2's, which is always met with it
+    # Dynamical systems write f^2 for f composed with itself; elsewhere \sigma^2(z) squares the value.
+    "iterate": ("a power of a function the card defines is a power of its value (\\sigma^2(z) is (\\sigma(z))^2)",
+                "a power of a function the card defines applies it again (f^2(x) is f(f(x)))",
+                "write (f(x))^2 for a power, or f(f(x)) for the function applied twice"),
 }
 
 

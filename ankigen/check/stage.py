@@ -219,6 +219,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         (sink.error if p.error else sink.warning)(p.span, p.code, p.message, p.hint)
     decided = _rows_among_identities([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims],
                                      read, imported, cache, guard)
+    decided = _tied_by_statements(decided, read, imported, cache, guard)
     failing = {claim.key: claim.span for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None]] = {}
     if failing and read.met:
@@ -260,6 +261,37 @@ def _rows_among_identities(decided: list, read, imported, cache, guard: float) -
             if d.verdict.method == "unclaimed" and d.verdict.detail == "an equation to solve or a condition":
                 decided[k] = (claim, _decide(claim, read, imported, cache, guard, among_identities=True))
     return decided
+
+
+_TIES = ("an equation between different unknowns", "an equation to solve or a condition")
+
+
+def _tied_by_statements(decided: list, read, imported, cache, guard: float) -> list:
+    """`z = x + iy = re^{i\\theta}` ties x, y, r and θ together, and nothing solves it for one of them:
+    a later claim in two or more of them (`x - iy = re^{-i\\theta}`) is sampled with each drawn apart,
+    so its failure says less than a claim's. Decided again, as a doubt: a failure is a warning."""
+    ties = [(claim, {str(s) for side in (d.lhs, d.rhs) if side is not None for s in side.free_symbols})
+            for claim, d in decided if d.verdict.method == "unclaimed" and claim.rel == "=" and (
+                d.verdict.detail in _TIES or d.verdict.detail.endswith(", on one side only") and _apart(claim))]
+    if not ties:
+        return decided
+    for k, (claim, d) in enumerate(decided):
+        if d.verdict.holds is not False or d.verdict.method == "shapes" or claim.in_check_block or claim.marked:
+            continue
+        names = {str(s) for side in (d.lhs, d.rhs) if side is not None for s in side.free_symbols}
+        for stated, symbols in ties:
+            if stated.span.line < claim.span.line and stated.section in (0, claim.section) \
+                    and len(names & symbols) >= 2:
+                tied = (stated.span.line, tuple(sorted(names & symbols)))
+                decided[k] = (claim, _decide(claim, read, imported, cache, guard, tied=tied))
+                break
+    return decided
+
+
+def _apart(claim) -> bool:
+    """Its two sides are written in different names (`x + iy = re^{i\\theta}`): it relates them."""
+    left, right = (claim.lhs.free_symbols, claim.rhs.free_symbols) if claim.rhs is not None else (set(), set())
+    return bool(left) and bool(right) and not left & right
 
 
 def _once(items: list) -> tuple:
@@ -410,7 +442,8 @@ _SIGN_SENSITIVE = re.compile(r"\||\\[lr]vert|\\max|\\min|relu|\\operatorname\{sg
                              re.I)
 
 
-def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identities: bool = False) -> Decision:
+def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identities: bool = False,
+            tied: tuple | None = None) -> Decision:
     """The claim's verdict, and how to report it. Whether it is meant as a claim is decided from its
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
@@ -530,6 +563,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 claim = replace(claim, tolerance=spread)
     if form.kind == STATEMENT:
         return Decision(Verdict(None, "unclaimed", form.reason), quiet, lhs, rhs)
+    if form.kind == CERTAIN and claim.approximated:
+        form = Form(DOUBTFUL, "an equality in a derivation the sentence before calls an approximation")
+    if form.kind == CERTAIN and tied is not None:
+        names = ", ".join(tied[1])
+        form = Form(DOUBTFUL, f"{names} are tied by the equation at line {tied[0]}, which the check does not solve")
     rounded = claim.rel == "=" and not (claim.in_check_block or claim.marked) and claim.tolerance is not None
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "~") else None
