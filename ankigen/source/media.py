@@ -43,17 +43,24 @@ class MediaResolver:
         self.sink = sink
         self.asked = 0  # references resolved: a file that asked for none depends on its text alone
         self._names: dict[Path, str] = {}
-        self._index: dict[Path, dict[str, Path]] = {}
+        self._index: dict[Path, dict[str, list[Path]]] = {}
+        self._first: dict[Path, dict[str, Path]] = {}
 
     def _by_name(self, root: Path) -> dict[str, Path]:
         """Image files of the tree by lower-case name, the first in path order winning, as a vault
         resolves `![[name]]` wherever its attachments folder is."""
+        if root not in self._first:
+            self._first[root] = {name: paths[0] for name, paths in self._named(root).items()}
+        return self._first[root]
+
+    def _named(self, root: Path) -> dict[str, list[Path]]:
+        """Every image file of the tree by lower-case name, in path order."""
         if root not in self._index:
-            found: dict[str, Path] = {}
+            found: dict[str, list[Path]] = {}
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root).parts
                 if path.suffix.lower() in IMAGE_SUFFIXES and not any(p.startswith(".") for p in rel):
-                    found.setdefault(path.name.lower(), path)
+                    found.setdefault(path.name.lower(), []).append(path)
             self._index[root] = found
         return self._index[root]
 
@@ -146,7 +153,9 @@ class MediaResolver:
             try:
                 found = candidate.resolve(strict=True)
             except (OSError, RuntimeError):
-                continue
+                found = self._ending_with(root, parts[-k:]) if k > 1 or len(parts) == 1 else None
+                if found is None:
+                    continue
             if found.is_file() and _is_within(found, root):
                 rel = os.path.relpath(found, source.path.parent.resolve()).replace(os.sep, "/")
                 self.sink.warning(span, "S038", f"image path is absolute: {raw}; used {rel}, the file it names "
@@ -159,6 +168,14 @@ class MediaResolver:
                           hint="copy the image into the source folder and link it with a path relative to "
                                "the card's file", source_line=line_text)
         return None
+
+    def _ending_with(self, root: Path, parts: list[str]) -> Path | None:
+        """The one image file of the tree whose path ends with these parts: `/images/r.jpg` of a
+        VitePress site is `docs/public/images/r.jpg`. None when none does, or several do."""
+        tail = [p.lower() for p in parts]
+        hits = [path for path in self._named(root).get(tail[-1], [])
+                if [p.lower() for p in path.relative_to(root).parts[-len(tail):]] == tail]
+        return hits[0].resolve() if len(hits) == 1 else None
 
     def _outside(self, span: Span, raw: str, line_text: str) -> None:
         self.sink.error(span, "S035", f"image path leaves the source folder: {raw}",

@@ -86,6 +86,25 @@ def test_an_absolute_path_whose_end_names_a_file_inside_is_that_file(tree: Path,
     assert hint == "write the path relative to the card's file: img/ch14/x.png"
 
 
+@pytest.mark.parametrize("src", ["/images/r.png", "/images\\r.png"])
+def test_a_site_root_path_is_the_one_file_whose_path_ends_so(tree: Path, src: str) -> None:
+    # VitePress serves docs/public/images/r.png as /images/r.png
+    (tree / "public/images").mkdir(parents=True)
+    (tree / "public/images/r.png").write_bytes(PNG)
+    result, diags = resolve(tree, src)
+    assert isinstance(result, MediaFile) and result.path == (tree / "public/images/r.png").resolve()
+    assert [d[1] for d in diags] == ["S038"] and diags[0][2].endswith("used ../public/images/r.png, the file it "
+                                                                      "names inside the source folder")
+
+
+def test_a_site_root_path_two_files_end_with_is_not_guessed(tree: Path) -> None:
+    for folder in ("public/images", "old/images"):
+        (tree / folder).mkdir(parents=True)
+        (tree / folder / "r.png").write_bytes(PNG)
+    result, diags = resolve(tree, "/images/r.png")
+    assert result is None and [d[1] for d in diags] == ["S033"]
+
+
 def test_an_absolute_path_never_reaches_outside_through_a_link_inside(tree: Path) -> None:
     (tree / "notes/img/out.png").symlink_to(tree.parent / "cards_src_evil/secret.png")
     result, diags = resolve(tree, "/srv/site/notes/img/out.png")
