@@ -427,6 +427,8 @@ class Notation:
                         construct=f"\\begin{{{name}}}")
 
     def _sub(self, toks: list[Tok], t: Tok) -> sp.Expr:
+        while toks and toks[-1].kind == "op" and toks[-1].text in (",", ".", ";"):
+            toks = toks[:-1]  # `0 & x < 0, \\`: the row's punctuation, as a sentence's
         if not toks:
             raise MathError("an empty case", t.start, t.end - t.start, construct="\\begin{cases}")
         sub = type(self)(toks, self.scope, toks[-1].end)

@@ -43,7 +43,8 @@ UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\
            "≈": "\\approx", "∈": "\\in", "π": "\\pi", "√": "\\sqrt", "∑": "\\sum", "∏": "\\prod",
            "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil", "，": ",", "；": ";",
            "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda",
-           "...": "\\cdots", "…": "\\cdots", "⋯": "\\cdots"}
+           "...": "\\cdots", "…": "\\cdots", "⋯": "\\cdots",
+           "\\cr": "\\\\"}  # plain TeX's end of a row, as QuantEcon's notes write matrices
 SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
         "\\nolimits", "\\hfill", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
         "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\middle", "\\nonumber", "\\notag", "\\label"}
