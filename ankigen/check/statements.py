@@ -81,9 +81,22 @@ def _as_matrix(m: re.Match) -> str:
     return opening + m.group(2) + closing
 
 
+# Rows after a brace (`\\left\\{\\begin{aligned} v & c \\\\ … \\end{aligned}\\right.`, `\\{\\begin{array}{ll}`): how
+# many notes set a piecewise value, read as `cases`.
+_BRACED_ROWS = re.compile(r"(?:\\left\s*)?\\\{\s*\\begin\{(aligned|array|align\*?)\}\s*(?:\{[^{}]*\})?(.*?)\\end\{\1\}"
+                          r"(?:\s*\\right\s*(?:\.|\\\}))?", re.S)
+
+
+def _as_cases(m: re.Match) -> str:
+    opening = "\\begin{cases}" + " " * (m.start(2) - m.start() - len("\\begin{cases}"))
+    closing = "\\end{cases}" + " " * (m.end() - m.end(2) - len("\\end{cases}"))
+    return opening + m.group(2) + closing
+
+
 def masked(latex: str) -> str:
     """The formula with environments, tags and TeX comments blanked, offsets unchanged."""
     latex = _BRACKETED_ARRAY.sub(_as_matrix, latex)
+    latex = _BRACED_ROWS.sub(_as_cases, latex)
     text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
     text = TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)

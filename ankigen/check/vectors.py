@@ -55,17 +55,19 @@ class Vectors:
         `\\mathbf{0}`, `\\mathbf{1}` and `\\mathbf{I}` are the zero, ones and identity of any size."""
         self.next()
         inner = self.braced(t.text) if self.at("{") else [self.next()]
-        if len(inner) == 2 and inner[0].text in ("\\hat", "\\bar", "\\tilde"):
-            inner = [Tok(inner[1].kind, inner[1].text, inner[0].start, inner[1].end)]
-            t = Tok(t.kind, t.text, t.start, t.end)
+        accent = ""
+        if len(inner) in (2, 4) and inner[0].text in ("\\hat", "\\bar", "\\tilde") and (
+                len(inner) == 2 or [inner[1].text, inner[3].text] == ["{", "}"]):
+            # \boldsymbol{\hat{y}}: the bold ŷ, a name of its own beside the bold y
+            accent, inner = inner[0].text, [inner[-1] if len(inner) == 2 else inner[2]]
         if len(inner) != 1 or not (inner[0].kind in ("letter", "num") or inner[0].text[1:] in GREEK):
             raise MathError(f"'{t.text}' of an expression is not read", t.start, t.end - t.start,
                             construct=f"{t.text} of an expression")
         letter = inner[0].text
-        if letter in _SPECIAL and t.text == "\\mathbf" and not self.at("_"):
+        if letter in _SPECIAL and t.text == "\\mathbf" and not self.at("_") and not accent:
             return _SPECIAL[letter]
         command = "\\mathbf" if t.text in ("\\mathbf", "\\mathbfit") else t.text
-        value = self.matrix_named(f"{command}{{{letter}}}", t)
+        value = self.matrix_named(f"{command}{{{accent}{{{letter}}}}}" if accent else f"{command}{{{letter}}}", t)
         if letter in _SPECIAL and isinstance(value, sp.Symbol) and value.name.startswith(f"{command}{{{letter}}}_") \
                 and value.name not in self.scope.matrices:
             # \\mathbf{I}_t the card does not declare as a size's identity: a name (an LSTM's input gate);

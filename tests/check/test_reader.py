@@ -220,7 +220,7 @@ def test_refuses_names_sets_and_cases_it_cannot_read(text: str, message: str) ->
     (r"\mathbf{A}^\mathrm{T}", r"Transpose(\mathbf{A})"),
     (r"\mathbf{A}^\mathsf T", r"Transpose(\mathbf{A})"),
     (r"\mathbf{A}^{-T} + \mathbf{A}^{-\top}", r"2*Inverse(Transpose(\mathbf{A}))"),
-    (r"\mathbf{\hat x}", r"\mathbf{x}"),
+    (r"\mathbf{\hat x}", r"\mathbf{\hat{x}}"),  # the estimate, a name apart from x
     (r"\mathbf{w}^* + \mathbf{w}^{*}", r"2*\mathbf{w}^{*}"),  # the optimum: a name
     (r"\mathbf{w}' - \mathbf{w}'", "0"),
     (r"\mathbf{z}^{(l)}", r"\mathbf{z}^{(l)}"),
