@@ -26,7 +26,7 @@ _TAGS = re.compile(r"\\(tag|label)\*?\{[^{}]*\}")
 # An equation number written by hand at the end of a row, set apart by spacing: `… \ \ (3)`.
 _HAND_TAG = re.compile(r"(?:\\[ ,;:!>]|\\q?quad\b|~|\\hspace\*?\{[^{}]*\})\s*\(\s*\d+(?:[.-]\d+)*[a-z]?\s*\)\s*(?=$|\\\\)",
                        re.M)
-_ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?")
+_ROW_BREAK = re.compile(r"\\\\(\s*\[[^\]]*\])?|\\cr(?![A-Za-z])")  # plain TeX's \cr ends a row too
 _MARKER = re.compile(r"%\s*(no)?check\s*$")
 _OPERATORS = {"+", "-", "*", "/", "\\times", "\\cdot", "\\div"}
 _CLOSING = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "\\lfloor": "\\rfloor", "\\lceil": "\\rceil",
@@ -150,7 +150,7 @@ def statements(latex: str) -> list[Statement]:
         raise MathError("'%' after a number starts a TeX comment", percent.start(), 1, construct="a percent sign")
     text = masked(latex)
     inner = _inner_envs(text)
-    cuts = _replaced(text, inner, lambda env: env.replace("\\\\", "\x00\x00").replace("&", "\x00"))
+    cuts = _replaced(text, inner, lambda env: _ROW_BREAK.sub(lambda m: "\x00" * len(m.group(0)), env).replace("&", "\x00"))
     other = _UNREAD_ENV.search(_replaced(text, inner, lambda env: " " * len(env)))
     if other:
         raise MathError(f"the '{other.group(1)}' environment is not read", other.start(), len(other.group(0)),
