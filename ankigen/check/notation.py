@@ -25,6 +25,10 @@ def opaque(name: str, *args: sp.Expr) -> sp.Expr:
     return Opaque(sp.Symbol(name), *args)
 
 
+_OPENING = ("(", "[", "{", "\\{")
+_CLOSING = (")", "]", "}", "\\}")
+
+
 class Notation:
     """The part of the Parser that reads this notation; mixed into it, so `self` is the Parser."""
 
@@ -76,11 +80,14 @@ class Notation:
             under = self.braced("subscript") if self.at("{") else [self.next()]
         if self.at("[", "(") and self.conditional_group():  # E[G_t \mid S_t = s]: given what follows the bar
             name, args = self.given_arguments(name, self.peek().text)
-        elif self.at("[", "(") and self._holds_relation():  # \Pr[X \geq a], \mathbb{P}(|X| \ge t): an event
+        elif self.at("[", "(", "\\{") and self._holds_relation():  # \Pr[X \geq a], \mathbb{P}\{X = x\}: an event
             open_ = self.peek().text
             self.next()
             args = [self.event()]
-            self.expect({"(": ")"}.get(open_, "]"), "to close the argument list")
+            while self.at(","):  # P{X = x, Y = y}: a joint event
+                self.next()
+                args.append(self.event())
+            self.expect({"(": ")", "\\{": "\\}"}.get(open_, "]"), "to close the argument list")
         elif self.at("[", "(", "\\{"):
             open_ = self.peek().text
             args = self.arguments(open_ if open_ != "\\{" else "(") if open_ != "\\{" else [self.group("\\{", "\\}")]
@@ -152,9 +159,9 @@ class Notation:
         depth, k = 0, 0
         while self.peek(k).kind != "end":
             u = self.peek(k)
-            if u.kind == "op" and u.text in "([{":
+            if u.text in _OPENING and u.kind in ("op", "cmd"):
                 depth += 1
-            elif u.kind == "op" and u.text in ")]}":
+            elif u.text in _CLOSING and u.kind in ("op", "cmd"):
                 depth -= 1
                 if depth == 0:
                     return k
@@ -167,9 +174,9 @@ class Notation:
         depth = 0
         for k in range(self._group_closes()):
             u = self.peek(k)
-            if u.kind == "op" and u.text in "([{":
+            if u.text in _OPENING and u.kind in ("op", "cmd"):
                 depth += 1
-            elif u.kind == "op" and u.text in ")]}":
+            elif u.text in _CLOSING and u.kind in ("op", "cmd"):
                 depth -= 1
             else:
                 yield depth, u
