@@ -11,7 +11,8 @@ import sympy as sp
 from ankigen.check.matrices import is_matrix
 from ankigen.check.reader import Parser
 from ankigen.check.tokens import MathError, Tok, closing
-from ankigen.check.vocabulary import BOLD, DECORATIONS, GREEK, RELATIONS, WORD_COMMANDS, FunctionDef, Scope
+from ankigen.check.vocabulary import (BOLD, DECORATIONS, GREEK, KNOWN_FUNCTIONS, RELATIONS, WORD_COMMANDS, FunctionDef,
+                                      Scope)
 
 
 def applied_names(toks: list[Tok]) -> frozenset[str]:
@@ -302,6 +303,9 @@ def function_head(toks: list[Tok]) -> tuple[str, list[str], int] | None:
         return None
     if not p.at("=") or name in ("e", "i"):
         return None
+    base = name.rstrip("'").removeprefix("\\mathrm{").removesuffix("}").lstrip("\\").lower()
+    if name.endswith("'") and base in KNOWN_FUNCTIONS:
+        return None  # \text{sigmoid}'(x) = …: what the known function's derivative is, a claim
     return name, params, p.i
 
 

@@ -170,15 +170,13 @@ def _identity_in_data(written, lhs, rhs, known: set[str], summed: tuple) -> bool
 
 def _same_data(written, summed: tuple) -> bool:
     """Both sides are written in one set of data: families they write or add up through the card's
-    definitions (`\\sum_i (x_i - \\bar{x}) = \\sum_i x_i - n\\bar{x}`), or one side is 0 (the deviations from
-    a mean add up to 0). A number like 40 on one side is a worked example's, whose data is in the prose."""
-    if len(written) != 2 or len(summed) != 2:
+    definitions (`\\sum_i (x_i - \\bar{x}) = \\sum_i x_i - n\\bar{x}`). A side without it, a number, is no
+    identity's: 40 is a worked example's, whose data is in the prose, and 0 a condition's as often as
+    not (`\\alpha_i (y_i (w \\cdot x_i + b) - 1) = 0`, KKT's, for the w that adds up the data)."""
+    if len(written) != 2 or len(summed) != 2 or not any(summed):
         return False
     data = [{str(b.label) for b in w.atoms(sp.IndexedBase)} | set(s) for w, s in zip(written, summed)]
-    if not any(summed):
-        return False
-    zero = [w == 0 for w in written]
-    return bool(data[0]) and data[0] == data[1] or any(zero) and any(data)
+    return bool(data[0]) and data[0] == data[1]
 
 
 def _names_value(claim, lhs, rhs, defined) -> bool:
@@ -332,6 +330,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if claim.restated:
         return Form(DOUBTFUL, "a second formula for a name defined just before, with nothing said between: "
                               "another definition, or a claim about the first")
+    if rhs is not None and _different_families(written, defined, families, claim.elsewhere):
+        return Form(STATEMENT, "an equation between sums of different families (a step that names what the "
+                               "other side adds up)")
     if _sums_unknown_values(lhs, rhs, families):  # needs Σ y_j = 1 or the like, said in words
         return Form(DOUBTFUL, "a relation between sums of values the card does not give")
     if _about(written, defined) or claim.called or not (claim.single or claim.chain):
@@ -403,6 +404,17 @@ def _stationary(claim, lhs, rhs) -> bool:
         if zero and side.has(sp.Derivative, Grad):
             return True
     return False
+
+
+def _different_families(written, defined: set[str], families, elsewhere) -> bool:
+    """`\\sum_j [(\\sum_{i \\in I_j} g_i) w_j] = \\sum_j G_j w_j`: each side adds up a family the other does not
+    write and the card does not give; the step names G_j, as `a = b` between different unknowns would."""
+    if len(written) != 2:
+        return False
+    known, said = set(defined) | set(families), {str(n) for n in elsewhere}
+    left, right = ({str(b.label) for b in w.atoms(sp.IndexedBase)} - known for w in written)
+    # the new names are written nowhere else in the derivation (g and h were, in the step before)
+    return bool(left - right) and bool(right - left) and bool((left - right - said) or (right - left - said))
 
 
 def _sums_unknown_values(lhs, rhs, families) -> bool:

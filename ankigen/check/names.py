@@ -382,7 +382,7 @@ class Names:
             full = self.decorated(name)
         except _FamilyIndex as fam:
             return self.family_element(fam)
-        fn = self.scope.functions.get(full)
+        fn = self.scope.functions.get(full) or self.derivative_function(full)  # \text{sigmoid}'(x) too
         if fn is not None and self.at("("):
             return self.call(fn, t)
         if full in self.bound:
@@ -400,6 +400,16 @@ class Names:
 
     def apply_known(self, name: str, t: Tok) -> sp.Expr:
         fn = KNOWN_FUNCTIONS[name]
+        if self.at("'") and name not in ("max", "min"):
+            order = 0  # \text{sigmoid}'(x), \tanh'(x): the known function's derivative, applied
+            while self.at("'"):
+                self.next()
+                order += 1
+            if not self.at("("):
+                raise MathError(f"the derivative of {name} is read applied to an argument only", t.start,
+                                t.end - t.start, construct="a derivative of a function without its argument")
+            x = sp.Symbol("x_", real=True)
+            return self.call(FunctionDef((x,), sp.diff(fn(x), x, order)), t)
         if name in ("max", "min"):
             if self.at("_") or not self.at("("):  # \\max_{x} f(x): a value over a set
                 return self.set_operator(t, name, consumed=True)

@@ -55,19 +55,8 @@ def not_claimed(formula: Formula) -> bool:
     return bool(_ABSURD.search(formula.tail)) or bool(_OPTION.match(formula.lead))
 
 
-# A sentence that opens by assuming what the formula after it says: "We assume that the expected
-# inflation is governed by the following scheme", "假设…服从": a premise of the model, not a claim
-_ASSUMED = re.compile(r"^\s*(?:(?:we\s+(?:will\s+|shall\s+)?|let\s+us\s+|let's\s+)assume\b|assume\s+that\b|"
-                      r"it\s+is\s+assumed\b|假设|假定)", re.I)
-_THEN = re.compile(r"\b(?:then|we\s+(?:get|have|obtain|find)|gives?|hence|therefore|thus)\b|则|得|于是|所以|因此", re.I)
-
-
 def condition(formula: Formula) -> bool:
-    if CONDITION.search(formula.lead):
-        return True
-    sentences = [part for part in re.split(r"(?<=[.!?。！？])\s*", formula.lead.strip()) if part.strip()]
-    last = sentences[-1] if sentences else ""
-    return bool(_ASSUMED.match(last)) and not _THEN.search(last)
+    return bool(CONDITION.search(formula.lead))
 
 
 def introduced(formula: Formula) -> bool:
