@@ -282,8 +282,10 @@ SOURCES = (
          "Notes written on one machine often link images by absolute paths (`F:/book/docs/imgs/a.png`, "
          "`/home/me/notes/img/a.png`), or by a site's root (`/assets/a.png`). When the last parts of "
          "such a path name a file inside the source folder, that file is used, and the message says "
-         "which; nothing outside the source folder is ever read (when nothing inside has those parts, "
-         "the picture is missing: `S033`).",
+         "which: the path from the source folder's top first, then the one file anywhere in it whose "
+         "path ends with those parts (a VitePress or VuePress site serves `docs/public/images/a.png` as "
+         "`/images/a.png`; two such files are not guessed between); nothing outside the source folder "
+         "is ever read (when nothing inside has those parts, the picture is missing: `S033`).",
          "write the path relative to the card's file, as the message gives it",
          md(_CAT + "![a cat](/home/me/notes/cards_src/cat.png)\n", "", "check", _PNG_FILE),
          md(_CAT + "![a cat](cat.png)\n", "", "check", _PNG_FILE)),
