@@ -286,6 +286,12 @@ class Names:
         nxt = self.peek()
         # E[X], and E{\\sum …} as some write an expectation: what follows is its argument
         bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        if nxt.text == "[" and nxt.kind == "op" and name.startswith(("E_{", "\\mathrm{E}_{", "\\mathbb{E}_{")):
+            # E_{\mathcal D}[h^2]: an expectation over what its subscript names, a distribution the card
+            # does not give, as \mathbb{E}_{x \sim p}[…] is: opaque, never E times a bracket
+            from ankigen.check.notation import opaque
+
+            return opaque(name, *self.arguments("["))
         if nxt.text == "[" and nxt.kind == "op" and name == "\\delta" and isinstance(value, sp.Symbol) and \
                 adjacent(self.toks[self.i - 1], nxt) and not self.scope.functions.get(name):
             # δ[n], δ[n - k]: the unit impulse of signal processing, 1 at 0 and 0 elsewhere

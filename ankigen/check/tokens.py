@@ -279,7 +279,7 @@ def _is_unit(content: str) -> bool:
     such as `1 \\text{ or equivalently } …`, which separates two statements."""
     if content[:1] in "(（" and content[-1:] in ")）":
         return True
-    if re.fullmatch(r"[A-Za-z%°]{1,6}", content):
+    if re.fullmatch(r"[A-Za-z%°]{1,6}|[€£¥₹$]|\\\$", content):  # 2\text{€}: a currency is a unit too
         return content.lower() not in CONNECTIVES
     return len(content) <= 2 and re.fullmatch(f"[{_CJK}]+", content) is not None
 
