@@ -48,8 +48,10 @@ _PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the s
 # open above a few lines of prose take exponential time)
 _PADDED_LINES = re.compile(r"\$[ \t]*\n((?:(?=[^$\n`]*[^\s$`])[^$\n`]*\n)+)[ \t]*\$(?!\d)")
 # … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`, `$ h1 $`)
-_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()]{0,38}[A-Za-z0-9.)]$")
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# (`$O(|E|CHF) $`: a complexity, bars and all)
+_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()|]{0,38}[A-Za-z0-9.)|]$")
+# Chinese words inside make it prose; a full-width comma may sit in a formula (`(·|s_t)，\beta`)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _PROSE_WORDS = frozenset({"and", "or", "to", "the", "is", "in", "of", "for", "with", "per", "an", "as", "at", "by",
                           "on", "from", "each", "and the", "or the", "to the"})  # `between $ and $ signs`
 
