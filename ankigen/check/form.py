@@ -496,6 +496,17 @@ def _reversed_products(a, b) -> bool:
     return len(left[1]) >= 2 and left[0] == right[0] and left[1] == right[1][::-1] and left[1] != right[1]
 
 
+def _linear_system(lhs, rhs, unknown: str) -> bool:
+    """`Cp = Dp + h`: the unknown in every term but a constant one, once in each: equilibrium prices, a
+    system the next step solves, which an identity would not be (it would hold at p = 0 too)."""
+    terms = [t for side in (lhs, rhs) for t in sp.Add.make_args(side)]
+    with_it = [t for t in terms if any(str(s) == unknown for s in t.free_symbols)]
+    constant = [t for t in terms if t not in with_it and t != 0]
+    return bool(with_it) and bool(constant) and all(
+        sum(1 for a in sp.preorder_traversal(t) if isinstance(a, sp.Symbol) and str(a) == unknown) == 1
+        for t in with_it)
+
+
 def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain. A side without symbols (`= 0`, `= I`,
     `= 1`) makes an equation or a condition (`(A - \\lambda I)v = 0`, `U^T U = I`, `\\|x\\| = 1`), and
@@ -520,6 +531,8 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
         return Form(STATEMENT, "a condition on a matrix (symmetric, orthogonal …)")
     if rhs is not None and left != right:
         return Form(STATEMENT, "an equation: one side has an unknown the other lacks")
+    if rhs is not None and len(left) == 1 and left == right and _linear_system(lhs, rhs, str(next(iter(left)))):
+        return Form(STATEMENT, "a linear system in an unknown vector, to solve (Cp = Dp + h)")
     if _about(written, defined) or claim.called:
         return Form(CERTAIN)
     if not (claim.single or claim.chain):

@@ -16,7 +16,7 @@ from ankigen.check.commands import Commands
 from ankigen.check.names import Names
 from ankigen.check.notation import Notation, opaque
 from ankigen.check.vectors import Vectors, group_transpose
-from ankigen.check.matrices import Det, Hadamard, is_matrix, is_vector_name
+from ankigen.check.matrices import Det, Hadamard, Literal, is_matrix, is_vector_name
 from ankigen.check.reading import INVERTED
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (BOLD, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH,
@@ -194,6 +194,12 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
     def _nonzero(self, value: sp.Expr, t: Tok) -> sp.Expr:
         if value.is_zero:
             raise MathError("division by zero", t.start, t.end - t.start, construct="division by zero")
+        if _matrix_valued(value):
+            # h / (C - D) "if all the terms were numbers": A^{-1} h or h A^{-1}, the notation does not say
+            # (a / (u^T v), a / \|x\| divide by numbers)
+            raise MathError("division by a matrix is not read", t.start, t.end - t.start,
+                            hint="write the inverse where it multiplies, (C - D)^{-1} h",
+                            construct="division by a matrix")
         return value
 
     def unary(self) -> sp.Expr:
@@ -448,6 +454,18 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
 
 
 _ASYMPTOTIC = {"O", "o"}  # Landau's symbols; \Theta( and \Omega( in commands, \mathcal{O}( as a call
+
+
+def _matrix_valued(value) -> bool:
+    """A matrix or vector named or written, or a sum of them (`C - D`): what `1 + e^{-w^T x}` or
+    `\\mathbf{u}^T \\mathbf{v}` is not."""
+    def named(term) -> bool:
+        if isinstance(term, sp.Mul) and term.args and term.args[0].is_number:
+            term = sp.Mul(*term.args[1:])
+        return isinstance(term, Literal) or isinstance(term, sp.Symbol) and term.is_commutative is False
+    if isinstance(value, sp.Add):
+        return any(named(t) for t in value.args)
+    return named(value)
 
 
 def _entrywise_power(base: sp.Expr, exp: sp.Expr) -> bool:

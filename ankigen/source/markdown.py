@@ -173,6 +173,46 @@ def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool
     return True
 
 
+# MyST (Jupyter Book, QuantEcon's lectures): a ```{math} fence holds display math, after option lines
+# such as `:label: eq-name`.
+_MYST_MATH = re.compile(r"(`{3,}|~{3,})[ \t]*\{math\}[ \t]*$")
+_MYST_OPTION = re.compile(r"[ \t]*:[A-Za-z][\w-]*:")
+
+
+def _myst_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """```` ```{math} ```` … ```` ``` ````: the formula it holds, as `$$ … $$`; its options are left out."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    m = _MYST_MATH.match(state.src[pos:state.eMarks[start]])
+    if m is None:
+        return False
+    fence, line, first, rows = m.group(1), start + 1, None, []
+    while True:
+        if line >= end:
+            return False  # never closed: the fence rule shows it as code
+        row = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+        if row.startswith(fence) and not row.strip(fence[0]).strip():
+            break
+        if first is None and (_MYST_OPTION.match(row) or not row.strip()):
+            line += 1
+            continue
+        first = line if first is None else first
+        rows.append(row)
+        line += 1
+    if first is None:
+        return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = "\n".join(rows).strip("\n")
+    token.markup = ""  # the formula starts at the first column of its first line
+    token.map = [first, line + 1]
+    state.line = line + 1
+    return True
+
+
 def _inline_math_guard(rule):
     """Wrap dollarmath's inline rule: a `$` span that swallows a backtick is not math, nor one
     that reads like prices (`$5 or$10`).
@@ -783,6 +823,7 @@ def markdown() -> MarkdownIt:
     md.inline.ruler.before("math_inline", "math_padded", _padded_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before("fence", "myst_math", _myst_math, {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.add_render_rule("math_inline", _render_inline_math)
     md.add_render_rule("math_inline_double", _render_display_math)
     md.add_render_rule("math_block", _render_display_math)
