@@ -341,7 +341,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if claim.chain:
         return Form(CERTAIN) if same else Form(STATEMENT, "a substitution in a chain about nothing defined")
     if same and claim.rel == "=" and _solved_for(lhs, rhs, every):
-        return Form(STATEMENT, "an equation to solve: linear in its one unknown, with one solution")
+        return Form(STATEMENT, "an equation to solve: linear in its unknowns, with a solution other than 0")
     if same and claim.rel in ("=", "!="):
         return Form(DOUBTFUL, "an identity over symbols the card does not define")
     return Form(STATEMENT, "a relation between symbols the card does not define")
@@ -351,17 +351,17 @@ def _solved_for(lhs, rhs, every) -> bool:
     """`0.9x + 0.4(1 - x) = x`: both sides of degree at most 1 in the one unknown, which the
     equation then fixes (x = 0.8), as a step of solving does. A wrong linear identity has no
     solution (3x + 6 = 3x + 5) or every number (it holds), or only 0 (0.9x = 0.8x: nothing to solve)."""
-    if len(every) != 1:
+    if not every or len(every) > 4:
         return False
-    x = next(iter(every))
+    unknowns = sorted(every, key=str)  # several: `100 - 10 p_0 - 5 p_1 = 10 p_0 + 5 p_1`, one line of a system
     try:
-        sides = [sp.Poly(side, x) for side in (lhs, rhs)]
+        sides = [sp.Poly(side, *unknowns) for side in (lhs, rhs)]
     except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
         return False
-    if any(p.degree() > 1 or not all(c.is_number for c in p.all_coeffs()) for p in sides):
+    if any(p.total_degree() > 1 or not all(c.is_number for c in p.coeffs()) for p in sides):
         return False
     difference = sides[0] - sides[1]
-    return difference.degree() == 1 and difference.all_coeffs()[-1] != 0
+    return difference.total_degree() == 1 and difference.coeff_monomial(1) != 0
 
 
 def _normalisation(lhs, rhs) -> bool:
