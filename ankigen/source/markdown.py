@@ -141,6 +141,33 @@ def _role(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# MyST's roles, {eq}`two_eq_demand`, {cite}`Friedman1956`, {math}`x^2`: what the book shows. A reference
+# written with its text (`{doc}`the lecture <intro>``) shows the text.
+_MYST_ROLE = re.compile(r"\{([a-z][a-z:_-]*)\}`([^`\n]+)`")
+_MYST_SHOWN = {"eq": "({})", "numref": "{}", "ref": "{}", "doc": "{}", "term": "{}", "index": "{}", "abbr": "{}",
+               "cite": "[{}]", "cite:p": "[{}]", "cite:t": "[{}]", "cite:ps": "[{}]", "cite:ts": "[{}]"}
+
+
+def _myst_role(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "{":
+        return False
+    m = _MYST_ROLE.match(state.src, state.pos)
+    if m is None or (m.group(1) not in _MYST_SHOWN and m.group(1) != "math"):
+        return False
+    if not silent:
+        if m.group(1) == "math":  # {math}`x^2`: inline math
+            token = state.push("math_inline", "math", 0)
+            token.content = m.group(2).strip()
+            token.markup = "$"
+        else:
+            text = m.group(2).strip()
+            named = re.match(r"(.+?)\s*<[^<>]+>$", text)  # `the lecture <intro>`: its text
+            token = state.push("text", "", 0)
+            token.content = _MYST_SHOWN[m.group(1)].format(named.group(1) if named else text)
+    state.pos = m.end()
+    return True
+
+
 def _bracket_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     r"""`\[ ... \]` on their own lines as display math."""
     pos = state.bMarks[start] + state.tShift[start]
@@ -820,6 +847,7 @@ def markdown() -> MarkdownIt:
     md.inline.ruler.before("escape", "math_paren", _paren_math)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("backticks", "role", _role)
+    md.inline.ruler.before("backticks", "myst_role", _myst_role)
     md.inline.ruler.before("math_inline", "math_padded", _padded_math)
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
