@@ -825,6 +825,29 @@ def _give_back_pipes(state) -> None:
                 t.content = t.content.replace(_PIPE, "|")
 
 
+# MyST's labels: `(eq:demand)` after a display's closing `$$`, `(sec-intro)=` on a line of its own before
+# what it names. They are for the book's cross references and show nothing.
+_MYST_LABEL = re.compile(r"\((?=[^()\s]*[A-Za-z])(?=[^()\s]*[:_-])[\w:.-]+\)|\([\w:.-]+\)=")
+
+
+def _myst_labels(state) -> None:
+    tokens, out, k = state.tokens, [], 0
+    while k < len(tokens):
+        t = tokens[k]
+        if t.type == "paragraph_open" and k + 2 < len(tokens) and tokens[k + 1].type == "inline" \
+                and tokens[k + 2].type == "paragraph_close":
+            text = tokens[k + 1].content.strip()
+            prev = out[-1] if out else None
+            after_display = prev is not None and prev.type == "math_block" and bool(prev.map) and bool(t.map) \
+                and prev.map[1] >= t.map[0]
+            if _MYST_LABEL.fullmatch(text) and (text.endswith("=") or after_display):
+                k += 3
+                continue
+        out.append(t)
+        k += 1
+    state.tokens = out
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The one parser every stage shares. Raw HTML is read as HTML, then shown through rawhtml's
@@ -834,6 +857,7 @@ def markdown() -> MarkdownIt:
     md.use(front_matter_plugin)
     md.core.ruler.after("normalize", "table_math_pipes", _table_math_pipes)
     md.core.ruler.push("give_back_pipes", _give_back_pipes)
+    md.core.ruler.after("block", "myst_labels", _myst_labels)
     # Pandoc's rules: `$5 and $10` is not math, because a closing `$` may not follow a space; one
     # before a digit closes only what is no price (_inline_math_guard).
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=True,
