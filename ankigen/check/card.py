@@ -404,7 +404,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         around = _conditions(state, [], formula.near)  # a false one of the formula's own is a false claim
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], ()) + around + \
-            _probabilities(state, prose.probabilities(formula))
+            _probabilities(state, prose.probabilities(formula)) + _counted(state, prose.counted(formula))
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
         condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
             or _satisfied_by_unknown(state, formula) or _impossible(around)
@@ -1086,6 +1086,22 @@ def _whole_numbers(state: _Card, text: str) -> list:
             if low is not None:
                 found.append((name, ">=", low))
     return found
+
+
+def _counted(state: _Card, letters: tuple) -> tuple:
+    """"for positive integers $m$ and $n$": each a whole number (at least 1 when positive) where the
+    formula's claims are sampled, as `n \\in \\mathbb{N}` beside it would make it."""
+    found = []
+    for letter, positive in letters:
+        try:
+            name = Parser(_tokens(letter), state.scope()).expression()
+        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(name, sp.Symbol):
+            found.append((name, "in", sp.Integers))
+            if positive:
+                found.append((name, ">=", sp.Integer(1)))
+    return tuple(found)
 
 
 def _probabilities(state: _Card, named: tuple[str, ...]) -> tuple:

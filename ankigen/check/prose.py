@@ -149,6 +149,25 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
     return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
 
 
+# "for positive integers $m$ and $n$", "$k$ is a whole number", "其中 $n$ 为正整数": letters that count
+_LETTERS = r"(\$[A-Za-z]\$(?:\s*(?:,|and|or|和|与|、)\s*\$[A-Za-z]\$)*)"
+_COUNTING = (re.compile(r"(positive\s+|non-?negative\s+)?(?:integers?|whole\s+numbers?|natural\s+numbers?)\s+" + _LETTERS, re.I),
+             re.compile(_LETTERS + r"\s*(?:(?:are|is|be)\s+(positive\s+|non-?negative\s+)?(?:integers?|whole\s+numbers?|"
+                        r"natural\s+numbers?)|(?:为|是)(正)?(?:整数|自然数))", re.I))
+
+
+def counted(formula: Formula) -> tuple[tuple[str, bool], ...]:
+    """The letters the sentence before says are whole numbers, each with whether it is positive."""
+    found = []
+    for k, pattern in enumerate(_COUNTING):
+        for m in pattern.finditer(formula.lead):
+            letters = re.findall(r"\$([A-Za-z])\$", m.group(2 if k == 0 else 1))
+            positive = bool(m.group(1) if k == 0 else (m.group(2) or m.group(3)))
+            found += [(letter, positive and "non" not in (m.group(1 if k == 0 else 2) or "").lower())
+                      for letter in letters]
+    return tuple(found)
+
+
 _SPOKEN_SIGMOID = re.compile(r"sigmoid|logistic|逻辑斯[谛蒂]|S\s?[型形]", re.I)
 _CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
 _SATISFIES = re.compile(r"(?:满足|使得|satisf(?:y|ies)|such\s+that)\s*[:：,，]?\s*$", re.I)
@@ -233,4 +252,4 @@ def context(formula: Formula) -> tuple:
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
-            lead_conditions(formula), named(formula), approximated(formula))
+            lead_conditions(formula), named(formula), approximated(formula), counted(formula))

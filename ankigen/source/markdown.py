@@ -240,6 +240,49 @@ def _myst_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+# MyST directives whose body is Markdown (```{note}, :::{prf:theorem} Title): the body is read as the
+# card's own text, with the title (if any) in bold before it. Code, figures, tables of contents and
+# other directives are left to the fence rule (shown as code).
+_MYST_DIRECTIVE = re.compile(r"(`{3,}|:{3,})[ \t]*\{([a-z][\w:-]*)\}[ \t]*(.*?)[ \t]*$")
+_MYST_PROSE = frozenset({"note", "warning", "tip", "important", "caution", "attention", "danger", "error", "hint",
+                         "seealso", "admonition", "dropdown", "exercise", "solution", "margin", "sidebar", "topic",
+                         "epigraph", "div", "container", "card", "tab-item", "important"})
+
+
+def _myst_directive(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    m = _MYST_DIRECTIVE.match(state.src[pos:state.eMarks[start]])
+    if m is None or not (m.group(2) in _MYST_PROSE or m.group(2).startswith("prf:")):
+        return False
+    fence, line = m.group(1), start + 1
+    while True:
+        if line >= end:
+            return False  # never closed: shown as it is written
+        row = state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]].rstrip()
+        if row == fence:
+            break
+        line += 1
+    if silent:
+        return True
+    body = start + 1
+    while body < line and _MYST_OPTION.match(state.src[state.bMarks[body]:state.eMarks[body]]):
+        body += 1  # :label: thm-x, :class: dropdown
+    title = m.group(3)
+    if title:
+        state.push("paragraph_open", "p", 1).map = [start, start + 1]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = f"**{title}**", [start, start + 1], []
+        state.push("paragraph_close", "p", -1)
+    old_max, old_parent = state.lineMax, state.parentType
+    state.lineMax, state.parentType = line, "blockquote"  # nested like a quote: its own end
+    state.md.block.tokenize(state, body, line)
+    state.lineMax, state.parentType = old_max, old_parent
+    state.line = line + 1
+    return True
+
+
 def _inline_math_guard(rule):
     """Wrap dollarmath's inline rule: a `$` span that swallows a backtick is not math, nor one
     that reads like prices (`$5 or$10`).
@@ -876,6 +919,8 @@ def markdown() -> MarkdownIt:
     md.block.ruler.before("fence", "math_bracket", _bracket_math,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.block.ruler.before("fence", "myst_math", _myst_math, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before("fence", "myst_directive", _myst_directive,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.add_render_rule("math_inline", _render_inline_math)
     md.add_render_rule("math_inline_double", _render_display_math)
     md.add_render_rule("math_block", _render_display_math)
