@@ -31,7 +31,7 @@ from ankigen.check.resolve import Circular, TooLarge, resolve
 from ankigen.check.matrices import Literal, is_matrix
 from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
-from ankigen.check.tokens import MathError, Tok
+from ankigen.check.tokens import MathError, Tok, closing
 from ankigen.check.probability import is_operator_name
 from ankigen.check.vectors import (TRANSPOSED, WRITTEN, beside_identity, bold_letters, consistent, declarations,
                                    only_transposes, shared_shapes, summed, transposed)
@@ -410,10 +410,13 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
             or _satisfied_by_unknown(state, formula) or _impossible(around)
         signed = SIGNED.set(_signed(state.conditions))
         try:
+            where = prose.where_clause(formula)
             for k, stmt in _where_first(latex, found):
-                if (stmt.condition or condition or (stmt.premise and _one_unknown(state, stmt.toks))) \
-                        and mark != "check":
-                    continue  # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving: it defines nothing and claims nothing
+                if (stmt.condition or condition or (stmt.premise and _one_unknown(state, stmt.toks))
+                        or where and _a_total(stmt.toks)) and mark != "check":
+                    # "if α = 1", H_1: μ_1 ≠ μ_2, a step of solving; "where …, \sum_k n_k = N": a total the
+                    # model's data meets (one-hot indicators), not an identity: it defines nothing, claims nothing
+                    continue
                 _read_statement(state, (n, k), list(stmt.toks), formula, quoted, mark == "check", display,
                                 head if k == 0 else None)
                 if state.last_side is not None:
@@ -1086,6 +1089,31 @@ def _whole_numbers(state: _Card, text: str) -> list:
             if low is not None:
                 found.append((name, ">=", low))
     return found
+
+
+def _a_total(toks) -> bool:
+    """`\\sum_{k=1}^{K} n_k = N`: a sum of a family set equal to a value, with nothing else on its side."""
+    rels = top_relations(toks) if toks else []
+    if len(rels) != 1 or rels[0].text != "=" or toks[0].text != "\\sum":
+        return False
+    side = toks[:toks.index(rels[0])]
+    k = 1  # past the sum's own scripts, to its body: a family's element (`n_k`), not numbers (`k^2`)
+    while k + 1 < len(side) and side[k].text in ("_", "^"):
+        k = (closing(side, k + 1) + 1) if side[k + 1].text == "{" else k + 2
+        if k <= 0:
+            return False
+    body = side[k:]
+    if not any(t.kind == "op" and t.text == "_" for t in body):
+        return False
+    depth = 0
+    for t in body:
+        if t.kind == "op" and t.text in "({[":
+            depth += 1
+        elif t.kind == "op" and t.text in ")}]":
+            depth -= 1
+        elif depth == 0 and t.kind == "op" and t.text in "+-":
+            return False
+    return True
 
 
 def _counted(state: _Card, letters: tuple) -> tuple:

@@ -149,6 +149,14 @@ def probabilities(formula: Formula) -> tuple[str, ...]:
     return tuple(m.group(1) for m in PROBABILITY.finditer(formula.lead))
 
 
+# A display that explains the one before: "where", "here", "式中", "其中", "这里"
+_WHERE = re.compile(r"(?:\bwhere|\bhere|式中|其中|这里)\s*[:：,，]?\s*$", re.I)
+
+
+def where_clause(formula: Formula) -> bool:
+    return bool(_WHERE.search(formula.lead))
+
+
 # "for positive integers $m$ and $n$", "$k$ is a whole number", "其中 $n$ 为正整数": letters that count
 _LETTERS = r"(\$[A-Za-z]\$(?:\s*(?:,|and|or|和|与|、)\s*\$[A-Za-z]\$)*)"
 _COUNTING = (re.compile(r"(positive\s+|non-?negative\s+)?(?:integers?|whole\s+numbers?|natural\s+numbers?)\s+" + _LETTERS, re.I),
@@ -252,4 +260,5 @@ def context(formula: Formula) -> tuple:
     return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
-            lead_conditions(formula), named(formula), approximated(formula), counted(formula))
+            lead_conditions(formula), named(formula), approximated(formula), counted(formula),
+            where_clause(formula))
