@@ -28,6 +28,13 @@ class Commands:
                 fn, args = self.given_arguments("\\pi", "(")
                 return sp.Function(fn)(*args)
             return sp.pi
+        if name == "\\Delta" and self.peek(1).text == "e" and self.peek(2).text == "^":
+            # \\Delta e^{-i\\omega t}: an operator (a Laplacian, a difference) applied to an exponential, never
+            # "the change of e"; which operator the card does not say: opaque
+            from ankigen.check.notation import opaque
+
+            self.next()
+            return opaque("\\Delta", self.power())
         if name in ("\\Delta", "\\delta") and self._starts_name(self.peek(1)):
             return self.difference(t)
         if name == "\\Delta" and self.peek(1).text == "_":

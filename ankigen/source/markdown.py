@@ -246,7 +246,7 @@ def _myst_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 _MYST_DIRECTIVE = re.compile(r"(`{3,}|:{3,})[ \t]*\{([a-z][\w:-]*)\}[ \t]*(.*?)[ \t]*$")
 _MYST_PROSE = frozenset({"note", "warning", "tip", "important", "caution", "attention", "danger", "error", "hint",
                          "seealso", "admonition", "dropdown", "exercise", "solution", "margin", "sidebar", "topic",
-                         "epigraph", "div", "container", "card", "tab-item", "important"})
+                         "epigraph", "div", "container", "card", "tab-item"})
 
 
 def _myst_directive(state: StateBlock, start: int, end: int, silent: bool) -> bool:
