@@ -1078,8 +1078,13 @@ def _whole_numbers(state: _Card, text: str) -> list:
         low = sp.Integer(1) if w.group("plus") else sp.Integer(0) if w.group("set") == "N" else None
     else:
         return []
+    return _whole_letters(state, [(letter, low) for letter in letters])
+
+
+def _whole_letters(state: _Card, letters) -> list:
+    """Conditions that each letter is a whole number, at least its bound (none: any whole number)."""
     found = []
-    for letter in letters:
+    for letter, low in letters:
         try:
             name = Parser(_tokens(letter), state.scope()).expression()
         except (MathError, RecursionError, TypeError, ValueError, AttributeError):
@@ -1119,17 +1124,7 @@ def _a_total(toks) -> bool:
 def _counted(state: _Card, letters: tuple) -> tuple:
     """"for positive integers $m$ and $n$": each a whole number (at least 1 when positive) where the
     formula's claims are sampled, as `n \\in \\mathbb{N}` beside it would make it."""
-    found = []
-    for letter, positive in letters:
-        try:
-            name = Parser(_tokens(letter), state.scope()).expression()
-        except (MathError, RecursionError, TypeError, ValueError, AttributeError):
-            continue
-        if isinstance(name, sp.Symbol):
-            found.append((name, "in", sp.Integers))
-            if positive:
-                found.append((name, ">=", sp.Integer(1)))
-    return tuple(found)
+    return tuple(_whole_letters(state, [(letter, sp.Integer(1) if positive else None) for letter, positive in letters]))
 
 
 def _probabilities(state: _Card, named: tuple[str, ...]) -> tuple:
