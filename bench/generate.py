@@ -46,6 +46,24 @@ def edit_one(folder: Path) -> None:
     path.write_text(text.replace("用来模拟真实卡片的长度", "用来模拟真实卡片的篇幅", 1), encoding="utf-8")
 
 
+# One card each that no author writes on purpose but a paste or an export makes: each must cost
+# seconds and a bounded memory, and be reported (bench/run.py --pathological).
+PATHOLOGICAL = {
+    "5 MB line": lambda: " ".join(f"词{i % 1000}" for i in range(1_000_000)),
+    "1 MB formula": lambda: "$$S = " + " + ".join(f"a_{{{i}}}" for i in range(90_000)) + "$$",
+    "200,000 inline formulas": lambda: " ".join(f"$x_{{{i}}}^2$ 与" for i in range(200_000)),
+    "10,000-row table": lambda: "| n | n² |\n|---|---|\n" + "".join(f"| {i} | {i * i} |\n" for i in range(10_000)),
+}
+
+
+def pathological(folder: Path, kind: str) -> None:
+    """A deck of two cards: one ordinary, one holding the pathological answer `kind`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    answer = PATHOLOGICAL[kind]()
+    (folder / "dump.md").write_text(f"## 普通的卡片 {{#plain}}\n\n答案 $x^2$。\n\n## 导出的数据 {{#dump}}\n\n{answer}\n",
+                                    encoding="utf-8")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path)

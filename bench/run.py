@@ -9,6 +9,9 @@ memory of ankigen and its Typst workers, sampled from /proc every 20 ms.
 built the deck, then WATCH_EDITS edits of one card's answer, each timed from the file's write to
 the end of the build it starts (its ANKIGEN_TIMINGS line, printed once the outputs are in place).
 The row is the median edit; its peak is the whole watching process's.
+
+--pathological times a cold build of each deck of bench/generate.py's PATHOLOGICAL (one ordinary
+card beside one answer of megabytes, or of 10,000 table rows) instead of the sizes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import edit_one, generate  # noqa: E402
+from generate import PATHOLOGICAL, edit_one, generate, pathological  # noqa: E402
 
 STAGES = ("fingerprint", "read", "parse", "check", "apkg", "pdf", "pdf (waiting)")
 
@@ -97,6 +100,18 @@ def bench(count: int, pdf: bool) -> list[tuple[str, dict]]:
         return results
 
 
+def bench_pathological(pdf: bool) -> list[tuple[str, dict]]:
+    results = []
+    for kind in PATHOLOGICAL:
+        with tempfile.TemporaryDirectory(prefix="ankigen-bench-dump-") as tmp:
+            project = Path(tmp)
+            (project / "pyproject.toml").write_text(
+                '[tool.ankigen]\nroot_deck = "Dump"\nnamespace = "ankigen-bench"\n', encoding="utf-8")
+            pathological(project / "cards_src", kind)
+            results.append((kind, run_build(project, pdf)))
+    return results
+
+
 WATCH_EDITS = 5
 
 
@@ -138,7 +153,7 @@ def watch_edits(project: Path, pdf: bool) -> dict:
     return {"total": seconds, "peak_mb": peak[0], "stages": {row["stage"]: row for row in rows}}
 
 
-def table(count: int, results: list[tuple[str, dict]]) -> str:
+def table(count: int | str, results: list[tuple[str, dict]]) -> str:
     head = f"{'N':>6}  {'run':<17} {'total s':>8} {'peak MB':>8}  " + "  ".join(f"{s:>12}" for s in STAGES)
     rows = [head, "-" * len(head)]
     for name, r in results:
@@ -146,7 +161,7 @@ def table(count: int, results: list[tuple[str, dict]]) -> str:
         for s in STAGES:
             row = r["stages"].get(s)
             cells.append(f"{row['seconds']:>6.2f}s/{row['peak_mb']:>4.0f}M" if row else f"{'-':>12}")
-        rows.append(f"{count:>6}  {name:<17} {r['total']:>8.2f} {r['peak_mb']:>8.0f}  " + "  ".join(cells))
+        rows.append(f"{count:>6}  {name[:17]:<17} {r['total']:>8.2f} {r['peak_mb']:>8.0f}  " + "  ".join(cells))
     return "\n".join(rows)
 
 
@@ -154,7 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--no-pdf", action="store_true", help="time the .apkg alone")
+    parser.add_argument("--pathological", action="store_true", help="time the decks of one pathological card")
     args = parser.parse_args()
+    if args.pathological:
+        print(table(2, bench_pathological(not args.no_pdf)), flush=True)
+        return
     for count in args.sizes:
         print(table(count, bench(count, not args.no_pdf)), flush=True)
         print()

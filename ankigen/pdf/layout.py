@@ -161,6 +161,7 @@ class _Marked:
     natives: dict[str, str]  # every translated formula it uses, by key (they are validated)
     notes: tuple[tuple[str, str, str], ...] = ()  # (code, message, LaTeX) of each formula shown another way
     splits: tuple[tuple[int, Split], ...] = ()  # how the answer's long blocks divide (markup.Split)
+    whole: int = 0  # the answer's length in characters when only its head was translated (_head)
 
 
 class _Renderer:
@@ -271,9 +272,12 @@ class _Renderer:
         """A card in markup; memo keeps it for the next build."""
         if CLOZE.search(card.question + card.front_extra_md + card.back_md):
             card = _cloze_sides(card)
+        whole = len(card.back_md) if len(card.back_md) > STUDY_MAX else 0
+        if whole:
+            card = replace(card, back_md=_head(card.back_md, STUDY_MAX))
         key = digest(f"{card.question}\x1e{card.front_extra_md}\x1e{card.back_md}")
         self.memo_used.add(key)
-        kept = memo.get(key) if not card.media else None  # images must be copied into the folder
+        kept = memo.get(key) if not card.media and not whole else None  # images must be copied into the folder
         if kept is not None and not set(kept[4]) & self.rejected:
             q, extra, back, formulas, natives, splits = kept
             self.formulas.update(formulas)
@@ -289,12 +293,13 @@ class _Renderer:
         self.natives.update(natives)
         # Drawings must be written into this build's folder, and their warnings given every build:
         # a card with one is rendered afresh each time.
-        if not card.media and not self._drew:
+        if not card.media and not self._drew and not whole:
             memo[key] = [q, extra, back, formulas, natives,
                          [[i, sp.prefix, list(sp.parts), sp.joiner, sp.suffix] for i, sp in splits.items()]]
         else:
             memo.pop(key, None)
-        return _Marked(q, tuple(extra), tuple(back), formulas, natives, tuple(self._notes), tuple(splits.items()))
+        return _Marked(q, tuple(extra), tuple(back), formulas, natives, tuple(self._notes), tuple(splits.items()),
+                       whole)
 
     def question(self, card: Card) -> str:
         return inline(card.question, self.math, self._image_for(card))
@@ -545,6 +550,19 @@ def _validation_source(preamble: str, natives: list[tuple[str, str]]) -> tuple[s
     return "".join(out), starts
 
 
+def _head(md_text: str, limit: int) -> str:
+    """The Markdown up to a line end within `limit` characters, a blank line if one is in the last
+    half: what of a huge answer is translated to Typst at all (a megabyte formula cost the PDF half
+    a minute and a gigabyte before the study sheet printed the first 200,000 characters). A table
+    keeps its first rows; a single line longer than `limit` leaves nothing."""
+    if len(md_text) <= limit:
+        return md_text
+    end = md_text.rfind("\n\n", 0, limit)
+    if end < limit // 2:
+        end = md_text.rfind("\n", 0, limit)
+    return md_text[:end] if end > 0 else ""
+
+
 def _plain(md_text: str) -> list[str]:
     """Markdown as escaped text, a paragraph per block: what a card Typst refused is printed as."""
     return [escape(p.strip()) for p in re.split(r"\n\s*\n", md_text) if p.strip()]
@@ -662,7 +680,7 @@ class _Layout:
                 sink.warning(_formula_span(card, latex), code, message, hint=hint)
         self.fronts = [(m.question, list(m.extra)) for m in marked]
         self.capped: set[int] = set()
-        self.backs = [self._printable(k, list(m.back), dict(m.splits)) for k, m in enumerate(marked)]
+        self.backs = [self._printable(k, list(m.back), dict(m.splits), m.whole) for k, m in enumerate(marked)]
         # A cut-out card's back begins with the correct options, marked: its front lists them.
         self.card_backs, self.card_splits = [], []
         for card, m in zip(cards, marked):
@@ -759,11 +777,12 @@ class _Layout:
         gap = BLOCK_GAP_EM * MIN_SIZE_PT
         return [[sized[i][0] for i in chunk] for chunk in _pack([h for _, h in sized], self.limit, gap)]
 
-    def _printable(self, k: int, blocks: list[str], splits: dict[int, Split]) -> list[str]:
+    def _printable(self, k: int, blocks: list[str], splits: dict[int, Split], whole: int = 0) -> list[str]:
         """What the study sheet prints of an answer: at most STUDY_MAX characters of markup (a
         table or list cut between rows or items), then a line saying the rest is in Anki. Typst's
-        time and memory grow with the text: a 5 MB line took minutes and gigabytes."""
-        total = sum(map(len, blocks))
+        time and memory grow with the text: a 5 MB line took minutes and gigabytes. `whole`: the
+        answer's length, when only its head became `blocks`."""
+        total = whole or sum(map(len, blocks))
         if total <= STUDY_MAX:
             return blocks
         kept: list[str] = []
@@ -834,8 +853,9 @@ class _Layout:
         q = escape(card.question)
         self.broken.add(k)
         self.fronts[k] = (q, _plain(card.front_extra_md))
-        self.backs[k] = self._printable(k, _plain(card.back_md), {})
-        self.card_backs[k] = _plain(card.back_md)
+        whole = len(card.back_md) if len(card.back_md) > STUDY_MAX else 0
+        self.backs[k] = self._printable(k, _plain(_head(card.back_md, STUDY_MAX)), {}, whole)
+        self.card_backs[k] = _plain(_head(card.back_md, STUDY_MAX))
         self.card_splits[k] = {}
         self.front_sides[k] = [f"#strong[{q}]", *self.fronts[k][1]]
 

@@ -31,6 +31,10 @@ _RELATIONS = set("=<>+-−×·") | {"\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\
 _SCRIPT = 0.7
 # MathJax draws formulas larger than the CJK text around them (it matches their x-heights).
 _MATH_SCALE = 1.2
+# A formula longer than this is far wider than any screen whatever its terms: it is not measured
+# or broken into rows but scrolls as it is, so that a generated megabyte formula costs no seconds.
+FIT_MAX = 20_000
+_EM_PER_CHAR = 0.45  # about what width() gives long sums of indexed terms
 
 
 def _tokens(latex: str) -> list[str]:
@@ -42,7 +46,7 @@ def statements(latex: str) -> tuple[str, ...]:
     """The pieces a display formula may break into: at top-level `,` and `;` (kept at the end of
     the piece) and `\\quad`, `\\qquad` (dropped: the gap between pieces replaces them). One piece
     when the formula has rows, columns or environments of its own, or nothing to break at."""
-    if _WHOLE.search(latex):
+    if _WHOLE.search(latex) or len(latex) > FIT_MAX:
         return (latex.strip(),)
     pieces, current, depth = [], [], 0
     for tok in _tokens(latex):
@@ -69,6 +73,8 @@ def statements(latex: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def width(latex: str, display: bool = True) -> float:
     """Estimated width of the formula in em of the surrounding text."""
+    if len(latex) > FIT_MAX:
+        return round(len(latex) * _EM_PER_CHAR, 2)
     toks = _tokens(latex)
     drawn = _rows(toks, display) if "\\\\" in latex else _group(toks, 0, display)[0]
     return round(drawn * _MATH_SCALE, 2)
@@ -234,27 +240,26 @@ def _top_level(toks: list[str], starts: set[str], in_parentheses: bool = False) 
     and the `:` of `:=`). A binary sign right after the start of a piece or another sign is unary.
     With `in_parentheses`, inside plain parentheses and brackets counts as the top level too."""
     pieces, current, depth, i = [], [], 0, 0
+    last = ""  # the piece's last token that shows; "" while it has none
     while i < len(toks):
         tok = toks[i]
         if depth == 0:
-            ahead = i
             if tok in _STACKED and starts is _BREAK_BEFORE:
                 end = _group_end(toks, _group_end(toks, i + 1))
                 label = "".join(toks[_group_end(toks, i + 1):end]).strip().strip("{}").strip()
-                ahead = i if label in _BREAK_BEFORE else -1
-                if ahead == i:
-                    if any(t.strip() for t in current):
+                if label in _BREAK_BEFORE:
+                    if last:
                         pieces.append(current)
                     current = toks[i:end]
+                    last = next((t for t in reversed(current) if t.strip()), "")
                     i = end
                     continue
-            shown = [t for t in current if t.strip()]
-            if tok in starts and shown and not (tok in _BINARY and shown[-1] in _BINARY | _BREAK_BEFORE):
-                colon = starts is _BREAK_BEFORE and shown[-1] == ":"
+            if tok in starts and last and not (tok in _BINARY and last in _BINARY | _BREAK_BEFORE):
+                colon = starts is _BREAK_BEFORE and last == ":"
                 if colon:
                     current = current[:len(current) - current[::-1].index(":") - 1]
                 pieces.append(current)
-                current = [":"] if colon else []
+                current, last = ([":"], ":") if colon else ([], "")
         if in_parentheses and tok in _PLAIN:
             pass
         elif tok in _OPEN:
@@ -262,6 +267,8 @@ def _top_level(toks: list[str], starts: set[str], in_parentheses: bool = False) 
         elif tok in _CLOSE:
             depth = max(0, depth - 1)
         current.append(tok)
+        if tok.strip():
+            last = tok
         i += 1
     pieces.append(current)
     return ["".join(p).strip() for p in pieces if "".join(p).strip()]
@@ -279,7 +286,7 @@ def rows(latex: str, limit: float) -> tuple[str, float] | None:
 
     The left side stays on the first row when it is short, and the rows that follow line up on
     their relation signs; a long left side stands alone and the rows below it are indented."""
-    if _WHOLE.search(latex):
+    if _WHOLE.search(latex) or len(latex) > FIT_MAX:
         return None
     pieces = _top_level(_tokens(latex), _BREAK_BEFORE)
     lhs = "" if pieces and _starts_with_relation(pieces[0]) else pieces.pop(0) if pieces else ""

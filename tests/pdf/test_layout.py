@@ -404,6 +404,22 @@ def test_an_answer_no_dozen_cards_could_hold_is_read_on_the_study_sheet(project:
     assert len(cards) == 2 and "见学习页上的卡片squares" in cards[1]
 
 
+def test_an_answer_of_megabytes_is_translated_only_as_far_as_the_sheet_prints(project: Path) -> None:
+    """A generated formula of 470,000 characters between two paragraphs: the PDF translates the
+    head of the answer only (the formula cost half a minute and a gigabyte), prints the first
+    paragraph and points to Anki for the rest, and says how long the answer is."""
+    huge = " + ".join(f"a_{{{i}}}" for i in range(40000))
+    write(project / "cards_src/dump.md", f"## 展开式 {{#dump}}\n\n开头一段。\n\n$$S = {huge}$$\n\n结尾一段。\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"dump.md:1:1: warning\[O011\]: card 'dump' is too long to print whole \(4\d\d,\d{3} characters",
+                     result.output), result.output
+    text = "".join(page.extract_text() for page in PdfReader(_pdf(project)).pages).replace("\n", "")
+    assert "开头一段" in text and "请在 Anki 中阅读卡片 dump" in text and "结尾一段" not in text
+    with zipfile.ZipFile(project / "dist/Test deck.apkg") as z:
+        assert "结尾一段".encode() in z.read("collection.anki2")  # Anki has the whole answer
+
+
 def test_an_answer_too_long_to_print_is_cut_between_rows_and_says_where_the_rest_is(project: Path) -> None:
     """A data dump (15,000 rows) costs seconds, not minutes: the study sheet prints its first rows
     under the header, then a line pointing to Anki; the note itself stays whole."""
