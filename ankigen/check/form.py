@@ -108,7 +108,7 @@ def _beyond_the_operator(written, lhs, rhs) -> bool:
     return bool(symbols_of(sides[plain[0]])) and not symbols_of(sides[1 - plain[0]])
 
 
-def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str], other: set[str]) -> bool:
+def _operator_bodies_known(written, resolved, defined: set[str], variables: set[str], other) -> bool:
     """An operator's body says what it adds up, integrates or differentiates: no function or family
     the card does not give (the family differentiated by is the variable itself), and a derivative
     of something that depends on its variable. A derivative, integral or limit of data nobody gives
@@ -123,7 +123,8 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
             continue
         body = node.args[0]
         families = {str(b.label) for b in body.atoms(sp.IndexedBase)}
-        allowed = set(defined) | variables | (other if node in calculus or not calculus else set())
+        written_out = {f for f in other if not isinstance(other, dict) or _in_range(node, other[f])}
+        allowed = set(defined) | variables | (written_out if node in calculus or not calculus else set())
         if _unknown_calls(body) or families - allowed:
             return False
         if node in calculus and families - set(defined) - variables:
@@ -142,9 +143,25 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
 _NUMBERED = re.compile(r"^(.+)_\{\d+\}$")
 
 
-def _numbered_families(expr) -> set[str]:
-    """The families a side writes elements of at whole-number indices (a of `a_1 + 2a_2`)."""
-    return {m.group(1) for s in expr.free_symbols if isinstance(s, sp.Symbol) for m in [_NUMBERED.match(s.name)] if m}
+def _numbered_families(expr) -> dict[str, set[int]]:
+    """The families a side writes elements of at whole-number indices, with those indices
+    (a: {1, 2} of `a_1 + 2a_2`)."""
+    found: dict[str, set[int]] = {}
+    for s in expr.free_symbols:
+        m = _NUMBERED.match(s.name) if isinstance(s, sp.Symbol) else None
+        if m:
+            found.setdefault(m.group(1), set()).add(int(s.name[len(m.group(1)) + 2:-1]))
+    return found
+
+
+def _in_range(node, indices: set[int]) -> bool:
+    """Some element written is among those a sum adds up: `a_1 + a_2` against `\sum_{i=3}^N a_i` are
+    other elements (a constraint that moves terms across, `a_1 y_1 + a_2 y_2 = -\sum_{i=3}^N y_i a_i`),
+    while a wrong `a_4` beside `a_1 + 2a_2` against `\sum_{i=1}^3` is that sum's identity written wrong."""
+    if not isinstance(node, sp.Sum):
+        return True
+    return any(all(not ((low.is_number and k < low) or (high.is_number and k > high)) for _, low, high in node.limits)
+               for k in indices)
 
 
 def _identity_in_data(written, lhs, rhs, known: set[str], summed: tuple) -> bool:

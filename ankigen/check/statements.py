@@ -157,12 +157,16 @@ def statements(latex: str) -> list[Statement]:
                         construct=f"\\begin{{{other.group(1)}}}")
     eqnarray = "eqnarray" in latex or "\\begin{array}" in latex
     pieces: list[list[Tok]] = []  # a piece may continue the one before it
+    led: list[str] = []  # the words that lead each piece: `\text{s.t.}\ &` before a row's relation
+    words = ""
     for row, base in _rows(cuts):
         for column, col_base in _columns(row, base, eqnarray):
             if "\x00" in column:  # what a cases or matrix environment holds, as written
                 column = "".join(text[col_base + k] if ch == "\x00" else ch for k, ch in enumerate(column))
             toks = tokenize(column, col_base)
             while toks and toks[0].kind == "sep":
+                if not _SPACING.match(toks[0].text):
+                    words += " " + toks[0].text
                 toks.pop(0)
             while toks and toks[-1].text in (".", ",", ";") and toks[-1].kind == "op":
                 toks.pop()  # sentence punctuation after a formula
@@ -176,10 +180,14 @@ def statements(latex: str) -> list[Statement]:
                 pieces[-1].extend(toks)
             else:
                 pieces.append(list(toks))
+                led.append(words)
+            words = ""
     out: list[Statement] = []
     for k, toks in enumerate(pieces):
         parts = _split(toks)
         conditions, premises = _conditions(toks, parts)
+        if _SUCH_THAT.search(led[k].strip()):  # a row of constraints under `\min`: `\text{s.t.}\ & g(x) = 0`
+            conditions.extend(parts)
         if k == 0 and parts and parts[0] and parts[0][0].kind == "op" and parts[0][0].text == "+":
             # `$$+ 4 + 5 = 15$$` after `$$S = 1 + 2 + 3$$`: the rest of a sum begun in the display
             # before, which this one cannot see (nobody starts a formula with a plus of its own)

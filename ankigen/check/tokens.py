@@ -180,7 +180,28 @@ def _tokenize(text: str, base: int) -> list[Tok]:
             raise MathError(f"unexpected character '{s}' (U+{ord(s):04X})" if not s.isprintable() else
                             f"unexpected character '{s}'", start, end - start, construct="character " + s)
         toks.append(Tok(kind, s, start, end))
-    return _roles(_infix_fractions(_braced_letters(_bare_such_that(toks))))
+    return _roles(_infix_fractions(_braced_letters(_bare_such_that(_big_operators(toks)))))
+
+
+_BIG_LETTERS = {"\Sigma": "\sum", "\Pi": "\prod"}
+
+
+def _big_operators(toks: list[Tok]) -> list[Tok]:
+    """`\Sigma_{i=1}^{n}`, `\Sigma^{k}_{i=1}`: the capital letter typed for the sum sign, as its index
+    says; `\Sigma_{xx}`, a covariance, has none and stays a name."""
+    for k, tok in enumerate(toks):
+        if tok.text not in _BIG_LETTERS or tok.kind != "cmd":
+            continue
+        j = k + 1
+        while j + 1 < len(toks) and toks[j].text in ("_", "^") and toks[j + 1].text == "{":
+            close = _brace(toks, j + 1, 1)
+            if close is None:
+                break
+            if toks[j].text == "_" and any(t.text == "=" for t in toks[j + 2:close]):
+                toks[k] = Tok("cmd", _BIG_LETTERS[tok.text], tok.start, tok.end)
+                break
+            j = close + 1
+    return toks
 
 
 _INFIX = {"\\over": "\\frac", "\\choose": "\\binom"}
