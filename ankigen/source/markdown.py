@@ -42,14 +42,18 @@ def _paren_math(state: StateInline, silent: bool) -> bool:
 # Pandoc's rule (no space inside) keeps prices out of math; a padded span is math only when it
 # reads as math: a command, a script, a brace or an `=`, or a single letter (Greek included).
 _PADDED = re.compile(r"\$([^$\n`]+(?:\n[ \t]*)?)\$(?!\d)")  # or closed at the start of the next line
+# … or over several lines when it holds an environment (`$ f(x) = \left\{` then `\begin{aligned}` rows)
+_PADDED_ENV = re.compile(r"\$([^$`]+)\$(?!\d)")
 # `$` alone on a line, the formula on the lines below, `$` alone again (Typora, often in a list
 # item): one formula, set apart as display math is.
 # (each line matched one way only: a line that could split as `[^$]*\S[^$]*` many ways made a `$` left
 # open above a few lines of prose take exponential time)
 _PADDED_LINES = re.compile(r"\$[ \t]*\n((?:(?=[^$\n`]*[^\s$`])[^$\n`]*\n)+)[ \t]*\$(?!\d)")
 # … or letters and words set as math, as Typora shows them (`$ReLu $`, `$ i, j, k, ... $`, `$ h1 $`)
-# (`$O(|E|CHF) $`: a complexity, bars and all)
-_MATH_LIKE = re.compile(r"[\\^_={}]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()|]{0,38}[A-Za-z0-9.)|]$")
+# (`$O(|E|CHF) $`: a complexity, bars and all), a relation (`$ x<0 $`, `$ f(x)≈x $`) or arithmetic
+# of numbers (`$ 0-1 $`, `$ (3*3+1)*2 $`)
+_MATH_LIKE = re.compile(r"[\\^_={}<>≈≤≥≠±×÷∈∞]|^[^\W\d_]'*$|^[A-Za-z][A-Za-z0-9 ,.()|]{0,38}[A-Za-z0-9.)|]$"
+                        r"|^[-+(]*\d[\d.]*\)*(?:\s*[-+*/]\s*[-+(]*\d[\d.]*\)*)+$")
 # Chinese words inside make it prose; a full-width comma may sit in a formula (`(·|s_t)，\beta`)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PROSE_WORDS = frozenset({"and", "or", "to", "the", "is", "in", "of", "for", "with", "per", "an", "as", "at", "by",
@@ -62,6 +66,10 @@ def _padded_math(state: StateInline, silent: bool) -> bool:
     if src[pos] != "$" or src.startswith("$$", pos) or (pos and src[pos - 1] in "\\$"):
         return False
     m = _PADDED.match(src, pos)
+    if m is None:  # `$ f(x) = \left\{\n\begin{aligned} … \end{aligned}\n\right. $`: an environment over lines
+        m = _PADDED_ENV.match(src, pos)
+        m = m if m and "\\begin{" in m.group(1) and "\\end{" in m.group(1) and m.group(1)[:1].isspace() \
+            and m.group(1).split("\n", 1)[0].strip() else None  # `$` alone on its line: _PADDED_LINES
     block = m is None  # `$` alone on its line, the formula below: set apart, as display math is
     m = m or _PADDED_LINES.match(src, pos)
     if m is None:
