@@ -158,11 +158,16 @@ def write_apkg(target: Path, notes: list[Note], media: list[MediaFile], note_typ
         _add(z, "collection.anki2", collection)
         _add(z, "media", json.dumps({str(i): name for i, name in enumerate(ordered)}).encode())
         for i, name in enumerate(ordered):
-            _add(z, str(i), files[name]())
+            _add(z, str(i), files[name](), packed=Path(name).suffix.lower() in _PACKED)
 
 
-def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+# Formats compressed already: deflating them again gains nothing and took seconds of a build
+# with a few hundred figures.
+_PACKED = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".mp3", ".mp4", ".ogg", ".webm", ".m4a", ".zip"}
+
+
+def _add(z: zipfile.ZipFile, name: str, data: bytes, packed: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     z.writestr(info, data)

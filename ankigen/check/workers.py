@@ -23,6 +23,7 @@ from itertools import islice
 from typing import Callable, Iterator
 
 from ankigen.check.cache import CardOutcome, ClaimCache
+from ankigen.run.cores import cores
 
 MIN_CARDS = 24  # below this, forking costs more than it saves
 CHUNK = 4  # cards handed out at a time: small, so that one slow card does not leave a core idle
@@ -30,13 +31,6 @@ SPARE_POLL = 0.05  # seconds between looks at whether this process has a core to
 
 _work: Callable[[int], CardOutcome] | None = None  # set in this process before the fork
 _cache: ClaimCache | None = None
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def usable(count: int, beside: bool = False) -> int:

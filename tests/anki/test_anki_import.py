@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zipfile
 
 from pathlib import Path
 
@@ -86,6 +87,9 @@ def test_first_import_has_every_card_with_deck_tags_math_and_media(project: Path
 
     media = list(Path(anki.col.media.dir()).iterdir())
     assert len(media) == 1 and media[0].read_bytes() == PNG
+    with zipfile.ZipFile(only_apkg(project / "dist")) as z:  # a PNG is stored as it is: deflating it gains nothing
+        assert z.getinfo("0").compress_type == zipfile.ZIP_STORED
+        assert z.getinfo("collection.anki2").compress_type == zipfile.ZIP_DEFLATED
     assert f'src="{media[0].name}"' in deriv["Back"]
     # One card per note: the reversed template stays empty until a card asks for it.
     assert all(len(n.cards()) == 1 for n in notes.values())
