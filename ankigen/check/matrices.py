@@ -609,20 +609,28 @@ class _Shapes:
 
     def _product(self, e: sp.Mul, path: tuple) -> tuple:
         """Left to right; a 1×1 factor or partial product multiplies as a scalar."""
-        factors = e.args
-        shape = self.of(factors[0], path + (0,))
-        for i, f in enumerate(factors[1:], 1):
-            s = self.of(f, path + (i,))
-            if self.is_scalar(shape):
-                shape = s
-            elif not self.is_scalar(s):
-                before, after = self.text(shape), self.text(s)
-                conflict = self.matches((shape[1],), (s[0],))
-                if conflict:
-                    raise ShapeError(f"cannot multiply {author_latex(sp.Mul(*factors[:i]))} ({before}) by "
-                                     f"{author_latex(f)} ({after}): {_conflict_text(conflict)}")
-                shape = (shape[0], s[1])
+        factors, shape = e.args, None
+        for i, f in enumerate(factors):
+            for s in self._factor(f, path + (i,)):
+                if shape is None or self.is_scalar(shape):
+                    shape = s
+                elif not self.is_scalar(s):
+                    before, after = self.text(shape), self.text(s)
+                    conflict = self.matches((shape[1],), (s[0],))
+                    if conflict:
+                        raise ShapeError(f"cannot multiply {author_latex(sp.Mul(*factors[:i]))} ({before}) by "
+                                         f"{author_latex(f)} ({after}): {_conflict_text(conflict)}")
+                    shape = (shape[0], s[1])
         return shape
+
+    def _factor(self, f, path: tuple) -> list:
+        """The shapes a factor multiplies by: one, or a vector's once per repeat (sympy writes the
+        b b of `(b^T b) b` as b²; a vector squared is no product)."""
+        if _repeated_vector(f):
+            base = self.of(f.args[0], path + (0,))
+            if not self.is_scalar(base) and self.is_one(base[0]) != self.is_one(base[1]):
+                return [base] * int(f.args[1])
+        return [self.of(f, path)]
 
     def _power(self, e: sp.Pow, path: tuple) -> tuple:
         base, exp = e.args
@@ -694,6 +702,12 @@ def _squared(action: str, result_is_scalar: bool):
         shape = self._square(arg, self.of(arg, path + (0,)), action)
         return _SCALAR if result_is_scalar else shape
     return walk
+
+
+def _repeated_vector(f) -> bool:
+    """A non-commuting factor to a whole power of 2 or more: a matrix's power, or a vector written
+    twice in a row (`(b^T b) b`), which sympy gathers as b²."""
+    return isinstance(f, sp.Pow) and not f.is_commutative and f.args[1].is_Integer and f.args[1] >= 2
 
 
 def _norm_shape(self: _Shapes, e, path) -> tuple:
@@ -855,7 +869,13 @@ class _Evaluator:
         return total
 
     def _product(self, e, path):
-        values = self.args(e, path)
+        values = []
+        for i, a in enumerate(e.args):
+            base = self.value(a.args[0], path + (i, 0)) if _repeated_vector(a) else None
+            if isinstance(base, MatrixBase) and (base.rows == 1) != (base.cols == 1):
+                values.extend([base] * int(a.args[1]))  # b b of (b^T b) b, which sympy writes b²
+            else:
+                values.append(self.value(a, path + (i,)))
         product = values[0]
         for v in values[1:]:
             if isinstance(product, MatrixBase) and isinstance(v, MatrixBase):
@@ -1166,12 +1186,32 @@ def _membership(lhs, rhs, declared, target) -> Verdict:
     wanted = shapes.written(target if len(tuple(target)) else (1, 1))
     before, space = shapes.text(left), show_shape(wanted)
     conflict = shapes.matches(left, wanted)
+    if conflict and isinstance(lhs, Grad) and not shapes.matches(left, wanted[::-1]):
+        # ∂f/∂x ∈ ℝ^{1×n}: the gradient as a row, in the layout of the book that writes it so
+        return Verdict(True, "shapes", f"{author_latex(lhs)} is {space} written as a row (the numerator "
+                                       f"layout; {before} in the other)", (), space, space)
+    if conflict and isinstance(lhs, Literal) and _sizes_named(shapes.resolved(left), wanted):
+        # a matrix of numbers ∈ ℝ^{N×K}: the example's N and K, as the letters name the sizes in general
+        return Verdict(True, "shapes", f"{author_latex(lhs)} is {before}, as {space} is for the example's "
+                                       "sizes", (), before, space)
     if conflict:
         why = _conflict_text(conflict)
         if not any(d.is_Integer for d in conflict) and not sp.expand(conflict[0] - conflict[1]).is_number:
             why += ": different letters are different dimensions"
         return Verdict(False, "shapes", f"{author_latex(lhs)} is {before}, not {space} ({why})", (), before, space)
     return Verdict(True, "shapes", f"{author_latex(lhs)} is {shapes.text(left)}", (), shapes.text(left), space)
+
+
+def _sizes_named(numbers: tuple, written: tuple) -> bool:
+    """Each written size is the number or a letter, one letter one size (N×K of a 7×3 matrix of
+    numbers; N×N of a 3×3 one, never of a 3×2)."""
+    named: dict = {}
+    for n, w in zip(numbers, written):
+        if not n.is_Integer or not (w.is_Integer and w == n or isinstance(w, sp.Symbol)):
+            return False
+        if isinstance(w, sp.Symbol) and named.setdefault(w, n) != n:
+            return False
+    return True
 
 
 def _too_large(shapes: _Shapes) -> str:

@@ -35,6 +35,11 @@ def _bracketed(texts: list[str]) -> bool:
     return bool(texts)
 
 
+
+# Operators whose argument may stand in brackets: E[X], \mathbb{V}[z], \mathrm{V}[z_1] (MML's variance)
+_BRACKETED = frozenset({"E", "P", "\\mathrm{Var}", "\\mathrm{E}", "\\mathrm{V}", "\\mathbb{V}", "\\mathbb{E}",
+                        "\\mathbb{P}", "\\mathrm{Cov}", "\\mathbb{C}\\mathrm{ov}"})
+
 class Names:
     """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
 
@@ -285,7 +290,7 @@ class Names:
         """`f(x)` for an undefined f: an application or a product, by the reading."""
         nxt = self.peek()
         # E[X], and E{\\sum …} as some write an expectation: what follows is its argument
-        bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in ("E", "P", "\\mathrm{Var}", "\\mathrm{E}")
+        bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in _BRACKETED
         if nxt.text == "[" and nxt.kind == "op" and name.startswith(("E_{", "\\mathrm{E}_{", "\\mathbb{E}_{")):
             # E_{\mathcal D}[h^2]: an expectation over what its subscript names, a distribution the card
             # does not give, as \mathbb{E}_{x \sim p}[…] is: opaque, never E times a bracket
@@ -396,7 +401,7 @@ class Names:
         if plain in ("tr", "Tr", "trace", "det"):
             return self.matrix_function(plain, t)
         if self.at("(", "["):  # an unknown \operatorname{name}(x) is a function, never a product
-            if self.at("[") and plain not in ("E", "Var", "Cov", "P", "Pr", "D", "KL", "H"):
+            if self.at("[") and plain not in ("E", "V", "Var", "Cov", "P", "Pr", "D", "KL", "H"):
                 return symbol(full)
             fname, args = self.given_arguments(full, self.peek().text)
             if plain.lower() == "softmax" and len(args) == 1 and is_matrix(args[0]):

@@ -22,7 +22,7 @@ _DISTRIBUTIONS = {
 }
 _ARITY = {"Bernoulli": 1, "Normal": 2, "Uniform": 2, "Exponential": 1, "Poisson": 1, "Binomial": 2, "Geometric": 1}
 _EXPECTATION = {"\\mathbb{E}", "E", "\\mathrm{E}", "\\mathbb{E}}"}
-_VARIANCE = {"\\mathrm{Var}", "\\mathrm{var}", "\\mathbb{V}", "\\mathrm{D}"}
+_VARIANCE = {"\\mathrm{Var}", "\\mathrm{var}", "\\mathbb{V}", "\\mathrm{V}", "\\mathrm{D}"}
 _COVARIANCE = {"\\mathrm{Cov}", "\\mathrm{cov}"}
 _SIM = re.compile(r"\\sim\b")
 _NAME = re.compile(r"^\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathscr)\s*\{\s*([A-Za-z]+)\s*\}|([A-Za-z]+))\s*"

@@ -56,6 +56,8 @@ _SPACING = re.compile(r"\\(?:q?quad|[,;:!> ])$|~$")
 # `x \text{ such that } |A| = 5x`, `\min f(x) \text{ s.t. } g(x) = 0`: what follows is an equation to
 # solve or a constraint, whatever the values make of it
 _SUCH_THAT = re.compile(r"(?:such\s+that|s\.\s*t\.|subject\s+to|satisf(?:y|ies|ying)|使得|满足)\s*[:：]?\s*$", re.I)
+# `… \geq 0 \quad \text{when} \quad y_n = +1`: what follows is the case the formula is stated for
+_WHEN = re.compile(r"(?:^|\s)(?:when|whenever|if|iff|unless|provided(?:\s+that)?|当|若|如果)\s*[:：]?\s*$", re.I)
 
 
 def marker(latex: str) -> str:
@@ -220,7 +222,7 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]
         ahead = [t for t in toks if t.end <= part[0].start and not (t.kind == "sep" and _SPACING.match(t.text))]
         words = [t for t in ahead if t.kind == "sep"]
         phrase = bool(words) and words[-1].end == max((t.end for t in ahead), default=-1) \
-            and bool(_OF.search(words[-1].text) or _SUCH_THAT.search(words[-1].text))
+            and bool(_OF.search(words[-1].text) or _SUCH_THAT.search(words[-1].text) or _WHEN.search(words[-1].text))
         # `1 < j < \infty \Rightarrow \text{truncated}`: an implication whose other side is words
         implied = _adjacent(toks, part[0], -1) in _IMPLICATIONS or _adjacent(toks, part[-1], 1) in _IMPLICATIONS
         if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \

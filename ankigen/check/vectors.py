@@ -206,8 +206,11 @@ class Vectors:
                 raise MathError(f"a norm with subscript '{''.join(texts)}' is not read", t.start, t.end - t.start,
                                 construct="norm")
         no_tuple(t, inner)  # \|(Ax + b, c)\|: the norm of a stacked vector, not read
-        if not is_matrix(inner):
+        declared = {str(s) for s in inner.free_symbols} & set(self.scope.matrices or {})
+        if not is_matrix(inner) and not declared:
             return sp.Abs(inner)
+        # a letter the card declares a vector is one here too: |b|^2 of a real b would be b^2, which
+        # ‖b‖²·b is not (b²: a vector squared)
         return Norm(inner, p)
 
     def inner_product(self, t: Tok) -> sp.Expr:
