@@ -337,6 +337,13 @@ class Names:
 
     def family_element(self, fam: "_FamilyIndex") -> sp.Expr:
         """`C_{l-1}` inside `\\sum_{l=…}`: an element of the family C at a computed index."""
+        element = self._family_element(fam)
+        if fam.name == "\\delta" and isinstance(element, sp.Indexed) and len(element.indices) == 2 \
+                and "\\delta" not in self.scope.functions and "\\delta" not in self.bound:
+            return sp.KroneckerDelta(*element.indices)  # δ_{jl}, δ_{j,l} under a sum: 1 where j = l, else 0
+        return element
+
+    def _family_element(self, fam: "_FamilyIndex") -> sp.Expr:
         toks = fam.toks
         if len(toks) > 1 and all(u.kind == "letter" or (u.kind == "num" and len(u.text) == 1)
                                  or (u.kind == "cmd" and u.text[1:] in GREEK) for u in toks) and all(

@@ -1277,7 +1277,7 @@ def _for_unit(lhs, claim, rhs, declared: dict, key: str, guard: float):
     if (unit_lhs, unit_rhs) == (lhs, rhs):
         return None
     verdict = decide_guarded(lambda: decide_matrix(unit_lhs, claim.rel, unit_rhs, declared, key, claim.target), guard)
-    return Verdict(True, verdict.method, "holds for vectors of length one, as the card speaks of") if verdict.holds \
+    return Verdict(True, verdict.method, "holds for vectors of length one (and matrices of orthonormal columns), as the card speaks of") if verdict.holds \
         else None
 
 

@@ -83,6 +83,10 @@ def _text_group(text: str, start: int) -> int:
     return -1
 
 
+# `\\[2pt]`, `\\[-1ex]`: the space a row break leaves, in TeX's units
+ROW_SPACING = re.compile(r"\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|dd|sp)\s*\]")
+
+
 def tokenize(text: str, base: int = 0) -> list[Tok]:
     """Tokens with offsets into the original text (plus base)."""
     read = _tokenized(text, base)
@@ -115,6 +119,8 @@ def _tokenize(text: str, base: int) -> list[Tok]:
         s = m.group(0)
         start, end = base + m.start(), base + m.end()
         pos = m.end()
+        if s in ("\\\\", "\\cr") and (spacing := ROW_SPACING.match(text, pos)):
+            pos = spacing.end()  # `\\[2pt]`: space below the row, not the list [2pt]
         if s.isspace():
             continue
         if s in _SPACES:

@@ -664,18 +664,24 @@ def symmetrized(expr, shapes: dict, only: set | None = None, definite: bool = Fa
 
 
 def unit_lengths(expr, shapes: dict):
-    """The expression for column vectors of length one: each bᵀb is 1, and so is ‖b‖₂."""
+    """The expression for column vectors of length one: each bᵀb is 1, and so is ‖b‖₂; and for
+    matrices of such columns, orthonormal ones (ΦᵀΦ = I, as the card says): each ΦᵀΦ is I."""
     vectors = {sym for sym, (rows, cols) in shapes.items() if cols == 1 and rows != 1}
-    if expr is None or not vectors:
+    matrices = {sym for sym, (rows, cols) in shapes.items() if cols != 1 and rows != 1}
+    if expr is None or not vectors | matrices:
         return expr
 
     def drop_pairs(mul: sp.Mul) -> sp.Expr:
         kept: list = []
+        identity = False
         for factor in mul.args:
-            if kept and factor in vectors and kept[-1] == Transpose(factor):
+            if kept and factor in vectors | matrices and kept[-1] == Transpose(factor):
                 kept.pop()
+                identity |= factor in matrices
             else:
                 kept.append(factor)
+        if identity and all(k.is_commutative for k in kept):
+            kept.append(IDENTITY)  # ΦᵀΦ alone is the identity, not the number 1
         return sp.Mul(*kept)
 
     def one(e) -> bool:

@@ -38,6 +38,7 @@ CASES = [
     (r"\left( a \middle| b \right)", r"lr(\( a mid(|) b \))"),
     (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", r"mat(delim: #none, 1, 2; 3, 4)"),  # Typst sets the columns
     (r"\begin{pmatrix} 1 & 2 \\ \end{pmatrix}", r'mat(delim: "(", 1, 2)'),  # a trailing \\ adds no row
+    (r"\begin{pmatrix} 1 & 2 \\[2pt] 3 & 4 \end{pmatrix}", r'mat(delim: "(", 1, 2; 3, 4)'),  # space below a row
     (r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}", r"cases(1 & quad x > 0, 0 & quad x ≤ 0)"),
     # an equation's number (87 of the 118 formulas a solutions manual had drawn as images)
     (r"E = mc^2 \tag{1.2}", r'E = m c^(2) wide "(1.2)"'),
