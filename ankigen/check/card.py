@@ -574,6 +574,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         return  # no relation, or only one inside an index such as \sum_{i=1}
     if any(RELATIONS.get(t.text) == "other" for t in rels):
         return  # \propto, \sim, \to …: a statement
+    if _inner_product_defined(toks, rels, formula):
+        return  # "another inner product, defined by ⟨x, y⟩ = xᵀAy": a new one, no claim about the usual
     section = formula.section
     scope = state.scope()
     head = function_head(toks)
@@ -697,6 +699,14 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         state.out.definitions.append(Definition(first.lhs, first.rhs, offset_span(
             formula.span, formula.latex, first.start, first.end - first.start),
             " ".join(shown[first.start:first.end].split()), section))
+
+
+def _inner_product_defined(toks: list[Tok], rels: list[Tok], formula: Formula) -> bool:
+    """`⟨x, y⟩ = …` alone on its left, after words that define it."""
+    if not toks or toks[0].text != "\\langle" or rels[0].text != "=" or not prose.introduced(formula):
+        return False
+    at = next((k for k, t in enumerate(toks) if t is rels[0]), 0)
+    return at > 0 and toks[at - 1].text == "\\rangle" and sum(t.text == "\\rangle" for t in toks[:at]) == 1
 
 
 def _by_cases(toks: list[Tok], head, scope, fn: FunctionDef) -> FunctionDef:
