@@ -356,7 +356,10 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(CERTAIN)
     same = effective(lhs, every) == effective(rhs, every) if rhs is not None else True
     if claim.chain:
-        return Form(CERTAIN) if same else Form(STATEMENT, "a substitution in a chain about nothing defined")
+        # written in the same letters, a step claims whatever it makes of them: a wrong term
+        # (`1 - e + e/K + e + e/K` for `… - e/K`) must not make it a substitution
+        return Form(CERTAIN) if same or left == right else Form(
+            STATEMENT, "a substitution in a chain about nothing defined")
     if same and claim.rel == "=" and _solved_for(lhs, rhs, every):
         return Form(STATEMENT, "an equation to solve: linear in its unknowns, with a solution other than 0")
     if same and claim.rel in ("=", "!="):
