@@ -1037,14 +1037,19 @@ def _rounded_entries(claim):
     """A matrix claim whose matrices are written with rounded decimals (`0.0236`, `-0.980`) holds
     to within what their rounding explains: less than a unit in the last place of the least precise
     decimal in them, relative to the size of the entry (a product of rounded entries can be off by
-    more than half of one). A decimal outside the matrices (`0.5 A`) is exact."""
+    more than half of one). A decimal outside the matrices (`0.5 A`), or inside an entry that
+    computes (`3.5/3`), is data, exact: only an entry that is a decimal alone was rounded."""
     import sympy as sp
 
     from ankigen.check.matrices import WRITTEN_MATRIX
 
     places = [len(m.group(1)) for written in WRITTEN_MATRIX.finditer(claim.text)
-              for m in _DECIMAL.finditer(written.group(0))]
+              for cell in _CELL_BREAK.split(written.group(0)) if (m := _ROUNDED_CELL.fullmatch(cell.strip()))]
     return sp.Rational(1, 10 ** min(places)) if places else None
+
+
+_CELL_BREAK = re.compile(r"&|\\\\|\\begin\{\w+\}|\\end\{\w+\}")
+_ROUNDED_CELL = re.compile(r"[-+]?\s*\d*\.(\d+)")
 
 
 def _order_lost(claim, definitions: dict) -> bool:
