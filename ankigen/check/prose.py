@@ -140,9 +140,16 @@ def symmetric(formula: Formula) -> bool:
 
 
 def unit(formula: Formula) -> bool:
-    """The heading, the sentence before or the one after (without a contrast) speaks of unit vectors."""
+    """The heading, the sentence before or the one after (without a contrast) speaks of unit vectors,
+    or a sentence around states columns orthonormal (`使得 $\Phi^\top \Phi = I$`)."""
     return bool(UNIT.search(formula.heading + " " + formula.lead)) or bool(
-        UNIT.search(formula.tail) and not CONTRAST.search(formula.tail))
+        UNIT.search(formula.tail) and not CONTRAST.search(formula.tail)) or any(
+        ORTHONORMAL.fullmatch(near.strip()) for near in formula.near)
+
+
+# `\Phi^\top \Phi = I`, `Q^T Q = \mathbf{I}`: a matrix whose columns are orthonormal
+ORTHONORMAL = re.compile(r"(\\?[A-Za-z]+|\\mathbf\{\w\})\s*\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})\s*\}?"
+                         r"\s*\1\s*=\s*(?:I|\\mathbf\{I\}|\\boldsymbol\{I\}|\\mathbb\{I\})(?:_\{?\w+\}?)?")
 
 
 def probabilities(formula: Formula) -> tuple[str, ...]:
