@@ -283,9 +283,24 @@ def read_card(formulas: tuple[Formula, ...], check_lines, inline: tuple[Formula,
     state.index_i = any(_INDEX_I.search(t) for t in texts)
     complex_token = COMPLEX.set(complex_names or frozenset())
     try:
-        return _read_all(state, formulas, check_lines, inline, display)
+        read = _read_all(state, formulas, check_lines, inline, display)
+        read.runs = runs_of(texts)
+        return read
     finally:
         COMPLEX.reset(complex_token)
+
+
+_INDEXED = re.compile(r"(\\?[A-Za-z]+)\s*_\s*\{\s*([A-Za-z]*)([A-Za-z0-9])\s*\}")
+
+
+def runs_of(texts: list[str]) -> dict:
+    """The last indices the card writes each family at, by (name, index prefix): `\\lambda_{L1}`,
+    `\\lambda_{Lm}` make λ_{L·} a family, so `\\lambda_{Lk}` there is an element, not a typo."""
+    seen: dict = {}
+    for text in texts:
+        for base, prefix, last in _INDEXED.findall(text):
+            seen.setdefault((base, prefix), set()).add(last)
+    return seen
 
 
 def _read_all(state: _Card, formulas, check_lines, inline, display: bool) -> CardReading:

@@ -112,6 +112,7 @@ class CardReading:
     declared_anywhere: set = field(default_factory=set)  # every name a declaration on the card names
     declared_in: dict = field(default_factory=dict)  # sub-heading -> what holds there (`declared`, per part)
     symmetric_names: set = field(default_factory=set)  # declared in \\mathbb{S}^n: symmetric matrices
+    runs: dict = field(default_factory=dict)  # (name, index prefix) -> the last indices written (λ_{R1}, λ_{Rm})
 
     def distributions_at(self, section: int, line: int) -> dict:
         """The distributions that hold for a claim on `line` in `section`: of each variable, the last

@@ -358,7 +358,7 @@ def _report_typos(sink: Sink, decided: list, read, imported, cache, guard: float
         defined = {str(t) for t in read.visible(claim.section, imported)} | {str(s) for s, _ in claim.bindings}
         families = set(read.sequences) | {name for name, _ in claim.lists} | {
             str(b.label) for side in (claim.lhs, claim.rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
-        for name, intended in suspects(claim, counts, defined, families):
+        for name, intended in suspects(claim, counts, defined, families, read.runs):
             if name in warned or not _holds_with(claim, name, intended, read, imported, cache, guard):
                 continue
             warned.add(name)

@@ -48,14 +48,19 @@ def _one_apart(a: str, b: str) -> bool:
     return k < len(base_a) and len(letters) >= 3  # in a name of several letters, never one letter for another
 
 
-def suspects(claim, counts: Counter, defined: set[str], families: set[str] = frozenset()) -> list[tuple[str, str]]:
+def suspects(claim, counts: Counter, defined: set[str], families: set[str] = frozenset(),
+             runs: dict | None = None) -> list[tuple[str, str]]:
     """(written name, likely intended name) for the claim's names used once and defined nowhere
-    (an element of a sequence or a listed family is defined by it)."""
+    (an element of a sequence or a listed family is defined by it, and so is one of a family the
+    card writes at other indices too: `runs`, from card.runs_of)."""
     known = defined | {n for n, k in counts.items() if k >= 2}
     found = []
     for name in sorted(names_in(claim.lhs) | names_in(claim.rhs)):
         if counts.get(name, 0) != 1 or name in defined or name.partition("_{")[0] in families:
             continue
+        base, _, sub = name.partition("_{")
+        if sub.endswith("}") and len((runs or {}).get((base, sub[:-2].strip()), set()) - {sub[-2:-1]}) >= 2:
+            continue  # λ_{Rk} beside λ_{R1} and λ_{Rm}: one of a family written at other indices too
         close = sorted(k for k in known if _one_apart(name, k))
         if close:
             found.append((name, close[0]))
