@@ -158,19 +158,24 @@ def numeric(expr: sp.Expr) -> sp.Expr | None:
     digits) by mpmath's quadrature; None where it diverges or cannot be evaluated. An infinite
     series sympy could not sum is not added up numerically: that can take minutes (Euler–Maclaurin
     on a slow series), and the budget is counted work, not time."""
-    if _infinite_sums(expr) or expr.has(sp.Limit, sp.Derivative):
+    if _infinite_sums(expr) or expr.has(sp.Derivative):
         return None
     left = _deadline[0] - time.monotonic() if _deadline[0] else NUMERIC_SECONDS
     if left <= 0:
         raise TooSlow()
     try:
         with alarm(left, _Slow):  # mpmath's quadrature of a hard integral can run for minutes
+            if expr.has(sp.Limit):
+                # a limit over a sum of n terms has no closed form for every n, but has one at each
+                # sampled n: taken there, the rest of the point's values in it
+                expr = expr.doit()
+                if expr.has(sp.Limit):
+                    return None
             value = sp.N(expr, 30)
     except _Slow:
         raise TooSlow() from None
     except _SYMPY_FAILURES:
         return None
-    # (A limit never gets here, and sp.N makes none.)
     if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.Integral, sp.Sum):
         return None
     if any(v._prec < 20 for v in value.atoms(sp.Float)):
