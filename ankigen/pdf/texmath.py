@@ -46,8 +46,14 @@ SYMBOLS = {
     "\\oint": "integral.cont", "\\bigcup": "union.big", "\\bigcap": "inter.big",
     "\\,": "thin", "\\:": "med", "\\>": "med", "\\;": "thick", "\\ ": '" "', "~": '" "',
     "\\quad": "quad", "\\qquad": "wide", "\\!": "", "\\circledast": "⊛", "\\because": "∵",
-    "\\therefore": "∴",
+    "\\therefore": "∴", "\\Longrightarrow": "⟹", "\\Longleftarrow": "⟸", "\\Longleftrightarrow": "⟺",
+    "\\longleftarrow": "⟵", "\\longleftrightarrow": "⟷", "\\R": "ℝ", "\\N": "ℕ", "\\Z": "ℤ",
+    "\\coloneqq": "≔", "\\eqqcolon": "≕",
 }
+# LaTeX's colour names that Typst names too (\color{blue}: the author's highlights, kept in print)
+COLORS = {"red": "red", "blue": "blue", "green": "green", "orange": "orange", "purple": "purple",
+          "violet": "purple", "gray": "gray", "grey": "gray", "cyan": "aqua", "magenta": "fuchsia",
+          "black": "black", "teal": "teal", "olive": "olive", "brown": "maroon", "yellow": "yellow"}
 IGNORED = {"\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits", "\\nolimits", "\\notag", "\\nonumber", "\\big",
            "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\biggl",
            "\\biggr", "\\Biggl", "\\Biggr"}
@@ -248,6 +254,30 @@ class _Reader:
             return f"sqrt({self.arg()})"
         if tok in ACCENTS:
             return f"{ACCENTS[tok]}({self.arg() or EMPTY})"
+        if tok in ("\\underbrace", "\\overbrace"):  # the label is the script that follows: Typst's argument
+            body, mark = self.arg() or EMPTY, "_" if tok == "\\underbrace" else "^"
+            if self.peek() == mark:
+                self.take()
+                return f"{tok[1:]}({body}, {self.arg() or EMPTY})"
+            return f"{tok[1:]}({body})"
+        if tok in ("\\overset", "\\underset", "\\stackrel"):
+            label, body = self.arg(), self.arg()
+            where = "b" if tok == "\\underset" else "t"
+            return f"attach(limits({body or EMPTY}), {where}: {label or EMPTY})"
+        if tok in ("\\xlongequal", "\\xrightarrow", "\\xleftarrow"):
+            if self.peek() == "[":
+                raise Unsupported(tok + " with a label below")
+            arrow = {"\\xlongequal": "=", "\\xrightarrow": "arrow.r.long", "\\xleftarrow": "arrow.l.long"}[tok]
+            return f"attach(limits({arrow}), t: {self.arg() or EMPTY})"
+        if tok in ("\\color", "\\textcolor"):
+            if self.peek() == "[":
+                raise Unsupported(tok + " in a colour model")
+            fill = COLORS.get(self.word_group().lower())
+            # \color{c} colours the rest of its group (of its cell, in rows); \textcolor{c}{x} only x
+            body = self.arg() if tok == "\\textcolor" else self.seq(frozenset({"&", "\\\\"}))
+            return f"text(fill: #{fill}, {body or EMPTY})" if fill else body
+        if tok == "\\boxed":
+            return f"#box(stroke: 0.5pt, inset: 3pt, ${self.arg() or EMPTY}$)"
         if tok == "\\tag":  # an equation's number, set after it (MathJax sets it at the right margin)
             starred = self.peek() == "*"
             if starred:

@@ -39,6 +39,18 @@ CASES = [
     (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", r"mat(delim: #none, 1, 2; 3, 4)"),  # Typst sets the columns
     (r"\begin{pmatrix} 1 & 2 \\ \end{pmatrix}", r'mat(delim: "(", 1, 2)'),  # a trailing \\ adds no row
     (r"\begin{pmatrix} 1 & 2 \\[2pt] 3 & 4 \end{pmatrix}", r'mat(delim: "(", 1, 2; 3, 4)'),  # space below a row
+    # braces with their labels, relations with a mark above, a box: Typst's own, not a drawing
+    (r"\underbrace{x + y}_{\text{后验}} = 1", r'underbrace(x + y, "后验") = 1'),
+    (r"\overbrace{a + b}^{n}", r"overbrace(a + b, n)"),
+    (r"a \stackrel{(1)}{=} b", r"a attach(limits(=), t: \( 1 \)) b"),
+    (r"a \xlongequal{\text{def}} b", r'a attach(limits(=), t: "def") b'),
+    (r"\underset{x}{\min} f", r'attach(limits(op("min", limits: #true)), b: x) f'),
+    (r"\boxed{x = 1}", r"#box(stroke: 0.5pt, inset: 3pt, $x = 1$)"),
+    (r"x \in \R^3 \Longleftrightarrow y", r"x ∈ ℝ^(3) ⟺ y"),
+    # the author's colours (a highlight of the terms a step changes), in the rest of their group
+    (r"{\color{blue} f(x)} - x", r"text(fill: #blue, f \( x \)) - x"),
+    (r"\textcolor{red}{4} = 4", r"text(fill: #red, 4) = 4"),
+    (r"\color{RoyalBlue} x", r"x"),  # a colour Typst does not name: black
     (r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}", r"cases(1 & quad x > 0, 0 & quad x ≤ 0)"),
     # an equation's number (87 of the 118 formulas a solutions manual had drawn as images)
     (r"E = mc^2 \tag{1.2}", r'E = m c^(2) wide "(1.2)"'),
