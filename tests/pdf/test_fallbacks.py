@@ -28,6 +28,19 @@ def test_big_intersection_and_a_long_form_operator_are_typst_math(project: Path)
     assert "lcm" in _text(project)
 
 
+def test_labelled_braces_marked_relations_boxes_and_colours_are_typst_math(project: Path) -> None:
+    """Drawn by ziamath, which has no Chinese glyphs, a brace's label printed as empty boxes."""
+    write(project / "cards_src/marks.md", "## 两个模型之比 {#marks}\n\n"
+          "$$\\underbrace{\\frac{p(a)}{p(b)}}_{\\text{后验比率}} \\stackrel{\\text{定义}}{=} {\\color{blue} r} "
+          "\\xlongequal{(1)} \\boxed{s}$$\n")
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "O004" not in result.output and "O021" not in result.output and "O022" not in result.output
+    assert not any(page.images for page in PdfReader(project / "dist/Test deck.pdf").pages)
+    text = _text(project)
+    assert "后验比率" in text and "定义" in text
+
+
 def test_a_formula_nothing_can_draw_is_printed_as_source_with_a_warning(project: Path) -> None:
     write(project / "cards_src/op.md", "## 空算子 {#empty-op}\n\n前文。\n\n$$\\mathop{\\text{}}$$\n\n"
           "## 别的卡 {#other}\n\n$$a^2 + b^2$$\n")
