@@ -48,7 +48,7 @@ SYMBOLS = {
     "\\quad": "quad", "\\qquad": "wide", "\\!": "", "\\circledast": "⊛", "\\because": "∵",
     "\\therefore": "∴", "\\Longrightarrow": "⟹", "\\Longleftarrow": "⟸", "\\Longleftrightarrow": "⟺",
     "\\longleftarrow": "⟵", "\\longleftrightarrow": "⟷", "\\R": "ℝ", "\\N": "ℕ", "\\Z": "ℤ",
-    "\\coloneqq": "≔", "\\eqqcolon": "≕",
+    "\\coloneqq": "≔", "\\eqqcolon": "≕", "\\Updownarrow": "⇕", "\\updownarrow": "↕",
 }
 # LaTeX's colour names that Typst names too (\color{blue}: the author's highlights, kept in print)
 COLORS = {"red": "red", "blue": "blue", "green": "green", "orange": "orange", "purple": "purple",
@@ -292,9 +292,14 @@ class _Reader:
         if tok in STYLES:
             return f"{STYLES[tok]}({self.arg()})"
         if tok == "\\mathop":
+            save = self.i
             name = _OP_NAME.fullmatch(self.raw_group())
-            if name is None:
-                raise Unsupported("\\mathop of more than a word")
+            if name is None:  # \mathop{\iff}\limits^{…}, \mathop{=\!=\!=}: a symbol that takes limits
+                self.i = save
+                symbol = self.arg() or EMPTY
+                if self.peek() in ("\\limits", "\\nolimits"):
+                    self.take()  # ignored elsewhere: here the script that follows is the symbol's
+                return f"limits({symbol})"
             return _operator(name.group(1) or name.group(2), True)
         if tok == "\\left":
             return self.left_right()

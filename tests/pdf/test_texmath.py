@@ -51,6 +51,7 @@ CASES = [
     (r"{\color{blue} f(x)} - x", r"text(fill: #blue, f \( x \)) - x"),
     (r"\textcolor{red}{4} = 4", r"text(fill: #red, 4) = 4"),
     (r"\color{RoyalBlue} x", r"x"),  # a colour Typst does not name: black
+    (r"a \mathop{\iff}\limits^{b = 1} c", r"a limits(⟺)^(b = 1) c"),  # a symbol made an operator with limits
     (r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}", r"cases(1 & quad x > 0, 0 & quad x ≤ 0)"),
     # an equation's number (87 of the 118 formulas a solutions manual had drawn as images)
     (r"E = mc^2 \tag{1.2}", r'E = m c^(2) wide "(1.2)"'),
