@@ -86,6 +86,7 @@ _MATH_RANGES = ((0x0370, 0x03FF), (0x2190, 0x22FF), (0x2A00, 0x2AFF), (0x27C0, 0
 _WORD = re.compile(r"[A-Za-z0-9 ]+")
 # \mathop{\text{lcm}}: an operator named by a word, written the long way (ziamath cannot draw it)
 _OP_NAME = re.compile(r"\s*(?:\\(?:text|textrm|mathrm|operatorname)\s*\{\s*([A-Za-z]+)\s*\}|([A-Za-z]+))\s*")
+_SYMBOL_OP = re.compile(r"(?:\s|\\[A-Za-z]+|\\!|[=<>:~+-])+")  # relation signs and symbol commands only
 EMPTY = '""'  # an empty Typst string holds the place of a missing argument
 
 
@@ -293,13 +294,18 @@ class _Reader:
             return f"{STYLES[tok]}({self.arg()})"
         if tok == "\\mathop":
             save = self.i
-            name = _OP_NAME.fullmatch(self.raw_group())
-            if name is None:  # \mathop{\iff}\limits^{…}, \mathop{=\!=\!=}: a symbol that takes limits
+            raw = self.raw_group()
+            name = _OP_NAME.fullmatch(raw)
+            if name is None and _SYMBOL_OP.fullmatch(raw) and all(
+                    c in SYMBOLS for c in re.findall(r"\\[A-Za-z]+", raw)):
+                # \mathop{\iff}\limits^{…}, \mathop{=\!=\!=}: a symbol that takes limits
                 self.i = save
                 symbol = self.arg() or EMPTY
                 if self.peek() in ("\\limits", "\\nolimits"):
                     self.take()  # ignored elsewhere: here the script that follows is the symbol's
                 return f"limits({symbol})"
+            if name is None:
+                raise Unsupported("\\mathop of more than a word")
             return _operator(name.group(1) or name.group(2), True)
         if tok == "\\left":
             return self.left_right()
