@@ -35,10 +35,10 @@ def _bracketed(texts: list[str]) -> bool:
     return bool(texts)
 
 
+# Operators whose argument may stand in brackets: E[X], \mathbb{V}[z] (MML's variance)
+_BRACKETED = frozenset({"E", "P", "\\mathrm{Var}", "\\mathrm{E}", "\\mathbb{V}", "\\mathbb{E}", "\\mathbb{P}",
+                        "\\mathrm{Cov}"})
 
-# Operators whose argument may stand in brackets: E[X], \mathbb{V}[z], \mathrm{V}[z_1] (MML's variance)
-_BRACKETED = frozenset({"E", "P", "\\mathrm{Var}", "\\mathrm{E}", "\\mathrm{V}", "\\mathbb{V}", "\\mathbb{E}",
-                        "\\mathbb{P}", "\\mathrm{Cov}", "\\mathbb{C}\\mathrm{ov}"})
 
 class Names:
     """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
