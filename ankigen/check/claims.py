@@ -179,7 +179,7 @@ def approx_tolerance(lhs_text: str, rhs_text: str) -> sp.Rational | None:
     return max(found) if found else None
 
 
-_LEADING_RELATION = re.compile(r"^\s*(?:=|<|>|\\approx|\\le|\\ge|\\ne)")
+_LEADING_RELATION = re.compile(r"^\s*(?:=|<|>|\\approx|\\leq?|\\geq?|\\neq?)(?![A-Za-z])")  # not \left
 
 
 def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool, key: tuple, bindings=(), lists=(),

@@ -43,3 +43,14 @@ def test_each_diagnostic_points_at_its_character(tmp_path: Path) -> None:
         (14, lines[13].index("=") + 1, "C001"),        # a chain step is located at its relation
         (18, lines[17].index("\\oint") + 1, "M001"),    # the construct that could not be read
     ]
+
+
+def test_a_claim_that_opens_with_a_sized_bracket_is_quoted_once(tmp_path: Path) -> None:
+    """`\\left` starts like `\\le`: read as a relation continuing the display before, the left side
+    was quoted twice (`\\left( 1 + 2 \\right) \\left( 1 + 2 \\right) = 4`)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text("## Brackets {#brackets}\n\n$$\\left( 1 + 2 \\right) = 4$$\n\n"
+                              "$$\\left|\\left[3\\right]\\right| = 4$$\n", encoding="utf-8")
+    report = check(src, Config(root_deck="L", cache="", project_dir=tmp_path, check_timeout=600))
+    assert [text for _, text, _ in report.claims] == ["\\left( 1 + 2 \\right) = 4", "\\left|\\left[3\\right]\\right| = 4"]
