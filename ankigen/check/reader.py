@@ -182,9 +182,14 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
                 no_tuple(t, node, divisor)
                 node = node / self._nonzero(divisor, t)
             elif self.starts_atom(t):
+                whole = node.is_Integer and node > 0 and self.toks[self.i - 1].kind == "num" and t.text in (
+                    "\\frac", "\\tfrac", "\\dfrac")
                 right = self.power()
                 no_tuple(t, node, right)
-                node = node * right
+                if whole and right.is_Rational and 0 < right < 1 and self.flipped("mixed"):
+                    node = node + right  # 10\frac{1}{3}: ten and a third
+                else:
+                    node = node * right
             elif t.kind == "num":
                 raise MathError("a number cannot follow here without an operator", t.start, t.end - t.start,
                                 hint="write '\\times' or '\\cdot' between the factors")

@@ -14,7 +14,7 @@ from itertools import combinations
 # Marks a kind met where its second meaning was the usual one (`met` holds "i" or "i~").
 INVERTED = "~"
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -43,6 +43,10 @@ DESCRIBE = {
     "iterate": ("a power of a function the card defines is a power of its value (\\sigma^2(z) is (\\sigma(z))^2)",
                 "a power of a function the card defines applies it again (f^2(x) is f(f(x)))",
                 "write (f(x))^2 for a power, or f(f(x)) for the function applied twice"),
+    # School arithmetic writes 10\frac{1}{3} for ten and a third; elsewhere 2\frac{1}{n} is a product.
+    "mixed": ("a whole number before a fraction multiplies it (2\\frac{1}{3} is 2/3)",
+              "a whole number before a smaller fraction adds to it (10\\frac{1}{3} is ten and a third)",
+              "write 10 + \\frac{1}{3}, or 2 \\cdot \\frac{1}{3}"),
 }
 
 
