@@ -282,7 +282,8 @@ class Notation:
         return opaque(f"{open_}…{close}", *items)
 
     def set_of(self, t: Tok) -> sp.Expr:
-        """`\\{x_1, …, x_n\\}`, `\\{x \\in A : …\\}`: a set, opaque; `\\{a\\}` alone is a group."""
+        """`\\{x_1, …, x_n\\}`, `\\{x \\in A : …\\}`, `\\{7\\}`: a set, opaque, one per way it is written
+        (|\\{3, 5\\}| and |\\{1, 3, 5\\}| are different sizes); `\\{a + b\\}` is a group."""
         self.next()
         items, depth, k = [], 0, 0
         start = self.i
@@ -299,13 +300,14 @@ class Notation:
             raise MathError("a set is never closed", t.start, t.end - t.start, construct="sets")
         inner = self.toks[start:start + k]
         self.i = start + k + 1
-        if inner and all(u.text not in (",", ":", "|", "\\mid", "\\in") for u in inner):
+        single = len(inner) == 1 and inner[0].kind in ("num", "letter")  # {7}: nobody groups one atom
+        if inner and not single and all(u.text not in (",", ":", "|", "\\mid", "\\in") for u in inner):
             sub = type(self)(inner, self.scope, inner[-1].end)
             sub.bound = self.bound
             value = sub.expression()
             if sub.done():
                 return value
-        return opaque("\\{…\\}", *items)
+        return opaque("\\{" + " ".join(u.text for u in inner) + "\\}", *items)
 
     # -- piecewise ------------------------------------------------------------------------
     def environment(self, t: Tok) -> sp.Expr:

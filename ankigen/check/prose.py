@@ -34,7 +34,7 @@ CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming
 
 # A scale written after the formula, outside it: "$25{,}088 \times 1{,}024 \approx 25.7$ million"; a
 # percent sign, or an ordinal's ending ("the $9/9 = 100$th percentile": 100 of a hundred, a rank).
-SCALED = re.compile(r"^\s*(?:(?:million|billion|thousand|trillion|hundred)s?\b|[KMGBT]\b|[kKMGT]i?B\b|"
+SCALED = re.compile(r"^\s*(?:(?:million|billion|thousand|trillion|hundred)s?\b|[KMGBT]\b|m\b|mn\b|bn\b|[kKMGT]i?B\b|"
                     r"[kKMGT]?FLOPs?\b|万|亿|千|百万|千万|%|percent\b|(?:th|st|nd|rd)\b)")
 
 

@@ -190,7 +190,7 @@ def test_round_trip_through_sympy_latex(expr: sp.Expr) -> None:
     (r"\underset{n \to \infty}{a} b", "a*b"),  # any other \underset is what it decorates
     (r"P(X \in A)", r"P(Opaque(event \in, X, A))"),
     (r"(1, 2,)", "(1, 2)"),  # a trailing comma ends the tuple
-    (r"\{ (a), b \}", r"Opaque(\{…\})"),
+    (r"\{ (a), b \}", r"Opaque(\{( a ) , b\})"),  # a set, one per way it is written
     (r"\begin{cases} 1 & \text{if positive} \\ 0 & \text{otherwise} \end{cases}",
      "Opaque(cases, 1, 0, Opaque(a condition in words, if positive))"),
     (r"\begin{cases} x & x > y \\ 0 & \text{otherwise} \end{cases}", "Piecewise((x, x > y), (0, True))"),
