@@ -466,8 +466,10 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         from ankigen.check.probability import put_in
 
         # Y = 10 - X of a declared X, given before: Cov(X, Y) is Cov(X, 10 - X)
-        through = {t: d.value for t, d in visible.items() if str(t) not in given
-                   and {str(s) for s in d.value.free_symbols} & set(given)}
+        bound = {v for side in (claim.lhs, claim.rhs) if side is not None
+                 for node in side.atoms(sp.Integral, sp.Sum, sp.Product) for v in node.variables}
+        through = {t: d.value for t, d in visible.items() if str(t) not in given and t not in bound
+                   and {str(s) for s in d.value.free_symbols} & set(given)}  # never ∫ … dx's own x
         written = put_in(claim.lhs.xreplace(through), given), \
             put_in(claim.rhs.xreplace(through) if claim.rhs is not None else None, given)
         if written != tuple(side.xreplace(through) if side is not None else None for side in (claim.lhs, claim.rhs)):  # it says something of the card's random variables
