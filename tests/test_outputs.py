@@ -293,3 +293,13 @@ def test_without_a_cache_folder_builds_of_a_project_still_take_turns(tmp_path: P
             pass  # another project is not held up
     other.join(30)
     assert entered.is_set()
+
+
+def test_a_deck_whose_every_card_is_left_out_still_writes_both_outputs(project: Path) -> None:
+    """The only card fails its check and has no earlier version: the package holds no note and the
+    PDF only its title and contents. Joining a PDF with no study page failed with an IndexError."""
+    write(project / "cards_src/a.md", "## Two and two {#two}\n\n$$2 + 2 = 5$$\n")
+    result = run("build")
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "left out" in result.output
+    assert (project / "dist/Test deck.apkg").is_file() and (project / "dist/Test deck.pdf").is_file()

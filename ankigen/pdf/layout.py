@@ -917,7 +917,8 @@ class _Layout:
             if pages == front_pages:
                 break
             front_pages = pages
-        numbered = starts[-2] + counts[-1]  # the study sheet
+        # the study sheet; with no card to print (every one left out by an error), the front alone
+        numbered = starts[-2] + (counts[-1] if counts else front_pages)
         numbers_source = _NUMBERS.format(paper=self.paper, margin=STUDY_MARGIN, font=string(self.opts.font),
                                          count=numbered)
         [numbers] = self.ts.pdfs([numbers_source], ["numbers"])
