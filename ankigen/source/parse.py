@@ -277,6 +277,8 @@ def _normal_deck(name: str) -> str:
 
 
 def _front_matter_tags(f: _File, value: object, line: int, col: int) -> tuple[str, ...]:
+    if value is None:  # `tags:` with nothing after it, as Obsidian's new notes have: no tags
+        return ()
     if isinstance(value, str):
         items: list[object] = value.replace(",", " ").split()
     elif isinstance(value, list):
