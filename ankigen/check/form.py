@@ -140,7 +140,7 @@ def _operator_bodies_known(written, resolved, defined: set[str], variables: set[
     return True
 
 
-_NUMBERED = re.compile(r"^(.+)_\{\d+\}$")
+_NUMBERED = re.compile(r"^(.+)_\{(\d+)\}$")
 
 
 def _numbered_families(expr) -> dict[str, set[int]]:
@@ -150,7 +150,7 @@ def _numbered_families(expr) -> dict[str, set[int]]:
     for s in expr.free_symbols:
         m = _NUMBERED.match(s.name) if isinstance(s, sp.Symbol) else None
         if m:
-            found.setdefault(m.group(1), set()).add(int(s.name[len(m.group(1)) + 2:-1]))
+            found.setdefault(m.group(1), set()).add(int(m.group(2)))
     return found
 
 

@@ -1032,9 +1032,6 @@ def _where_definite(lhs, claim, rhs, declared: dict, key: str, guard: float):
 _BOLD_NAME = re.compile(r"^\\(?:mathbf|boldsymbol|bm)\{(\\?[A-Za-z]+)\}$")
 
 
-_DECIMAL = re.compile(r"(?<![\w.])\d*\.(\d+)")
-
-
 def _rounded_entries(claim):
     """A matrix claim whose matrices are written with rounded decimals (`0.0236`, `-0.980`) holds
     to within what their rounding explains: less than a unit in the last place of the least precise

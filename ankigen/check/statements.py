@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from ankigen.check.vocabulary import RELATIONS
-from ankigen.check.tokens import ROW_SPACING, MathError, Tok, tokenize
-from ankigen.source.markdown import BARE_PERCENT, TEX_COMMENT
+from ankigen.check.tokens import MathError, Tok, tokenize
+from ankigen.source.markdown import BARE_PERCENT, SPACED_BREAK, TEX_COMMENT
 
 _ENV = re.compile(r"\\(begin|end)\{(aligned|align\*?|alignat\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?"
                   r"|multline\*?|flalign\*?|array|subarray)\}(\{[^{}]*\})?")
@@ -95,9 +95,6 @@ def _as_cases(m: re.Match) -> str:
     return opening + m.group(2) + closing
 
 
-_SPACED_BREAK = re.compile(r"\\\\" + ROW_SPACING.pattern)
-
-
 def masked(latex: str) -> str:
     """The formula with environments, tags and TeX comments blanked, offsets unchanged."""
     latex = _BRACKETED_ARRAY.sub(_as_matrix, latex)
@@ -105,7 +102,7 @@ def masked(latex: str) -> str:
     text = _ENV.sub(lambda m: " " * len(m.group(0)), latex)
     text = _TAGS.sub(lambda m: " " * len(m.group(0)), text)
     text = TEX_COMMENT.sub(lambda m: " " * len(m.group(0)), text)
-    text = _SPACED_BREAK.sub(lambda m: "\\\\" + " " * (len(m.group(0)) - 2), text)
+    text = SPACED_BREAK.sub(lambda m: "\\\\" + " " * (len(m.group(0)) - 2), text)
     return _HAND_TAG.sub(lambda m: " " * len(m.group(0)), text)
 
 

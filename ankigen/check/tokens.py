@@ -12,6 +12,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from ankigen.source.markdown import ROW_SPACING
+
 MAX_LENGTH = 4000  # characters of one formula
 
 
@@ -81,10 +83,6 @@ def _text_group(text: str, start: int) -> int:
             if depth == 0:
                 return i + 1
     return -1
-
-
-# `\\[2pt]`, `\\[-1ex]`: the space a row break leaves, in TeX's units
-ROW_SPACING = re.compile(r"\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|dd|sp)\s*\]")
 
 
 def tokenize(text: str, base: int = 0) -> list[Tok]:

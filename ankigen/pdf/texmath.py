@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ankigen.source.markdown import shown_math
+from ankigen.source.markdown import SPACED_BREAK, shown_math
 
 MAX_DEPTH = 60
 
@@ -97,7 +97,7 @@ class Unsupported(Exception):
 def to_typst(latex: str, display: bool) -> str | None:
     """Typst markup for the formula (`$ … $` when display), or None when it is not supported."""
     try:
-        body = _Reader(_ROW_SPACING.sub(r"\\\\", shown_math(latex))).run().replace(_TAG, "wide ")
+        body = _Reader(SPACED_BREAK.sub(r"\\\\", shown_math(latex))).run().replace(_TAG, "wide ")
     except (Unsupported, RecursionError):
         return None
     if not body.strip():
@@ -105,8 +105,6 @@ def to_typst(latex: str, display: bool) -> str | None:
     return f"$ {body} $" if display else f"${body}$"
 
 
-# `\\[4pt]`: a row break with space below it; Typst's rows are spaced by the document
-_ROW_SPACING = re.compile(r"\\\\\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|dd|sp)\s*\]")
 _TAG = "\x01"  # before an equation number; never read from a formula (a control character is refused)
 
 

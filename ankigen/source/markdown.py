@@ -404,6 +404,9 @@ def _display_left_open(state: StateBlock, start: int) -> bool:
 
 
 TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")  # the checker reads `% check` from it too
+# `\\[2pt]`, `\\[-1ex]`: the space a row break leaves, in TeX's units; the checker and the PDF skip it
+ROW_SPACING = re.compile(r"\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|dd|sp)\s*\]")
+SPACED_BREAK = re.compile(r"\\\\" + ROW_SPACING.pattern)
 BARE_PERCENT = re.compile(r"(?<=\d)%")  # `75%`: meant as a percent sign, read by TeX as a comment (S040)
 
 
