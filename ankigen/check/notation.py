@@ -284,6 +284,7 @@ class Notation:
     def set_of(self, t: Tok) -> sp.Expr:
         """`\\{x_1, …, x_n\\}`, `\\{x \\in A : …\\}`, `\\{7\\}`: a set, opaque, one per way it is written
         (|\\{3, 5\\}| and |\\{1, 3, 5\\}| are different sizes); `\\{a + b\\}` is a group."""
+        applied = self.i > 0 and self.toks[self.i - 1].kind in ("cmd", "letter")  # \exp\{a\}: its argument
         self.next()
         items, depth, k = [], 0, 0
         start = self.i
@@ -300,7 +301,7 @@ class Notation:
             raise MathError("a set is never closed", t.start, t.end - t.start, construct="sets")
         inner = self.toks[start:start + k]
         self.i = start + k + 1
-        single = len(inner) == 1 and inner[0].kind in ("num", "letter")  # {7}: nobody groups one atom
+        single = len(inner) == 1 and inner[0].kind in ("num", "letter") and not applied  # {7}: nobody groups one atom
         if inner and not single and all(u.text not in (",", ":", "|", "\\mid", "\\in") for u in inner):
             sub = type(self)(inner, self.scope, inner[-1].end)
             sub.bound = self.bound
