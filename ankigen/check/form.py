@@ -155,7 +155,7 @@ def _numbered_families(expr) -> dict[str, set[int]]:
 
 
 def _in_range(node, indices: set[int]) -> bool:
-    """Some element written is among those a sum adds up: `a_1 + a_2` against `\sum_{i=3}^N a_i` are
+    r"""Some element written is among those a sum adds up: `a_1 + a_2` against `\sum_{i=3}^N a_i` are
     other elements (a constraint that moves terms across, `a_1 y_1 + a_2 y_2 = -\sum_{i=3}^N y_i a_i`),
     while a wrong `a_4` beside `a_1 + 2a_2` against `\sum_{i=1}^3` is that sum's identity written wrong."""
     if not isinstance(node, sp.Sum):

@@ -140,7 +140,7 @@ def symmetric(formula: Formula) -> bool:
 
 
 def unit(formula: Formula) -> bool:
-    """The heading, the sentence before or the one after (without a contrast) speaks of unit vectors,
+    r"""The heading, the sentence before or the one after (without a contrast) speaks of unit vectors,
     or a sentence around states columns orthonormal (`使得 $\Phi^\top \Phi = I$`)."""
     return bool(UNIT.search(formula.heading + " " + formula.lead)) or bool(
         UNIT.search(formula.tail) and not CONTRAST.search(formula.tail)) or any(

@@ -187,11 +187,11 @@ def _tokenize(text: str, base: int) -> list[Tok]:
     return _roles(_infix_fractions(_braced_letters(_bare_such_that(_big_operators(toks)))))
 
 
-_BIG_LETTERS = {"\Sigma": "\sum", "\Pi": "\prod"}
+_BIG_LETTERS = {r"\Sigma": r"\sum", r"\Pi": r"\prod"}
 
 
 def _big_operators(toks: list[Tok]) -> list[Tok]:
-    """`\Sigma_{i=1}^{n}`, `\Sigma^{k}_{i=1}`: the capital letter typed for the sum sign, as its index
+    r"""`\Sigma_{i=1}^{n}`, `\Sigma^{k}_{i=1}`: the capital letter typed for the sum sign, as its index
     says; `\Sigma_{xx}`, a covariance, has none and stays a name."""
     for k, tok in enumerate(toks):
         if tok.text not in _BIG_LETTERS or tok.kind != "cmd":
