@@ -196,6 +196,7 @@ class _Card:
     substituted: dict = field(default_factory=dict)  # by sub-heading: names a worked example gave values to
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
+    independent: set = field(default_factory=set)  # sub-headings whose prose called random variables independent
     section_functions: dict = field(default_factory=dict)  # by sub-heading: the functions defined under it
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
     # the last right side of the display formula just read (value, text, its index, section): what a
@@ -682,6 +683,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         state.symmetric.add(section)
     if prose.unit(formula):
         state.unit.add(section)
+    if prose.independent(formula):
+        state.independent.add(section)
     varied = _varied(steps)
     approximated = prose.approximated(formula)
     for j, step in enumerate(steps):
@@ -707,6 +710,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
                            revalued=revalued and j == 0)
         if claim is not None and approximated and claim.rel == "=":
             claim = replace(claim, approximated=True)
+        if claim is not None and section in state.independent:
+            claim = replace(claim, independent=True)
         if claim is not None:
             state.out.claims.append(replace(claim, functions=state.written_functions) if state.written_functions
                                      else claim)

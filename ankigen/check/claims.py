@@ -85,6 +85,7 @@ class Claim:
     roundings: tuple[str, ...] = ()
     functions: frozenset = frozenset()  # names the card writes as functions (y', \\dot{y}, dy/dt), never constants
     approximated: bool = False  # the sentence before calls its derivation an approximation
+    independent: bool = False  # its part of the card calls its random variables independent (i.i.d., 独立)
 
 
 @dataclass(frozen=True)

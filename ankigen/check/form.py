@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ankigen.check.moments import identity as moment_identity
 from ankigen.check.decide import author_form, sampled
 from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.vocabulary import Opaque
@@ -281,6 +282,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if claim.revalued:
         return Form(DOUBTFUL, "a number for a name first given another number: the next example's value, "
                               "or a claim about the first")
+    if not matrices and moment_identity(claim.rel, lhs, rhs):
+        return Form(CERTAIN)  # Var(X) = E[X^2] - E[X]^2: true of every distribution, or false
     written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
     if any(side.has(Opaque) for side in written + [lhs, rhs] if side is not None):
         return Form(STATEMENT, "it uses notation whose value is not known here (an operator over a set, a "

@@ -76,7 +76,7 @@ def put_in(expr, declared: dict):
     if expr is None or not declared:
         return expr
     calls = [c for c in expr.atoms(sp.core.function.AppliedUndef)
-             if _kind(c) and any(str(s) in declared for a in c.args for s in a.free_symbols)]
+             if kind_of(c) and any(str(s) in declared for a in c.args for s in a.free_symbols)]
     if not calls:
         return expr
     key = tuple(sorted((name, kind, tuple(params)) for name, (kind, params) in declared.items()))
@@ -106,11 +106,11 @@ def _computed(call, declared: tuple):
     rvs = random_variables({name: (kind, params) for name, kind, params in declared})
     args = [a.xreplace(rvs) for a in call.args]
     try:
-        if _kind(call) == "E" and len(args) == 1:
+        if kind_of(call) == "E" and len(args) == 1:
             return stats.E(args[0])
-        if _kind(call) == "Var" and len(args) == 1:
+        if kind_of(call) == "Var" and len(args) == 1:
             return stats.variance(args[0])
-        if _kind(call) == "Cov" and len(args) == 2:
+        if kind_of(call) == "Cov" and len(args) == 2:
             return stats.covariance(args[0], args[1])
     except (ValueError, TypeError, NotImplementedError, AttributeError):
         return None
@@ -121,7 +121,7 @@ def _of_sample(call, variables: dict):
     """E of an expression in a sample X_1, …, X_n of a declared X, each distributed as X: linear over
     terms and over a sum with one index (E[Σ_i g(X_i)] = Σ_i E[g(X)]), so E(\\frac{1}{n}\\sum X_i) = μ.
     None for anything else (a product of sums, Var of a sum: they need independence, not said)."""
-    if _kind(call) != "E" or len(call.args) != 1:
+    if kind_of(call) != "E" or len(call.args) != 1:
         return None
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(call.args[0])):
@@ -216,7 +216,7 @@ def _expectation(expr, variables: dict):
 
 def _by_moments(call, variables: dict):
     """E, Var, Cov of polynomials in the declared variables, or None when they are not polynomials."""
-    kind, args = _kind(call), call.args
+    kind, args = kind_of(call), call.args
     if kind == "E" and len(args) == 1:
         return _expectation(args[0], variables)
     if kind == "Var" and len(args) == 1:
@@ -234,7 +234,7 @@ def is_operator_name(name: str) -> bool:
     return name in _EXPECTATION | _VARIANCE | _COVARIANCE
 
 
-def _kind(call) -> str | None:
+def kind_of(call) -> str | None:
     name = call.func.__name__
     if name in _EXPECTATION:
         return "E"

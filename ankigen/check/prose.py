@@ -147,6 +147,17 @@ def unit(formula: Formula) -> bool:
         ORTHONORMAL.fullmatch(near.strip()) for near in formula.near)
 
 
+INDEPENDENT = re.compile(r"independen|\bi\.\s?i\.\s?d\b|\biid\b|uncorrelated|独立|不相关", re.I)
+DEPENDENT = re.compile(r"\bnot\s+(?:necessarily\s+)?(?:independent|uncorrelated)|\bdependent\b|不独立|不一定独立|非独立", re.I)
+
+
+def independent(formula: Formula) -> bool:
+    """The heading, the sentence before or the one after calls the random variables independent or
+    uncorrelated (i.i.d., 相互独立), and does not say they are not."""
+    said = formula.heading + " " + formula.lead + " " + formula.tail
+    return bool(INDEPENDENT.search(said)) and not DEPENDENT.search(said)
+
+
 # `\Phi^\top \Phi = I`, `Q^T Q = \mathbf{I}`: a matrix whose columns are orthonormal
 ORTHONORMAL = re.compile(r"(\\?[A-Za-z]+|\\mathbf\{\w\})\s*\^\s*\{?\s*(?:\\top|T|\\intercal|\\mathsf\{T\})\s*\}?"
                          r"\s*\1\s*=\s*(?:I|\\mathbf\{I\}|\\boldsymbol\{I\}|\\mathbb\{I\})(?:_\{?\w+\}?)?")
@@ -265,7 +276,8 @@ def context(formula: Formula) -> tuple:
     lead, tail and heading only through the functions called here (a test in
     tests/check/test_check_fixtures.py holds that), so a card whose formulas give the same contexts is checked the same. Every build computes
     it for every formula (it is part of each card's cache key), so a process that builds again keeps it."""
-    return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), probabilities(formula),
+    return (introduced(formula), substituted(formula), symmetric(formula), unit(formula), independent(formula),
+            probabilities(formula),
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
             lead_conditions(formula), named(formula), approximated(formula), counted(formula),

@@ -448,6 +448,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
 
+    from ankigen.check.moments import decide as decide_moments, identity as moment_identity
     from ankigen.check.decide import decide, decide_guarded, premises_put_in
     from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
@@ -574,7 +575,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     tolerance = claim.tolerance if claim.rel == "~" or rounded else None
     written_decimals = _rounded_entries(claim) if matrix and claim.rel in ("=", "~") else None
     key = cache.key(lhs, claim.rel, rhs, claim.set_name,
-                    (tolerance, claim.conditions) + ((claim.target, claim.declared, claim.symmetric, claim.unit, written_decimals,
+                    (tolerance, claim.conditions, claim.independent) + ((claim.target, claim.declared, claim.symmetric, claim.unit, written_decimals,
                                                        tuple(sorted(read.symmetric_names))) if matrix else ()))
     verdict = cache.get(key)
     if verdict is None:
@@ -599,6 +600,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
             if verdict.holds is None and verdict.method != "shapes":
                 verdict = _where_definite(lhs, claim, rhs, declared, key, guard) or verdict
+        elif moment_identity(claim.rel, lhs, rhs):
+            verdict = decide_guarded(lambda: decide_moments(lhs, rhs, claim.independent), guard)
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
         cache.put(key, verdict)
@@ -639,8 +642,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                          f"{claim.text}", doubt_hint(), notes=failure_notes(claim, verdict, read, imported))
         elif verdict.method == "ambiguous":
             sink.warning(claim.span, "C006", f"the claim fails as read, but holds when {verdict.detail}: "
-                         f"{claim.text}", "say so on the card (a symmetric matrix, \\mathbb{S}^n), or write the "
-                         "general form (\\mathbf{A} + \\mathbf{A}^\\top)")
+                         f"{claim.text}", "say so on the card (\"X and Y are independent\"), or write the covariance "
+                         "terms" if "independent" in verdict.detail else "say so on the card (a symmetric matrix, "
+                         "\\mathbb{S}^n), or write the general form (\\mathbf{A} + \\mathbf{A}^\\top)")
         elif verdict.method == "timeout":
             sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
                          "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")

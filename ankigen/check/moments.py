@@ -1,0 +1,223 @@
+"""Expectation, variance and covariance of random variables the card gives no distribution.
+
+`\\mathrm{Var}(X) = \\mathbb{E}[X^2] - (\\mathbb{E}[X])^2`, `\\mathrm{Var}(aX + b) = a^2 \\mathrm{Var}(X)`,
+`\\mathbb{E}[(\\hat\\theta - \\theta)^2] = \\mathrm{Var}(\\hat\\theta) + (\\mathbb{E}[\\hat\\theta] - \\theta)^2`:
+identities that hold for every distribution. Such an equation is claimed by its form (identity): both
+sides take an expectation, a variance or a covariance, and every letter in it appears inside one. It
+is decided on sampled finite distributions, exactly, with rational values and probabilities: an
+identity of moments that holds on every finite distribution holds on all, and one that does not
+fails on almost any of them, which then is the counterexample (decide).
+
+Which letters are random is not written. A letter also written outside every expectation is a
+constant (a in `a^2 \\mathrm{Var}(X)`); one written only inside is read both ways: each such letter
+random, and only the capital and hatted ones random (b in `\\mathrm{Var}(aX + b)`), as textbooks
+write random variables. Neither reading may leave an expectation of constants alone. The claim
+fails only when it fails under both.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from fractions import Fraction
+
+import sympy as sp
+
+from ankigen.check.probability import kind_of
+from ankigen.check.vocabulary import Opaque
+from ankigen.model import Verdict
+
+TRIALS = 6  # sampled distributions per reading
+OUTCOMES = 4  # outcomes of a joint distribution (dependent variables)
+MARGINAL = 3  # values of each variable on its own (independent variables)
+MAX_RANDOM = 5  # more random letters than this are not sampled jointly (3**5 outcomes)
+_TOLERANCE = sp.Float("1e-12", 30)
+# the mean, the spread, the correlation and the sample mean of a variable, by name: μ_X, σ^2, \bar{X}
+_NAMED = re.compile(r"^\\(?:mu|sigma|rho|bar|overline)(?![A-Za-z])")
+_RANDOM_BY_CONVENTION = re.compile(r"^(?:\\mathrm\{)?[A-Z]+\}?(?:_.*)?$|^\\(?:hat|widehat|tilde|widetilde)\b")
+
+
+def calls(expr) -> list:
+    """The expectations, variances and covariances applied in expr."""
+    if expr is None:
+        return []
+    return [c for c in expr.atoms(sp.core.function.AppliedUndef) if kind_of(c) is not None]
+
+
+def identity(rel: str, lhs, rhs) -> bool:
+    """The form of an identity of moments: an equation each of whose sides takes an expectation,
+    variance or covariance of one argument (two for a covariance), with nothing the card leaves
+    unknown outside them and every letter written inside one. A side without one (`\\mathbb{E}[X] = 0`,
+    `\\mathrm{Var}(\\bar X) = \\sigma^2 / n`) states a property, which no distribution-free rule decides."""
+    if rel != "=" or rhs is None or not (calls(lhs) and calls(rhs)):
+        return False
+    sides = (lhs, rhs)
+    if any(side.has(sp.Derivative, sp.Integral, sp.Limit, sp.Sum, sp.Product, sp.Indexed, sp.MatrixBase)
+           or not side.is_commutative for side in sides):
+        return False
+    found = calls(lhs) + calls(rhs)
+    if any(len(c.args) != (2 if kind_of(c) == "Cov" else 1) for c in found):
+        return False
+    inside = set().union(*(a.free_symbols for c in found for a in c.args))
+    if any(s not in inside for side in sides for s in side.free_symbols):
+        return False
+    if any(_NAMED.match(s.name) for s in inside):
+        return False  # E[(X - μ)^2] = Var(X): μ is the mean, which no letter says
+    # E[S^2] = Var(X), E[\bar X] = E[X]: other variables on each side, whose relation the card gives
+    # in words; an identity speaks of the same variables on both sides
+    left, right = (set().union(*(a.free_symbols for c in calls(side) for a in c.args)) for side in sides)
+    if not left & right or any(_RANDOM_BY_CONVENTION.match(s.name) for s in left ^ right):
+        return False
+    # a function the card does not define is allowed only as a function of random letters (E[g(X)]);
+    # outside every expectation, or a conditional expectation E(·|·), it is a value nobody gives
+    outside = [side.xreplace({c: sp.Dummy() for c in calls(side)}) for side in sides]
+    unknown = [f for side in outside for f in side.atoms(sp.core.function.AppliedUndef)]
+    nested = [f for c in found for f in c.atoms(sp.core.function.AppliedUndef) if "|" in f.func.__name__]
+    return not unknown and not nested and not any(side.has(Opaque) for side in sides)
+
+
+def decide(lhs, rhs, independent: bool) -> Verdict:
+    """Whether lhs = rhs holds for every distribution of its random letters (for every distribution
+    of independent ones, where the card says they are independent). Where it fails in general but
+    holds for independent variables the card does not call independent, the verdict is ambiguous."""
+    readings = _readings(lhs, rhs)
+    if not readings:
+        return Verdict(None, "unclaimed", "no letter in it can be random")
+    failed = None
+    for randoms in readings:
+        verdict = _sampled(lhs, rhs, randoms, independent)
+        if verdict.holds is not False:
+            return verdict
+        failed = failed or verdict
+    if not independent:
+        for randoms in readings:
+            if len(randoms) > 1 and _sampled(lhs, rhs, randoms, True).holds:
+                names = ", ".join(sorted(str(s) for s in randoms))
+                return Verdict(None, "ambiguous", f"{names} are independent (the card does not say so)")
+    return failed
+
+
+def _readings(lhs, rhs) -> list[frozenset]:
+    found = calls(lhs) + calls(rhs)
+    inside = set().union(*(a.free_symbols for c in found for a in c.args))
+    outside = set().union(*(side.xreplace({c: sp.Dummy() for c in calls(side)}).free_symbols for side in (lhs, rhs)))
+    alone = frozenset(inside - outside)
+    # a letter in two expectations is a variable they average over (X in Var(cX + d) = c^2 Var(X));
+    # one written once may be a constant (d there, C in Var(X + C) = Var(X))
+    repeated = frozenset(s for s in alone if sum(1 for c in found if any(s in a.free_symbols for a in c.args)) > 1)
+    conventional = frozenset(s for s in alone if _RANDOM_BY_CONVENTION.match(s.name))
+    out = []
+    for randoms in (repeated, conventional, alone):  # the first reading's counterexample is the one shown
+        if randoms and randoms not in out and len(randoms) <= MAX_RANDOM and all(
+                c.free_symbols & randoms or not any(a.free_symbols & alone for a in c.args) for c in found):
+            out.append(randoms)
+    return out
+
+
+def _sampled(lhs, rhs, randoms: frozenset, independent: bool) -> Verdict:
+    rng = random.Random(20261206)
+    ordered = sorted(randoms, key=str)
+    constants = sorted((lhs.free_symbols | rhs.free_symbols) - randoms, key=str)
+    valid = 0
+    for _ in range(TRIALS):
+        fixed = {c: sp.Integer(rng.randint(2, 7)) for c in constants}
+        world = _independent(ordered, rng) if independent else _joint(ordered, rng)
+        left, right = _value(lhs, world, fixed), _value(rhs, world, fixed)
+        if left is None or right is None:
+            continue
+        valid += 1
+        if abs(left - right) > _TOLERANCE * max(1, abs(left), abs(right)):
+            return Verdict(False, "sampled", "", _example(ordered, world, fixed, independent),
+                           _show(left), _show(right))
+    if valid < TRIALS // 2:
+        return Verdict(None, "undecided", f"defined on only {valid} of {TRIALS} sampled distributions")
+    return Verdict(True, "sampled", f"holds on {valid} sampled distributions"
+                   + (" of independent variables" if independent else ""))
+
+
+def _joint(randoms: list, rng: random.Random) -> list:
+    """Outcomes (probability, {letter: value}) of one joint distribution: the letters may depend."""
+    weights = [rng.randint(1, 4) for _ in range(OUTCOMES)]
+    total = sum(weights)
+    return [(sp.Rational(w, total), {s: sp.Integer(rng.randint(1, 6)) for s in randoms}) for w in weights]
+
+
+def _independent(randoms: list, rng: random.Random) -> list:
+    """Outcomes of independent letters: each its own values and probabilities, the joint their product."""
+    world = [(sp.Integer(1), {})]
+    for s in randoms:
+        weights = [rng.randint(1, 4) for _ in range(MARGINAL)]
+        total = sum(weights)
+        values = [sp.Integer(rng.randint(1, 6)) for _ in range(MARGINAL)]
+        world = [(p * sp.Rational(w, total), {**given, s: v}) for p, given in world for w, v in zip(weights, values)]
+    return world
+
+
+def _value(expr, world: list, fixed: dict):
+    """expr's number on this distribution, or None where it is not defined (a zero variance divided by)."""
+    known: dict = {}
+
+    def moment(call):
+        if call not in known:
+            kind, args = kind_of(call), call.args
+            if kind == "E":
+                known[call] = _expect(args[0], world, fixed, moment)
+            elif kind == "Var":
+                known[call] = _expect(args[0] ** 2, world, fixed, moment) - _expect(args[0], world, fixed, moment) ** 2
+            else:
+                known[call] = _expect(args[0] * args[1], world, fixed, moment) \
+                    - _expect(args[0], world, fixed, moment) * _expect(args[1], world, fixed, moment)
+        return known[call]
+
+    try:
+        value = sp.N(_at(expr, {}, fixed, moment), 30)
+    except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
+        return None
+    return value if value.is_real and value.is_finite else None
+
+
+def _expect(arg, world: list, fixed: dict, moment):
+    return sp.Add(*[p * _at(arg, values, fixed, moment) for p, values in world])
+
+
+def _at(expr, values: dict, fixed: dict, moment):
+    """expr at one outcome: its moments (which do not depend on the outcome) first, then the letters,
+    then each function the card does not define, as an arbitrary one (a fixed value per argument)."""
+    inner = {c: moment(c) for c in calls(expr)}
+    done = expr.xreplace(inner).xreplace(values).xreplace(fixed)
+    return done.replace(lambda e: isinstance(e, sp.core.function.AppliedUndef), _arbitrary)
+
+
+def _arbitrary(call):
+    seed = zlib.crc32(f"{call.func.__name__}{call.args}".encode())
+    return sp.Integer(1 + seed % 9)
+
+
+def _example(randoms: list, world: list, fixed: dict, independent: bool) -> tuple:
+    shown = []
+    if independent:
+        for s in randoms:
+            marginal: dict = {}
+            for p, values in world:
+                marginal[values[s]] = marginal.get(values[s], 0) + p
+            shown.append((str(s), _distribution(marginal)))
+    else:
+        together: dict = {}
+        for p, values in world:
+            point = tuple(values[s] for s in randoms)
+            together[point] = together.get(point, 0) + p
+        name = str(randoms[0]) if len(randoms) == 1 else "(" + ", ".join(str(s) for s in randoms) + ")"
+        points = {(k[0] if len(k) == 1 else "(" + ", ".join(str(v) for v in k) + ")"): p for k, p in together.items()}
+        shown.append((name, _distribution(points)))
+    return tuple(shown) + tuple((str(c), str(v)) for c, v in fixed.items())
+
+
+def _distribution(points: dict) -> str:
+    parts = [f"{value} with probability {Fraction(int(p.p), int(p.q))}" for value, p in points.items()]
+    return ", ".join(parts)
+
+
+def _show(value) -> str:
+    exact = sp.nsimplify(value, rational=True, tolerance=1e-20)
+    return str(exact) if isinstance(exact, sp.Rational) and exact.q < 10**6 else str(sp.N(value, 6))
