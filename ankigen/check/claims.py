@@ -152,9 +152,31 @@ class CardReading:
 FLOAT_DIGITS = 15  # a decimal with this many significant digits was printed from a double
 
 
+# What a number is written with besides its digits: a sign, a currency, a percent, thousands groups
+_SIGN_OR_CURRENCY = re.compile(r"^\s*(?:[-+−]\s*)?(?:\\\$|\$|€|£|¥)?\s*")
+_PERCENT = re.compile(r"\s*\\?%\s*$")
+_GROUPS = re.compile(r"(?<=\d)(?:,|\{,\}|\\,)(?=\d{3}(?!\d))")
+
+
+def _plain_number(text: str) -> tuple[str, int]:
+    """The digits of a side written as a number, and the power of ten its percent sign divides by:
+    `-\\$1{,}010.43` → ("1010.43", 0), `5.5\\%` → ("5.5", 2)."""
+    text = _SIGN_OR_CURRENCY.sub("", text, count=1)
+    percent = _PERCENT.search(text)
+    if percent:
+        text = text[:percent.start()]
+    return _GROUPS.sub("", text), 2 if percent else 0
+
+
 def tolerance_of(text: str) -> sp.Rational | None:
     """Half a unit in the last significant digit written: `9.54 \\times 10^{-7}` → 5e-10, `10^{12}` →
-    5e11 (a power of ten alone is a scale, known to one digit)."""
+    5e11 (a power of ten alone is a scale, known to one digit), `1{,}010.43` → 0.005, `5.5\\%` → 0.0005."""
+    text, percent = _plain_number(text)
+    tolerance = _tolerance_of(text)
+    return tolerance / 10**percent if tolerance is not None else None
+
+
+def _tolerance_of(text: str) -> sp.Rational | None:
     p = _POWER_OF_TEN.match(text)
     if p:
         return sp.Rational(1, 2) * sp.Rational(10) ** int(p.group(1) or p.group(2))
@@ -221,6 +243,7 @@ DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")  # a decimal as written
 
 def _decimal_side(text: str) -> bool:
     """Written with a decimal point or a power-of-ten scale: known only to its digits."""
+    text = _plain_number(text)[0]
     if _POWER_OF_TEN.match(text):
         return True
     m = _APPROX_SIDE.match(text)

@@ -299,6 +299,11 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
                                "u is a function of v, which the formula does not give")
     if _normalisation(claim.lhs, claim.rhs):
         return Form(STATEMENT, "an integral without bounds set equal to a value: over a domain the card does not give")
+    if claim.rel in ("<", ">", "<=", ">=") and any(
+            len(lim) == 1 for side in written for node in side.atoms(sp.Integral) for lim in node.limits):
+        # Jensen's ∫ log(g) p dλ ≤ log ∫ g p dλ: over the whole space, not an antiderivative, whose
+        # constant would make any inequality between two of them true or false
+        return Form(STATEMENT, "an inequality between integrals without bounds: over a domain the card does not give")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _constant_chosen(claim, lhs, rhs) and not _same_data(written, summed):

@@ -44,8 +44,10 @@ def antiderivatives(lhs, rhs):
     antiderivative they hold, so the constant of integration drops out."""
     if rhs is None:
         return lhs, rhs
-    variables = [node.limits[0][0] for side in (lhs, rhs) for node in side.atoms(sp.Integral)
-                 if any(len(lim) == 1 for lim in node.limits)]
+    # once per variable: ∫ f dx on both sides is one antiderivative, and a second derivative would
+    # take away what the sides differ by in x (5∫f dx = ∫f dx would hold)
+    variables = list(dict.fromkeys(node.limits[0][0] for side in (lhs, rhs) for node in side.atoms(sp.Integral)
+                                   if any(len(lim) == 1 for lim in node.limits)))
     for var in variables:
         lhs, rhs = sp.diff(lhs, var), sp.diff(rhs, var)
     return lhs, rhs

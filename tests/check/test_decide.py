@@ -830,7 +830,11 @@ def test_jets_leaves_other_derivatives_alone() -> None:
     (" 1.5 ", sp.Rational(5, 100)),
     ("x", None),
     ("1/2", None),
-    ("-1.5", None),
+    ("-1.5", sp.Rational(5, 100)),
+    ("1{,}010.43", sp.Rational(5, 1000)),
+    ("1,010.43", sp.Rational(5, 1000)),
+    ("\\$3{,}100", sp.Rational(50)),
+    ("5.5\\%", sp.Rational(5, 10000)),
     ("", None),
 ])
 def test_tolerance_is_half_a_unit_in_the_last_digit(text, tol) -> None:
