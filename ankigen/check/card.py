@@ -206,6 +206,12 @@ class _Card:
     labelled: frozenset[str] = frozenset()  # letters whose superscripts count steps (labelled_of)
 
     def define_function(self, name: str, fn) -> None:
+        earlier = self.functions().get(name)
+        if earlier is not None and earlier != fn:
+            # F(x) of a second example after the first's: a later formula may go back to the first
+            self.out.met.add("redefined")
+            if self.reading.flipped("redefined"):
+                return
         self.out.functions[name] = fn
         self.section_functions.setdefault(self.section, {})[name] = fn
 

@@ -14,7 +14,8 @@ from itertools import combinations
 # Marks a kind met where its second meaning was the usual one (`met` holds "i" or "i~").
 INVERTED = "~"
 
-KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed")
+KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed",
+         "redefined")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -44,6 +45,10 @@ DESCRIBE = {
                 "a power of a function the card defines applies it again (f^2(x) is f(f(x)))",
                 "write (f(x))^2 for a power, or f(f(x)) for the function applied twice"),
     # School arithmetic writes 10\frac{1}{3} for ten and a third; elsewhere 2\frac{1}{n} is a product.
+    # A card that works several examples gives each its own F(x); a bullet may go back to the first one.
+    "redefined": ("a function defined again is the new one from there on",
+                  "a function defined again is still the one first defined (an earlier example's)",
+                  "give each example's function its own name (F_1, F_2), or each example a sub-heading"),
     "mixed": ("a whole number before a fraction multiplies it (2\\frac{1}{3} is 2/3)",
               "a whole number before a smaller fraction adds to it (10\\frac{1}{3} is ten and a third)",
               "write 10 + \\frac{1}{3}, or 2 \\cdot \\frac{1}{3}"),
