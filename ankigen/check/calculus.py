@@ -142,7 +142,13 @@ class Calculus:
             tok = self.toks[start]
             raise MathError("the orders of a derivative do not add up", tok.start, tok.end - tok.start,
                             construct="derivative order")
-        value = self._derivative(body, counts)
+        if order == 1 and len(counts) == 1 and counts[0][1] > 1:
+            # ∂L/∂σ^2: by the variance σ², not the second derivative by σ (that is ∂^2 L/∂σ^2); by the
+            # chain rule, (∂L/∂σ) / (∂σ²/∂σ)
+            var, n = counts[0]
+            value = self._derivative(body, [(var, 1)]) / (n * var ** (n - 1))
+        else:
+            value = self._derivative(body, counts)
         if body_toks and self.at("(") and len(counts) == 1 and self.toks[self.i - 1].end == self.peek().start:
             # \\frac{df}{dx}(x), \\frac{dg}{dx}(2): the derivative taken at a point
             at = self.arguments("(")

@@ -562,6 +562,11 @@ def _error_function(head, toks: list[Tok], scope) -> bool:
         is_operator_name(type(c).__name__) for c in fn.body.atoms(sp.Function))
 
 
+# Operators with a meaning of their own, which a card states facts about rather than defines
+_OWN_MEANING = {"\\mathrm{" + name + "}" for name in ("tr", "Tr", "trace", "det", "rank", "diag", "Var", "Cov")} | {
+    "P", "\\Pr", "\\mathbb{P}"}  # P(A) = \frac{1}{6} + q: the probability of one event
+
+
 def _chain_function(state: _Card, step):
     """The step after a definition, `σ(z) = \\frac{1}{1 + e^{-z}}`, for a function the card has not
     defined, of distinct symbols its value uses: it defines the function."""
@@ -610,8 +615,12 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         head = None  # \text{tr}(\mathbf{A}) = 1 + 4 of the card's A: a value, not what tr means
     after_definition = False
     defined = function_def(toks, head, scope) if head is not None else None
-    if defined is not None and not set(defined[1].params) & defined[1].body.free_symbols and defined[1].body.is_number:
-        head = None  # tr(B) = 2 + 3 + 6 of a B written out elsewhere: a value of tr, not what tr is
+    if defined is not None and not set(defined[1].params) & defined[1].body.free_symbols and (
+            defined[1].body.is_number or head[0] in _OWN_MEANING):
+        # tr(B) = 2 + 3 + 6 of a B written out elsewhere, \text{tr}(A) = \sum_i \lambda_i of A's
+        # eigenvalues: a value of tr, or a theorem about it, not what it is; read as a definition,
+        # every tr(…) on the card would be that value. (H(X) = -\sum_i p_i \log p_i names a quantity.)
+        head = None
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = defined
         state.define_function(name, _by_cases(toks, head, scope, fn))
