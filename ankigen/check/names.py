@@ -85,6 +85,9 @@ class Names:
         if len(texts) > 3 and [texts[-1]] in _TRANSPOSE and _bracketed(texts[:-1]):
             # z^{(i)T}: the labelled name z^{(i)}, transposed, as (a^{(l-1)})^T is (reader.power)
             raise group_transpose(t.start, inner[-1].end - t.start)
+        if texts in _TRANSPOSE and self.flipped("transpose"):
+            self.i += length  # Y^T X w = w^T X^T Y of numbers: the transpose of a number is itself
+            return ""
         if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
             ambiguous = False
         elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it

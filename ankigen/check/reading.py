@@ -15,7 +15,7 @@ from itertools import combinations
 INVERTED = "~"
 
 KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed",
-         "redefined")
+         "redefined", "transpose")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -49,6 +49,11 @@ DESCRIBE = {
     "redefined": ("a function defined again is the new one from there on",
                   "a function defined again is still the one first defined (an earlier example's)",
                   "give each example's function its own name (F_1, F_2), or each example a sub-heading"),
+    # Y^T Y - 2 Y^T X w of letters no formula declares: names of their own, or numbers, whose
+    # transpose is the number (the 1×1 products of a least-squares derivation are)
+    "transpose": ("a transpose mark on a letter no formula declares names a letter of its own (X^T)",
+                  "a transpose mark on a letter no formula declares is a number's transpose, the number itself",
+                  "declare the shapes (X \\in \\mathbb{R}^{n \\times d}, w \\in \\mathbb{R}^{d}) to check it as matrices"),
     "mixed": ("a whole number before a fraction multiplies it (2\\frac{1}{3} is 2/3)",
               "a whole number before a smaller fraction adds to it (10\\frac{1}{3} is ten and a third)",
               "write 10 + \\frac{1}{3}, or 2 \\cdot \\frac{1}{3}"),
