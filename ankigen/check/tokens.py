@@ -46,6 +46,11 @@ UNICODE = {"×": "\\times", "·": "\\cdot", "÷": "\\div", "−": "-", "≤": "\
            "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil", "，": ",", "；": ";",
            "。": ".", "：": ":", "（": "(", "）": ")", "∞": "\\infty", "σ": "\\sigma", "λ": "\\lambda",
            "...": "\\cdots", "…": "\\cdots", "⋯": "\\cdots",
+           # typed straight into the formula: a curly apostrophe or a prime for ', Greek letters
+           "’": "'", "′": "'", "∆": "\\Delta", "Δ": "\\Delta", "∂": "\\partial", "∫": "\\int", "→": "\\to",
+           "±": "\\pm", "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "δ": "\\delta", "ε": "\\epsilon",
+           "θ": "\\theta", "μ": "\\mu", "ρ": "\\rho", "τ": "\\tau", "φ": "\\phi", "ω": "\\omega",
+           "Σ": "\\Sigma", "Ω": "\\Omega",
            "\\cr": "\\\\"}  # plain TeX's end of a row, as QuantEcon's notes write matrices
 SKIP = {"~", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\displaystyle", "\\textstyle", "\\scriptstyle", "\\limits",
         "\\nolimits", "\\hfill", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr", "\\Bigl",
