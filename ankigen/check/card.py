@@ -415,8 +415,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
     quoted = shown(latex)
     state.section = formula.section
     head = None
-    if state.last_side is not None and state.last_side[2:] == (n - 1, formula.section):
-        head = state.last_side[:2]
+    if state.last_side is not None and state.last_side[2:] == (n - 1, formula.section) and not prose.anew(formula):
+        head = state.last_side[:2]  # not after "Alternatively, …": another way to the same quantity
     state.last_side = None
     try:
         found = statements(latex)
