@@ -209,6 +209,31 @@ def _names_value(claim, lhs, rhs, defined) -> bool:
     return False
 
 
+def _for_every_function(claim, lhs, rhs) -> bool:
+    r"""`\log \frac{P(X, Z)}{q(Z)} = \log P(X, Z) - \log q(Z)`, `\int p(z) f(z) dz = \int \frac{p(z)}{q(z)} q(z) f(z) dz`:
+    an identity of values of functions the card does not define, true whatever they are. Its form says
+    so: each side applies them, one side nothing the other does not, a function both apply at the same
+    arguments (Bayes' rule, a factorisation, detailed balance or σ(-x) = 1 - σ(x) relate different
+    values, which only the model or the function's own rule makes equal), no derivative (an
+    equation the function meets: σ' = σ(1 - σ)), and any integral is the whole of each side, over
+    the same variable and bounds (`\int p(z) dz = 1` needs p to be a density)."""
+    if claim.rel != "=" or rhs is None:
+        return False
+    sides = [claim.lhs, claim.rhs, lhs, rhs]
+    if any(side.has(sp.Derivative, Grad, sp.Limit, sp.Sum, sp.Product) for side in sides):
+        return False
+    left, right = (set(side.atoms(sp.core.function.AppliedUndef)) for side in (lhs, rhs))
+    if not left or not right or not (left <= right or right <= left):
+        return False
+    for name in {c.func for c in left} & {c.func for c in right}:
+        if {c for c in left if c.func == name} != {c for c in right if c.func == name}:
+            return False  # f(x) + f(y) = 2f(x), σ(-x) = 1 - σ(x): values at other arguments, a property
+    integrals = [side.atoms(sp.Integral) for side in (lhs, rhs)]
+    if any(integrals):
+        return all(isinstance(side, sp.Integral) for side in (lhs, rhs)) and lhs.limits == rhs.limits
+    return True
+
+
 def _unknown_value(expr) -> bool:
     """A side that is the value of a function the card does not define: `f(2)`, `\\sigma(z)`."""
     return isinstance(expr, sp.core.function.AppliedUndef)
@@ -290,8 +315,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
                                "distribution the card does not give)")
     if any(_unknown_value(side) for side in written):
         return Form(STATEMENT, "the value of a function the card does not define")
-    if any(_unknown_calls(side) for side in written + [lhs, rhs]):  # a = g(z); ∂a/∂z = a(1 - a)
-        return Form(STATEMENT, "a property of a function the card does not define")
+    if any(_unknown_calls(side) for side in written + [lhs, rhs]) and not _for_every_function(claim, lhs, rhs):
+        return Form(STATEMENT, "a property of a function the card does not define")  # a = g(z); ∂a/∂z = a(1 - a)
     if claim.substituted and rhs is not None and symbols_of(claim.lhs) ^ symbols_of(claim.rhs):
         return Form(STATEMENT, EXAMPLE)  # "substituting x_k and d_k": the values are in the prose
     if _by_parts(written, defined):
