@@ -40,6 +40,8 @@ _BRACKETED = frozenset({"E", "P", "\\mathrm{Var}", "\\mathrm{E}", "\\mathbb{V}",
                         "\\mathrm{Cov}"})
 
 
+_IDENTITY = ("I", "\\mathbf{I}", "\\mathbb{I}")  # the identity matrix, as notes write it
+
 class Names:
     """The part of the Parser that reads names; mixed into it, so `self` is the Parser."""
 
@@ -287,6 +289,8 @@ class Names:
             return sp.I if usual_unit != self.flipped("i", usual_unit) else symbol("i")
         if name == "j" and self.scope.unit_j and "j" not in self.scope.variables:
             return sp.I
+        if name in _IDENTITY and self.flipped("identity"):
+            return sp.Integer(1)  # W I W^T + σ^2 I of letters read as numbers: the identity is 1
         return symbol(name)
 
     def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:

@@ -15,7 +15,7 @@ from itertools import combinations
 INVERTED = "~"
 
 KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed",
-         "redefined", "transpose")
+         "redefined", "transpose", "identity")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -54,6 +54,8 @@ DESCRIBE = {
     "transpose": ("a transpose mark on a letter no formula declares names a letter of its own (X^T)",
                   "a transpose mark on a letter no formula declares is a number's transpose, the number itself",
                   "declare the shapes (X \\in \\mathbb{R}^{n \\times d}, w \\in \\mathbb{R}^{d}) to check it as matrices"),
+    "identity": ("I is a letter", "I is the identity matrix, 1 where the letters are read as numbers",
+                 "declare the shapes (W \\in \\mathbb{R}^{d \\times q}) to check it as matrices"),
     "mixed": ("a whole number before a fraction multiplies it (2\\frac{1}{3} is 2/3)",
               "a whole number before a smaller fraction adds to it (10\\frac{1}{3} is ten and a third)",
               "write 10 + \\frac{1}{3}, or 2 \\cdot \\frac{1}{3}"),

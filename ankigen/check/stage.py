@@ -221,7 +221,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
                                      read, imported, cache, guard)
     decided = _tied_by_statements(decided, read, imported, cache, guard)
     failing = {claim.key: claim.span for claim, d in decided if d.verdict.holds is False}
-    other: dict[tuple, tuple[str, Verdict | None]] = {}
+    other: dict[tuple, tuple[str, Verdict | None, str]] = {}
     if failing and read.met:
         other = _other_readings(order, cards, failing, frozenset(read.met), cache, guard, alternatives, used_reads)
     results = []
@@ -232,11 +232,11 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
         if verdict.method == "unclaimed":
             continue  # a statement by its form: its formula says so (_formula_rows)
         if claim.key in other:
-            described, alt = other[claim.key]
+            described, alt, hint = other[claim.key]
             verdict = Verdict(None, "ambiguous", described)
             how = "holds" if alt is not None else "is not a claim"
             sink.warning(claim.span, "C006", f"the claim fails as read, but {how} when {described}: {claim.text}",
-                         ambiguity_hint(read.met), notes=failure_notes(claim, d.verdict, read, imported))
+                         hint, notes=failure_notes(claim, d.verdict, read, imported))
         else:
             d.report(sink, claim, read, imported)
         results.append((claim.span, claim.text, verdict))
@@ -405,20 +405,21 @@ def _other_readings(order, cards, failing: dict, met: frozenset, cache, guard, a
     """For each failing claim (key: span), the first other reading under which it does not fail: one
     under which it holds, or one under which it is no claim (a definition, a statement). A reading
     under which its formula cannot be read says nothing of it, and saves nothing."""
-    found: dict[tuple, tuple[str, Verdict | None]] = {}
+    found: dict[tuple, tuple[str, Verdict | None, str]] = {}
     for reading in alternatives(met):
         read, imported = _read(order, cards, reading, used_reads)
         by_key = {c.key: c for c in read.claims}
         for key in set(failing) - set(found):
             claim = by_key.get(key)
-            described = reading.describe(frozenset(k for k in met if k.removesuffix(INVERTED) in reading.flips))
+            flipped = frozenset(k for k in met if k.removesuffix(INVERTED) in reading.flips)
+            described = reading.describe(flipped)
             if claim is None:
                 if not _unreadable_at(read, failing[key]):
-                    found[key] = (described, None)
+                    found[key] = (described, None, ambiguity_hint(flipped))
                 continue
             d = _decide(claim, read, imported, cache, guard)
             if d.verdict.holds:  # only a reading under which it holds, or one with no such claim, saves it
-                found[key] = (described, d.verdict)
+                found[key] = (described, d.verdict, ambiguity_hint(flipped))
         if set(failing) <= set(found):
             break
     return found
