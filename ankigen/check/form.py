@@ -378,8 +378,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")
     if claim.restated:
-        return Form(DOUBTFUL, "a second formula for a name defined just before, with nothing said between: "
-                              "another definition, or a claim about the first")
+        return Form(DOUBTFUL, "a second formula for a name defined just before: another definition, "
+                              "or a claim about the first")
     if rhs is not None and _different_families(written, defined, families, claim.elsewhere):
         return Form(STATEMENT, "an equation between sums of different families (a step that names what the "
                                "other side adds up)")

@@ -82,7 +82,23 @@ def labelled(formula: Formula) -> bool:
     lead = formula.lead.strip()
     words = re.sub(r"^\(?[a-z0-9]{1,2}[.)]\s*", "", lead).split()
     return (bool(_LABEL.match(lead)) and not _LEADS_ON.search(lead) and len(words) <= 5
-            and all(not w[0].isascii() or w[0].isupper() or not w[0].isalpha() for w in words))
+            and all(not w[0].isascii() or w[0].isupper() or not w[0].isalpha() for w in words)) or _titled(lead)
+
+
+def _titled(lead: str) -> bool:
+    """`**In-place $n$-bit addition ($n = 2^k$):**`: a short title ending in a colon, naming what the
+    formula after it is about (one of several variants), in any case and with math in it."""
+    if not lead.endswith((":", "：")):
+        return False
+    plain = re.sub(r"\([^()]*\)|（[^（）]*）", "", re.sub(r"\$[^$]*\$", "x", lead)).rstrip(":： ")
+    words = plain.split()
+    return 1 <= len(words) <= 5 and (plain[:1].isupper() or "\u4e00" <= plain[:1] <= "\u9fff") \
+        and not _LEADS_ON.search(plain) and not _SENTENCE.search(plain)
+
+
+# "The input reads:", "This simplifies to:": a sentence that runs into its formula, not a title
+_SENTENCE = re.compile(r"^(?:the|this|these|that|those|it|its|we|our|here|now|next|thus)\b|"
+                       r"\b(?:reads?|writes?|looks?|holds?|equals?|takes?|turns?|goes|went|can|may|must|will)\b", re.I)
 
 
 # The sentence before a formula ends on words that announce a result: "we get", "so", "which gives", "得".
