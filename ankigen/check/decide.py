@@ -258,6 +258,24 @@ def _jets(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(swaps) if swaps else expr
 
 
+_TRANSPOSE_LABELS = ("^{T}", "^{\\top}", "^{\\intercal}", "^{\\mathsf{T}}", "^{\\mathrmT}", "^{\\mathsfT}")
+
+
+def _transposes_vary(expr: sp.Expr) -> sp.Expr:
+    """∂/∂θ of `θ^T X^T Y` where θ is read as a number and θ^T as a name of its own: the transpose of
+    a number is that number, so it varies with θ. Left a name, it would be a constant, every term
+    in it would drop out of the derivative, and any mistake there would hold."""
+    if not expr.has(sp.Derivative):
+        return expr
+    swaps = {}
+    for node in expr.atoms(sp.Derivative):
+        twins = {s: v for v in node.variables if isinstance(v, sp.Symbol) for s in node.expr.free_symbols
+                 if isinstance(s, sp.Symbol) and s.name in {v.name + mark for mark in _TRANSPOSE_LABELS}}
+        if twins:
+            swaps[node] = node.func(node.expr.xreplace(twins), *node.variable_count)
+    return expr.xreplace(swaps) if swaps else expr
+
+
 class _Values:
     """Values for symbols and undefined functions that appear only while evaluating a point."""
 
@@ -409,8 +427,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     for side in (lhs, rhs):
         if side is not None and size(side, MAX_NODES) > MAX_NODES:
             raise TooLarge(f"more than {MAX_NODES} terms after the definitions are put in")
-    lhs = normalize(expand_sums(lhs))
-    rhs = normalize(expand_sums(rhs)) if rhs is not None else None
+    lhs = _transposes_vary(normalize(expand_sums(lhs)))
+    rhs = _transposes_vary(normalize(expand_sums(rhs))) if rhs is not None else None
     bounds = _integer_symbols(lhs, rhs)
     families = {str(b.label) for side in (lhs, rhs) if side is not None for b in side.atoms(sp.IndexedBase)}
     lhs, rhs = link_families(lhs, bounds, families), link_families(rhs, bounds, families)
