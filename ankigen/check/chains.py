@@ -350,7 +350,9 @@ def function_def(toks: list[Tok], head: tuple[str, list[str], int], scope: Scope
     name, params, eq = head
     p = Parser(toks[eq + 1:], scope)
     # an argument may be any real, not only positive; a bold one is a vector or matrix
-    symbols = [sp.Symbol(n, commutative=False) if n.startswith(BOLD) else sp.Symbol(n, real=True) for n in params]
+    # a parameter the card declares a vector or matrix (θ ∈ ℝ^n) keeps its place in products (x^T θ)
+    symbols = [sp.Symbol(n, commutative=False) if n.startswith(BOLD) or n in scope.matrices
+               else sp.Symbol(n, real=True) for n in params]
     p.bound.update(dict(zip(params, symbols)))
     body = p.expression()
     return name, FunctionDef(tuple(symbols), body), p.i + eq + 1

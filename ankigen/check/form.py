@@ -329,6 +329,11 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         # Jensen's ∫ log(g) p dλ ≤ log ∫ g p dλ: over the whole space, not an antiderivative, whose
         # constant would make any inequality between two of them true or false
         return Form(STATEMENT, "an inequality between integrals without bounds: over a domain the card does not give")
+    if any(node.args[1] not in node.args[0].free_symbols for side in (lhs, rhs) if side is not None
+           for node in side.atoms(sp.Limit)):
+        # \lim_{D \to \infty} (d_{max} - d_{min}) / d_{min} = 0: the distances depend on D only in the
+        # words; read as they are written, the limit would be of a constant
+        return Form(STATEMENT, "a limit of a quantity not written as a function of its variable")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _constant_chosen(claim, lhs, rhs) and not _same_data(written, summed):

@@ -150,13 +150,16 @@ def _of_sample(call, variables: dict):
 
 
 def _of_member(body, index, variables: dict):
-    """E[g(X_i)] for one member X_i of the sample of a declared X (the index of the sum, when given)."""
+    """E[g(X_i)] for one member X_i of the sample of a declared X (the index of the sum, when given).
+    Not of a binomial X: its X_i are the trials it counts (X = X_1 + … + X_n), not copies of X."""
     members = body.atoms(sp.Indexed)
     by_name = {str(v): v for v in variables}
     if not members or len({str(m.base.label) for m in members}) != 1 or len({m.indices for m in members}) != 1:
         return None
     member = next(iter(members))
     if str(member.base.label) not in by_name or (index is not None and member.indices != (index,)):
+        return None
+    if variables[by_name[str(member.base.label)]][0] == "Binomial":
         return None
     plain = body.xreplace({member: by_name[str(member.base.label)]})
     if plain.has(sp.Indexed, sp.Sum) or (index is not None and plain.has(index)):

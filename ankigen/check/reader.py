@@ -410,6 +410,8 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
             return self.named(t)
         if t.kind == "word":
             self.next()
+            if t.text.replace(" ", "") in ("argmax", "argmin"):  # \text{argmax}_{θ}: as \operatorname{argmax}
+                return self.set_operator(t, t.text.replace(" ", ""), consumed=True)
             return self.word_value(t.text if t.text[0] > "\x7f" else f"\\mathrm{{{t.text}}}", t)
         if t.kind == "ref":
             return self.reference()
