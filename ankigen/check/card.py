@@ -197,6 +197,7 @@ class _Card:
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
     independent: set = field(default_factory=set)  # sub-headings whose prose called random variables independent
+    stated: set = field(default_factory=set)  # operators the card states in other terms (tr(A) = \sum_i a_{ii})
     section_functions: dict = field(default_factory=dict)  # by sub-heading: the functions defined under it
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
     # the last right side of the display formula just read (value, text, its index, section): what a
@@ -395,6 +396,62 @@ def _sigmoid_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -
 _WHERE = re.compile(r"\\(?:text|textrm|mathrm|mbox)\s*\{\s*(?:where|with|其中)(?![A-Za-z])[^{}]*\}[\s&]*$", re.I)
 
 
+def _about_stated(state: _Card, step) -> bool:
+    r"""A claim about an operator the card states in other terms (`\text{tr}(A) = \sum_i a_{ii}`, then
+    examples A and B, then `tr(B) = tr(A)` for a B similar to A): the card's letters may be its
+    examples or any matrices, which the words say; not claimed."""
+    from ankigen.check.matrices import Det, Trace
+
+    if not state.stated:
+        return False
+    kinds = {Trace: {"\\mathrm{tr}", "\\mathrm{Tr}", "\\mathrm{trace}"}, Det: {"\\mathrm{det}"}}
+    for side in (step.lhs, step.rhs):
+        if side is None:
+            continue
+        if any(side.has(kind) and names & state.stated for kind, names in kinds.items()):
+            return True
+        if any(f.func.__name__ in state.stated for f in side.atoms(sp.core.function.AppliedUndef)):
+            return True
+    return False
+
+
+def _implications(state: _Card, n: int, found: list, formula: Formula, quoted: str, defs_before: int) -> None:
+    r"""`\frac{p}{1-p} = e^z \Rightarrow p = e^z(1 - p)`: two steps of solving joined by an implication
+    (each a condition on its own) claim that the second follows from the first (implications.py)."""
+    from ankigen.check.chains import Step
+    from ankigen.check.implications import unknown_of
+    from ankigen.check.statements import implication_between
+
+    scope = state.scope()
+    equations = []
+    for k, stmt in enumerate(found):
+        step = None
+        if stmt.condition or stmt.premise or (k and implication_between(formula.latex, found[k - 1], stmt)):
+            try:
+                steps = parse_chain(list(stmt.toks), scope, quoted, display_set=True)
+            except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
+                steps = None
+            if steps and len(steps) == 1 and steps[0].rel == "=" and steps[0].rhs is not None \
+                    and not is_matrix(steps[0].lhs) and not is_matrix(steps[0].rhs):
+                step = steps[0]
+        equations.append(step)
+    defined = {str(d.target) for d in state.out.definitions} | set(state.functions())
+    isolated = {side for eq in equations if eq is not None for side in (eq.lhs, eq.rhs) if isinstance(side, sp.Symbol)}
+    for k in range(len(found) - 1):
+        first, second = equations[k], equations[k + 1]
+        if first is None or second is None or not implication_between(formula.latex, found[k], found[k + 1]):
+            continue
+        unknown = unknown_of((first.lhs, first.rhs), (second.lhs, second.rhs), defined, isolated)
+        if not unknown:
+            continue
+        step = Step(first.lhs - first.rhs, "=>", second.lhs - second.rhs, first.start, second.end,
+                    lhs_text=quoted[first.start:first.end], rhs_text=quoted[second.start:second.end])
+        claim = make_claim(step, quoted, formula.span, formula.latex, False, (n, "=>", k), section=formula.section,
+                           defs_at=defs_before, conditions=state.conditions)
+        if claim is not None:
+            state.out.claims.append(replace(claim, unknown=unknown))
+
+
 def _where_first(latex: str, found: list) -> list:
     """The statements in the order they are read: from the first one led by "where" on, they give
     the names the statements before them use, and are read first."""
@@ -414,6 +471,7 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.out.sequences)
     quoted = shown(latex)
     state.section = formula.section
+    defs_before = len(state.out.definitions)  # a step of solving sees none of its own formula's (u = 5)
     head = None
     if state.last_side is not None and state.last_side[2:] == (n - 1, formula.section) and not prose.anew(formula):
         head = state.last_side[:2]  # not after "Alternatively, …": another way to the same quantity
@@ -443,6 +501,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
                                 head if k == 0 else None)
                 if state.last_side is not None:
                     state.last_side = state.last_side[:2] + (n, formula.section)
+            if display:
+                _implications(state, n, found, formula, quoted, defs_before)
         finally:
             SIGNED.reset(signed)
     except MathError as exc:
@@ -620,6 +680,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
         # tr(B) = 2 + 3 + 6 of a B written out elsewhere, \text{tr}(A) = \sum_i \lambda_i of A's
         # eigenvalues: a value of tr, or a theorem about it, not what it is; read as a definition,
         # every tr(…) on the card would be that value. (H(X) = -\sum_i p_i \log p_i names a quantity.)
+        if not defined[1].body.is_number:
+            state.stated.add(head[0])  # tr(A) = Σ a_ii: said in other terms, see _about_stated
         head = None
     if head is not None:  # f(x) = … defines f, also anew: notes redefine f from example to example
         name, fn, _ = defined
@@ -713,6 +775,8 @@ def _read_statement(state: _Card, key: tuple, toks: list[Tok], formula: Formula,
             continue
         if step.rel == "=:":
             _named_from_right(state, step, formula, shown)
+            continue
+        if _about_stated(state, step):
             continue
         claim = make_claim(step, shown, formula.span, formula.latex, False, key + (j,), section=section,
                            marked=marked, single=single, chain=derivation and not after_definition,

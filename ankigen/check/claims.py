@@ -86,6 +86,7 @@ class Claim:
     functions: frozenset = frozenset()  # names the card writes as functions (y', \\dot{y}, dy/dt), never constants
     approximated: bool = False  # the sentence before calls its derivation an approximation
     independent: bool = False  # its part of the card calls its random variables independent (i.i.d., 独立)
+    unknown: str = ""  # for `=>` (one equation implies the next): the letter being solved for
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,8 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
         shown = " ".join(step.lhs_text.split()) + " " + shown  # `$$= b + a$$` goes on from the display before
     if step.rel == "~":
         tol = approx_tolerance(step.lhs_text, step.rhs_text)
-        if tol is None:
-            return None
+        if tol is None or (tolerance_of(step.lhs_text) is not None and tolerance_of(step.rhs_text) is not None):
+            return None  # `5{,}462 \approx 5{,}463`: two numbers said to be near, nothing computed
     elif step.rel == "=":
         tol = approx_tolerance(*(t if _decimal_side(t) else "" for t in (step.lhs_text, step.rhs_text)))
         rounding = approx_tolerance(step.lhs_text, step.rhs_text)

@@ -8,7 +8,7 @@ import difflib
 from ankigen.diagnostics import Sink
 from ankigen.model import Verdict
 
-_RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈"}
+_RELATION_TEXT = {"=": "=", "!=": "≠", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "~": "≈", "in": "∈", "=>": "⇒"}
 
 
 def quiet(*args) -> None:

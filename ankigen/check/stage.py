@@ -482,6 +482,12 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True, elsewhere=claim.elsewhere | both)
     bound = {s for s, _ in claim.bindings}
     definitions = {t: d.value for t, d in visible.items() if t not in bound}
+    # "如果 B = P^{-1} A P，则 tr(B) = tr(A)": the condition gives B for this claim, over the example's B
+    by_target = {str(t): t for t in definitions}
+    for left, rel, right in claim.conditions:
+        if rel == "=" and isinstance(left, sp.Symbol) and str(left) in by_target \
+                and str(left) not in {str(x) for x in right.free_symbols}:
+            definitions[by_target[str(left)]] = right
     definitions.update({s: v for s, v in family_members((claim.lhs, claim.rhs), definitions).items()
                         if s not in bound})
     claim = _primes_of_defined(claim, definitions, read)
@@ -499,6 +505,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     except TooLarge as exc:
         v = Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
         return Decision(v, undecided_reporter(v))
+    if claim.rel == "=>":  # one step of solving implies the next (implications.py)
+        return _implied(claim, lhs, rhs, guard)
     unused: list[str] = []
     if claim.bindings or claim.lists:
         free = lhs.free_symbols | (rhs.free_symbols if rhs is not None else set())
@@ -601,7 +609,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
             if verdict.holds is None and verdict.method != "shapes":
                 verdict = _where_definite(lhs, claim, rhs, declared, key, guard) or verdict
-        elif moment_identity(claim.rel, lhs, rhs):
+        elif moment_identity(claim.rel, claim.lhs, claim.rhs) and moment_identity(claim.rel, lhs, rhs):
             verdict = decide_guarded(lambda: decide_moments(lhs, rhs, claim.independent), guard)
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)
@@ -654,6 +662,26 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                          "check for a missing transpose, or declare the shapes (\\mathbf{x} \\in \\mathbb{R}^{n})")
         elif verdict.holds is None and certain:
             undecided_reporter(verdict)(sink, claim, read, imported)
+    return Decision(verdict, report, lhs, rhs)
+
+
+def _implied(claim, lhs, rhs, guard: float) -> Decision:
+    """A step of solving: its verdict and report. A failure is an error: the implication was written."""
+    from ankigen.check.decide import decide_guarded
+    from ankigen.check.implications import decide as decide_implication
+
+    verdict = decide_guarded(lambda: decide_implication(lhs, rhs, claim.unknown), guard)
+    if verdict.method == "unclaimed":
+        return Decision(verdict, quiet, lhs, rhs)
+
+    def report(sink: Sink, claim, read, imported) -> None:
+        if verdict.holds is False:
+            sink.error(claim.span, "C001", f"the equation does not follow from the one before: {claim.text}",
+                       f"check the step that solves for {claim.unknown}",
+                       notes=failure_notes(claim, verdict, read, imported))
+        elif verdict.method == "timeout":
+            sink.warning(claim.span, "C007", f"claim not decided: {verdict.detail}",
+                         "this machine was too slow or too busy; raise check_timeout in [tool.ankigen]")
     return Decision(verdict, report, lhs, rhs)
 
 

@@ -240,6 +240,18 @@ def _adjacent(toks: list[Tok], tok: Tok, step: int) -> str:
     return toks[k + step].text
 
 
+_JOINED_BY_IMPLICATION = re.compile(r"^(?:\s|&|\\\\|\\q?quad\b|\\[,;:!]|~)*(?:%s)(?:\s|&|\\\\|\\q?quad\b|\\[,;:!]|~)*$"
+                                    % "|".join(re.escape(c) + r"(?![A-Za-z])" for c in sorted(_IMPLICATIONS, key=len, reverse=True)))
+
+
+def implication_between(latex: str, first: Statement, second: Statement) -> bool:
+    """Whether an implication (`\\Rightarrow`, `\\implies`, `\\therefore` …) is what joins two statements
+    of one formula, with only spacing and alignment besides."""
+    if not first.toks or not second.toks:
+        return False
+    return bool(_JOINED_BY_IMPLICATION.match(latex[first.toks[-1].end:second.toks[0].start]))
+
+
 def _separator(toks: list[Tok], left: Tok | None, right: Tok | None) -> str:
     """The token that separated two parts (`:`, `\\implies` …), or ''."""
     if left is None or right is None:
