@@ -4,7 +4,8 @@ Each equation after an implication is claimed to follow from the one before: eve
 unknown that solves the first solves the second. The unknown is the letter the second equation
 isolates (`p = …`), or else the one letter both equations share that the card does not define. At a
 few sampled values of the other letters, the first equation is solved for it (positive values, as
-every letter is); a solution the second does not meet is the counterexample. Squaring both sides,
+every letter is), when it is a polynomial or rational equation in it; a solution the second does not
+meet is the counterexample. Squaring both sides,
 dividing by a factor that is not zero, moving terms across: all keep the solutions, and so hold.
 """
 
@@ -17,6 +18,7 @@ import sympy as sp
 from ankigen.model import Verdict
 
 POINTS = 5  # sampled values of the other letters
+MAX_DEGREE = 6  # of the first equation's numerator in the unknown
 _TOLERANCE = 1e-9
 
 
@@ -34,6 +36,26 @@ def unknown_of(first, second, defined: set[str], isolated: set = frozenset()) ->
     return ""
 
 
+def _positive_roots(expr: sp.Expr, u: sp.Symbol) -> list:
+    """The positive real solutions of expr = 0 when, with the other letters' values in, its numerator
+    is a polynomial in u of degree at most MAX_DEGREE (a bounded amount of work on any machine);
+    [] otherwise, and the point says nothing."""
+    try:
+        numerator = sp.together(expr).as_numer_denom()[0]
+        poly = sp.Poly(sp.expand(numerator), u)
+    except (sp.PolynomialError, sp.GeneratorsNeeded, TypeError, ValueError, ZeroDivisionError):
+        return []
+    if not 0 < poly.degree() <= MAX_DEGREE or not all(c.is_number for c in poly.all_coeffs()):
+        return []
+    try:
+        found = poly.nroots(n=30)
+    except (sp.polys.polyerrors.NoConvergence, ValueError, TypeError):
+        return []
+    roots = [sp.re(r) for r in found if abs(sp.im(r)) < 1e-20 and sp.re(r) > 0]
+    # a root of the numerator where the denominator vanishes is no solution
+    return [r for r in roots if sp.N(expr.xreplace({u: r}), 30).is_finite]
+
+
 def _letters(equation) -> set:
     return {s for side in equation for s in side.free_symbols if isinstance(s, sp.Symbol)}
 
@@ -49,11 +71,7 @@ def decide(first: sp.Expr, second: sp.Expr, unknown: str) -> Verdict:
     solved = 0
     for _ in range(POINTS):
         point = {s: sp.Rational(rng.randint(1, 40), rng.randint(2, 9)) for s in others}
-        try:
-            roots = [r for r in sp.solve(first.xreplace(point), u) if r.is_number]
-        except (NotImplementedError, ValueError, TypeError, ZeroDivisionError, AttributeError):
-            continue
-        roots = [r for r in roots if sp.N(r).is_real and sp.N(r) > 0]
+        roots = _positive_roots(first.xreplace(point), u)
         if not roots:
             continue
         solved += 1
