@@ -623,7 +623,7 @@ def _error_function(head, toks: list[Tok], scope) -> bool:
 
 
 # Operators with a meaning of their own, which a card states facts about rather than defines
-_OWN_MEANING = {"\\mathrm{" + name + "}" for name in ("tr", "Tr", "trace", "det", "rank", "diag", "Var", "Cov")} | {
+_OWN_MEANING = {"\\mathrm{" + name + "}" for name in ("tr", "Tr", "trace", "det", "rank", "diag")} | {
     "P", "\\Pr", "\\mathbb{P}"}  # P(A) = \frac{1}{6} + q: the probability of one event
 
 
