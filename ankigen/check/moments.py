@@ -73,11 +73,10 @@ def identity(rel: str, lhs, rhs) -> bool:
     # outside every expectation, or a conditional expectation E(·|·), it is a value nobody gives
     outside = [side.xreplace({c: sp.Dummy() for c in calls(side)}) for side in sides]
     unknown = [f for side in outside for f in side.atoms(sp.core.function.AppliedUndef)]
-    # g(X) of a random X is itself random; X(t), m_X(t) of a time t are a process and its mean
-    # function, whose relation the letters do not give
+    # g(X) of a random X is itself random, f(x) a value; X(t) of a time t is a process, whose mean
+    # function m_X(t) the letters do not tie to it
     inner = [f for c in found for a in c.args for f in a.atoms(sp.core.function.AppliedUndef) if kind_of(f) is None]
-    if any(not all(isinstance(x, sp.Symbol) and _RANDOM_BY_CONVENTION.match(x.name) for x in f.args)
-           or _RANDOM_BY_CONVENTION.match(f.func.__name__) for f in inner):
+    if any(_RANDOM_BY_CONVENTION.match(f.func.__name__) for f in inner):
         return False
     nested = [f for c in found for f in c.atoms(sp.core.function.AppliedUndef) if "|" in f.func.__name__]
     return not unknown and not nested and not any(side.has(Opaque) for side in sides)
