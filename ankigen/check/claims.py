@@ -169,6 +169,14 @@ def _plain_number(text: str) -> tuple[str, int]:
     return _GROUPS.sub("", text), 2 if percent else 0
 
 
+def _literal(text: str) -> sp.Rational | None:
+    """The value of a side that is only a number as written (`5{,}462`, `-0.25`, `12.5\\%`), or None."""
+    digits, percent = _plain_number(text)
+    if not re.fullmatch(r"\d+(?:\.\d+)?", digits.strip()):
+        return None
+    return sp.Rational(digits.strip()) / 10**percent
+
+
 def tolerance_of(text: str) -> sp.Rational | None:
     """Half a unit in the last significant digit written: `9.54 \\times 10^{-7}` → 5e-10, `10^{12}` →
     5e11 (a power of ten alone is a scale, known to one digit), `1{,}010.43` → 0.005, `5.5\\%` → 0.0005."""
@@ -221,8 +229,11 @@ def make_claim(step: "Step", text: str, start: Span, source: str, in_block: bool
         shown = " ".join(step.lhs_text.split()) + " " + shown  # `$$= b + a$$` goes on from the display before
     if step.rel == "~":
         tol = approx_tolerance(step.lhs_text, step.rhs_text)
-        if tol is None or (tolerance_of(step.lhs_text) is not None and tolerance_of(step.rhs_text) is not None):
-            return None  # `5{,}462 \approx 5{,}463`: two numbers said to be near, nothing computed
+        if tol is None:
+            return None
+        near = [_literal(t) for t in (step.lhs_text, step.rhs_text)]
+        if None not in near:  # `5{,}462 \approx 5{,}463`: two numbers said to be near, within a hundredth
+            tol = max(tol, sp.Rational(1, 100) * max(abs(v) for v in near))
     elif step.rel == "=":
         tol = approx_tolerance(*(t if _decimal_side(t) else "" for t in (step.lhs_text, step.rhs_text)))
         rounding = approx_tolerance(step.lhs_text, step.rhs_text)
