@@ -35,6 +35,7 @@ MAX_RANDOM = 5  # more random letters than this are not sampled jointly (3**5 ou
 _TOLERANCE = sp.Float("1e-12", 30)
 # the mean, the spread, the correlation and the sample mean of a variable, by name: μ_X, σ^2, \bar{X}
 _NAMED = re.compile(r"^\\(?:mu|sigma|rho|bar|overline)(?![A-Za-z])")
+_PROCESS = re.compile(r"^(?:\\mathrm\{)?[A-Z]\}?(?:_.*)?$|^m_|^\\(?:mu|sigma)(?![A-Za-z])")
 _RANDOM_BY_CONVENTION = re.compile(r"^(?:\\mathrm\{)?[A-Z]+\}?(?:_.*)?$|^\\(?:hat|widehat|tilde|widetilde)\b")
 
 
@@ -73,10 +74,10 @@ def identity(rel: str, lhs, rhs) -> bool:
     # outside every expectation, or a conditional expectation E(·|·), it is a value nobody gives
     outside = [side.xreplace({c: sp.Dummy() for c in calls(side)}) for side in sides]
     unknown = [f for side in outside for f in side.atoms(sp.core.function.AppliedUndef)]
-    # g(X) of a random X is itself random, f(x) a value; X(t) of a time t is a process, whose mean
-    # function m_X(t) the letters do not tie to it
+    # g(X) of a random X is itself random, f(x) a value, \hat{f}(x; D) an estimate; X(t) of a time t
+    # is a process, and m_X(t) its mean function, which the letters do not tie to it
     inner = [f for c in found for a in c.args for f in a.atoms(sp.core.function.AppliedUndef) if kind_of(f) is None]
-    if any(_RANDOM_BY_CONVENTION.match(f.func.__name__) for f in inner):
+    if any(_PROCESS.match(f.func.__name__) for f in inner):
         return False
     nested = [f for c in found for f in c.atoms(sp.core.function.AppliedUndef) if "|" in f.func.__name__]
     return not unknown and not nested and not any(side.has(Opaque) for side in sides)
