@@ -422,11 +422,14 @@ def _implications(state: _Card, n: int, found: list, formula: Formula, quoted: s
     from ankigen.check.implications import unknown_of
     from ankigen.check.statements import implication_between
 
+    joined = [k for k in range(len(found) - 1) if implication_between(formula.latex, found[k], found[k + 1])]
+    if not joined:
+        return  # most formulas: nothing more to read
     scope = state.scope()
     equations = []
     for k, stmt in enumerate(found):
         step = None
-        if stmt.condition or stmt.premise or (k and implication_between(formula.latex, found[k - 1], stmt)):
+        if stmt.condition or stmt.premise or k - 1 in joined:
             try:
                 steps = parse_chain(list(stmt.toks), scope, quoted, display_set=True)
             except (MathError, RecursionError, TypeError, ValueError, AttributeError, ArithmeticError):
@@ -437,9 +440,9 @@ def _implications(state: _Card, n: int, found: list, formula: Formula, quoted: s
         equations.append(step)
     defined = {str(d.target) for d in state.out.definitions} | set(state.functions())
     isolated = {side for eq in equations if eq is not None for side in (eq.lhs, eq.rhs) if isinstance(side, sp.Symbol)}
-    for k in range(len(found) - 1):
+    for k in joined:
         first, second = equations[k], equations[k + 1]
-        if first is None or second is None or not implication_between(formula.latex, found[k], found[k + 1]):
+        if first is None or second is None:
             continue
         unknown = unknown_of((first.lhs, first.rhs), (second.lhs, second.rhs), defined, isolated)
         if not unknown:

@@ -11,6 +11,7 @@ import sympy as sp
 
 from ankigen.check.cache import FormulaRow
 from ankigen.check.lines import offset_span
+from ankigen.check.tokens import GROUP_SEP
 from ankigen.check.vocabulary import FunctionDef
 from ankigen.model import Span
 
@@ -156,7 +157,7 @@ FLOAT_DIGITS = 15  # a decimal with this many significant digits was printed fro
 # What a number is written with besides its digits: a sign, a currency, a percent, thousands groups
 _SIGN_OR_CURRENCY = re.compile(r"^\s*(?:[-+−]\s*)?(?:\\\$|\$|€|£|¥)?\s*")
 _PERCENT = re.compile(r"\s*\\?%\s*$")
-_GROUPS = re.compile(r"(?<=\d)(?:,|\{,\}|\\,)(?=\d{3}(?!\d))")
+_GROUPS = re.compile(rf"(?<=\d)(?:{GROUP_SEP.pattern})(?=\d{{3}}(?!\d))")  # as the tokenizer reads them
 
 
 def _plain_number(text: str) -> tuple[str, int]:

@@ -27,7 +27,7 @@ import sympy as sp
 from ankigen.check.operators import (NUMERIC_SECONDS, TooSlow, alarm, antiderivatives, closed_form, has_operators,
                                      needed_conditions, numeric, numeric_budget, size)
 from ankigen.check.resolve import TooLarge, expand_sums, normalize
-from ankigen.check.vocabulary import family
+from ankigen.check.vocabulary import TRANSPOSE_LABELS, family
 from ankigen.model import Verdict
 
 SAMPLES = 40
@@ -258,9 +258,6 @@ def _jets(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace(swaps) if swaps else expr
 
 
-_TRANSPOSE_LABELS = ("^{T}", "^{\\top}", "^{\\intercal}", "^{\\mathsf{T}}", "^{\\mathrmT}", "^{\\mathsfT}")
-
-
 def _transposes_vary(expr: sp.Expr) -> sp.Expr:
     """∂/∂θ of `θ^T X^T Y` where θ is read as a number and θ^T as a name of its own: the transpose of
     a number is that number, so it varies with θ. Left a name, it would be a constant, every term
@@ -270,7 +267,7 @@ def _transposes_vary(expr: sp.Expr) -> sp.Expr:
     swaps = {}
     for node in expr.atoms(sp.Derivative):
         twins = {s: v for v in node.variables if isinstance(v, sp.Symbol) for s in node.expr.free_symbols
-                 if isinstance(s, sp.Symbol) and s.name in {v.name + mark for mark in _TRANSPOSE_LABELS}}
+                 if isinstance(s, sp.Symbol) and s.name in {v.name + mark for mark in TRANSPOSE_LABELS}}
         if twins:
             swaps[node] = node.func(node.expr.xreplace(twins), *node.variable_count)
     return expr.xreplace(swaps) if swaps else expr

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.check.moments import identity as moment_identity
+from ankigen.check.moments import claimed as moment_identity
 from ankigen.check.decide import author_form, sampled
 from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.vocabulary import Opaque
@@ -307,7 +307,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if claim.revalued:
         return Form(DOUBTFUL, "a number for a name first given another number: the next example's value, "
                               "or a claim about the first")
-    if not matrices and moment_identity(claim.rel, claim.lhs, claim.rhs) and moment_identity(claim.rel, lhs, rhs):
+    if not matrices and moment_identity(claim, lhs, rhs):
         return Form(CERTAIN)  # Var(X) = E[X^2] - E[X]^2: true of every distribution, or false
     written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
     if any(side.has(Opaque) for side in written + [lhs, rhs] if side is not None):

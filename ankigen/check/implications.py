@@ -12,14 +12,13 @@ dividing by a factor that is not zero, moving terms across: all keep the solutio
 from __future__ import annotations
 
 import random
-import re
 
 import sympy as sp
 
+from ankigen.check.vocabulary import TRANSPOSE_LABELS
 from ankigen.model import Verdict
 
 POINTS = 5  # sampled values of the other letters
-_TRANSPOSED = re.compile(r"\^\{(?:T|\\top|\\intercal|\\mathsf\{?T\}?|\\mathrm\{?T\}?)\}")
 MAX_DEGREE = 6  # of the first equation's numerator in the unknown
 _TOLERANCE = 1e-9
 
@@ -29,7 +28,7 @@ def unknown_of(first, second, defined: set[str], isolated: set = frozenset()) ->
     the one both equations share that the second, or else any equation of the chain (`isolated`),
     writes alone on a side; or else the one shared letter the card does not define. `first` and
     `second` are (lhs, rhs) as written."""
-    if any(_TRANSPOSED.search(s.name) for s in _letters(first) | _letters(second)):
+    if any(s.name.endswith(TRANSPOSE_LABELS) for s in _letters(first) | _letters(second)):
         return ""  # μ^T Σ^{-1} = σ^{-2} Y^T X ⟹ A μ = σ^{-2} X^T Y: vectors, read here as numbers
     shared = _letters(first) & _letters(second)
     for candidates in ({side for side in second if isinstance(side, sp.Symbol)}, set(isolated),

@@ -83,6 +83,12 @@ def identity(rel: str, lhs, rhs) -> bool:
     return not unknown and not nested and not any(side.has(Opaque) for side in sides)
 
 
+def claimed(claim, lhs, rhs) -> bool:
+    """An identity of moments both as written and with the card's definitions put in (`= p - p^2`
+    after "$E[X] = p$" is a property of X, not an identity)."""
+    return identity(claim.rel, claim.lhs, claim.rhs) and identity(claim.rel, lhs, rhs)
+
+
 def decide(lhs, rhs, independent: bool) -> Verdict:
     """Whether lhs = rhs holds for every distribution of its random letters (for every distribution
     of independent ones, where the card says they are independent). Where it fails in general but

@@ -449,7 +449,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
 
-    from ankigen.check.moments import decide as decide_moments, identity as moment_identity
+    from ankigen.check.moments import claimed as moment_identity, decide as decide_moments
     from ankigen.check.decide import decide, decide_guarded, premises_put_in
     from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
@@ -609,7 +609,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
             if verdict.holds is None and verdict.method != "shapes":
                 verdict = _where_definite(lhs, claim, rhs, declared, key, guard) or verdict
-        elif moment_identity(claim.rel, claim.lhs, claim.rhs) and moment_identity(claim.rel, lhs, rhs):
+        elif moment_identity(claim, lhs, rhs):
             verdict = decide_guarded(lambda: decide_moments(lhs, rhs, claim.independent), guard)
         else:
             verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, claim.conditions)

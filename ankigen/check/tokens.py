@@ -68,7 +68,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _NUMBER = r"(?:[1-9]\d{0,2}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+(?![.\d]))?"
 _TOKEN = re.compile(
     rf"\s+|\.\.\.|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
-_GROUP_SEP = re.compile(r",|\{,\}|\\,")
+GROUP_SEP = re.compile(r",|\{,\}|\\,")
 # Words that join a formula to a condition or a remark: `x = 1 \text{ if } y > 0`.
 CONNECTIVES = {"if", "for", "when", "where", "and", "or", "otherwise", "with", "s.t.", "st", "since", "so",
                "then", "else", "iff", "as", "by", "i.e.", "e.g.", "all", "each", "every", "else,", "for all",
@@ -160,7 +160,7 @@ def _tokenize(text: str, base: int) -> list[Tok]:
                 s = s.split(",")[0]
                 pos = m.start() + len(s)
                 end = base + pos
-            toks.append(Tok("num", _GROUP_SEP.sub("", s), start, end))
+            toks.append(Tok("num", GROUP_SEP.sub("", s), start, end))
             continue
         s = UNICODE.get(s, s)
         if s in SKIP:

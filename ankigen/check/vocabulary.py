@@ -102,6 +102,11 @@ SIGNED: ContextVar[frozenset[str]] = ContextVar("signed", default=frozenset())
 COMPLEX: ContextVar[frozenset[str]] = ContextVar("complex", default=frozenset())
 
 
+# How a transpose mark ends the name of a letter read as a number (θ^T, x^\top, W^{\mathsf T})
+TRANSPOSE_LABELS = ("^{T}", "^{\\top}", "^{\\intercal}", "^{\\mathsf{T}}", "^{\\mathsfT}", "^{\\mathrm{T}}",
+                    "^{\\mathrmT}")
+
+
 def symbol(name: str) -> sp.Symbol:
     """Free symbols are positive reals, as the source format says, unless a condition says otherwise."""
     if name in COMPLEX.get():
