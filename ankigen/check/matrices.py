@@ -137,6 +137,11 @@ class Trace(_Operation):
     nargs = 1
     is_commutative = True
 
+    @classmethod
+    def eval(cls, arg):
+        # a stated constraint put in (W^T W - I = 0 in tr(Θ^T (W^T W - I))) leaves a trace of nothing
+        return sp.S.Zero if arg == 0 else None
+
 
 class Det(_Operation):
     nargs = 1

@@ -904,12 +904,37 @@ def _as_distribution(lhs, claim, rhs, tolerance, guard: float):
             total = (sp.Sum(e, s.limits[0]), "=", sp.Integer(1))
             if str(e.base.label) in _DISTRIBUTIONS and e.indices == (s.limits[0][0],) and total not in totals:
                 totals.append(total)
-    if not totals:
+    last = _written_members(lhs.free_symbols | rhs.free_symbols, lhs.atoms(sp.Add) | rhs.atoms(sp.Add))
+    if not totals and not last:
         return None
+    lhs, rhs = lhs.xreplace(last), rhs.xreplace(last)
     verdict = decide(lhs, claim.rel, rhs, claim.set_name, tolerance, guard, tuple(claim.conditions) + tuple(totals))
     if verdict.holds:
         return Verdict(True, verdict.method, "holds when the family adds up to 1, as probabilities do")
     return None
+
+
+_MEMBER = re.compile(r"^(p|q|\\pi)_\{?(\d)\}?$")
+
+
+def _written_members(symbols, totals) -> dict:
+    """`p_1(p_1 + p_2 + p_3) + … = p_1 + p_2 + p_3`: members of a small distribution numbered from 0 or
+    1 without a gap, whose total the claim writes (so they are all of it), add up to 1 as a family
+    summed over its index does. The last member is what the others leave (p_3 = 1 - p_1 - p_2)."""
+    import sympy as sp
+
+    families: dict[str, dict[int, sp.Symbol]] = {}
+    for s in symbols:
+        m = _MEMBER.match(str(s))
+        if m:
+            families.setdefault(m[1], {})[int(m[2])] = s
+    last = {}
+    for members in families.values():
+        numbers = sorted(members)
+        if len(numbers) >= 2 and numbers[0] in (0, 1) and numbers == list(range(numbers[0], numbers[-1] + 1)) \
+                and sp.Add(*members.values()) in totals:
+            last[members[numbers[-1]]] = 1 - sp.Add(*(members[n] for n in numbers[:-1]))
+    return last
 
 
 def _summed_data(name, value) -> set[str]:

@@ -14,7 +14,7 @@ import sympy as sp
 
 from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Literal,
                                     Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
-                                    is_matrix, shape_of)
+                                    is_matrix, is_vector_name, shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, no_tuple
 
@@ -214,14 +214,18 @@ class Vectors:
         return Norm(inner, p)
 
     def inner_product(self, t: Tok) -> sp.Expr:
-        """`\\langle \\mathbf{x}, \\mathbf{y} \\rangle`: xᵀy."""
+        """`\\langle \\mathbf{x}, \\mathbf{y} \\rangle`: xᵀy; of matrices, the Frobenius product tr(AᵀB), a
+        number (a Lagrangian's `\\langle \\Theta, W^\\top W - I \\rangle`)."""
         self.next()
         a = self.expression()
         self.expect(",", "between the two vectors of an inner product")
         b = self.expression()
         self.expect("\\rangle", "to close the inner product")
         if is_matrix(a) and is_matrix(b):
-            return Transpose(a) * b
+            product = Transpose(a) * b
+            # letters name their kind: lower-case bold vectors, capitals matrices (shapes are known later)
+            vectors = all(is_vector_name(x.name) for x in a.atoms(sp.Symbol) if x.is_commutative is False)
+            return product if vectors else Trace(product)
         if a.free_symbols or b.free_symbols:
             # ⟨x, y⟩ of letters the card does not declare as vectors: read as a product of numbers,
             # ⟨x, y⟩/(‖x‖‖y‖) would be 1, which no cosine of an angle is in general.
