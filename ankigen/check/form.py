@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ankigen.check.moments import claimed as moment_identity
+from ankigen.check.moments import averaged, claimed as moment_identity
 from ankigen.check.decide import author_form, sampled
 from ankigen.check.matrices import Grad, is_matrix
 from ankigen.check.vocabulary import Opaque
@@ -308,6 +308,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(DOUBTFUL, "a number for a name first given another number: the next example's value, "
                               "or a claim about the first")
     if not matrices and moment_identity(claim, lhs, rhs):
+        if averaged(lhs, rhs):  # the steps of a bias-variance split lean on what the words assume of D
+            return Form(DOUBTFUL, "an identity of expectations over a variable, which may rest on what the card "
+                                  "assumes of it in words (a noise of mean zero, independent of the data)")
         return Form(CERTAIN)  # Var(X) = E[X^2] - E[X]^2: true of every distribution, or false
     written = [claim.lhs] + ([claim.rhs] if claim.rhs is not None else [])
     if any(side.has(Opaque) for side in written + [lhs, rhs] if side is not None):

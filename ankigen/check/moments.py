@@ -39,14 +39,36 @@ _PROCESS = re.compile(r"^(?:\\mathrm\{)?[A-Z]\}?(?:_.*)?$|^m_|^\\(?:mu|sigma)(?!
 _RANDOM_BY_CONVENTION = re.compile(r"^(?:\\mathrm\{)?[A-Z]+\}?(?:_.*)?$|^\\(?:hat|widehat|tilde|widetilde)\b")
 
 
+# \mathbb{E}_{D}[…], E_{\mathcal{D}}[…], \mathbb{E}_{x \sim p}[…]: an expectation over the variable its subscript names
+_AVERAGED = re.compile(r"^(?:E|\\mathbb\{E\}|\\mathrm\{E\})_\{(.+)\}$")
+
+
 def calls(expr) -> list:
-    """The expectations, variances and covariances applied in expr."""
+    """The expectations, variances and covariances applied in expr, and expectations over a named variable."""
     if expr is None:
         return []
-    return [c for c in expr.atoms(sp.core.function.AppliedUndef) if kind_of(c) is not None]
+    return [c for c in expr.atoms(sp.core.function.AppliedUndef, Opaque)
+            if (kind_of(c) is not None if not isinstance(c, Opaque) else over(c) is not None)]
 
 
-def identity(rel: str, lhs, rhs) -> bool:
+def over(call) -> str | None:
+    r"""The variable an expectation written with a subscript averages over (D of \mathbb{E}_{D}[…], x of
+    \mathbb{E}_{x \sim p}[…]), as the reader names it; None for any other node."""
+    if not isinstance(call, Opaque) or len(call.args) != 2:
+        return None
+    m = _AVERAGED.match(str(call.args[0]))
+    return m and m[1].split("\\sim")[0].replace(" ", "") or None
+
+
+def _args(call) -> tuple:
+    return call.args[1:] if isinstance(call, Opaque) else call.args
+
+
+def _kind(call) -> str | None:
+    return "E" if isinstance(call, Opaque) else kind_of(call)
+
+
+def identity(rel: str, lhs, rhs, written: bool = False) -> bool:
     """The form of an identity of moments: an equation each of whose sides takes an expectation,
     variance or covariance of one argument (two for a covariance), with nothing the card leaves
     unknown outside them and every letter written inside one. A side without one (`\\mathbb{E}[X] = 0`,
@@ -58,6 +80,9 @@ def identity(rel: str, lhs, rhs) -> bool:
            or not side.is_commutative for side in sides):
         return False
     found = calls(lhs) + calls(rhs)
+    averaged = {over(c) for c in found}
+    if averaged != {None}:
+        return len(averaged) == 1 and _averaged(sides, found, averaged.pop(), written)
     if any(len(c.args) != (2 if kind_of(c) == "Cov" else 1) for c in found):
         return False
     inside = set().union(*(a.free_symbols for c in found for a in c.args))
@@ -86,7 +111,53 @@ def identity(rel: str, lhs, rhs) -> bool:
 def claimed(claim, lhs, rhs) -> bool:
     """An identity of moments both as written and with the card's definitions put in (`= p - p^2`
     after "$E[X] = p$" is a property of X, not an identity)."""
-    return identity(claim.rel, claim.lhs, claim.rhs) and identity(claim.rel, lhs, rhs)
+    return identity(claim.rel, claim.lhs, claim.rhs, True) and identity(claim.rel, lhs, rhs)
+
+
+def randoms_of(found, var: str) -> frozenset:
+    """What an expectation over var averages: var itself and the letters it labels (y_D of D)."""
+    inside = set().union(*(a.free_symbols for c in found for a in _args(c)))
+    return frozenset(s for s in inside if (s.name == var or s.name.endswith((f"_{{{var}}}", f"_{var}")))
+                     and not _AVERAGED.match(s.name))
+
+
+def _averaged(sides, found, var: str, written: bool) -> bool:
+    r"""`\mathbb{E}_D[2(f(x; D) - \bar f(x)) \bar f(x)] = 2 \bar f(x) \mathbb{E}_D[f(x; D)] - 2 \bar f(x)^2`: an
+    identity of expectations over one named variable. What does not depend on it is a constant, written
+    inside or outside (\bar f(x), y); each expectation averages something that does. A mean named as
+    such (\bar f, μ) must be given by its definition once the definitions are put in: `E_D[(f - \bar f)^2]
+    = E_D[f^2] - \bar f^2` holds only because \bar f is E_D[f]."""
+    randoms = randoms_of(found, var)
+    if not randoms or any(not (a.free_symbols & randoms) for c in found for a in _args(c)) \
+            or any(len(_args(c)) != 1 for c in found):
+        return False
+    outside = [side.xreplace({c: sp.Dummy() for c in calls(side)}) for side in sides]
+    if any(side.free_symbols & randoms or side.has(Opaque) for side in outside):
+        return False
+    if any(over(o) != var for c in found for o in c.atoms(Opaque)) \
+            or any(kind_of(f) for c in found for f in c.atoms(sp.core.function.AppliedUndef)):
+        return False  # an argmax, another average, or a variance inside: not modelled
+    if written:
+        return True
+    names = [f.func.__name__ for side in sides for f in side.atoms(sp.core.function.AppliedUndef)]
+    return not any(_NAMED.match(n) for n in names + [s.name for side in sides for s in side.free_symbols])
+
+
+def scalar_values(expr):
+    """f(\\mathbf{x}; D) is a number, the value of a function at a vector: a vector written only as such an
+    argument is read with a plain letter, so that the identity is one of numbers."""
+    if expr is None:
+        return None
+    vectors = {s for s in expr.free_symbols if not s.is_commutative}
+    applied = list(expr.atoms(sp.core.function.AppliedUndef))
+    if not vectors or expr.xreplace({f: sp.Dummy() for f in applied}).free_symbols & vectors:
+        return expr
+    return expr.xreplace({v: sp.Symbol(v.name) for v in vectors})
+
+
+def averaged(lhs, rhs) -> bool:
+    """Whether the identity's expectations are over a named variable."""
+    return any(over(c) is not None for c in calls(lhs) + calls(rhs))
 
 
 def decide(lhs, rhs, independent: bool) -> Verdict:
@@ -112,6 +183,9 @@ def decide(lhs, rhs, independent: bool) -> Verdict:
 
 def _readings(lhs, rhs) -> list[frozenset]:
     found = calls(lhs) + calls(rhs)
+    var = next((over(c) for c in found if over(c) is not None), None)
+    if var is not None:
+        return [randoms_of(found, var)]
     inside = set().union(*(a.free_symbols for c in found for a in c.args))
     outside = set().union(*(side.xreplace({c: sp.Dummy() for c in calls(side)}).free_symbols for side in (lhs, rhs)))
     alone = frozenset(inside - outside)
@@ -130,7 +204,8 @@ def _readings(lhs, rhs) -> list[frozenset]:
 def _sampled(lhs, rhs, randoms: frozenset, independent: bool) -> Verdict:
     rng = random.Random(20261206)
     ordered = sorted(randoms, key=str)
-    constants = sorted((lhs.free_symbols | rhs.free_symbols) - randoms, key=str)
+    names = {c.args[0] for c in calls(lhs) + calls(rhs) if isinstance(c, Opaque)}
+    constants = sorted((lhs.free_symbols | rhs.free_symbols) - randoms - names, key=str)
     valid = 0
     for _ in range(TRIALS):
         fixed = {c: sp.Integer(rng.randint(2, 7)) for c in constants}
@@ -172,7 +247,7 @@ def _value(expr, world: list, fixed: dict):
 
     def moment(call):
         if call not in known:
-            kind, args = kind_of(call), call.args
+            kind, args = _kind(call), _args(call)
             if kind == "E":
                 known[call] = _expect(args[0], world, fixed, moment)
             elif kind == "Var":

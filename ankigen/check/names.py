@@ -580,6 +580,9 @@ class Names:
                 full = self.decorated(name)
             except _FamilyIndex as fam:
                 return self.family_element(fam)
+            fn = self.scope.functions.get(full)
+            if fn is not None and self.at("(") and full not in self.bound:  # \bar{f}(x) the card defines
+                return self.call(fn, t)
             return self.apply_if_called(self.bound.get(full) or symbol(full), t, full)
         sub = type(self)(inner, self.scope, inner[-1].end if inner else t.end)
         try:

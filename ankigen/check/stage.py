@@ -449,7 +449,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     form (form.py) before it is evaluated; a `where` binding outranks every definition of its symbol."""
     import sympy as sp
 
-    from ankigen.check.moments import claimed as moment_identity, decide as decide_moments
+    from ankigen.check.moments import averaged, claimed as moment_identity, decide as decide_moments, scalar_values
     from ankigen.check.decide import decide, decide_guarded, premises_put_in
     from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
@@ -539,6 +539,9 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
         except (TooLarge, Circular):
             return None
 
+    if averaged(lhs, rhs):
+        lhs, rhs = scalar_values(lhs), scalar_values(rhs)
+        claim = replace(claim, lhs=scalar_values(claim.lhs), rhs=scalar_values(claim.rhs))
     # is_matrix walks the whole tree: asked once (what follows keeps a matrix claim one, and a number one)
     matrix = is_matrix(lhs) or is_matrix(rhs)
     if not matrix and missing_link(lhs, rhs, defined | set(by_name), value_of):
