@@ -296,6 +296,13 @@ class Names:
     def apply_if_called(self, value: sp.Expr, t: Tok, name: str) -> sp.Expr:
         """`f(x)` for an undefined f: an application or a product, by the reading."""
         nxt = self.peek()
+        if name == "\\Gamma" and nxt.text == "(" and nxt.kind == "op" and name not in self.bound \
+                and not self.conditional_group():
+            # Γ(a) = ∫_0^∞ z^{a-1} e^{-z} dz: the gamma function, as every statistics text writes it
+            args = self.arguments("(")
+            if len(args) == 1 and not is_matrix(args[0]):
+                return sp.gamma(args[0])
+            return sp.Function(name)(*args)
         # E[X], and E{\\sum …} as some write an expectation: what follows is its argument
         bracket = nxt.text in ("[", "{") and nxt.kind == "op" and name in _BRACKETED
         if nxt.text == "[" and nxt.kind == "op" and name.startswith(("E_{", "\\mathrm{E}_{", "\\mathbb{E}_{")):
