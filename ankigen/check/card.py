@@ -197,6 +197,7 @@ class _Card:
     symmetric: set = field(default_factory=set)  # sub-headings whose prose spoke of symmetric matrices so far
     unit: set = field(default_factory=set)  # sub-headings whose prose spoke of unit vectors so far
     independent: set = field(default_factory=set)  # sub-headings whose prose called random variables independent
+    parity: dict = field(default_factory=dict)  # by sub-heading: letters the prose called even or odd
     stated: set = field(default_factory=set)  # operators the card states in other terms (tr(A) = \sum_i a_{ii})
     section_functions: dict = field(default_factory=dict)  # by sub-heading: the functions defined under it
     rounded: set = field(default_factory=set)  # decimals the card wrote as an approximation (√10 ≈ 3.1623)
@@ -323,6 +324,9 @@ def _read_all(state: _Card, formulas, check_lines, inline, display: bool) -> Car
     order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]
                    + [(f.span.line, f.span.col, 1, n) for n, f in enumerate(inline)])
     for _, _, kind, n in order:
+        formula = formulas[n] if kind == 0 else inline[n]
+        for letter, parity in prose.parity(formula):  # "with $k$ even": for the rest of that part of the card
+            state.parity.setdefault(formula.section, {})[letter] = parity
         if kind == 0:
             _read_formula(state, n, formulas[n], display)
         else:
@@ -487,7 +491,8 @@ def _read_formula(state: _Card, n: int, formula: Formula, display: bool) -> None
         state.bold = bold_letters([t for stmt in found for t in stmt.toks])
         around = _conditions(state, [], formula.near)  # a false one of the formula's own is a false claim
         state.conditions = _conditions(state, [list(stmt.toks) for stmt in found], ()) + around + \
-            _probabilities(state, prose.probabilities(formula)) + _counted(state, prose.counted(formula))
+            _probabilities(state, prose.probabilities(formula)) + _counted(state, prose.counted(formula)) + \
+            tuple((sp.Symbol(letter), kind, sp.Integer(0)) for letter, kind in state.parity.get(formula.section, {}).items())
         # "if $\alpha = 1$"; "≈ 25.7$ million": a condition, or a value in units the formula does not hold
         condition = prose.condition(formula) or prose.scaled(formula) or prose.not_claimed(formula) \
             or _satisfied_by_unknown(state, formula) or _impossible(around)

@@ -207,9 +207,16 @@ def _integer_symbols(*exprs) -> set:
     return out
 
 
-def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None = None) -> Iterator[dict]:
+def _points(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None = None,
+            parity: dict | None = None) -> Iterator[dict]:
     """Sample points: 1s, 2s, primes, then seeded whole numbers, fractions, and fractions below 1; a
-    symbol that a stated condition bounds (`0 < \\gamma < 1`) is drawn inside its interval."""
+    symbol that a stated condition bounds (`0 < \\gamma < 1`) is drawn inside its interval, and one said
+    to be even or odd (a whole number) with that parity."""
+    for point in _drawn(free, integers, seed, ranges):
+        yield {**point, **{s: 2 * point[s] - (kind == "odd") for s, kind in (parity or {}).items()}}
+
+
+def _drawn(free: list[sp.Symbol], integers: set, seed: str, ranges: dict | None = None) -> Iterator[dict]:
     small = [s for s in free if s in integers]
     ranges = {s: r for s, r in (ranges or {}).items() if s in free and s not in integers}
     rng = random.Random(seed)
@@ -458,6 +465,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     integers = bounds | indices | (set(free) if rel == "in" else set())
     conditions = _same_symbols(conditions, set(free) | indices)
     integers |= {left for left, how, _ in conditions if how == "in" and left in free}  # "for n = 0, 1, 2, …"
+    parity = {left: how for left, how, _ in conditions if how in ("even", "odd") and left in free}  # "with k even"
+    integers |= set(parity)
     ranges = condition_ranges(conditions)
     totals = [(s, c) for s, rel, c in conditions if rel == "=" and isinstance(s, sp.Sum) and c.is_number]
     # A side written with i (e^{i\\theta_1} e^{i\\theta_2} = e^{i(\\theta_1 + \\theta_2)}, \\sum_n e^{inx} = a real
@@ -466,7 +475,7 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
     complex_claim = rel in ("=", "!=") and rhs is not None and (lhs.has(sp.I) and rhs.has(sp.I) or any(
         e.args[0].has(sp.I) for side in (lhs, rhs) for e in side.atoms(sp.exp)))
     spans = _spans(lhs, rhs)
-    for n, point in enumerate(_points(free, integers, seed, ranges)):
+    for n, point in enumerate(_points(free, integers, seed, ranges, parity)):
         if not _index_in_range(point, indices, lhs, rhs) or not meets(point, conditions) \
                 or not _forward(point, spans):
             continue

@@ -383,6 +383,10 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         only = {x for x in effective(lhs, every) ^ effective(rhs, every) if str(x) not in claim.elsewhere}
         if only:  # a symbol the rest of a derivation also has is not introduced here: a dropped term  # a Taylor remainder with its xi: it holds for some value, a theorem's equation
             return Form(STATEMENT, f"an equation for {author_form(sorted(only, key=str)[0])}, on one side only")
+    factor = _factor_of_one_side(lhs, rhs, claim) if claim.rel == "=" else None
+    if factor is not None:
+        return Form(STATEMENT, f"{author_form(factor)} multiplies one side only: the step puts in a value of it "
+                               "the formula does not give")
     if claim.inverse:
         return Form(DOUBTFUL, "two formulas that define each other")
     if claim.restated:
@@ -406,6 +410,25 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if same and claim.rel in ("=", "!="):
         return Form(DOUBTFUL, "an identity over symbols the card does not define")
     return Form(STATEMENT, "a relation between symbols the card does not define")
+
+
+def _factor_of_one_side(lhs, rhs, claim):
+    r"""`C \frac{\Gamma(a)}{b^a} = \frac{\Gamma(a)}{\sqrt{k\pi}\,\Gamma(k/2)} …`: a letter that multiplies the
+    whole of one side and is absent from the other. No identity holds for every value of it, so the
+    step uses the value the card gives it elsewhere (`\qquad (C = …)`, in words), which is not read."""
+    if rhs is None or claim.rhs is None:
+        return None
+    written = {str(s) for s in claim.lhs.free_symbols}, {str(s) for s in claim.rhs.free_symbols}
+    if claim.called:  # an expectation computed took m from E(\frac{1}{m}\sum_j Y_j): the names written on both sides
+        written = tuple(w | claim.elsewhere for w in written)
+    for side, other, also in ((lhs, rhs, written[1]), (rhs, lhs, written[0])):
+        for f in sp.Mul.make_args(side):
+            base = f.base if isinstance(f, sp.Pow) and f.exp.is_number else f
+            # m of E(\frac{1}{m}\sum_j Y_j) = \frac{\theta}{m} is written on both sides: no value is put in
+            if isinstance(base, sp.Symbol) and base not in other.free_symbols and str(base) not in also \
+                    and base not in (side / f).free_symbols and other.free_symbols:
+                return base
+    return None
 
 
 def _solved_for(lhs, rhs, every) -> bool:

@@ -211,6 +211,25 @@ def counted(formula: Formula) -> tuple[tuple[str, bool], ...]:
     return tuple(found)
 
 
+# "with $k$ even", "for odd $n$", "$k$ is even", "$n$ 为奇数": a letter of that parity
+_PARITY = (re.compile(r"\$([A-Za-z])\$\s*(?:is\s+|be\s+|being\s+)?(even|odd)\b", re.I),
+           re.compile(r"\b(even|odd)\s+\$([A-Za-z])\$", re.I),
+           re.compile(r"\$([A-Za-z])\$\s*(?:为|是)?(偶数|奇数)"),
+           re.compile(r"(偶数|奇数)\s*\$([A-Za-z])\$"))
+_PARITY_WORD = {"even": "even", "odd": "odd", "偶数": "even", "奇数": "odd"}
+
+
+def parity(formula: Formula) -> tuple[tuple[str, str], ...]:
+    """The letters the heading or the sentences around the formula say are even or odd."""
+    said = formula.heading + " " + formula.lead + " " + formula.tail
+    found = []
+    for k, pattern in enumerate(_PARITY):
+        for m in pattern.finditer(said):
+            letter, word = (m.group(1), m.group(2)) if k % 2 == 0 else (m.group(2), m.group(1))
+            found.append((letter, _PARITY_WORD[word.lower()]))
+    return tuple(found)
+
+
 _SPOKEN_SIGMOID = re.compile(r"sigmoid|logistic|逻辑斯[谛蒂]|S\s?[型形]", re.I)
 _CONVOLUTION = re.compile(r"convol|卷积|互相关|correlat|\\circledast|\\star\b|signal|信号|filter|滤波|kernel|核", re.I)
 _SATISFIES = re.compile(r"(?:满足|使得|satisf(?:y|ies)|such\s+that)\s*[:：,，]?\s*$", re.I)
@@ -297,4 +316,4 @@ def context(formula: Formula) -> tuple:
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
             lead_conditions(formula), named(formula), approximated(formula), counted(formula),
-            where_clause(formula))
+            where_clause(formula), parity(formula))
