@@ -112,7 +112,8 @@ def failure_notes(claim, v: Verdict, read, imported) -> list[str]:
 
 def definition_notes(claim, read, imported) -> list[str]:
     """Where each definition the claim used is written, so the author can look there too."""
-    visible = read.visible(claim.section, imported, claim.defs_at)  # as the claim saw them, not as the card ends
+    # as the claim saw them, not as the card ends (a later example's inline Y = X^3 + Z is not this one's)
+    visible = read.visible(claim.section, imported, claim.defs_at, claim.varied, claim.span.line)
     pending = set(claim.lhs.free_symbols) | (set(claim.rhs.free_symbols) if claim.rhs is not None else set())
     seen, notes = set(), []
     while pending:

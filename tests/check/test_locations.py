@@ -54,3 +54,37 @@ def test_a_claim_that_opens_with_a_sized_bracket_is_quoted_once(tmp_path: Path) 
                               "$$\\left|\\left[3\\right]\\right| = 4$$\n", encoding="utf-8")
     report = check(src, Config(root_deck="L", cache="", project_dir=tmp_path, check_timeout=600))
     assert [text for _, text, _ in report.claims] == ["\\left( 1 + 2 \\right) = 4", "\\left|\\left[3\\right]\\right| = 4"]
+
+
+
+NOTES = """## Two examples {#two-examples}
+
+Expanding a square:
+
+$$(c + 1)^2 = c^2 + 2c + 2$$
+
+Some lines of another example follow.
+
+.
+
+.
+
+.
+
+.
+
+Another example: define $c = d^3 + 1$ for a new $d$.
+"""
+
+
+def test_a_failure_names_only_the_definitions_it_used(tmp_path: Path) -> None:
+    """A note says where a name was defined as the claim saw it: an inline value further on, in
+    another example, is not this one's, and naming it would send the author to the wrong place."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text(NOTES, encoding="utf-8")
+    report = check(src, Config(root_deck="L", cache="", project_dir=tmp_path))
+    failed = [d for d in report.diagnostics if d.span.line == 5]
+    assert len(failed) == 1 and failed[0].code in ("C001", "C009")
+    assert "left side" in " ".join(failed[0].notes)
+    assert not any("is defined at" in note for note in failed[0].notes)
