@@ -343,6 +343,10 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, "an equation for the constant that makes a sum or an integral equal a number")
     if _names_value(claim, lhs, rhs, defined):
         return Form(STATEMENT, "a letter nowhere else, naming the value of the other side")
+    element = _by_element_of_whole(written + [lhs] + ([rhs] if rhs is not None else []))
+    if element is not None:
+        return Form(STATEMENT, f"a derivative by {author_form(element)}, an element of a letter the formula writes "
+                               "whole: how the whole depends on it is not written")
     if _operator_form(claim.lhs, claim.rhs) and _beyond_the_operator(written, lhs, rhs):
         return Form(STATEMENT, "an integral, sum or limit of numbers set equal to names: an equation in them")
     if _operator_form(claim.lhs, claim.rhs) and _function_alone(claim, written, defined):
@@ -410,6 +414,20 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if same and claim.rel in ("=", "!="):
         return Form(DOUBTFUL, "an identity over symbols the card does not define")
     return Form(STATEMENT, "a relation between symbols the card does not define")
+
+
+def _by_element_of_whole(sides):
+    r"""`\frac{\partial}{\partial w_{ij}} (-h^T w v) = -h_i v_j`: the variable is an element of w, and the
+    body holds w itself (a matrix read as a letter), not the element: read so, the derivative would be 0."""
+    for side in sides:
+        for d in side.atoms(sp.Derivative):
+            for var in d.variables:
+                base = str(var.base.label) if isinstance(var, sp.Indexed) else str(var).partition("_")[0]
+                # the letter alone, not a family's elements x_j (whose label sympy counts as free)
+                alone = d.expr.free_symbols - {s for e in d.expr.atoms(sp.Indexed) for s in e.free_symbols}
+                if base and base != str(var) and var not in d.expr.free_symbols and any(str(s) == base for s in alone):
+                    return var
+    return None
 
 
 def _factor_of_one_side(lhs, rhs, claim):
