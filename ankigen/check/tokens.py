@@ -90,6 +90,9 @@ def _text_group(text: str, start: int) -> int:
     return -1
 
 
+_TYPED_OPERATORS = {"=": ("op", "="), "+": ("op", "+"), "-": ("op", "-"), "<": ("op", "<"), ">": ("op", ">")}
+
+
 def tokenize(text: str, base: int = 0) -> list[Tok]:
     """Tokens with offsets into the original text (plus base)."""
     read = _tokenized(text, base)
@@ -152,7 +155,10 @@ def _tokenize(text: str, base: int) -> list[Tok]:
             if close < 0:
                 raise MathError(f"'{s}' needs a braced argument", start, end - start, construct=s)
             inner_start = text.index("{", pos)
-            toks.append(Tok("text", text[inner_start + 1:close - 1], start, base + close))
+            words = text[inner_start + 1:close - 1]
+            # `\text{ = }`, `\text{ + }`: an operator typed as text to space it, as some notes write every one
+            op = _TYPED_OPERATORS.get(words.strip()) if s == "\\text" else None
+            toks.append(Tok(op[0], op[1], start, base + close) if op else Tok("text", words, start, base + close))
             pos = close
             continue
         if s[0] in "0123456789" or (s[0] == "." and len(s) > 1 and s != "..."):
