@@ -320,6 +320,8 @@ def _read_all(state: _Card, formulas, check_lines, inline, display: bool) -> Car
     state.star = _star_multiplies(formulas, inline)
     if _sigmoid_meant(formulas, inline):
         state.define_function(*_sigmoid())
+    if _normal_meant(formulas, inline):
+        state.define_function("\\Phi", _normal_cdf(state.reading))
     # in the order written: notes redefine f from example to example, inline as often as displayed
     order = sorted([(f.span.line, f.span.col, 0, n) for n, f in enumerate(formulas)]
                    + [(f.span.line, f.span.col, 1, n) for n, f in enumerate(inline)])
@@ -380,6 +382,28 @@ def _sigmoid() -> tuple:
     toks = list(statements(r"\sigma(x) = \frac{1}{1 + e^{-x}}")[0].toks)
     name, fn, _ = function_def(toks, function_head(toks), Scope())
     return name, fn
+
+
+def _normal_cdf(reading) -> FunctionDef:
+    """Φ of the standard normal distribution, in the convention the reading takes (see reading.py)."""
+    x = sp.Symbol("x")
+    cdf = (1 + sp.erf(x / sp.sqrt(2))) / 2
+    body = 1 - cdf if reading.flipped("phitail") else cdf - sp.Rational(1, 2) if reading.flipped("phihalf") else cdf
+    return FunctionDef((x,), body, frozenset({"phitail", "phihalf"}))
+
+
+_PHI_APPLIED = re.compile(r"\\Phi(?![A-Za-z])\s*(?:\(|\\left\s*\()")
+
+
+def _normal_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:
+    """A card about the normal distribution that applies Φ without defining it, and writes it nowhere
+    else (Φ alone, Φ^T: a feature matrix), means its distribution function: `\\Phi(1.96) = 0.975`."""
+    every = formulas + inline
+    if not any(prose.normal(f) for f in every):
+        return False
+    uses = [len(re.findall(r"\\Phi(?![A-Za-z])", f.latex)) for f in every]
+    applied = [len(_PHI_APPLIED.findall(f.latex)) for f in every]
+    return sum(applied) > 0 and uses == applied
 
 
 def _sigmoid_meant(formulas: tuple[Formula, ...], inline: tuple[Formula, ...]) -> bool:

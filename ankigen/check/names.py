@@ -497,6 +497,7 @@ class Names:
 
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)
+        self.scope.met.update(fn.met)
         args = self.arguments("(")
         if len(args) != len(fn.params):
             raise MathError(f"'{t.text}' takes {len(fn.params)} argument(s), got {len(args)}", t.start,

@@ -261,6 +261,15 @@ def _around(formula: Formula) -> str:
     return " ".join((formula.heading, formula.lead, formula.tail, formula.latex))
 
 
+_SPOKEN_NORMAL = re.compile(r"\bnormal|gaussian|z[- ]?scores?\b|z[- ]?table|正态|高斯|标准化|\\mathcal\s*\{?\s*N\s*\}?\s*\(|"
+                            r"\bN\s*\(\s*0\s*,\s*1\s*\)", re.I)
+
+
+def normal(formula: Formula) -> bool:
+    """The heading, the sentences around or the formula itself speak of the normal distribution."""
+    return bool(_SPOKEN_NORMAL.search(_around(formula)))
+
+
 def sigmoid(formula: Formula) -> bool:
     """The heading, the sentences around or the formula itself speak of the sigmoid."""
     return bool(_SPOKEN_SIGMOID.search(_around(formula)))
@@ -316,4 +325,4 @@ def context(formula: Formula) -> tuple:
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
             lead_conditions(formula), named(formula), approximated(formula), counted(formula),
-            where_clause(formula), parity(formula))
+            where_clause(formula), parity(formula), normal(formula))

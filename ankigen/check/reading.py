@@ -15,7 +15,7 @@ from itertools import combinations
 INVERTED = "~"
 
 KINDS = ("words", "apply", "labels", "i", "e", "slash", "reach", "span", "log2", "log10", "iterate", "mixed",
-         "redefined", "transpose", "identity")
+         "redefined", "transpose", "identity", "phitail", "phihalf")
 
 # How a reading is described to the author, and how to write the meaning ankigen took.
 DESCRIBE = {
@@ -56,6 +56,12 @@ DESCRIBE = {
                   "declare the shapes (X \\in \\mathbb{R}^{n \\times d}, w \\in \\mathbb{R}^{d}) to check it as matrices"),
     "identity": ("I is a letter", "I is the identity matrix, 1 where the letters are read as numbers",
                  "declare the shapes (W \\in \\mathbb{R}^{d \\times q}) to check it as matrices"),
+    # Statistics texts give \Phi as the normal CDF; some tables give the upper tail, others (Laplace's
+    # function, in many Chinese and Russian textbooks) the area from 0 to x.
+    "phitail": ("\\Phi is the standard normal CDF, P(Z ≤ x)", "\\Phi is the upper tail, P(Z > x)",
+                "write 1 - \\Phi(x) for the upper tail, or define \\Phi on the card"),
+    "phihalf": ("\\Phi is the standard normal CDF, P(Z ≤ x)", "\\Phi is the area from 0 to x, P(0 < Z < x)",
+                "write \\Phi(x) - \\frac{1}{2}, or define \\Phi on the card"),
     "mixed": ("a whole number before a fraction multiplies it (2\\frac{1}{3} is 2/3)",
               "a whole number before a smaller fraction adds to it (10\\frac{1}{3} is ten and a third)",
               "write 10 + \\frac{1}{3}, or 2 \\cdot \\frac{1}{3}"),
@@ -89,4 +95,4 @@ def alternatives(met: frozenset[str], limit: int = 5) -> list[Reading]:
     """Every other reading of the kinds met, fewest flips first (at most 2**limit - 1 of them)."""
     kinds = [k for k in KINDS if k in met or k + INVERTED in met][:limit]
     return [Reading(frozenset(c)) for n in range(1, len(kinds) + 1) for c in combinations(kinds, n)
-            if not {"log2", "log10"} <= set(c)]  # one base at a time
+            if not {"log2", "log10"} <= set(c) and not {"phitail", "phihalf"} <= set(c)]  # one base at a time

@@ -64,6 +64,7 @@ class Opaque(sp.Function):
 class FunctionDef:
     params: tuple[sp.Symbol, ...]
     body: sp.Expr
+    met: frozenset = frozenset()  # the reading kinds its body was built under (\Phi's conventions)
 
 
 @dataclass
