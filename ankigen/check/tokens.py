@@ -158,6 +158,11 @@ def _tokenize(text: str, base: int) -> list[Tok]:
             words = text[inner_start + 1:close - 1]
             # `\text{ = }`, `\text{ + }`: an operator typed as text to space it, as some notes write every one
             op = _TYPED_OPERATORS.get(words.strip()) if s == "\\text" else None
+            if op is None and "=" in words and re.search(r"\d", words):
+                # `\text{3v + 2 = 3}\begin{bmatrix}…`: the formula goes on inside the words (its 3 is a
+                # factor of what follows), so what is left outside them is no formula of its own
+                raise MathError("a formula written inside \\text", start, base + close - start,
+                                construct="an equation inside \\text")
             toks.append(Tok(op[0], op[1], start, base + close) if op else Tok("text", words, start, base + close))
             pos = close
             continue
