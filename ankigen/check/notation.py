@@ -139,9 +139,10 @@ class Notation:
         return value
 
     def ellipsis(self, t: Tok) -> sp.Expr:
-        """`x_1 + \\cdots + x_n`: terms left out, which are not guessed."""
+        """`x_1 + \\cdots + x_n`: terms left out, which are not guessed. Each is its own: the dots of
+        `\\frac{n!}{x_1! \\cdots x_d!} p_1^{x_1} \\cdots p_d^{x_d}` are different terms, which must not cancel."""
         self.next()
-        return opaque("\\cdots")
+        return opaque("\\cdots", sp.Integer(t.start))
 
     def plus_minus(self, t: Tok) -> sp.Expr:
         """`a \\pm b`: two values at once; a relation holding one is a statement."""
