@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 
+import mpmath
 import sympy as sp
 
 from ankigen.check.vocabulary import TRANSPOSE_LABELS
@@ -52,8 +53,8 @@ def _positive_roots(expr: sp.Expr, u: sp.Symbol) -> list:
         return []
     try:
         found = poly.nroots(n=30)
-    except (sp.polys.polyerrors.NoConvergence, ValueError, TypeError):
-        return []
+    except (mpmath.libmp.libhyper.NoConvergence, sp.polys.polyerrors.BasePolynomialError, ValueError, TypeError):
+        return []  # a coefficient that keeps an unevaluated sum (DomainError), roots that do not settle
     roots = [sp.re(r) for r in found if abs(sp.im(r)) < 1e-20 and sp.re(r) > 0]
     # a root of the numerator where the denominator vanishes is no solution
     return [r for r in roots if sp.N(expr.xreplace({u: r}), 30).is_finite]

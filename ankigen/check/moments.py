@@ -139,6 +139,11 @@ def _averaged(sides, found, var: str, written: bool) -> bool:
         return False  # an argmax, another average, or a variance inside: not modelled
     if written:
         return True
+    # E_x[g(F(x))] = E_x[g(G(x) + a h(x))]: values of functions the card does not define, related only by
+    # what the card says of them (a model's update H_t = H_{t-1} + a h_t): a property, not an identity
+    applied = [{f for f in side.atoms(sp.core.function.AppliedUndef) if kind_of(f) is None} for side in sides]
+    if applied[0] != applied[1]:
+        return False
     names = [f.func.__name__ for side in sides for f in side.atoms(sp.core.function.AppliedUndef)]
     return not any(_NAMED.match(n) for n in names + [s.name for side in sides for s in side.free_symbols])
 
