@@ -289,6 +289,10 @@ def _infix_fractions(toks: list[Tok]) -> list[Tok]:
                 + [Tok("op", "}", t.start, t.start), Tok("op", "{", t.end, t.end)] + toks[k + 1:])
 
 
+# names of operators that a text group may spell, applied to what follows, never a unit after a number
+_OPERATOR_WORDS = {"tr", "Tr", "trace", "det", "diag", "rank", "log", "ln", "exp", "sin", "cos", "tan"}
+
+
 def _roles(toks: list[Tok]) -> list[Tok]:
     """Decide what each `\\text{…}` is: a unit after a number, a name, or prose between statements."""
     out: list[Tok] = []
@@ -306,7 +310,8 @@ def _roles(toks: list[Tok]) -> list[Tok]:
         after_value = prev is not None and (prev.kind == "num" or prev.text == "\\%")
         if not content:
             continue  # \text{ } is spacing
-        if after_value and _is_unit(content):
+        applied = i + 1 < len(toks) and (toks[i + 1].text in ("(", "\\left")) and content in _OPERATOR_WORDS
+        if after_value and _is_unit(content) and not applied:  # N_1 \text{tr}(S): a trace, not a unit
             out.append(Tok("unit", content, t.start, t.end))
         elif re.fullmatch(r"[A-Za-z][A-Za-z0-9\-]*", content) and content.lower() not in CONNECTIVES:
             out.append(Tok("word", content, t.start, t.end))
