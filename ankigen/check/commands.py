@@ -199,6 +199,12 @@ class Commands:
         finally:
             self.leave()
         no_tuple(t, num, den)
+        if _gradient(num) and _gradient(den):
+            # \frac{\nabla J}{\nabla \theta}: a derivative written with gradients, one quantity; as a
+            # quotient, a chain rule's links would cancel (∇J/∇y · ∇y/∇μ = ∇J/∇μ) through every path
+            from ankigen.check.notation import opaque
+
+            return opaque("\\frac{\\nabla}{\\nabla}", num.args[1], den.args[1])
         return num / self._nonzero(den, t)
 
     def big_operator(self, t: Tok) -> sp.Expr:
@@ -360,3 +366,10 @@ def _size(body: sp.Expr, index: sp.Symbol, over: str | None) -> sp.Symbol:
     if over is None or named:
         over = "\\cdot"
     return sp.Symbol(f"|{over}|", integer=True, positive=True)
+
+
+def _gradient(value) -> bool:
+    """`\\nabla J` with no variable said: the opaque gradient the reader makes of it."""
+    from ankigen.check.vocabulary import Opaque
+
+    return isinstance(value, Opaque) and str(value.args[0]) == "\\nabla" and len(value.args) == 2
