@@ -495,6 +495,20 @@ class Names:
             return value
         return value ** power
 
+    def backward_difference(self) -> sp.Expr | None:
+        """`\\sum_t y_{t-1} \\Delta y_t`: a series' first difference y_t - y_{t-1}, where the formula writes the
+        series at t - 1 too (time series); elsewhere Δ stays a letter."""
+        start = self.i
+        element = self.power()
+        if isinstance(element, sp.Indexed) and len(element.indices) == 1 and isinstance(element.indices[0], sp.Symbol):
+            base, index = element.base, element.indices[0]
+            texts = [u.text for u in self.toks]
+            lagged = [base.label.name, "_", "{", index.name, "-", "1", "}"]
+            if any(texts[k:k + len(lagged)] == lagged for k in range(len(texts))):
+                return element - base[index - 1]
+        self.i = start
+        return None
+
     def call(self, fn: FunctionDef, t: Tok) -> sp.Expr:
         self.scope.called.add(t.text)
         self.scope.met.update(fn.met)
@@ -556,7 +570,14 @@ class Names:
         return u.kind == "letter" or (u.kind == "cmd" and u.text[1:] in GREEK)
 
     def difference(self, t: Tok) -> sp.Expr:
-        """`\\Delta x`: one name, the change of x (or, in the other reading, Δ times x)."""
+        """`\\Delta x`: one name, the change of x (or, in the other reading, Δ times x); of a series written at
+        t - 1 too, its first difference."""
+        start = self.i
+        self.next()
+        lagged = self.backward_difference()
+        if lagged is not None:
+            return lagged
+        self.i = start
         if self.flipped("words"):
             return self.named_single(t)
         self.next()
