@@ -421,10 +421,10 @@ def _by_element_of_whole(sides):
     body holds w itself (a matrix read as a letter), not the element: read so, the derivative would be 0."""
     for side in sides:
         for d in side.atoms(sp.Derivative):
+            # the letter alone, not a family's elements x_j (whose label sympy counts as free)
+            alone = d.expr.free_symbols - {s for e in d.expr.atoms(sp.Indexed) for s in e.free_symbols}
             for var in d.variables:
                 base = str(var.base.label) if isinstance(var, sp.Indexed) else str(var).partition("_")[0]
-                # the letter alone, not a family's elements x_j (whose label sympy counts as free)
-                alone = d.expr.free_symbols - {s for e in d.expr.atoms(sp.Indexed) for s in e.free_symbols}
                 if base and base != str(var) and var not in d.expr.free_symbols and any(str(s) == base for s in alone):
                     return var
     return None

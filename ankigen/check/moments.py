@@ -80,9 +80,9 @@ def identity(rel: str, lhs, rhs, written: bool = False) -> bool:
            or not side.is_commutative for side in sides):
         return False
     found = calls(lhs) + calls(rhs)
-    averaged = {over(c) for c in found}
-    if averaged != {None}:
-        return len(averaged) == 1 and _averaged(sides, found, averaged.pop(), written)
+    subscripts = {over(c) for c in found}
+    if subscripts != {None}:
+        return len(subscripts) == 1 and _averaged(sides, found, subscripts.pop(), written)
     if any(len(c.args) != (2 if kind_of(c) == "Cov" else 1) for c in found):
         return False
     inside = set().union(*(a.free_symbols for c in found for a in c.args))

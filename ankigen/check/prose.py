@@ -261,7 +261,7 @@ def _around(formula: Formula) -> str:
     return " ".join((formula.heading, formula.lead, formula.tail, formula.latex))
 
 
-_SPOKEN_NORMAL = re.compile(r"\bnormal|gaussian|z[- ]?scores?\b|z[- ]?table|正态|高斯|标准化|\\mathcal\s*\{?\s*N\s*\}?\s*\(|"
+_SPOKEN_NORMAL = re.compile(r"\bnormal\b|gaussian|z[- ]?scores?\b|z[- ]?table|正态|高斯|标准化|\\mathcal\s*\{?\s*N\s*\}?\s*\(|"
                             r"\bN\s*\(\s*0\s*,\s*1\s*\)", re.I)
 
 
