@@ -220,6 +220,7 @@ def _check_card(order: list[int], cards: list[Card], uses, by_id: dict[str, int]
     decided = _rows_among_identities([(claim, _decide(claim, read, imported, cache, guard)) for claim in read.claims],
                                      read, imported, cache, guard)
     decided = _tied_by_statements(decided, read, imported, cache, guard)
+    decided = _rearranged(decided, guard)
     failing = {claim.key: claim.span for claim, d in decided if d.verdict.holds is False}
     other: dict[tuple, tuple[str, Verdict | None, str]] = {}
     if failing and read.met:
@@ -285,6 +286,31 @@ def _tied_by_statements(decided: list, read, imported, cache, guard: float) -> l
                 tied = (stated.span.line, tuple(sorted(names & symbols)))
                 decided[k] = (claim, _decide(claim, read, imported, cache, guard, tied=tied))
                 break
+    return decided
+
+
+def _rearranged(decided: list, guard: float) -> list:
+    """`$$0 = w\\sum_i x_i^2 - \\sum_i (y_i - b) x_i$$` then `$$w\\sum_i x_i^2 = \\sum_i y_i x_i - \\sum_i b x_i$$`: a
+    display that is the equation of the display just before, its terms moved across, is a step of
+    solving it, which holds; as an identity it fails. Only a lone equation after a lone equation."""
+    from ankigen.check.decide import decide
+
+    by_formula: dict = {}
+    for claim, d in decided:
+        if isinstance(claim.key[0], int):
+            by_formula.setdefault(claim.key[0], []).append((claim, d))
+    for k, (claim, d) in enumerate(decided):
+        if d.verdict.holds is not False or d.verdict.method == "shapes" or claim.rel != "=" or claim.in_check_block \
+                or claim.marked or not isinstance(claim.key[0], int) or len(by_formula[claim.key[0]]) != 1:
+            continue
+        before = by_formula.get(claim.key[0] - 1, [])
+        if len(before) != 1 or before[0][0].rel != "=" or before[0][1].verdict.method != "unclaimed" \
+                or before[0][1].lhs is None or before[0][1].rhs is None or before[0][0].section != claim.section:
+            continue
+        was, now = before[0][1].lhs - before[0][1].rhs, d.lhs - d.rhs
+        if any(decide(now, "=", sign * was, None, None, guard).holds for sign in (1, -1)):
+            decided[k] = (claim, Decision(Verdict(True, "sampled", "a rearrangement of the equation before"),
+                                          quiet, d.lhs, d.rhs))
     return decided
 
 
