@@ -90,6 +90,9 @@ def _text_group(text: str, start: int) -> int:
     return -1
 
 
+# `\text{3v + 2 = 3}\begin{bmatrix}…`: words that end in a number another value follows at once
+_GOES_ON = re.compile(r"\d\s*$")
+_VALUE_AFTER = re.compile(r"\s*(?:\\begin|\\left|\\frac|[(\[A-Za-z0-9])")
 _TYPED_OPERATORS = {"=": ("op", "="), "+": ("op", "+"), "-": ("op", "-"), "<": ("op", "<"), ">": ("op", ">")}
 
 
@@ -158,7 +161,7 @@ def _tokenize(text: str, base: int) -> list[Tok]:
             words = text[inner_start + 1:close - 1]
             # `\text{ = }`, `\text{ + }`: an operator typed as text to space it, as some notes write every one
             op = _TYPED_OPERATORS.get(words.strip()) if s == "\\text" else None
-            if op is None and "=" in words and re.search(r"\d", words):
+            if op is None and "=" in words and _GOES_ON.search(words) and _VALUE_AFTER.match(text, close):
                 # `\text{3v + 2 = 3}\begin{bmatrix}…`: the formula goes on inside the words (its 3 is a
                 # factor of what follows), so what is left outside them is no formula of its own
                 raise MathError("a formula written inside \\text", start, base + close - start,
