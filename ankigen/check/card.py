@@ -28,7 +28,7 @@ from ankigen.check.lines import offset_span
 from ankigen.check.reader import Parser
 from ankigen.check.reading import Reading
 from ankigen.check.resolve import Circular, TooLarge, resolve
-from ankigen.check.matrices import Literal, is_matrix
+from ankigen.check.matrices import OPERATOR_NAMES, Literal, is_matrix
 from ankigen.check.operators import size
 from ankigen.check.statements import marker, masked, shown, statements
 from ankigen.check.tokens import MathError, Tok, closing
@@ -428,15 +428,13 @@ def _about_stated(state: _Card, step) -> bool:
     r"""A claim about an operator the card states in other terms (`\text{tr}(A) = \sum_i a_{ii}`, then
     examples A and B, then `tr(B) = tr(A)` for a B similar to A): the card's letters may be its
     examples or any matrices, which the words say; not claimed."""
-    from ankigen.check.matrices import Det, Trace
-
     if not state.stated:
         return False
-    kinds = {Trace: {"\\mathrm{tr}", "\\mathrm{Tr}", "\\mathrm{trace}"}, Det: {"\\mathrm{det}"}}
+    built = {OPERATOR_NAMES[name] for name in OPERATOR_NAMES if f"\\mathrm{{{name}}}" in state.stated}
     for side in (step.lhs, step.rhs):
         if side is None:
             continue
-        if any(side.has(kind) and names & state.stated for kind, names in kinds.items()):
+        if any(side.has(kind) for kind in built):
             return True
         if any(f.func.__name__ in state.stated for f in side.atoms(sp.core.function.AppliedUndef)):
             return True
@@ -655,7 +653,7 @@ def _error_function(head, toks: list[Tok], scope) -> bool:
 
 
 # Operators with a meaning of their own, which a card states facts about rather than defines
-_OWN_MEANING = {"\\mathrm{" + name + "}" for name in ("tr", "Tr", "trace", "det", "rank", "diag")} | {
+_OWN_MEANING = {"\\mathrm{" + name + "}" for name in (*OPERATOR_NAMES, "rank", "diag")} | {
     "P", "\\Pr", "\\mathbb{P}"}  # P(A) = \frac{1}{6} + q: the probability of one event
 
 

@@ -148,6 +148,10 @@ class Det(_Operation):
     is_commutative = True
 
 
+# the names a card writes these under (\operatorname{tr}, \text{Tr}, \det …), and what each builds
+OPERATOR_NAMES = {"tr": Trace, "Tr": Trace, "trace": Trace, "det": Det}
+
+
 class Norm(_Operation):
     """Norm(X, p), p one of 2, 1, oo, Symbol("F") (see the module docstring)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ankigen.check.matrices import IDENTITY, is_matrix
+from ankigen.check.matrices import IDENTITY, OPERATOR_NAMES, is_matrix
 from ankigen.check.tokens import MathError, Tok, adjacent, primed_names
 from ankigen.check.vectors import _TRANSPOSE, group_transpose
 from ankigen.check.vocabulary import (COMPLEX, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, FunctionDef, family,
@@ -419,7 +419,7 @@ class Names:
             return self.call(fn, t)
         if full in self.bound:
             return self.bound[full]
-        if plain in ("tr", "Tr", "trace", "det"):
+        if plain in OPERATOR_NAMES:
             return self.matrix_function(plain, t)
         if self.at("(", "["):  # an unknown \operatorname{name}(x) is a function, never a product
             if self.at("[") and plain not in ("E", "V", "Var", "Cov", "P", "Pr", "D", "KL", "H"):

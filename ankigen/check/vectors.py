@@ -12,8 +12,8 @@ import re
 
 import sympy as sp
 
-from ankigen.check.matrices import (IDENTITY, ONES, ZEROS, Det, Elementwise, Grad, Hadamard, Inverse, Literal,
-                                    Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
+from ankigen.check.matrices import (IDENTITY, ONES, OPERATOR_NAMES, ZEROS, Elementwise, Grad, Hadamard, Inverse,
+                                    Literal, Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
                                     is_matrix, is_vector_name, shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, no_tuple
@@ -238,7 +238,7 @@ class Vectors:
         arg = self.function_argument()
         if not is_matrix(arg):
             raise MathError(f"'{name}' of a number is not read", t.start, t.end - t.start, construct=f"\\{name}")
-        return Trace(arg) if name in ("tr", "Tr", "trace") else Det(arg)
+        return OPERATOR_NAMES[name](arg)
 
     def nabla(self, t: Tok) -> sp.Expr:
         """`\\nabla_{\\mathbf{x}} f`: the gradient of f by x (by a number: its derivative); without a
