@@ -1038,6 +1038,9 @@ def _declared(state: _Card, formulas, inline) -> dict:
         return value
     by_section: dict = {}
     transposes = {**operators, **transposed(texts, parse)}
+    for f in inline:
+        if prose.called_symmetric(f):
+            state.out.symmetric_names.update(_named_first(f.latex, parse))
     for f in every:
         found = declarations([f.latex], parse, state.out.symmetric_names)
         for name, shapes in list(found.items()) + [(n, s) for n, s in transposes.items() if n not in found]:
@@ -1052,6 +1055,17 @@ def _declared(state: _Card, formulas, inline) -> dict:
                 merged.setdefault(name, set()).update(shapes)
         out[section] = _sized_specials_checked(consistent(shared_shapes(merged, groups)))
     return out
+
+
+def _named_first(latex: str, parse) -> set[str]:
+    """The matrix an inline formula names first (`\\boldsymbol{\\Sigma}_c` of `\\boldsymbol{\\Sigma}_c = …`)."""
+    toks = _tokens(latex)
+    rels = top_relations(toks)
+    try:
+        value = parse(toks[:toks.index(rels[0])] if rels else toks)
+    except (MathError, RecursionError, TypeError, ValueError, AttributeError):
+        return set()
+    return {value.name} if isinstance(value, sp.Symbol) and value.is_commutative is False else set()
 
 
 def _sized(part: dict) -> tuple:

@@ -265,8 +265,8 @@ class Commands:
             except MathError:
                 self.i = start
                 break
-            if is_matrix(right) or is_matrix(body) or (
-                    not right.free_symbols & indices and not self.flipped("span")):
+            if not right.free_symbols & indices and (
+                    is_matrix(right) or is_matrix(body) or not self.flipped("span")):
                 self.i = start
                 break
             body = body + right if sign == "+" else body - right

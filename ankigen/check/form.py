@@ -19,7 +19,7 @@ import sympy as sp
 
 from ankigen.check.moments import averaged, claimed as moment_identity
 from ankigen.check.decide import author_form, sampled
-from ankigen.check.matrices import Grad, is_matrix
+from ankigen.check.matrices import FAMILY, IDENTITY, ONES, ZEROS, Grad, Member, is_matrix, letter_of
 from ankigen.check.vocabulary import Opaque
 
 CERTAIN, DOUBTFUL, STATEMENT = "certain", "doubtful", "statement"
@@ -204,7 +204,19 @@ def _names_value(claim, lhs, rhs, defined) -> bool:
         return False
     for name, resolved, other in ((claim.rhs, rhs, lhs), (claim.lhs, lhs, rhs)):
         if isinstance(name, sp.Symbol) and resolved == name and str(name) not in defined \
-                and name not in other.free_symbols:
+                and name not in other.free_symbols and name not in (ZEROS, ONES, IDENTITY):
+            return True
+    # c \sum_{i=1}^{M} \frac{1}{i} = c H_M: the side without the sum has one name the card does not define
+    # where the sum's side has its bound, which it lacks; the name is the value's (the harmonic number)
+    for written, plain, operated, resolved in ((claim.lhs, claim.rhs, lhs, rhs), (claim.rhs, claim.lhs, rhs, lhs)):
+        if not written.has(sp.Sum, sp.Product) or written.has(sp.Derivative, sp.Integral, sp.Limit, Grad) \
+                or plain.has(*_OPERATORS):
+            continue
+        bounds = {s for node in written.atoms(sp.Sum, sp.Product) for _, *ends in node.limits for end in ends
+                  for s in end.free_symbols if not s.name.startswith("|")}
+        new = symbols_of(resolved) - symbols_of(operated)
+        if bounds and not bounds & symbols_of(resolved) and len(new) == 1 \
+                and all(isinstance(x, sp.Symbol) and str(x) not in defined for x in new):
             return True
     return False
 
@@ -289,6 +301,26 @@ def _anticommuting(claim, defined: set[str]) -> bool:
         and -right == left
 
 
+def _matrix_operators(lhs, rhs) -> str:
+    """Why a claim about vectors and matrices with sums, integrals or limits is not decided, or "":
+    a sum with finite bounds is written out at each point, term by term."""
+    sides = [side for side in (lhs, rhs) if side is not None]
+    if any(side.has(sp.Product, sp.Integral, sp.Limit) for side in sides):
+        return "a product, integral or limit of vectors or matrices, which is not decided"
+    if any(bound.is_infinite for side in sides for total in side.atoms(sp.Sum) for _, *bounds in total.limits
+           for bound in bounds):
+        return "an infinite sum of vectors or matrices, which is not decided"
+    members = {m.args[0].name.removesuffix(FAMILY) for side in sides for m in side.atoms(Member)}
+    if members & {s.name for side in sides for s in side.free_symbols}:
+        # w^T x = \sum_j w_j x_j: the members are the vector's entries, not vectors of their own
+        return "a sum over the members of a vector the claim also writes whole: its entries, perhaps"
+    plain = {letter_of(str(s)) for side in sides for s in side.free_symbols if s.is_commutative}
+    both = sorted({letter_of(name) for name in members} & plain)
+    if both:  # \|z_i\|^2 beside \boldsymbol{z}_j: the same vectors with the bold left out, or their entries
+        return f"the letter {both[0]} is written both bold and plain: the same vectors, or their entries"
+    return ""
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(),
              summed: tuple = ()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
@@ -297,8 +329,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     per written side, the families that the definitions of its names add up (x of
     `\\bar{x} = \\frac{1}{n}\\sum_i x_i`)."""
     matrices = is_matrix(lhs) or is_matrix(rhs)
-    if matrices and any(side is not None and side.has(sp.Sum, sp.Product, sp.Integral, sp.Limit) for side in (lhs, rhs)):
-        return Form(STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
+    unread = matrices and _matrix_operators(lhs, rhs)
+    if unread:
+        return Form(STATEMENT, unread)
     if claim.in_check_block or claim.marked:
         return Form(CERTAIN)
     if any(s.name in _UP_TO_A_CONSTANT for side in (claim.lhs, claim.rhs) if side is not None
@@ -347,6 +380,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
     if element is not None:
         return Form(STATEMENT, f"a derivative by {author_form(element)}, an element of a letter the formula writes "
                                "whole: how the whole depends on it is not written")
+    if matrices and not any(side.has(sp.Derivative, sp.Integral, sp.Limit, Grad) for side in written):
+        return _matrix_form(claim, written, lhs, rhs, defined)  # its sums are written out, whatever they add
     if _operator_form(claim.lhs, claim.rhs) and _beyond_the_operator(written, lhs, rhs):
         return Form(STATEMENT, "an integral, sum or limit of numbers set equal to names: an equation in them")
     if _operator_form(claim.lhs, claim.rhs) and _function_alone(claim, written, defined):
@@ -609,6 +644,20 @@ def _linear_system(lhs, rhs, unknown: str) -> bool:
         for t in with_it)
 
 
+def _by_family(letters: set, lhs, rhs) -> set:
+    """`t_k` inside `\\sum_k t_k \\mathbf{p}_k` and `t_1` written out are the one family t; so are the
+    members of \\mathbf{p}: each letter by its family's name, where the claim sums one."""
+    sides = [side for side in (lhs, rhs) if side is not None]
+    stems = {str(b.label) for side in sides for b in side.atoms(sp.IndexedBase)}
+    stems |= {m.args[0].name.removesuffix(FAMILY) for side in sides for m in side.atoms(Member)}
+    out = set()
+    for s in letters:
+        name = str(s.base.label) if isinstance(s, sp.Indexed) else s.name.removesuffix(FAMILY)
+        stem = name.partition("_{")[0] if "_{" in name else name.partition("_")[0]
+        out.add(stem if stem in stems else s)
+    return out
+
+
 def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     """Vectors and matrices: a claim of a shape is certain. A side without symbols (`= 0`, `= I`,
     `= 1`) makes an equation or a condition (`(A - \\lambda I)v = 0`, `U^T U = I`, `\\|x\\| = 1`), and
@@ -623,6 +672,9 @@ def _matrix_form(claim, written: list, lhs, rhs, defined: set[str]) -> Form:
     dim_names = {str(s) for s in dims}
     left = {s for s in symbols_of(lhs) if str(s) not in dim_names and not _constant(s)}
     right = {s for s in symbols_of(rhs) if str(s) not in dim_names and not _constant(s)}
+    if any(side is not None and side.has(sp.Sum) for side in (lhs, rhs)):
+        left = _by_family(left | lhs.atoms(sp.Indexed), lhs, rhs)
+        right = _by_family(right | (rhs.atoms(sp.Indexed) if rhs is not None else set()), lhs, rhs)
     if not left and not right and not _matrix_symbols(lhs) | _matrix_symbols(rhs):
         return Form(CERTAIN)  # matrices written out in numbers: a computation, right or wrong
     if rhs is not None and bool(left) != bool(right):

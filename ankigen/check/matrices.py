@@ -50,6 +50,7 @@ MAX_WORK = 150_000  # entry operations over all sampled points of one claim (rea
 MAX_DIFFERENTIATED = 20_000  # nodes of a function differentiated entry by entry
 MAX_BITS = 20_000  # bits of one exact entry: repeated powers grow numbers faster than work counts them
 MAX_SHOWN = 6  # rows and columns of a matrix printed in a report
+MAX_TERMS = 6  # terms of one sum of vectors or matrices, unrolled at a point (its bound is drawn 2 … 4)
 MAX_SYMBOLIC = 4  # determinants and inverses with symbolic entries (inside a gradient) up to 4×4
 POINTS = 8
 GRADIENT_POINTS = 4  # a gradient is taken entry by entry at each point, the costliest of all values
@@ -181,6 +182,22 @@ class Grad(_Operation):
     nargs = 2
 
 
+class Member(_Operation):
+    """Member(family, index, …): the vector or matrix `\\mathbf{x}_i` of a family at an index a sum
+    around it binds (`\\sum_i \\mathbf{x}_i \\mathbf{x}_i^T`). Every member has the family's shape
+    and a value of its own; the family is a noncommutative symbol whose name ends in FAMILY."""
+
+    is_commutative = False
+
+
+def family(name: str) -> sp.Symbol:
+    """The symbol that carries the shape of the members `name_i` (\\mathbf{x} for \\mathbf{x}_i)."""
+    return sp.Symbol(name + FAMILY, commutative=False)
+
+
+FAMILY = "_{\\cdot}"
+
+
 # Environments that write a matrix out entry by entry (vmatrix: its determinant).
 WRITTEN_MATRICES = ("bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array", "vmatrix")
 WRITTEN_MATRIX = re.compile(r"\\begin\{(%s)\}.*?\\end\{\1\}" % "|".join(WRITTEN_MATRICES), re.S)
@@ -232,6 +249,12 @@ def is_vector_name(name: str) -> bool:
     if core.startswith("\\"):
         core = core[1:]
     return bool(core) and core[0].isalpha() and core[0].islower()
+
+
+def letter_of(name: str) -> str:
+    """The letter a name is written with, without its bold or accent and subscript: z of
+    \\boldsymbol{z}_{i}, of \\mathbf{z} and of z_{i}; \\theta of \\boldsymbol{\\theta}."""
+    return re.match(r"\\?[A-Za-z]+|.?", _WRAPPERS.sub("", name.partition("_")[0])).group(0)
 
 
 # --- printing in the author's form -------------------------------------------------------------
@@ -351,6 +374,7 @@ _PRINTERS = {
         " & ".join(_latex(x) for x in e.entries[r * e.cols:(r + 1) * e.cols]) for r in range(e.rows))
     + r" \end{bmatrix}",
     Grad: lambda e: rf"\nabla_{{{_latex(e.args[1])}}} {_base(e.args[0])}",
+    Member: lambda e: e.args[0].name.removesuffix(FAMILY) + "_{" + ",".join(_latex(i) for i in e.args[1:]) + "}",
 }
 
 
@@ -458,6 +482,12 @@ class _Dims:
             raise question(f"the shapes here would make {name} a single row or column of one entry; "
                               f"declare its shape (such as {name} \\in \\mathbb{{R}}^{{1}}) if that is meant")
         self.value[root] = value
+
+
+def one_entry_name(detail: str) -> str:
+    """The name a "one entry" verdict's detail is about (as _Dims._fix writes it), or ""."""
+    found = re.match(r"the shapes here would make (.+?) a single row or column of one entry", detail)
+    return found.group(1) if found else ""
 
 
 def _conflict_text(conflict: tuple) -> str:
@@ -696,6 +726,10 @@ def _transpose_shape(self: _Shapes, e, path) -> tuple:
     return (cols, rows)
 
 
+def _member_shape(self: _Shapes, e: Member, path) -> tuple:
+    return self._symbol(e.args[0], path + (0,))
+
+
 def _literal_shape(self: _Shapes, e: Literal, path) -> tuple:
     for k, x in enumerate(e.entries):
         if not self.is_scalar(self.of(x, path + (k + 2,))):
@@ -730,7 +764,8 @@ _WALKS = (
     (Trace, _squared("take the trace of {}", True)), (Det, _squared("take the determinant of {}", True)),
     (Norm, _norm_shape), (Hadamard, _Shapes._hadamard), (Elementwise, _Shapes._elementwise),
     (Softmax, lambda self, e, path: self.of(e.args[0], path + (0,))), (Grad, _Shapes._grad),
-    (Literal, _literal_shape),
+    (Literal, _literal_shape), (Member, _member_shape),
+    (sp.Sum, lambda self, e, path: self.of(e.function, path + (0,))),  # the bounds are numbers
 )
 
 
@@ -820,9 +855,12 @@ class _Evaluator:
     """Values of the nodes of a claim at one point: explicit sympy matrices, or scalars."""
 
     def __init__(self, shapes: _Shapes, sizes: dict, matrices: dict, scalars: dict, budget: list,
-                 whole: frozenset = frozenset()) -> None:
+                 whole: frozenset = frozenset(), tag: str = "") -> None:
         self.shapes, self.sizes, self.matrices, self.scalars = shapes, sizes, matrices, scalars
         self.budget = budget  # [entry operations left], shared by every point of a claim
+        self.tag = tag
+        self.env: dict = {}  # the indices of the sums around the node being evaluated
+        self.members: dict = {}  # the value of each member of a family met so far (x_{2}, y_{3})
         # names whose values are whole numbers at every point (dimensions), so A^{n} is a product
         self.whole = whole | {d.name for d in sizes if not isinstance(d, sp.Dummy)}
 
@@ -846,7 +884,7 @@ class _Evaluator:
         if e == 0 and path in self.shapes.at:
             return _tidy(sp.zeros(*self.shape(self.shapes.at[path])))
         if not self.shapes.has_matrix(e):
-            return e.xreplace(self.scalars)
+            return self._scalar(e)
         if isinstance(e, sp.Symbol):
             return self._symbol(e, path)
         for kind, method in _EVALUATIONS:
@@ -867,6 +905,82 @@ class _Evaluator:
 
     def args(self, e, path) -> list:
         return [self.value(a, path + (i,)) for i, a in enumerate(e.args)]
+
+    def _scalar(self, e):
+        if self.env:
+            e = e.xreplace(self.env)
+        e = e.xreplace(self.scalars)
+        return self._unrolled(e) if e.has(sp.Sum, sp.Indexed) else e
+
+    def _unrolled(self, e):
+        """A scalar with its sums written out term by term and its family members given values."""
+        if isinstance(e, sp.Sum):
+            terms = [self._unrolled(e.function.xreplace(env)) for env in self._indices(e.limits)]
+            self.spend(len(terms))
+            return sp.Add(*terms)
+        if isinstance(e, sp.Indexed) and all(i.is_Integer for i in e.indices):
+            return self._element(e)
+        if not e.args or not e.has(sp.Sum, sp.Indexed):
+            return e
+        return e.func(*[self._unrolled(a) for a in e.args])
+
+    def _indices(self, limits, env: dict | None = None):
+        """Every value of a sum's indices, the outermost first (sympy lists it last)."""
+        env = env or {}
+        if not limits:
+            yield env
+            return
+        *inner, (index, low, high) = limits
+        first, last = (self._whole(bound, env) for bound in (low, high))
+        if last - first + 1 > MAX_TERMS:
+            raise TooLarge(f"a sum of {last - first + 1} terms")
+        if last < first:
+            raise Unsupported("a sum of no terms")
+        for k in range(first, last + 1):
+            yield from self._indices(inner, {**env, index: sp.Integer(k)})
+
+    def _whole(self, bound, env: dict) -> int:
+        value = bound.xreplace({**self.env, **env}).xreplace(self.scalars)
+        if not value.is_Integer:
+            raise Unsupported(f"a sum up to {author_latex(bound)}, which is not a whole number here")
+        return int(value)
+
+    def _terms(self, e: sp.Sum, path):
+        total = None
+        for env in self._indices(e.limits):
+            saved, self.env = self.env, {**self.env, **env}
+            try:
+                term = self.value(e.function, path + (0,))
+            finally:
+                self.env = saved
+            if total is not None:
+                self.spend(_entries(term))
+                total, term = _broadcast_values(total, term)
+            total = term if total is None else total + term
+        return total
+
+    def _member(self, e: Member, path):
+        indices = [sp.Integer(self._whole(i, {})) for i in e.args[1:]]
+        key = sp.Symbol(author_latex(Member(e.args[0], *indices)), commutative=False)
+        if key not in self.members:
+            rows, cols = self.shape(self.shapes.symbols[e.args[0]])
+            rng = random.Random(f"{self.tag}|{key.name}")
+            self.members[key] = sp.ImmutableMatrix(rows, cols, lambda i, j: _entry(rng))
+        return self.members[key]
+
+    def _element(self, e: sp.Indexed):
+        """y_{3} of a scalar family, met when a sum is written out: the value drawn for a y_{3} the
+        claim writes, else one of its own."""
+        if e in self.scalars:
+            return self.scalars[e]
+        key = sp.Symbol(f"{e.base.label}_{{{','.join(str(i) for i in e.indices)}}}")
+        written = next((v for s, v in self.scalars.items() if isinstance(s, sp.Symbol) and s.name == key.name), None)
+        if written is not None:  # y_1 written beside \sum_i y_i \mathbf{x}_i
+            return written
+        if key not in self.members:
+            rng = random.Random(f"{self.tag}|{key.name}")
+            self.members[key] = sp.Rational(rng.randint(1, 30), rng.randint(1, 7))
+        return self.members[key]
 
     def _sum(self, e, path):
         values = self.args(e, path)
@@ -1081,7 +1195,7 @@ _EVALUATIONS = (
     (Transpose, _transpose), (Inverse, lambda self, e, path: self._inverse(self.value(e.args[0], path + (0,)))),
     (Trace, _trace), (Det, lambda self, e, path: self._det(self.value(e.args[0], path + (0,)))),
     (Norm, _norm), (Hadamard, _hadamard), (Elementwise, _Evaluator._elementwise), (Softmax, _softmax),
-    (Grad, _Evaluator._grad),
+    (Grad, _Evaluator._grad), (Member, _Evaluator._member), (sp.Sum, _Evaluator._terms),
     (Literal, lambda self, e, path: sp.ImmutableMatrix(e.rows, e.cols, [
         _as_scalar(self.value(x, path + (k + 2,)), "an entry of a matrix") for k, x in enumerate(e.entries)])),
 )
@@ -1147,6 +1261,7 @@ def decide_matrix(lhs, rel: str, rhs, declared: dict, seed: str, target: tuple |
 
 def _decide(lhs, rel, rhs, declared, seed, target, conditions=(), tolerance=None) -> Verdict:
     lhs, rhs = _expr(lhs), (None if rhs is None else _expr(rhs))
+    lhs, rhs = linked_members(lhs, rhs)
     sides = [lhs] if rhs is None else [lhs, rhs]
     for side in sides:
         if _nodes(side, MAX_NODES + 1) > MAX_NODES:
@@ -1176,6 +1291,31 @@ def _decide(lhs, rel, rhs, declared, seed, target, conditions=(), tolerance=None
     shape = shapes.text(shapes.sides[0])
     return Verdict(None, "undecided", f"'{rel}' is not decided between matrices ({shape}): only = and ≠ are, "
                                       "and order relations between scalars")
+
+
+_SUBSCRIPTED = re.compile(r"^(.+)_\{(?:([A-Za-z])([+-]\d+)?|(\d+))\}$")
+
+
+def linked_members(lhs, rhs):
+    """`\\mathbf{z}_j`, `\\mathbf{z}_{1}` beside a sum over the family \\mathbf{z}: its member at j, or
+    at 1, not a vector of its own."""
+    sides = [side for side in (lhs, rhs) if side is not None]
+    families = {m.args[0].name.removesuffix(FAMILY): m.args[0] for side in sides for m in side.atoms(Member)}
+    if not families:
+        return lhs, rhs
+    letters = {s.name: s for side in sides for s in side.free_symbols if isinstance(s, sp.Symbol) and s.is_commutative}
+    swaps = {}
+    for side in sides:
+        for s in side.free_symbols:
+            found = _SUBSCRIPTED.match(s.name) if isinstance(s, sp.Symbol) and not s.is_commutative else None
+            if found and found.group(1) in families:
+                stem, letter, shift, number = found.groups()
+                index = sp.Integer(number) if number else letters.get(letter, sp.Symbol(letter, integer=True)) \
+                    + int(shift or 0)
+                swaps[s] = Member(families[stem], index)
+    if not swaps:
+        return lhs, rhs
+    return lhs.xreplace(swaps), (rhs.xreplace(swaps) if rhs is not None else None)
 
 
 def _expr(side) -> sp.Basic:
@@ -1272,22 +1412,46 @@ def _fits(shapes: _Shapes, sizes: dict) -> bool:
     return True
 
 
-def _scalar_symbols(sides: list) -> list:
-    """The scalars to give values: commutative free symbols, except a norm's subscript (‖X‖_F)."""
+def _scalar_symbols(sides: list, whole: dict) -> list:
+    """The scalars to give values: commutative free symbols, except a norm's subscript (‖X‖_F) and
+    the members of a family at a sum's index (each y_i gets its value as the sum is written out)."""
     found = set()
+    indices = set(whole)
 
-    def walk(e) -> None:
+    def walk(e, bound: frozenset) -> None:
         if isinstance(e, Norm):
-            walk(e.args[0])
-        elif e.has(Norm):
+            walk(e.args[0], bound)
+        elif isinstance(e, sp.Sum):
+            for _, low, high in e.limits:
+                walk(low, bound)
+                walk(high, bound)
+            walk(e.function, bound | set(e.variables))
+        elif e.has(Norm, sp.Sum):
             for a in e.args:
-                walk(a)
+                walk(a, bound)
         else:
-            found.update(s for s in e.free_symbols if s.is_commutative)
+            letters = e.free_symbols
+            members = {x for x in letters if isinstance(x, sp.Indexed) and x.free_symbols & (bound | indices)}
+            found.update(x for x in letters - members - {m.base.label for m in members} - bound if x.is_commutative)
 
     for side in sides:
-        walk(side)
+        walk(side, frozenset())
     return sorted(found, key=lambda s: s.name)
+
+
+def _whole_numbers(sides: list) -> dict:
+    """The letters drawn as whole numbers, with their range: what a sum runs up to (`m` of
+    `\\sum_{i=1}^{m}`, 2 … 4) and the index of a member written outside the sums (`\\mathbf{z}_j` beside
+    `\\sum_i \\mathbf{z}_i`, 1 … 2, so that it is one of the members the sums meet)."""
+    found = {}
+    for side in sides:
+        for total in side.atoms(sp.Sum):
+            for _, low, high in total.limits:
+                found.update(dict.fromkeys(low.free_symbols | high.free_symbols, (2, 4)))
+    for side in sides:
+        for member in side.atoms(Member):
+            found.update(dict.fromkeys(set().union(*(i.free_symbols for i in member.args[1:])), (1, 2)))
+    return found
 
 
 def _entry(rng: random.Random) -> sp.Rational:
@@ -1295,7 +1459,8 @@ def _entry(rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 9), rng.randint(1, 3))
 
 
-def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str, ranges: dict | None = None):
+def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str, ranges: dict | None = None,
+          whole: dict | None = None):
     matrices = {}
     ev = _Evaluator(shapes, sizes, {}, {}, [MAX_WORK])
     for sym in sorted(shapes.symbols, key=lambda s: s.name):
@@ -1306,7 +1471,8 @@ def _draw(shapes: _Shapes, sizes: dict, scalar_names: list, tag: str, ranges: di
     scalars = {}
     for sym in scalar_names:
         rng = random.Random(f"{tag}|{sym.name}")
-        drawn = sp.Rational(rng.randint(1, 30), rng.randint(1, 7))
+        drawn = sp.Integer(rng.randint(*whole[sym])) if whole and sym in whole else sp.Rational(
+            rng.randint(1, 30), rng.randint(1, 7))
         scalars[sym] = dims.get(sym.name, inside(ranges[sym], rng) if ranges and sym in ranges else drawn)
     return matrices, scalars
 
@@ -1318,7 +1484,8 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
     assignments = _assignments(shapes, free)
     if not assignments:
         return Verdict(None, "undecided", f"no sizes up to {MAX_DIM} fit the shapes")
-    scalar_names = _scalar_symbols(sides)
+    whole = _whole_numbers(sides)
+    scalar_names = _scalar_symbols(sides, whole)
     ranges = condition_ranges(conditions)
     budget = [MAX_WORK]
     valid = 0
@@ -1328,7 +1495,7 @@ def _sample(shapes: _Shapes, sides: list, rel: str, seed: str, conditions: tuple
         points = 1  # matrices written out in numbers: one evaluation is the computation
     for n in range(points):
         sizes = assignments[n % len(assignments)]
-        values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget, ranges)
+        values = _point(shapes, sides, sizes, scalar_names, f"{seed}|{n}", budget, ranges, whole)
         if values is None:
             continue
         matrices, scalars, left, right = values
@@ -1370,15 +1537,20 @@ def _unfixed_special(shapes: _Shapes, sides: list) -> str:
     return ""
 
 
-def _point(shapes, sides, sizes, scalar_names, tag, budget, ranges=None):
-    """Both sides' values at one point, drawing again when an inverse is singular; None if it stays so."""
+def _point(shapes, sides, sizes, scalar_names, tag, budget, ranges=None, whole=None):
+    """Both sides' values at one point, drawing again when an inverse is singular; None if it stays so.
+    The members of families a sum met come back among the matrices and scalars."""
+    whole = whole or {}
     for attempt in range(REDRAWS):
-        matrices, scalars = _draw(shapes, sizes, scalar_names, f"{tag}|{attempt}", ranges)
-        ev = _Evaluator(shapes, sizes, dict(matrices), dict(scalars), budget)
+        matrices, scalars = _draw(shapes, sizes, scalar_names, f"{tag}|{attempt}", ranges, whole)
+        ev = _Evaluator(shapes, sizes, dict(matrices), dict(scalars), budget,
+                        frozenset(s.name for s in whole), f"{tag}|{attempt}")
         try:
             left, right = (ev.value(side, (i,)) for i, side in enumerate(sides))
         except _Singular:
             continue
+        for key, value in ev.members.items():
+            (matrices if isinstance(value, MatrixBase) else scalars)[key] = value
         return matrices, scalars, left, right
     return None
 
@@ -1430,7 +1602,7 @@ def _equal(x, y) -> bool | None:
 
 def _failure(sizes, matrices, scalars, left, right, rel: str) -> Verdict:
     example = [(d.name, str(v)) for d, v in sizes.items() if not isinstance(d, sp.Dummy)]
-    example += [(sym.name, show_value(m)) for sym, m in matrices.items()]
+    example += [(sym.name, show_value(m)) for sym, m in matrices.items() if not sym.name.endswith(FAMILY)]
     example += [(sym.name, show_value(v)) for sym, v in scalars.items()]
     detail = ""
     a, b = _as_matrix(left), _as_matrix(right)

@@ -229,7 +229,7 @@ class Names:
             saved = self.i
             self.next()  # a letter the card declares in ℝ^{m×n}: a matrix, and ^T its transpose
             value = self.matrix_named(t.text, t)
-            if value.is_commutative is False and value.name in self.scope.matrices:
+            if isinstance(value, sp.Symbol) and value.is_commutative is False and value.name in self.scope.matrices:
                 return value
             self.i = saved
         self.next()
@@ -323,6 +323,14 @@ class Names:
             # x[n], I[i + m]: an element of a signal or array, as code and signal processing write it
             name, args = self.given_arguments(f"{name}[·]", "[")
             return sp.Function(name)(*args)
+        if nxt.text == "(" and nxt.kind == "op" and name.partition("_")[0] in ("\\lambda", "\\sigma") \
+                and ("_" in name or isinstance(value, sp.Indexed)) \
+                and (self.peek(1).text in ("\\mathbf", "\\boldsymbol", "\\bm") or self.peek(1).text.isupper()):
+            # \lambda_j(\mathbf{A}^T \mathbf{A}), \sigma_i(A): the j-th eigenvalue or singular value of a matrix
+            from ankigen.check.notation import opaque
+
+            fn, args = self.given_arguments(f"{name.partition('_')[0]}_{{·}}", "(")
+            return opaque(fn, *(value.indices if isinstance(value, sp.Indexed) else ()), *args)
         if isinstance(value, sp.Indexed) and nxt.text == "(" and nxt.kind == "op" and self.conditional_group():
             # f_i(x, y) inside \\sum_i: the i-th of a family of functions, applied (a comma makes no product)
             fn, args = self.given_arguments(f"{name}_{{·}}", "(")

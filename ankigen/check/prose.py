@@ -155,6 +155,13 @@ def symmetric(formula: Formula) -> bool:
         "mathbb" in near and SYMMETRIC.search(near) for near in formula.near)
 
 
+def called_symmetric(formula: Formula) -> bool:
+    """The words right after an inline formula, to the end of their clause, call it symmetric
+    (`$\\boldsymbol{\\Sigma}$ 为对称正定矩阵`, "$S$ is symmetric"), without a "not" or "only"."""
+    clause = re.split(r"[，。,;；.:：]", formula.tail.lstrip(" ,，:："), maxsplit=1)[0]
+    return bool(SYMMETRIC.search(clause)) and not CONTRAST.search(clause)
+
+
 def unit(formula: Formula) -> bool:
     r"""The heading, the sentence before or the one after (without a contrast) speaks of unit vectors,
     or a sentence around states columns orthonormal (`使得 $\Phi^\top \Phi = I$`)."""
@@ -325,4 +332,4 @@ def context(formula: Formula) -> tuple:
             formula.near, condition(formula), scaled(formula), unled(formula), anew(formula),
             not_claimed(formula), result(formula), satisfied_by(formula), sigmoid(formula), convolution(formula),
             lead_conditions(formula), named(formula), approximated(formula), counted(formula),
-            where_clause(formula), parity(formula), normal(formula))
+            where_clause(formula), parity(formula), normal(formula), called_symmetric(formula))

@@ -267,6 +267,17 @@ def _rows_among_identities(decided: list, read, imported, cache, guard: float) -
 _TIES = ("an equation between different unknowns", "an equation to solve or a condition")
 
 
+def _power_notation(target, value) -> bool:
+    """`\\boldsymbol{\\Sigma}_c = \\boldsymbol{\\sigma}_c^{2}`: a matrix named the square of a vector (read
+    entry by entry), a covariance in the card's notation; put in, it would make the matrix a vector."""
+    from ankigen.check.matrices import Hadamard, is_vector_name
+
+    square = value.is_Pow and value.exp.is_Integer and value.base or \
+        isinstance(value, Hadamard) and value.args[0] == value.args[1] and value.args[0]
+    return target.is_commutative is False and not is_vector_name(str(target)) and bool(square) \
+        and square.is_commutative is False and is_vector_name(str(square))
+
+
 def _tied_by_statements(decided: list, read, imported, cache, guard: float) -> list:
     """`z = x + iy = re^{i\\theta}` ties x, y, r and θ together, and nothing solves it for one of them:
     a later claim in two or more of them (`x - iy = re^{-i\\theta}`) is sampled with each drawn apart,
@@ -479,7 +490,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     from ankigen.check.decide import decide, decide_guarded, premises_put_in
     from ankigen.check.dependence import abstracted, missing_link
     from ankigen.check.form import CERTAIN, DOUBTFUL, EXAMPLE, STATEMENT, Form, classify
-    from ankigen.check.matrices import Grad, decide_matrix, is_matrix
+    from ankigen.check.matrices import Grad, decide_matrix, is_matrix, linked_members, one_entry_name
     from ankigen.check.vectors import same_letters
     from ankigen.check.resolve import Circular, TooLarge, bind_lists, family_members, resolve
 
@@ -507,7 +518,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 if claim.rhs is not None else set()
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True, elsewhere=claim.elsewhere | both)
     bound = {s for s, _ in claim.bindings}
-    definitions = {t: d.value for t, d in visible.items() if t not in bound}
+    definitions = {t: d.value for t, d in visible.items() if t not in bound and not _power_notation(t, d.value)}
     # "如果 B = P^{-1} A P，则 tr(B) = tr(A)": the condition gives B for this claim, over the example's B
     by_target = {str(t): t for t in definitions}
     for left, rel, right in claim.conditions:
@@ -577,7 +588,7 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     if chained is not None:  # ∂f/∂z of an f nobody defines: f's derivative, not 0
         lhs, rhs = chained
     if matrix:
-        lhs, rhs = same_letters(lhs, rhs)
+        lhs, rhs = linked_members(*same_letters(lhs, rhs))
         here = {name for name, _ in claim.declared}
         unsure = {s for side in (lhs, rhs) if side is not None for s in side.free_symbols
                   if s.is_commutative and s.name in read.declared_anywhere and s.name not in here}
@@ -638,6 +649,11 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
                 verdict = _for_unit(lhs, claim, rhs, declared, key, guard) or verdict
             if verdict.holds is None and verdict.method != "shapes":
                 verdict = _where_definite(lhs, claim, rhs, declared, key, guard) or verdict
+            if verdict.method == "one entry" and one_entry_name(verdict.detail) not in {
+                    str(s) for side in (claim.lhs, claim.rhs) if side is not None for s in side.free_symbols}:
+                # Σ_c = σ_c^2 given in the words: the card's notation for a covariance, not a product
+                verdict = Verdict(None, "unclaimed", f"a definition the card gives makes "
+                                  f"{one_entry_name(verdict.detail)} a single entry: notation of its own")
         elif moment_identity(claim, lhs, rhs):
             verdict = decide_guarded(lambda: decide_moments(lhs, rhs, claim.independent), guard)
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ankigen.check.vocabulary import RELATIONS
+from ankigen.check.vocabulary import GREEK, RELATIONS
 from ankigen.check.tokens import MathError, Tok, tokenize
 from ankigen.source.markdown import BARE_PERCENT, SPACED_BREAK, TEX_COMMENT
 
@@ -227,9 +227,45 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]
         # `1 < j < \infty \Rightarrow \text{truncated}`: an implication whose other side is words
         implied = _adjacent(toks, part[0], -1) in _IMPLICATIONS or _adjacent(toks, part[-1], 1) in _IMPLICATIONS
         if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \
-                or phrase or implied:
+                or phrase or implied or _domain(toks, parts[:k], part, found):
             found.append(part)
     return found, premises
+
+
+_ORDER = {"<", ">", "\\le", "\\leq", "\\ge", "\\geq", "\\leqslant", "\\geqslant", "\\lt", "\\gt"}
+
+
+def _domain(toks: list[Tok], earlier: list[list[Tok]], part: list[Tok], found: list) -> bool:
+    """`\\alpha_1(i) = \\pi_i b_i(o_1), \\quad t = 1` and `…, \\qquad 2 \\leq t \\leq T, 1 \\leq j \\leq N`:
+    set apart by spacing after an equation (or after another such part), a letter's value or range
+    is where the row holds (the case of a recursion, the steps it covers), neither a definition of the
+    letter nor a claim about a value it has elsewhere. After `x = 3`, `\\quad y = 4` is a definition."""
+    previous = next((p for p in reversed(earlier) if p), None)
+    if previous is None or not (_lone_value(part) or _range(part)):
+        return False
+    if any(previous is p for p in found):
+        return True  # `2 \\leq t \\leq T, 1 \\leq j \\leq N`
+    relations = [k for k, t in enumerate(previous) if t.kind in ("op", "cmd") and t.text in RELATIONS]
+    if not relations or (_lone_value(part) and relations[0] == 1):
+        return False
+    return any(t.kind == "sep" and t.text in ("\\quad", "\\qquad") for t in toks
+               if previous[-1].end <= t.start and t.end <= part[0].start)
+
+
+def _letter(t: Tok) -> bool:
+    return t.kind == "letter" or (t.kind == "cmd" and t.text[1:] in GREEK)
+
+
+def _lone_value(part: list[Tok]) -> bool:
+    return len(part) == 3 and _letter(part[0]) and part[1].text == "=" and part[2].kind == "num"
+
+
+def _range(part: list[Tok]) -> bool:
+    relations = [k for k, t in enumerate(part) if t.kind in ("op", "cmd") and t.text in RELATIONS]
+    if not relations or any(part[k].text not in _ORDER for k in relations):
+        return False
+    cuts = [-1, *relations, len(part)]
+    return any(b - a == 2 and _letter(part[a + 1]) for a, b in zip(cuts, cuts[1:]))
 
 
 def _adjacent(toks: list[Tok], tok: Tok, step: int) -> str:

@@ -13,8 +13,8 @@ import re
 import sympy as sp
 
 from ankigen.check.matrices import (IDENTITY, ONES, OPERATOR_NAMES, ZEROS, Elementwise, Grad, Hadamard, Inverse,
-                                    Literal, Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose, Unsupported,
-                                    is_matrix, is_vector_name, shape_of)
+                                    Literal, Member, Norm, WRITTEN_MATRICES, ShapeError, Softmax, Trace, Transpose,
+                                    Unsupported, family, is_matrix, is_vector_name, shape_of)
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import GREEK, no_tuple
 
@@ -76,17 +76,15 @@ class Vectors:
         return value
 
     def matrix_named(self, name: str, t: Tok) -> sp.Expr:
-        """A matrix symbol with its subscripts (`\\mathbf{x}_i`, `\\mathbf{W}^{(l)}`): a name, never a
-        family element (a sum of vectors is not read)."""
+        """A matrix symbol with its subscripts (`\\mathbf{x}_i`, `\\mathbf{W}^{(l)}`): a name, or in a
+        sum over i a member of the family \\mathbf{x} (`\\sum_i \\mathbf{x}_i \\mathbf{x}_i^T`)."""
         full = name
         for _ in range(3):
             if self.at("_"):
                 sub = self.subscript()
                 text, toks = sub
-                if any(u.text in self.bound for u in toks):  # \\sum_i \\mathbf{x}_i: a sum of vectors, opaque
-                    from ankigen.check.notation import opaque
-
-                    return opaque(f"{full}_{{{text}}}")
+                if any(u.text in self.bound for u in toks):
+                    return self._member(full, text, toks)
                 full += f"_{{{text}}}"
                 continue
             if self.at("^") and self._label_superscript():
@@ -110,6 +108,27 @@ class Vectors:
         if full in self.bound:
             return self.bound[full]
         return noncommutative(full)
+
+    def _member(self, name: str, text: str, toks: list[Tok]) -> sp.Expr:
+        """`\\mathbf{x}_i`, `\\mathbf{x}_{i,j}`, `\\mathbf{h}_{t-1}` with indices a sum binds; another
+        subscript (`\\mathbf{x}_{y_i}`) stays opaque."""
+        indices, k = [], 0
+        while k < len(toks):
+            index = self.bound.get(toks[k].text)
+            if index is None or not isinstance(index, sp.Symbol):
+                break
+            k += 1
+            if k + 1 < len(toks) and toks[k].text in ("+", "-") and toks[k + 1].kind == "num":
+                index += int(toks[k + 1].text) * (1 if toks[k].text == "+" else -1)
+                k += 2
+            indices.append(index)
+            if k < len(toks) and toks[k].text == ",":
+                k += 1
+        if k < len(toks) or not indices:
+            from ankigen.check.notation import opaque
+
+            return opaque(f"{name}_{{{text}}}")
+        return Member(family(name), *indices)
 
     def _label_superscript(self) -> bool:
         """`^{(l)}`: a layer label, not a power."""

@@ -259,14 +259,20 @@ Y = sp.IndexedBase("y")
 X = sp.IndexedBase("x")
 
 
-def test_a_sum_integral_or_limit_of_matrices_is_not_decided() -> None:
-    why = (F.STATEMENT, "a sum, integral or limit of vectors or matrices, which is not decided")
-    assert kind(claim(sp.Sum(x * W, (i, 1, n)), W)) == why
-    assert kind(claim(W, sp.Sum(x * W, (i, 1, n)))) == why  # on either side
+def test_a_product_integral_or_limit_of_matrices_is_not_decided() -> None:
+    why = (F.STATEMENT, "a product, integral or limit of vectors or matrices, which is not decided")
     assert kind(claim(sp.Product(W, (i, 1, n)), W)) == why
-    assert kind(claim(sp.Integral(x * W, (x, 0, 1)), W / 2)) == why
+    assert kind(claim(W, sp.Integral(x * W, (x, 0, 1)))) == why  # on either side
     assert kind(claim(sp.Limit(x * W, x, 0), W)) == why
-    assert kind(claim(sp.Sum(x * W, (i, 1, n)), sp.Integer(0)))[1] == why[1]  # one side a matrix
+    endless = (F.STATEMENT, "an infinite sum of vectors or matrices, which is not decided")
+    assert kind(claim(sp.Sum(x * W, (i, 1, sp.oo)), W)) == endless
+
+
+def test_a_finite_sum_of_matrices_is_written_out() -> None:
+    summed = claim(sp.Sum(x * W, (i, 1, n)), n * x * W)
+    assert kind(summed) == (F.DOUBTFUL, "an identity over vectors and matrices the card does not declare")
+    assert kind(summed, defined=[str(W)])[0] == F.CERTAIN
+    assert kind(claim(sp.Sum(x * W, (i, 1, n)), sp.Integer(0)))[0] == F.STATEMENT  # a condition
 
 
 def test_opaque_notation_says_why() -> None:

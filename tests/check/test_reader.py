@@ -224,7 +224,9 @@ def test_refuses_names_sets_and_cases_it_cannot_read(text: str, message: str) ->
     (r"\mathbf{w}^* + \mathbf{w}^{*}", r"2*\mathbf{w}^{*}"),  # the optimum: a name
     (r"\mathbf{w}' - \mathbf{w}'", "0"),
     (r"\mathbf{z}^{(l)}", r"\mathbf{z}^{(l)}"),
-    (r"\sum_{i=1}^{n} \mathbf{x}_i", r"Sum(Opaque(\mathbf{x}_{i}), (i, 1, n))"),
+    (r"\sum_{i=1}^{n} \mathbf{x}_i", r"Sum(Member(\mathbf{x}_{\cdot}, i), (i, 1, n))"),  # each its own vector
+    (r"\sum_{t=2}^{n} \mathbf{h}_{t-1}", r"Sum(Member(\mathbf{h}_{\cdot}, t - 1), (t, 2, n))"),
+    (r"\sum_{i=1}^{n} \mathbf{x}_{y_i}", r"Sum(Opaque(\mathbf{x}_{y_i}), (i, 1, n))"),
     (r"||\mathbf{x}|| - \left\| \mathbf{x} \right\|", "0"),
     (r"\|\mathbf{x}\|_{\text{F}}", r"Norm(\mathbf{x}, F)"),
     (r"\langle \mathbf{x}, \mathbf{y} \rangle", r"Transpose(\mathbf{x})*\mathbf{y}"),
