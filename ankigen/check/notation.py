@@ -7,11 +7,13 @@ calligraphic names (`\\mathcal{L}`), expectation and probability (`\\mathbb{E}[X
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from ankigen.check.matrices import WRITTEN_MATRICES, Det, Literal
 from ankigen.check.tokens import MathError, Tok
-from ankigen.check.vocabulary import BOLD, DECORATIONS, GREEK, RELATIONS, Opaque, symbol
+from ankigen.check.vocabulary import BOLD, DECORATIONS, GREEK, RELATIONS, Opaque, family, symbol
 
 _SET_OPERATORS = {"\\max": "max", "\\min": "min", "\\sup": "sup", "\\inf": "inf", "\\argmax": "argmax",
                   "\\argmin": "argmin", "\\limsup": "limsup", "\\liminf": "liminf"}
@@ -19,6 +21,31 @@ _ELLIPSES = ("\\cdots", "\\ldots", "\\dots", "\\vdots", "\\ddots", "\\dotsb", "\
 OTHERWISE = {"otherwise", "else", "其他", "其它", "否则", "others", "other", "o.w."}
 # Words that only lead into a condition written in symbols: `\text{if } x < 1`, `\text{当} x > 0`.
 LEADING = {"if", "for", "when", "where", "as", "若", "当", "如果", "其中"}
+
+
+_ELEMENT = re.compile(r"^(.+)_\{([A-Za-z]|\d+)\}$")
+_RUN_INDEX = sp.Symbol("i_{\\cdots}", integer=True)  # bound by the sum a run of terms is; never written
+
+
+def _run(before, after):
+    """The sum a run `before + \\cdots + after` is: (the term at an index, the sum's body, its index,
+    the index of `before`, the bound of `after`), or None."""
+    ends = {}
+    for s in after.free_symbols:
+        found = _ELEMENT.match(s.name) if isinstance(s, sp.Symbol) else None
+        if found:
+            ends.setdefault(found.group(2), []).append((s, found.group(1)))
+    for mark, elements in ends.items():
+        def at(v, elements=elements):
+            return after.xreplace({s: sp.Symbol(f"{stem}_{{{v}}}", **s.assumptions0) for s, stem in elements})
+        numbers = {int(m.group(2)) for s in before.free_symbols if isinstance(s, sp.Symbol)
+                   for m in [_ELEMENT.match(s.name)] if m and m.group(2).isdigit()}
+        for first in sorted(numbers):
+            if at(first) == before and (not mark.isdigit() or int(mark) > first + 1):
+                body = after.xreplace({s: family(stem)[_RUN_INDEX] for s, stem in elements})
+                last = sp.Integer(int(mark)) if mark.isdigit() else symbol(mark)
+                return at, body, _RUN_INDEX, first, last
+    return None
 
 
 def opaque(name: str, *args: sp.Expr) -> sp.Expr:
@@ -143,6 +170,27 @@ class Notation:
         `\\frac{n!}{x_1! \\cdots x_d!} p_1^{x_1} \\cdots p_d^{x_d}` are different terms, which must not cancel."""
         self.next()
         return opaque("\\cdots", sp.Integer(t.start))
+
+    @staticmethod
+    def dotted_sums(terms: list) -> list:
+        r"""`p_1 + p_2 + \cdots + p_n`, `x_1^2 + \dots + x_k^2`, `a_1 b_1 + \cdots + a_n b_n`: the terms
+        around the dots are one term at consecutive indices, the last at a letter or number, so the
+        run is a sum over the family (`\sum_{i=1}^{n} p_i`), which a total or a mean can say something
+        of. Terms that are not so (`1 + x + \cdots + x^n`, signs that alternate) keep their dots."""
+        out = list(terms)
+        k = len(out) - 2
+        while k > 0:
+            run = _run(out[k - 1], out[k + 1]) if isinstance(out[k], Opaque) and str(out[k].args[0]) == "\\cdots" \
+                else None
+            if run is not None:
+                at, body, index, first, last = run
+                start = k - 1
+                while start > 0 and first > 0 and out[start - 1] == at(first - 1):
+                    start, first = start - 1, first - 1
+                out[start:k + 2] = [sp.Sum(body, (index, first, last))]
+                k = start
+            k -= 1
+        return out
 
     def plus_minus(self, t: Tok) -> sp.Expr:
         """`a \\pm b`: two values at once; a relation holding one is a statement."""

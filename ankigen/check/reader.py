@@ -20,7 +20,7 @@ from ankigen.check.matrices import Det, Hadamard, Literal, is_matrix, is_vector_
 from ankigen.check.reading import INVERTED
 from ankigen.check.tokens import MathError, Tok
 from ankigen.check.vocabulary import (BOLD, DECORATIONS, FUNCTION_LETTERS, GREEK, KNOWN_FUNCTIONS, MAX_DEPTH,
-                                      MAX_FACTORIAL, RELATIONS, SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Scope,
+                                      MAX_FACTORIAL, RELATIONS, SCALES, UNSUPPORTED, WORD_COMMANDS, FunctionDef, Opaque, Scope,
                                       check_size, family, no_tuple, safe_pow, symbol)
 
 __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scope", "family", "parse_expression",
@@ -120,11 +120,15 @@ class Parser(Names, Commands, Calculus, Notation, Vectors):
         self.enter(t)
         try:
             node = self.term()
+            terms = [node]
             while self.at("+", "-"):
                 op = self.next()
                 rhs = self.term()
                 no_tuple(op, node, rhs)
                 node = node + rhs if op.text == "+" else node - rhs
+                terms.append(rhs if op.text == "+" else -rhs)
+            if len(terms) > 2 and any(isinstance(u, Opaque) for u in terms):
+                return sp.Add(*self.dotted_sums(terms))  # x_1 + \cdots + x_n
             return node
         finally:
             self.leave()

@@ -67,7 +67,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # `61\,100\,840`; then the usual decimals and `1e-3`.
 _NUMBER = r"(?:[1-9]\d{0,2}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+(?![.\d]))?"
 _TOKEN = re.compile(
-    rf"\s+|\.\.\.|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
+    rf"\s+|\.{{3,}}|{_NUMBER}|\\[A-Za-z]+|\\.|@[A-Za-z_][A-Za-z0-9_]*|[A-Za-z]|[{_CJK}]+|.", re.S)
 GROUP_SEP = re.compile(r",|\{,\}|\\,")
 # Words that join a formula to a condition or a remark: `x = 1 \text{ if } y > 0`.
 CONNECTIVES = {"if", "for", "when", "where", "and", "or", "otherwise", "with", "s.t.", "st", "since", "so",
@@ -169,14 +169,14 @@ def _tokenize(text: str, base: int) -> list[Tok]:
             toks.append(Tok(op[0], op[1], start, base + close) if op else Tok("text", words, start, base + close))
             pos = close
             continue
-        if s[0] in "0123456789" or (s[0] == "." and len(s) > 1 and s != "..."):
+        if s[0] in "0123456789" or (s[0] == "." and len(s) > 1 and s.strip(".")):
             if depth and "," in s and "{,}" not in s:  # `[64,128]` is a list, not 64128
                 s = s.split(",")[0]
                 pos = m.start() + len(s)
                 end = base + pos
             toks.append(Tok("num", GROUP_SEP.sub("", s), start, end))
             continue
-        s = UNICODE.get(s, s)
+        s = UNICODE.get(s, s) if not s.startswith("....") else "\\cdots"  # `p_1 + .... + p_k`, typed dots
         if s in SKIP:
             if s in _SIZES and glue < 0:
                 # `\varphi \left( … \right)`: spaces before a sized delimiter are TeX's to ignore, and
