@@ -321,6 +321,16 @@ def _matrix_operators(lhs, rhs) -> str:
     return ""
 
 
+_TWO_NUMBERS = re.compile(r"^\s*(\d+)\s*=\s*(\d+)\s*$")
+
+
+def _a_code(text: str) -> bool:
+    """`3 = 1110`, `5 = 101`: a small number beside a run of 0s and 1s."""
+    found = _TWO_NUMBERS.match(text)
+    return bool(found) and any(len(y) >= 3 and set(y) <= {"0", "1"} and len(x) <= 2
+                               for x, y in (found.groups(), found.groups()[::-1]))
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(),
              summed: tuple = ()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
@@ -334,6 +344,8 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         return Form(STATEMENT, unread)
     if claim.in_check_block or claim.marked:
         return Form(CERTAIN)
+    if _a_code(claim.text):
+        return Form(STATEMENT, "a number and its code (unary, binary) joined by =, which says how it is written")
     if any(s.name in _UP_TO_A_CONSTANT for side in (claim.lhs, claim.rhs) if side is not None
            for s in side.free_symbols):
         return Form(STATEMENT, "equal up to a constant the formula does not give (+ const)")

@@ -35,7 +35,8 @@ CONDITION = re.compile(r"(?:\b(?:if|when|whenever|unless|suppose|assume|assuming
 # A scale written after the formula, outside it: "$25{,}088 \times 1{,}024 \approx 25.7$ million"; a
 # percent sign, or an ordinal's ending ("the $9/9 = 100$th percentile": 100 of a hundred, a rank).
 SCALED = re.compile(r"^\s*(?:(?:million|billion|thousand|trillion|hundred)s?\b|[KMGBT]\b|m\b|mn\b|bn\b|[kKMGT]i?B\b|"
-                    r"[kKMGT]?FLOPs?\b|万|亿|千|百万|千万|%|percent\b|(?:th|st|nd|rd)\b)")
+                    r"[kKMGT]?FLOPs?\b|(?:[Kk]ilo|[Mm]ega|[Gg]iga|[Tt]era|[Pp]eta)(?:bytes?|bits?|flops?|hertz)\b|万|亿|千|百万|千万|%|percent\b|"
+                    r"(?:th|st|nd|rd)\b)")
 
 
 def scaled(formula: Formula) -> bool:
@@ -51,9 +52,15 @@ _ABSURD = re.compile(r"^[\s,.:;!，。：；！)）-]*(?:(?:(?:which|this|that|i
 _OPTION = re.compile(r"^\s*(?:\(?[A-F]\)|[A-F][.、:：])\s*$")
 
 
+# `$15$%$7=1$`: an operator typed between two pieces of math, so the formula after it is the rest of
+# an expression begun before (15 % 7 = 1), not a formula of its own
+_OPERAND = re.compile(r"\$\s*(?:%|mod)\s*$")
+
+
 def not_claimed(formula: Formula) -> bool:
-    """Said to be false on purpose (a proof's contradiction) or offered as one option of several."""
-    return bool(_ABSURD.search(formula.tail)) or bool(_OPTION.match(formula.lead))
+    """Said to be false on purpose (a proof's contradiction), offered as one option of several, or
+    the right operand of an operator typed outside the math."""
+    return bool(_ABSURD.search(formula.tail)) or bool(_OPTION.match(formula.lead)) or bool(_OPERAND.search(formula.lead))
 
 
 def condition(formula: Formula) -> bool:

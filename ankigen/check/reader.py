@@ -28,7 +28,7 @@ __all__ = ["GREEK", "RELATIONS", "WORD_COMMANDS", "FunctionDef", "Parser", "Scop
 
 
 # Function names people write as plain letters; "sin" and "tan" are left out: s·i·n and t·a·n happen.
-_BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min")
+_BARE_FUNCTIONS = ("log", "ln", "exp", "cos", "max", "min", "mod")  # mod: \mod, which is not read
 _BARE_STARTS = frozenset(name[0] for name in _BARE_FUNCTIONS)
 
 

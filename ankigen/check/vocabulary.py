@@ -38,6 +38,7 @@ UNSUPPORTED = {  # commands that mean something this reader does not model, by c
     "\\end": "environment", "\\otimes": "\\otimes", "\\circ": "\\circ",
     "\\oplus": "\\oplus", "\\cup": "sets", "\\cap": "sets", "\\setminus": "sets", "\\forall": "quantifier",
     "\\exists": "quantifier", "\\choose": "\\choose", "\\over": "\\over",
+    "\\mod": "modular arithmetic", "\\bmod": "modular arithmetic", "\\pmod": "modular arithmetic",
 }
 KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
