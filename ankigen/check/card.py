@@ -49,6 +49,10 @@ _D_OPERATOR = re.compile(r"\\frac\s*\{\s*d\s*\}|\\(?:mathrm|operatorname|text)\s
 _PI_NUMBER = re.compile(r"(?:\d|\{)\s*\\pi(?![A-Za-z(_])|\\pi\s*/|\\(?:sin|cos|tan)\s*\(?\s*\\pi")
 
 
+# π applied to a letter: \pi(t), \pi(a|s), \pi_\theta(a \mid s)
+_PI_APPLIED = re.compile(r"\\pi(?:_\s*(?:\{[^{}]*\}|\\?\w+))?\s*\(\s*[A-Za-z](?:\s*(?:\||\\mid|,)[^()]*)?\)")
+
+
 def variables_of(texts: list[str]) -> frozenset[str]:
     """`e` or `i` defined on the card (`e = y - \\hat{y}`) are variables there, usually; so is `\\pi` given
     a value (`\\pi = [\\ldots]`, a stationary distribution), and d written as a
@@ -63,6 +67,8 @@ def variables_of(texts: list[str]) -> frozenset[str]:
             if "(" in m.group(1) and any(_PI_NUMBER.search(t) for t in texts):
                 continue  # \\pi(x) = \\frac{1}{\\sqrt{2\\pi}} …: π the number is in use beside π the density
             found.add(m.group(1).split("(")[0].strip())  # \\pi(x) = C e^{-x^2}: a density named π
+    if any(_PI_APPLIED.search(t) for t in texts) and not any(_PI_NUMBER.search(t) for t in texts):
+        found.add("\\pi")  # \pi(a|s), \pi(t): a policy or a density named π, never the number
     if any(_D_ALONE.search(_D_OPERATOR.sub(" ", t)) for t in texts):
         found.add("d")  # d = 512, d^2, d_k: d is a value here, never the operator of dx/dy
     return frozenset(found)

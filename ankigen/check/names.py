@@ -90,7 +90,8 @@ class Names:
         if texts in _TRANSPOSE and self.flipped("transpose"):
             self.i += length  # Y^T X w = w^T X^T Y of numbers: the transpose of a number is itself
             return ""
-        if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]):
+        if texts in (["\\top"], ["*"], ["\\ast"], ["\\prime"], ["\\dagger"], ["\\star"], ["\\prime", "\\prime"]) or (
+                texts == ["\\pi"] and "\\pi" in self.scope.variables):  # V^\pi, w_t^\pi of a policy or density π
             ambiguous = False
         elif _bracketed(texts) or texts in (["T"], ["e"]) or (  # R^e: expected, as economists write it
                 # v^0: the first of a sequence (a power of 0 is rarely written but of e, as e^0 = 1)
