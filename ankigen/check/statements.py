@@ -202,7 +202,36 @@ def statements(latex: str) -> list[Statement]:
         kept = _without_ranges(parts, text)
         out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises))
                    for s in kept if s)
-    return out
+    return _cases(out)
+
+
+def _cases(found: list[Statement]) -> list[Statement]:
+    """`z = -1, \\qquad z = 0, \\qquad z = 2`: one name given two or more numbers in one formula lists the
+    cases a worked example goes through ("for z = -1, …"), neither definitions nor claims."""
+    values: dict[str, set[str]] = {}
+    for stmt in found:
+        given = _number_given(stmt.toks)
+        if given:
+            values.setdefault(given[0], set()).add(given[1])
+    listed = {name for name, seen in values.items() if len(seen) > 1}
+    if not listed:
+        return found
+    return [Statement(stmt.toks, True, stmt.premise) if (_number_given(stmt.toks) or ("",))[0] in listed else stmt
+            for stmt in found]
+
+
+def _number_given(toks) -> tuple[str, str] | None:
+    """(name, number) of `z = -1`, `x_1 = 0.5`; None for anything else."""
+    texts = [t.text for t in toks]
+    if "=" not in texts:
+        return None
+    k = texts.index("=")
+    value = texts[k + 1:]
+    if not k or not value or not toks[0].kind == "letter" or any(t.text in RELATIONS for t in toks[:k]) \
+            or not (len(value) == 1 and toks[k + 1].kind == "num" or value[0] == "-" and len(value) == 2
+                    and toks[k + 2].kind == "num"):
+        return None
+    return "".join(texts[:k]), "".join(value)
 
 
 def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]], list[list[Tok]]]:

@@ -794,6 +794,9 @@ _LEADS_TO = re.compile(r"(?:\b(?:gives?|giving|get|gets|got|obtains?|obtained|yi
                        r"\s*(?:that\s*)?[:：,，]?\s*$", re.I)
 
 
+_NEXT_CASE = re.compile(r"(?:^|[.;:!?。；：]\s*)(?:for|when|if|in\s+the\s+case|对于|当|若)\s*$", re.I)
+
+
 def _near(before: Token | None, *after: Token | None) -> tuple[str, ...]:
     """The inline formulas of these paragraphs that hold a relation, but for those the paragraphs
     after the formula give as its outcome."""
@@ -802,6 +805,8 @@ def _near(before: Token | None, *after: Token | None) -> tuple[str, ...]:
         text = ""
         for child in p.children or [] if p is not None else []:
             if child.type == "math_inline" and _RELATION.search(child.content) and len(child.content) <= 300:
+                if k and _NEXT_CASE.search(text):
+                    break  # "For $z = 0$, …" after the formula: the next case of a worked example begins
                 if not (k and _LEADS_TO.search(text)):
                     found.append(child.content)
             # the words just before the next formula are all that is read: a paragraph of megabytes costs nothing
