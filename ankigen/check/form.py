@@ -331,6 +331,14 @@ def _a_code(text: str) -> bool:
                                for x, y in (found.groups(), found.groups()[::-1]))
 
 
+def _of_a_number(written, lhs, rhs) -> bool:
+    """`g_6 = \\frac{\\partial out}{\\partial f_6} = 1` after `out = 5^2 = 25`: the written derivative is of a
+    name, which its definition made a number."""
+    if not any(isinstance(d.expr, sp.Symbol) for w in written for d in w.atoms(sp.Derivative)):
+        return False
+    return any(d.expr.is_number for side in (lhs, rhs) if side is not None for d in side.atoms(sp.Derivative))
+
+
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(),
              summed: tuple = ()) -> Form:
     """What the claim's form says it is; `lhs`/`rhs` have the card's definitions put in, `defined`
@@ -382,6 +390,9 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         # \lim_{D \to \infty} (d_{max} - d_{min}) / d_{min} = 0: the distances depend on D only in the
         # words; read as they are written, the limit would be of a constant
         return Form(STATEMENT, "a limit of a quantity not written as a function of its variable")
+    if _of_a_number(written, lhs, rhs):
+        return Form(STATEMENT, "a derivative of a name the card gives a number (a forward pass's value): how it "
+                               "changes with the other name is in the computation, not in the number")
     if _stationary(claim, lhs, rhs):
         return Form(STATEMENT, "a derivative set to zero: a condition for a stationary point")
     if _constant_chosen(claim, lhs, rhs) and not _same_data(written, summed):

@@ -202,7 +202,14 @@ def statements(latex: str) -> list[Statement]:
         kept = _without_ranges(parts, text)
         out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises))
                    for s in kept if s)
+    if _TABLE.search(_BRACKETED_ARRAY.sub(_as_matrix, latex)):
+        # `\\begin{array}{c|cc} & Y=0 & Y=1 \\\\ \\hline X=0 & 0.10 & 0.20`: a table, whose cells are labels and
+        # entries, not equations
+        return [Statement(stmt.toks, True, stmt.premise) for stmt in out]
     return _cases(out)
+
+
+_TABLE = re.compile(r"\\begin\{array\}\s*\{[^{}]*\|[^{}]*\}|\\hline")
 
 
 def _cases(found: list[Statement]) -> list[Statement]:

@@ -36,8 +36,10 @@ WRITTEN = ("written out",)
 # `X^\top X`: a plain letter transposed is a matrix of no fixed size; a failing identity about it stays
 # a doubt, since nothing declares it
 TRANSPOSED = ("transposed",)
-# `A = \begin{bmatrix} … \end{bmatrix}`: a matrix written out declares its name with its size
-_LITERAL = re.compile(r"=\s*(?:\\left\s*[\[(]\s*)?\\begin\{(%s)\}(.*?)\\end\{\1\}"  # not a determinant, nor array
+# `A = \begin{bmatrix} … \end{bmatrix}`, `w' = \frac13 \begin{bmatrix} … \end{bmatrix}`: a matrix written out
+# (times a number) declares its name with its size
+_SCALE = r"(?:-?\s*(?:\\[dt]?frac\s*(?:\{\s*\d+\s*\}|\d)\s*(?:\{\s*\d+\s*\}|\d)|\d+(?:\.\d+)?)\s*(?:\\cdot|\\times)?\s*)?"
+_LITERAL = re.compile(r"=\s*" + _SCALE + r"(?:\\left\s*[\[(]\s*)?\\begin\{(%s)\}(.*?)\\end\{\1\}"  # not a determinant, nor array
                       % "|".join(n for n in WRITTEN_MATRICES if n not in ("vmatrix", "array")), re.S)
 _DOTTED = re.compile(r"\\[cvd]?dots|\\ldots")
 _SIZED_SPECIAL = re.compile(r"\\mathbf\s*\{([I01])\}\s*_\s*(?:\{([^{}]+)\}|([A-Za-z0-9]))")
