@@ -267,6 +267,25 @@ def _rows_among_identities(decided: list, read, imported, cache, guard: float) -
 _TIES = ("an equation between different unknowns", "an equation to solve or a condition")
 
 
+def _lapsed_examples(claim, visible: dict) -> set:
+    """`Z = e + e^2 + e^{-1}` in a worked example, then `p_i = \\frac{e^{x_i}}{\\sum_k e^{x_k}}` and a derivation
+    in x_i that writes Z for the normaliser again: a definition in letters nobody gives values came
+    between, and the claim uses it. The example's numbers do not reach such a claim in free letters;
+    an identity for every value of them still holds, and one only their numbers make true is read
+    as the equation it then is."""
+    import sympy as sp
+
+    written = {s for side in (claim.lhs, claim.rhs) if side is not None for s in side.free_symbols}
+    named = {str(t) for t in visible}
+    if not any(str(s) not in named for s in written if isinstance(s, sp.Symbol)):
+        return set()
+    general = [d.span.line for t, d in visible.items() if t in written and d.span.line < claim.span.line
+               and any(str(s) not in named for s in d.value.free_symbols if isinstance(s, sp.Symbol))]
+    if not general:
+        return set()
+    return {t for t, d in visible.items() if t in written and d.value.is_number and d.span.line < max(general)}
+
+
 def _power_notation(target, value) -> bool:
     """`\\boldsymbol{\\Sigma}_c = \\boldsymbol{\\sigma}_c^{2}`: a matrix named the square of a vector (read
     entry by entry), a covariance in the card's notation; put in, it would make the matrix a vector."""
@@ -517,7 +536,8 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
             both = {str(s) for s in claim.lhs.free_symbols} & {str(s) for s in claim.rhs.free_symbols} \
                 if claim.rhs is not None else set()
             claim = replace(claim, lhs=written[0], rhs=written[1], called=True, elsewhere=claim.elsewhere | both)
-    bound = {s for s, _ in claim.bindings}
+    lapsed = _lapsed_examples(claim, visible)
+    bound = {s for s, _ in claim.bindings} | lapsed
     definitions = {t: d.value for t, d in visible.items() if t not in bound and not _power_notation(t, d.value)}
     # "如果 B = P^{-1} A P，则 tr(B) = tr(A)": the condition gives B for this claim, over the example's B
     by_target = {str(t): t for t in definitions}
@@ -542,6 +562,12 @@ def _decide(claim, read, imported, cache: ClaimCache, guard: float, among_identi
     except TooLarge as exc:
         v = Verdict(None, "undecided", f"too large for the checker's budget: {exc}")
         return Decision(v, undecided_reporter(v))
+    one_sided = [t for t in lapsed if rhs is not None and (t in lhs.free_symbols) != (t in rhs.free_symbols)]
+    if one_sided:
+        name = sorted(one_sided, key=str)[0]
+        return Decision(Verdict(None, "unclaimed", f"{name} was a number of the worked example at line "
+                                                   f"{visible[name].span.line}; in this general step, on one side "
+                                                   "only, it names what the card does not say"), quiet)
     if claim.rel == "=>":  # one step of solving implies the next (implications.py)
         return _implied(claim, lhs, rhs, guard)
     unused: list[str] = []
