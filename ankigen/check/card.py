@@ -1368,9 +1368,10 @@ def _read_inline(state: _Card, n: int, formula: Formula) -> None:
         found = statements(formula.latex)
     except (MathError, RecursionError, TypeError, ValueError, AttributeError):
         return
-    if not found or any(stmt.condition for stmt in found) or prose.condition(formula) or prose.scaled(formula) \
-            or prose.not_claimed(formula):
+    if not found or any(stmt.condition and not stmt.domain for stmt in found) or prose.condition(formula) \
+            or prose.scaled(formula) or prose.not_claimed(formula):
         return  # a condition, or a value in units written after it ("≈ 25.7$ million")
+    found = [stmt for stmt in found if not stmt.domain]  # `$P(n) = pq^{n-1} \quad n \ge 1 \quad q = 1-p$`
     conditions = _conditions(state, [], prose.lead_conditions(formula))
     if _impossible(conditions):
         return

@@ -407,6 +407,11 @@ def decide_guarded(run, guard: float = HANG_SECONDS) -> Verdict:
         return Verdict(None, "timeout", f"not decided within {guard:g} s on this machine")
 
 
+# after \approx, a decimal of this many places (relative) is a calculator's, which may cut: 0.36 for
+# 0.366 is a slip, -1.1031860 for -1.10318613 is not
+_LONG = sp.Rational(1, 10 ** 5)
+
+
 def _cut(lhs, rhs, unit) -> bool:
     """One side is the other cut to the digits written, as many worked examples cut a long decimal
     (`\\frac{1}{2}(0.01 - 0.75136507)^2 = 0.274811083` for 0.27481108350…). Only the value on the
@@ -453,7 +458,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         if result is None:
             return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
         rounded = digits and result and _compare(lhs, rhs, "=", None, set_name, complex_ok=True) is False
-        if digits and result is False and _cut(lhs, rhs, 2 * tolerance):
+        long_decimal = rel == "~" and tolerance is not None and tolerance <= _LONG * max(1, abs(sp.N(lhs)))
+        if (digits or long_decimal) and result is False and _cut(lhs, rhs, 2 * tolerance):
             return Verdict(True, "exact", "holds to the digits written, cut rather than rounded", (), *values)
         return Verdict(result, "exact", "holds to the digits written" if rounded else "", (), *values)
     if rel == "~" and free:

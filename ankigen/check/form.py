@@ -307,6 +307,11 @@ def _matrix_operators(lhs, rhs) -> str:
     sides = [side for side in (lhs, rhs) if side is not None]
     if any(side.has(sp.Product, sp.Integral, sp.Limit) for side in sides):
         return "a product, integral or limit of vectors or matrices, which is not decided"
+    if any(side.has(sp.Sum) and side.has(sp.Derivative) for side in sides):
+        return "a derivative of a sum of vectors or matrices, which is not decided"
+    if any(not b.label.is_commutative for side in sides for b in side.atoms(sp.IndexedBase)):
+        # w_1 x_1 + \cdots + w_n x_n = \boldsymbol{w}^T \boldsymbol{x}: w_i are the entries of the bold w
+        return "the entries of a vector beside the vector written whole, which are not read"
     if any(bound.is_infinite for side in sides for total in side.atoms(sp.Sum) for _, *bounds in total.limits
            for bound in bounds):
         return "an infinite sum of vectors or matrices, which is not decided"
@@ -331,12 +336,15 @@ def _a_code(text: str) -> bool:
                                for x, y in (found.groups(), found.groups()[::-1]))
 
 
-def _of_a_number(written, lhs, rhs) -> bool:
+def _of_a_number(written, lhs, rhs, defined: set[str]) -> bool:
     """`g_6 = \\frac{\\partial out}{\\partial f_6} = 1` after `out = 5^2 = 25`: the written derivative is of a
-    name, which its definition made a number."""
-    if not any(isinstance(d.expr, sp.Symbol) for w in written for d in w.atoms(sp.Derivative)):
-        return False
-    return any(d.expr.is_number for side in (lhs, rhs) if side is not None for d in side.atoms(sp.Derivative))
+    name, which its definition made a number (the side comes to a number, or keeps ∂25/∂f_6)."""
+    for side, resolved in zip(written, (lhs, rhs)):
+        names = [d for d in side.atoms(sp.Derivative) if isinstance(d.expr, sp.Symbol) and str(d.expr) in defined]
+        if names and resolved is not None and (resolved.is_number or any(
+                d.expr.is_number for d in resolved.atoms(sp.Derivative))):
+            return True
+    return False
 
 
 def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(),
@@ -390,7 +398,7 @@ def classify(claim, lhs, rhs, defined: set[str], families: set[str] = frozenset(
         # \lim_{D \to \infty} (d_{max} - d_{min}) / d_{min} = 0: the distances depend on D only in the
         # words; read as they are written, the limit would be of a constant
         return Form(STATEMENT, "a limit of a quantity not written as a function of its variable")
-    if _of_a_number(written, lhs, rhs):
+    if _of_a_number(written, lhs, rhs, defined):
         return Form(STATEMENT, "a derivative of a name the card gives a number (a forward pass's value): how it "
                                "changes with the other name is in the computation, not in the number")
     if _stationary(claim, lhs, rhs):

@@ -135,7 +135,9 @@ def resolve(expr: sp.Expr, values: dict, sequences: dict, local: bool = False) -
         if rounds:  # a derivative a definition put in (J = dη/dθ in J^{-1}) is taken as one written here
             expr = _derivatives_by_defined(expr, values, sequences, local)
         try:
-            new = normalize(expand_sums(normalize(expr.xreplace(values))))
+            # y = σ(w^T x + b) says nothing of the labels y_i: a family's name is kept from a symbol's value
+            kept = {b: b for b in expr.atoms(sp.IndexedBase) if b.label in values}
+            new = normalize(expand_sums(normalize(expr.xreplace({**kept, **values} if kept else values))))
         except (ValueError, TypeError) as exc:  # a definition put where only a symbol may stand
             raise TooLarge(f"a definition cannot be put in here ({type(exc).__name__})") from None
         if sequences:

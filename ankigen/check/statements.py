@@ -44,6 +44,9 @@ class Statement:
     # What an implication follows across spacing (`λ^2 = 3λ + 2 \quad\Longrightarrow\quad …`): a
     # condition when it is an equation in one unknown the card does not define, a step otherwise.
     premise: bool = False
+    # Where the row holds, set apart by spacing after an equation (`…, \\quad t = 1`; `\\qquad 2 \\leq t \\leq T`):
+    # a condition of that row only, beside which the row's other statements are read as ever.
+    domain: bool = False
 
 
 _IMPLICATIONS = {"\\Rightarrow", "\\implies", "\\iff", "\\Leftrightarrow", "\\Longrightarrow",
@@ -188,7 +191,7 @@ def statements(latex: str) -> list[Statement]:
     out: list[Statement] = []
     for k, toks in enumerate(pieces):
         parts = _split(toks)
-        conditions, premises = _conditions(toks, parts)
+        conditions, premises, domains = _conditions(toks, parts)
         if _SUCH_THAT.search(led[k].strip()):  # a row of constraints under `\min`: `\text{s.t.}\ & g(x) = 0`
             conditions.extend(parts)
         if k == 0 and parts and parts[0] and parts[0][0].kind == "op" and parts[0][0].text == "+":
@@ -200,12 +203,12 @@ def statements(latex: str) -> list[Statement]:
         conditions.extend(part for j, part in enumerate(parts) if (k or j) and part and part[0].kind == "op"
                           and part[0].text == "+")
         kept = _without_ranges(parts, text)
-        out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises))
-                   for s in kept if s)
+        out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises),
+                             any(s is p for p in domains)) for s in kept if s)
     if _TABLE.search(_BRACKETED_ARRAY.sub(_as_matrix, latex)):
         # `\\begin{array}{c|cc} & Y=0 & Y=1 \\\\ \\hline X=0 & 0.10 & 0.20`: a table, whose cells are labels and
         # entries, not equations
-        return [Statement(stmt.toks, True, stmt.premise) for stmt in out]
+        return [Statement(stmt.toks, True, stmt.premise, stmt.domain) for stmt in out]
     return _cases(out)
 
 
@@ -223,7 +226,7 @@ def _cases(found: list[Statement]) -> list[Statement]:
     listed = {name for name, seen in values.items() if len(seen) > 1}
     if not listed:
         return found
-    return [Statement(stmt.toks, True, stmt.premise) if (_number_given(stmt.toks) or ("",))[0] in listed else stmt
+    return [Statement(stmt.toks, True, stmt.premise, stmt.domain) if (_number_given(stmt.toks) or ("",))[0] in listed else stmt
             for stmt in found]
 
 
@@ -241,9 +244,10 @@ def _number_given(toks) -> tuple[str, str] | None:
     return "".join(texts[:k]), "".join(value)
 
 
-def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]], list[list[Tok]]]:
-    """The parts that are conditions: after a hypothesis label, or on either side of an implication."""
-    found, premises = [], []
+def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list, list, list]:
+    """The parts that are conditions (after a hypothesis label, on either side of an implication, or
+    where the row holds), those that are premises, and those that are the row's domain."""
+    found, premises, domains = [], [], []
     for k, part in enumerate(parts):
         if not part:
             continue
@@ -263,15 +267,18 @@ def _conditions(toks: list[Tok], parts: list[list[Tok]]) -> tuple[list[list[Tok]
         # `1 < j < \infty \Rightarrow \text{truncated}`: an implication whose other side is words
         implied = _adjacent(toks, part[0], -1) in _IMPLICATIONS or _adjacent(toks, part[-1], 1) in _IMPLICATIONS
         if before in _IMPLICATIONS or after in _IMPLICATIONS or (before == ":" and _HYPOTHESIS.match(label)) \
-                or phrase or implied or _domain(toks, parts[:k], part, found):
+                or phrase or implied:
             found.append(part)
-    return found, premises
+        elif _domain(toks, parts[:k], part, domains):
+            found.append(part)
+            domains.append(part)
+    return found, premises, domains
 
 
 _ORDER = {"<", ">", "\\le", "\\leq", "\\ge", "\\geq", "\\leqslant", "\\geqslant", "\\lt", "\\gt"}
 
 
-def _domain(toks: list[Tok], earlier: list[list[Tok]], part: list[Tok], found: list) -> bool:
+def _domain(toks: list[Tok], earlier: list[list[Tok]], part: list[Tok], domains: list) -> bool:
     """`\\alpha_1(i) = \\pi_i b_i(o_1), \\quad t = 1` and `…, \\qquad 2 \\leq t \\leq T, 1 \\leq j \\leq N`:
     set apart by spacing after an equation (or after another such part), a letter's value or range
     is where the row holds (the case of a recursion, the steps it covers), neither a definition of the
@@ -279,7 +286,7 @@ def _domain(toks: list[Tok], earlier: list[list[Tok]], part: list[Tok], found: l
     previous = next((p for p in reversed(earlier) if p), None)
     if previous is None or not (_lone_value(part) or _range(part)):
         return False
-    if any(previous is p for p in found):
+    if any(previous is p for p in domains):
         return True  # `2 \\leq t \\leq T, 1 \\leq j \\leq N`
     relations = [k for k, t in enumerate(previous) if t.kind in ("op", "cmd") and t.text in RELATIONS]
     if not relations or (_lone_value(part) and relations[0] == 1):
