@@ -286,7 +286,7 @@ class Commands:
         if not rest:
             return names, None, None, None
         head = rest[0].text
-        if head == "=" and len(names) == 1 and len(rest) > 1:
+        if head == "=" and len(rest) > 1:  # `\sum_{i, j=1}^{m}`: every index from the same bound
             return names, self._sub_expression(rest[1:], t), None, None
         if head in ("\\in",) and len(rest) > 1:
             return names, None, "".join(u.text for u in rest[1:]), None
