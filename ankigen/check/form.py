@@ -579,7 +579,7 @@ def _different_families(written, defined: set[str], families, elsewhere) -> bool
     write and the card does not give; the step names G_j, as `a = b` between different unknowns would."""
     if len(written) != 2:
         return False
-    known, said = set(defined) | set(families), {str(n) for n in elsewhere}
+    known, said = set(families), {str(n) for n in elsewhere} - set(defined)  # A = … defines A, not A_k
     left, right = ({str(b.label) for b in w.atoms(sp.IndexedBase)} - known for w in written)
     # the new names are written nowhere else in the derivation (g and h were, in the step before)
     return bool(left - right) and bool(right - left) and bool((left - right - said) or (right - left - said))
