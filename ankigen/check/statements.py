@@ -44,7 +44,7 @@ class Statement:
     # What an implication follows across spacing (`λ^2 = 3λ + 2 \quad\Longrightarrow\quad …`): a
     # condition when it is an equation in one unknown the card does not define, a step otherwise.
     premise: bool = False
-    # Where the row holds, set apart by spacing after an equation (`…, \\quad t = 1`; `\\qquad 2 \\leq t \\leq T`):
+    # Where the row holds, set apart by spacing after an equation (`…, \quad t = 1`; `\qquad 2 \leq t \leq T`):
     # a condition of that row only, beside which the row's other statements are read as ever.
     domain: bool = False
 
@@ -206,7 +206,7 @@ def statements(latex: str) -> list[Statement]:
         out.extend(Statement(tuple(s), any(s is p for p in conditions), any(s is p for p in premises),
                              any(s is p for p in domains)) for s in kept if s)
     if _TABLE.search(_BRACKETED_ARRAY.sub(_as_matrix, latex)):
-        # `\\begin{array}{c|cc} & Y=0 & Y=1 \\\\ \\hline X=0 & 0.10 & 0.20`: a table, whose cells are labels and
+        # `\begin{array}{c|cc} & Y=0 & Y=1 \\ \hline X=0 & 0.10 & 0.20`: a table, whose cells are labels and
         # entries, not equations
         return [Statement(stmt.toks, True, stmt.premise, stmt.domain) for stmt in out]
     return _cases(out)
@@ -226,8 +226,8 @@ def _cases(found: list[Statement]) -> list[Statement]:
     listed = {name for name, seen in values.items() if len(seen) > 1}
     if not listed:
         return found
-    return [Statement(stmt.toks, True, stmt.premise, stmt.domain) if (_number_given(stmt.toks) or ("",))[0] in listed else stmt
-            for stmt in found]
+    return [Statement(stmt.toks, True, stmt.premise, stmt.domain)
+            if (_number_given(stmt.toks) or ("",))[0] in listed else stmt for stmt in found]
 
 
 def _number_given(toks) -> tuple[str, str] | None:
@@ -237,7 +237,7 @@ def _number_given(toks) -> tuple[str, str] | None:
         return None
     k = texts.index("=")
     value = texts[k + 1:]
-    if not k or not value or not toks[0].kind == "letter" or any(t.text in RELATIONS for t in toks[:k]) \
+    if not k or not value or not _letter(toks[0]) or any(t.text in RELATIONS or t.text in "()[]" for t in toks[:k]) \
             or not (len(value) == 1 and toks[k + 1].kind == "num" or value[0] == "-" and len(value) == 2
                     and toks[k + 2].kind == "num"):
         return None
@@ -300,7 +300,7 @@ def _letter(t: Tok) -> bool:
 
 
 def _lone_value(part: list[Tok]) -> bool:
-    return len(part) == 3 and _letter(part[0]) and part[1].text == "=" and part[2].kind == "num"
+    return _number_given(part) is not None
 
 
 def _range(part: list[Tok]) -> bool:
