@@ -408,7 +408,7 @@ def decide_guarded(run, guard: float = HANG_SECONDS) -> Verdict:
 
 
 # after \approx, a decimal of this many places (relative) is a calculator's, which may cut: 0.36 for
-# 0.366 is a slip, -1.1031860 for -1.10318613 is not
+# 0.366 is a slip, -0.6931471 for ln 0.5 = -0.69314718… is not
 _LONG = sp.Rational(1, 10 ** 5)
 
 
@@ -458,8 +458,8 @@ def _decide(lhs, rel, rhs, set_name, tolerance, conditions) -> Verdict:
         if result is None:
             return Verdict(None, "undecided", "a side is undefined or not a real number", (), *values)
         rounded = digits and result and _compare(lhs, rhs, "=", None, set_name, complex_ok=True) is False
-        long_decimal = rel == "~" and tolerance is not None and tolerance <= _LONG * max(1, abs(sp.N(lhs)))
-        if (digits or long_decimal) and result is False and _cut(lhs, rhs, 2 * tolerance):
+        if result is False and (digits or rel == "~" and tolerance is not None
+                                and tolerance <= _LONG * max(1, abs(sp.N(lhs)))) and _cut(lhs, rhs, 2 * tolerance):
             return Verdict(True, "exact", "holds to the digits written, cut rather than rounded", (), *values)
         return Verdict(result, "exact", "holds to the digits written" if rounded else "", (), *values)
     if rel == "~" and free:

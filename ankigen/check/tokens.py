@@ -176,7 +176,7 @@ def _tokenize(text: str, base: int) -> list[Tok]:
                 end = base + pos
             toks.append(Tok("num", GROUP_SEP.sub("", s), start, end))
             continue
-        s = UNICODE.get(s, s) if not s.startswith("....") else "\\cdots"  # `p_1 + .... + p_k`, typed dots
+        s = "\\cdots" if s.startswith("...") else UNICODE.get(s, s)  # `p_1 + .... + p_k`, typed dots
         if s in SKIP:
             if s in _SIZES and glue < 0:
                 # `\varphi \left( … \right)`: spaces before a sized delimiter are TeX's to ignore, and
